@@ -1,0 +1,7 @@
+#include <stdio.h>
+int
+main(void)
+{
+	fputs("mdeliver: not yet written\n", stderr);
+	return 70;
+}

@@ -1,0 +1,64 @@
+/*
+ * bounds.h: every bound yubin puts on input, with the rule it comes from.
+ * Programs may lower these with options; nothing may raise them silently.
+ */
+#ifndef YUBIN_BOUNDS_H
+#define YUBIN_BOUNDS_H
+
+/* RFC 5321 §4.5.3.1.4: a command line is at most 512 octets with CRLF. */
+#define SMTP_CMD_LINE_MAX	512
+/* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with CRLF. */
+#define SMTP_REPLY_LINE_MAX	512
+/* Lines of a multi-line reply we keep (EHLO lists rarely pass 30). */
+#define SMTP_REPLY_LINES_MAX	64
+/* RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with CRLF. */
+#define SMTP_TEXT_LINE_MAX	1000
+/* RFC 5321 §4.5.3.1.1/§4.5.3.1.2: local part 64, domain 255 octets. */
+#define SMTP_LOCALPART_MAX	64
+#define SMTP_DOMAIN_MAX		255
+/* RFC 5321 §4.5.3.1.3: a path is at most 256 octets with punctuation. */
+#define SMTP_PATH_MAX		256
+/* RFC 5321 §4.5.3.1.8: at least 100 recipients must be accepted. */
+#define SMTP_RCPT_MAX		100
+/* RFC 5321 §4.5.3.2: client timeouts, in seconds. */
+#define SMTP_TIMEOUT_GREETING	300
+#define SMTP_TIMEOUT_MAIL	300
+#define SMTP_TIMEOUT_RCPT	300
+#define SMTP_TIMEOUT_DATA_INIT	120
+#define SMTP_TIMEOUT_DATA_BLOCK	180
+#define SMTP_TIMEOUT_DATA_TERM	600
+/* RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command. */
+#define SMTP_TIMEOUT_SERVER	300
+
+/* RFC 1035 §2.3.4: a name is at most 255 octets, a label 63. */
+#define DNS_NAME_MAX		255
+#define DNS_LABEL_MAX		63
+/* RFC 1035 §4.2.1 / RFC 6891: UDP answers; we ask for EDNS-sized ones. */
+#define DNS_MSG_MAX		65535
+/* MX hosts kept for one domain, addresses kept for one host, CNAME hops. */
+#define DNS_MX_MAX		32
+#define DNS_ADDR_MAX		16
+#define DNS_CNAME_MAX		8
+/* Per-query timeout (seconds) and tries, as resolv.conf's timeout/attempts. */
+#define DNS_TIMEOUT		5
+#define DNS_TRIES		2
+
+/* RFC 5322 §2.1.1: lines must be at most 998 characters plus CRLF. */
+#define MSG_LINE_MAX		998
+/* Header fields we scan before giving up (a header, not a body). */
+#define MSG_HEADER_MAX		(1024 * 1024)
+/* Default largest message mdeliver/msmtpd accept (bytes); option-tunable. */
+#define MSG_SIZE_DEFAULT	(64L * 1024 * 1024)
+
+/* Maildir (https://cr.yp.to/proto/maildir.html): names are short. */
+#define MAILDIR_NAME_MAX	255
+
+/* TLS handshake and I/O idle timeout, milliseconds. */
+#define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
+/* Network connect timeout per address, milliseconds. */
+#define NET_CONNECT_TIMEOUT_MS	(30 * 1000)
+
+/* Error message buffers: one line a person reads. */
+#define ERR_MAX			512
+
+#endif

@@ -1,0 +1,3 @@
+/* dns.c: not yet written */
+#include "config.h"
+#include "dns.h"

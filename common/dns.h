@@ -1,0 +1,3 @@
+#ifndef YUBIN_DNS_H
+#define YUBIN_DNS_H
+#endif

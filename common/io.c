@@ -1,0 +1,3 @@
+/* io.c: not yet written */
+#include "config.h"
+#include "io.h"

@@ -1,0 +1,3 @@
+/* maildir.c: not yet written */
+#include "config.h"
+#include "maildir.h"

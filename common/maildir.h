@@ -1,0 +1,3 @@
+#ifndef YUBIN_MAILDIR_H
+#define YUBIN_MAILDIR_H
+#endif

@@ -1,0 +1,3 @@
+/* msg.c: not yet written */
+#include "config.h"
+#include "msg.h"

@@ -1,0 +1,3 @@
+#ifndef YUBIN_MSG_H
+#define YUBIN_MSG_H
+#endif

@@ -1,0 +1,3 @@
+/* net.c: not yet written */
+#include "config.h"
+#include "net.h"

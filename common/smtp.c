@@ -1,0 +1,3 @@
+/* smtp.c: not yet written */
+#include "config.h"
+#include "smtp.h"

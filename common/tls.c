@@ -1,0 +1,3 @@
+/* tls.c: not yet written */
+#include "config.h"
+#include "tls.h"

@@ -1,0 +1,193 @@
+/*
+ * util.c: small helpers shared by every module.
+ */
+#include "config.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+size_t
+util_strlcpy(char *dst, const char *src, size_t dstsize)
+{
+	size_t len = strlen(src);
+
+	if (dstsize > 0) {
+		size_t n = len < dstsize - 1 ? len : dstsize - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+size_t
+util_strlcat(char *dst, const char *src, size_t dstsize)
+{
+	size_t dlen = strnlen(dst, dstsize);
+
+	if (dlen == dstsize)
+		return dlen + strlen(src);
+	return dlen + util_strlcpy(dst + dlen, src, dstsize - dlen);
+}
+
+void
+util_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+util_parse_num(const char *s, long long min, long long max, int suffix,
+    long long *out)
+{
+	char *end;
+	long long v, mult = 1;
+
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) ||
+	    *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	if (suffix && *end != '\0' && end[1] == '\0') {
+		switch (*end) {
+		case 'k': case 'K': mult = 1024LL; break;
+		case 'm': case 'M': mult = 1024LL * 1024; break;
+		case 'g': case 'G': mult = 1024LL * 1024 * 1024; break;
+		default: return -1;
+		}
+		end++;
+	}
+	if (*end != '\0')
+		return -1;
+	if (mult > 1) {
+		if (v > LLONG_MAX / mult || v < LLONG_MIN / mult)
+			return -1;
+		v *= mult;
+	}
+	if (v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void
+util_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+int
+util_casecmp_n(const char *a, const char *b, size_t n)
+{
+	return strncasecmp(a, b, n);
+}
+
+int
+util_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+util_fsync_dir(const char *path)
+{
+	int fd, rc, saved;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	/* Some filesystems refuse fsync on directories; that is not data loss. */
+	if (rc < 0 && (errno == EINVAL || errno == EROFS))
+		rc = 0;
+	return rc;
+}
+
+int64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+util_hostname(char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	if (gethostname(buf, len) != 0 || buf[0] == '\0')
+		util_strlcpy(buf, "localhost", len);
+	buf[len - 1] = '\0';
+}
+
+void
+util_wipe(void *p, size_t n)
+{
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(p, n);
+#else
+	volatile unsigned char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+#endif
+}
+
+uint32_t
+util_random(void)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r))
+		return r;
+	/* getrandom cannot fail for 4 bytes once the pool is ready. */
+	return (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+}
+
+int
+util_version(const char *prog)
+{
+	printf("%s (yubin) %s\n", prog, PACKAGE_VERSION);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * util.h: small helpers every module needs: safe string copies, number
+ * parsing, full writes, directory fsync, time.
+ */
+#ifndef YUBIN_UTIL_H
+#define YUBIN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bounds.h"
+
+
+/* Copy src into dst (size dstsize), always NUL-terminated; returns strlen(src). */
+size_t	util_strlcpy(char *dst, const char *src, size_t dstsize);
+/* Append src to dst; returns the length it tried to create. */
+size_t	util_strlcat(char *dst, const char *src, size_t dstsize);
+/* snprintf into err; a convenience for the "what: why" error strings. */
+void	util_seterr(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Parse a decimal number in [min, max].  Accepts an optional K, M or G
+ * suffix (powers of 1024) when suffix is non-zero.  Returns 0 or -1.
+ */
+int	util_parse_num(const char *s, long long min, long long max, int suffix,
+	    long long *out);
+
+/* ASCII lower-case in place / case-insensitive compare of n bytes. */
+void	util_lower(char *s);
+int	util_casecmp_n(const char *a, const char *b, size_t n);
+
+/* write(2) until done; retries EINTR and short writes.  0 or -1 (errno). */
+int	util_write_all(int fd, const void *p, size_t n);
+/* fsync(2) a directory by path.  0 or -1 (errno). */
+int	util_fsync_dir(const char *path);
+/* Monotonic milliseconds, for timeouts and timings. */
+int64_t	util_now_ms(void);
+/* The host name, for Maildir names and Received headers; never fails. */
+void	util_hostname(char *buf, size_t len);
+/* Wipe a secret so the compiler cannot drop the store. */
+void	util_wipe(void *p, size_t n);
+/* Random 32-bit number from the system (getrandom, else /dev/urandom). */
+uint32_t util_random(void);
+
+/* Print the standard --version line for prog and return 0. */
+int	util_version(const char *prog);
+
+#endif

@@ -1,0 +1,27 @@
+# corpus_test: every fuzz target replays its seed corpus (and the inputs
+# that once crashed it) without a sanitizer report or crash.
+
+replay()
+{
+	target=$1
+	atf_check -s exit:0 -o match:'inputs replayed' -e ignore \
+	    "$YUBIN_BUILDDIR/tests/fuzz/${target}_fuzz" \
+	    "$YUBIN_SRCDIR/tests/fuzz/corpus/$target"
+}
+
+atf_test_case dns
+dns_body() { replay dns; }
+atf_test_case maildir
+maildir_body() { replay maildir; }
+atf_test_case msg
+msg_body() { replay msg; }
+atf_test_case smtp_reply
+smtp_reply_body() { replay smtp_reply; }
+
+atf_init_test_cases()
+{
+	atf_add_test_case dns
+	atf_add_test_case maildir
+	atf_add_test_case msg
+	atf_add_test_case smtp_reply
+}

@@ -1,0 +1,113 @@
+# common.sh: helpers for the atf-sh program tests.  The build rule puts
+# YUBIN_BUILDDIR and YUBIN_SRCDIR before this file is sourced.
+# Peers are started on 127.0.0.1 only and stopped by PID.
+
+# Path of a built program.
+yubin_prog()
+{
+	echo "$YUBIN_BUILDDIR/$1"
+}
+
+# A free TCP (or UDP with "udp") port on 127.0.0.1.
+free_port()
+{
+	python3 - "${1:-tcp}" <<'PY'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+PY
+}
+
+# A port free for both TCP and UDP (a DNS server needs both).
+free_port_both()
+{
+	python3 - <<'PY'
+import socket
+while True:
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+PY
+}
+
+# Wait until something listens on 127.0.0.1:PORT (TCP), at most ~10 s.
+wait_port()
+{
+	python3 - "$1" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+PY
+}
+
+# Stop a process started by a test: its PID is in FILE.
+stop_pidfile()
+{
+	[ -f "$1" ] || return 0
+	pid=$(cat "$1")
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	i=0
+	while [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -9 "$pid" 2>/dev/null
+	rm -f "$1"
+	return 0
+}
+
+# make_certs DIR: a test CA and a server certificate for "localhost" and
+# 127.0.0.1, made with certtool.  Files: ca.pem ca.key server.pem
+# server.key, and other.pem/other.key from an untrusted second CA.
+make_certs()
+{
+	d=$1
+	mkdir -p "$d"
+	cat >"$d/ca.tmpl" <<'T'
+cn = "yubin test CA"
+ca
+cert_signing_key
+expiration_days = 30
+T
+	cat >"$d/server.tmpl" <<'T'
+cn = "localhost"
+dns_name = "localhost"
+dns_name = "mx.test"
+ip_address = "127.0.0.1"
+tls_www_server
+encryption_key
+signing_key
+expiration_days = 30
+T
+	certtool --generate-privkey --key-type=ecdsa --outfile "$d/ca.key" \
+	    >/dev/null 2>&1 &&
+	certtool --generate-self-signed --load-privkey "$d/ca.key" \
+	    --template "$d/ca.tmpl" --outfile "$d/ca.pem" >/dev/null 2>&1 &&
+	certtool --generate-privkey --key-type=ecdsa \
+	    --outfile "$d/server.key" >/dev/null 2>&1 &&
+	certtool --generate-certificate --load-privkey "$d/server.key" \
+	    --load-ca-certificate "$d/ca.pem" --load-ca-privkey "$d/ca.key" \
+	    --template "$d/server.tmpl" --outfile "$d/server.pem" \
+	    >/dev/null 2>&1 &&
+	certtool --generate-privkey --key-type=ecdsa \
+	    --outfile "$d/other.key" >/dev/null 2>&1 &&
+	certtool --generate-self-signed --load-privkey "$d/other.key" \
+	    --template "$d/server.tmpl" --outfile "$d/other.pem" \
+	    >/dev/null 2>&1 ||
+	    atf_fail "certtool could not make test certificates"
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+# demo.sh: filled in below
+echo "demo: not yet written"

@@ -1,0 +1,4 @@
+/* certs.h */
+#ifndef CERTS_H
+#define CERTS_H
+#endif

@@ -1,0 +1,103 @@
+/*
+ * util_test: string copies, number parsing, full writes.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <atf-c.h>
+
+#include "util.h"
+
+ATF_TC_WITHOUT_HEAD(strlcpy_truncates);
+ATF_TC_BODY(strlcpy_truncates, tc)
+{
+	char b[6];
+
+	ATF_CHECK_EQ(util_strlcpy(b, "hello world", sizeof(b)), 11);
+	ATF_CHECK_STREQ(b, "hello");
+	ATF_CHECK_EQ(util_strlcpy(b, "hi", sizeof(b)), 2);
+	ATF_CHECK_STREQ(b, "hi");
+	ATF_CHECK_EQ(util_strlcat(b, "abcdef", sizeof(b)), 8);
+	ATF_CHECK_STREQ(b, "hiabc");
+}
+
+ATF_TC_WITHOUT_HEAD(parse_num);
+ATF_TC_BODY(parse_num, tc)
+{
+	long long v;
+
+	ATF_CHECK(util_parse_num("42", 0, 100, 0, &v) == 0 && v == 42);
+	ATF_CHECK(util_parse_num("10K", 0, 1LL << 40, 1, &v) == 0 &&
+	    v == 10240);
+	ATF_CHECK(util_parse_num("3m", 0, 1LL << 40, 1, &v) == 0 &&
+	    v == 3LL * 1024 * 1024);
+	ATF_CHECK(util_parse_num("2G", 0, 1LL << 40, 1, &v) == 0 &&
+	    v == 2LL << 30);
+	ATF_CHECK(util_parse_num("10K", 0, 1LL << 40, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("101", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("-1", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num(" 1", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("+1", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("1x", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("99999999999999999999", 0, 100, 0, &v) == -1);
+	ATF_CHECK(util_parse_num("9999999999999999G", 0, 1LL << 62, 1,
+	    &v) == -1);
+}
+
+ATF_TC_WITHOUT_HEAD(write_all_pipe);
+ATF_TC_BODY(write_all_pipe, tc)
+{
+	int fds[2];
+	char out[100000], in[100000];
+	size_t got = 0;
+	pid_t pid;
+
+	memset(out, 'x', sizeof(out));
+	ATF_REQUIRE(pipe(fds) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(util_write_all(fds[1], out, sizeof(out)) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	while (got < sizeof(in)) {
+		ssize_t n = read(fds[0], in + got, sizeof(in) - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	ATF_CHECK_EQ(got, sizeof(out));
+	ATF_CHECK(memcmp(in, out, sizeof(out)) == 0);
+	close(fds[0]);
+}
+
+ATF_TC_WITHOUT_HEAD(lower_and_misc);
+ATF_TC_BODY(lower_and_misc, tc)
+{
+	char s[] = "MiXeD.Example.ORG";
+	char host[256];
+	int64_t a, b;
+
+	util_lower(s);
+	ATF_CHECK_STREQ(s, "mixed.example.org");
+	util_hostname(host, sizeof(host));
+	ATF_CHECK(host[0] != '\0');
+	a = util_now_ms();
+	b = util_now_ms();
+	ATF_CHECK(b >= a);
+	ATF_CHECK(util_fsync_dir(".") == 0);
+	ATF_CHECK(util_fsync_dir("./no-such-dir") == -1);
+}
+
+ATF_TP_ADD_TCS(tp)
+{
+	ATF_TP_ADD_TC(tp, strlcpy_truncates);
+	ATF_TP_ADD_TC(tp, parse_num);
+	ATF_TP_ADD_TC(tp, write_all_pipe);
+	ATF_TP_ADD_TC(tp, lower_and_misc);
+	return atf_no_error();
+}
