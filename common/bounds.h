@@ -9,6 +9,12 @@
 #define SMTP_CMD_LINE_MAX	512
 /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets with CRLF. */
 #define SMTP_REPLY_LINE_MAX	512
+/*
+ * What a client accepts as one reply line: servers do pass the 512 of
+ * §4.5.3.1.5 (long EHLO AUTH lists, verbose 5xx texts) and §4.5.3.1 says
+ * to be liberal, so allow a few KB, but no more.
+ */
+#define SMTP_REPLY_LINE_READ_MAX	4096
 /* Lines of a multi-line reply we keep (EHLO lists rarely pass 30). */
 #define SMTP_REPLY_LINES_MAX	64
 /* RFC 5321 §4.5.3.1.6: a text line is at most 1000 octets with CRLF. */
@@ -42,6 +48,13 @@
 /* Per-query timeout (seconds) and tries, as resolv.conf's timeout/attempts. */
 #define DNS_TIMEOUT		5
 #define DNS_TRIES		2
+/* TXT records kept per answer and the bytes of one (RFC 7208 §3.3 joins
+   its strings; SPF and MTA-STS records are far shorter). */
+#define DNS_TXT_MAX		16
+#define DNS_TXT_LEN_MAX		4096
+/* Addresses taken from an additional section; queries for one MX lookup. */
+#define DNS_EXTRA_MAX		64
+#define DNS_QUERIES_MAX		80
 
 /* RFC 5322 §2.1.1: lines must be at most 998 characters plus CRLF. */
 #define MSG_LINE_MAX		998

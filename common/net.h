@@ -26,6 +26,13 @@ int	net_split_hostport(const char *s, const char *defport, char *host,
  */
 int	net_connect(const char *host, const char *port, int timeout_ms,
 	    char *addr, size_t addrlen, char *err, size_t errlen);
+/*
+ * The same over an address list the caller resolved (MX addresses from
+ * the dns module, or a list built by a test): each in turn, same rules.
+ */
+struct addrinfo;
+int	net_connect_ai(const struct addrinfo *ai, int timeout_ms, char *addr,
+	    size_t addrlen, char *err, size_t errlen);
 /* Connect to one numeric address (sockaddr), same rules. */
 int	net_connect_sa(const struct sockaddr *sa, socklen_t salen,
 	    int timeout_ms, char *err, size_t errlen);
