@@ -1,7 +1,586 @@
+/*
+ * mxlookup: where mail for a domain or address goes (DESIGN.md,
+ * "mxlookup"): the MX hosts in RFC 5321 §5.1 order with their addresses
+ * and TTLs, CNAMEs, implicit and null MX said in words; optionally a
+ * probe of each address (greeting, EHLO, STARTTLS and its certificate).
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <getopt.h>
 #include <stdio.h>
-int
-main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "dns.h"
+#include "io.h"
+#include "log.h"
+#include "net.h"
+#include "smtp.h"
+#include "tls.h"
+#include "util.h"
+
+#define PROG "mxlookup"
+/* Longest argument we take: an address (RFC 5321 §4.5.3.1.3). */
+#define ARG_MAX_LEN (SMTP_PATH_MAX + 4)
+/* Seconds for each step of a probe unless --timeout says otherwise. */
+#define PROBE_TIMEOUT 30
+
+struct opts {
+	int shortout;
+	int flags; /* DNS_F_* */
+	const char *server;
+	int probe;
+	long long port;
+	long long timeout; /* seconds; 0: defaults */
+	int verbose;
+	const char *cafile;
+	const char *ehlo;
+	char ehlo_buf[DNS_NAME_MAX + 1];
+	struct log log;
+};
+
+static void
+usage(FILE *fp)
 {
-	fputs("mxlookup: not yet written\n", stderr);
-	return 70;
+	fprintf(fp,
+	    "usage: %s [-sv] [--no-shuffle] [--server ADDR[:PORT]] "
+	    "[--timeout SEC]\n"
+	    "       [--probe [--port N] [--cafile FILE] [--ehlo NAME]] "
+	    "DOMAIN|ADDRESS...\n"
+	    "Show where mail for each domain (or address) goes.\n"
+	    "  -s, --short            one \"PREF HOST ADDR\" line per "
+	    "address\n"
+	    "      --no-shuffle       equal preferences sorted by name, "
+	    "not shuffled\n"
+	    "      --server ADDR[:PORT]  ask this DNS server, not "
+	    "resolv.conf's\n"
+	    "      --timeout SEC      per DNS query and per probe step\n"
+	    "      --probe            connect to each address: greeting, "
+	    "EHLO, STARTTLS\n"
+	    "      --port N           port to probe (default 25)\n"
+	    "      --cafile FILE      trust these CAs when probing (default: "
+	    "system store)\n"
+	    "      --ehlo NAME        name to send in EHLO (default: this "
+	    "host)\n"
+	    "  -v, --verbose          say more (twice: SMTP trace)\n"
+	    "  -h, --help             this help\n"
+	    "      --version          version\n"
+	    "Exit: 0 found, 68 no such domain, 69 accepts no mail, "
+	    "75 try again later.\n",
+	    PROG);
+}
+
+/* The domain of an argument: the part after the last '@', if any. */
+static const char *
+arg_domain(const char *arg)
+{
+	const char *at = strrchr(arg, '@');
+
+	return at != NULL ? at + 1 : arg;
+}
+
+/* Exit codes, and which of several is the worst (permanent > temporary). */
+static int
+rank(int ex)
+{
+	switch (ex) {
+	case 0: return 0;
+	case EX_TEMPFAIL: return 1;
+	case EX_UNAVAILABLE: return 2;
+	case EX_NOHOST: return 3;
+	default: return 4;
+	}
+}
+
+static int
+status_exit(int status)
+{
+	switch (status) {
+	case DNS_MX_FOUND:
+	case DNS_MX_IMPLICIT: return 0;
+	case DNS_MX_NULL:
+	case DNS_MX_NODATA: return EX_UNAVAILABLE;
+	case DNS_MX_NXDOMAIN:
+	case DNS_MX_NOADDR: return EX_NOHOST;
+	case DNS_MX_TEMPFAIL: return EX_TEMPFAIL;
+	default: return EX_USAGE;
+	}
+}
+
+static int
+is_utf8(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
+/* "name" or "name (unicode)" when the name holds A-labels. */
+static void
+print_name(const char *name)
+{
+	char u[4 * (DNS_NAME_MAX + 1)];
+
+	fputs(name, stdout);
+	if (dns_to_unicode(name, u, sizeof(u)) == 0)
+		printf(" (%s)", u);
+}
+
+static void
+print_cnames(
+    const char *indent, const char *from, const struct dns_cname *c, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		printf("%sCNAME %s -> %s (ttl %u)\n", indent,
+		    i == 0 ? from : c[i - 1].target, c[i].target, c[i].ttl);
+	}
+}
+
+static void
+print_addrs(const struct dns_mx_host *h, const struct opts *o)
+{
+	char a[DNS_ADDRSTR_MAX];
+	int i;
+
+	for (i = 0; i < h->naddr; i++) {
+		dns_addr_str(&h->addr[i], a, sizeof(a));
+		printf("      %-4s %s (ttl %u)\n",
+		    h->addr[i].family == AF_INET ? "A" : "AAAA", a,
+		    h->addr[i].ttl);
+	}
+	if (h->naddr == 0)
+		printf("      no address: %s\n", h->err);
+	else if (o->verbose && h->from_additional != 0)
+		printf("      (%s from the additional section)\n",
+		    h->from_additional == (DNS_ADDL_A | DNS_ADDL_AAAA)
+			? "A and AAAA"
+			: h->from_additional == DNS_ADDL_A ? "A"
+							   : "AAAA");
+}
+
+/* ---------------------------------------------------------------- probe */
+
+static void
+print_reply_lines(const char *indent, const struct smtp_reply *r, int from)
+{
+	int i;
+
+	for (i = from; i < r->nlines; i++)
+		printf("%s%s\n", indent, smtp_reply_text(r, i));
+}
+
+/* Send a command and read its reply; -1 with err on trouble. */
+static int
+command(struct io *io, struct smtp_reply *r, const char *cmd, char *err,
+    size_t errlen)
+{
+	smtp_reply_free(r);
+	smtp_reply_init(r);
+	if (io_line(io, "%s", cmd) != 0 || io_flush(io) != 0) {
+		util_seterr(err, errlen, "%s: %s", cmd, io->err);
+		return -1;
+	}
+	return smtp_read_reply(io, r, err, errlen);
+}
+
+static void
+ehlo_report(const char *when, const struct smtp_reply *r, int64_t ms)
+{
+	char line[SMTP_REPLY_LINE_MAX];
+
+	smtp_reply_str(r, line, sizeof(line));
+	if (r->code != 250) {
+		printf("        %s: refused: %s (%lld ms)\n", when, line,
+		    (long long)ms);
+		return;
+	}
+	printf("        %s: %d %s (%lld ms)\n", when, r->code,
+	    smtp_reply_text(r, 0), (long long)ms);
+	print_reply_lines("          ", r, 1);
+}
+
+/*
+ * One address: connect, greeting, EHLO, STARTTLS (with the certificate
+ * checked against the MX host name, the verdict reported, never
+ * enforced), EHLO again, QUIT.  0 when the greeting was 220.
+ */
+static int
+probe_addr(const struct opts *o, const char *host, const struct dns_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char as[DNS_ADDRSTR_MAX], err[ERR_MAX], line[SMTP_REPLY_LINE_MAX];
+	struct io io;
+	struct smtp_reply r;
+	struct smtp_ehlo e;
+	struct tls_client_opts to;
+	struct tls_info ti;
+	int fd, tmo, ok = -1;
+	int64_t t0, t1;
+	char cmd[SMTP_CMD_LINE_MAX];
+
+	tmo = (int)(o->timeout > 0 ? o->timeout : PROBE_TIMEOUT) * 1000;
+	dns_addr_str(a, as, sizeof(as));
+	sl = dns_addr_sockaddr(a, (int)o->port, &ss);
+	printf("      probe %s%s%s port %lld:\n",
+	    a->family == AF_INET6 ? "[" : "", as,
+	    a->family == AF_INET6 ? "]" : "", o->port);
+	t0 = util_now_ms();
+	fd = net_connect_sa((struct sockaddr *)&ss, sl, tmo, err, sizeof(err));
+	t1 = util_now_ms();
+	if (fd < 0) {
+		printf("        connect: failed: %s (%lld ms)\n", err,
+		    (long long)(t1 - t0));
+		return -1;
+	}
+	printf("        connect: ok (%lld ms)\n", (long long)(t1 - t0));
+	io_init(&io, fd, fd, tmo);
+	if (o->verbose > 1)
+		io.log = (struct log *)&o->log;
+	smtp_reply_init(&r);
+
+	t0 = util_now_ms();
+	if (smtp_read_reply(&io, &r, err, sizeof(err)) != 0) {
+		printf("        greeting: %s (%lld ms)\n", err,
+		    (long long)(util_now_ms() - t0));
+		goto out;
+	}
+	smtp_reply_str(&r, line, sizeof(line));
+	printf("        greeting: %s (%lld ms)\n", line,
+	    (long long)(util_now_ms() - t0));
+	if (r.code != 220)
+		goto quit;
+	ok = 0;
+
+	(void)snprintf(cmd, sizeof(cmd), "EHLO %s", o->ehlo);
+	t0 = util_now_ms();
+	if (command(&io, &r, cmd, err, sizeof(err)) != 0) {
+		printf("        EHLO: %s\n", err);
+		goto out;
+	}
+	ehlo_report("EHLO", &r, util_now_ms() - t0);
+	if (r.code != 250)
+		goto quit;
+	smtp_ehlo_parse(&r, &e);
+	if (!e.starttls) {
+		printf("        STARTTLS: not offered\n");
+		goto quit;
+	}
+	t0 = util_now_ms();
+	if (command(&io, &r, "STARTTLS", err, sizeof(err)) != 0) {
+		printf("        STARTTLS: %s\n", err);
+		goto out;
+	}
+	if (r.code != 220) {
+		smtp_reply_str(&r, line, sizeof(line));
+		printf("        STARTTLS: refused: %s\n", line);
+		goto quit;
+	}
+	memset(&to, 0, sizeof(to));
+	to.hostname = host;
+	to.trust_file = o->cafile;
+	to.no_verify = 1; /* report the verdict, do not enforce it */
+	if (io_starttls_client(&io, &to) != 0) {
+		printf("        STARTTLS: handshake failed: %s (%lld ms)\n",
+		    io.err, (long long)(util_now_ms() - t0));
+		goto out;
+	}
+	t1 = util_now_ms();
+	tls_info(io.tls, &ti);
+	printf("        STARTTLS: %s, %s (%lld ms)\n", ti.protocol, ti.cipher,
+	    (long long)(t1 - t0));
+	printf("          subject: %s\n", ti.subject[0] ? ti.subject : "-");
+	printf("          issuer: %s\n", ti.issuer[0] ? ti.issuer : "-");
+	if (ti.not_after[0] != '\0')
+		printf("          expires: %s\n", ti.not_after);
+	if (ti.fingerprint[0] != '\0')
+		printf("          sha256: %s\n", ti.fingerprint);
+	if (ti.verified)
+		printf("          verification: ok (trusted, name %s "
+		       "matches)\n",
+		    host);
+	else
+		printf("          verification: failed: %s\n",
+		    ti.verify_msg[0] ? ti.verify_msg : "not verified");
+	t0 = util_now_ms();
+	if (command(&io, &r, cmd, err, sizeof(err)) != 0) {
+		printf("        EHLO after STARTTLS: %s\n", err);
+		goto out;
+	}
+	ehlo_report("EHLO after STARTTLS", &r, util_now_ms() - t0);
+quit:
+	if (command(&io, &r, "QUIT", err, sizeof(err)) != 0 && o->verbose)
+		printf("        QUIT: %s\n", err);
+out:
+	smtp_reply_free(&r);
+	io_close(&io);
+	(void)close(fd);
+	return ok;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void
+print_short(const struct dns_mx_result *res)
+{
+	char a[DNS_ADDRSTR_MAX];
+	int i, j;
+
+	for (i = 0; i < res->nhost; i++) {
+		/* Left out of the lines; said on stderr unless all are. */
+		if (res->host[i].naddr == 0 && res->status != DNS_MX_NOADDR)
+			fprintf(stderr, "%s: %s: MX %s has no address: %s\n",
+			    PROG, res->ascii, res->host[i].name,
+			    res->host[i].err);
+		for (j = 0; j < res->host[i].naddr; j++) {
+			dns_addr_str(&res->host[i].addr[j], a, sizeof(a));
+			printf("%u %s %s\n", res->host[i].pref,
+			    res->host[i].name, a);
+		}
+	}
+}
+
+/* Human output for one domain; returns the number of good probes. */
+static int
+print_human(const struct dns_mx_result *res, const struct opts *o)
+{
+	const struct dns_mx_host *h;
+	int i, j, good = 0;
+
+	/* The ASCII form; a UTF-8 domain as given, then its A-labels. */
+	if (is_utf8(res->domain))
+		printf("%s (%s)", res->domain, res->ascii);
+	else
+		fputs(res->ascii, stdout);
+	switch (res->status) {
+	case DNS_MX_FOUND:
+		printf(
+		    ": %d MX host%s\n", res->nhost, res->nhost == 1 ? "" : "s");
+		break;
+	case DNS_MX_IMPLICIT:
+		printf(": no MX record; implicit MX (RFC 5321 §5.1): the "
+		       "domain's own address\n");
+		break;
+	case DNS_MX_NULL:
+		printf(": null MX (RFC 7505): accepts no mail\n");
+		break;
+	case DNS_MX_NOADDR:
+		printf(": %d MX host%s, none with an address\n", res->nhost,
+		    res->nhost == 1 ? "" : "s");
+		break;
+	default: printf(": %s\n", res->err); break;
+	}
+	print_cnames("  ", res->ascii, res->cname, res->ncname);
+	for (i = 0; i < res->nhost; i++) {
+		h = &res->host[i];
+		printf("  MX %u ", h->pref);
+		print_name(h->name);
+		if (res->status == DNS_MX_IMPLICIT)
+			printf(" (implicit MX)\n");
+		else
+			printf(" (ttl %u)\n", h->ttl);
+		print_cnames("      ", h->name, h->cname, h->ncname);
+		print_addrs(h, o);
+		if (!o->probe)
+			continue;
+		for (j = 0; j < h->naddr; j++)
+			if (probe_addr(o, h->name, &h->addr[j]) == 0)
+				good++;
+	}
+	if (o->verbose) {
+		printf("  (%d quer%s to %s", res->nqueries,
+		    res->nqueries == 1 ? "y" : "ies",
+		    o->server != NULL ? o->server : "the resolv.conf servers");
+		if (res->dropped > 0)
+			printf("; %d MX record%s ignored", res->dropped,
+			    res->dropped == 1 ? "" : "s");
+		printf(")\n");
+	}
+	fflush(stdout);
+	return good;
+}
+
+static int
+lookup(struct dns_resolver *r, const char *arg, struct dns_mx_result *res,
+    const struct opts *o, int *printed)
+{
+	const char *dom = arg_domain(arg);
+	int ex, good;
+
+	if (dom[0] == '[') {
+		fprintf(stderr,
+		    "%s: %s: an address literal: mail goes to that "
+		    "address, there is nothing to look up\n",
+		    PROG, dom);
+		return EX_USAGE;
+	}
+	(void)dns_mx_lookup(r, dom, o->flags, res);
+	ex = status_exit(res->status);
+	if (o->shortout)
+		print_short(res);
+	else if (res->status == DNS_MX_FOUND ||
+	    res->status == DNS_MX_IMPLICIT || res->status == DNS_MX_NULL ||
+	    res->status == DNS_MX_NOADDR) {
+		/* A blank line between the blocks of several domains. */
+		if ((*printed)++ > 0)
+			putchar('\n');
+		good = print_human(res, o);
+		/* --probe: no MX address answered with a greeting. */
+		if (o->probe && ex == 0 && good == 0) {
+			fprintf(
+			    stderr, "%s: %s: no MX host answered\n", PROG, dom);
+			ex = EX_TEMPFAIL;
+		}
+		if (res->status == DNS_MX_NULL)
+			return ex;
+	}
+	switch (res->status) {
+	case DNS_MX_FOUND:
+	case DNS_MX_IMPLICIT: break;
+	case DNS_MX_TEMPFAIL:
+		fprintf(stderr, "%s: %s: %s (try again later)\n", PROG, dom,
+		    res->err);
+		break;
+	default: fprintf(stderr, "%s: %s: %s\n", PROG, dom, res->err); break;
+	}
+	return ex;
+}
+
+int
+main(int argc, char **argv)
+{
+	enum {
+		O_NOSHUFFLE = 256,
+		O_SERVER,
+		O_PROBE,
+		O_PORT,
+		O_TIMEOUT,
+		O_CAFILE,
+		O_EHLO,
+		O_VERSION
+	};
+	static const struct option longopts[] = {
+	    {"short", no_argument, NULL, 's'},
+	    {"no-shuffle", no_argument, NULL, O_NOSHUFFLE},
+	    {"server", required_argument, NULL, O_SERVER},
+	    {"probe", no_argument, NULL, O_PROBE},
+	    {"port", required_argument, NULL, O_PORT},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"cafile", required_argument, NULL, O_CAFILE},
+	    {"ehlo", required_argument, NULL, O_EHLO},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0}};
+	struct opts o;
+	struct dns_resolver *r;
+	struct dns_mx_result *res;
+	char err[ERR_MAX];
+	int c, i, ex, worst = 0, port_set = 0, printed = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.port = 25;
+	log_open(&o.log, PROG, 0, 0);
+	while ((c = getopt_long(argc, argv, "svh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o.shortout = 1; break;
+		case O_NOSHUFFLE: o.flags |= DNS_F_NO_SHUFFLE; break;
+		case O_SERVER: o.server = optarg; break;
+		case O_PROBE: o.probe = 1; break;
+		case O_PORT:
+			if (util_parse_num(optarg, 1, 65535, 0, &o.port) != 0) {
+				fprintf(stderr,
+				    "%s: --port %s: not a port "
+				    "number\n",
+				    PROG, optarg);
+				return EX_USAGE;
+			}
+			port_set = 1;
+			break;
+		case O_TIMEOUT:
+			if (util_parse_num(optarg, 1, 3600, 0, &o.timeout) !=
+			    0) {
+				fprintf(stderr,
+				    "%s: --timeout %s: not a number "
+				    "of seconds (1-3600)\n",
+				    PROG, optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_CAFILE: o.cafile = optarg; break;
+		case O_EHLO: o.ehlo = optarg; break;
+		case 'v': o.verbose++; break;
+		case 'h': usage(stdout); return 0;
+		case O_VERSION: return util_version(PROG);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if ((port_set || o.cafile != NULL || o.ehlo != NULL) && !o.probe) {
+		fprintf(stderr,
+		    "%s: --port, --cafile and --ehlo go with "
+		    "--probe\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (o.probe && o.shortout) {
+		fprintf(stderr,
+		    "%s: --probe shows its results for people; it "
+		    "does not go with --short\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	/* -vv: the SMTP dialogue of --probe on stderr. */
+	o.log.trace = o.verbose > 1;
+	if (o.ehlo == NULL) {
+		util_hostname(o.ehlo_buf, sizeof(o.ehlo_buf));
+		o.ehlo = o.ehlo_buf;
+	}
+	if (strlen(o.ehlo) > DNS_NAME_MAX || strpbrk(o.ehlo, " \r\n") != NULL) {
+		fprintf(
+		    stderr, "%s: --ehlo %s: not a host name\n", PROG, o.ehlo);
+		return EX_USAGE;
+	}
+	for (i = 0; i < argc; i++)
+		if (strlen(argv[i]) > ARG_MAX_LEN) {
+			fprintf(stderr,
+			    "%s: %.40s...: too long for a domain "
+			    "or an address\n",
+			    PROG, argv[i]);
+			return EX_USAGE;
+		}
+	r = dns_new(o.server, (int)o.timeout, 0, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return o.server != NULL ? EX_USAGE : EX_OSERR;
+	}
+	if ((res = malloc(sizeof(*res))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		dns_free(r);
+		return EX_OSERR;
+	}
+	for (i = 0; i < argc; i++) {
+		ex = lookup(r, argv[i], res, &o, &printed);
+		if (rank(ex) > rank(worst))
+			worst = ex;
+	}
+	free(res);
+	dns_free(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: write error\n", PROG);
+		return EX_IOERR;
+	}
+	return worst;
 }

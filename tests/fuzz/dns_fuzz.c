@@ -1,10 +1,85 @@
+/*
+ * dns_fuzz: the raw DNS response parser (dns_parse) on arbitrary bytes,
+ * then what mxlookup and msend do with a parsed answer: names checked
+ * and shown (IDNA reverse mapping), addresses printed, MX hosts sorted.
+ * Any broken invariant aborts.
+ */
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+static void
+check_name(const char *s)
+{
+	if (memchr(s, '\0', DNS_NAME_MAX + 1) == NULL || s[0] == '\0')
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
-	(void)d;
-	(void)n;
+	struct dns_answer *ans;
+	struct dns_mx_host *hosts;
+	char err[ERR_MAX], a[DNS_ADDRSTR_MAX], u[4 * (DNS_NAME_MAX + 1)];
+	int i, nh = 0;
+
+	if ((ans = malloc(sizeof(*ans))) == NULL)
+		return 0;
+	if (dns_parse(d, n, ans, err, sizeof(err)) != 0) {
+		if (err[0] == '\0')
+			abort(); /* a rejection always says why */
+		free(ans);
+		return 0;
+	}
+	if (ans->ncname < 0 || ans->ncname > DNS_CNAME_MAX || ans->nmx < 0 ||
+	    ans->nmx > DNS_MX_MAX || ans->naddr < 0 ||
+	    ans->naddr > DNS_ADDR_MAX || ans->ntxt < 0 ||
+	    ans->ntxt > DNS_TXT_MAX || ans->nextra < 0 ||
+	    ans->nextra > DNS_EXTRA_MAX || ans->rcode < 0 || ans->rcode > 15)
+		abort();
+	check_name(ans->qname);
+	check_name(ans->canon);
+	(void)dns_to_unicode(ans->canon, u, sizeof(u));
+	for (i = 0; i < ans->ncname; i++)
+		check_name(ans->cname[i].target);
+	for (i = 0; i < ans->naddr; i++) {
+		if (ans->addr[i].family != AF_INET &&
+		    ans->addr[i].family != AF_INET6)
+			abort();
+		dns_addr_str(&ans->addr[i], a, sizeof(a));
+	}
+	for (i = 0; i < ans->ntxt; i++)
+		if (ans->txt[i].len > DNS_TXT_LEN_MAX ||
+		    ans->txt[i].data[ans->txt[i].len] != '\0')
+			abort();
+	for (i = 0; i < ans->nextra; i++) {
+		check_name(ans->extra[i].name);
+		dns_addr_str(&ans->extra[i].a, a, sizeof(a));
+	}
+	if (ans->nmx > 0 &&
+	    (hosts = calloc((size_t)ans->nmx, sizeof(*hosts))) != NULL) {
+		for (i = 0; i < ans->nmx; i++) {
+			check_name(ans->mx[i].host);
+			if (!dns_name_valid(ans->mx[i].host))
+				continue;
+			memcpy(hosts[nh].name, ans->mx[i].host,
+			    sizeof(hosts[nh].name));
+			hosts[nh].pref = ans->mx[i].pref;
+			nh++;
+		}
+		dns_mx_sort(hosts, nh, (n & 1) ? DNS_F_NO_SHUFFLE : 0);
+		for (i = 1; i < nh; i++)
+			if (hosts[i - 1].pref > hosts[i].pref)
+				abort();
+		free(hosts);
+	}
+	free(ans);
 	return 0;
 }
