@@ -1,3 +1,599 @@
-/* maildir.c: not yet written */
+/*
+ * maildir.c: Maildir creation, unique names, durable delivery into new/,
+ * and name/info parsing.  See maildir.h and
+ * https://cr.yp.to/proto/maildir.html (delivery protocol, unique names,
+ * the ":2," info) and Courier's Maildir++ (folders as ".Name").
+ */
 #include "config.h"
+
+#include <sys/stat.h>
+#include <sys/time.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
 #include "maildir.h"
+#include "util.h"
+
+/* ",S=" plus 20 digits: what maildir_commit appends to a unique name. */
+#define SIZE_FIELD_MAX 24
+/* Tries for a fresh tmp name when one already exists (it should not). */
+#define OPEN_TRIES 3
+
+void
+maildir_host_escape(const char *host, char *out, size_t outlen)
+{
+	size_t o = 0, lim;
+	const char *esc;
+
+	if (outlen == 0)
+		return;
+	lim = outlen - 1 < MAILDIR_HOST_MAX ? outlen - 1 : MAILDIR_HOST_MAX;
+	for (; *host != '\0'; host++) {
+		switch (*host) {
+		case '/': esc = "\\057"; break;
+		case ':': esc = "\\072"; break;
+		case '\\': esc = "\\134"; break;
+		default: esc = NULL; break;
+		}
+		if (esc != NULL) {
+			if (o + 4 > lim)
+				break;
+			memcpy(out + o, esc, 4);
+			o += 4;
+		} else {
+			if (o + 1 > lim)
+				break;
+			/* Keep names printable: no control bytes, no space. */
+			out[o++] = (unsigned char)*host <= ' ' || *host == 0x7f
+			    ? '_'
+			    : *host;
+		}
+	}
+	if (o == 0 && lim >= 9) {
+		memcpy(out, "localhost", 9);
+		o = 9;
+	}
+	out[o] = '\0';
+}
+
+void
+maildir_namer_init(struct maildir_namer *nm, const char *host)
+{
+	char h[256];
+
+	if (host == NULL) {
+		util_hostname(h, sizeof(h));
+		host = h;
+	}
+	maildir_host_escape(host, nm->host, sizeof(nm->host));
+	nm->pid = (long)getpid();
+	nm->seq = 0;
+}
+
+int
+maildir_unique(struct maildir_namer *nm, char *out, size_t outlen)
+{
+	struct timeval tv;
+	int n;
+
+	(void)gettimeofday(&tv, NULL);
+	nm->seq++;
+	n = snprintf(out, outlen, "%lld.M%ldP%ldQ%lu.%s", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, nm->pid, nm->seq, nm->host);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* a + "/" + b into out; -1 ENAMETOOLONG. */
+static int
+join(char *out, size_t outlen, const char *a, const char *b)
+{
+	int n = snprintf(out, outlen, "%s/%s", a, b);
+
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+fail(char *err, size_t errlen, const char *path)
+{
+	int saved = errno;
+
+	util_seterr(err, errlen, "%s: %s", path, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+/* mkdir -p with mode 0700; *made is set when something was created. */
+static int
+mkdirs(const char *dir, int *made)
+{
+	char p[PATH_MAX];
+	size_t i, len;
+
+	len = util_strlcpy(p, dir, sizeof(p));
+	if (len >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		if (p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) == 0)
+			*made = 1;
+		else if (errno != EEXIST)
+			return -1;
+		p[i] = i == len ? '\0' : '/';
+	}
+	return 0;
+}
+
+int
+maildir_create(const char *dir, char *err, size_t errlen)
+{
+	static const char *const sub[] = {"tmp", "new", "cur"};
+	char p[PATH_MAX];
+	int made = 0;
+	size_t i;
+
+	if (mkdirs(dir, &made) != 0)
+		return fail(err, errlen, dir);
+	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+		if (join(p, sizeof(p), dir, sub[i]) != 0)
+			return fail(err, errlen, dir);
+		if (mkdir(p, 0700) == 0)
+			made = 1;
+		else if (errno != EEXIST)
+			return fail(err, errlen, p);
+	}
+	if (made) {
+		/* Make the new directories survive a crash. */
+		if (util_fsync_dir(dir) != 0)
+			return fail(err, errlen, dir);
+		if (join(p, sizeof(p), dir, "..") != 0 ||
+		    util_fsync_dir(p) != 0)
+			return fail(err, errlen, dir);
+	}
+	return 0;
+}
+
+int
+maildir_folder_valid(const char *name)
+{
+	size_t i, len = strlen(name);
+
+	if (len == 0 || len > MAILDIR_NAME_MAX - 1)
+		return -1;
+	if (strcasecmp(name, "INBOX") == 0)
+		return 0;
+	if (name[0] == '.' || name[len - 1] == '.')
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c < 0x20 || c == 0x7f || c == '/')
+			return -1;
+		if (c == '.' && name[i + 1] == '.')
+			return -1;
+	}
+	return 0;
+}
+
+int
+maildir_folder_path(
+    const char *root, const char *name, char *out, size_t outlen)
+{
+	size_t rlen = strlen(root);
+	int n;
+
+	if (maildir_folder_valid(name) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	while (rlen > 1 && root[rlen - 1] == '/')
+		rlen--;
+	if (rlen > INT_MAX)
+		rlen = INT_MAX;
+	if (strcasecmp(name, "INBOX") == 0)
+		n = snprintf(out, outlen, "%.*s", (int)rlen, root);
+	else
+		n = snprintf(out, outlen, "%.*s/.%s", (int)rlen, root, name);
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+maildir_create_folder(
+    const char *root, const char *name, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], marker[PATH_MAX];
+	int fd;
+
+	if (maildir_folder_path(root, name, dir, sizeof(dir)) != 0) {
+		if (errno == EINVAL)
+			util_seterr(err, errlen, "%s: bad folder name", name);
+		else
+			(void)fail(err, errlen, root);
+		return -1;
+	}
+	if (maildir_create(root, err, errlen) != 0)
+		return -1;
+	if (strcmp(dir, root) == 0)
+		return 0;
+	if (maildir_create(dir, err, errlen) != 0)
+		return -1;
+	if (join(marker, sizeof(marker), dir, "maildirfolder") != 0)
+		return fail(err, errlen, dir);
+	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(err, errlen, marker);
+	(void)close(fd);
+	return 0;
+}
+
+/* DIR/SUB/NAME into out. */
+static int
+path3(char *out, size_t outlen, const char *dir, const char *sub,
+    const char *name)
+{
+	int n = snprintf(out, outlen, "%s/%s/%s", dir, sub, name);
+
+	if (n < 0 || (size_t)n >= outlen) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Report "DIR/SUB: why". */
+static int
+fail_sub(char *err, size_t errlen, const char *dir, const char *sub)
+{
+	int saved = errno;
+
+	util_seterr(err, errlen, "%s/%s: %s", dir, sub, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+int
+maildir_open(struct maildir_file *f, const char *dir, struct maildir_namer *nm,
+    char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	int tries;
+
+	f->fd = -1;
+	f->size = 0;
+	f->state = MAILDIR_NONE;
+	f->final[0] = '\0';
+	if (util_strlcpy(f->dir, dir, sizeof(f->dir)) >= sizeof(f->dir)) {
+		errno = ENAMETOOLONG;
+		return fail(err, errlen, dir);
+	}
+	for (tries = 0; tries < OPEN_TRIES; tries++) {
+		if (maildir_unique(nm, f->name, sizeof(f->name)) != 0 ||
+		    path3(p, sizeof(p), dir, "tmp", f->name) != 0)
+			return fail_sub(err, errlen, dir, "tmp");
+		f->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (f->fd >= 0) {
+			f->state = MAILDIR_OPEN;
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return fail_sub(err, errlen, dir, "tmp");
+}
+
+int
+maildir_write(
+    struct maildir_file *f, const void *p, size_t n, char *err, size_t errlen)
+{
+	if (f->state != MAILDIR_OPEN) {
+		errno = EBADF;
+		return fail_sub(err, errlen, f->dir, "tmp");
+	}
+	if (util_write_all(f->fd, p, n) != 0)
+		return fail_sub(err, errlen, f->dir, "tmp");
+	f->size += (off_t)n;
+	return 0;
+}
+
+int
+maildir_sync(struct maildir_file *f, char *err, size_t errlen)
+{
+	int rc;
+
+	if (f->state != MAILDIR_OPEN) {
+		errno = EBADF;
+		return fail_sub(err, errlen, f->dir, "tmp");
+	}
+	if (fsync(f->fd) != 0) {
+		rc = errno;
+		(void)close(f->fd);
+		f->fd = -1;
+		f->state = MAILDIR_SYNCED; /* so abort unlinks it */
+		errno = rc;
+		return fail_sub(err, errlen, f->dir, "tmp");
+	}
+	rc = close(f->fd);
+	f->fd = -1;
+	f->state = MAILDIR_SYNCED;
+	if (rc != 0)
+		return fail_sub(err, errlen, f->dir, "tmp");
+	return 0;
+}
+
+void
+maildir_abort(struct maildir_file *f)
+{
+	char p[PATH_MAX];
+	int saved = errno;
+
+	switch (f->state) {
+	case MAILDIR_OPEN:
+		(void)close(f->fd);
+		f->fd = -1;
+		/* FALLTHROUGH */
+	case MAILDIR_SYNCED:
+		if (path3(p, sizeof(p), f->dir, "tmp", f->name) == 0)
+			(void)unlink(p);
+		break;
+	case MAILDIR_LINKED:
+		if (path3(p, sizeof(p), f->dir, "new", f->final) == 0)
+			(void)unlink(p);
+		if (path3(p, sizeof(p), f->dir, "tmp", f->name) == 0)
+			(void)unlink(p);
+		break;
+	case MAILDIR_MOVED:
+		if (path3(p, sizeof(p), f->dir, "new", f->final) == 0)
+			(void)unlink(p);
+		break;
+	case MAILDIR_NONE:
+	case MAILDIR_DONE: return;
+	}
+	f->state = MAILDIR_NONE;
+	errno = saved;
+}
+
+/* Errors where link(2) is not supported and rename(2) may still work. */
+static int
+link_unsupported(int e)
+{
+	return e == EXDEV || e == EPERM || e == ENOSYS || e == EOPNOTSUPP ||
+	    e == EMLINK;
+}
+
+/* tmp/NAME -> new/NAME,S=SIZE for one file. */
+static int
+commit_one(struct maildir_file *f, char *err, size_t errlen)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int n;
+
+	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld", f->name,
+	    (long long)f->size);
+	if (n < 0 || (size_t)n >= sizeof(f->final)) {
+		errno = ENAMETOOLONG;
+		return fail_sub(err, errlen, f->dir, "new");
+	}
+	if (path3(from, sizeof(from), f->dir, "tmp", f->name) != 0 ||
+	    path3(to, sizeof(to), f->dir, "new", f->final) != 0)
+		return fail_sub(err, errlen, f->dir, "new");
+	if (link(from, to) == 0) {
+		f->state = MAILDIR_LINKED;
+		return 0;
+	}
+	if (!link_unsupported(errno))
+		return fail_sub(err, errlen, f->dir, "new");
+	if (rename(from, to) != 0)
+		return fail_sub(err, errlen, f->dir, "new");
+	f->state = MAILDIR_MOVED;
+	return 0;
+}
+
+int
+maildir_commit(
+    struct maildir_file *const *files, size_t n, char *err, size_t errlen)
+{
+	char p[PATH_MAX];
+	size_t i, j;
+	int saved;
+
+	for (i = 0; i < n; i++) {
+		if (files[i]->state != MAILDIR_SYNCED) {
+			errno = EINVAL;
+			util_seterr(err, errlen, "%s: message not written",
+			    files[i]->dir);
+			goto undo;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (commit_one(files[i], err, errlen) != 0)
+			goto undo;
+	/* One fsync per distinct new/, after all links. */
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(files[j]->dir, files[i]->dir) == 0)
+				break;
+		if (j < i)
+			continue;
+		if (join(p, sizeof(p), files[i]->dir, "new") != 0 ||
+		    util_fsync_dir(p) != 0) {
+			(void)fail_sub(err, errlen, files[i]->dir, "new");
+			goto undo;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (files[i]->state == MAILDIR_LINKED &&
+		    path3(p, sizeof(p), files[i]->dir, "tmp", files[i]->name) ==
+			0)
+			(void)unlink(p);
+		files[i]->state = MAILDIR_DONE;
+	}
+	return 0;
+undo:
+	saved = errno;
+	for (i = 0; i < n; i++)
+		maildir_abort(files[i]);
+	errno = saved;
+	return -1;
+}
+
+/* Decimal digits [p, p+n) as a size; -1 when empty, not digits or huge. */
+static long long
+parse_size(const char *p, size_t n)
+{
+	long long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+static int
+is_letter(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* Flags [p, p+n) sorted and unique into out (MAILDIR_FLAGS_MAX + 1). */
+static int
+flags_collect(const char *p, size_t n, char *out)
+{
+	unsigned char seen[128];
+	size_t i, o = 0;
+	int c;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		if (!is_letter((unsigned char)p[i]))
+			return -1;
+		seen[(unsigned char)p[i]] = 1;
+	}
+	/* ASCII order, as the Maildir spec asks: upper case first. */
+	for (c = 'A'; c <= 'z'; c++)
+		if (seen[c])
+			out[o++] = (char)c;
+	out[o] = '\0';
+	return 0;
+}
+
+int
+maildir_flags_normalise(char *flags)
+{
+	char tmp[MAILDIR_FLAGS_MAX + 1];
+
+	if (flags_collect(flags, strlen(flags), tmp) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(flags, tmp, strlen(tmp) + 1);
+	return 0;
+}
+
+int
+maildir_name_parse(const char *name, size_t len, struct maildir_name *out)
+{
+	const char *colon, *f, *end;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->size = -1;
+	out->vsize = -1;
+	if (len == 0 || len > MAILDIR_NAME_MAX || name[0] == '.')
+		goto bad;
+	for (i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == '\0')
+			goto bad;
+	colon = memchr(name, ':', len);
+	out->base_len = colon != NULL ? (size_t)(colon - name) : len;
+	for (i = 0; i < out->base_len && name[i] != ','; i++)
+		;
+	out->uniq_len = i;
+	if (out->uniq_len == 0)
+		goto bad;
+	/* Fields: ",KEY=VALUE" between the unique part and the info. */
+	end = name + out->base_len;
+	for (f = name + out->uniq_len; f < end;) {
+		const char *next;
+
+		f++; /* the ',' */
+		next = memchr(f, ',', (size_t)(end - f));
+		if (next == NULL)
+			next = end;
+		if (next - f >= 2 && f[1] == '=') {
+			if (f[0] == 'S')
+				out->size =
+				    parse_size(f + 2, (size_t)(next - f - 2));
+			else if (f[0] == 'W')
+				out->vsize =
+				    parse_size(f + 2, (size_t)(next - f - 2));
+		}
+		f = next;
+	}
+	if (colon == NULL)
+		return 0;
+	f = colon + 1;
+	end = name + len;
+	if (end - f >= 2 && f[0] == '2' && f[1] == ',') {
+		out->info = 2;
+		if (flags_collect(f + 2, (size_t)(end - f - 2), out->flags) !=
+		    0)
+			goto bad;
+	} else if (end - f >= 2 && f[0] == '1' && f[1] == ',')
+		out->info = 1;
+	else
+		out->info = 3;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+maildir_name_with_flags(
+    const char *name, size_t len, const char *flags, char *out, size_t outlen)
+{
+	struct maildir_name mn;
+	char fl[MAILDIR_FLAGS_MAX + 1];
+	int n;
+
+	if (maildir_name_parse(name, len, &mn) != 0)
+		return -1;
+	if (flags_collect(flags, strlen(flags), fl) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	n = snprintf(out, outlen, "%.*s:2,%s", (int)mn.base_len, name, fl);
+	if (n < 0 || (size_t)n >= outlen || n > MAILDIR_NAME_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}

@@ -1,3 +1,55 @@
 #!/bin/sh
-# demo.sh: filled in below
-echo "demo: not yet written"
+# demo.sh: what `./quickstart demo' shows.  Everything happens in a
+# temporary directory and on 127.0.0.1; nothing is left behind.
+#   1. mdeliver delivers a message into a fresh Maildir, durably;
+#   2. mxlookup asks a real DNS server (NSD, on a loopback port, serving a
+#      test zone) where mail for a few domains goes.
+set -eu
+: "${BUILDDIR:?BUILDDIR must name the build directory}"
+YUBIN_BUILDDIR=$BUILDDIR
+YUBIN_SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
+atf_skip() { echo "  (skipped: $*)"; return 1; }
+atf_fail() { echo "demo: $*" >&2; exit 1; }
+. "$YUBIN_SRCDIR/tests/lib/common.sh"
+. "$YUBIN_SRCDIR/tests/lib/dns.sh"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/yubin-demo.XXXXXX")
+cleanup() { dns_stop "$tmp" 2>/dev/null || :; rm -rf "$tmp"; }
+trap cleanup EXIT INT TERM
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@"; }
+
+step "1. mdeliver: a message on stdin into a new Maildir"
+cat >"$tmp/message" <<'MSG'
+From: Alice <alice@example.org>
+To: Bob <bob@example.net>
+Subject: =?UTF-8?Q?=E9=83=B5=E4=BE=BF?= (yubin) demo
+
+Hello Bob,
+this message went through mdeliver: written to tmp/, fsynced, linked
+into new/, and the directory fsynced before mdeliver said "done".
+MSG
+printf '$ mdeliver --create -f alice@example.org --maildir-template %s/%%u/Maildir bob@example.net < message\n' "$tmp"
+"$BUILDDIR/mdeliver" --create -f alice@example.org \
+    --maildir-template "$tmp/%u/Maildir" bob@example.net <"$tmp/message"
+echo "exit status $? (0: delivered durably)"
+show ls "$tmp/bob/Maildir/new"
+echo "--- the delivered file:"
+cat "$tmp"/bob/Maildir/new/*
+
+step "2. mxlookup: where does mail go? (NSD on 127.0.0.1 with a test zone)"
+if [ -z "$(dns_nsd)" ]; then
+	echo "  (nsd is not installed: apt-get install nsd)"
+	exit 0
+fi
+port=$(dns_start "$tmp") || atf_fail "could not start NSD"
+m="$BUILDDIR/mxlookup --server 127.0.0.1:$port"
+for d in pref.test equal.test implicit.test nullmx.test nosuch.test; do
+	printf '\n$ mxlookup %s\n' "$d"
+	$m "$d" || echo "exit status $?"
+done
+printf '\n$ mxlookup --short equal.test   # for scripts; equal preferences shuffled\n'
+$m --short equal.test
+echo
+echo "Next: ./quickstart check runs the test suite; man man/mdeliver.1 man/mxlookup.1"
