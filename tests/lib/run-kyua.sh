@@ -16,7 +16,7 @@ results="$(cd "$buildroot" && pwd)/results.db"
 rm -f "$results" "$results-journal"
 # Under --enable-sanitizers: ATF's own leak is suppressed, ours are not.
 here=$(cd "$(dirname "$0")" && pwd)
-LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+LSAN_OPTIONS="suppressions=$here/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export LSAN_OPTIONS
 jobs=${YUBIN_TEST_JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 "$kyua" -v parallelism="$jobs" test --kyuafile="$kyuafile" \
