@@ -36,6 +36,23 @@
 /* RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command. */
 #define SMTP_TIMEOUT_SERVER	300
 
+/* RFC 5321 §4.1.2: ESMTP parameters kept on one MAIL or RCPT command. */
+#define SMTP_PARAMS_MAX		16
+/* RFC 3461 §4.4: an ENVID is at most 100 characters (before xtext). */
+#define SMTP_ENVID_MAX		100
+/* RFC 3461 §4.2: an ORCPT value is at most 500 characters. */
+#define SMTP_ORCPT_MAX		500
+/* RFC 3030 §2: chunk sizes are 1*DIGIT; we take up to 2^53. */
+#define SMTP_BDAT_MAX		(1LL << 53)
+/* RFC 4954 §4: a SASL line (base64) is at most 12288 octets. */
+#define SASL_LINE_MAX		12288
+/* RFC 4616 §2: authzid, authcid and passwd up to 255 octets each. */
+#define SASL_FIELD_MAX		255
+/* passwd-file: a line, a user name, a crypt(3) string (CRYPT_OUTPUT_SIZE). */
+#define PASSWD_LINE_MAX		4096
+#define PASSWD_USER_MAX		255
+#define PASSWD_HASH_MAX		383
+
 /* RFC 1035 §2.3.4: a name is at most 255 octets, a label 63. */
 #define DNS_NAME_MAX		255
 #define DNS_LABEL_MAX		63

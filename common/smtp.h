@@ -83,4 +83,177 @@ int	smtp_ehlo_has_auth(const struct smtp_ehlo *e, const char *mech);
 int	smtp_dotstuff_line(struct io *io, const char *line, size_t len);
 int	smtp_dotstuff_end(struct io *io);
 
+/*
+ * Server side (msmtpd): command lines, paths and ESMTP parameters
+ * (RFC 5321 §4.1), and the reply writer.  Every parser takes a pointer
+ * and a length, is total, and never writes past its output struct.
+ */
+enum smtp_verb {
+	SMTP_CMD_NONE = 0,	/* not a known command */
+	SMTP_CMD_EHLO,
+	SMTP_CMD_HELO,
+	SMTP_CMD_MAIL,
+	SMTP_CMD_RCPT,
+	SMTP_CMD_DATA,
+	SMTP_CMD_BDAT,
+	SMTP_CMD_RSET,
+	SMTP_CMD_NOOP,
+	SMTP_CMD_QUIT,
+	SMTP_CMD_VRFY,
+	SMTP_CMD_EXPN,
+	SMTP_CMD_HELP,
+	SMTP_CMD_STARTTLS,
+	SMTP_CMD_AUTH
+};
+
+/*
+ * Results of the server-side parsers.  smtp_parse_reply() gives the
+ * reply a server sends for each.
+ */
+enum smtp_parse_rc {
+	SMTP_PARSE_OK = 0,
+	SMTP_PARSE_UNKNOWN = -1,	/* 500 5.5.1 command unrecognized */
+	SMTP_PARSE_SYNTAX = -2,		/* 501 5.5.2 syntax error */
+	SMTP_PARSE_ADDR = -3,		/* 501 5.1.7/5.1.3 bad address */
+	SMTP_PARSE_PATHLONG = -4,	/* 501 5.1.7/5.1.3 path too long */
+	SMTP_PARSE_UTF8 = -5,		/* 553 5.6.7 UTF-8 without SMTPUTF8 */
+	SMTP_PARSE_PARAM = -6,		/* 555 5.5.4 unknown parameter */
+	SMTP_PARSE_VALUE = -7,		/* 501 5.5.4 bad parameter value */
+	SMTP_PARSE_MANY = -8		/* 501 5.5.4 too many/repeated params */
+};
+
+/* One command line, split.  arg points into the parsed line. */
+struct smtp_cmd {
+	enum smtp_verb	 verb;
+	const char	*arg;	/* after the verb (after "FROM:"/"TO:" for
+				   MAIL/RCPT), spaces around it dropped */
+	size_t		 arglen;
+};
+
+/*
+ * Parse a command line (without its CRLF).  The verb is case-insensitive;
+ * MAIL needs "FROM:" and RCPT "TO:" (RFC 5321 §4.1.1.2/§4.1.1.3), with or
+ * without spaces after the colon.  DATA, RSET, QUIT and STARTTLS take no
+ * argument; EHLO, HELO, BDAT and AUTH need one.  Returns SMTP_PARSE_OK,
+ * SMTP_PARSE_UNKNOWN (verb not known; cmd->verb is SMTP_CMD_NONE) or
+ * SMTP_PARSE_SYNTAX.  A NUL byte in the line is a syntax error.
+ */
+int	smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd);
+/* The verb's name in upper case ("MAIL"); "" for SMTP_CMD_NONE. */
+const char *smtp_verb_name(enum smtp_verb v);
+
+/* Flags for smtp_path_parse. */
+#define SMTP_PATH_REVERSE	0x01	/* MAIL: "<>" allowed */
+#define SMTP_PATH_FORWARD	0x02	/* RCPT: "<Postmaster>" allowed */
+#define SMTP_PATH_UTF8		0x04	/* RFC 6531: UTF-8 allowed */
+
+/* A reverse-path or forward-path (RFC 5321 §4.1.2). */
+struct smtp_path {
+	int	null;		/* "<>" */
+	int	postmaster;	/* "<Postmaster>" (no domain) */
+	int	utf8;		/* has non-ASCII (RFC 6531) */
+	int	quoted;		/* local part needs its quotes */
+	char	local[SMTP_LOCALPART_MAX + 1];	/* as sent on the wire:
+						   quoted when needed */
+	char	domain[SMTP_DOMAIN_MAX + 1];	/* ASCII part lower-cased;
+						   "[...]" for a literal */
+	char	addr[SMTP_PATH_MAX + 1];	/* "local@domain", "" for <>,
+						   "Postmaster" */
+};
+
+/*
+ * Parse a path in angle brackets at the start of s (len bytes).  A
+ * source route "@a,@b:" is accepted and dropped (RFC 5321 §4.1.2,
+ * Appendix C).  A quoted local part is unquoted when its content is a
+ * Dot-string, else kept quoted with only '"' and '\' escaped.  *used
+ * gets the bytes taken (through '>').  Returns SMTP_PARSE_OK,
+ * SMTP_PARSE_ADDR, SMTP_PARSE_PATHLONG or SMTP_PARSE_UTF8.
+ */
+int	smtp_path_parse(const char *s, size_t len, int flags,
+	    struct smtp_path *p, size_t *used);
+
+/*
+ * A domain or address literal ([IPv4], [IPv6:...]) as HELO/EHLO or a
+ * path carries (RFC 5321 §4.1.2, §4.1.3); UTF-8 labels when utf8.
+ * 1 when valid, 0 when not.
+ */
+int	smtp_domain_valid(const char *s, size_t len, int utf8);
+
+/* BODY= values (RFC 6152, RFC 3030). */
+enum smtp_body {
+	SMTP_BODY_NONE = 0,
+	SMTP_BODY_7BIT,
+	SMTP_BODY_8BITMIME,
+	SMTP_BODY_BINARYMIME
+};
+/* RET= (RFC 3461 §4.3). */
+enum smtp_ret {
+	SMTP_RET_NONE = 0,
+	SMTP_RET_FULL,
+	SMTP_RET_HDRS
+};
+/* NOTIFY= bits (RFC 3461 §4.1); 0 when absent. */
+#define SMTP_NOTIFY_NEVER	0x01
+#define SMTP_NOTIFY_SUCCESS	0x02
+#define SMTP_NOTIFY_FAILURE	0x04
+#define SMTP_NOTIFY_DELAY	0x08
+
+/* ESMTP parameters of MAIL or RCPT, checked and decoded. */
+struct smtp_params {
+	long long	size;		/* SIZE= (RFC 1870), -1 when absent */
+	enum smtp_body	body;
+	int		smtputf8;	/* SMTPUTF8 (RFC 6531 §3.4) */
+	enum smtp_ret	ret;
+	int		notify;		/* SMTP_NOTIFY_* bits */
+	/* xtext values as sent (RFC 3461 §4), "" when absent. */
+	char		envid[SMTP_ENVID_MAX * 3 + 1];
+	char		orcpt[SMTP_ORCPT_MAX + 1];	/* "type;xtext" */
+	char		auth[SMTP_ORCPT_MAX + 1];	/* AUTH= (RFC 4954 §5):
+							   "<>" or xtext */
+	int		count;
+	char		unknown[32];	/* first unknown keyword (for 555) */
+};
+
+/*
+ * Parse the parameters after a path: *( SP esmtp-param ), verb
+ * SMTP_CMD_MAIL or SMTP_CMD_RCPT (each takes its own set; the other's
+ * are unknown).  Keywords are case-insensitive; none may repeat; at most
+ * SMTP_PARAMS_MAX.  utf8: esmtp-values may carry UTF-8 (RFC 6531 §3.3).
+ * Returns SMTP_PARSE_OK, SMTP_PARSE_PARAM (p->unknown names it),
+ * SMTP_PARSE_VALUE, SMTP_PARSE_MANY or SMTP_PARSE_SYNTAX.
+ */
+int	smtp_params_parse(const char *s, size_t len, enum smtp_verb verb,
+	    int utf8, struct smtp_params *p);
+
+/*
+ * The argument of MAIL FROM: or RCPT TO: (cmd->arg): a path, then
+ * parameters.  For MAIL, UTF-8 in the path is allowed only with the
+ * SMTPUTF8 parameter; for RCPT, utf8 says whether the transaction's
+ * MAIL had it.  Returns an smtp_parse_rc.
+ */
+int	smtp_mail_parse(const char *arg, size_t len, enum smtp_verb verb,
+	    int utf8, struct smtp_path *path, struct smtp_params *params);
+
+/* BDAT chunk-size [SP "LAST"] (RFC 3030 §2).  0 or SMTP_PARSE_SYNTAX. */
+int	smtp_bdat_parse(const char *arg, size_t len, long long *size,
+	    int *last);
+
+/*
+ * What a server answers for a parse result rc of a command verb (the
+ * path codes differ for MAIL and RCPT, RFC 3463 X.1.7/X.1.3).
+ */
+void	smtp_parse_reply(int rc, enum smtp_verb verb, int *code,
+	    const char **enh, const char **text);
+
+/*
+ * Queue a reply: the formatted text is split at '\n' into lines
+ * "250-..." and a last "250 ..." (RFC 5321 §4.2.1), each with enh
+ * (RFC 2034 §4) when it is neither NULL nor "".  A line is cut to fit
+ * SMTP_REPLY_LINE_MAX; a CR in the text fails.  Nothing is queued on
+ * failure.  The caller flushes (io_flush), so pipelined replies go out
+ * in one write.  0 or -1 (io->err says why).
+ */
+int	smtp_reply_send(struct io *io, int code, const char *enh,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 #endif

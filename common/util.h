@@ -13,7 +13,7 @@
 #include "bounds.h"
 
 
-/* Copy src into dst (size dstsize), always NUL-terminated; returns strlen(src). */
+/* Copy src into dst (dstsize bytes), always NUL-terminated; strlen(src). */
 size_t	util_strlcpy(char *dst, const char *src, size_t dstsize);
 /* Append src to dst; returns the length it tried to create. */
 size_t	util_strlcat(char *dst, const char *src, size_t dstsize);
@@ -42,7 +42,7 @@ int64_t	util_now_ms(void);
 void	util_hostname(char *buf, size_t len);
 /* Wipe a secret so the compiler cannot drop the store. */
 void	util_wipe(void *p, size_t n);
-/* Random 32-bit number from the system (getrandom, else /dev/urandom). */
+/* Random 32-bit number from getrandom(2) (time and pid if it fails). */
 uint32_t util_random(void);
 
 /* Print the standard --version line for prog and return 0. */

@@ -17,6 +17,8 @@ atf_test_case msg
 msg_body() { replay msg; }
 atf_test_case smtp_reply
 smtp_reply_body() { replay smtp_reply; }
+atf_test_case smtp_cmd
+smtp_cmd_body() { replay smtp_cmd; }
 
 atf_init_test_cases()
 {
@@ -24,4 +26,5 @@ atf_init_test_cases()
 	atf_add_test_case maildir
 	atf_add_test_case msg
 	atf_add_test_case smtp_reply
+	atf_add_test_case smtp_cmd
 }

@@ -74,7 +74,7 @@ ATF_TC_BODY(host_escape, tc)
 	ATF_CHECK_STREQ(out, "localhost");
 	/* Cut at a whole escape, never inside one. */
 	memset(in, 'h', 62);
-	strcpy(in + 62, "/x");
+	memcpy(in + 62, "/x", 3);
 	maildir_host_escape(in, out, sizeof(out));
 	ATF_CHECK_EQ(strlen(out), 62);
 	memset(in, ':', 100);
@@ -414,10 +414,10 @@ ATF_TC_BODY(name_flags, tc)
 	ATF_CHECK(maildir_name_with_flags(s, strlen(s), "S", out, 8) == -1);
 	ATF_CHECK_EQ(errno, ENAMETOOLONG);
 
-	strcpy(fl, "TSSDa");
+	memcpy(fl, "TSSDa", 6);
 	ATF_CHECK(maildir_flags_normalise(fl) == 0);
 	ATF_CHECK_STREQ(fl, "DSTa");
-	strcpy(fl, "S-");
+	memcpy(fl, "S-", 3);
 	ATF_CHECK(maildir_flags_normalise(fl) == -1);
 }
 

@@ -225,7 +225,7 @@ alist(const char *s, char *out)
 {
 	out[0] = '\0';
 	if (msg_addr_list(s, strlen(s), collect, out) < 0)
-		strcpy(out, "ERR");
+		memcpy(out, "ERR", 4);
 	return out;
 }
 
@@ -288,7 +288,7 @@ ATF_TC_BODY(addr_list_bounds, tc)
 	s = malloc(MSG_ADDR_MAX * 4 + 10);
 	ATF_REQUIRE(s != NULL);
 	memset(s, 'a', n);
-	strcpy(s + n, "@b");
+	memcpy(s + n, "@b", 3);
 	ATF_CHECK_EQ(msg_addr_list(s, strlen(s), NULL, NULL), -1);
 	ATF_CHECK_EQ(errno, EMSGSIZE);
 	/* Too many addresses. */

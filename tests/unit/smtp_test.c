@@ -1,6 +1,7 @@
 /*
  * smtp_test: reply lines, multi-line replies, enhanced status codes,
- * replies read over io, EHLO capabilities, dot-stuffing.
+ * replies read over io, EHLO capabilities, dot-stuffing; server side:
+ * commands, paths, ESMTP parameters, the reply writer.
  */
 #include <sys/types.h>
 
@@ -507,6 +508,591 @@ ATF_TC_BODY(dotstuff, tc)
 	(void)close(fds[1]);
 }
 
+/* ------------------------------------------------------------ server side */
+
+struct cmd_case {
+	const char *in;
+	int rc;
+	enum smtp_verb verb;
+	const char *arg;
+};
+
+static const struct cmd_case cmd_cases[] = {
+    {"EHLO client.example", SMTP_PARSE_OK, SMTP_CMD_EHLO, "client.example"},
+    {"ehlo client.example", SMTP_PARSE_OK, SMTP_CMD_EHLO, "client.example"},
+    {"HeLo  x.example  ", SMTP_PARSE_OK, SMTP_CMD_HELO, "x.example"},
+    {"MAIL FROM:<a@b.example>", SMTP_PARSE_OK, SMTP_CMD_MAIL, "<a@b.example>"},
+    {"mail from:<a@b.example> SIZE=10", SMTP_PARSE_OK, SMTP_CMD_MAIL,
+	"<a@b.example> SIZE=10"},
+    {"MAIL FROM: <a@b.example>", SMTP_PARSE_OK, SMTP_CMD_MAIL, "<a@b.example>"},
+    {"RCPT TO:<c@d.example>", SMTP_PARSE_OK, SMTP_CMD_RCPT, "<c@d.example>"},
+    {"Rcpt To: <c@d.example>", SMTP_PARSE_OK, SMTP_CMD_RCPT, "<c@d.example>"},
+    {"DATA", SMTP_PARSE_OK, SMTP_CMD_DATA, ""},
+    {"data ", SMTP_PARSE_OK, SMTP_CMD_DATA, ""},
+    {"BDAT 100 LAST", SMTP_PARSE_OK, SMTP_CMD_BDAT, "100 LAST"},
+    {"RSET", SMTP_PARSE_OK, SMTP_CMD_RSET, ""},
+    {"NOOP", SMTP_PARSE_OK, SMTP_CMD_NOOP, ""},
+    {"NOOP anything at all", SMTP_PARSE_OK, SMTP_CMD_NOOP, "anything at all"},
+    {"QUIT", SMTP_PARSE_OK, SMTP_CMD_QUIT, ""},
+    {"VRFY postmaster", SMTP_PARSE_OK, SMTP_CMD_VRFY, "postmaster"},
+    {"EXPN staff", SMTP_PARSE_OK, SMTP_CMD_EXPN, "staff"},
+    {"HELP", SMTP_PARSE_OK, SMTP_CMD_HELP, ""},
+    {"HELP MAIL", SMTP_PARSE_OK, SMTP_CMD_HELP, "MAIL"},
+    {"STARTTLS", SMTP_PARSE_OK, SMTP_CMD_STARTTLS, ""},
+    {"AUTH PLAIN AGEAYg==", SMTP_PARSE_OK, SMTP_CMD_AUTH, "PLAIN AGEAYg=="},
+    /* Errors. */
+    {"", SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, NULL},
+    {"FOO bar", SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, NULL},
+    {"MAILFROM:<a@b>", SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, NULL},
+    {"EHLO\tx", SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, NULL},
+    {"GET / HTTP/1.1", SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, NULL},
+    {"EHLO", SMTP_PARSE_SYNTAX, SMTP_CMD_EHLO, NULL},
+    {"HELO ", SMTP_PARSE_SYNTAX, SMTP_CMD_HELO, NULL},
+    {"MAIL", SMTP_PARSE_SYNTAX, SMTP_CMD_MAIL, NULL},
+    {"MAIL <a@b.example>", SMTP_PARSE_SYNTAX, SMTP_CMD_MAIL, NULL},
+    {"MAIL FROM:", SMTP_PARSE_SYNTAX, SMTP_CMD_MAIL, NULL},
+    {"MAIL TO:<a@b.example>", SMTP_PARSE_SYNTAX, SMTP_CMD_MAIL, NULL},
+    {"RCPT FROM:<a@b.example>", SMTP_PARSE_SYNTAX, SMTP_CMD_RCPT, NULL},
+    {"RCPT TO", SMTP_PARSE_SYNTAX, SMTP_CMD_RCPT, NULL},
+    {"DATA now", SMTP_PARSE_SYNTAX, SMTP_CMD_DATA, NULL},
+    {"QUIT please", SMTP_PARSE_SYNTAX, SMTP_CMD_QUIT, NULL},
+    {"STARTTLS x", SMTP_PARSE_SYNTAX, SMTP_CMD_STARTTLS, NULL},
+    {"AUTH", SMTP_PARSE_SYNTAX, SMTP_CMD_AUTH, NULL},
+    {"BDAT", SMTP_PARSE_SYNTAX, SMTP_CMD_BDAT, NULL},
+};
+
+ATF_TC_WITHOUT_HEAD(cmd_parse);
+ATF_TC_BODY(cmd_parse, tc)
+{
+	struct smtp_cmd c;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(cmd_cases) / sizeof(cmd_cases[0]); i++) {
+		const struct cmd_case *k = &cmd_cases[i];
+
+		rc = smtp_cmd_parse(k->in, strlen(k->in), &c);
+		ATF_CHECK_EQ_MSG(rc, k->rc, "\"%s\": rc %d", k->in, rc);
+		ATF_CHECK_EQ_MSG(
+		    c.verb, k->verb, "\"%s\": verb %d", k->in, c.verb);
+		if (k->arg != NULL && rc == SMTP_PARSE_OK)
+			ATF_CHECK_MSG(c.arglen == strlen(k->arg) &&
+				memcmp(c.arg, k->arg, c.arglen) == 0,
+			    "\"%s\": arg \"%.*s\"", k->in, (int)c.arglen,
+			    c.arg);
+	}
+	/* A NUL inside the line is refused, and the length is honoured. */
+	ATF_CHECK_EQ(smtp_cmd_parse("NOOP a\0b", 8, &c), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(smtp_cmd_parse("QUITxyz", 4, &c), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(c.verb, SMTP_CMD_QUIT);
+	ATF_CHECK_STREQ(smtp_verb_name(SMTP_CMD_STARTTLS), "STARTTLS");
+	ATF_CHECK_STREQ(smtp_verb_name(SMTP_CMD_NONE), "");
+}
+
+struct path_case {
+	const char *in;
+	int flags;
+	int rc;
+	const char *addr; /* normalised, when rc is OK */
+	size_t used; /* 0: the whole input */
+};
+
+#define RV SMTP_PATH_REVERSE
+#define FW SMTP_PATH_FORWARD
+#define U8 SMTP_PATH_UTF8
+
+static const struct path_case path_cases[] = {
+    {"<a@b.example>", RV, SMTP_PARSE_OK, "a@b.example", 0},
+    {"<First.Last@Example.ORG>", FW, SMTP_PARSE_OK, "First.Last@example.org",
+	0},
+    {"<a+tag@b.example> SIZE=1", RV, SMTP_PARSE_OK, "a+tag@b.example", 17},
+    {"<>", RV, SMTP_PARSE_OK, "", 0},
+    {"<>", FW, SMTP_PARSE_ADDR, NULL, 0},
+    {"<Postmaster>", FW, SMTP_PARSE_OK, "Postmaster", 0},
+    {"<POSTMASTER>", FW, SMTP_PARSE_OK, "Postmaster", 0},
+    {"<Postmaster>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<postmaster@b.example>", FW, SMTP_PARSE_OK, "postmaster@b.example", 0},
+    /* Source routes are dropped (RFC 5321 Appendix C). */
+    {"<@r1.example,@r2.example:u@b.example>", RV, SMTP_PARSE_OK, "u@b.example",
+	0},
+    {"<@[192.0.2.1]:u@b.example>", FW, SMTP_PARSE_OK, "u@b.example", 0},
+    {"<@r1.example u@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<@:u@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<@r1.example,:u@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    /* Quoted local parts: unquoted when they need no quotes. */
+    {"<\"plain\"@b.example>", RV, SMTP_PARSE_OK, "plain@b.example", 0},
+    {"<\"john doe\"@b.example>", RV, SMTP_PARSE_OK, "\"john doe\"@b.example",
+	0},
+    {"<\"a\\\"b\"@b.example>", RV, SMTP_PARSE_OK, "\"a\\\"b\"@b.example", 0},
+    {"<\"\\x\"@b.example>", RV, SMTP_PARSE_OK, "x@b.example", 0},
+    {"<\"a>b\"@b.example>", RV, SMTP_PARSE_OK, "\"a>b\"@b.example", 0},
+    {"<\"a..b\"@b.example>", RV, SMTP_PARSE_OK, "\"a..b\"@b.example", 0},
+    {"<\"unterminated@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<\"tab\there\"@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    /* Address literals. */
+    {"<u@[192.0.2.1]>", FW, SMTP_PARSE_OK, "u@[192.0.2.1]", 0},
+    {"<u@[IPv6:2001:db8::1]>", FW, SMTP_PARSE_OK, "u@[IPv6:2001:db8::1]", 0},
+    {"<u@[300.1.1.1]>", FW, SMTP_PARSE_ADDR, NULL, 0},
+    {"<u@[2001:db8::1]>", FW, SMTP_PARSE_ADDR, NULL, 0},
+    {"<u@[x-tag:stuff]>", FW, SMTP_PARSE_ADDR, NULL, 0},
+    {"<u@[192.0.2.1>", FW, SMTP_PARSE_ADDR, NULL, 0},
+    /* Syntax errors. */
+    {"a@b.example", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b.example", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<.a@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a.@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a..b@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a b@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a(b)@b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b..example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@-b.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b-.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b.example.>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b_c.example>", RV, SMTP_PARSE_ADDR, NULL, 0},
+    {"<a@b.example >", RV, SMTP_PARSE_ADDR, NULL, 0},
+    /* SMTPUTF8 (RFC 6531): only when the caller allows it. */
+    {"<jos\xc3\xa9@b.example>", RV, SMTP_PARSE_UTF8, NULL, 0},
+    {"<jos\xc3\xa9@b.example>", RV | U8, SMTP_PARSE_OK, "jos\xc3\xa9@b.example",
+	0},
+    {"<u@\xe4\xbe\x8b\xe5\xad\x90.example>", FW, SMTP_PARSE_UTF8, NULL, 0},
+    {"<u@\xe4\xbe\x8b\xe5\xad\x90.example>", FW | U8, SMTP_PARSE_OK,
+	"u@\xe4\xbe\x8b\xe5\xad\x90.example", 0},
+    {"<\"j\xc3\xa9 x\"@b.example>", FW, SMTP_PARSE_UTF8, NULL, 0},
+    /* Malformed UTF-8 is never accepted: overlong, surrogate, cut. */
+    {"<\xc0\xafx@b.example>", RV | U8, SMTP_PARSE_ADDR, NULL, 0},
+    {"<\xed\xa0\x80x@b.example>", RV | U8, SMTP_PARSE_ADDR, NULL, 0},
+    {"<x\xc3@b.example>", RV | U8, SMTP_PARSE_ADDR, NULL, 0},
+    {"<x@b\xff.example>", RV | U8, SMTP_PARSE_ADDR, NULL, 0},
+};
+
+ATF_TC_WITHOUT_HEAD(path_parse);
+ATF_TC_BODY(path_parse, tc)
+{
+	struct smtp_path p;
+	size_t i, used;
+	int rc;
+
+	for (i = 0; i < sizeof(path_cases) / sizeof(path_cases[0]); i++) {
+		const struct path_case *k = &path_cases[i];
+
+		rc = smtp_path_parse(k->in, strlen(k->in), k->flags, &p, &used);
+		ATF_CHECK_EQ_MSG(
+		    rc, k->rc, "\"%s\": rc %d, want %d", k->in, rc, k->rc);
+		if (rc != SMTP_PARSE_OK || k->rc != SMTP_PARSE_OK)
+			continue;
+		ATF_CHECK_STREQ_MSG(p.addr, k->addr, "\"%s\"", k->in);
+		ATF_CHECK_EQ_MSG(used, k->used ? k->used : strlen(k->in),
+		    "\"%s\": used %zu", k->in, used);
+	}
+	rc = smtp_path_parse("<>", 2, RV, &p, &used);
+	ATF_CHECK(rc == SMTP_PARSE_OK && p.null && !p.postmaster);
+	rc = smtp_path_parse("<postmaster>", 12, FW, &p, &used);
+	ATF_CHECK(rc == SMTP_PARSE_OK && p.postmaster && !p.null);
+	rc = smtp_path_parse("<\"a b\"@X.Example>", 17, FW, &p, &used);
+	ATF_CHECK(rc == SMTP_PARSE_OK && p.quoted);
+	ATF_CHECK_STREQ(p.local, "\"a b\"");
+	ATF_CHECK_STREQ(p.domain, "x.example");
+	rc = smtp_path_parse("<j\xc3\xa9@x.example>", 15, FW | U8, &p, &used);
+	ATF_CHECK(rc == SMTP_PARSE_OK && p.utf8);
+	/* The length given is the end: no reading past it. */
+	ATF_CHECK_EQ(smtp_path_parse("<a@b.example>", 12, RV, &p, &used),
+	    SMTP_PARSE_ADDR);
+	ATF_CHECK_EQ(smtp_path_parse("<", 1, RV, &p, &used), SMTP_PARSE_ADDR);
+	ATF_CHECK_EQ(smtp_path_parse("", 0, RV, &p, &used), SMTP_PARSE_ADDR);
+}
+
+ATF_TC_WITHOUT_HEAD(path_bounds);
+ATF_TC_BODY(path_bounds, tc)
+{
+	char in[1024], label[64];
+	struct smtp_path p;
+	size_t used, n;
+
+	/* Local part: 64 octets pass, 65 do not (RFC 5321 §4.5.3.1.1). */
+	n = (size_t)snprintf(in, sizeof(in), "<%.*s@b.example>", 64,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaa");
+	ATF_CHECK_EQ(smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(strlen(p.local), 64);
+	n = (size_t)snprintf(in, sizeof(in), "<%.*s@b.example>", 65,
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaa");
+	ATF_CHECK_EQ(
+	    smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_PATHLONG);
+	/* A quoted local part counts its normalised, quoted form. */
+	n = (size_t)snprintf(in, sizeof(in), "<\"%.*s\"@b.example>", 62,
+	    "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
+	    "a a a a a a a a");
+	ATF_CHECK_EQ(smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(strlen(p.local), 64);
+	n = (size_t)snprintf(in, sizeof(in), "<\"%.*s\"@b.example>", 63,
+	    "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a "
+	    "a a a a a a a a");
+	ATF_CHECK_EQ(
+	    smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_PATHLONG);
+	/* Labels: 63 octets pass, 64 do not. */
+	memset(label, 'l', 63);
+	label[63] = '\0';
+	n = (size_t)snprintf(in, sizeof(in), "<a@%s.example>", label);
+	ATF_CHECK_EQ(smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_OK);
+	n = (size_t)snprintf(in, sizeof(in), "<a@%sl.example>", label);
+	ATF_CHECK_EQ(smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_ADDR);
+	/* The whole path: 256 octets with brackets pass, 257 do not. */
+	n = (size_t)snprintf(in, sizeof(in), "<a@%s.%s.%s.%.*s>", label, label,
+	    label, 60, label);
+	ATF_CHECK_EQ(n, 256);
+	ATF_CHECK_EQ(smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_OK);
+	n = (size_t)snprintf(in, sizeof(in), "<ab@%s.%s.%s.%.*s>", label, label,
+	    label, 60, label);
+	ATF_CHECK_EQ(n, 257);
+	ATF_CHECK_EQ(
+	    smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_PATHLONG);
+	/* A long source route makes the path too long, too. */
+	n = (size_t)snprintf(in, sizeof(in), "<@%s.%s.%s.%s:a@b.example>",
+	    label, label, label, label);
+	ATF_CHECK_EQ(
+	    smtp_path_parse(in, n, RV, &p, &used), SMTP_PARSE_PATHLONG);
+	/* No '>' within bounds in a long line. */
+	memset(in, 'a', sizeof(in));
+	in[0] = '<';
+	ATF_CHECK(smtp_path_parse(in, sizeof(in), RV, &p, &used) < 0);
+}
+
+ATF_TC_WITHOUT_HEAD(domain_valid);
+ATF_TC_BODY(domain_valid, tc)
+{
+	static const char *good[] = {"example.org", "mail.Example.ORG", "a",
+	    "x1-y2.example", "123.example", "[192.0.2.1]", "[IPv6:::1]",
+	    "[ipv6:2001:db8::2]", "localhost"};
+	static const char *bad[] = {"", ".", "a..b", "-a.example", "a-.example",
+	    "a.example.", "a_b.example", "a b", "[192.0.2.1", "[192.0.2]",
+	    "[::1]", "[IPv6:nope]", "[]", "exa\xc3\xa9.org", "x\x01y"};
+	char big[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ATF_CHECK_MSG(smtp_domain_valid(good[i], strlen(good[i]), 0),
+		    "\"%s\" refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ATF_CHECK_MSG(!smtp_domain_valid(bad[i], strlen(bad[i]), 0),
+		    "\"%s\" accepted", bad[i]);
+	ATF_CHECK(smtp_domain_valid("exa\xc3\xa9.org", 9, 1));
+	ATF_CHECK(!smtp_domain_valid("exa\xc3.org", 8, 1));
+	/* 255 octets pass, 256 do not (RFC 5321 §4.5.3.1.2). */
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (i % 64 == 63) ? '.' : 'd';
+	ATF_CHECK(smtp_domain_valid(big, 255, 0));
+	ATF_CHECK(!smtp_domain_valid(big, 256, 0));
+}
+
+ATF_TC_WITHOUT_HEAD(params_parse);
+ATF_TC_BODY(params_parse, tc)
+{
+	struct smtp_params p;
+
+#define PP(str, verb, u8) \
+	smtp_params_parse((str), strlen(str), (verb), (u8), &p)
+
+	ATF_CHECK_EQ(PP("", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.size, -1);
+	ATF_CHECK_EQ(p.body, SMTP_BODY_NONE);
+	ATF_CHECK_EQ(p.count, 0);
+	ATF_CHECK_EQ(PP(" SIZE=12345 body=8bitmime SMTPUTF8", SMTP_CMD_MAIL, 0),
+	    SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.size, 12345);
+	ATF_CHECK_EQ(p.body, SMTP_BODY_8BITMIME);
+	ATF_CHECK_EQ(p.smtputf8, 1);
+	ATF_CHECK_EQ(p.count, 3);
+	ATF_CHECK_EQ(PP(" BODY=7BIT", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.body, SMTP_BODY_7BIT);
+	ATF_CHECK_EQ(PP(" BODY=BINARYMIME", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.body, SMTP_BODY_BINARYMIME);
+	/* SIZE: 1*20DIGIT, huge values saturate (and are then refused by
+	   the size check, not the parser). */
+	ATF_CHECK_EQ(
+	    PP(" SIZE=99999999999999999999", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK(p.size > (1LL << 60));
+	ATF_CHECK_EQ(PP(" SIZE=999999999999999999999", SMTP_CMD_MAIL, 0),
+	    SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SIZE=12k", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SIZE=-1", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SIZE", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SIZE=", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" BODY=9BIT", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SMTPUTF8=yes", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" SIZE=1 size=2", SMTP_CMD_MAIL, 0), SMTP_PARSE_MANY);
+	/* DSN (RFC 3461). */
+	ATF_CHECK_EQ(PP(" RET=hdrs ENVID=QQ314159+2Bx", SMTP_CMD_MAIL, 0),
+	    SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.ret, SMTP_RET_HDRS);
+	ATF_CHECK_STREQ(p.envid, "QQ314159+2Bx");
+	ATF_CHECK_EQ(PP(" RET=FULL", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.ret, SMTP_RET_FULL);
+	ATF_CHECK_EQ(PP(" RET=BODY", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" ENVID=a+2", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" ENVID=a+2b", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" ENVID=a+zz", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" NOTIFY=SUCCESS,failure,DELAY ORCPT=rfc822;b+40c.d",
+			 SMTP_CMD_RCPT, 0),
+	    SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.notify,
+	    SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY);
+	ATF_CHECK_STREQ(p.orcpt, "rfc822;b+40c.d");
+	ATF_CHECK_EQ(PP(" NOTIFY=NEVER", SMTP_CMD_RCPT, 0), SMTP_PARSE_OK);
+	ATF_CHECK_EQ(p.notify, SMTP_NOTIFY_NEVER);
+	ATF_CHECK_EQ(
+	    PP(" NOTIFY=NEVER,DELAY", SMTP_CMD_RCPT, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(
+	    PP(" NOTIFY=DELAY,DELAY", SMTP_CMD_RCPT, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(
+	    PP(" NOTIFY=SUCCESS,", SMTP_CMD_RCPT, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" ORCPT=rfc822", SMTP_CMD_RCPT, 0), SMTP_PARSE_VALUE);
+	ATF_CHECK_EQ(PP(" ORCPT=;x", SMTP_CMD_RCPT, 0), SMTP_PARSE_VALUE);
+	/* AUTH= (RFC 4954 §5). */
+	ATF_CHECK_EQ(PP(" AUTH=<>", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_STREQ(p.auth, "<>");
+	ATF_CHECK_EQ(
+	    PP(" AUTH=e+3Dmc2@example.com", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	ATF_CHECK_STREQ(p.auth, "e+3Dmc2@example.com");
+	ATF_CHECK_EQ(PP(" AUTH=a+", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	/* Each verb has its own set: the other's are unknown (555). */
+	ATF_CHECK_EQ(PP(" NOTIFY=NEVER", SMTP_CMD_MAIL, 0), SMTP_PARSE_PARAM);
+	ATF_CHECK_STREQ(p.unknown, "NOTIFY");
+	ATF_CHECK_EQ(PP(" SIZE=1", SMTP_CMD_RCPT, 0), SMTP_PARSE_PARAM);
+	ATF_CHECK_EQ(
+	    PP(" X-FOO=bar SIZE=1", SMTP_CMD_MAIL, 0), SMTP_PARSE_PARAM);
+	ATF_CHECK_STREQ(p.unknown, "X-FOO");
+	ATF_CHECK_EQ(p.size, 1);
+	/* A bad value elsewhere on the line wins over the unknown one. */
+	ATF_CHECK_EQ(
+	    PP(" X-FOO=bar SIZE=x", SMTP_CMD_MAIL, 0), SMTP_PARSE_VALUE);
+	/* Syntax. */
+	ATF_CHECK_EQ(PP("SIZE=1", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" -X=1", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" SIZE=1=2", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" X=a\tb", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" X=caf\xc3\xa9", SMTP_CMD_MAIL, 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(PP(" X=caf\xc3\xa9", SMTP_CMD_MAIL, 1), SMTP_PARSE_PARAM);
+	ATF_CHECK_EQ(
+	    PP(" SIZE=1  BODY=7BIT ", SMTP_CMD_MAIL, 0), SMTP_PARSE_OK);
+	/* Bounded count. */
+	ATF_CHECK_EQ(PP(" A=1 B=1 C=1 D=1 E=1 F=1 G=1 H=1 I=1 J=1 K=1 L=1 M=1 "
+			"N=1 O=1 P=1",
+			 SMTP_CMD_MAIL, 0),
+	    SMTP_PARSE_PARAM);
+	ATF_CHECK_EQ(PP(" A=1 B=1 C=1 D=1 E=1 F=1 G=1 H=1 I=1 J=1 K=1 L=1 M=1 "
+			"N=1 O=1 P=1 Q=1",
+			 SMTP_CMD_MAIL, 0),
+	    SMTP_PARSE_MANY);
+#undef PP
+}
+
+ATF_TC_WITHOUT_HEAD(envid_bound);
+ATF_TC_BODY(envid_bound, tc)
+{
+	char in[400];
+	struct smtp_params p;
+	size_t n;
+
+	/* RFC 3461 §4.4: 100 characters; xtext "+XX" counts as one. */
+	n = (size_t)snprintf(in, sizeof(in), " ENVID=");
+	memset(in + n, 'e', 100);
+	in[n + 100] = '\0';
+	ATF_CHECK_EQ(smtp_params_parse(in, strlen(in), SMTP_CMD_MAIL, 0, &p),
+	    SMTP_PARSE_OK);
+	ATF_CHECK_EQ(strlen(p.envid), 100);
+	in[n + 100] = 'e';
+	in[n + 101] = '\0';
+	ATF_CHECK_EQ(smtp_params_parse(in, strlen(in), SMTP_CMD_MAIL, 0, &p),
+	    SMTP_PARSE_VALUE);
+	for (n = 7; n + 3 < 7 + 300; n += 3)
+		memcpy(in + n, "+2B", 3);
+	in[n] = '\0';
+	ATF_CHECK_EQ(smtp_params_parse(in, strlen(in), SMTP_CMD_MAIL, 0, &p),
+	    SMTP_PARSE_OK);
+	ATF_CHECK_EQ(strlen(p.envid), 297);
+}
+
+/* A MAIL or RCPT line through smtp_cmd_parse and smtp_mail_parse. */
+static int
+mp(const char *line, int u8, struct smtp_path *p, struct smtp_params *pa)
+{
+	struct smtp_cmd c;
+
+	if (smtp_cmd_parse(line, strlen(line), &c) != SMTP_PARSE_OK)
+		return 99;
+	return smtp_mail_parse(c.arg, c.arglen, c.verb, u8, p, pa);
+}
+
+ATF_TC_WITHOUT_HEAD(mail_parse);
+ATF_TC_BODY(mail_parse, tc)
+{
+	struct smtp_path p;
+	struct smtp_params pa;
+
+#define MP(line, u8) mp((line), (u8), &p, &pa)
+
+	ATF_CHECK_EQ(MP("MAIL FROM:<a@b.example> SIZE=100", 0), 0);
+	ATF_CHECK_STREQ(p.addr, "a@b.example");
+	ATF_CHECK_EQ(pa.size, 100);
+	ATF_CHECK_EQ(MP("MAIL FROM: <a@b.example>", 0), 0);
+	ATF_CHECK_EQ(MP("MAIL FROM:<>", 0), 0);
+	ATF_CHECK(p.null);
+	ATF_CHECK_EQ(MP("MAIL FROM:<> SIZE=1", 0), 0);
+	ATF_CHECK_EQ(MP("MAIL FROM:<>SIZE=1", 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(MP("MAIL FROM:a@b.example", 0), SMTP_PARSE_ADDR);
+	ATF_CHECK_EQ(MP("RCPT TO:<Postmaster>", 0), 0);
+	ATF_CHECK(p.postmaster);
+	ATF_CHECK_EQ(MP("RCPT TO:<>", 0), SMTP_PARSE_ADDR);
+	ATF_CHECK_EQ(MP("RCPT TO:<c@d.example> NOTIFY=FAILURE", 0), 0);
+	ATF_CHECK_EQ(pa.notify, SMTP_NOTIFY_FAILURE);
+	ATF_CHECK_EQ(MP("RCPT TO:<c@d.example> FOO=1", 0), SMTP_PARSE_PARAM);
+	ATF_CHECK_STREQ(pa.unknown, "FOO");
+	/* RFC 6531: a UTF-8 sender needs SMTPUTF8 on the same MAIL. */
+	ATF_CHECK_EQ(
+	    MP("MAIL FROM:<jos\xc3\xa9@b.example>", 0), SMTP_PARSE_UTF8);
+	ATF_CHECK_EQ(MP("MAIL FROM:<jos\xc3\xa9@b.example> SMTPUTF8", 0), 0);
+	ATF_CHECK(p.utf8 && pa.smtputf8);
+	ATF_CHECK_EQ(
+	    MP("MAIL FROM:<a@b.example> X=caf\xc3\xa9", 0), SMTP_PARSE_UTF8);
+	ATF_CHECK_EQ(MP("MAIL FROM:<a@b.example> X=caf\xc3\xa9 SMTPUTF8", 0),
+	    SMTP_PARSE_PARAM);
+	ATF_CHECK_EQ(
+	    MP("RCPT TO:<a@b.example> X=caf\xc3\xa9", 0), SMTP_PARSE_SYNTAX);
+	ATF_CHECK_EQ(MP("RCPT TO:<jos\xc3\xa9@b.example>", 0), SMTP_PARSE_UTF8);
+	ATF_CHECK_EQ(MP("RCPT TO:<jos\xc3\xa9@b.example>", 1), 0);
+	ATF_CHECK_EQ(
+	    MP("RCPT TO:<x@\xe4\xbe\x8b.example>", 0), SMTP_PARSE_UTF8);
+#undef MP
+}
+
+ATF_TC_WITHOUT_HEAD(bdat_parse);
+ATF_TC_BODY(bdat_parse, tc)
+{
+	long long size;
+	int last;
+
+	ATF_CHECK_EQ(smtp_bdat_parse("1000", 4, &size, &last), 0);
+	ATF_CHECK(size == 1000 && last == 0);
+	ATF_CHECK_EQ(smtp_bdat_parse("0 LAST", 6, &size, &last), 0);
+	ATF_CHECK(size == 0 && last == 1);
+	ATF_CHECK_EQ(smtp_bdat_parse("7 last", 6, &size, &last), 0);
+	ATF_CHECK(size == 7 && last == 1);
+	ATF_CHECK(smtp_bdat_parse("", 0, &size, &last) < 0);
+	ATF_CHECK(smtp_bdat_parse("x", 1, &size, &last) < 0);
+	ATF_CHECK(smtp_bdat_parse("10 LASTX", 8, &size, &last) < 0);
+	ATF_CHECK(smtp_bdat_parse("10 FIRST", 8, &size, &last) < 0);
+	ATF_CHECK(smtp_bdat_parse("-1", 2, &size, &last) < 0);
+	ATF_CHECK(
+	    smtp_bdat_parse("99999999999999999999", 20, &size, &last) < 0);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_reply_codes);
+ATF_TC_BODY(parse_reply_codes, tc)
+{
+	const char *enh, *text;
+	int code;
+
+	smtp_parse_reply(SMTP_PARSE_PARAM, SMTP_CMD_MAIL, &code, &enh, &text);
+	ATF_CHECK_EQ(code, 555);
+	ATF_CHECK_STREQ(enh, "5.5.4");
+	smtp_parse_reply(SMTP_PARSE_UNKNOWN, SMTP_CMD_NONE, &code, &enh, &text);
+	ATF_CHECK_EQ(code, 500);
+	ATF_CHECK_STREQ(enh, "5.5.1");
+	smtp_parse_reply(SMTP_PARSE_ADDR, SMTP_CMD_MAIL, &code, &enh, &text);
+	ATF_CHECK(code == 501 && strcmp(enh, "5.1.7") == 0);
+	smtp_parse_reply(SMTP_PARSE_ADDR, SMTP_CMD_RCPT, &code, &enh, &text);
+	ATF_CHECK(code == 501 && strcmp(enh, "5.1.3") == 0);
+	smtp_parse_reply(SMTP_PARSE_UTF8, SMTP_CMD_RCPT, &code, &enh, &text);
+	ATF_CHECK(code == 553 && strcmp(enh, "5.6.7") == 0);
+	smtp_parse_reply(SMTP_PARSE_SYNTAX, SMTP_CMD_DATA, &code, &enh, &text);
+	ATF_CHECK(code == 501 && strcmp(enh, "5.5.2") == 0);
+	ATF_CHECK(text != NULL && text[0] != '\0');
+}
+
+/* Run f on an io writing into a pipe; return what came out. */
+static void
+read_all(int fd, char *b, size_t cap)
+{
+	ssize_t n;
+	size_t o = 0;
+
+	while (o + 1 < cap && (n = read(fd, b + o, cap - 1 - o)) > 0)
+		o += (size_t)n;
+	b[o] = '\0';
+}
+
+ATF_TC_WITHOUT_HEAD(reply_send);
+ATF_TC_BODY(reply_send, tc)
+{
+	struct io io;
+	char b[8192], longtext[700];
+	int fds[2];
+	char *p, *q;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	io_init(&io, -1, fds[1], 2000);
+	ATF_CHECK_EQ(
+	    smtp_reply_send(&io, 250, "2.1.0", "Sender <%s> OK", "a@b.example"),
+	    0);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 250, NULL,
+			 "mx.example greets %s\nPIPELINING\nSIZE %d\n8BITMIME",
+			 "client", 1000),
+	    0);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 354, "",
+			 "End data with <CR><LF>."
+			 "<CR><LF>"),
+	    0);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 550, "5.1.1", "No such user\n"), 0);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 221, "2.0.0", "%s", ""), 0);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 421, "4.4.2", "a\n\nb"), 0);
+	/* A CR would let text inject a line: nothing is queued. */
+	ATF_CHECK_EQ(
+	    smtp_reply_send(&io, 250, NULL, "x%s", "\r\n250 evil"), -1);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 250, NULL, "one\ntwo%s", "\r"), -1);
+	ATF_CHECK_EQ(smtp_reply_send(&io, 99, NULL, "bad"), -1);
+	ATF_CHECK_EQ(io_flush(&io), 0);
+	(void)close(fds[1]);
+	read_all(fds[0], b, sizeof(b));
+	ATF_CHECK_STREQ(b,
+	    "250 2.1.0 Sender <a@b.example> OK\r\n"
+	    "250-mx.example greets client\r\n"
+	    "250-PIPELINING\r\n"
+	    "250-SIZE 1000\r\n"
+	    "250 8BITMIME\r\n"
+	    "354 End data with <CR><LF>.<CR><LF>\r\n"
+	    "550 5.1.1 No such user\r\n"
+	    "221 2.0.0 \r\n"
+	    "421-4.4.2 a\r\n"
+	    "421-4.4.2 \r\n"
+	    "421 4.4.2 b\r\n");
+	io_close(&io);
+	(void)close(fds[0]);
+
+	/* Long text is cut to 512 octets with CRLF (§4.5.3.1.5). */
+	ATF_REQUIRE(pipe(fds) == 0);
+	io_init(&io, -1, fds[1], 2000);
+	memset(longtext, 'x', sizeof(longtext) - 1);
+	longtext[sizeof(longtext) - 1] = '\0';
+	ATF_CHECK_EQ(
+	    smtp_reply_send(&io, 500, "5.5.2", "%s\n%s", longtext, "end"), 0);
+	ATF_CHECK_EQ(io_flush(&io), 0);
+	(void)close(fds[1]);
+	read_all(fds[0], b, sizeof(b));
+	p = strstr(b, "\r\n");
+	ATF_REQUIRE(p != NULL);
+	ATF_CHECK_EQ(p + 2 - b, SMTP_REPLY_LINE_MAX);
+	ATF_CHECK_EQ(strncmp(b, "500-5.5.2 xxx", 13), 0);
+	q = p + 2;
+	ATF_CHECK_STREQ(q, "500 5.5.2 end\r\n");
+	io_close(&io);
+	(void)close(fds[0]);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_line);
@@ -523,5 +1109,15 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, ehlo_postfix);
 	ATF_TP_ADD_TC(tp, ehlo_variants);
 	ATF_TP_ADD_TC(tp, dotstuff);
+	ATF_TP_ADD_TC(tp, cmd_parse);
+	ATF_TP_ADD_TC(tp, path_parse);
+	ATF_TP_ADD_TC(tp, path_bounds);
+	ATF_TP_ADD_TC(tp, domain_valid);
+	ATF_TP_ADD_TC(tp, params_parse);
+	ATF_TP_ADD_TC(tp, envid_bound);
+	ATF_TP_ADD_TC(tp, mail_parse);
+	ATF_TP_ADD_TC(tp, bdat_parse);
+	ATF_TP_ADD_TC(tp, parse_reply_codes);
+	ATF_TP_ADD_TC(tp, reply_send);
 	return atf_no_error();
 }
