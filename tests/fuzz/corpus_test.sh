@@ -19,6 +19,12 @@ atf_test_case smtp_reply
 smtp_reply_body() { replay smtp_reply; }
 atf_test_case smtp_cmd
 smtp_cmd_body() { replay smtp_cmd; }
+atf_test_case smtpd_session
+smtpd_session_body() { replay smtpd_session; }
+atf_test_case msend_conf
+msend_conf_body() { replay msend_conf; }
+atf_test_case msend_msg
+msend_msg_body() { replay msend_msg; }
 
 atf_init_test_cases()
 {
@@ -27,4 +33,7 @@ atf_init_test_cases()
 	atf_add_test_case msg
 	atf_add_test_case smtp_reply
 	atf_add_test_case smtp_cmd
+	atf_add_test_case smtpd_session
+	atf_add_test_case msend_conf
+	atf_add_test_case msend_msg
 }

@@ -3,7 +3,10 @@
 # temporary directory and on 127.0.0.1; nothing is left behind.
 #   1. mdeliver delivers a message into a fresh Maildir, durably;
 #   2. mxlookup asks a real DNS server (NSD, on a loopback port, serving a
-#      test zone) where mail for a few domains goes.
+#      test zone) where mail for a few domains goes;
+#   3. the whole chain: msend (STARTTLS + AUTH, a test CA) submits to
+#      msmtpd listening on a loopback port, which hands the message to
+#      mdeliver, which writes it into a Maildir.
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -14,7 +17,12 @@ atf_fail() { echo "demo: $*" >&2; exit 1; }
 . "$YUBIN_SRCDIR/tests/lib/dns.sh"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/yubin-demo.XXXXXX")
-cleanup() { dns_stop "$tmp" 2>/dev/null || :; rm -rf "$tmp"; }
+cleanup()
+{
+	dns_stop "$tmp" 2>/dev/null || :
+	stop_pidfile "$tmp/msmtpd.pid" 2>/dev/null || :
+	rm -rf "$tmp"
+}
 trap cleanup EXIT INT TERM
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -51,5 +59,33 @@ for d in pref.test equal.test implicit.test nullmx.test nosuch.test; do
 done
 printf '\n$ mxlookup --short equal.test   # for scripts; equal preferences shuffled\n'
 $m --short equal.test
+dns_stop "$tmp" || :
+
+step "3. the chain: msend -> msmtpd -> mdeliver -> Maildir (STARTTLS + AUTH)"
+make_certs "$tmp/certs"
+hash=$(openssl passwd -6 s3cret)
+mkdir -p "$tmp/alice"
+echo "alice:$hash:::$tmp/alice/Maildir" >"$tmp/passwd"
+port=$(free_port)
+printf '$ msmtpd --listen 127.0.0.1:%s --domain example.net --tls-cert server.pem --tls-key server.key --passwd-file passwd --maildir-template ...\n' "$port"
+PATH="$BUILDDIR:$PATH" "$BUILDDIR/msmtpd" --listen "127.0.0.1:$port" \
+    --domain example.net --tls-cert "$tmp/certs/server.pem" \
+    --tls-key "$tmp/certs/server.key" --passwd-file "$tmp/passwd" \
+    --command mdeliver --create -f %F \
+    --maildir-template "$tmp/%u/Maildir" %T \; \
+    --log stderr --no-resolve --hostname mx.test >"$tmp/msmtpd.log" 2>&1 &
+echo $! >"$tmp/msmtpd.pid"
+wait_port "$port" || atf_fail "msmtpd did not start: $(cat "$tmp/msmtpd.log")"
+printf '$ msend --host localhost --port %s --tls-trust-file ca.pem --user alice --passwordeval "echo ..." -f alice@example.org carol@example.net < message\n' "$port"
+"$BUILDDIR/msend" --host localhost --port "$port" \
+    --tls-trust-file "$tmp/certs/ca.pem" --user alice \
+    --passwordeval 'echo s3cret' -f alice@example.org carol@example.net \
+    <"$tmp/message"
+echo "exit status $? (0: msmtpd answered 250 after mdeliver stored it)"
+echo "--- msmtpd's log:"
+cat "$tmp/msmtpd.log"
+echo "--- the delivered file:"
+cat "$tmp"/carol/Maildir/new/*
+
 echo
-echo "Next: ./quickstart check runs the test suite; man man/mdeliver.1 man/mxlookup.1"
+echo "Next: ./quickstart check runs the test suite; man man/msend.1 man/msmtpd.8"

@@ -1,0 +1,727 @@
+/*
+ * msend: a sendmail-compatible SMTP client (DESIGN.md, "msend").  It
+ * reads one message on stdin and submits it to a smarthost (RFC 6409),
+ * or delivers it directly to each recipient domain's MX hosts.  Exit
+ * codes are sysexits: 0 only when every recipient was accepted.
+ *
+ * This file: options (sendmail's and msend's own), the config file,
+ * recipients, the report on stderr and the exit code.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "msend.h"
+#include "net.h"
+#include "util.h"
+
+/* Recipients one message may have (-t lists and arguments together). */
+#define RCPTS_MAX 10000
+
+enum {
+	OPT_HOST = 256,
+	OPT_PORT,
+	OPT_TLS,
+	OPT_TLS_TRUST,
+	OPT_TLS_FP,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_AUTH,
+	OPT_USER,
+	OPT_PASSEVAL,
+	OPT_PLAIN_AUTH,
+	OPT_FROM,
+	OPT_CONFIG,
+	OPT_DIRECT,
+	OPT_DNS,
+	OPT_ROUTE,
+	OPT_SERVERINFO,
+	OPT_DOMAIN,
+	OPT_TIMEOUT,
+	OPT_NO_CHUNKING,
+	OPT_HELP,
+	OPT_VERSION
+};
+
+static const struct option longopts[] = {
+    {"host", required_argument, NULL, OPT_HOST},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"tls", required_argument, NULL, OPT_TLS},
+    {"tls-trust-file", required_argument, NULL, OPT_TLS_TRUST},
+    {"tls-fingerprint", required_argument, NULL, OPT_TLS_FP},
+    {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+    {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+    {"auth", required_argument, NULL, OPT_AUTH},
+    {"user", required_argument, NULL, OPT_USER},
+    {"passwordeval", required_argument, NULL, OPT_PASSEVAL},
+    {"allow-plain-auth", no_argument, NULL, OPT_PLAIN_AUTH},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"account", required_argument, NULL, 'a'},
+    {"direct", no_argument, NULL, OPT_DIRECT},
+    {"dns-server", required_argument, NULL, OPT_DNS},
+    {"route", required_argument, NULL, OPT_ROUTE},
+    {"serverinfo", no_argument, NULL, OPT_SERVERINFO},
+    {"read-recipients", no_argument, NULL, 't'},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
+    {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
+
+/* sendmail's options, with an argument where it takes one. */
+#define SHORTOPTS "A:a:B:b:C:d:e:F:f:Gh:iL:mN:nO:o:q::R:r:tUV:vX:"
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: %s [options] [-f FROM] [-t] [-i|-oi] [--] RECIPIENT...\n"
+	    "Send the message on stdin by SMTP: to a smarthost, or directly "
+	    "to each\nrecipient domain's MX hosts.\n"
+	    "  -f, --from ADDR        envelope sender (\"\" or \"<>\": none)\n"
+	    "  -F NAME                full name for a From: msend adds\n"
+	    "  -t, --read-recipients  recipients from To, Cc, Bcc (Bcc is "
+	    "removed)\n"
+	    "  -i, -oi                a line with only \".\" does not end "
+	    "the message\n"
+	    "  -N never|success,failure,delay   DSN notify (RFC 3461)\n"
+	    "  -R full|hdrs           DSN return;  -V ENVID  DSN envelope id\n"
+	    "  -v, --verbose          protocol transcript on stderr (AUTH "
+	    "redacted)\n"
+	    "  -a, --account NAME     account from the config file\n"
+	    "  -C, --config FILE      config file (default "
+	    "$XDG_CONFIG_HOME/yubin/msend.conf)\n"
+	    "      --host HOST        smarthost;  --port PORT (587; 465 with "
+	    "--tls=on-connect)\n"
+	    "      --tls starttls|on-connect|off   (default: starttls, "
+	    "required)\n"
+	    "      --tls-trust-file FILE   CA certificates (PEM) instead of "
+	    "the system's\n"
+	    "      --tls-fingerprint SHA256   pin the server certificate\n"
+	    "      --tls-cert FILE --tls-key FILE   client certificate\n"
+	    "      --auth on|off|plain|login|xoauth2|oauthbearer\n"
+	    "      --user NAME        user for AUTH;  --passwordeval CMD  "
+	    "prints the secret\n"
+	    "      --allow-plain-auth AUTH without TLS (the password goes "
+	    "in clear)\n"
+	    "      --direct           deliver to the recipients' MX hosts\n"
+	    "      --dns-server ADDR[:PORT]   DNS server for --direct\n"
+	    "      --route DOMAIN=HOST[:PORT] send DOMAIN's mail there "
+	    "(repeatable)\n"
+	    "      --domain NAME      name for EHLO (default: this host)\n"
+	    "      --timeout SEC      per connect and reply (default 300)\n"
+	    "      --no-chunking      never use BDAT\n"
+	    "      --serverinfo       show what the smarthost offers, send "
+	    "nothing\n"
+	    "      --help, --version\n"
+	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
+	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
+	    "65 bad message, 78 config.\n",
+	    PROG);
+}
+
+struct run {
+	struct msend_opts o;
+	struct account cl; /* from the command line */
+	struct account a; /* merged */
+	struct conf conf;
+	struct routing rt;
+	const char *config;
+	const char *account;
+	int serverinfo;
+	struct rcpt *r;
+	int nr, capr;
+	int bad; /* recipients refused by us */
+	struct log log;
+	char err[ERR_MAX];
+};
+
+static int
+set(char **dst, const char *v)
+{
+	free(*dst);
+	if ((*dst = strdup(v)) == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
+		exit(EX_OSERR);
+	}
+	return 0;
+}
+
+static void die(int ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+die(int ex, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROG);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(ex);
+}
+
+/* RFC 3461 §4.1: NEVER alone, or any of SUCCESS, FAILURE, DELAY. */
+static int
+parse_notify(const char *v)
+{
+	char tmp[64], *w, *save = NULL;
+	int bits = 0;
+
+	if (util_strlcpy(tmp, v, sizeof(tmp)) >= sizeof(tmp))
+		return -1;
+	for (w = strtok_r(tmp, ",", &save); w != NULL;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcasecmp(w, "never") == 0)
+			bits |= SMTP_NOTIFY_NEVER;
+		else if (strcasecmp(w, "success") == 0)
+			bits |= SMTP_NOTIFY_SUCCESS;
+		else if (strcasecmp(w, "failure") == 0)
+			bits |= SMTP_NOTIFY_FAILURE;
+		else if (strcasecmp(w, "delay") == 0)
+			bits |= SMTP_NOTIFY_DELAY;
+		else
+			return -1;
+	}
+	if (bits == 0 ||
+	    ((bits & SMTP_NOTIFY_NEVER) && bits != SMTP_NOTIFY_NEVER))
+		return -1;
+	return bits;
+}
+
+/* sendmail's -o options: what they ask is what msend does anyway. */
+static void
+opt_o(struct run *rn, const char *v)
+{
+	if (strcmp(v, "i") == 0) {
+		rn->o.dot_ends = 0;
+		return;
+	}
+	/* -oe* error mode, -odi/-odb deliver now, -om me too: no-ops. */
+	if (v[0] == 'e' || strcmp(v, "di") == 0 || strcmp(v, "db") == 0 ||
+	    strcmp(v, "m") == 0)
+		return;
+	fprintf(stderr, "%s: -o%s is not supported (ignored)\n", PROG, v);
+}
+
+static void
+opt_b(const char *v)
+{
+	if (strcmp(v, "m") == 0)
+		return;
+	if (strcmp(v, "i") == 0) {
+		fprintf(
+		    stderr, "%s: -bi: no aliases database to rebuild\n", PROG);
+		exit(0);
+	}
+	die(EX_USAGE,
+	    "-b%s: only -bm (deliver a message) is supported; "
+	    "msend has no daemon, queue or SMTP-on-stdin mode",
+	    v);
+}
+
+static void
+parse_args(struct run *rn, int argc, char **argv)
+{
+	long long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 'r':
+		case OPT_FROM: set(&rn->cl.from, optarg); break;
+		case 'F': rn->o.fullname = optarg; break;
+		case 't': rn->o.read_rcpts = 1; break;
+		case 'i': rn->o.dot_ends = 0; break;
+		case 'o': opt_o(rn, optarg); break;
+		case 'b': opt_b(optarg); break;
+		case 'v': rn->o.verbose++; break;
+		case 'N':
+			if ((rn->o.dsn_notify = parse_notify(optarg)) == -1)
+				die(EX_USAGE,
+				    "-N %s: expected never, or "
+				    "success,failure,delay",
+				    optarg);
+			break;
+		case 'R':
+			if (strcasecmp(optarg, "full") == 0)
+				rn->o.dsn_ret = SMTP_RET_FULL;
+			else if (strcasecmp(optarg, "hdrs") == 0)
+				rn->o.dsn_ret = SMTP_RET_HDRS;
+			else
+				die(EX_USAGE, "-R %s: expected full or hdrs",
+				    optarg);
+			break;
+		case 'V':
+			if (strlen(optarg) > SMTP_ENVID_MAX)
+				die(EX_USAGE,
+				    "-V: an envelope id is at most "
+				    "%d characters",
+				    SMTP_ENVID_MAX);
+			rn->o.dsn_envid = optarg;
+			break;
+		case 'a': rn->account = optarg; break;
+		case 'C':
+		case OPT_CONFIG: rn->config = optarg; break;
+		case 'q': die(EX_USAGE, "-q: msend keeps no queue");
+		/* Accepted and ignored: nothing to do for us. */
+		case 'A':
+		case 'B':
+		case 'd':
+		case 'e':
+		case 'G':
+		case 'm':
+		case 'n':
+		case 'U': break;
+		case 'h':
+		case 'L':
+		case 'O':
+		case 'X':
+			fprintf(stderr, "%s: -%c is not supported (ignored)\n",
+			    PROG, c);
+			break;
+		case OPT_HOST: set(&rn->cl.host, optarg); break;
+		case OPT_PORT:
+			if (util_parse_num(optarg, 1, 65535, 0, &n) == -1)
+				die(EX_USAGE, "--port %s: not a port", optarg);
+			set(&rn->cl.port, optarg);
+			break;
+		case OPT_TLS:
+			if (strcmp(optarg, "starttls") == 0)
+				rn->cl.tls = TLSM_STARTTLS;
+			else if (strcmp(optarg, "on-connect") == 0)
+				rn->cl.tls = TLSM_ON_CONNECT;
+			else if (strcmp(optarg, "off") == 0)
+				rn->cl.tls = TLSM_OFF;
+			else
+				die(EX_USAGE,
+				    "--tls %s: expected starttls, "
+				    "on-connect or off",
+				    optarg);
+			break;
+		case OPT_TLS_TRUST: set(&rn->cl.tls_trust_file, optarg); break;
+		case OPT_TLS_FP: set(&rn->cl.tls_fingerprint, optarg); break;
+		case OPT_TLS_CERT: set(&rn->cl.tls_cert, optarg); break;
+		case OPT_TLS_KEY: set(&rn->cl.tls_key, optarg); break;
+		case OPT_AUTH: {
+			static const char *const names[] = {"off", "on",
+			    "plain", "login", "xoauth2", "oauthbearer"};
+			static const int modes[] = {AUTHM_OFF, AUTHM_ON,
+			    AUTHM_PLAIN, AUTHM_LOGIN, AUTHM_XOAUTH2,
+			    AUTHM_OAUTHBEARER};
+			size_t i;
+
+			for (i = 0; i < 6; i++)
+				if (strcasecmp(optarg, names[i]) == 0)
+					break;
+			if (i == 6)
+				die(EX_USAGE,
+				    "--auth %s: expected on, off, "
+				    "plain, login, xoauth2 or oauthbearer",
+				    optarg);
+			rn->cl.auth = modes[i];
+			break;
+		}
+		case OPT_USER: set(&rn->cl.user, optarg); break;
+		case OPT_PASSEVAL: set(&rn->cl.passwordeval, optarg); break;
+		case OPT_PLAIN_AUTH: rn->cl.allow_plain_auth = 1; break;
+		case OPT_DIRECT: rn->rt.direct = 1; break;
+		case OPT_DNS: rn->rt.dns_server = optarg; break;
+		case OPT_ROUTE:
+			if (route_add(&rn->rt, optarg, rn->err,
+				sizeof(rn->err)) == -1)
+				die(EX_USAGE, "%s", rn->err);
+			break;
+		case OPT_SERVERINFO: rn->serverinfo = 1; break;
+		case OPT_DOMAIN: set(&rn->cl.domain, optarg); break;
+		case OPT_TIMEOUT:
+			if (util_parse_num(optarg, 1, 3600, 0, &n) == -1)
+				die(EX_USAGE, "--timeout %s: 1..3600 seconds",
+				    optarg);
+			rn->cl.timeout = (long)n;
+			break;
+		case OPT_NO_CHUNKING: rn->cl.chunking = 0; break;
+		case OPT_HELP: usage(stdout); exit(0);
+		case OPT_VERSION: exit(util_version(PROG));
+		default: usage(stderr); exit(EX_USAGE);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ config */
+
+static void
+load_config(struct run *rn)
+{
+	char path[1024], *data;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	const struct account *acct;
+	struct stat st;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (rn->config != NULL)
+		util_strlcpy(path, rn->config, sizeof(path));
+	else if (xdg != NULL && xdg[0] == '/')
+		(void)snprintf(path, sizeof(path), "%s/yubin/msend.conf", xdg);
+	else if (home != NULL)
+		(void)snprintf(
+		    path, sizeof(path), "%s/.config/yubin/msend.conf", home);
+	else
+		path[0] = '\0';
+	if (path[0] == '\0' || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (rn->config != NULL)
+			die(EX_CONFIG, "%s: %s", path, strerror(errno));
+		if (rn->account != NULL)
+			die(EX_CONFIG, "-a %s: no config file (%s)",
+			    rn->account, path[0] ? path : "no $HOME");
+		return;
+	}
+	if (fstat(fd, &st) == -1 || st.st_size > CONF_FILE_MAX)
+		die(EX_CONFIG, "%s: %s", path,
+		    st.st_size > CONF_FILE_MAX ? "file too large"
+					       : strerror(errno));
+	if ((data = malloc((size_t)st.st_size + 1)) == NULL)
+		die(EX_OSERR, "%s", strerror(errno));
+	while (n < (size_t)st.st_size) {
+		r = read(fd, data + n, (size_t)st.st_size - n);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			die(EX_CONFIG, "%s: %s", path, strerror(errno));
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	(void)close(fd);
+	if (conf_parse(&rn->conf, data, n, path, &rn->log, rn->err,
+		sizeof(rn->err)) == -1)
+		die(EX_CONFIG, "%s", rn->err);
+	util_wipe(data, n);
+	free(data);
+	if (rn->conf.has_password && (st.st_mode & 077) != 0)
+		log_warn(&rn->log,
+		    "%s holds a password but others may read "
+		    "it (chmod 600 %s)",
+		    path, path);
+	acct = conf_account(&rn->conf, rn->account);
+	if (acct == NULL && rn->account != NULL)
+		die(EX_CONFIG, "%s: no account %s", path, rn->account);
+	if (acct != NULL && account_merge(&rn->a, acct) == -1)
+		die(EX_OSERR, "%s", strerror(errno));
+}
+
+/* ------------------------------------------------------------ recipients */
+
+static int
+add_rcpt(void *arg, const char *addr, size_t len)
+{
+	struct run *rn = arg;
+	struct smtp_path p;
+	struct rcpt *r, *nr;
+	char tmp[SMTP_PATH_MAX + 3];
+	size_t used, i;
+	int cap, ok;
+
+	if (rn->nr == rn->capr) {
+		if (rn->nr >= RCPTS_MAX) {
+			fprintf(stderr, "%s: more than %d recipients\n", PROG,
+			    RCPTS_MAX);
+			return -1;
+		}
+		cap = rn->capr ? rn->capr * 2 : 16;
+		if ((nr = reallocarray(rn->r, (size_t)cap, sizeof(*nr))) ==
+		    NULL)
+			return -1;
+		rn->r = nr;
+		rn->capr = cap;
+	}
+	r = &rn->r[rn->nr];
+	memset(r, 0, sizeof(*r));
+	ok = len > 0 && len <= SMTP_PATH_MAX;
+	if (ok) {
+		tmp[0] = '<';
+		memcpy(tmp + 1, addr, len);
+		tmp[len + 1] = '>';
+		ok = smtp_path_parse(tmp, len + 2,
+			 SMTP_PATH_FORWARD | SMTP_PATH_UTF8, &p,
+			 &used) == SMTP_PARSE_OK &&
+		    used == len + 2;
+	}
+	if (ok) {
+		util_strlcpy(r->addr, p.addr, sizeof(r->addr));
+		r->utf8 = p.utf8;
+	} else if (len > 0 && len <= SMTP_LOCALPART_MAX &&
+	    strspn(addr,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789.-_+") >= len) {
+		/* A local name ("root"): the smarthost may qualify it. */
+		memcpy(r->addr, addr, len);
+		r->addr[len] = '\0';
+	} else {
+		(void)snprintf(r->addr, sizeof(r->addr), "%.*s",
+		    (int)(len < 200 ? len : 200), addr);
+		for (i = 0; r->addr[i] != '\0'; i++)
+			if ((unsigned char)r->addr[i] < 32)
+				r->addr[i] = '?';
+		r->state = RS_PERM;
+		r->ex = EX_DATAERR;
+		util_strlcpy(r->why, "not a valid address", sizeof(r->why));
+	}
+	for (i = 0; i < (size_t)rn->nr; i++)
+		if (strcmp(rn->r[i].addr, r->addr) == 0)
+			return 0; /* once is enough */
+	rn->nr++;
+	return 0;
+}
+
+/* The default sender: login@host. */
+static void
+default_from(char *out, size_t outlen)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const char *user = getenv("USER");
+	char host[SMTP_DOMAIN_MAX + 1];
+
+	if (pw != NULL)
+		user = pw->pw_name;
+	if (user == NULL || user[0] == '\0')
+		user = "nobody";
+	util_hostname(host, sizeof(host));
+	util_strlcpy(out, user, outlen);
+	util_strlcat(out, "@", outlen);
+	util_strlcat(out, host, outlen);
+}
+
+static int
+check_from(const char *from)
+{
+	struct smtp_path p;
+	char tmp[SMTP_PATH_MAX + 3];
+	size_t len = strlen(from), used;
+
+	if (len > SMTP_PATH_MAX)
+		return -1;
+	(void)snprintf(tmp, sizeof(tmp), "<%s>", from);
+	return smtp_path_parse(tmp, len + 2, SMTP_PATH_REVERSE | SMTP_PATH_UTF8,
+		   &p, &used) == SMTP_PARSE_OK &&
+		used == len + 2
+	    ? 0
+	    : -1;
+}
+
+/* Exit codes, worst last: a permanent failure outranks a retry. */
+static int
+rank(int ex)
+{
+	switch (ex) {
+	case 0: return 0;
+	case EX_TEMPFAIL: return 1;
+	case EX_PROTOCOL: return 2;
+	case EX_UNAVAILABLE: return 3;
+	case EX_NOHOST: return 4;
+	case EX_NOUSER: return 5;
+	default: return 6;
+	}
+}
+
+static int
+report(struct run *rn)
+{
+	int i, ex = 0, e;
+
+	for (i = 0; i < rn->nr; i++) {
+		struct rcpt *r = &rn->r[i];
+
+		if (r->state == RS_OK) {
+			if (rn->o.verbose)
+				fprintf(stderr, "%s: %s: accepted: %s\n", PROG,
+				    r->addr, r->why);
+			continue;
+		}
+		e = r->ex != 0 ? r->ex : EX_TEMPFAIL;
+		fprintf(stderr, "%s: %s: %s (%s: exit %d)\n", PROG, r->addr,
+		    r->why[0] ? r->why : "not delivered",
+		    e == EX_TEMPFAIL ? "temporary" : "permanent", e);
+		if (rank(e) > rank(ex))
+			ex = e;
+	}
+	return ex;
+}
+
+static void
+run_free(struct run *rn)
+{
+	free(rn->r);
+	account_free(&rn->a);
+	account_free(&rn->cl);
+	conf_free(&rn->conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run rn;
+	struct session s;
+	struct message m;
+	char from[SMTP_PATH_MAX + 1], ehlo[SMTP_DOMAIN_MAX + 1];
+	char port[16];
+	const char *p;
+	int ex, i;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&rn, 0, sizeof(rn));
+	account_init(&rn.cl);
+	account_init(&rn.a);
+	conf_init(&rn.conf);
+	rn.o.dot_ends = 1;
+	rn.rt.port = "25";
+	/* Installed as sendmail, it may be called by its other names. */
+	if (argc > 0 && (p = strrchr(argv[0], '/')) != NULL)
+		p++;
+	else
+		p = argc > 0 ? argv[0] : "";
+	if (strcmp(p, "newaliases") == 0)
+		return 0;
+	if (strcmp(p, "mailq") == 0) {
+		printf("Mail queue is empty (%s keeps no queue)\n", PROG);
+		return 0;
+	}
+	log_open(&rn.log, PROG, 0, LOG_MAIL);
+	rn.log.level = LOG_LVL_WARN;
+	parse_args(&rn, argc, argv);
+	if (rn.o.verbose) {
+		rn.log.level = LOG_LVL_DEBUG;
+		rn.log.trace = 1;
+		rn.log.trace_time = 1;
+	}
+	/* Command line, then the account, then its defaults. */
+	if (account_merge(&rn.a, &rn.cl) == -1)
+		die(EX_OSERR, "%s", strerror(errno));
+	load_config(&rn);
+	if (account_merge(&rn.a, &rn.conf.defaults) == -1)
+		die(EX_OSERR, "%s", strerror(errno));
+	if (rn.a.host == NULL && !rn.rt.direct && rn.serverinfo)
+		die(EX_USAGE, "--serverinfo needs a smarthost (--host)");
+	if (rn.a.host == NULL)
+		rn.rt.direct = 1;
+	if (rn.rt.direct && rn.a.port != NULL)
+		rn.rt.port = rn.a.port;
+
+	memset(&s, 0, sizeof(s));
+	s.host = rn.a.host;
+	s.tls = rn.a.tls != TLSM_UNSET ? rn.a.tls : TLSM_STARTTLS;
+	s.tls_required = 1;
+	s.tls_verify = rn.a.tls_verify != 0;
+	s.trust_file = rn.a.tls_trust_file;
+	s.fingerprint = rn.a.tls_fingerprint;
+	s.cert = rn.a.tls_cert;
+	s.key = rn.a.tls_key;
+	s.priorities = rn.a.tls_priorities;
+	if (rn.a.port != NULL)
+		util_strlcpy(port, rn.a.port, sizeof(port));
+	else
+		util_strlcpy(port, s.tls == TLSM_ON_CONNECT ? "465" : "587",
+		    sizeof(port));
+	s.port = port;
+	if (rn.a.domain != NULL)
+		util_strlcpy(ehlo, rn.a.domain, sizeof(ehlo));
+	else
+		util_hostname(ehlo, sizeof(ehlo));
+	if (!smtp_domain_valid(ehlo, strlen(ehlo), 0))
+		util_strlcpy(ehlo, "localhost", sizeof(ehlo));
+	s.ehlo = ehlo;
+	s.acct = &rn.a;
+	s.timeout_ms =
+	    (int)(rn.a.timeout > 0 ? rn.a.timeout : MSEND_TIMEOUT) * 1000;
+	s.final_timeout_ms =
+	    rn.a.timeout > 0 ? s.timeout_ms : SMTP_TIMEOUT_DATA_TERM * 1000;
+	s.chunking = rn.a.chunking != 0;
+	s.o = &rn.o;
+	s.log = &rn.log;
+	if ((s.cert == NULL) != (s.key == NULL))
+		die(EX_USAGE, "--tls-cert and --tls-key go together");
+
+	/* DSN settings of the account, unless -N/-R said otherwise. */
+	if (rn.o.dsn_notify == 0 && rn.a.dsn_notify != NULL &&
+	    (rn.o.dsn_notify = parse_notify(rn.a.dsn_notify)) == -1)
+		die(EX_CONFIG,
+		    "dsn_notify %s: expected never, or "
+		    "success,failure,delay",
+		    rn.a.dsn_notify);
+	if (rn.o.dsn_ret == SMTP_RET_NONE && rn.a.dsn_return != NULL) {
+		if (strcasecmp(rn.a.dsn_return, "full") == 0)
+			rn.o.dsn_ret = SMTP_RET_FULL;
+		else if (strcasecmp(rn.a.dsn_return, "hdrs") == 0)
+			rn.o.dsn_ret = SMTP_RET_HDRS;
+		else
+			die(EX_CONFIG, "dsn_return %s: expected full or hdrs",
+			    rn.a.dsn_return);
+	}
+	if (rn.serverinfo) {
+		char addr[NET_ADDRSTR_MAX], err[ERR_MAX];
+		int fd = net_connect(s.host, s.port, NET_CONNECT_TIMEOUT_MS,
+		    addr, sizeof(addr), err, sizeof(err));
+
+		if (fd == -1)
+			die(EX_TEMPFAIL, "%s", err);
+		s.tls_required = 0;
+		ex = client_serverinfo(fd, &s);
+		run_free(&rn);
+		return ex;
+	}
+
+	/* The sender: -f, the account's from, or login@host. */
+	if (rn.a.from != NULL)
+		util_strlcpy(from, rn.a.from, sizeof(from));
+	else
+		default_from(from, sizeof(from));
+	if (strcmp(from, "<>") == 0)
+		from[0] = '\0';
+	if (check_from(from) == -1)
+		die(EX_USAGE, "-f %s: not a valid sender address", from);
+
+	for (i = optind; i < argc; i++)
+		if (add_rcpt(&rn, argv[i], strlen(argv[i])) == -1)
+			die(EX_USAGE, "too many recipients");
+	if (rn.nr == 0 && !rn.o.read_rcpts)
+		die(EX_USAGE,
+		    "no recipients (give them as arguments, or "
+		    "use -t)");
+	message_init(&m);
+	ex = message_read(&m, 0, &rn.o, add_rcpt, &rn, rn.err, sizeof(rn.err));
+	if (ex != 0)
+		die(ex, "%s", rn.err);
+	if (rn.nr == 0)
+		die(EX_USAGE,
+		    "no recipients (give them as arguments, or "
+		    "use -t)");
+	ex = message_prepare(
+	    &m, from, rn.o.fullname, ehlo, rn.err, sizeof(rn.err));
+	if (ex != 0)
+		die(ex, "%s", rn.err);
+	route_deliver(&rn.rt, &s, &m, from, rn.r, rn.nr);
+	ex = report(&rn);
+	message_free(&m);
+	run_free(&rn);
+	return ex;
+}

@@ -1,0 +1,242 @@
+/*
+ * msend.h: what the files of msend share: the settings of one account
+ * (config file merged with the command line), the message read from
+ * stdin, the recipients and their outcomes.
+ */
+#ifndef MSEND_H
+#define MSEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "io.h"
+#include "log.h"
+#include "smtp.h"
+
+#define PROG "msend"
+
+/* Longest config file we read (it holds a few accounts). */
+#define CONF_FILE_MAX (256 * 1024)
+/* Longest config line, key or value; accounts in one file. */
+#define CONF_LINE_MAX 4096
+#define CONF_NAME_MAX 64
+#define CONF_ACCOUNTS_MAX 64
+/* Output of passwordeval: a password or an OAuth 2.0 token. */
+#define SECRET_MAX 8192
+/* ~/.netrc is small; bound what we read of it. */
+#define NETRC_MAX (64 * 1024)
+/* A message body is kept in memory up to this, then in a temp file. */
+#define SPOOL_MEM_MAX (4 * 1024 * 1024)
+/* --route entries. */
+#define ROUTES_MAX 32
+/* Seconds a command may wait for its reply unless --timeout says. */
+#define MSEND_TIMEOUT SMTP_TIMEOUT_MAIL
+
+enum tls_mode { TLSM_UNSET = 0, TLSM_OFF, TLSM_STARTTLS, TLSM_ON_CONNECT };
+
+enum auth_mode {
+	AUTHM_UNSET = 0,
+	AUTHM_OFF,
+	AUTHM_ON, /* pick PLAIN or LOGIN from what the server offers */
+	AUTHM_PLAIN,
+	AUTHM_LOGIN,
+	AUTHM_XOAUTH2,
+	AUTHM_OAUTHBEARER
+};
+
+/*
+ * One account: strings are NULL and numbers -1 (or *_UNSET) when not
+ * set, so that defaults < account < command line can be merged.
+ */
+struct account {
+	char name[CONF_NAME_MAX + 1];
+	int line; /* where it starts in the file */
+	char *host;
+	char *port;
+	int tls; /* enum tls_mode */
+	int tls_verify; /* 0: tls_certcheck off */
+	char *tls_trust_file;
+	char *tls_fingerprint;
+	char *tls_cert;
+	char *tls_key;
+	char *tls_priorities;
+	int auth; /* enum auth_mode */
+	char *user;
+	char *password;
+	char *passwordeval;
+	char *from;
+	char *domain; /* EHLO name */
+	int allow_plain_auth;
+	long timeout; /* seconds */
+	int chunking; /* 0: never use BDAT */
+	char *dsn_notify;
+	char *dsn_return;
+};
+
+struct conf {
+	struct account defaults;
+	struct account acct[CONF_ACCOUNTS_MAX];
+	int nacct;
+	char default_name[CONF_NAME_MAX + 1]; /* "account default : X" */
+	int has_password; /* some account has "password" */
+};
+
+/* config.c */
+void account_init(struct account *a);
+void account_free(struct account *a);
+/* Fill unset fields of dst from src. */
+int account_merge(struct account *dst, const struct account *src);
+void conf_init(struct conf *c);
+void conf_free(struct conf *c);
+/*
+ * Parse a config file held in memory (name for messages).  0, or -1
+ * with err "FILE:LINE: why".  Warnings (keys of msmtp we ignore) go to
+ * log when it is not NULL.
+ */
+int conf_parse(struct conf *c, const char *data, size_t len, const char *name,
+    struct log *log, char *err, size_t errlen);
+/* The account called name (NULL: the default one); NULL if none. */
+const struct account *conf_account(const struct conf *c, const char *name);
+/*
+ * Find the password for user@host in a .netrc held in memory: the
+ * first "machine host" entry (or "default") whose login matches (or has
+ * none).  1 and out set, 0 when none, -1 when malformed.
+ */
+int netrc_find(const char *data, size_t len, const char *host, const char *user,
+    char *out, size_t outlen);
+
+/* A recipient and what became of it. */
+enum rcpt_state {
+	RS_PENDING = 0, /* not tried yet */
+	RS_OK, /* accepted after the data */
+	RS_TEMP, /* 4xx or connection trouble: retry elsewhere */
+	RS_PERM /* 5xx or a permanent error of ours */
+};
+
+struct rcpt {
+	char addr[SMTP_PATH_MAX + 1];
+	int state; /* enum rcpt_state */
+	int ex; /* exit code when not RS_OK */
+	int utf8;
+	int in_txn; /* RCPT accepted in the current transaction */
+	char why[ERR_MAX]; /* the reply, or our reason */
+};
+
+/* A field of the header as read (offsets into message.head). */
+struct hfield {
+	size_t off, len;
+	int drop; /* Bcc: not sent */
+};
+
+struct message {
+	struct buf head; /* the header as read */
+	struct hfield *f;
+	size_t nf, capf;
+	struct buf add; /* fields we add, CRLF-ended */
+	struct buf body; /* the body, when in memory */
+	int fd; /* the body in a temp file, or -1 */
+	uint64_t body_len;
+	int have_date, have_msgid, have_from, have_resent;
+	/* Found by message_scan: */
+	int eightbit; /* a byte >= 0x80 anywhere */
+	uint64_t size; /* RFC 1870 size: CRLF, no stuffing */
+	int body_nl; /* body empty or ends with LF */
+};
+
+struct msend_opts {
+	int read_rcpts; /* -t */
+	int dot_ends; /* no -i: a "." line ends the input */
+	const char *fullname; /* -F */
+	const char *dsn_envid; /* -V */
+	int dsn_notify; /* SMTP_NOTIFY_* bits */
+	int dsn_ret; /* enum smtp_ret */
+	int verbose;
+};
+
+/* message.c */
+void message_init(struct message *m);
+void message_free(struct message *m);
+/*
+ * Read the message from fd: header in memory, body in memory or a temp
+ * file.  With o->read_rcpts the To/Cc/Bcc addresses are handed to add
+ * (which returns -1 to fail).  Bcc fields are dropped.  0, or an exit
+ * code with err set.
+ */
+int message_read(struct message *m, int fd, const struct msend_opts *o,
+    int (*add)(void *arg, const char *addr, size_t len), void *arg, char *err,
+    size_t errlen);
+/*
+ * Add Date, Message-ID (and From, when from is not empty) when missing
+ * (RFC 6409 §8), then measure the message: size, 8-bit, line endings.
+ * 0, or an exit code with err set (a bare CR: EX_DATAERR).
+ */
+int message_prepare(struct message *m, const char *from, const char *fullname,
+    const char *domain, char *err, size_t errlen);
+/* Queue the message to io: CRLF line endings, dot-stuffed when dot. */
+int message_send(
+    struct message *m, struct io *io, int dot, char *err, size_t errlen);
+
+/* The settings of one delivery attempt. */
+struct session {
+	const char *host; /* name for TLS and messages */
+	const char *port; /* smarthost port */
+	int tls; /* enum tls_mode */
+	int tls_required; /* STARTTLS must succeed */
+	int tls_verify;
+	const char *trust_file, *fingerprint, *cert, *key, *priorities;
+	const char *ehlo;
+	const struct account *acct; /* auth settings, NULL: no AUTH */
+	int timeout_ms;
+	int final_timeout_ms; /* for the reply after the data */
+	int chunking;
+	const struct msend_opts *o;
+	struct log *log;
+};
+
+/* client.c */
+/*
+ * Deliver m from sender to the pending recipients of r[0..n) over the
+ * connected fd (closed on return).  Each recipient's state is set.
+ * Returns -1 when the STARTTLS handshake failed (a caller doing
+ * opportunistic TLS may try again without), else 0.
+ */
+int client_deliver(int fd, const struct session *s, struct message *m,
+    const char *from, struct rcpt **r, int n);
+/* --serverinfo over fd: what the server offers.  An exit code. */
+int client_serverinfo(int fd, const struct session *s);
+/* Set every pending recipient of r to state, ex and why. */
+void rcpts_fail(struct rcpt **r, int n, int state, int ex, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* auth.c */
+/*
+ * Authenticate over io with what the server offers (e).  0, or an exit
+ * code with err set.
+ */
+int auth_run(struct io *io, const struct smtp_ehlo *e, const struct account *a,
+    const char *host, int port, char *err, size_t errlen);
+
+/* route.c */
+struct route {
+	char domain[SMTP_DOMAIN_MAX + 1];
+	char host[SMTP_DOMAIN_MAX + 1];
+	char port[16];
+};
+
+struct routing {
+	int direct;
+	const char *dns_server;
+	const char *port; /* port for direct delivery (25) */
+	struct route routes[ROUTES_MAX];
+	int nroutes;
+};
+
+/* Parse "DOMAIN=HOST:PORT" into rt.  0 or -1 with err. */
+int route_add(struct routing *rt, const char *arg, char *err, size_t errlen);
+/* Deliver to every recipient, by smarthost or direct. */
+void route_deliver(const struct routing *rt, const struct session *base,
+    struct message *m, const char *from, struct rcpt *r, int n);
+
+#endif

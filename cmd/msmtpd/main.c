@@ -1,0 +1,389 @@
+/*
+ * msmtpd: an SMTP server for inetd (the session on fd 0/1) or a
+ * standalone listener, handing every accepted message to a delivery
+ * command (by default mdeliver).  main.c: options and modes.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "msmtpd.h"
+#include "passwd.h"
+#include "util.h"
+
+enum {
+	OPT_INETD = 256,
+	OPT_LISTEN,
+	OPT_MAILDIR,
+	OPT_COMMAND,
+	OPT_RELAY,
+	OPT_DOMAIN,
+	OPT_PASSWD,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_ONCONNECT,
+	OPT_PLAINAUTH,
+	OPT_BARELF,
+	OPT_MAXSIZE,
+	OPT_MAXRCPT,
+	OPT_MAXCLIENTS,
+	OPT_MAXERRORS,
+	OPT_TIMEOUT,
+	OPT_DATATIMEOUT,
+	OPT_CMDTIMEOUT,
+	OPT_AUTHDELAY,
+	OPT_HOSTNAME,
+	OPT_LOG,
+	OPT_NORESOLVE,
+	OPT_GRACE,
+	OPT_USER
+};
+
+static const struct option longopts[] = {
+    {"inetd", no_argument, NULL, OPT_INETD},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"maildir", required_argument, NULL, OPT_MAILDIR},
+    {"command", optional_argument, NULL, OPT_COMMAND},
+    {"relay-command", optional_argument, NULL, OPT_RELAY},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
+    {"passwd-file", required_argument, NULL, OPT_PASSWD},
+    {"tls-cert", required_argument, NULL, OPT_CERT},
+    {"tls-key", required_argument, NULL, OPT_KEY},
+    {"tls-on-connect", no_argument, NULL, OPT_ONCONNECT},
+    {"allow-plain-auth", no_argument, NULL, OPT_PLAINAUTH},
+    {"accept-bare-lf", no_argument, NULL, OPT_BARELF},
+    {"max-size", required_argument, NULL, OPT_MAXSIZE},
+    {"max-recipients", required_argument, NULL, OPT_MAXRCPT},
+    {"max-clients", required_argument, NULL, OPT_MAXCLIENTS},
+    {"max-errors", required_argument, NULL, OPT_MAXERRORS},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"data-timeout", required_argument, NULL, OPT_DATATIMEOUT},
+    {"command-timeout", required_argument, NULL, OPT_CMDTIMEOUT},
+    {"auth-delay", required_argument, NULL, OPT_AUTHDELAY},
+    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
+    {"grace", required_argument, NULL, OPT_GRACE},
+    {"user", required_argument, NULL, OPT_USER},
+    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: %s --inetd | --listen ADDR:PORT [options]\n"
+	    "SMTP server: each message goes to a delivery command.\n"
+	    "  --inetd                SMTP on stdin/stdout (inetd, systemd "
+	    "Accept=yes)\n"
+	    "  --listen ADDR:PORT     listen, one process per connection\n"
+	    "  --command ARGV... ';'  delivery command (default: mdeliver "
+	    "-f %%F -- %%T);\n"
+	    "                         %%F sender, %%T recipients, no shell;\n"
+	    "  --command 'ARGV...'    the same as one word split at spaces\n"
+	    "  --relay-command ARGV... ';'  for relayed mail (default: msend "
+	    "-f %%F -- %%T)\n"
+	    "  --maildir DIR          passed to the default mdeliver command\n"
+	    "  --domain D             local domain (repeatable; none: all "
+	    "local)\n"
+	    "  --passwd-file FILE     users for AUTH PLAIN/LOGIN\n"
+	    "  --tls-cert FILE --tls-key FILE   offer STARTTLS\n"
+	    "  --tls-on-connect       TLS from the first byte (port 465)\n"
+	    "  --allow-plain-auth     offer AUTH without TLS\n"
+	    "  --accept-bare-lf       take a bare LF in DATA as a line end\n"
+	    "  --max-size N           largest message (default %ld; 0: no "
+	    "limit)\n"
+	    "  --max-recipients N     recipients per message (default %d)\n"
+	    "  --max-clients N        sessions at once with --listen "
+	    "(default %d)\n"
+	    "  --max-errors N         errors before disconnect (default %d)\n"
+	    "  --timeout S            command timeout (default %d)\n"
+	    "  --data-timeout S       DATA/BDAT block timeout (default %d)\n"
+	    "  --command-timeout S    delivery command timeout (default %d)\n"
+	    "  --auth-delay MS        delay before 535 (default %d)\n"
+	    "  --hostname NAME        name in the greeting and Received\n"
+	    "  --log stderr|syslog    (default: syslog with --inetd)\n"
+	    "  --no-resolve           no reverse DNS for the peer\n"
+	    "  --grace S              --listen: seconds sessions get after "
+	    "SIGTERM (default %d)\n"
+	    "  --user NAME            run as NAME (after binding the port)\n"
+	    "  -h, --help  -V, --version\n",
+	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_CLIENTS_DEFAULT,
+	    MSMTPD_ERRORS_DEFAULT, MSMTPD_TIMEOUT, MSMTPD_DATA_TIMEOUT,
+	    MSMTPD_COMMAND_TIMEOUT, MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE);
+}
+
+static void die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3))) __attribute__((noreturn));
+
+static void
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", PROG);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+static long long
+num(const char *opt, const char *s, long long min, long long max, int suf)
+{
+	long long v;
+
+	if (util_parse_num(s, min, max, suf, &v) == -1)
+		die(EX_USAGE, "%s %s: not a number in [%lld, %lld]", opt, s,
+		    min, max);
+	return v;
+}
+
+int
+drop_privileges(const struct msmtpd_conf *c)
+{
+	struct passwd *pw;
+	char err[ERR_MAX];
+
+	if (c->user == NULL)
+		return 0;
+	if ((pw = getpwnam(c->user)) == NULL) {
+		log_err(c->log, "--user %s: no such user", c->user);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		/* Already unprivileged: fine if we are that user. */
+		if (geteuid() == pw->pw_uid)
+			return 0;
+		log_err(c->log, "--user %s: not running as root", c->user);
+		return -1;
+	}
+	if (passwd_drop_privileges(pw->pw_uid, pw->pw_gid, err, sizeof(err)) ==
+	    -1) {
+		log_err(c->log, "--user %s: %s", c->user, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* One word of a command: %T only as a word by itself. */
+static void
+add_word(const char *opt, char **out, size_t *n, char *w)
+{
+	if (*n == MSMTPD_ARGV_MAX)
+		die(EX_USAGE, "%s: more than %d words", opt, MSMTPD_ARGV_MAX);
+	if (strstr(w, "%T") != NULL && strcmp(w, "%T") != 0)
+		die(EX_USAGE, "%s: %%T must be a word by itself", opt);
+	out[(*n)++] = w;
+}
+
+/*
+ * --command and --relay-command take the words after them up to an
+ * argument ";" (as find -exec does), or to the end.  getopt runs in
+ * "+" mode (no permutation), so we can step optind over them.  When the
+ * first word holds white space (--command 'mdeliver -f %F -- %T', or
+ * --command=...), that word alone is the command, split at white space:
+ * no quoting, no shell.
+ */
+static void
+take_argv(const char *opt, const char *arg, int argc, char **argv, char **out)
+{
+	size_t n = 0;
+	char *copy, *w, *save;
+
+	if (arg == NULL && optind < argc &&
+	    strpbrk(argv[optind], " \t") != NULL)
+		arg = argv[optind++];
+	if (arg != NULL) {
+		if ((copy = strdup(arg)) == NULL)
+			die(EX_OSERR, "%s: %s", opt, strerror(errno));
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		     w = strtok_r(NULL, " \t", &save))
+			add_word(opt, out, &n, w);
+	} else {
+		while (optind < argc && strcmp(argv[optind], ";") != 0)
+			add_word(opt, out, &n, argv[optind++]);
+		if (optind < argc)
+			optind++; /* the ";" */
+	}
+	if (n == 0)
+		die(EX_USAGE, "%s: no command given", opt);
+	out[n] = NULL;
+}
+
+static void
+default_argv(char **out, const char *prog, const char *maildir)
+{
+	size_t n = 0;
+
+	out[n++] = (char *)prog;
+	if (maildir != NULL) {
+		out[n++] = "--maildir";
+		out[n++] = (char *)maildir;
+	}
+	out[n++] = "-f";
+	out[n++] = "%F";
+	/* "--": a recipient may start with "-" (RFC 5321 atext). */
+	out[n++] = "--";
+	out[n++] = "%T";
+	out[n] = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct msmtpd_conf c;
+	static struct log lg;
+	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX];
+	const char *listen_on = NULL, *maildir = NULL, *cert = NULL;
+	const char *key = NULL, *logto = NULL;
+	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
+	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
+
+	c.max_size = MSG_SIZE_DEFAULT;
+	c.max_rcpt = SMTP_RCPT_MAX;
+	c.max_errors = MSMTPD_ERRORS_DEFAULT;
+	c.timeout = MSMTPD_TIMEOUT;
+	c.data_timeout = MSMTPD_DATA_TIMEOUT;
+	c.command_timeout = MSMTPD_COMMAND_TIMEOUT;
+	c.auth_delay_ms = MSMTPD_AUTH_DELAY_MS;
+	c.resolve = 1;
+	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_INETD: inetd = 1; break;
+		case OPT_LISTEN: listen_on = optarg; break;
+		case OPT_MAILDIR: maildir = optarg; break;
+		case OPT_COMMAND:
+			take_argv("--command", optarg, argc, argv, c.command);
+			have_cmd = 1;
+			break;
+		case OPT_RELAY:
+			take_argv(
+			    "--relay-command", optarg, argc, argv, c.relay);
+			have_relay = 1;
+			break;
+		case OPT_DOMAIN:
+			if (c.ndomains == MSMTPD_DOMAINS_MAX)
+				die(EX_USAGE, "--domain: at most %d",
+				    MSMTPD_DOMAINS_MAX);
+			if (!smtp_domain_valid(optarg, strlen(optarg), 1))
+				die(EX_USAGE, "--domain %s: not a domain",
+				    optarg);
+			c.domains[c.ndomains++] = optarg;
+			break;
+		case OPT_PASSWD: c.passwd_file = optarg; break;
+		case OPT_CERT: cert = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_ONCONNECT: c.tls_on_connect = 1; break;
+		case OPT_PLAINAUTH: c.allow_plain_auth = 1; break;
+		case OPT_BARELF: c.accept_bare_lf = 1; break;
+		case OPT_MAXSIZE:
+			c.max_size =
+			    num("--max-size", optarg, 0, (long long)1 << 50, 1);
+			break;
+		case OPT_MAXRCPT:
+			c.max_rcpt = (int)num("--max-recipients", optarg, 1,
+			    MSMTPD_RCPT_LIMIT, 0);
+			break;
+		case OPT_MAXCLIENTS:
+			max_clients =
+			    (int)num("--max-clients", optarg, 1, 1024, 0);
+			break;
+		case OPT_MAXERRORS:
+			c.max_errors =
+			    (int)num("--max-errors", optarg, 1, 1000, 0);
+			break;
+		case OPT_TIMEOUT:
+			c.timeout = (int)num("--timeout", optarg, 1, 86400, 0);
+			break;
+		case OPT_DATATIMEOUT:
+			c.data_timeout =
+			    (int)num("--data-timeout", optarg, 1, 86400, 0);
+			break;
+		case OPT_CMDTIMEOUT:
+			c.command_timeout =
+			    (int)num("--command-timeout", optarg, 1, 86400, 0);
+			break;
+		case OPT_AUTHDELAY:
+			c.auth_delay_ms =
+			    (int)num("--auth-delay", optarg, 0, 60000, 0);
+			break;
+		case OPT_HOSTNAME:
+			if (!smtp_domain_valid(optarg, strlen(optarg), 0))
+				die(EX_USAGE, "--hostname %s: not a domain",
+				    optarg);
+			c.hostname = optarg;
+			break;
+		case OPT_LOG:
+			if (strcmp(optarg, "stderr") != 0 &&
+			    strcmp(optarg, "syslog") != 0)
+				die(EX_USAGE, "--log %s: stderr or syslog",
+				    optarg);
+			logto = optarg;
+			break;
+		case OPT_NORESOLVE: c.resolve = 0; break;
+		case OPT_USER: c.user = optarg; break;
+		case OPT_GRACE:
+			grace = (int)num("--grace", optarg, 0, 3600, 0);
+			break;
+		case 'h': usage(stdout); return 0;
+		case 'V': return util_version(PROG);
+		default: usage(stderr); return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		die(EX_USAGE, "unexpected argument: %s", argv[optind]);
+	if (inetd == (listen_on != NULL))
+		die(EX_USAGE, "give one of --inetd or --listen ADDR:PORT");
+	if (have_cmd && maildir != NULL)
+		die(EX_USAGE,
+		    "--maildir is for the default command; with "
+		    "--command put it in the command");
+	if ((cert == NULL) != (key == NULL))
+		die(EX_USAGE, "--tls-cert and --tls-key go together");
+	if (c.tls_on_connect && cert == NULL)
+		die(EX_USAGE,
+		    "--tls-on-connect needs --tls-cert and "
+		    "--tls-key");
+	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
+		die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
+	if (!have_cmd)
+		default_argv(c.command, "mdeliver", maildir);
+	if (!have_relay)
+		default_argv(c.relay, "msend", NULL);
+	if (c.hostname == NULL) {
+		util_hostname(host, sizeof(host));
+		c.hostname = host;
+	}
+	/* Under inetd, stderr is often the client's socket: syslog. */
+	log_open(&lg, PROG,
+	    logto != NULL ? strcmp(logto, "syslog") == 0 : inetd, LOG_MAIL);
+	lg.level = LOG_LVL_INFO;
+	c.log = &lg;
+	if (cert != NULL &&
+	    (c.tls = tls_server_new(cert, key, err, sizeof(err))) == NULL)
+		die(EX_CONFIG, "TLS: %s", err);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (inetd) {
+		(void)signal(SIGCHLD, SIG_DFL);
+		if (drop_privileges(&c) == -1)
+			return EX_NOPERM;
+		(void)session_run(&c, 0, 1);
+		rc = 0;
+	} else
+		rc = listen_run(&c, listen_on, max_clients, grace);
+	if (c.tls != NULL)
+		tls_server_free(c.tls);
+	return rc;
+}

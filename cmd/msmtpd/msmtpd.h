@@ -1,0 +1,147 @@
+/*
+ * msmtpd.h: the pieces of msmtpd shared between its files: the
+ * configuration main.c builds from the options, and the session state
+ * the SMTP state machine (session.c, data.c), the policy (policy.c) and
+ * the delivery (deliver.c) work on.
+ */
+#ifndef MSMTPD_H
+#define MSMTPD_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "io.h"
+#include "log.h"
+#include "net.h"
+#include "sasl.h"
+#include "smtp.h"
+#include "tls.h"
+
+#define PROG "msmtpd"
+
+/* Words of a --command / --relay-command argv (before %T expands). */
+#define MSMTPD_ARGV_MAX 64
+/* --domain options kept. */
+#define MSMTPD_DOMAINS_MAX 64
+/* Upper bound for --max-recipients (RFC 5321 §4.5.3.1.8 asks >= 100). */
+#define MSMTPD_RCPT_LIMIT 10000
+/* Errors (5xx replies to commands) before 421 and disconnect. */
+#define MSMTPD_ERRORS_DEFAULT 10
+/* Simultaneous sessions in --listen mode. */
+#define MSMTPD_CLIENTS_DEFAULT 20
+/* Seconds a delivery command may run before it is killed (then 451). */
+#define MSMTPD_COMMAND_TIMEOUT 600
+/* RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a
+   command, and §4.5.3.2.5/6 the client 3 and 10 minutes on DATA. */
+#define MSMTPD_TIMEOUT SMTP_TIMEOUT_SERVER
+#define MSMTPD_DATA_TIMEOUT SMTP_TIMEOUT_DATA_BLOCK
+/* Delay before 535 after a failed AUTH, milliseconds. */
+#define MSMTPD_AUTH_DELAY_MS 1000
+/* Seconds children get to finish after SIGTERM in --listen mode. */
+#define MSMTPD_GRACE 10
+/* Bytes of a delivery command's stderr kept for the log line. */
+#define MSMTPD_CMD_ERR_MAX 400
+
+struct msmtpd_conf {
+	const char *hostname;
+	char *command[MSMTPD_ARGV_MAX + 1]; /* NULL-terminated */
+	char *relay[MSMTPD_ARGV_MAX + 1];
+	const char *domains[MSMTPD_DOMAINS_MAX];
+	size_t ndomains;
+	const char *passwd_file;
+	struct tls_server *tls; /* NULL: no STARTTLS */
+	int tls_on_connect;
+	int allow_plain_auth;
+	int accept_bare_lf;
+	long long max_size; /* bytes of message, 0: none */
+	int max_rcpt;
+	int max_errors;
+	int timeout; /* seconds, commands */
+	int data_timeout; /* seconds, DATA/BDAT blocks */
+	int command_timeout; /* seconds, delivery command */
+	int auth_delay_ms;
+	int resolve; /* reverse DNS of the peer */
+	const char *user; /* --user: drop root to this user */
+	struct log *log;
+	/*
+	 * Tests and the fuzz target: when set, called instead of running
+	 * a command, with the spool fd (positioned at 0); returns what a
+	 * command's exit status would be.
+	 */
+	int (*sink)(void *arg, int fd);
+	void *sink_arg;
+};
+
+struct session {
+	const struct msmtpd_conf *c;
+	struct io io;
+	char addr[NET_ADDRSTR_MAX];
+	char host[SMTP_DOMAIN_MAX + 1];
+	char helo[SMTP_DOMAIN_MAX + 1];
+	int greeted; /* HELO or EHLO done */
+	int esmtp; /* EHLO */
+	int tls;
+	struct tls_info tlsi;
+	int authed;
+	char auth_user[SASL_FIELD_MAX + 1];
+	int errors;
+	int quit; /* close after the replies */
+	/* The transaction (RFC 5321 §3.3). */
+	int in_mail;
+	char from[SMTP_PATH_MAX + 1];
+	int smtputf8;
+	int binary; /* BODY=BINARYMIME */
+	char (*rcpt)[SMTP_PATH_MAX + 1];
+	size_t nrcpt;
+	int relay; /* recipients are relayed */
+	int bdat; /* BDAT chunks under way */
+	/* The message being received. */
+	int spool; /* unlinked temp file, -1 none */
+	struct buf sbuf; /* pending spool output */
+	long long size; /* message bytes as received */
+	int toobig;
+	int bare; /* bare LF/CR seen */
+	int spool_err;
+	int cr_pending; /* BDAT: a CR ended the last chunk */
+	char id[24];
+	char cmd_err[MSMTPD_CMD_ERR_MAX + 1];
+};
+
+/* session.c: one SMTP session on rfd/wfd.  Returns 0 after QUIT, 1 when
+   the connection ended otherwise. */
+int session_run(const struct msmtpd_conf *c, int rfd, int wfd);
+/* Queue a reply; 5xx replies to commands count as errors (count=1). */
+int reply(struct session *s, int count, int code, const char *enh,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void txn_reset(struct session *s);
+
+/* data.c: the message (DATA and BDAT) into the spool. */
+int data_begin(struct session *s);
+int data_read_dot(struct session *s);
+int data_write_chunk(struct session *s, const char *p, size_t n, int last);
+int data_spool_flush(struct session *s);
+/* After the data ended: check, deliver, reply, reset the transaction. */
+int data_finish(struct session *s);
+
+/* deliver.c: run the delivery (or relay) command over the spool.
+   Returns the exit status (0, 75, ...), or 75 when it could not run. */
+int deliver_run(struct session *s);
+/* Locate a program beside our binary or in PATH (argv[0] as given). */
+const char *deliver_find(const char *name, char *out, size_t outlen);
+
+/* policy.c */
+int policy_local(const struct msmtpd_conf *c, const struct smtp_path *p);
+int policy_auth_offered(const struct session *s);
+/* AUTH: returns 1 authenticated, 0 not (reply sent). */
+int policy_auth(struct session *s, const char *arg, size_t len);
+
+/* main.c: drop root for --user (after the port is bound).  0 or -1. */
+int drop_privileges(const struct msmtpd_conf *c);
+
+/* listen.c: --listen mode. */
+int listen_run(const struct msmtpd_conf *c, const char *hostport,
+    int max_clients, int grace);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * msend_conf_fuzz: msend's config file and ~/.netrc parsers (both in
+ * cmd/msend/config.c) on hostile bytes.  The input is parsed as a
+ * config file, the default and a named account are looked up and
+ * merged, and the same bytes are read as a .netrc.  All in memory.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../../cmd/msend/msend.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	static struct conf c;
+	struct account a;
+	const struct account *p;
+	char err[ERR_MAX], pw[SECRET_MAX + 1];
+
+	conf_init(&c);
+	if (conf_parse(
+		&c, (const char *)d, n, "fuzz", NULL, err, sizeof(err)) == 0) {
+		account_init(&a);
+		if ((p = conf_account(&c, NULL)) != NULL) {
+			(void)account_merge(&a, p);
+			(void)account_merge(&a, &c.defaults);
+		}
+		if ((p = conf_account(&c, "work")) != NULL)
+			(void)strlen(p->name);
+		account_free(&a);
+	}
+	conf_free(&c);
+	if (netrc_find((const char *)d, n, "smtp.example.org", "me", pw,
+		sizeof(pw)) == 1)
+		(void)strlen(pw);
+	(void)netrc_find(
+	    (const char *)d, n, "smtp.example.org", NULL, pw, sizeof(pw));
+	return 0;
+}
