@@ -935,6 +935,49 @@ direct_dns_cleanup()
 	stop_pidfile dns/nsd.pid
 }
 
+atf_test_case direct_mx_fallback cleanup
+direct_mx_fallback_head()
+{
+	atf_set descr "direct delivery falls back to the next MX on 4xx and on a refused connection"
+}
+direct_mx_fallback_body()
+{
+	. "$YUBIN_SRCDIR/tests/lib/dns.sh"
+	dns_require
+	mkdir dns busy
+	dnsport=$(dns_start dns) || atf_fail "NSD did not start"
+	sink_start
+	# fallback.test: MX 10 mxbusy (127.0.0.2, answers 451), MX 20 mxdead
+	# (127.0.0.3, nothing listens), MX 30 mx.test (127.0.0.1, the sink).
+	"$(pybin)" "$YUBIN_SRCDIR/tests/lib/smtp_sink.py" --addr 127.0.0.2 \
+	    --port "$SINK_PORT" --port-file busy/port --dir busy --lifetime 60 \
+	    --mail-reply '451 4.3.2 busy, try later' >busy.out 2>&1 &
+	echo $! >busy.pid
+	i=0
+	while [ ! -s busy/port ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s busy/port ] || atf_skip "cannot listen on 127.0.0.2: $(cat busy.out)"
+	write_msg in
+	atf_check -e ignore "$(yubin_prog msend)" --direct --dns-server \
+	    "127.0.0.1:$dnsport" --port "$SINK_PORT" --timeout 20 \
+	    -i bob@fallback.test <in
+	atf_check -o match:'MAIL FROM' cat busy/log
+	atf_check -o match:'RCPT TO:<bob@fallback.test>' cat sink/env.1
+	# With only the busy host left, the failure is temporary: exit 75.
+	stop_pidfile sink.pid
+	atf_check -s exit:75 -e match:'bob@fallback.test' \
+	    "$(yubin_prog msend)" --direct --dns-server "127.0.0.1:$dnsport" \
+	    --port "$SINK_PORT" --timeout 20 -i bob@fallback.test <in
+}
+direct_mx_fallback_cleanup()
+{
+	sink_stop
+	stop_pidfile busy.pid
+	stop_pidfile dns/nsd.pid
+}
+
 atf_test_case serverinfo cleanup
 serverinfo_body()
 {
@@ -1073,6 +1116,7 @@ atf_init_test_cases()
 	atf_add_test_case direct_route
 	atf_add_test_case direct_tls_fallback
 	atf_add_test_case direct_dns
+	atf_add_test_case direct_mx_fallback
 	atf_add_test_case serverinfo
 	atf_add_test_case aiosmtpd
 	atf_add_test_case postfix_smtp_sink

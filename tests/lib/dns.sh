@@ -72,6 +72,13 @@ xmx		CNAME	mail.other.
 ; the --probe target, on loopback
 probe		MX	10 mx.test.
 mx		A	127.0.0.1
+; MX fallback (RFC 5321 5.1): the first host answers 4xx, the second
+; refuses connections, the third (mx.test) takes the mail; all loopback
+fallback	MX	10 mxbusy.test.
+fallback	MX	20 mxdead.test.
+fallback	MX	30 mx.test.
+mxbusy		A	127.0.0.2
+mxdead		A	127.0.0.3
 
 mx1	300	A	192.0.2.1
 mx1	300	AAAA	2001:db8::1

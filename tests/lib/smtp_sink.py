@@ -314,11 +314,16 @@ def main():
     ap.add_argument("--greeting", default="220 sink.test ESMTP")
     ap.add_argument("--max-connections", type=int, default=0)
     ap.add_argument("--lifetime", type=float, default=60)
+    ap.add_argument("--addr", default="127.0.0.1",
+                    help="loopback address to listen on (127.0.0.0/8 only)")
+    ap.add_argument("--port", type=int, default=0)
     args = ap.parse_args()
+    if not args.addr.startswith("127."):
+        sys.exit("smtp_sink: only loopback addresses, not " + args.addr)
 
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
+    s.bind((args.addr, args.port))
     s.listen(8)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
