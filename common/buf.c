@@ -8,11 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 
-#define BUF_MIN_CAP	64
-#define BUF_HARD_MAX	(SIZE_MAX / 2)
+#define BUF_MIN_CAP 64
+#define BUF_HARD_MAX (SIZE_MAX / 2)
 
 void
 buf_init(struct buf *b, size_t max)
@@ -51,7 +52,7 @@ buf_reserve(struct buf *b, size_t n)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	need = b->len + n + 1;	/* room for the NUL */
+	need = b->len + n + 1; /* room for the NUL */
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap < BUF_MIN_CAP ? BUF_MIN_CAP : b->cap;
@@ -123,6 +124,44 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	rc = buf_vprintf(b, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+int
+buf_read_fd(struct buf *b, int fd)
+{
+	size_t max = b->max != 0 ? b->max : BUF_HARD_MAX, room;
+	ssize_t r;
+	char c;
+
+	for (;;) {
+		if (b->len >= max) {
+			/* Full: one more byte means the content is too large.
+			 */
+			r = read(fd, &c, 1);
+			if (r == -1 && errno == EINTR)
+				continue;
+			if (r == 0)
+				return 0;
+			if (r > 0)
+				errno = EMSGSIZE;
+			return -1;
+		}
+		room = max - b->len < 4096 ? max - b->len : 4096;
+		if (buf_reserve(b, room) != 0)
+			return -1;
+		room = b->cap - b->len - 1; /* keep the NUL */
+		if (room > max - b->len)
+			room = max - b->len;
+		r = read(fd, b->data + b->len, room);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			return 0;
+		b->len += (size_t)r;
+		b->data[b->len] = '\0';
+	}
 }
 
 void

@@ -40,6 +40,13 @@ int	buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 /* Make room for n more bytes without changing len. */
 int	buf_reserve(struct buf *b, size_t n);
 
+/*
+ * Append everything readable from fd until end of file.  0, or -1 with
+ * errno (EMSGSIZE when the content would pass b->max; what was read so
+ * far stays in b, for the caller to wipe if it is secret).
+ */
+int	buf_read_fd(struct buf *b, int fd);
+
 /* Drop the first n bytes (all of them if n >= len). */
 void	buf_consume(struct buf *b, size_t n);
 /* Cut the content to n bytes (n <= len). */

@@ -101,11 +101,9 @@ static int
 secret_netrc(const char *host, const char *user, char *out, size_t outlen)
 {
 	const char *home = getenv("HOME");
-	char path[1024], *data;
-	struct stat st;
-	ssize_t r;
-	size_t n = 0;
-	int fd, rc;
+	char path[1024];
+	struct buf b;
+	int fd, rc = 0;
 
 	if (home == NULL ||
 	    (size_t)snprintf(path, sizeof(path), "%s/.netrc", home) >=
@@ -113,23 +111,13 @@ secret_netrc(const char *host, const char *user, char *out, size_t outlen)
 		return 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
-	if (fstat(fd, &st) == -1 || st.st_size > NETRC_MAX ||
-	    (data = malloc((size_t)st.st_size + 1)) == NULL) {
-		(void)close(fd);
-		return 0;
-	}
-	while (n < (size_t)st.st_size) {
-		r = read(fd, data + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	buf_init(&b, NETRC_MAX);
+	if (buf_read_fd(&b, fd) == 0)
+		rc = netrc_find(b.data, b.len, host, user, out, outlen);
 	(void)close(fd);
-	rc = netrc_find(data, n, host, user, out, outlen);
-	util_wipe(data, n);
-	free(data);
+	if (b.data != NULL)
+		util_wipe(b.data, b.cap);
+	buf_free(&b);
 	return rc == 1;
 }
 

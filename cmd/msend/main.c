@@ -371,12 +371,11 @@ parse_args(struct run *rn, int argc, char **argv)
 static void
 load_config(struct run *rn)
 {
-	char path[1024], *data;
+	char path[1024];
 	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
 	const struct account *acct;
+	struct buf data;
 	struct stat st;
-	size_t n = 0;
-	ssize_t r;
 	int fd;
 
 	if (rn->config != NULL)
@@ -396,28 +395,19 @@ load_config(struct run *rn)
 			    rn->account, path[0] ? path : "no $HOME");
 		return;
 	}
-	if (fstat(fd, &st) == -1 || st.st_size > CONF_FILE_MAX)
+	if (fstat(fd, &st) == -1)
+		die(EX_CONFIG, "%s: %s", path, strerror(errno));
+	buf_init(&data, CONF_FILE_MAX);
+	if (buf_read_fd(&data, fd) == -1)
 		die(EX_CONFIG, "%s: %s", path,
-		    st.st_size > CONF_FILE_MAX ? "file too large"
-					       : strerror(errno));
-	if ((data = malloc((size_t)st.st_size + 1)) == NULL)
-		die(EX_OSERR, "%s", strerror(errno));
-	while (n < (size_t)st.st_size) {
-		r = read(fd, data + n, (size_t)st.st_size - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			die(EX_CONFIG, "%s: %s", path, strerror(errno));
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
+		    errno == EMSGSIZE ? "file too large" : strerror(errno));
 	(void)close(fd);
-	if (conf_parse(&rn->conf, data, n, path, &rn->log, rn->err,
+	if (conf_parse(&rn->conf, data.data, data.len, path, &rn->log, rn->err,
 		sizeof(rn->err)) == -1)
 		die(EX_CONFIG, "%s", rn->err);
-	util_wipe(data, n);
-	free(data);
+	if (data.data != NULL)
+		util_wipe(data.data, data.cap);
+	buf_free(&data);
 	if (rn->conf.has_password && (st.st_mode & 077) != 0)
 		log_warn(&rn->log,
 		    "%s holds a password but others may read "

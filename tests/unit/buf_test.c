@@ -2,6 +2,7 @@
  * buf_test: the growable, bounded buffer.
  */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,8 +100,76 @@ ATF_TC_BODY(binary_content, tc)
 	buf_free(&b);
 }
 
+/* Write n bytes of 'x' into a pipe from a child; return the read end. */
+static int
+pipe_with(size_t n)
+{
+	int fds[2];
+	pid_t pid;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	pid = fork();
+	ATF_REQUIRE(pid >= 0);
+	if (pid == 0) {
+		char x[1000];
+
+		close(fds[0]);
+		memset(x, 'x', sizeof(x));
+		while (n > 0) {
+			size_t k = n < sizeof(x) ? n : sizeof(x);
+
+			if (write(fds[1], x, k) != (ssize_t)k)
+				_exit(1);
+			n -= k;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	return fds[0];
+}
+
+ATF_TC_WITHOUT_HEAD(read_fd_bounded);
+ATF_TC_BODY(read_fd_bounded, tc)
+{
+	struct buf b;
+	int fd;
+
+	/* Exactly max bytes fit. */
+	buf_init(&b, 10000);
+	fd = pipe_with(10000);
+	ATF_CHECK(buf_read_fd(&b, fd) == 0);
+	ATF_CHECK_EQ(b.len, 10000);
+	ATF_CHECK_EQ(b.data[b.len], '\0');
+	close(fd);
+	buf_free(&b);
+
+	/* One byte more is refused, and nothing past max was stored. */
+	buf_init(&b, 10000);
+	fd = pipe_with(10001);
+	errno = 0;
+	ATF_CHECK(buf_read_fd(&b, fd) == -1);
+	ATF_CHECK_EQ(errno, EMSGSIZE);
+	ATF_CHECK(b.len <= 10000);
+	close(fd);
+	buf_free(&b);
+
+	/* Appends after what is there; an empty input is fine. */
+	buf_init(&b, 0);
+	ATF_REQUIRE(buf_puts(&b, "ab") == 0);
+	fd = pipe_with(5);
+	ATF_CHECK(buf_read_fd(&b, fd) == 0);
+	ATF_CHECK_STREQ(buf_cstr(&b), "abxxxxx");
+	close(fd);
+	fd = pipe_with(0);
+	ATF_CHECK(buf_read_fd(&b, fd) == 0);
+	ATF_CHECK_EQ(b.len, 7);
+	close(fd);
+	buf_free(&b);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, read_fd_bounded);
 	ATF_TP_ADD_TC(tp, append_and_cstr);
 	ATF_TP_ADD_TC(tp, printf_grows);
 	ATF_TP_ADD_TC(tp, max_is_enforced);
