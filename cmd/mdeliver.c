@@ -559,6 +559,8 @@ main(int argc, char **argv)
 	int ch;
 
 	run.max_size = MSG_SIZE_DEFAULT;
+	if (argc > 0) /* getopt's messages read "prog: why" */
+		argv[0] = (char *)PROG;
 	while ((ch = getopt_long(argc, argv, "f:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':

@@ -488,6 +488,8 @@ main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.port = 25;
 	log_open(&o.log, PROG, 0, 0);
+	if (argc > 0) /* getopt's messages read "prog: why" */
+		argv[0] = (char *)PROG;
 	while ((c = getopt_long(argc, argv, "svh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': o.shortout = 1; break;

@@ -53,6 +53,18 @@
 #define PASSWD_USER_MAX		255
 #define PASSWD_HASH_MAX		383
 
+/* RFC 2449 §4: a POP3 command line is at most 255 octets with CRLF, a
+   response line at most 512 octets with CRLF. */
+#define POP3_CMD_LINE_MAX	255
+#define POP3_RESP_LINE_MAX	512
+/* RFC 1939 §3: keywords are 3 or 4 characters, arguments up to 40. */
+#define POP3_KEYWORD_MAX	4
+#define POP3_ARG_MAX		40
+/* RFC 1939 §7: a unique-id is 1 to 70 characters 0x21-0x7E. */
+#define POP3_UIDL_MAX		70
+/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
+#define POP3_TIMEOUT_SERVER	600
+
 /* RFC 1035 §2.3.4: a name is at most 255 octets, a label 63. */
 #define DNS_NAME_MAX		255
 #define DNS_LABEL_MAX		63
@@ -82,6 +94,10 @@
 
 /* Maildir (https://cr.yp.to/proto/maildir.html): names are short. */
 #define MAILDIR_NAME_MAX	255
+/* The Maildir UID list (mailbox.h): a line is "UID UNIQ" and LF, the UID
+   a 32-bit nz-number (RFC 3501 §2.3.1.1: 10 digits), the UNIQ part of a
+   Maildir name; the header line is shorter. */
+#define UIDLIST_LINE_MAX	(10 + 1 + MAILDIR_NAME_MAX + 1)
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)

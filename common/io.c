@@ -41,6 +41,17 @@ io_close(struct io *io)
 	io->rpos = io->rlen = 0;
 }
 
+/* A signal came: give up (io->stop says so) or go on? */
+static int
+io_stopped(struct io *io)
+{
+	if (io->stop == NULL || !io->stop())
+		return 0;
+	util_seterr(io->err, sizeof(io->err), "interrupted");
+	errno = EINTR;
+	return 1;
+}
+
 /* poll(2) one fd with the idle timeout: 1 ready, 0 timed out, -1 error. */
 static int
 io_wait(struct io *io, int fd, short events)
@@ -60,8 +71,11 @@ io_wait(struct io *io, int fd, short events)
 		pfd.events = events;
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, wait);
-		if (rc == -1 && errno == EINTR)
+		if (rc == -1 && errno == EINTR) {
+			if (io_stopped(io))
+				return -1;
 			continue;
+		}
 		if (rc == -1)
 			util_seterr(io->err, sizeof(io->err), "poll: %s",
 			    strerror(errno));
@@ -91,6 +105,10 @@ io_fill(struct io *io)
 		return IO_ERR;
 	}
 	for (;;) {
+		/* A signal that came before we wait must not be slept
+		   through: look at the flag first. */
+		if (io_stopped(io))
+			return IO_ERR;
 		if (io->tls != NULL) {
 			n = tls_read(io->tls, io->rbuf + io->rlen,
 			    sizeof(io->rbuf) - io->rlen, io->timeout_ms,
@@ -108,6 +126,8 @@ io_fill(struct io *io)
 			n = read(io->rfd, io->rbuf + io->rlen,
 			    sizeof(io->rbuf) - io->rlen);
 			if (n == -1) {
+				if (errno == EINTR && io_stopped(io))
+					return IO_ERR;
 				if (errno == EINTR || errno == EAGAIN)
 					continue;
 				util_seterr(io->err, sizeof(io->err),
@@ -356,6 +376,8 @@ io_flush(struct io *io)
 			return -1;
 		w = plain_write(io->wfd, io->wbuf.data, io->wbuf.len);
 		if (w == -1) {
+			if (errno == EINTR && io_stopped(io))
+				return -1;
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			util_seterr(io->err, sizeof(io->err), "write: %s",
@@ -388,6 +410,7 @@ io_starttls_client(struct io *io, const struct tls_client_opts *o)
 		return -1;
 	io->tls = tls_client(
 	    io->rfd, io->wfd, o, io->timeout_ms, io->err, sizeof(io->err));
+	tls_set_stop(io->tls, io->stop);
 	return io->tls != NULL ? 0 : -1;
 }
 
@@ -398,5 +421,6 @@ io_starttls_server(struct io *io, struct tls_server *srv)
 		return -1;
 	io->tls = tls_server(
 	    io->rfd, io->wfd, srv, io->timeout_ms, io->err, sizeof(io->err));
+	tls_set_stop(io->tls, io->stop);
 	return io->tls != NULL ? 0 : -1;
 }

@@ -44,6 +44,16 @@ struct io {
 	struct buf	 wbuf;		/* pending output, sent by io_flush */
 	int		 eof;
 	char		 err[256];
+	/*
+	 * Optional, set after io_init (a server's SIGTERM, see server.h).
+	 * When stop() returns non-zero before a read waits for input, or
+	 * when a signal interrupts a wait, the read gives up with IO_ERR
+	 * (a write, only when interrupted, with -1), errno EINTR and err
+	 * "interrupted".  Input already buffered is still returned, and
+	 * output can still be flushed (the "421" a server says).  NULL:
+	 * interrupted waits are resumed.
+	 */
+	int		(*stop)(void);
 };
 
 void	io_init(struct io *io, int rfd, int wfd, int timeout_ms);

@@ -16,8 +16,8 @@
 #include "log.h"
 #include "util.h"
 
-#define LOG_LINE_MAX	1024
-#define REDACTED	"[redacted]"
+#define LOG_LINE_MAX 1024
+#define REDACTED "[redacted]"
 
 void
 log_open(struct log *l, const char *prog, int use_syslog, int facility)
@@ -34,14 +34,10 @@ static int
 syslog_prio(int level)
 {
 	switch (level) {
-	case LOG_LVL_ERR:
-		return LOG_ERR;
-	case LOG_LVL_WARN:
-		return LOG_WARNING;
-	case LOG_LVL_INFO:
-		return LOG_INFO;
-	default:
-		return LOG_DEBUG;
+	case LOG_LVL_ERR: return LOG_ERR;
+	case LOG_LVL_WARN: return LOG_WARNING;
+	case LOG_LVL_INFO: return LOG_INFO;
+	default: return LOG_DEBUG;
 	}
 }
 
@@ -85,16 +81,15 @@ starts_word(const char *line, size_t len, const char *word)
 
 /* Copy at most keep bytes of line, then the redaction mark. */
 static void
-keep_prefix(const char *line, size_t len, size_t keep, char *out,
-    size_t outlen)
+keep_prefix(const char *line, size_t len, size_t keep, char *out, size_t outlen)
 {
 	if (keep > LOG_LINE_MAX)
 		keep = LOG_LINE_MAX;
-	if (keep >= len)	/* nothing secret follows the kept words */
+	if (keep >= len) /* nothing secret follows the kept words */
 		(void)snprintf(out, outlen, "%.*s", (int)len, line);
 	else
-		(void)snprintf(out, outlen, "%.*s%s", (int)keep, line,
-		    REDACTED);
+		(void)snprintf(
+		    out, outlen, "%.*s%s", (int)keep, line, REDACTED);
 	sanitize(out);
 }
 
@@ -125,7 +120,7 @@ log_redact(struct log *l, int from_client, const char *line, size_t len,
 		/* SMTP 334 and IMAP/POP3 "+ " continue a SASL exchange. */
 		if (l->in_auth && !(len >= 3 && memcmp(line, "334", 3) == 0) &&
 		    !(len >= 1 && line[0] == '+' &&
-		    (len == 1 || line[1] == ' ')))
+			(len == 1 || line[1] == ' ')))
 			l->in_auth = 0;
 		n = len < outlen - 1 ? len : outlen - 1;
 		memcpy(out, line, n);
@@ -134,7 +129,8 @@ log_redact(struct log *l, int from_client, const char *line, size_t len,
 		return;
 	}
 	if (l->in_auth) {
-		/* A client line inside SASL is a credential, or "*" to abort. */
+		/* A client line inside SASL is a credential, or "*" to abort.
+		 */
 		if (len == 1 && line[0] == '*')
 			util_strlcpy(out, "*", outlen);
 		else
@@ -151,7 +147,7 @@ log_redact(struct log *l, int from_client, const char *line, size_t len,
 		keep_prefix(line, len, 5, out, outlen);
 		return;
 	}
-	n = after_words(line, len, 1);	/* IMAP: skip the tag */
+	n = after_words(line, len, 1); /* IMAP: skip the tag */
 	if (starts_word(line + n, len - n, "LOGIN")) {
 		keep_prefix(line, len, after_words(line, len, 3), out, outlen);
 		return;
@@ -182,8 +178,9 @@ log_trace(struct log *l, int from_client, const char *line, size_t len)
 		(void)gettimeofday(&tv, NULL);
 		(void)localtime_r(&tv.tv_sec, &tm);
 		(void)snprintf(stamp, sizeof(stamp), "%02d:%02d:%02d.%03ld ",
-		    tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(tv.tv_usec / 1000));
+		    tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    (long)(tv.tv_usec / 1000));
 	}
-	(void)fprintf(stderr, "%s%s %s\n", stamp, from_client ? "C:" : "S:",
-	    shown);
+	(void)fprintf(
+	    stderr, "%s%s %s\n", stamp, from_client ? "C:" : "S:", shown);
 }

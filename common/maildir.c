@@ -20,8 +20,6 @@
 #include "maildir.h"
 #include "util.h"
 
-/* ",S=" plus 20 digits: what maildir_commit appends to a unique name. */
-#define SIZE_FIELD_MAX 24
 /* Tries for a fresh tmp name when one already exists (it should not). */
 #define OPEN_TRIES 3
 
@@ -283,6 +281,8 @@ maildir_open(struct maildir_file *f, const char *dir, struct maildir_namer *nm,
 
 	f->fd = -1;
 	f->size = 0;
+	f->wire = 0;
+	f->last = -1;
 	f->state = MAILDIR_NONE;
 	f->final[0] = '\0';
 	if (util_strlcpy(f->dir, dir, sizeof(f->dir)) >= sizeof(f->dir)) {
@@ -308,6 +308,8 @@ int
 maildir_write(
     struct maildir_file *f, const void *p, size_t n, char *err, size_t errlen)
 {
+	const unsigned char *q, *end;
+
 	if (f->state != MAILDIR_OPEN) {
 		errno = EBADF;
 		return fail_sub(err, errlen, f->dir, "tmp");
@@ -315,6 +317,15 @@ maildir_write(
 	if (util_write_all(f->fd, p, n) != 0)
 		return fail_sub(err, errlen, f->dir, "tmp");
 	f->size += (off_t)n;
+	f->wire += (off_t)n;
+	if (n == 0)
+		return 0;
+	/* A bare LF goes on the wire as CRLF: one byte more. */
+	for (q = p, end = q + n;
+	     (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+		if ((q == (const unsigned char *)p ? f->last : q[-1]) != '\r')
+			f->wire++;
+	f->last = end[-1];
 	return 0;
 }
 
@@ -383,15 +394,15 @@ link_unsupported(int e)
 	    e == EMLINK;
 }
 
-/* tmp/NAME -> new/NAME,S=SIZE for one file. */
+/* tmp/NAME -> new/NAME,S=SIZE,W=WIRESIZE for one file. */
 static int
 commit_one(struct maildir_file *f, char *err, size_t errlen)
 {
 	char from[PATH_MAX], to[PATH_MAX];
 	int n;
 
-	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld", f->name,
-	    (long long)f->size);
+	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld,W=%lld", f->name,
+	    (long long)f->size, (long long)f->wire);
 	if (n < 0 || (size_t)n >= sizeof(f->final)) {
 		errno = ENAMETOOLONG;
 		return fail_sub(err, errlen, f->dir, "new");

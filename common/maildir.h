@@ -4,8 +4,12 @@
  * parsing the names found in new/ and cur/.
  *
  * Delivery is tmp/NAME (O_EXCL, 0600) -> write -> fsync -> close ->
- * link into new/NAME,S=SIZE (rename where the filesystem has no link)
- * -> fsync of new/ -> unlink of tmp/NAME.  A transaction over several
+ * link into new/NAME,S=SIZE,W=WIRESIZE (rename where the filesystem has
+ * no link) -> fsync of new/ -> unlink of tmp/NAME.  SIZE is the bytes
+ * on disk; WIRESIZE the bytes with CRLF line ends, as POP3 LIST (RFC
+ * 1939 §5) and IMAP RFC822.SIZE (RFC 3501 §2.3.4) report them: each LF
+ * not preceded by CR counts two.  Readers get both without opening the
+ * file.  A transaction over several
  * files writes and fsyncs every tmp file before the first link, and
  * undoes the links already made when a later one fails: all or none.
  *
@@ -82,7 +86,9 @@ struct maildir_file {
 	char name[MAILDIR_NAME_MAX + 1]; /* unique name */
 	char final[MAILDIR_NAME_MAX + 1]; /* name in new/ */
 	int fd;
-	off_t size;
+	off_t size; /* bytes written */
+	off_t wire; /* the same with every bare LF counted as CRLF */
+	int last; /* last byte written, -1 before the first */
 	enum maildir_state state;
 };
 
@@ -92,13 +98,15 @@ struct maildir_file {
  */
 int maildir_open(struct maildir_file *f, const char *dir,
     struct maildir_namer *nm, char *err, size_t errlen);
-/* Append to the tmp file (full write, EINTR retried). */
+/* Append to the tmp file (full write, EINTR retried); counts size and
+ * wire size (a CRLF split between two calls is seen as one). */
 int maildir_write(
     struct maildir_file *f, const void *p, size_t n, char *err, size_t errlen);
 /* fsync and close the tmp file. */
 int maildir_sync(struct maildir_file *f, char *err, size_t errlen);
 /*
- * Make synced files visible in new/ as NAME,S=SIZE: link each (or
+ * Make synced files visible in new/ as NAME,S=SIZE,W=WIRESIZE: link
+ * each (or
  * rename where link is not supported: EXDEV, EPERM, ENOSYS, EOPNOTSUPP,
  * EMLINK), fsync each distinct new/ once, then unlink the tmp files.
  * All or none: when a file is not synced, or a link or fsync fails,

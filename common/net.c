@@ -333,8 +333,8 @@ net_listen(const char *hostport, int backlog, char *err, size_t errlen)
 		sa_hostport(ai->ai_addr, hp, sizeof(hp));
 		/* Name the address only when it is not what the user wrote. */
 		if (strcmp(hp, hostport) != 0)
-			util_seterr(why, sizeof(why), "%s: %s", hp,
-			    strerror(errno));
+			util_seterr(
+			    why, sizeof(why), "%s: %s", hp, strerror(errno));
 		else
 			util_seterr(why, sizeof(why), "%s", strerror(errno));
 		(void)close(fd);

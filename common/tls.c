@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ struct tls {
 	gnutls_session_t s;
 	gnutls_certificate_credentials_t cred; /* client: ours to free */
 	int rfd, wfd;
+	int rfd_plain; /* rfd is not a socket (a pipe): read(2) */
+	int (*stop)(void); /* see tls_set_stop */
 	int server;
 	int broken; /* fatal error: no close_notify */
 	int no_verify;
@@ -76,8 +79,12 @@ check_file(const char *what, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * poll(2) one fd; timeout_ms <= 0 waits without end.  A signal resumes
+ * the wait unless stop says to give up (then -1 with errno EINTR).
+ */
 static int
-wait_fd(int fd, short events, int timeout_ms)
+wait_fd(int fd, short events, int timeout_ms, int (*stop)(void))
 {
 	struct pollfd pfd;
 	int64_t deadline = util_now_ms() + timeout_ms;
@@ -94,8 +101,13 @@ wait_fd(int fd, short events, int timeout_ms)
 		pfd.events = events;
 		pfd.revents = 0;
 		rc = poll(&pfd, 1, wait);
-		if (rc == -1 && errno == EINTR)
+		if (rc == -1 && errno == EINTR) {
+			if (stop != NULL && stop()) {
+				errno = EINTR;
+				return -1;
+			}
 			continue;
+		}
 		return rc;
 	}
 }
@@ -410,22 +422,85 @@ handshake_err(struct tls *t, int rc, int timeout_ms, char *err, size_t errlen)
 }
 
 /*
+ * The transport: the session's struct tls is GnuTLS's transport pointer.
+ *
  * GnuTLS's own push blocks in send(2) until the whole record is out, so
  * a peer that stops reading would hang us past any timeout.  This one
  * never blocks on a socket (EAGAIN goes back to tls_write's poll and its
- * timeout) and never raises SIGPIPE.  A pipe (inetd under test) gets a
- * plain write(2).  The fd is the one gnutls_transport_set_int2 set.
+ * timeout) and never raises SIGPIPE.  A pipe (inetd under test, a pipe
+ * pair) gets a plain write(2).
  */
 static ssize_t
 push_fd(gnutls_transport_ptr_t ptr, const void *p, size_t n)
 {
-	int fd = (int)(intptr_t)ptr;
+	struct tls *t = ptr;
 	ssize_t w;
 
-	w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	w = send(t->wfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (w == -1 && errno == ENOTSOCK)
-		w = write(fd, p, n);
+		w = write(t->wfd, p, n);
 	return w;
+}
+
+/* GnuTLS's own pull is recv(2), which fails on a pipe (ENOTSOCK). */
+static ssize_t
+pull_fd(gnutls_transport_ptr_t ptr, void *p, size_t n)
+{
+	struct tls *t = ptr;
+	ssize_t r;
+
+	if (!t->rfd_plain) {
+		r = recv(t->rfd, p, n, 0);
+		if (r != -1 || errno != ENOTSOCK)
+			return r;
+		t->rfd_plain = 1;
+	}
+	return read(t->rfd, p, n);
+}
+
+/*
+ * A replaced pull needs its own "wait for input": 1 ready, 0 timed out,
+ * -1 error.  ms 0 only looks; GNUTLS_INDEFINITE_TIMEOUT waits on.
+ */
+static int
+pull_timeout_fd(gnutls_transport_ptr_t ptr, unsigned int ms)
+{
+	struct tls *t = ptr;
+	struct pollfd pfd;
+	int64_t deadline = util_now_ms() + (ms > INT_MAX ? 0 : (int64_t)ms);
+	int rc, wait;
+
+	for (;;) {
+		if (ms == GNUTLS_INDEFINITE_TIMEOUT || ms > INT_MAX)
+			wait = -1;
+		else {
+			int64_t left = deadline - util_now_ms();
+
+			wait = left > 0 ? (int)left : 0;
+		}
+		pfd.fd = t->rfd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		rc = poll(&pfd, 1, wait);
+		if (rc == -1 && errno == EINTR &&
+		    !(t->stop != NULL && t->stop()))
+			continue;
+		return rc > 0 ? 1 : rc;
+	}
+}
+
+void
+tls_set_stop(struct tls *t, int (*stop)(void))
+{
+	if (t != NULL)
+		t->stop = stop;
+}
+
+/* Did a signal interrupt us, and does the owner want to give up? */
+static int
+stopped(const struct tls *t, ssize_t rc)
+{
+	return rc == GNUTLS_E_INTERRUPTED && t->stop != NULL && t->stop();
 }
 
 static int
@@ -434,13 +509,15 @@ handshake(struct tls *t, int timeout_ms, char *err, size_t errlen)
 	int64_t deadline = util_now_ms() + timeout_ms;
 	int rc, left;
 
-	gnutls_transport_set_int2(t->s, t->rfd, t->wfd);
+	gnutls_transport_set_ptr(t->s, t);
 	gnutls_transport_set_push_function(t->s, push_fd);
+	gnutls_transport_set_pull_function(t->s, pull_fd);
+	gnutls_transport_set_pull_timeout_function(t->s, pull_timeout_fd);
 	gnutls_handshake_set_timeout(
 	    t->s, timeout_ms > 0 ? (unsigned int)timeout_ms : 0);
 	for (;;) {
 		rc = gnutls_handshake(t->s);
-		if (rc >= 0 || gnutls_error_is_fatal(rc) != 0)
+		if (rc >= 0 || gnutls_error_is_fatal(rc) != 0 || stopped(t, rc))
 			break;
 		if (rc != GNUTLS_E_AGAIN)
 			continue;
@@ -456,9 +533,9 @@ handshake(struct tls *t, int timeout_ms, char *err, size_t errlen)
 			left = (int)l;
 		}
 		if (gnutls_record_get_direction(t->s) == 1)
-			(void)wait_fd(t->wfd, POLLOUT, left);
+			(void)wait_fd(t->wfd, POLLOUT, left, t->stop);
 		else
-			(void)wait_fd(t->rfd, POLLIN, left);
+			(void)wait_fd(t->rfd, POLLIN, left, t->stop);
 	}
 	if (rc < 0) {
 		t->broken = 1;
@@ -716,7 +793,7 @@ tls_read(
 
 	for (;;) {
 		if (gnutls_record_check_pending(t->s) == 0) {
-			w = wait_fd(t->rfd, POLLIN, timeout_ms);
+			w = wait_fd(t->rfd, POLLIN, timeout_ms, t->stop);
 			if (w == 0) {
 				util_seterr(err, errlen,
 				    "timed out after %d ms", timeout_ms);
@@ -724,8 +801,11 @@ tls_read(
 				return -1;
 			}
 			if (w == -1) {
+				int e = errno;
+
 				util_seterr(
-				    err, errlen, "poll: %s", strerror(errno));
+				    err, errlen, "poll: %s", strerror(e));
+				errno = e;
 				return -1;
 			}
 		}
@@ -736,6 +816,11 @@ tls_read(
 		rc = gnutls_record_recv(t->s, p, n);
 		if (rc >= 0)
 			return rc;
+		if (stopped(t, rc)) {
+			util_seterr(err, errlen, "interrupted");
+			errno = EINTR;
+			return -1;
+		}
 		switch (rc) {
 		case GNUTLS_E_AGAIN:
 		case GNUTLS_E_INTERRUPTED:
@@ -775,7 +860,7 @@ tls_write(struct tls *t, const void *p, size_t n, int timeout_ms, char *err,
 	int w;
 
 	while (n > 0) {
-		w = wait_fd(t->wfd, POLLOUT, timeout_ms);
+		w = wait_fd(t->wfd, POLLOUT, timeout_ms, t->stop);
 		if (w == 0) {
 			util_seterr(
 			    err, errlen, "timed out after %d ms", timeout_ms);
@@ -783,7 +868,10 @@ tls_write(struct tls *t, const void *p, size_t n, int timeout_ms, char *err,
 			return -1;
 		}
 		if (w == -1) {
-			util_seterr(err, errlen, "poll: %s", strerror(errno));
+			int e = errno;
+
+			util_seterr(err, errlen, "poll: %s", strerror(e));
+			errno = e;
 			return -1;
 		}
 		rc = gnutls_record_send(t->s, c, n);
@@ -853,7 +941,8 @@ tls_close(struct tls *t)
 	if (t == NULL)
 		return;
 	/* Bounded: only when the peer can take the alert right now. */
-	if (!t->broken && wait_fd(t->wfd, POLLOUT, TLS_BYE_TIMEOUT_MS) > 0)
+	if (!t->broken &&
+	    wait_fd(t->wfd, POLLOUT, TLS_BYE_TIMEOUT_MS, NULL) > 0)
 		(void)gnutls_bye(t->s, GNUTLS_SHUT_WR);
 	tls_free(t);
 }

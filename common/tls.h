@@ -64,6 +64,12 @@ ssize_t	tls_read(struct tls *t, void *p, size_t n, int timeout_ms, char *err,
 /* Write all n bytes or fail: 0 or -1 with err set. */
 int	tls_write(struct tls *t, const void *p, size_t n, int timeout_ms,
 	    char *err, size_t errlen);
+/*
+ * Optional: when a signal interrupts a wait inside tls_read or
+ * tls_write and stop() returns non-zero, give up: -1 with errno EINTR
+ * (a server's SIGTERM).  NULL (the default): resume the wait.
+ */
+void	tls_set_stop(struct tls *t, int (*stop)(void));
 /* Decrypted bytes buffered inside the session. */
 size_t	tls_pending(struct tls *t);
 void	tls_info(struct tls *t, struct tls_info *info);

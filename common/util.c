@@ -56,14 +56,13 @@ util_seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 int
-util_parse_num(const char *s, long long min, long long max, int suffix,
-    long long *out)
+util_parse_num(
+    const char *s, long long min, long long max, int suffix, long long *out)
 {
 	char *end;
 	long long v, mult = 1;
 
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) ||
-	    *s == '+')
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s) || *s == '+')
 		return -1;
 	errno = 0;
 	v = strtoll(s, &end, 10);
@@ -71,9 +70,12 @@ util_parse_num(const char *s, long long min, long long max, int suffix,
 		return -1;
 	if (suffix && *end != '\0' && end[1] == '\0') {
 		switch (*end) {
-		case 'k': case 'K': mult = 1024LL; break;
-		case 'm': case 'M': mult = 1024LL * 1024; break;
-		case 'g': case 'G': mult = 1024LL * 1024 * 1024; break;
+		case 'k':
+		case 'K': mult = 1024LL; break;
+		case 'm':
+		case 'M': mult = 1024LL * 1024; break;
+		case 'g':
+		case 'G': mult = 1024LL * 1024 * 1024; break;
 		default: return -1;
 		}
 		end++;
@@ -136,7 +138,8 @@ util_fsync_dir(const char *path)
 	saved = errno;
 	(void)close(fd);
 	errno = saved;
-	/* Some filesystems refuse fsync on directories; that is not data loss. */
+	/* Some filesystems refuse fsync on directories; that is not data loss.
+	 */
 	if (rc < 0 && (errno == EINVAL || errno == EROFS))
 		rc = 0;
 	return rc;
@@ -183,6 +186,46 @@ util_random(void)
 		return r;
 	/* getrandom cannot fail for 4 bytes once the pool is ready. */
 	return (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+}
+
+int
+util_sleep_ms(int ms, int (*stop)(void))
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return 0;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1) {
+		if (errno != EINTR)
+			return 0;
+		if (stop != NULL && stop())
+			return -1;
+	}
+	return 0;
+}
+
+const char *
+util_find_prog(const char *name, char *out, size_t outlen)
+{
+	char self[PATH_MAX], *slash;
+	ssize_t n;
+
+	if (strchr(name, '/') != NULL)
+		return name;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(out, outlen, "%s/%s", self, name) <
+				outlen &&
+			    access(out, X_OK) == 0)
+				return out;
+		}
+	}
+	return name;
 }
 
 int

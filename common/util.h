@@ -45,6 +45,20 @@ void	util_wipe(void *p, size_t n);
 /* Random 32-bit number from getrandom(2) (time and pid if it fails). */
 uint32_t util_random(void);
 
+/*
+ * Sleep ms milliseconds.  A signal does not cut the sleep short unless
+ * stop (when not NULL) then returns non-zero.  0 when the whole time
+ * was slept, -1 when stop ended it early.
+ */
+int	util_sleep_ms(int ms, int (*stop)(void));
+/*
+ * Where to exec a program: a name with a "/" as it is; else the file
+ * of that name beside our own binary (/proc/self/exe: a build or
+ * install tree keeps its programs together) when it is executable,
+ * written into out; else name itself, for execvp's PATH search.
+ */
+const char *util_find_prog(const char *name, char *out, size_t outlen);
+
 /* Print the standard --version line for prog and return 0. */
 int	util_version(const char *prog);
 

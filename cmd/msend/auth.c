@@ -5,169 +5,13 @@
  */
 #include "config.h"
 
-#include <sys/types.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include "msend.h"
 #include "sasl.h"
+#include "secret.h"
 #include "util.h"
-
-/*
- * passwordeval: a command the user configured (never mail data), run
- * by /bin/sh -c as msmtp does; its first line of output is the secret.
- */
-static int
-secret_eval(const char *cmd, char *out, size_t outlen, char *err, size_t errlen)
-{
-	int p[2], st;
-	size_t n = 0;
-	ssize_t r;
-	pid_t pid;
-
-	if (pipe(p) == -1) {
-		util_seterr(
-		    err, errlen, "passwordeval: pipe: %s", strerror(errno));
-		return EX_OSERR;
-	}
-	if ((pid = fork()) == -1) {
-		util_seterr(
-		    err, errlen, "passwordeval: fork: %s", strerror(errno));
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return EX_OSERR;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		/* Not the message on stdin: the command gets nothing. */
-		(void)close(p[0]);
-		if (null == -1 || dup2(null, 0) == -1 || dup2(p[1], 1) == -1)
-			_exit(127);
-		(void)close(p[1]);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	(void)close(p[1]);
-	while (n < outlen - 1) {
-		r = read(p[0], out + n, outlen - 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	(void)close(p[0]);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
-		;
-	out[n] = '\0';
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		util_wipe(out, outlen);
-		util_seterr(err, errlen, "passwordeval: the command %s %d",
-		    WIFEXITED(st) ? "exited with" : "was killed by signal",
-		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
-		return EX_CONFIG;
-	}
-	if (n == outlen - 1) {
-		util_wipe(out, outlen);
-		util_seterr(err, errlen,
-		    "passwordeval: output longer than "
-		    "%d bytes",
-		    SECRET_MAX);
-		return EX_CONFIG;
-	}
-	/* The first line: a trailing newline is not part of it. */
-	out[strcspn(out, "\r\n")] = '\0';
-	if (out[0] == '\0') {
-		util_seterr(err, errlen,
-		    "passwordeval: the command printed "
-		    "nothing");
-		return EX_CONFIG;
-	}
-	return 0;
-}
-
-static int
-secret_netrc(const char *host, const char *user, char *out, size_t outlen)
-{
-	const char *home = getenv("HOME");
-	char path[1024];
-	struct buf b;
-	int fd, rc = 0;
-
-	if (home == NULL ||
-	    (size_t)snprintf(path, sizeof(path), "%s/.netrc", home) >=
-		sizeof(path))
-		return 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	buf_init(&b, NETRC_MAX);
-	if (buf_read_fd(&b, fd) == 0)
-		rc = netrc_find(b.data, b.len, host, user, out, outlen);
-	(void)close(fd);
-	if (b.data != NULL)
-		util_wipe(b.data, b.cap);
-	buf_free(&b);
-	return rc == 1;
-}
-
-/* Ask on the terminal with echo off; 1 when read. */
-static int
-secret_prompt(const char *host, const char *user, char *out, size_t outlen)
-{
-	struct termios t, quiet;
-	char prompt[600];
-	size_t n = 0;
-	ssize_t r;
-	char c;
-	int fd, ok = 0;
-
-	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)) == -1)
-		return 0;
-	if (tcgetattr(fd, &t) == -1) {
-		(void)close(fd);
-		return 0;
-	}
-	/*
-	 * Echo off before the prompt, as getpass(3) does: the flush drops
-	 * only what was typed before the question, never the answer.
-	 */
-	quiet = t;
-	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	quiet.c_lflag |= ICANON;
-	(void)tcsetattr(fd, TCSAFLUSH, &quiet);
-	(void)snprintf(
-	    prompt, sizeof(prompt), "password for %s at %s: ", user, host);
-	(void)util_write_all(fd, prompt, strlen(prompt));
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (c == '\n' || c == '\r') {
-			ok = 1;
-			break;
-		}
-		if (n + 1 < outlen)
-			out[n++] = c;
-	}
-	out[n] = '\0';
-	(void)tcsetattr(fd, TCSAFLUSH, &t);
-	(void)util_write_all(fd, "\n", 1);
-	(void)close(fd);
-	return ok && n > 0;
-}
 
 /* Pick the mechanism: what was asked, or PLAIN/LOGIN for "on". */
 static int
@@ -328,18 +172,9 @@ auth_run(struct io *io, const struct smtp_ehlo *e, const struct account *a,
 		return EX_UNAVAILABLE;
 	if (a->password != NULL)
 		util_strlcpy(secret, a->password, sizeof(secret));
-	else if (a->passwordeval != NULL) {
-		if ((ex = secret_eval(a->passwordeval, secret, sizeof(secret),
-			 err, errlen)) != 0)
-			return ex;
-	} else if (!secret_netrc(host, a->user, secret, sizeof(secret)) &&
-	    !secret_prompt(host, a->user, secret, sizeof(secret))) {
-		util_seterr(err, errlen,
-		    "no password for %s at %s "
-		    "(passwordeval, ~/.netrc, or a terminal to ask on)",
-		    a->user, host);
-		return EX_CONFIG;
-	}
+	else if ((ex = secret_get(a->passwordeval, host, a->user, secret,
+		      sizeof(secret), err, errlen)) != 0)
+		return ex;
 	memset(&c, 0, sizeof(c));
 	c.host = host;
 	c.port = port;

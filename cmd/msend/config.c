@@ -17,7 +17,7 @@
  * \\ escapes).  "account NAME : A, B" starts an account with the
  * settings of A and B; the account called "default", else the first, is
  * used when no -a is given.  "defaults" holds what every account gets
- * unless it says otherwise.  Also ~/.netrc for passwords.
+ * unless it says otherwise.
  */
 #include "config.h"
 
@@ -504,101 +504,4 @@ conf_parse(struct conf *c, const char *data, size_t len, const char *name,
 		off += n + (nl != NULL);
 	}
 	return 0;
-}
-
-/* ------------------------------------------------------------ .netrc */
-
-/* The next white-space separated token: 1, or 0 at the end. */
-static int
-netrc_token(const char *d, size_t len, size_t *off, const char **t, size_t *tl)
-{
-	size_t i = *off;
-
-	while (i < len &&
-	    (d[i] == ' ' || d[i] == '\t' || d[i] == '\n' || d[i] == '\r'))
-		i++;
-	if (i >= len)
-		return 0;
-	*t = d + i;
-	while (i < len && d[i] != ' ' && d[i] != '\t' && d[i] != '\n' &&
-	    d[i] != '\r')
-		i++;
-	*tl = (size_t)(d + i - *t);
-	*off = i;
-	return 1;
-}
-
-static int
-tok_is(const char *t, size_t tl, const char *w)
-{
-	return tl == strlen(w) && memcmp(t, w, tl) == 0;
-}
-
-int
-netrc_find(const char *d, size_t len, const char *host, const char *user,
-    char *out, size_t outlen)
-{
-	const char *t, *login = NULL, *pass = NULL;
-	size_t off = 0, tl, ll = 0, pl = 0;
-	int inentry = 0, match = 0, end;
-
-	if (len > NETRC_MAX)
-		return -1;
-	for (;;) {
-		end = !netrc_token(d, len, &off, &t, &tl);
-		if (end || tok_is(t, tl, "machine") ||
-		    tok_is(t, tl, "default")) {
-			/* The previous entry is complete. */
-			if (inentry && match && pass != NULL &&
-			    (login == NULL || user == NULL ||
-				(strlen(user) == ll &&
-				    memcmp(user, login, ll) == 0))) {
-				if (pl >= outlen)
-					return -1;
-				memcpy(out, pass, pl);
-				out[pl] = '\0';
-				return 1;
-			}
-			if (end)
-				return 0;
-			inentry = 1;
-			login = pass = NULL;
-			match = tok_is(t, tl, "default");
-			if (!match) {
-				if (!netrc_token(d, len, &off, &t, &tl))
-					return -1;
-				match = tok_is(t, tl, host);
-			}
-			continue;
-		}
-		if (tok_is(t, tl, "macdef")) {
-			/* A macro runs to the next empty line. */
-			const char *e = NULL;
-			size_t i;
-
-			for (i = off; i + 1 < len; i++)
-				if (d[i] == '\n' && d[i + 1] == '\n') {
-					e = d + i + 2;
-					break;
-				}
-			off = e != NULL ? (size_t)(e - d) : len;
-			continue;
-		}
-		if (tok_is(t, tl, "login") || tok_is(t, tl, "password") ||
-		    tok_is(t, tl, "account")) {
-			int which = t[0] == 'l' ? 0 : t[0] == 'p' ? 1 : 2;
-
-			if (!netrc_token(d, len, &off, &t, &tl))
-				return -1;
-			if (which == 0) {
-				login = t;
-				ll = tl;
-			} else if (which == 1) {
-				pass = t;
-				pl = tl;
-			}
-			continue;
-		}
-		return -1;
-	}
 }

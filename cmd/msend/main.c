@@ -598,6 +598,8 @@ main(int argc, char **argv)
 	}
 	log_open(&rn.log, PROG, 0, LOG_MAIL);
 	rn.log.level = LOG_LVL_WARN;
+	if (argc > 0) /* getopt's messages read "prog: why" */
+		argv[0] = (char *)PROG;
 	parse_args(&rn, argc, argv);
 	if (rn.o.verbose) {
 		rn.log.level = LOG_LVL_DEBUG;

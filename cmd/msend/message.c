@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,8 @@ spool_tmpfile(struct message *m, char *err, size_t errlen)
 		return -1;
 	}
 	(void)unlink(path);
+	/* passwordeval's command must not get the message. */
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (util_write_all(fd, m->body.data, m->body.len) == -1) {
 		util_seterr(
 		    err, errlen, "temp file in %s: %s", dir, strerror(errno));

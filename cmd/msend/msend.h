@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "secret.h"
 #include "smtp.h"
 
 #define PROG "msend"
@@ -23,10 +24,6 @@
 #define CONF_LINE_MAX 4096
 #define CONF_NAME_MAX 64
 #define CONF_ACCOUNTS_MAX 64
-/* Output of passwordeval: a password or an OAuth 2.0 token. */
-#define SECRET_MAX 8192
-/* ~/.netrc is small; bound what we read of it. */
-#define NETRC_MAX (64 * 1024)
 /* A message body is kept in memory up to this, then in a temp file. */
 #define SPOOL_MEM_MAX (4 * 1024 * 1024)
 /* --route entries. */
@@ -99,14 +96,6 @@ int conf_parse(struct conf *c, const char *data, size_t len, const char *name,
     struct log *log, char *err, size_t errlen);
 /* The account called name (NULL: the default one); NULL if none. */
 const struct account *conf_account(const struct conf *c, const char *name);
-/*
- * Find the password for user@host in a .netrc held in memory: the
- * first "machine host" entry (or "default") whose login matches (or has
- * none).  1 and out set, 0 when none, -1 when malformed.
- */
-int netrc_find(const char *data, size_t len, const char *host, const char *user,
-    char *out, size_t outlen);
-
 /* A recipient and what became of it. */
 enum rcpt_state {
 	RS_PENDING = 0, /* not tried yet */

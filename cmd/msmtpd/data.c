@@ -307,9 +307,10 @@ data_finish(struct session *s)
 		text = "Delivery failed";
 	}
 	log_txn(s, code, enh, text);
-	if (code == 250)
+	if (code == 250) {
+		s->accepted++;
 		reply(s, 0, code, enh, "%s id=%s", text, s->id);
-	else
+	} else
 		reply(s, 0, code, enh, "%s", text);
 	txn_reset(s);
 	return 0;

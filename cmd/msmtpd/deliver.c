@@ -28,31 +28,6 @@
 #include "msmtpd.h"
 #include "util.h"
 
-const char *
-deliver_find(const char *name, char *out, size_t outlen)
-{
-	char self[PATH_MAX];
-	ssize_t n;
-	char *slash;
-
-	if (strchr(name, '/') != NULL)
-		return name;
-	/* Beside our own binary first: an installed or built tree keeps
-	   its programs together. */
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')) != NULL) {
-			*slash = '\0';
-			if ((size_t)snprintf(out, outlen, "%s/%s", self, name) <
-				outlen &&
-			    access(out, X_OK) == 0)
-				return out;
-		}
-	}
-	return name; /* execvp searches PATH */
-}
-
 /* Expand %F and %% in one word into a new string. */
 static char *
 expand(const char *w, const char *from)
@@ -90,6 +65,9 @@ child(struct session *s, char **argv, const char *path, int errfd)
 	(void)signal(SIGINT, SIG_DFL);
 	if (dup2(s->spool, 0) == -1 || dup2(errfd, 2) == -1)
 		_exit(EX_TEMPFAIL);
+	/* The command gets the pipe once, as its stderr. */
+	if (errfd > 2)
+		(void)close(errfd);
 	if ((fd = open("/dev/null", O_WRONLY)) == -1 || dup2(fd, 1) == -1)
 		_exit(EX_TEMPFAIL);
 	if (fd > 2)
@@ -190,7 +168,7 @@ deliver_run(struct session *s)
 		} else if ((argv[na++] = expand(tmpl[i], s->from)) == NULL)
 			goto out;
 	}
-	path = deliver_find(argv[0], found, sizeof(found));
+	path = util_find_prog(argv[0], found, sizeof(found));
 	if (pipe(ep) == -1) {
 		log_err(s->c->log, "pipe: %s", strerror(errno));
 		goto out;

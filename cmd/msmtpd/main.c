@@ -19,6 +19,7 @@
 
 #include "msmtpd.h"
 #include "passwd.h"
+#include "server.h"
 #include "util.h"
 
 enum {
@@ -92,7 +93,7 @@ usage(FILE *fp)
 	    "                         %%F sender, %%T recipients, no shell;\n"
 	    "  --command 'ARGV...'    the same as one word split at spaces\n"
 	    "  --relay-command ARGV... ';'  for relayed mail (default: msend "
-	    "-f %%F -- %%T)\n"
+	    "-i -f %%F -- %%T)\n"
 	    "  --maildir DIR          passed to the default mdeliver command\n"
 	    "  --domain D             local domain (repeatable; none: all "
 	    "local)\n"
@@ -177,6 +178,74 @@ drop_privileges(const struct msmtpd_conf *c)
 	return 0;
 }
 
+/* --listen: after the port is bound, before the first accept. */
+/*
+ * Can we (as the user we run as now) keep a message in the spool
+ * directory?  Said once at start rather than as a 451 to every message.
+ */
+static int
+spool_check(const struct msmtpd_conf *c)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX", dir) >=
+	    sizeof(path)) {
+		log_err(c->log, "spool directory %s: name too long", dir);
+		return -1;
+	}
+	if ((fd = mkstemp(path)) == -1) {
+		log_err(c->log, "spool directory %s (TMPDIR): %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	(void)close(fd);
+	return 0;
+}
+
+static int
+listen_ready(void *arg)
+{
+	if (drop_privileges(arg) == -1)
+		return EX_NOPERM;
+	return spool_check(arg) == -1 ? EX_CONFIG : 0;
+}
+
+/* --listen: one session in the child server_run forked. */
+static int
+listen_serve(void *arg, int fd)
+{
+	/* SIGTERM after the grace: the session answers 421 and ends. */
+	server_child_signals();
+	return session_run(arg, fd, fd) == 0 ? 0 : 1;
+}
+
+static int
+listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
+    int grace)
+{
+	struct server srv;
+	char busy[SMTP_REPLY_LINE_MAX];
+
+	(void)snprintf(busy, sizeof(busy),
+	    "421 4.7.0 %s Too many connections, try again later\r\n",
+	    c->hostname);
+	memset(&srv, 0, sizeof(srv));
+	srv.hostport = hostport;
+	srv.max_children = max_clients;
+	srv.grace = grace;
+	srv.log = c->log;
+	srv.ready = listen_ready;
+	srv.serve = listen_serve;
+	srv.busy_line = busy;
+	srv.arg = (void *)c;
+	return server_run(&srv);
+}
+
 /* One word of a command: %T only as a word by itself. */
 static void
 add_word(const char *opt, char **out, size_t *n, char *w)
@@ -228,6 +297,10 @@ default_argv(char **out, const char *prog, const char *maildir)
 	size_t n = 0;
 
 	out[n++] = (char *)prog;
+	/* sendmail's -i: a line "." in the message (sent as ".." and
+	   unstuffed) must not end msend's input, or the rest is lost. */
+	if (strcmp(prog, "msend") == 0)
+		out[n++] = "-i";
 	if (maildir != NULL) {
 		out[n++] = "--maildir";
 		out[n++] = (char *)maildir;
@@ -259,6 +332,8 @@ main(int argc, char **argv)
 	c.command_timeout = MSMTPD_COMMAND_TIMEOUT;
 	c.auth_delay_ms = MSMTPD_AUTH_DELAY_MS;
 	c.resolve = 1;
+	if (argc > 0) /* getopt's messages read "prog: why" */
+		argv[0] = (char *)PROG;
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_INETD: inetd = 1; break;
@@ -297,8 +372,8 @@ main(int argc, char **argv)
 			    MSMTPD_RCPT_LIMIT, 0);
 			break;
 		case OPT_MAXCLIENTS:
-			max_clients =
-			    (int)num("--max-clients", optarg, 1, 1024, 0);
+			max_clients = (int)num(
+			    "--max-clients", optarg, 1, SERVER_CHILDREN_MAX, 0);
 			break;
 		case OPT_MAXERRORS:
 			c.max_errors =
@@ -379,6 +454,8 @@ main(int argc, char **argv)
 		(void)signal(SIGCHLD, SIG_DFL);
 		if (drop_privileges(&c) == -1)
 			return EX_NOPERM;
+		/* inetd or systemd stopping us: 421, not a silent close. */
+		server_child_signals();
 		(void)session_run(&c, 0, 1);
 		rc = 0;
 	} else

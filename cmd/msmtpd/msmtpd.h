@@ -88,6 +88,8 @@ struct session {
 	char auth_user[SASL_FIELD_MAX + 1];
 	int errors;
 	int quit; /* close after the replies */
+	const char *end; /* how the session ended, for its log line */
+	int accepted; /* messages answered with 250 */
 	/* The transaction (RFC 5321 §3.3). */
 	int in_mail;
 	char from[SMTP_PATH_MAX + 1];
@@ -116,6 +118,9 @@ int session_run(const struct msmtpd_conf *c, int rfd, int wfd);
 int reply(struct session *s, int count, int code, const char *enh,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void txn_reset(struct session *s);
+/* A read failed with rc (IO_TIMEOUT, IO_EOF, IO_ERR): queue the 421 a
+   timeout or a shutdown gets, note how the session ended. */
+void session_lost(struct session *s, int rc, const char *where);
 
 /* data.c: the message (DATA and BDAT) into the spool. */
 int data_begin(struct session *s);
@@ -128,8 +133,6 @@ int data_finish(struct session *s);
 /* deliver.c: run the delivery (or relay) command over the spool.
    Returns the exit status (0, 75, ...), or 75 when it could not run. */
 int deliver_run(struct session *s);
-/* Locate a program beside our binary or in PATH (argv[0] as given). */
-const char *deliver_find(const char *name, char *out, size_t outlen);
 
 /* policy.c */
 int policy_local(const struct msmtpd_conf *c, const struct smtp_path *p);
@@ -139,9 +142,5 @@ int policy_auth(struct session *s, const char *arg, size_t len);
 
 /* main.c: drop root for --user (after the port is bound).  0 or -1. */
 int drop_privileges(const struct msmtpd_conf *c);
-
-/* listen.c: --listen mode. */
-int listen_run(const struct msmtpd_conf *c, const char *hostport,
-    int max_clients, int grace);
 
 #endif

@@ -9,7 +9,6 @@
 
 #include <strings.h>
 #include <string.h>
-#include <time.h>
 
 #include "msmtpd.h"
 #include "passwd.h"
@@ -57,19 +56,6 @@ read_sasl_line(
 	return IO_OK;
 }
 
-static void
-fail_delay(const struct session *s)
-{
-	struct timespec ts;
-
-	if (s->c->auth_delay_ms <= 0)
-		return;
-	ts.tv_sec = s->c->auth_delay_ms / 1000;
-	ts.tv_nsec = (long)(s->c->auth_delay_ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) == -1)
-		;
-}
-
 int
 policy_auth(struct session *s, const char *arg, size_t len)
 {
@@ -115,6 +101,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 		}
 		rc = read_sasl_line(s, line, sizeof(line), &n, &toolong);
 		if (rc != IO_OK) {
+			session_lost(s, rc, "in AUTH ");
 			ret = -1;
 			goto out;
 		}
@@ -159,7 +146,7 @@ fail:
 	/* The same answer, after the same delay, whether the user exists
 	   or not (passwd_check takes the same time for both). */
 	log_info(s->c->log, "%s[%s]: authentication failed", s->host, s->addr);
-	fail_delay(s);
+	(void)util_sleep_ms(s->c->auth_delay_ms, NULL);
 	reply(s, 1, 535, "5.7.8", "Authentication credentials invalid");
 out:
 	sasl_server_clear(&sasl);

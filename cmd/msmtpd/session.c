@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "msmtpd.h"
+#include "server.h"
 #include "util.h"
 
 /* What read_command found wrong with a line. */
@@ -61,6 +62,33 @@ txn_reset(struct session *s)
 	s->cr_pending = 0;
 	s->cmd_err[0] = '\0';
 	buf_reset(&s->sbuf);
+}
+
+void
+session_lost(struct session *s, int rc, const char *where)
+{
+	if (rc == IO_TIMEOUT) {
+		/* RFC 5321 §4.5.3.2.7 and §3.8. */
+		reply(s, 0, 421, "4.4.2", "%s Timeout exceeded, closing",
+		    s->c->hostname);
+		s->end = "timeout";
+		log_info(s->c->log, "timeout %sfrom %s[%s]", where, s->host,
+		    s->addr);
+	} else if (server_terminating()) {
+		/* RFC 5321 §3.8: 421 when the service shuts down; RFC 3463
+		   X.3.2: system not accepting network messages. */
+		reply(s, 0, 421, "4.3.2", "%s Service shutting down",
+		    s->c->hostname);
+		s->end = "shutdown";
+	} else {
+		s->end = "dropped";
+		if (rc == IO_ERR)
+			log_info(s->c->log, "%s[%s]: %s%s", s->host, s->addr,
+			    where, s->io.err);
+		else if (where[0] != '\0')
+			log_info(s->c->log, "connection lost %sfrom %s[%s]",
+			    where, s->host, s->addr);
+	}
 }
 
 /* Is a whole line already buffered?  Then more pipelined commands wait
@@ -330,16 +358,8 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	s->io.timeout_ms = s->c->data_timeout * 1000;
 	rc = data_read_dot(s);
 	s->io.timeout_ms = s->c->timeout * 1000;
-	if (rc == IO_TIMEOUT) {
-		reply(s, 0, 421, "4.4.2", "%s Timeout exceeded, closing",
-		    s->c->hostname);
-		log_info(s->c->log, "%s: timeout in DATA from %s[%s]", s->id,
-		    s->host, s->addr);
-		return -1;
-	}
 	if (rc != IO_OK) {
-		log_info(s->c->log, "%s: connection lost in DATA from %s[%s]",
-		    s->id, s->host, s->addr);
+		session_lost(s, rc, "in DATA ");
 		return -1;
 	}
 	return data_finish(s);
@@ -380,13 +400,10 @@ cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 	}
 	free(block);
 	s->io.timeout_ms = s->c->timeout * 1000;
-	if (rc == IO_TIMEOUT) {
-		reply(s, 0, 421, "4.4.2", "%s Timeout exceeded, closing",
-		    s->c->hostname);
+	if (rc != IO_OK) {
+		session_lost(s, rc, "in BDAT ");
 		return -1;
 	}
-	if (rc != IO_OK)
-		return -1;
 	if (!ok)
 		return 0;
 	if (last) {
@@ -425,6 +442,7 @@ cmd_starttls(struct session *s, const struct smtp_cmd *cmd)
 	if (io_starttls_server(&s->io, s->c->tls) == -1) {
 		log_info(s->c->log, "TLS handshake with %s[%s] failed: %s",
 		    s->host, s->addr, s->io.err);
+		s->end = "tls-failed";
 		return -1;
 	}
 	tls_info(s->io.tls, &s->tlsi);
@@ -508,21 +526,19 @@ session_loop(struct session *s)
 	int rc, bad;
 
 	for (;;) {
-		if (!line_buffered(&s->io) && io_flush(&s->io) == -1)
-			return;
-		rc = read_command(s, line, sizeof(line), &len, &bad);
-		if (rc == IO_TIMEOUT) {
-			/* RFC 5321 §4.5.3.2.7 and §3.8. */
-			reply(s, 0, 421, "4.4.2",
-			    "%s Timeout exceeded, closing", s->c->hostname);
-			log_info(
-			    s->c->log, "timeout from %s[%s]", s->host, s->addr);
+		/* SIGTERM while we were busy (delivering, say): the
+		   replies so far, then 421 (RFC 5321 §3.8). */
+		if (server_terminating()) {
+			session_lost(s, IO_ERR, "");
 			return;
 		}
+		if (!line_buffered(&s->io) && io_flush(&s->io) == -1) {
+			session_lost(s, IO_ERR, "");
+			return;
+		}
+		rc = read_command(s, line, sizeof(line), &len, &bad);
 		if (rc != IO_OK) {
-			if (rc == IO_ERR)
-				log_info(s->c->log, "%s[%s]: %s", s->host,
-				    s->addr, s->io.err);
+			session_lost(s, rc, "");
 			return;
 		}
 		if (bad & BAD_LONG)
@@ -538,6 +554,7 @@ session_loop(struct session *s)
 			    s->c->hostname);
 			log_info(s->c->log, "too many errors from %s[%s]",
 			    s->host, s->addr);
+			s->end = "too-many-errors";
 			return;
 		}
 	}
@@ -557,8 +574,11 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	}
 	s->c = c;
 	s->spool = -1;
+	s->end = "dropped";
 	buf_init(&s->sbuf, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);
+	/* A SIGTERM (server_child_signals) ends a wait: we say 421. */
+	s->io.stop = server_terminating;
 	if (net_peer(rfd, c->resolve, s->addr, sizeof(s->addr), s->host,
 		sizeof(s->host)) == -1) {
 		s->addr[0] = '\0';
@@ -569,6 +589,7 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 		if (io_starttls_server(&s->io, c->tls) == -1) {
 			log_info(c->log, "TLS handshake with %s[%s] failed: %s",
 			    s->host, s->addr, s->io.err);
+			s->end = "tls-failed";
 			goto out;
 		}
 		tls_info(s->io.tls, &s->tlsi);
@@ -576,8 +597,20 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	}
 	reply(s, 0, 220, NULL, "%s ESMTP msmtpd", c->hostname);
 	session_loop(s);
-	(void)io_flush(&s->io);
 out:
+	if (s->quit)
+		s->end = "quit";
+	/* Logged before the last replies go out: a client that saw 221
+	   finds the line there. */
+	log_info(c->log,
+	    "session: peer=%s[%s] helo=%s tls=%s%s%s auth=%s messages=%d "
+	    "end=%s",
+	    s->host, s->addr[0] != '\0' ? s->addr : "stdin",
+	    s->helo[0] != '\0' ? s->helo : "-",
+	    s->tls ? s->tlsi.protocol : "no", s->tls ? "/" : "",
+	    s->tls ? s->tlsi.cipher : "", s->authed ? s->auth_user : "-",
+	    s->accepted, s->end);
+	(void)io_flush(&s->io);
 	quit = s->quit;
 	io_close(&s->io);
 	if (s->spool != -1)

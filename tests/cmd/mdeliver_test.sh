@@ -67,12 +67,14 @@ content_exact_body()
 	atf_check -s exit:0 cmp "$F" want
 	nothing_tmp=$(count M/tmp)
 	[ "$nothing_tmp" = 0 ] || atf_fail "tmp/ not cleaned"
-	# SECONDS.M<usec>P<pid>Q<n>.<host>,S=<size>, the size the file's.
+	# SECONDS.M<usec>P<pid>Q<n>.<host>,S=<size>,W=<wire size>: the
+	# file's size, and with each LF as CRLF (want has no CRLF).
 	size=$(wc -c <want | tr -d ' ')
+	wire=$((size + $(wc -l <want)))
 	base=$(basename "$F")
-	echo "$base" | grep -Eq \
-	    "^[0-9]{10,}\.M[0-9]{1,6}P[0-9]+Q[0-9]+\.[^/:]+,S=$size\$" ||
-	    atf_fail "bad name $base (size $size)"
+	re='^[0-9]{10,}\.M[0-9]{1,6}P[0-9]+Q[0-9]+\.[^/:]+'
+	echo "$base" | grep -Eq "$re,S=$size,W=$wire\$" ||
+	    atf_fail "bad name $base (size $size, wire $wire)"
 	[ "$(stat -c %a "$F")" = 600 ] || atf_fail "mode $(stat -c %a "$F")"
 }
 
@@ -506,10 +508,12 @@ concurrency_body()
 	[ ! -s failed ] || atf_fail "deliveries failed: $(head failed)"
 	[ "$(count M/new)" = 2000 ] || atf_fail "$(count M/new) files"
 	[ "$(count M/tmp)" = 0 ] || atf_fail "tmp/ not empty"
-	# Each file is exactly its own message, and its size is in its name.
+	# Each file is exactly its own message, and its size is in its name;
+	# the wire size counts its three LFs as CRLF.
 	(cd M/new && find . -type f -printf '%f %s\n') | awk '
-	    { n = $1; sub(/.*,S=/, "", n); if (n != $2) bad++ }
-	    END { exit bad > 0 }' || atf_fail "a ,S= size does not match"
+	    { n = $1; sub(/.*,S=/, "", n); w = n; sub(/,.*/, "", n)
+	      sub(/.*,W=/, "", w); if (n != $2 || w != $2 + 3) bad++ }
+	    END { exit bad > 0 }' || atf_fail "a ,S= or ,W= size does not match"
 	awk 'FNR == 1 { s = $2 } FNR == 2 && $0 != "" { bad++ }
 	    FNR == 3 && $0 != "body " s { bad++ }
 	    FNR > 3 { bad++ }

@@ -519,6 +519,30 @@ auth_plain_login_body()
 }
 auth_plain_login_cleanup() { sink_stop; }
 
+atf_test_case passwordeval_env cleanup
+passwordeval_env_head()
+{
+	atf_set descr "passwordeval's command gets neither the message's \
+temp file nor msend's ignored SIGPIPE"
+}
+passwordeval_env_body()
+{
+	[ -r /proc/self/status ] || atf_skip "no /proc"
+	sink_start --auth PLAIN --user u --password p --auth-plain
+	write_msg in
+	# Over the 4 MB kept in memory: the body goes to a temp file.
+	python3 -c 'import sys; sys.stdout.write(("x" * 76 + "\n") * 70000)' \
+	    >>in
+	atf_check ./msend_plain --allow-plain-auth --user u --passwordeval \
+	    'ls -l /proc/$$/fd >fds.txt; grep SigIgn /proc/$$/status >sig.txt; echo p' \
+	    -i bob@example.org <in
+	atf_check -o match:'^AUTH-OK PLAIN u$' cat sink/log
+	atf_check -s exit:1 grep 'msend\.' fds.txt
+	ign=$(awk '{print $2}' sig.txt)
+	[ $(( 0x$ign >> 12 & 1 )) = 0 ] || atf_fail "SIGPIPE ignored: $ign"
+}
+passwordeval_env_cleanup() { sink_stop; }
+
 atf_test_case auth_oauth cleanup
 auth_oauth_head()
 {
@@ -1037,31 +1061,33 @@ PY
 }
 aiosmtpd_cleanup() { stop_pidfile aio.pid; }
 
-atf_test_case postfix_smtp_sink cleanup
-postfix_smtp_sink_head()
+# Postfix's smtp-sink: installed, or the copy tests/lib/postfix.sh unpacks
+# from Debian's package into the build dir (./quickstart check fetches it).
+# pfsink_start [OPTIONS]: smtp-sink on a free port dumping each message
+# into ./dump; PF_PORT is its port.
+pfsink_start()
 {
-	atf_set descr "msend against Postfix's smtp-sink, the message compared at its dump"
-}
-postfix_smtp_sink_body()
-{
-	sink=$(command -v smtp-sink 2>/dev/null)
-	[ -n "$sink" ] || sink=/usr/sbin/smtp-sink
-	[ -x "$sink" ] || atf_skip "Postfix's smtp-sink is not installed"
-	port=$(free_port)
+	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
+	postfix_tools || atf_skip "$POSTFIX_WHY"
+	PF_PORT=$(free_port)
+	rm -rf dump
 	mkdir dump
-	"$sink" -u "$(id -un)" -d "dump/%M." "127.0.0.1:$port" 10 \
+	# As root smtp-sink demands -u (the dump dir is ours, so root); as
+	# anyone else -u fails (initgroups).
+	[ "$(id -u)" -ne 0 ] || set -- -u root "$@"
+	"$SMTP_SINK" -d "dump/%M." "$@" "127.0.0.1:$PF_PORT" 10 \
 	    >pfsink.log 2>&1 &
 	echo $! >pfsink.pid
-	wait_port "$port" || atf_fail "smtp-sink did not start: $(cat pfsink.log)"
-	write_msg in
-	printf '.dot\n..two\ncaf\303\251\n' >>in
-	atf_check "$(yubin_prog msend)" --host 127.0.0.1 --port "$port" \
-	    --tls=off -i -f alice@example.org bob@example.org <in
-	# The dump: smtp-sink's X- fields and Received, the message in LF
-	# line endings, one more LF.
-	atf_check -o match:'^X-Mail-Args: <alice@example.org>' \
-	    -o match:'^X-Rcpt-Args: <bob@example.org>' cat dump/*
-	"$(pybin)" - dump/* in <<'PY' || atf_fail "the message at smtp-sink differs"
+	wait_port "$PF_PORT" ||
+	    atf_fail "smtp-sink did not start: $(cat pfsink.log)"
+}
+
+# pf_msg_is DUMPFILE MSGFILE: the dump is smtp-sink's X- fields and its
+# Received, then the message as received with CRLF turned into LF, then
+# one more LF (its end-of-data line).  Compares the message byte for byte.
+pf_msg_is()
+{
+	"$(pybin)" - "$1" "$2" <<'PY' || atf_fail "the message at smtp-sink differs"
 import sys
 got = open(sys.argv[1], "rb").read().split(b"\n")
 i = 0
@@ -1072,10 +1098,120 @@ if got[i].startswith(b"Received:"):
     while got[i][:1] in (b" ", b"\t"):
         i += 1
 rest = b"\n".join(got[i:])
-sys.exit(0 if rest == open(sys.argv[2], "rb").read() + b"\n" else 1)
+want = open(sys.argv[2], "rb").read() + b"\n"
+if rest != want:
+    sys.stderr.write("got %r\nwant %r\n" % (rest[:300], want[:300]))
+    sys.exit(1)
 PY
 }
+
+# pf_one_dump: the only file in ./dump (fails if there are more or none).
+pf_one_dump()
+{
+	set -- dump/*
+	[ $# -eq 1 ] && [ -f "$1" ] ||
+	    atf_fail "expected one message at smtp-sink, found: $*"
+	echo "$1"
+}
+
+atf_test_case postfix_smtp_sink cleanup
+postfix_smtp_sink_head()
+{
+	atf_set descr "msend against Postfix's smtp-sink (ESMTP, PIPELINING, \
+8BITMIME): the message compared at its dump"
+}
+postfix_smtp_sink_body()
+{
+	pfsink_start
+	write_msg in
+	printf '.dot\n..two\n.\ncaf\303\251\n\nlast line\n' >>in
+	atf_check "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -i -f alice@example.org bob@example.org carol@example.org <in
+	f=$(pf_one_dump)
+	atf_check -o match:'^X-Client-Proto: ESMTP$' \
+	    -o match:'^X-Mail-Args: <alice@example.org> .*BODY=8BITMIME' \
+	    -o match:'^X-Rcpt-Args: <bob@example.org>' \
+	    -o match:'^X-Rcpt-Args: <carol@example.org>' cat "$f"
+	pf_msg_is "$f" in
+	# Read from the headers (-t): Bcc goes, the rest stays.
+	rm -f dump/*
+	printf '%s\n' 'From: Alice <alice@example.org>' \
+	    'To: Bob <bob@example.org>' 'Bcc: dave@example.org' \
+	    'Subject: t' 'Date: Sun, 22 Nov 2026 18:00:00 +0000' \
+	    'Message-ID: <t2@example.org>' '' 'body' >in2
+	atf_check "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -t -i -f alice@example.org <in2
+	f=$(pf_one_dump)
+	atf_check -o match:'^X-Rcpt-Args: <bob@example.org>' \
+	    -o match:'^X-Rcpt-Args: <dave@example.org>' \
+	    -o not-match:'^Bcc:' cat "$f"
+	grep -v '^Bcc:' in2 >in2.nobcc
+	pf_msg_is "$f" in2.nobcc
+}
 postfix_smtp_sink_cleanup() { stop_pidfile pfsink.pid; }
+
+atf_test_case postfix_smtp_sink_plain cleanup
+postfix_smtp_sink_plain_head()
+{
+	atf_set descr "msend against smtp-sink without ESMTP (HELO) and \
+without PIPELINING"
+}
+postfix_smtp_sink_plain_body()
+{
+	pfsink_start -e
+	write_msg in
+	printf '.dot\nplain ascii\n' >>in
+	atf_check "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -i -f alice@example.org bob@example.org <in
+	f=$(pf_one_dump)
+	atf_check -o match:'^X-Client-Proto: SMTP$' \
+	    -o match:'^X-Mail-Args: <alice@example.org>$' cat "$f"
+	pf_msg_is "$f" in
+	stop_pidfile pfsink.pid
+	pfsink_start -p -8
+	atf_check "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -i -f alice@example.org bob@example.org carol@example.org <in
+	f=$(pf_one_dump)
+	atf_check -o match:'^X-Client-Proto: ESMTP$' \
+	    -o match:'^X-Rcpt-Args: <carol@example.org>' \
+	    -o not-match:'BODY=' cat "$f"
+	pf_msg_is "$f" in
+}
+postfix_smtp_sink_plain_cleanup() { stop_pidfile pfsink.pid; }
+
+atf_test_case postfix_smtp_sink_errors cleanup
+postfix_smtp_sink_errors_head()
+{
+	atf_set descr "smtp-sink refusing RCPT (4xx, 5xx) and without \
+STARTTLS: msend's exit codes, nothing delivered"
+}
+postfix_smtp_sink_errors_body()
+{
+	# -r: RCPT gets smtp-sink's soft reject (450): try again later.
+	pfsink_start -r RCPT
+	write_msg in
+	atf_check -s exit:75 -e match:'bob@example.org: 450 ' \
+	    "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -i -f alice@example.org bob@example.org <in
+	test -z "$(ls dump)" || atf_fail "a message without recipients arrived"
+	stop_pidfile pfsink.pid
+	# -f: a hard reject, "500 5.3.0 Error: command failed": permanent,
+	# and 5.3.x (mail system) maps to EX_UNAVAILABLE.
+	pfsink_start -f RCPT
+	atf_check -s exit:69 -e match:'bob@example.org: 500 5\.3\.0 .*permanent' \
+	    "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off -i -f alice@example.org bob@example.org <in
+	test -z "$(ls dump)" || atf_fail "a message without recipients arrived"
+	# The default for a smarthost is STARTTLS required: smtp-sink has
+	# none, so nothing is sent.
+	stop_pidfile pfsink.pid
+	pfsink_start
+	atf_check -s exit:69 -e match:'does not offer STARTTLS' \
+	    "$(yubin_prog msend)" --host 127.0.0.1 --port "$PF_PORT" \
+	    -i -f alice@example.org bob@example.org <in
+	test -z "$(ls dump)" || atf_fail "a message went out without TLS"
+}
+postfix_smtp_sink_errors_cleanup() { stop_pidfile pfsink.pid; }
 
 atf_init_test_cases()
 {
@@ -1102,6 +1238,7 @@ atf_init_test_cases()
 	atf_add_test_case fingerprint
 	atf_add_test_case auth_plain_login
 	atf_add_test_case auth_oauth
+	atf_add_test_case passwordeval_env
 	atf_add_test_case many_recipients
 	atf_add_test_case resent_recipients
 	atf_add_test_case auth_needs_tls
@@ -1120,4 +1257,6 @@ atf_init_test_cases()
 	atf_add_test_case serverinfo
 	atf_add_test_case aiosmtpd
 	atf_add_test_case postfix_smtp_sink
+	atf_add_test_case postfix_smtp_sink_plain
+	atf_add_test_case postfix_smtp_sink_errors
 }

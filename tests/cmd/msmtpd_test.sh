@@ -131,6 +131,15 @@ timeout_body()
 	    --data-timeout 1 --command ./deliver.sh %T \; >out.txt 2>log.txt
 	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
 	[ "$(ndelivered)" = 0 ] || atf_fail "delivered after a timeout"
+	# And in the middle of an AUTH exchange.
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	{ printf 'EHLO client.test\r\nAUTH LOGIN\r\n'; sleep 3; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --timeout 1 --passwd-file passwd --allow-plain-auth \
+	    >out.txt 2>log.txt
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	atf_check -o match:'timeout in AUTH from' cat log.txt
 }
 
 atf_test_case size_limit
@@ -258,6 +267,50 @@ user_drop_body()
 	atf_check -s exit:77 -e match:'no such user' \
 	    "$MSMTPD" --inetd --log stderr --user no-such-user-here
 }
+
+atf_test_case command_fds
+command_fds_head()
+{
+	atf_set descr "The delivery command inherits no second copy of its \
+stdin, stdout or stderr, and not the client's socket"
+}
+command_fds_body()
+{
+	setup
+	cat >fds.py <<'PY'
+import os, sys
+me = {n: os.readlink("/proc/self/fd/%d" % n) for n in (0, 1, 2)}
+leaks = []
+for fd in os.listdir("/proc/self/fd"):
+    fd = int(fd)
+    try:
+        t = os.readlink("/proc/self/fd/%d" % fd)
+    except OSError:
+        continue  # the directory listing itself
+    if fd > 2 and t != "/dev/null" and (t in me.values() or
+                                         t.startswith("socket:")):
+        leaks.append("%d->%s" % (fd, t))
+with open("fds.out", "w") as f:
+    f.write(" ".join(sorted(leaks)) + "\n")
+sys.stdin.read()
+PY
+	[ -d /proc/self/fd ] || atf_skip "no /proc/self/fd"
+	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
+	inetd --command python3 "$PWD/fds.py" \;
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
+	atf_check -o inline:'\n' cat fds.out
+	rm fds.out
+	start_listen --command python3 "$PWD/fds.py" \;
+	python3 - "$PORT" <<'PY' || atf_fail "smtplib client failed"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+assert s.sendmail("a@b.test", ["u@mx.test"], b"x\r\n") == {}
+s.quit()
+PY
+	atf_check -o inline:'\n' cat fds.out
+	stop_pidfile msmtpd.pid
+}
+command_fds_cleanup() { stop_pidfile msmtpd.pid; }
 
 atf_test_case command_timeout
 command_timeout_head()
@@ -414,6 +467,41 @@ relay_policy_body()
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
 	atf_check -o inline:'u@mx.test\npostmaster@mx.test\n' cat out/args.*
 }
+
+atf_test_case relay_default_dot_line cleanup
+relay_default_dot_line_head()
+{
+	atf_set descr "The default --relay-command (msend) relays a message \
+with a line holding only '.' whole, not cut there"
+}
+relay_default_dot_line_body()
+{
+	setup
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	mkdir -p sink cfg/yubin
+	py=/usr/bin/python3
+	[ -x $py ] || py=python3
+	$py "$YUBIN_SRCDIR/tests/lib/smtp_sink.py" --port-file sink/port \
+	    --dir sink --lifetime 30 >sink.out 2>&1 &
+	echo $! >sink.pid
+	i=0
+	while [ ! -s sink/port ] && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	[ -s sink/port ] || atf_fail "the SMTP sink did not start"
+	printf 'account default\nhost 127.0.0.1\nport %s\ntls off\n' \
+	    "$(cat sink/port)" >cfg/yubin/msend.conf
+	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<x@far.test>\r\nDATA\r\nSubject: dot\r\n\r\nbefore\r\n..\r\nafter the dot line\r\n.\r\nQUIT\r\n' \
+	    "$(printf '\0alice\0s3cret' | base64)" >in
+	XDG_CONFIG_HOME=$PWD/cfg inetd --passwd-file passwd \
+	    --allow-plain-auth --domain mx.test
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
+	tr -d '\r' <sink/msg.1 >relayed
+	atf_check -o match:'^before$' -o match:'^\.$' \
+	    -o match:'^after the dot line$' cat relayed
+}
+relay_default_dot_line_cleanup() { stop_pidfile sink.pid; }
 
 atf_test_case auth_inetd
 auth_inetd_head()
@@ -600,6 +688,20 @@ for _ in range(50):
 else:
     raise SystemExit("no place after the first session ended")
 c.sendall(b"QUIT\r\n")
+c.close()
+# A connection that comes while the only place is taken waits in the
+# listen queue: when that session ends within the second, it is served.
+time.sleep(0.5)
+a = socket.create_connection(("127.0.0.1", port), 5)
+assert a.makefile("rb").readline().startswith(b"220 ")
+b = socket.create_connection(("127.0.0.1", port), 5)
+time.sleep(0.3)
+a.sendall(b"QUIT\r\n")
+a.recv(100)
+a.close()
+line = b.makefile("rb").readline()
+assert line.startswith(b"220 "), line
+b.sendall(b"QUIT\r\n")
 PY
 	# A session open across SIGTERM still finishes.
 	python3 - "$PORT" "$(cat msmtpd.pid)" <<'PY' || atf_fail "shutdown failed"
@@ -631,6 +733,146 @@ else:
 PY
 }
 listen_max_clients_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case session_log
+session_log_head()
+{
+	atf_set descr "One log line per session, also without a message: \
+peer, helo, tls, auth user, messages accepted, how it ended"
+}
+session_log_body()
+{
+	setup
+	# QUIT after one accepted message.
+	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
+	inetd --command ./deliver.sh %T \;
+	atf_check -o inline:'1\n' grep -c 'session: ' log.txt
+	atf_check -o match:'session: peer=\[stdin\] helo=client.test tls=no auth=- messages=1 end=quit$' \
+	    cat log.txt
+	# Dropped: no QUIT, no HELO, nothing accepted.
+	printf 'NOOP\r\n' >in
+	inetd
+	atf_check -o match:'session: peer=\[stdin\] helo=- tls=no auth=- messages=0 end=dropped$' \
+	    cat log.txt
+	# Too many errors.
+	printf 'HELO c.test\r\nFOO\r\nBAR\r\n' >in
+	inetd --max-errors 2
+	atf_check -o match:'session: .* helo=c.test .* messages=0 end=too-many-errors$' \
+	    cat log.txt
+	# Timeout.
+	{ printf 'EHLO client.test\r\n'; sleep 2; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --timeout 1 >out.txt 2>log.txt
+	atf_check -o match:'session: .* messages=0 end=timeout$' cat log.txt
+	# Authenticated (the user, never the password).
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nQUIT\r\n' \
+	    "$(printf '\0alice\0s3cret' | base64)" >in
+	inetd --passwd-file passwd --allow-plain-auth
+	atf_check -o match:'session: .* auth=alice messages=0 end=quit$' \
+	    cat log.txt
+	atf_check -o not-match:'s3cret' cat log.txt
+}
+
+atf_test_case shutdown_inetd
+shutdown_inetd_head()
+{
+	atf_set descr "SIGTERM (inetd or systemd stopping the service) ends \
+a waiting session with 421 4.3.2, logged as end=shutdown"
+}
+shutdown_inetd_body()
+{
+	setup
+	mkfifo in.fifo
+	"$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    <in.fifo >out.txt 2>log.txt &
+	pid=$!
+	# Hold the fifo open: the session waits for its next command.
+	exec 3>in.fifo
+	printf 'EHLO client.test\r\n' >&3
+	i=0
+	while ! grep -q '^250 HELP' out.txt && [ $i -lt 100 ]; do
+		sleep 0.05; i=$((i + 1))
+	done
+	kill -TERM $pid
+	wait $pid
+	exec 3>&-
+	atf_check -o inline:'421 4.3.2 mx.test Service shutting down\r\n' \
+	    tail -1 out.txt
+	atf_check -o match:'session: .* helo=client.test .* end=shutdown$' \
+	    cat log.txt
+}
+
+atf_test_case listen_shutdown
+listen_shutdown_head()
+{
+	atf_set descr "--listen: sessions still open when --grace ends get \
+421 4.3.2 before the connection closes (also over TLS); one in DATA \
+delivers nothing"
+}
+listen_shutdown_body()
+{
+	setup
+	make_certs certs
+	start_listen --grace 1 --command ./deliver.sh %T \; \
+	    --tls-cert certs/server.pem --tls-key certs/server.key
+	# The port is taken: exit 69 and why.
+	atf_check -s exit:69 \
+	    -e match:"^msmtpd: listen on 127.0.0.1:$PORT: Address already in use$" \
+	    "$MSMTPD" --listen "127.0.0.1:$PORT" --log stderr
+	# No spool directory: said at start, not as 451 to every message.
+	atf_check -s exit:78 \
+	    -e match:"^msmtpd: spool directory $PWD/none \(TMPDIR\): No such file or directory$" \
+	    env TMPDIR="$PWD/none" "$MSMTPD" --listen 127.0.0.1:0 --log stderr
+	python3 - "$PORT" "$(cat msmtpd.pid)" <<'PY' || atf_fail "shutdown failed"
+import os, signal, socket, ssl, sys, time
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+def session(tls=False):
+    s = socket.create_connection(("127.0.0.1", port), 5)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"220 ")
+    if tls:
+        s.sendall(b"STARTTLS\r\n")
+        assert f.readline().startswith(b"220 ")
+        ctx = ssl.create_default_context(cafile="certs/ca.pem")
+        s = ctx.wrap_socket(s, server_hostname="localhost")
+        f = s.makefile("rb")
+    s.sendall(b"EHLO client.test\r\n")
+    while not f.readline().startswith(b"250 "):
+        pass
+    return s, f
+idle, fi = session()
+intls, ft = session(tls=True)
+indata, fd = session()
+indata.sendall(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n")
+for _ in range(3):
+    fd.readline()
+indata.sendall(b"Subject: cut\r\n\r\nhalf a message\r\n")
+t0 = time.time()
+os.kill(pid, signal.SIGTERM)
+for s, f in ((idle, fi), (intls, ft), (indata, fd)):
+    s.settimeout(5)
+    line = f.readline()
+    assert line == b"421 4.3.2 mx.test Service shutting down\r\n", line
+    assert f.readline() == b"", "not closed after 421"
+waited = time.time() - t0
+assert 0.8 <= waited < 4, waited
+for _ in range(50):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        break
+    time.sleep(0.1)
+else:
+    raise SystemExit("msmtpd did not exit")
+PY
+	[ "$(ndelivered)" = 0 ] || atf_fail "a cut message was delivered"
+	atf_check -o inline:'3\n' grep -c 'session: .*end=shutdown$' listen.log
+	atf_check -o match:'session: .* tls=TLS1.*end=shutdown$' cat listen.log
+	atf_check -o match:'grace over: terminating 3 sessions' cat listen.log
+}
+listen_shutdown_cleanup() { stop_pidfile msmtpd.pid; }
 
 atf_test_case starttls_auth
 starttls_auth_head()
@@ -682,6 +924,8 @@ PY
 	    cat out/msg.*
 	atf_check -o inline:'relay\nfar@away.test\n' cat out/args.*
 	atf_check -o match:'^REMOTE_ADDR=127.0.0.1$' cat out/env.*
+	atf_check -o match:'session: peer=\[127\.0\.0\.1\] helo=client.test tls=TLS1\.[23]/[^ ]+ auth=alice messages=1 end=quit$' \
+	    cat listen.log
 	if command -v swaks >/dev/null; then
 		rm -f out/*
 		atf_check -o match:'235 2.7.0 Authentication successful' \
@@ -798,6 +1042,7 @@ atf_init_test_cases()
 	atf_add_test_case command_forms
 	atf_add_test_case user_drop
 	atf_add_test_case command_timeout
+	atf_add_test_case command_fds
 	atf_add_test_case smuggling
 	atf_add_test_case accept_bare_lf
 	atf_add_test_case long_lines
@@ -805,10 +1050,14 @@ atf_init_test_cases()
 	atf_add_test_case smtputf8
 	atf_add_test_case relay_policy
 	atf_add_test_case auth_inetd
+	atf_add_test_case relay_default_dot_line
 	atf_add_test_case swaks_inetd
 	atf_add_test_case listen_smtplib
 	atf_add_test_case listen_pipelining
 	atf_add_test_case listen_max_clients
+	atf_add_test_case session_log
+	atf_add_test_case shutdown_inetd
+	atf_add_test_case listen_shutdown
 	atf_add_test_case starttls_auth
 	atf_add_test_case starttls_injection
 	atf_add_test_case tls_on_connect

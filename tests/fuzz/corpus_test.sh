@@ -25,6 +25,14 @@ atf_test_case msend_conf
 msend_conf_body() { replay msend_conf; }
 atf_test_case msend_msg
 msend_msg_body() { replay msend_msg; }
+atf_test_case pop3_cmd
+pop3_cmd_body() { replay pop3_cmd; }
+atf_test_case uidlist
+uidlist_body() { replay uidlist; }
+atf_test_case pop3d_session
+pop3d_session_body() { replay pop3d_session; }
+atf_test_case mpop_state
+mpop_state_body() { replay mpop_state; }
 
 atf_init_test_cases()
 {
@@ -36,4 +44,8 @@ atf_init_test_cases()
 	atf_add_test_case smtpd_session
 	atf_add_test_case msend_conf
 	atf_add_test_case msend_msg
+	atf_add_test_case pop3_cmd
+	atf_add_test_case uidlist
+	atf_add_test_case pop3d_session
+	atf_add_test_case mpop_state
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define DRIVER_FILE_MAX (4 * 1024 * 1024)
 
@@ -72,8 +72,8 @@ main(int argc, char **argv)
 		while ((de = readdir(d)) != NULL) {
 			if (de->d_name[0] == '.')
 				continue;
-			(void)snprintf(path, sizeof(path), "%s/%s", argv[i],
-			    de->d_name);
+			(void)snprintf(
+			    path, sizeof(path), "%s/%s", argv[i], de->d_name);
 			bad |= run_file(path);
 			count++;
 		}

@@ -1,8 +1,9 @@
 /*
- * msend_conf_fuzz: msend's config file and ~/.netrc parsers (both in
- * cmd/msend/config.c) on hostile bytes.  The input is parsed as a
- * config file, the default and a named account are looked up and
- * merged, and the same bytes are read as a .netrc.  All in memory.
+ * msend_conf_fuzz: msend's config file parser (cmd/msend/config.c) and
+ * the .netrc parser it relies on (common/secret.c) on hostile bytes.
+ * The input is parsed as a config file, the default and a named account
+ * are looked up and merged, and the same bytes are read as a .netrc.
+ * All in memory.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -33,10 +34,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		account_free(&a);
 	}
 	conf_free(&c);
-	if (netrc_find((const char *)d, n, "smtp.example.org", "me", pw,
+	if (secret_netrc_find((const char *)d, n, "smtp.example.org", "me", pw,
 		sizeof(pw)) == 1)
 		(void)strlen(pw);
-	(void)netrc_find(
+	(void)secret_netrc_find(
 	    (const char *)d, n, "smtp.example.org", NULL, pw, sizeof(pw));
 	return 0;
 }

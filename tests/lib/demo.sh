@@ -6,7 +6,9 @@
 #      test zone) where mail for a few domains goes;
 #   3. the whole chain: msend (STARTTLS + AUTH, a test CA) submits to
 #      msmtpd listening on a loopback port, which hands the message to
-#      mdeliver, which writes it into a Maildir.
+#      mdeliver, which writes it into a Maildir;
+#   4. the last hops: mpop serve offers that Maildir over POP3 (STLS and
+#      a password), mpop fetch pulls it into a second Maildir.
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -21,6 +23,7 @@ cleanup()
 {
 	dns_stop "$tmp" 2>/dev/null || :
 	stop_pidfile "$tmp/msmtpd.pid" 2>/dev/null || :
+	stop_pidfile "$tmp/mpop.pid" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -87,5 +90,36 @@ cat "$tmp/msmtpd.log"
 echo "--- the delivered file:"
 cat "$tmp"/carol/Maildir/new/*
 
+
+step "4. and back out: Maildir -> mpop serve -> POP3 (STLS) -> mpop fetch -> Maildir"
+echo "carol:$(openssl passwd -6 c4rol):$(id -u):$(id -g):$tmp/carol/Maildir" \
+    >"$tmp/pop.passwd"
+if [ "$(id -u)" = 0 ]; then
+	# A POP3 server never opens a Maildir as root: carol is "nobody".
+	chown -R nobody: "$tmp/carol"
+	chmod 755 "$tmp"
+	sed -i "s/:0:0:/:$(id -u nobody):$(id -g nobody):/" "$tmp/pop.passwd"
+fi
+pport=$(free_port)
+printf '$ mpop serve --listen 127.0.0.1:%s --passwd-file pop.passwd --tls-cert server.pem --tls-key server.key\n' "$pport"
+"$BUILDDIR/mpop" serve --listen "127.0.0.1:$pport" \
+    --passwd-file "$tmp/pop.passwd" --tls-cert "$tmp/certs/server.pem" \
+    --tls-key "$tmp/certs/server.key" --log stderr --no-resolve \
+    >"$tmp/mpop.log" 2>&1 &
+echo $! >"$tmp/mpop.pid"
+wait_port "$pport" || atf_fail "mpop serve did not start: $(cat "$tmp/mpop.log")"
+printf '$ mpop fetch --user carol --passwordeval "echo ..." --tls-trust-file ca.pem --maildir fetched pop3://localhost:%s/\n' "$pport"
+"$BUILDDIR/mpop" fetch --user carol --passwordeval 'echo c4rol' \
+    --tls-trust-file "$tmp/certs/ca.pem" --maildir "$tmp/fetched" \
+    --state "$tmp/fetch.state" "pop3://localhost:$pport/"
+echo "exit status $? (0: every message stored durably before it counted as fetched)"
+echo "--- mpop serve's log:"
+cat "$tmp/mpop.log"
+echo "--- the fetched file is the served file, byte for byte:"
+show ls "$tmp/fetched/new"
+if cmp "$tmp"/fetched/new/* "$tmp"/carol/Maildir/cur/*; then
+	echo "identical"
+fi
+
 echo
-echo "Next: ./quickstart check runs the test suite; man man/msend.1 man/msmtpd.8"
+echo "Next: ./quickstart check runs the test suite; man man/mpop.1 man/msmtpd.8"

@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -706,6 +707,178 @@ ATF_TC_BODY(tls_lines_timeout, tc)
 	tls_server_free(srv);
 }
 
+/* A signal in a wait: io->stop decides between giving up and going on. */
+static volatile sig_atomic_t alarmed;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+static int
+stop_alarmed(void)
+{
+	return alarmed;
+}
+
+static int
+never_stop(void)
+{
+	return 0;
+}
+
+/* SIGALRM (no SA_RESTART, so waits see EINTR) after ms milliseconds. */
+static void
+alarm_in(int ms)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	alarmed = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	ATF_REQUIRE(sigaction(SIGALRM, &sa, NULL) == 0);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = ms * 1000;
+	ATF_REQUIRE(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(stop_on_signal);
+ATF_TC_BODY(stop_on_signal, tc)
+{
+	char line[64];
+	size_t len;
+	struct io io;
+	int fds[2], eol, rc;
+	int64_t t0, dt;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	io_init(&io, fds[0], -1, 5000);
+	io.stop = stop_alarmed;
+	alarm_in(100);
+	t0 = util_now_ms();
+	rc = io_getline(&io, line, sizeof(line), &len, &eol);
+	dt = util_now_ms() - t0;
+	ATF_CHECK_EQ(rc, IO_ERR);
+	ATF_CHECK_EQ(errno, EINTR);
+	ATF_CHECK_STREQ(io.err, "interrupted");
+	ATF_CHECK_MSG(dt >= 80 && dt < 2000, "took %lld ms", (long long)dt);
+	/* Input that came meanwhile is still there to read. */
+	ATF_REQUIRE(write(fds[1], "next\r\n", 6) == 6);
+	io.stop = NULL;
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_OK);
+	ATF_CHECK_STREQ(line, "next");
+	io_close(&io);
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+}
+
+/* The flag already set (the signal came while we were busy): a read
+   that would wait gives up at once; what is buffered still comes. */
+ATF_TC_WITHOUT_HEAD(stop_before_wait);
+ATF_TC_BODY(stop_before_wait, tc)
+{
+	char line[64];
+	size_t len;
+	struct io io;
+	int fds[2], eol;
+	int64_t t0, dt;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	ATF_REQUIRE(write(fds[1], "one\r\ntwo\r\n", 10) == 10);
+	io_init(&io, fds[0], -1, 5000);
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_OK);
+	ATF_CHECK_STREQ(line, "one");
+	io.stop = stop_alarmed;
+	alarmed = 1;
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_OK);
+	ATF_CHECK_STREQ(line, "two");
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_ERR);
+	dt = util_now_ms() - t0;
+	ATF_CHECK_STREQ(io.err, "interrupted");
+	ATF_CHECK_MSG(dt < 1000, "took %lld ms", (long long)dt);
+	io_close(&io);
+	(void)close(fds[0]);
+	(void)close(fds[1]);
+}
+
+ATF_TC_WITHOUT_HEAD(signal_resumes);
+ATF_TC_BODY(signal_resumes, tc)
+{
+	char line[64];
+	size_t len;
+	struct io io;
+	int fds[2], eol;
+	pid_t pid;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(fds[0]);
+		(void)usleep(400 * 1000);
+		_exit(write(fds[1], "late\r\n", 6) == 6 ? 0 : 1);
+	}
+	(void)close(fds[1]);
+	io_init(&io, fds[0], -1, 5000);
+	io.stop = never_stop;
+	alarm_in(100);
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_OK);
+	ATF_CHECK(alarmed);
+	ATF_CHECK_STREQ(line, "late");
+	ATF_CHECK_EQ(wait_child(pid), 0);
+	io_close(&io);
+	(void)close(fds[0]);
+}
+
+/* The same over TLS: a silent TLS peer, SIGTERM-like stop. */
+ATF_TC_WITHOUT_HEAD(tls_stop_on_signal);
+ATF_TC_BODY(tls_stop_on_signal, tc)
+{
+	struct tls_client_opts o;
+	struct tls_server *srv;
+	char ca[PATH_MAX], line[64];
+	size_t len;
+	struct io io;
+	int sv[2], eol, rc;
+	int64_t t0, dt;
+	pid_t pid;
+
+	setup_certs();
+	srv = server_creds();
+	client_opts(&o, ca, sizeof(ca));
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(sv[0]);
+		io_init(&io, sv[1], sv[1], 5000);
+		if (io_starttls_server(&io, srv) == -1)
+			_exit(10);
+		(void)sleep(30);
+		_exit(0);
+	}
+	(void)close(sv[1]);
+	io_init(&io, sv[0], sv[0], 5000);
+	io.stop = stop_alarmed;
+	alarmed = 0;
+	ATF_REQUIRE_MSG(io_starttls_client(&io, &o) == 0, "%s", io.err);
+	alarm_in(100);
+	t0 = util_now_ms();
+	rc = io_getline(&io, line, sizeof(line), &len, &eol);
+	dt = util_now_ms() - t0;
+	ATF_CHECK_EQ(rc, IO_ERR);
+	ATF_CHECK_EQ(errno, EINTR);
+	ATF_CHECK_MSG(dt >= 80 && dt < 2000, "took %lld ms", (long long)dt);
+	(void)kill(pid, SIGKILL);
+	(void)wait_child(pid);
+	io_close(&io);
+	(void)close(sv[0]);
+	tls_server_free(srv);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, lines_table);
@@ -718,6 +891,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, read_exact);
 	ATF_TP_ADD_TC(tp, discard_input);
 	ATF_TP_ADD_TC(tp, line_and_trace);
+	ATF_TP_ADD_TC(tp, stop_on_signal);
+	ATF_TP_ADD_TC(tp, stop_before_wait);
+	ATF_TP_ADD_TC(tp, signal_resumes);
+	ATF_TP_ADD_TC(tp, tls_stop_on_signal);
 	ATF_TP_ADD_TC(tp, starttls_server_drops_pipelined);
 	ATF_TP_ADD_TC(tp, starttls_client_drops_pipelined);
 	ATF_TP_ADD_TC(tp, tls_bulk);

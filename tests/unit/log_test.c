@@ -8,12 +8,13 @@
 #include "log.h"
 
 /* One call per check: ATF_CHECK_STREQ evaluates its arguments twice. */
-#define CHECK_REDACT(l, from_client, line, want) do {			\
-	char out_[1024];						\
-	log_redact((l), (from_client), (line), strlen(line), out_,	\
-	    sizeof(out_));						\
-	ATF_CHECK_STREQ_MSG(out_, (want), "%s -> %s", (line), out_);	\
-} while (0)
+#define CHECK_REDACT(l, from_client, line, want) \
+	do { \
+		char out_[1024]; \
+		log_redact((l), (from_client), (line), strlen(line), out_, \
+		    sizeof(out_)); \
+		ATF_CHECK_STREQ_MSG(out_, (want), "%s -> %s", (line), out_); \
+	} while (0)
 
 ATF_TC_WITHOUT_HEAD(smtp_auth_plain);
 ATF_TC_BODY(smtp_auth_plain, tc)
@@ -22,7 +23,8 @@ ATF_TC_BODY(smtp_auth_plain, tc)
 
 	log_open(&l, "t", 0, 0);
 	CHECK_REDACT(&l, 1, "EHLO me", "EHLO me");
-	CHECK_REDACT(&l, 1, "AUTH PLAIN AHVzZXIAc2VjcmV0", "AUTH PLAIN [redacted]");
+	CHECK_REDACT(
+	    &l, 1, "AUTH PLAIN AHVzZXIAc2VjcmV0", "AUTH PLAIN [redacted]");
 	CHECK_REDACT(&l, 0, "235 2.7.0 ok", "235 2.7.0 ok");
 	CHECK_REDACT(&l, 1, "MAIL FROM:<a@b>", "MAIL FROM:<a@b>");
 }

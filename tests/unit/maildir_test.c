@@ -192,6 +192,7 @@ ATF_TC_BODY(deliver_one, tc)
 	    maildir_write(&f, "Subject: x\n\n", 12, err, sizeof(err)) == 0);
 	ATF_REQUIRE(maildir_write(&f, "body\n", 5, err, sizeof(err)) == 0);
 	ATF_CHECK_EQ(f.size, 17);
+	ATF_CHECK_EQ(f.wire, 20);
 	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
 	ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
 	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
@@ -201,7 +202,7 @@ ATF_TC_BODY(deliver_one, tc)
 	ATF_CHECK_EQ(count_dir("M/tmp", NULL, 0), 0);
 	ATF_REQUIRE_EQ(count_dir("M/new", name, sizeof(name)), 1);
 	ATF_CHECK_STREQ(name, f.final);
-	snprintf(p, sizeof(p), "%s,S=17", f.name);
+	snprintf(p, sizeof(p), "%s,S=17,W=20", f.name);
 	ATF_CHECK_STREQ(name, p);
 	snprintf(p, sizeof(p), "M/new/%s", name);
 	read_file(p, data, sizeof(data));
@@ -312,7 +313,53 @@ ATF_TC_BODY(commit_many_same_dir, tc)
 	ATF_REQUIRE(maildir_commit(fp, 5, err, sizeof(err)) == 0);
 	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 5);
 	ATF_CHECK_EQ(count_dir("M/tmp", NULL, 0), 0);
-	ATF_CHECK(strstr(f[3].final, ",S=3") != NULL);
+	ATF_CHECK(strstr(f[3].final, ",S=3,W=3") != NULL);
+}
+
+/* The wire size counts a bare LF as CRLF, a CRLF once, even when the CR
+ * and the LF come in two writes; bare CRs are one byte. */
+ATF_TC_WITHOUT_HEAD(wire_size);
+ATF_TC_BODY(wire_size, tc)
+{
+	static const struct {
+		const char *const parts[4];
+		long long size, wire;
+	} t[] = {
+	    {{"", NULL}, 0, 0},
+	    {{"\n", NULL}, 1, 2},
+	    {{"a\r\nb\n", NULL}, 5, 6},
+	    {{"a\r", "\nb", NULL}, 4, 4},
+	    {{"a\r", "", "\n", NULL}, 3, 3},
+	    {{"\n\n", "\n", NULL}, 3, 6},
+	    {{"x\ry\rz", NULL}, 5, 5},
+	    {{"\r\r\n\n", NULL}, 4, 5},
+	    {{"ab", "\n", "\r", "\n"}, 5, 6},
+	};
+	struct maildir_namer nm;
+	struct maildir_file f, *fp = &f;
+	struct maildir_name mn;
+	char err[ERR_MAX];
+	size_t i, j;
+
+	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
+	maildir_namer_init(&nm, "h");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ATF_REQUIRE(maildir_open(&f, "M", &nm, err, sizeof(err)) == 0);
+		for (j = 0; j < 4 && t[i].parts[j] != NULL; j++)
+			ATF_REQUIRE(
+			    maildir_write(&f, t[i].parts[j],
+				strlen(t[i].parts[j]), err, sizeof(err)) == 0);
+		ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
+		ATF_REQUIRE(maildir_commit(&fp, 1, err, sizeof(err)) == 0);
+		ATF_CHECK_EQ_MSG(f.size, t[i].size, "case %zu", i);
+		ATF_CHECK_EQ_MSG(f.wire, t[i].wire, "case %zu", i);
+		/* The name says the same, and parses back. */
+		ATF_REQUIRE(
+		    maildir_name_parse(f.final, strlen(f.final), &mn) == 0);
+		ATF_CHECK_EQ_MSG(mn.size, t[i].size, "case %zu", i);
+		ATF_CHECK_EQ_MSG(mn.vsize, t[i].wire, "case %zu", i);
+	}
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), (int)i);
 }
 
 ATF_TC_WITHOUT_HEAD(commit_needs_sync);
@@ -433,6 +480,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, commit_all_or_none);
 	ATF_TP_ADD_TC(tp, commit_many_same_dir);
 	ATF_TP_ADD_TC(tp, commit_needs_sync);
+	ATF_TP_ADD_TC(tp, wire_size);
 	ATF_TP_ADD_TC(tp, name_parse);
 	ATF_TP_ADD_TC(tp, name_flags);
 	return atf_no_error();

@@ -471,6 +471,76 @@ ATF_TC_BODY(client_bad_trust, tc)
 	    "%s", err);
 }
 
+/*
+ * TLS over two pipes (inetd under test, a fuzz harness): GnuTLS's own
+ * pull is recv(2), which fails with ENOTSOCK on a pipe.
+ */
+ATF_TC_WITHOUT_HEAD(over_pipes);
+ATF_TC_BODY(over_pipes, tc)
+{
+	struct tls_client_opts o;
+	struct tls_server *srv;
+	struct tls *t;
+	char ca[PATH_MAX], cpath[PATH_MAX], kpath[PATH_MAX], err[ERR_MAX];
+	char b[4096];
+	int up[2], down[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	setup();
+	path("ca.pem", ca, sizeof(ca));
+	path("server.pem", cpath, sizeof(cpath));
+	path("server-key.pem", kpath, sizeof(kpath));
+	ATF_REQUIRE(pipe(up) == 0 && pipe(down) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		/* Server: reads up[0], writes down[1]; echoes until EOF. */
+		(void)close(up[1]);
+		(void)close(down[0]);
+		if ((srv = tls_server_new(cpath, kpath, err, sizeof(err))) ==
+		    NULL)
+			_exit(2);
+		if ((t = tls_server(up[0], down[1], srv, 5000, err,
+			 sizeof(err))) == NULL) {
+			(void)fprintf(stderr, "server: %s\n", err);
+			_exit(1);
+		}
+		while (
+		    (n = tls_read(t, b, sizeof(b), 5000, err, sizeof(err))) > 0)
+			if (tls_write(
+				t, b, (size_t)n, 5000, err, sizeof(err)) == -1)
+				_exit(3);
+		tls_close(t);
+		tls_server_free(srv);
+		_exit(n == 0 ? 0 : 4);
+	}
+	(void)close(up[0]);
+	(void)close(down[1]);
+	memset(&o, 0, sizeof(o));
+	o.hostname = "localhost";
+	o.trust_file = ca;
+	t = tls_client(down[0], up[1], &o, 5000, err, sizeof(err));
+	ATF_REQUIRE_MSG(t != NULL, "handshake over pipes: %s", err);
+	echo_check(t);
+	/* A record too big for one pipe buffer read goes through too. */
+	memset(b, 'x', sizeof(b));
+	ATF_REQUIRE_MSG(
+	    tls_write(t, b, sizeof(b), 5000, err, sizeof(err)) == 0, "%s", err);
+	for (n = 0; n < (ssize_t)sizeof(b);) {
+		ssize_t r = tls_read(t, b, sizeof(b), 5000, err, sizeof(err));
+
+		ATF_REQUIRE_MSG(r > 0, "read: %s", err);
+		n += r;
+	}
+	ATF_CHECK_EQ(n, (ssize_t)sizeof(b));
+	tls_close(t);
+	(void)close(up[1]);
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "server status %d", status);
+	(void)close(down[0]);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, trusted);
@@ -488,5 +558,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, write_timeout);
 	ATF_TP_ADD_TC(tp, server_bad_files);
 	ATF_TP_ADD_TC(tp, client_bad_trust);
+	ATF_TP_ADD_TC(tp, over_pipes);
 	return atf_no_error();
 }

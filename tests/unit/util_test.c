@@ -1,7 +1,12 @@
 /*
- * util_test: string copies, number parsing, full writes.
+ * util_test: string copies, number parsing, full writes, sleeping,
+ * finding a program beside our own.
  */
+#include <sys/time.h>
+
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,12 +34,12 @@ ATF_TC_BODY(parse_num, tc)
 	long long v;
 
 	ATF_CHECK(util_parse_num("42", 0, 100, 0, &v) == 0 && v == 42);
-	ATF_CHECK(util_parse_num("10K", 0, 1LL << 40, 1, &v) == 0 &&
-	    v == 10240);
+	ATF_CHECK(
+	    util_parse_num("10K", 0, 1LL << 40, 1, &v) == 0 && v == 10240);
 	ATF_CHECK(util_parse_num("3m", 0, 1LL << 40, 1, &v) == 0 &&
 	    v == 3LL * 1024 * 1024);
-	ATF_CHECK(util_parse_num("2G", 0, 1LL << 40, 1, &v) == 0 &&
-	    v == 2LL << 30);
+	ATF_CHECK(
+	    util_parse_num("2G", 0, 1LL << 40, 1, &v) == 0 && v == 2LL << 30);
 	ATF_CHECK(util_parse_num("10K", 0, 1LL << 40, 0, &v) == -1);
 	ATF_CHECK(util_parse_num("101", 0, 100, 0, &v) == -1);
 	ATF_CHECK(util_parse_num("-1", 0, 100, 0, &v) == -1);
@@ -43,8 +48,8 @@ ATF_TC_BODY(parse_num, tc)
 	ATF_CHECK(util_parse_num("+1", 0, 100, 0, &v) == -1);
 	ATF_CHECK(util_parse_num("1x", 0, 100, 0, &v) == -1);
 	ATF_CHECK(util_parse_num("99999999999999999999", 0, 100, 0, &v) == -1);
-	ATF_CHECK(util_parse_num("9999999999999999G", 0, 1LL << 62, 1,
-	    &v) == -1);
+	ATF_CHECK(
+	    util_parse_num("9999999999999999G", 0, 1LL << 62, 1, &v) == -1);
 }
 
 ATF_TC_WITHOUT_HEAD(write_all_pipe);
@@ -93,11 +98,114 @@ ATF_TC_BODY(lower_and_misc, tc)
 	ATF_CHECK(util_fsync_dir("./no-such-dir") == -1);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static int
+alarmed(void)
+{
+	return alarms > 0;
+}
+
+/* A 20 ms interval timer, so signals fall into the sleep. */
+static void
+tick(void)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	ATF_REQUIRE(sigaction(SIGALRM, &sa, NULL) == 0);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 20000;
+	it.it_interval.tv_usec = 20000;
+	alarms = 0;
+	ATF_REQUIRE(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+static void
+untick(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	ATF_REQUIRE(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(sleep_ms);
+ATF_TC_BODY(sleep_ms, tc)
+{
+	int64_t t0;
+
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(util_sleep_ms(0, NULL), 0);
+	ATF_CHECK_EQ(util_sleep_ms(-5, NULL), 0);
+	ATF_CHECK(util_now_ms() - t0 < 20);
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(util_sleep_ms(60, NULL), 0);
+	ATF_CHECK(util_now_ms() - t0 >= 60);
+	/* Signals do not cut the sleep short without a stop function. */
+	tick();
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(util_sleep_ms(250, NULL), 0);
+	ATF_CHECK(util_now_ms() - t0 >= 250);
+	ATF_CHECK(alarms >= 2);
+	untick();
+	/* Nor when stop says go on. */
+	tick();
+	alarms = -1000;
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(util_sleep_ms(150, alarmed), 0);
+	ATF_CHECK(util_now_ms() - t0 >= 150);
+	untick();
+	/* Stop ends it at the first signal. */
+	tick();
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(util_sleep_ms(2000, alarmed), -1);
+	ATF_CHECK(util_now_ms() - t0 < 1000);
+	untick();
+}
+
+ATF_TC_WITHOUT_HEAD(find_prog);
+ATF_TC_BODY(find_prog, tc)
+{
+	char self[PATH_MAX], out[PATH_MAX], tiny[4];
+	const char *p;
+	ssize_t n;
+
+	/* A name with a slash is left as it is. */
+	ATF_CHECK_STREQ(util_find_prog("./x", out, sizeof(out)), "./x");
+	ATF_CHECK_STREQ(util_find_prog("/bin/sh", out, sizeof(out)), "/bin/sh");
+	/* Beside our own binary: this test program itself. */
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ATF_REQUIRE(n > 0);
+	self[n] = '\0';
+	p = util_find_prog(strrchr(self, '/') + 1, out, sizeof(out));
+	ATF_CHECK(p == out);
+	ATF_CHECK_STREQ(p, self);
+	/* Not there: left to execvp's PATH search. */
+	ATF_CHECK_STREQ(util_find_prog("sh", out, sizeof(out)), "sh");
+	ATF_CHECK_STREQ(util_find_prog("no-such-prog-here", out, sizeof(out)),
+	    "no-such-prog-here");
+	/* No room for the path: the name. */
+	p = util_find_prog(strrchr(self, '/') + 1, tiny, sizeof(tiny));
+	ATF_CHECK_STREQ(p, strrchr(self, '/') + 1);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, strlcpy_truncates);
 	ATF_TP_ADD_TC(tp, parse_num);
 	ATF_TP_ADD_TC(tp, write_all_pipe);
 	ATF_TP_ADD_TC(tp, lower_and_misc);
+	ATF_TP_ADD_TC(tp, sleep_ms);
+	ATF_TP_ADD_TC(tp, find_prog);
 	return atf_no_error();
 }

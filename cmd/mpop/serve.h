@@ -1,0 +1,122 @@
+/*
+ * serve.h: the pieces of `mpop serve' shared between serve.c (options,
+ * inetd and --listen modes), serve_session.c (the session: states,
+ * command loop, CAPA, answers, log), serve_auth.c (USER/PASS, AUTH
+ * PLAIN, STLS, the passwd-file and the change of user) and
+ * serve_maildrop.c (the maildrop and the TRANSACTION and UPDATE
+ * commands), and with the fuzz target.
+ */
+#ifndef MPOP_SERVE_H
+#define MPOP_SERVE_H
+
+#include <stddef.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "io.h"
+#include "log.h"
+#include "mailbox.h"
+#include "net.h"
+#include "passwd.h"
+#include "pop3.h"
+#include "tls.h"
+
+/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
+#define SERVE_TIMEOUT POP3_TIMEOUT_SERVER
+/* Errors (-ERR answers to bad or misplaced commands) before we close. */
+#define SERVE_ERRORS_DEFAULT 10
+/* Delay before -ERR [AUTH] after a failed login, milliseconds. */
+#define SERVE_AUTH_DELAY_MS 1000
+/* Simultaneous sessions in --listen mode. */
+#define SERVE_CLIENTS_DEFAULT 20
+/* Seconds sessions get to finish after SIGTERM in --listen mode. */
+#define SERVE_GRACE 10
+
+struct serve_conf {
+	const char *passwd_file; /* NULL only with preauth */
+	int preauth; /* no login: serve maildir as the invoking user */
+	/*
+	 * The Maildir: with preauth, the one served; else the default for
+	 * passwd lines without a maildir field ("%u" becomes the user).
+	 */
+	const char *maildir;
+	struct tls_server *tls; /* NULL: no STLS, no TLS on connect */
+	int tls_on_connect;
+	int allow_plain_auth; /* USER/PASS and AUTH without TLS */
+	int timeout; /* seconds idle before autologout */
+	int max_errors;
+	int auth_delay_ms;
+	int resolve; /* reverse DNS of the peer for the log */
+	int no_seen; /* RETR does not add the S flag */
+	const char *hostname; /* in the greeting */
+	struct log *log;
+};
+
+/*
+ * One POP3 session on rfd/wfd (the same socket, or fd 0/1 under
+ * inetd).  Returns 0 after QUIT, 1 when the connection ended otherwise.
+ */
+int serve_session(const struct serve_conf *c, int rfd, int wfd);
+
+/* ---------------------------------------------------------------- session */
+
+/* RFC 1939 §3: the states of a session. */
+enum sess_state { ST_AUTH, ST_TRANS, ST_UPDATE };
+
+struct sess {
+	const struct serve_conf *c;
+	struct io io;
+	char addr[NET_ADDRSTR_MAX];
+	char host[DNS_NAME_MAX + 1];
+	enum sess_state state;
+	int tls;
+	struct tls_info tlsi;
+	char user[PASSWD_USER_MAX + 1]; /* USER given, or logged in */
+	int have_user;
+	struct mailbox mb;
+	int mb_open;
+	unsigned char *deleted; /* per message: DELE'd */
+	size_t ndeleted;
+	int errors; /* refused commands, for --max-errors */
+	int authfail;
+	int quit; /* close after the answers */
+	/* For the log line. */
+	size_t nretr, ndele;
+	long long bytes;
+	const char *result; /* how the session ended */
+	struct buf enc; /* encoder output */
+};
+
+/* serve_session.c: queue one answer line (CRLF added). */
+void sess_resp(struct sess *s, int ok, enum pop3_code code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+/* The same for a command the client got wrong: counts toward
+   --max-errors. */
+void sess_err(struct sess *s, enum pop3_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* May USER, PASS and AUTH be used now (TLS, --allow-plain-auth)? */
+int sess_login_allowed(const struct sess *s);
+/* One client line (CRLF or LF) into line; *toolong when over cap - 1. */
+int sess_read_line(
+    struct sess *s, char *line, size_t cap, size_t *len, int *toolong);
+
+/* serve_auth.c: the AUTHORIZATION commands.  -1: close the session. */
+int auth_user(struct sess *s, const struct pop3_cmd *cmd);
+int auth_pass(struct sess *s, const struct pop3_cmd *cmd);
+int auth_sasl(struct sess *s, const struct pop3_cmd *cmd);
+int auth_stls(struct sess *s);
+
+/* serve_maildrop.c */
+/* Open and lock dir, enter TRANSACTION, answer.  0, or -1 (answered). */
+int maildrop_open(struct sess *s, const char *dir);
+/* Messages not deleted and their size from the names (no reading). */
+long long maildrop_total(struct sess *s, size_t *count);
+void drop_stat(struct sess *s);
+int drop_list(struct sess *s, const struct pop3_cmd *cmd, int uidl);
+int drop_retr(struct sess *s, const struct pop3_cmd *cmd, int top);
+void drop_dele(struct sess *s, const struct pop3_cmd *cmd);
+void drop_rset(struct sess *s);
+/* QUIT in TRANSACTION: the UPDATE state. */
+void drop_update(struct sess *s);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * server.h: the standalone listener shared by the servers (msmtpd
+ * --listen, mpop serve --listen, mimap serve --listen).  DESIGN: servers
+ * are inetd-first; this gives them the same shape when they listen
+ * themselves: one child per connection, at most max_children at once
+ * (more wait in the listen queue; when no session ends within
+ * SERVER_BUSY_WAIT_MS they are refused with the protocol's "busy" line
+ * and closed),
+ * children reaped as they end, SIGTERM/SIGINT stop accepting, children
+ * get `grace' seconds to finish, then SIGTERM (a session answers it with
+ * its protocol's shutdown line, e.g. "421 4.3.2" or "-ERR [SYS/TEMP]"),
+ * then SIGKILL two seconds later.
+ *
+ * The only state outside the caller's struct is the pair of
+ * sig_atomic_t flags the signal handlers set (a handler can reach
+ * nothing else); they are file-local to server.c.
+ */
+#ifndef YUBIN_SERVER_H
+#define YUBIN_SERVER_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+/* Children kept track of: the bound for any max_children. */
+#define SERVER_CHILDREN_MAX 1024
+/* How long connections wait in the queue when max_children are busy
+   before they are refused, milliseconds. */
+#define SERVER_BUSY_WAIT_MS 1000
+/* Pending connections in the kernel's queue (listen(2) backlog). */
+#define SERVER_BACKLOG 128
+
+struct server {
+	const char *hostport; /* ADDR:PORT, [v6]:PORT */
+	int max_children;
+	int grace; /* seconds after SIGTERM */
+	struct log *log;
+	/*
+	 * Called once after the socket is bound and before the first
+	 * accept (drop root here); non-zero stops with that exit code.
+	 * May be NULL.
+	 */
+	int (*ready)(void *arg);
+	/*
+	 * In the child: serve the connection on fd (FD_CLOEXEC set, TCP
+	 * nodelay on, signals back to default and unblocked).  The return
+	 * value becomes the child's exit status.
+	 */
+	int (*serve)(void *arg, int fd);
+	/* The line sent (non-blocking, best effort) to a connection that
+	   is refused because max_children are busy, CRLF included. */
+	const char *busy_line;
+	void *arg;
+};
+
+/*
+ * Listen and serve until SIGTERM or SIGINT.  Returns 0 after a clean
+ * shutdown, or an exit code from <sysexits.h> when the address cannot
+ * be bound (EX_UNAVAILABLE, after logging "ADDR:PORT: why").  Logs
+ * "listening on ADDR (port N)" once bound, so tests can wait on it.
+ */
+int server_run(const struct server *srv);
+
+/*
+ * For a child's session loop: install a SIGTERM handler that sets a
+ * flag (no SA_RESTART, so a blocked read returns EINTR), and test it.
+ */
+void server_child_signals(void);
+int server_terminating(void);
+
+#endif

@@ -1,0 +1,79 @@
+# man_test: every program answers --help and --version the same way, and
+# every man page is clean mdoc(7) with the sections a user looks for.
+
+PROGS="mdeliver mxlookup msend msmtpd mpop"
+
+atf_test_case help_version
+help_version_head()
+{
+	atf_set descr "--help on stdout with exit 0, --version names the program"
+}
+help_version_body()
+{
+	for p in $PROGS; do
+		atf_check -s exit:0 -o match:'^usage: '"$p" -e empty \
+		    "$(yubin_prog "$p")" --help
+		atf_check -s exit:0 -o match:"^$p " -e empty \
+		    "$(yubin_prog "$p")" --version
+	done
+}
+
+atf_test_case bad_option
+bad_option_head()
+{
+	atf_set descr "an unknown option is a usage error (64) named on stderr"
+}
+bad_option_body()
+{
+	for p in mdeliver mxlookup msend msmtpd; do
+		atf_check -s exit:64 -o empty -e match:"^$p: " \
+		    "$(yubin_prog "$p")" --no-such-option
+	done
+	atf_check -s exit:64 -o empty -e match:'^mpop: ' \
+	    "$(yubin_prog mpop)" frobnicate
+	for sub in serve fetch; do
+		atf_check -s exit:64 -o empty -e match:'^mpop( '$sub')?: ' \
+		    "$(yubin_prog mpop)" $sub --no-such-option
+		atf_check -s exit:0 -o match:'^usage: mpop '$sub -e empty \
+		    "$(yubin_prog mpop)" $sub --help
+	done
+}
+
+atf_test_case mandoc_lint
+mandoc_lint_head()
+{
+	atf_set descr "mandoc -Tlint -Wwarning accepts every page"
+}
+mandoc_lint_body()
+{
+	command -v mandoc >/dev/null || atf_skip "mandoc is not installed"
+	for m in "$YUBIN_SRCDIR"/man/*.[0-9]; do
+		atf_check -s exit:0 -o empty -e empty mandoc -Tlint -Wwarning "$m"
+	done
+}
+
+atf_test_case sections
+sections_head()
+{
+	atf_set descr "each page has SYNOPSIS, EXIT STATUS (programs) and EXAMPLES"
+}
+sections_body()
+{
+	for p in $PROGS; do
+		m=$(ls "$YUBIN_SRCDIR"/man/"$p".[18])
+		for s in SYNOPSIS DESCRIPTION EXAMPLES 'SEE ALSO'; do
+			grep -q "^\.Sh $s\$" "$m" ||
+			    atf_fail "$m has no $s section"
+		done
+		grep -q '^\.Sh EXIT STATUS$' "$m" || grep -q '^\.Ex ' "$m" ||
+		    atf_fail "$m does not document its exit status"
+	done
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case help_version
+	atf_add_test_case bad_option
+	atf_add_test_case mandoc_lint
+	atf_add_test_case sections
+}
