@@ -127,11 +127,16 @@ drop_stat(struct sess *s)
 	sess_resp(s, 1, POP3_CODE_NONE, "%zu %lld", count, total);
 }
 
-/* The exact wire size (RFC 1939 §5 LIST); 0 when unreadable. */
+/*
+ * The size LIST gives (RFC 1939 §5), read from the name or stat(2) like
+ * STAT's total, so the two agree and no message is read: ",W=" is the
+ * exact wire size; a file without it (another MDA's) is counted with
+ * its LF line ends, a little under what RETR sends.  0 when unreadable.
+ */
 static long long
 msg_size(struct sess *s, size_t i)
 {
-	long long sz = mailbox_size(&s->mb, i);
+	long long sz = mailbox_size_quick(&s->mb, i);
 
 	return sz < 0 ? 0 : sz;
 }
@@ -250,8 +255,10 @@ drop_retr(struct sess *s, const struct pop3_cmd *cmd, int top)
 	}
 	if (top)
 		sess_resp(s, 1, POP3_CODE_NONE, "top of message follows");
-	else
+	else if (s->mb.msgs[i].size >= 0) /* exact: from ",W=" */
 		sess_resp(s, 1, POP3_CODE_NONE, "%lld octets", msg_size(s, i));
+	else
+		sess_resp(s, 1, POP3_CODE_NONE, "message follows");
 	pop3_enc_init(&e, top ? (long long)lines : -1);
 	while (!e.done) {
 		r = read(fd, chunk, RETR_CHUNK);
@@ -267,9 +274,10 @@ drop_retr(struct sess *s, const struct pop3_cmd *cmd, int top)
 		if (r == 0)
 			break;
 		buf_reset(&s->enc);
+		/* io_write sends whenever enough is queued; the end goes
+		   out with the final ".", in one write for a small message. */
 		if (pop3_enc_chunk(&e, chunk, (size_t)r, &s->enc) == -1 ||
-		    io_write(&s->io, s->enc.data, s->enc.len) == -1 ||
-		    io_flush(&s->io) == -1) {
+		    io_write(&s->io, s->enc.data, s->enc.len) == -1) {
 			rc = -1;
 			break;
 		}
