@@ -340,10 +340,10 @@ server_start() {
 	case $tool in
 	msmtpd)
 		mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
-		# --max-clients well above the sessions: a session that has
-		# sent its 221 still counts until msmtpd has reaped it, and
-		# smtp-source reconnects at once; on a busy machine 2x the
-		# sessions gave "421 Too many connections" now and then.
+		# --max-clients above the sessions: a session that has sent
+		# its 221 counts until msmtpd has reaped it, and smtp-source
+		# reconnects at once (msmtpd now lets such a connection wait
+		# in the listen queue for up to a second, so this is margin).
 		"$BUILD/msmtpd" --listen "127.0.0.1:$port" --maildir "$MD" \
 		    --hostname bench.test --log stderr --max-clients \
 		    "$((SESSIONS * 4))" 2>"$d/log" &
