@@ -234,3 +234,38 @@ util_version(const char *prog)
 	printf("%s (yubin) %s\n", prog, PACKAGE_VERSION);
 	return 0;
 }
+
+char *
+util_expand_sender(const char *w, const char *from)
+{
+	size_t n = 0, flen = strlen(from), i;
+	char *out, *o;
+
+	/* Two passes: the length, then the copy (no buf: util is below
+	   it in DESIGN's layers). */
+	for (i = 0; w[i] != '\0'; i++) {
+		if (w[i] == '%' && w[i + 1] == 'F') {
+			n += flen;
+			i++;
+		} else if (w[i] == '%' && w[i + 1] == '%') {
+			n++;
+			i++;
+		} else
+			n++;
+	}
+	if ((out = malloc(n + 1)) == NULL)
+		return NULL;
+	for (o = out, i = 0; w[i] != '\0'; i++) {
+		if (w[i] == '%' && w[i + 1] == 'F') {
+			memcpy(o, from, flen);
+			o += flen;
+			i++;
+		} else if (w[i] == '%' && w[i + 1] == '%') {
+			*o++ = '%';
+			i++;
+		} else
+			*o++ = w[i];
+	}
+	*o = '\0';
+	return out;
+}

@@ -58,6 +58,13 @@ int	util_sleep_ms(int ms, int (*stop)(void));
  * written into out; else name itself, for execvp's PATH search.
  */
 const char *util_find_prog(const char *name, char *out, size_t outlen);
+/*
+ * One word of a command template (msmtpd --command, mpop fetch --mda)
+ * with "%F" replaced by the envelope sender and "%%" by "%"; other
+ * text, "%T" included, is copied.  A new string, NULL when out of
+ * memory.
+ */
+char	*util_expand_sender(const char *word, const char *from);
 
 /* Print the standard --version line for prog and return 0. */
 int	util_version(const char *prog);

@@ -200,28 +200,6 @@ mda_sender(int spool, char *out, size_t outlen)
 	free(head);
 }
 
-/* Expand %F and %% in one word. */
-static char *
-expand(const char *w, const char *from)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	for (; *w != '\0'; w++) {
-		if (w[0] == '%' && w[1] == 'F') {
-			(void)buf_puts(&b, from);
-			w++;
-		} else if (w[0] == '%' && w[1] == '%') {
-			(void)buf_putc(&b, '%');
-			w++;
-		} else
-			(void)buf_putc(&b, *w);
-	}
-	if (b.data == NULL)
-		(void)buf_puts(&b, "");
-	return buf_release(&b);
-}
-
 int
 mda_run(char *const *tmpl, int spool, char *err, size_t errlen)
 {
@@ -233,7 +211,7 @@ mda_run(char *const *tmpl, int spool, char *err, size_t errlen)
 
 	mda_sender(spool, from, sizeof(from));
 	for (n = 0; tmpl[n] != NULL && n < FETCH_ARGV_MAX; n++)
-		if ((argv[n] = expand(tmpl[n], from)) == NULL) {
+		if ((argv[n] = util_expand_sender(tmpl[n], from)) == NULL) {
 			util_seterr(err, errlen, "%s", strerror(errno));
 			goto out;
 		}

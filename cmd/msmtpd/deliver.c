@@ -29,28 +29,6 @@
 #include "msmtpd.h"
 #include "util.h"
 
-/* Expand %F and %% in one word into a new string. */
-static char *
-expand(const char *w, const char *from)
-{
-	struct buf b;
-
-	buf_init(&b, 0);
-	for (; *w != '\0'; w++) {
-		if (w[0] == '%' && w[1] == 'F') {
-			buf_puts(&b, from);
-			w++;
-		} else if (w[0] == '%' && w[1] == '%') {
-			buf_putc(&b, '%');
-			w++;
-		} else
-			buf_putc(&b, *w);
-	}
-	if (b.data == NULL)
-		buf_puts(&b, "");
-	return buf_release(&b);
-}
-
 /* Names of the variables msmtpd sets for the command (DESIGN). */
 static const char *const env_ours[] = {"SENDER", "RECIPIENT", "REMOTE_ADDR",
     "REMOTE_HOST", "HELO", "AUTH_USER", "TLS_PROTOCOL", "TLS_CIPHER", NULL};
@@ -253,7 +231,8 @@ deliver_run(struct session *s)
 			for (j = 0; j < s->nrcpt; j++)
 				if ((argv[na++] = strdup(s->rcpt[j])) == NULL)
 					goto out;
-		} else if ((argv[na++] = expand(tmpl[i], s->from)) == NULL)
+		} else if ((argv[na++] = util_expand_sender(
+				tmpl[i], s->from)) == NULL)
 			goto out;
 	}
 	path = util_find_prog(argv[0], found, sizeof(found));

@@ -173,6 +173,35 @@ ATF_TC_BODY(sleep_ms, tc)
 	untick();
 }
 
+ATF_TC_WITHOUT_HEAD(expand_sender);
+ATF_TC_BODY(expand_sender, tc)
+{
+	static const struct {
+		const char *word, *from, *want;
+	} t[] = {
+	    {"-f", "a@b", "-f"},
+	    {"%F", "a@b", "a@b"},
+	    {"-f%F", "a@b", "-fa@b"},
+	    {"%F%F", "x", "xx"},
+	    {"%%F", "a@b", "%F"},
+	    {"100%%", "a@b", "100%"},
+	    {"%T", "a@b", "%T"},
+	    {"%", "a@b", "%"},
+	    {"end%", "a@b", "end%"},
+	    {"%F", "", ""},
+	    {"", "a@b", ""},
+	};
+	size_t i;
+	char *got;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		got = util_expand_sender(t[i].word, t[i].from);
+		ATF_REQUIRE(got != NULL);
+		ATF_CHECK_STREQ_MSG(t[i].want, got, "word \"%s\"", t[i].word);
+		free(got);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(find_prog);
 ATF_TC_BODY(find_prog, tc)
 {
@@ -206,6 +235,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, write_all_pipe);
 	ATF_TP_ADD_TC(tp, lower_and_misc);
 	ATF_TP_ADD_TC(tp, sleep_ms);
+	ATF_TP_ADD_TC(tp, expand_sender);
 	ATF_TP_ADD_TC(tp, find_prog);
 	return atf_no_error();
 }
