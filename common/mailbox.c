@@ -571,88 +571,115 @@ wanted(int dfd, const struct dirent *de, size_t *len, struct maildir_name *mn)
 	return regular(dfd, de);
 }
 
+/*
+ * Call fn for every wanted entry of new/ and then cur/ (new/ first: a
+ * message moved in between is seen at least once).  fn returns 0 to go
+ * on, -1 with errno set (reported as "DIR/sub: why"), or -2 when it
+ * wrote err itself.  0, or -1 with err set.
+ */
+typedef int walk_fn(void *arg, int sub, const char *name, size_t len,
+    const struct maildir_name *mn, char *err, size_t errlen);
+
 static int
-scan_dir(struct mailbox *mb, struct scan *s, int sub, unsigned char pass,
-    size_t *count, char *err, size_t errlen)
+walk(struct mailbox *mb, walk_fn *fn, void *arg, char *err, size_t errlen)
 {
 	char p[PATH_MAX];
 	struct maildir_name mn;
 	struct dirent *de;
-	struct ent *e;
 	size_t len;
+	int sub, rc, saved;
 	DIR *d;
-	int saved;
 
-	if (pathf(p, sizeof(p), mb->dir, subname[sub], NULL) != 0)
-		return fail(err, errlen, mb->dir);
-	d = opendir(p);
-	if (d == NULL)
-		return fail(err, errlen, p);
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (de == NULL) {
-			if (errno != 0)
-				goto fail;
-			break;
-		}
-		if (!wanted(dirfd(d), de, &len, &mn))
-			continue;
-		if (*count >= MAILBOX_MSGS_MAX) {
-			errno = EFBIG;
-			util_seterr(err, errlen, "%s: more than %d messages",
-			    mb->dir, MAILBOX_MSGS_MAX);
-			(void)closedir(d);
-			return -1;
-		}
-		if (s->n == s->cap) {
-			size_t cap = s->cap == 0 ? 1024 : s->cap * 2;
-			struct ent *nv = realloc(s->v, cap * sizeof(*nv));
-
-			if (nv == NULL) {
-				errno = ENOMEM;
-				goto fail;
+	for (sub = MAILBOX_NEW; sub <= MAILBOX_CUR; sub++) {
+		if (pathf(p, sizeof(p), mb->dir, subname[sub], NULL) != 0)
+			return fail(err, errlen, mb->dir);
+		if ((d = opendir(p)) == NULL)
+			return fail(err, errlen, p);
+		for (;;) {
+			errno = 0;
+			if ((de = readdir(d)) == NULL) {
+				rc = errno != 0 ? -1 : 0;
+				break;
 			}
-			s->v = nv;
-			s->cap = cap;
+			if (!wanted(dirfd(d), de, &len, &mn))
+				continue;
+			rc = fn(arg, sub, de->d_name, len, &mn, err, errlen);
+			if (rc != 0)
+				break;
 		}
-		e = &s->v[s->n];
-		e->off = mb->names.len;
-		if (buf_append(&mb->names, de->d_name, len + 1) != 0)
-			goto fail;
-		e->p = NULL;
-		e->len = len;
-		e->ulen = mn.uniq_len;
-		e->size = mn.vsize;
-		e->disk = mn.size;
-		e->rank = 0;
-		e->uid = 0;
-		e->sub = (unsigned char)sub;
-		e->pass = pass;
-		s->n++;
-		(*count)++;
+		saved = errno;
+		if (closedir(d) != 0 && rc == 0) {
+			saved = errno;
+			rc = -1;
+		}
+		errno = saved;
+		if (rc == -2)
+			return -1;
+		if (rc != 0)
+			return fail(err, errlen, p);
 	}
-	if (closedir(d) != 0)
-		return fail(err, errlen, p);
 	return 0;
-fail:
-	saved = errno;
-	(void)closedir(d);
-	errno = saved;
-	return fail(err, errlen, p);
 }
 
-/* new/ before cur/: a message moved in between is seen at least once. */
+struct scan_arg {
+	struct mailbox *mb;
+	struct scan *s;
+	unsigned char pass;
+	size_t count;
+};
+
+/* walk_fn of scan: one entry more in s. */
+static int
+scan_one(void *arg, int sub, const char *name, size_t len,
+    const struct maildir_name *mn, char *err, size_t errlen)
+{
+	struct scan_arg *a = arg;
+	struct scan *s = a->s;
+	struct ent *e;
+
+	if (a->count >= MAILBOX_MSGS_MAX) {
+		util_seterr(err, errlen, "%s: more than %d messages",
+		    a->mb->dir, MAILBOX_MSGS_MAX);
+		errno = EFBIG;
+		return -2;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap == 0 ? 1024 : s->cap * 2;
+		struct ent *nv = realloc(s->v, cap * sizeof(*nv));
+
+		if (nv == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		s->v = nv;
+		s->cap = cap;
+	}
+	e = &s->v[s->n];
+	e->off = a->mb->names.len;
+	if (buf_append(&a->mb->names, name, len + 1) != 0)
+		return -1;
+	e->p = NULL;
+	e->len = len;
+	e->ulen = mn->uniq_len;
+	e->size = mn->vsize;
+	e->disk = mn->size;
+	e->rank = 0;
+	e->uid = 0;
+	e->sub = (unsigned char)sub;
+	e->pass = a->pass;
+	s->n++;
+	a->count++;
+	return 0;
+}
+
+/* Every message of new/ then cur/ into s (see walk). */
 static int
 scan(struct mailbox *mb, struct scan *s, unsigned char pass, char *err,
     size_t errlen)
 {
-	size_t count = 0;
+	struct scan_arg a = {mb, s, pass, 0};
 
-	if (scan_dir(mb, s, MAILBOX_NEW, pass, &count, err, errlen) != 0 ||
-	    scan_dir(mb, s, MAILBOX_CUR, pass, &count, err, errlen) != 0)
-		return -1;
-	return 0;
+	return walk(mb, scan_one, &a, err, errlen);
 }
 
 /* UNIQ order; for one UNIQ the entry to keep first: cur/ over new/,
@@ -1061,6 +1088,29 @@ rename_entry(struct mailbox *mb, size_t k, int sub, const char *name,
 	return 0;
 }
 
+struct rescan_arg {
+	struct mailbox *mb;
+	unsigned char *seen;
+};
+
+/* walk_fn of rescan: point the message with this UNIQ at name. */
+static int
+rescan_one(void *arg, int sub, const char *name, size_t len,
+    const struct maildir_name *mn, char *err, size_t errlen)
+{
+	struct rescan_arg *a = arg;
+	size_t k = find_uniq(a->mb, name, mn->uniq_len);
+
+	(void)err;
+	(void)errlen;
+	if (k == (size_t)-1)
+		return 0; /* arrived after the open */
+	if (rename_entry(a->mb, k, sub, name, len, mn) != 0)
+		return -1;
+	a->seen[k] = 1;
+	return 0;
+}
+
 /*
  * Another client renamed files (flags changed, moved to cur/): read
  * new/ then cur/ once and point every message found at its current
@@ -1070,45 +1120,10 @@ rename_entry(struct mailbox *mb, size_t k, int sub, const char *name,
 static int
 rescan(struct mailbox *mb, unsigned char *seen, char *err, size_t errlen)
 {
-	char p[PATH_MAX];
-	struct maildir_name mn;
-	struct dirent *de;
-	size_t len, k;
-	int sub, saved;
-	DIR *d;
+	struct rescan_arg a = {mb, seen};
 
 	memset(seen, 0, mb->n);
-	for (sub = MAILBOX_NEW; sub <= MAILBOX_CUR; sub++) {
-		if (pathf(p, sizeof(p), mb->dir, subname[sub], NULL) != 0)
-			return fail(err, errlen, mb->dir);
-		d = opendir(p);
-		if (d == NULL)
-			return fail(err, errlen, p);
-		for (;;) {
-			errno = 0;
-			de = readdir(d);
-			if (de == NULL) {
-				if (errno != 0)
-					goto fail;
-				break;
-			}
-			if (!wanted(dirfd(d), de, &len, &mn))
-				continue;
-			k = find_uniq(mb, de->d_name, mn.uniq_len);
-			if (k == (size_t)-1)
-				continue; /* arrived after the open */
-			if (rename_entry(mb, k, sub, de->d_name, len, &mn) != 0)
-				goto fail;
-			seen[k] = 1;
-		}
-		(void)closedir(d);
-	}
-	return 0;
-fail:
-	saved = errno;
-	(void)closedir(d);
-	errno = saved;
-	return fail(err, errlen, p);
+	return walk(mb, rescan_one, &a, err, errlen);
 }
 
 /* Find message i again after ENOENT: 0 (renamed, entry updated) or -1
