@@ -163,17 +163,25 @@ out_env:
 	return rc;
 }
 
-/* Keep the first line of the command's stderr for the log. */
+/* Keep the command's stderr for the log, its lines joined by " | ",
+   up to MSMTPD_CMD_ERR_MAX bytes.  *nl: a line ended last time. */
 static void
-keep_err(struct session *s, const char *p, size_t n, int *done)
+keep_err(struct session *s, const char *p, size_t n, int *nl)
 {
 	size_t have = strlen(s->cmd_err), i;
 
-	for (i = 0; i < n && !*done && have < MSMTPD_CMD_ERR_MAX; i++) {
+	for (i = 0; i < n && have < MSMTPD_CMD_ERR_MAX; i++) {
 		if (p[i] == '\n') {
-			*done = have > 0;
+			*nl = 1;
 			continue;
 		}
+		if (*nl && have > 0) {
+			if (have + 4 > MSMTPD_CMD_ERR_MAX)
+				break;
+			memcpy(s->cmd_err + have, " | ", 3);
+			have += 3;
+		}
+		*nl = 0;
 		s->cmd_err[have++] = (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
 	}
 	s->cmd_err[have] = '\0';
@@ -211,7 +219,7 @@ deliver_run(struct session *s)
 	const char *path;
 	size_t na = 0, i, j;
 	int ep[2], status = 0, rc = EX_TEMPFAIL, open_err = 1, w, e;
-	int err_done = 0, reaped = 0;
+	int err_nl = 0, reaped = 0;
 	int64_t deadline;
 	struct pollfd pfd;
 	ssize_t n;
@@ -278,7 +286,7 @@ deliver_run(struct session *s)
 		if (n <= 0)
 			open_err = 0;
 		else
-			keep_err(s, ebuf, (size_t)n, &err_done);
+			keep_err(s, ebuf, (size_t)n, &err_nl);
 	}
 	close(ep[0]);
 	w = reaped ? 0 : wait_until(pid, deadline, &status);

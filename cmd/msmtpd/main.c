@@ -258,6 +258,29 @@ add_word(const char *opt, char **out, size_t *n, char *w)
 }
 
 /*
+ * DESIGN: no address is ever read as an option.  Recipients are refused
+ * at RCPT when they start with "-", and the command must stop its
+ * option parsing before them too: %T only after a word "--".
+ */
+static void
+check_argv(const char *opt, char *const *out)
+{
+	size_t i;
+	int dashes = 0;
+
+	for (i = 0; out[i] != NULL; i++) {
+		if (strcmp(out[i], "--") == 0)
+			dashes = 1;
+		else if (strcmp(out[i], "%T") == 0 && !dashes)
+			die(EX_USAGE,
+			    "%s: %%T must follow a word \"--\", or a "
+			    "recipient could be taken as an option "
+			    "(e.g. mdeliver -f %%F -- %%T)",
+			    opt);
+	}
+}
+
+/*
  * --command and --relay-command take the words after them up to an
  * argument ";" (as find -exec does), or to the end.  getopt runs in
  * "+" mode (no permutation), so we can step optind over them.  When the
@@ -289,14 +312,20 @@ take_argv(const char *opt, const char *arg, int argc, char **argv, char **out)
 	if (n == 0)
 		die(EX_USAGE, "%s: no command given", opt);
 	out[n] = NULL;
+	check_argv(opt, out);
 }
 
 static void
-default_argv(char **out, const char *prog, const char *maildir)
+default_argv(char **out, const char *prog, const char *maildir,
+    const char *max_size)
 {
 	size_t n = 0;
 
 	out[n++] = (char *)prog;
+	if (max_size != NULL) {
+		out[n++] = "--max-size";
+		out[n++] = (char *)max_size;
+	}
 	/* sendmail's -i: a line "." in the message (sent as ".." and
 	   unstuffed) must not end msend's input, or the rest is lost. */
 	if (strcmp(prog, "msend") == 0)
@@ -318,7 +347,7 @@ main(int argc, char **argv)
 {
 	static struct msmtpd_conf c;
 	static struct log lg;
-	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX];
+	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX], mdsize[32];
 	const char *listen_on = NULL, *maildir = NULL, *cert = NULL;
 	const char *key = NULL, *logto = NULL;
 	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
@@ -433,10 +462,25 @@ main(int argc, char **argv)
 		    "--tls-key");
 	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
 		die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
-	if (!have_cmd)
-		default_argv(c.command, "mdeliver", maildir);
+	if (!have_cmd) {
+		/* mdeliver must take what we accepted: the message with
+		   our Received header in front (RFC 1870 counts the
+		   message alone), and as many recipients. */
+		if (c.max_size > 0)
+			(void)snprintf(mdsize, sizeof(mdsize), "%lld",
+			    c.max_size + MSMTPD_RECEIVED_MAX);
+		else
+			util_strlcpy(mdsize, "0", sizeof(mdsize));
+		if (c.max_rcpt > MDELIVER_RCPT_MAX)
+			die(EX_USAGE,
+			    "--max-recipients %d: the default delivery "
+			    "command (mdeliver) takes at most %d",
+			    c.max_rcpt, MDELIVER_RCPT_MAX);
+		default_argv(c.command, "mdeliver", maildir, mdsize);
+		c.default_command = 1;
+	}
 	if (!have_relay)
-		default_argv(c.relay, "msend", NULL);
+		default_argv(c.relay, "msend", NULL, NULL);
 	if (c.hostname == NULL) {
 		util_hostname(host, sizeof(host));
 		c.hostname = host;

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "msg.h"
 #include "net.h"
 #include "sasl.h"
 #include "smtp.h"
@@ -41,12 +42,18 @@
 #define MSMTPD_AUTH_DELAY_MS 1000
 /* Seconds children get to finish after SIGTERM in --listen mode. */
 #define MSMTPD_GRACE 10
+/* Bytes our Received header adds to a message at most: helo, host and
+   hostname are 255 each, the address 46, the TLS names 64 each, the
+   recipient 256, the date and the words around them well under 500. */
+#define MSMTPD_RECEIVED_MAX 2048
 /* Bytes of a delivery command's stderr kept for the log line. */
 #define MSMTPD_CMD_ERR_MAX 400
 
 struct msmtpd_conf {
 	const char *hostname;
 	char *command[MSMTPD_ARGV_MAX + 1]; /* NULL-terminated */
+	int default_command; /* command is our mdeliver: refuse at RCPT
+				what it cannot take */
 	char *relay[MSMTPD_ARGV_MAX + 1];
 	const char *domains[MSMTPD_DOMAINS_MAX];
 	size_t ndomains;
@@ -107,6 +114,8 @@ struct session {
 	int bare; /* bare LF/CR seen */
 	int spool_err;
 	int cr_pending; /* BDAT: a CR ended the last chunk */
+	struct msg_hops hops; /* Received fields (loop check) */
+	int hops_done; /* the header has ended */
 	char id[24];
 	char cmd_err[MSMTPD_CMD_ERR_MAX + 1];
 };

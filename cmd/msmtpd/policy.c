@@ -62,7 +62,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 	struct sasl_server sasl;
 	struct passwd_entry e;
 	struct buf out;
-	char line[SASL_LINE_MAX + 1], err[ERR_MAX];
+	char line[SASL_LINE_MAX + 1], err[ERR_MAX], user[LOG_ESC_MAX];
 	size_t n;
 	int rc, toolong, ret = 0;
 
@@ -132,7 +132,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 		s->authed = 1;
 		util_strlcpy(s->auth_user, sasl.user, sizeof(s->auth_user));
 		log_info(s->c->log, "%s[%s]: authenticated as %s", s->host,
-		    s->addr, s->auth_user);
+		    s->addr, log_esc(user, sizeof(user), s->auth_user));
 		reply(s, 0, 235, "2.7.0", "Authentication successful");
 		ret = 1;
 		goto out;

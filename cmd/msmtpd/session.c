@@ -243,6 +243,13 @@ cmd_mail(struct session *s, const struct smtp_cmd *cmd)
 		    "Message size exceeds fixed maximum message size");
 		return;
 	}
+	/* DESIGN: no address is ever read as an option.  "-f %F" is safe,
+	   but a command may put %F elsewhere: refuse at the door. */
+	if (p.addr[0] == '-') {
+		reply(s, 1, 553, "5.1.7",
+		    "Sender address may not start with \"-\"");
+		return;
+	}
 	s->in_mail = 1;
 	util_strlcpy(s->from, p.addr, sizeof(s->from));
 	s->smtputf8 = pa.smtputf8;
@@ -288,7 +295,23 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		reply(s, 0, 452, "4.5.3", "Too many recipients");
 		return;
 	}
+	/* A recipient becomes an argument of the delivery command: one
+	   that starts with "-" could be taken as an option (RFC 3463
+	   X.1.3: bad destination mailbox address syntax). */
+	if (p.addr[0] == '-') {
+		reply(s, 1, 553, "5.1.3",
+		    "Recipient address may not start with \"-\"");
+		return;
+	}
 	relay = !policy_local(s->c, &p);
+	/* What the local delivery cannot take is refused now, not after
+	   DATA (mdeliver takes no quoted local part, no white space). */
+	if (!relay && s->c->default_command && p.quoted) {
+		reply(s, 1, 553, "5.1.3",
+		    "<%s>: Quoted local parts are not delivered here",
+		    p.addr);
+		return;
+	}
 	if (relay && !s->authed) {
 		reply(s, 1, 554, "5.7.1", "<%s>: Relay access denied", p.addr);
 		return;
@@ -564,6 +587,7 @@ int
 session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 {
 	struct session *s;
+	char host[LOG_ESC_MAX], helo[LOG_ESC_MAX], user[LOG_ESC_MAX];
 	int quit;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
@@ -605,10 +629,12 @@ out:
 	log_info(c->log,
 	    "session: peer=%s[%s] helo=%s tls=%s%s%s auth=%s messages=%d "
 	    "end=%s",
-	    s->host, s->addr[0] != '\0' ? s->addr : "stdin",
-	    s->helo[0] != '\0' ? s->helo : "-",
+	    log_esc(host, sizeof(host), s->host),
+	    s->addr[0] != '\0' ? s->addr : "stdin",
+	    s->helo[0] != '\0' ? log_esc(helo, sizeof(helo), s->helo) : "-",
 	    s->tls ? s->tlsi.protocol : "no", s->tls ? "/" : "",
-	    s->tls ? s->tlsi.cipher : "", s->authed ? s->auth_user : "-",
+	    s->tls ? s->tlsi.cipher : "",
+	    s->authed ? log_esc(user, sizeof(user), s->auth_user) : "-",
 	    s->accepted, s->end);
 	(void)io_flush(&s->io);
 	quit = s->quit;

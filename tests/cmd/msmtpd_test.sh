@@ -128,7 +128,7 @@ timeout_body()
 	# The same in the middle of DATA (--data-timeout): nothing delivered.
 	{ printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\npartial\r\n'; sleep 3; } |
 	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
-	    --data-timeout 1 --command ./deliver.sh %T \; >out.txt 2>log.txt
+	    --data-timeout 1 --command ./deliver.sh -- %T \; >out.txt 2>log.txt
 	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
 	[ "$(ndelivered)" = 0 ] || atf_fail "delivered after a timeout"
 	# And in the middle of an AUTH exchange.
@@ -153,7 +153,7 @@ size_limit_body()
 	setup
 	big=$(printf '%0200d' 0)
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test> SIZE=101\r\nMAIL FROM:<a@b.test> SIZE=100\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n%s\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nsmall\r\n.\r\nQUIT\r\n' "$big" >in
-	inetd --max-size 100 --command ./deliver.sh %F %T \;
+	inetd --max-size 100 --command ./deliver.sh %F -- %T \;
 	id=$(sed -n 's/.*id=\([0-9a-f]*\).*/\1/p' out.txt)
 	expect "$GREET$(printf "$EHLO_REPLY" 100)\n250 HELP\r\n552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.1.0 Sender <a@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.1.0 Sender <a@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Message accepted for delivery id=$id\r\n221 2.0.0 mx.test closing connection\r\n"
 	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
@@ -169,7 +169,7 @@ size_limit_body()
 		printf '..ab\r\n' >>in
 	done
 	printf 'x\r\n.\r\nQUIT\r\n' >>in
-	inetd --max-size 100 --command ./deliver.sh %F %T \;
+	inetd --max-size 100 --command ./deliver.sh %F -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o match:'^552 5.3.4' sed -n 18p out.txt
 	atf_check -o match:'size=100 .*result="250' -o match:'size=103 .*result="552' \
@@ -185,11 +185,11 @@ accepted ones get the message; %T one argument each"
 max_recipients_body()
 {
 	setup
-	printf 'EHLO client.test\r\nMAIL FROM:<-f@b.test>\r\nRCPT TO:<a@mx.test>\r\nRCPT TO:<-b@mx.test>\r\nRCPT TO:<c@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
+	printf 'EHLO client.test\r\nMAIL FROM:<f@b.test>\r\nRCPT TO:<a@mx.test>\r\nRCPT TO:<b@mx.test>\r\nRCPT TO:<c@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
 	inetd --max-recipients 2 --command ./deliver.sh -f %F -- %T \;
 	atf_check -o match:'^452 4.5.3 Too many recipients' sed -n 14p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
-	atf_check -o inline:"-f\n-f@b.test\n--\na@mx.test\n-b@mx.test\n" \
+	atf_check -o inline:"-f\nf@b.test\n--\na@mx.test\nb@mx.test\n" \
 	    cat out/args.*
 }
 
@@ -206,7 +206,7 @@ command_exit_body()
 		rm -f out/*
 		echo $code >exitcode
 		printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nRCPT TO:<v@mx.test>\r\nDATA\r\nhello\r\n.\r\nQUIT\r\n' >in
-		inetd --command ./deliver.sh "x %F;\$(touch pwned)" %T \;
+		inetd --command ./deliver.sh "x %F;\$(touch pwned)" -- %T \;
 		case $code in
 		0) want='^250 2.0.0 Message accepted for delivery id=' ;;
 		75) want='^451 4.3.0 Temporary delivery failure' ;;
@@ -215,7 +215,7 @@ command_exit_body()
 		atf_check -o match:"$want" sed -n 15p out.txt
 	done
 	[ ! -e pwned ] || atf_fail "a shell ran the command"
-	atf_check -o inline:'x s@b.test;$(touch pwned)\nu@mx.test\nv@mx.test\n' \
+	atf_check -o inline:'x s@b.test;$(touch pwned)\n--\nu@mx.test\nv@mx.test\n' \
 	    cat out/args.*
 	atf_check -o match:'^SENDER=s@b.test$' -o match:'^RECIPIENT=u@mx.test$' \
 	    -o match:'^HELO=client.test$' -o match:'^REMOTE_ADDR=$' \
@@ -240,11 +240,11 @@ command_forms_body()
 	atf_check -o match:'^452 4.5.3' sed -n 13p out.txt
 	atf_check -o inline:'-f\ns@b.test\n--\nu@mx.test\n' cat out/args.*
 	rm -f out/*
-	inetd --command="./deliver.sh %T" --max-recipients 1
-	atf_check -o inline:'u@mx.test\n' cat out/args.*
+	inetd --command="./deliver.sh -- %T" --max-recipients 1
+	atf_check -o inline:'--\nu@mx.test\n' cat out/args.*
 	rm -f out/*
-	inetd --command ./deliver.sh a %T \; --max-recipients 1
-	atf_check -o inline:'a\nu@mx.test\n' cat out/args.*
+	inetd --command ./deliver.sh a -- %T \; --max-recipients 1
+	atf_check -o inline:'a\n--\nu@mx.test\n' cat out/args.*
 }
 
 atf_test_case user_drop
@@ -263,7 +263,7 @@ user_drop_body()
 	export TMPDIR=/tmp
 	inetd --user nobody --command /bin/sh -c 'id -u >&2; id -g >&2' x \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
-	atf_check -o match:"result=\"250 .*\\($uid\\)" cat log.txt
+	atf_check -o match:"result=\"250 .* error=\"$uid \\| " cat log.txt
 	atf_check -s exit:77 -e match:'no such user' \
 	    "$MSMTPD" --inetd --log stderr --user no-such-user-here
 }
@@ -347,7 +347,7 @@ smuggling_body()
 	for end in '\n.\n' '\r.\n' '\n.\r\n' '\r.\r' '\r\n.\n' '\r\n.\r'; do
 		rm -f out/*
 		smuggle "one$end$inj"
-		inetd --command ./deliver.sh %T \;
+		inetd --command ./deliver.sh -- %T \;
 		expect "$GREET$(printf "$EHLO_REPLY" 67108864)\n250 HELP\r\n250 2.1.0 Sender <s@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n550 5.6.0 Message refused: bare LF or CR in data, lines must end with CRLF\r\n221 2.0.0 mx.test closing connection\r\n"
 		[ "$(ndelivered)" = 0 ] || atf_fail "delivered $(ndelivered) times"
 	done
@@ -363,7 +363,7 @@ accept_bare_lf_body()
 {
 	setup
 	smuggle 'one\n.\nMAIL FROM:<evil@b.test>\r\n..stuffed\n..lf\r\nlast'
-	inetd --accept-bare-lf --command ./deliver.sh %T \;
+	inetd --accept-bare-lf --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
 	atf_check -o inline:'one\n.\nMAIL FROM:<evil@b.test>\n.stuffed\n.lf\nlast\n' \
@@ -371,7 +371,7 @@ accept_bare_lf_body()
 	# A bare CR is still refused.
 	rm -f out/*
 	smuggle 'one\r.\rtwo'
-	inetd --accept-bare-lf --command ./deliver.sh %T \;
+	inetd --accept-bare-lf --command ./deliver.sh -- %T \;
 	atf_check -o match:'^550 5.6.0' sed -n 14p out.txt
 }
 
@@ -394,7 +394,7 @@ stuffed = b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n" for l in li
 open("in", "wb").write(b"EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n" + stuffed + b".\r\nQUIT\r\n")
 open("want", "wb").write(b"\n".join(lines) + b"\n")
 PY
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0' sed -n 14p out.txt
 	sed 1,3d out/msg.* >got
 	atf_check cmp got want
@@ -410,7 +410,7 @@ bdat_body()
 {
 	setup
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test> BODY=BINARYMIME\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nBDAT 7\r\nline\r\nQBDAT 11 LAST\r\nUIT\r\nx\r\n.\r\nBDAT 6 LAST\r\nNOOP\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^503 5.5.1 BODY=BINARYMIME needs BDAT' \
 	    sed -n 13p out.txt
 	atf_check -o match:'^250 2.0.0 7 octets received' sed -n 14p out.txt
@@ -422,13 +422,13 @@ bdat_body()
 	# bare LF gets the message refused.
 	rm -f out/*
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 4\r\nab\r\rBDAT 5 LAST\r\n\r\ncd\rMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 5 LAST\r\nab\ncdQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 4 octets received' sed -n 13p out.txt
 	atf_check -o match:'^550 5.6.0' sed -n 14p out.txt
 	atf_check -o match:'^550 5.6.0' sed -n 17p out.txt
 	[ "$(ndelivered)" = 0 ] || atf_fail "delivered"
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 3\r\nab\rBDAT 5 LAST\r\n\ncd\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o inline:'ab\ncd\n' sed 1,3d out/msg.*
 }
@@ -461,11 +461,11 @@ relay_policy_body()
 {
 	setup
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@elsewhere.test>\r\nRCPT TO:<u@MX.test>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --domain mx.test --command ./deliver.sh %T \;
+	inetd --domain mx.test --command ./deliver.sh -- %T \;
 	atf_check -o match:'^554 5.7.1 <u@elsewhere.test>: Relay access denied' \
 	    sed -n 12p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
-	atf_check -o inline:'u@mx.test\npostmaster@mx.test\n' cat out/args.*
+	atf_check -o inline:'--\nu@mx.test\npostmaster@mx.test\n' cat out/args.*
 }
 
 atf_test_case relay_default_dot_line cleanup
@@ -524,7 +524,7 @@ auth_inetd_body()
 	    "$badpw" "$nouser" "$(printf alice | base64)" \
 	    "$(printf s3cret | base64)" >in
 	inetd --passwd-file passwd --allow-plain-auth --domain mx.test \
-	    --relay-command ./deliver.sh relay %F %T \;
+	    --relay-command ./deliver.sh relay %F -- %T \;
 	atf_check -o match:'^250-AUTH PLAIN LOGIN' sed -n 10p out.txt
 	atf_check -o match:'^535 5.7.8 Authentication credentials invalid' \
 	    sed -n 12p out.txt
@@ -533,7 +533,7 @@ auth_inetd_body()
 	atf_check -o inline:'334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n' \
 	    sed -n 14,16p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 20p out.txt
-	atf_check -o inline:'relay\ns@b.test\nx@far.test\n' cat out/args.*
+	atf_check -o inline:'relay\ns@b.test\n--\nx@far.test\n' cat out/args.*
 	atf_check -o match:'^AUTH_USER=alice$' cat out/env.*
 	atf_check -o match:'with ESMTPA id' cat out/msg.*
 	atf_check -o not-match:'s3cret' cat log.txt
@@ -555,7 +555,7 @@ swaks_inetd_body()
 	    -o match:'<-  235 2.7.0' -o match:'<-  221 2.0.0' -e ignore \
 	    swaks --pipe "$MSMTPD --inetd --log stderr --no-resolve \
 --hostname mx.test --auth-delay 0 --passwd-file passwd --allow-plain-auth \
---command ./deliver.sh %T ;" --pipeline --auth LOGIN --auth-user alice \
+--command ./deliver.sh -- %T ;" --pipeline --auth LOGIN --auth-user alice \
 	    --auth-password s3cret --from s@b.test --to u@mx.test \
 	    --helo client.test --body 'via swaks'
 	atf_check -o match:'^via swaks$' -o match:'with ESMTPA id' \
@@ -620,7 +620,7 @@ write, and swaks --pipe delivers"
 listen_pipelining_body()
 {
 	setup
-	start_listen --command ./deliver.sh %T \;
+	start_listen --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "pipelining client failed"
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
@@ -745,7 +745,7 @@ session_log_body()
 	setup
 	# QUIT after one accepted message.
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o inline:'1\n' grep -c 'session: ' log.txt
 	atf_check -o match:'session: peer=\[stdin\] helo=client.test tls=no auth=- messages=1 end=quit$' \
 	    cat log.txt
@@ -815,7 +815,7 @@ listen_shutdown_body()
 {
 	setup
 	make_certs certs
-	start_listen --grace 1 --command ./deliver.sh %T \; \
+	start_listen --grace 1 --command ./deliver.sh -- %T \; \
 	    --tls-cert certs/server.pem --tls-key certs/server.key
 	# The port is taken: exit 69 and why.
 	atf_check -s exit:69 \
@@ -888,7 +888,7 @@ starttls_auth_body()
 	echo "alice:$hash:::/nonexistent" >passwd
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
 	    --passwd-file passwd --domain mx.test \
-	    --command ./deliver.sh %T \; --relay-command ./deliver.sh relay %T \;
+	    --command ./deliver.sh -- %T \; --relay-command ./deliver.sh relay -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "smtplib client failed"
 import smtplib, ssl, sys
 port = int(sys.argv[1])
@@ -922,7 +922,7 @@ PY
 	    -o match:'^AUTH_USER=alice$' cat out/env.*
 	atf_check -o match:'with ESMTPSA id' -o match:'using TLS1' \
 	    cat out/msg.*
-	atf_check -o inline:'relay\nfar@away.test\n' cat out/args.*
+	atf_check -o inline:'relay\n--\nfar@away.test\n' cat out/args.*
 	atf_check -o match:'^REMOTE_ADDR=127.0.0.1$' cat out/env.*
 	atf_check -o match:'session: peer=\[127\.0\.0\.1\] helo=client.test tls=TLS1\.[23]/[^ ]+ auth=alice messages=1 end=quit$' \
 	    cat listen.log
@@ -954,7 +954,7 @@ starttls_injection_body()
 	setup
 	make_certs certs
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
-	    --command ./deliver.sh %T \;
+	    --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "injection test failed"
 import socket, ssl, sys
 port = int(sys.argv[1])
@@ -998,7 +998,7 @@ tls_on_connect_body()
 	setup
 	make_certs certs
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
-	    --tls-on-connect --command ./deliver.sh %T \;
+	    --tls-on-connect --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "SMTP_SSL failed"
 import smtplib, ssl, sys
 ctx = ssl.create_default_context(cafile="certs/ca.pem")
@@ -1012,6 +1012,133 @@ PY
 	stop_pidfile msmtpd.pid
 }
 tls_on_connect_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case option_injection
+option_injection_head()
+{
+	atf_set descr "no address becomes an option: '-' local parts get \
+553, %T without '--' is refused at start, README's inetd line with \
+the real mdeliver files nothing under a path a stranger names"
+}
+option_injection_body()
+{
+	setup
+	mkmd home/u/Maildir
+	# The README's line as it stood: %T with no "--" before it.
+	atf_check -s exit:64 -e match:'%T must follow a word "--"' \
+	    "$MSMTPD" --inetd --command mdeliver -f %F \
+	    --maildir-template "$PWD/home/%u/Maildir" %T \;
+	atf_check -s exit:64 -e match:'%T must follow' \
+	    "$MSMTPD" --inetd --relay-command 'msend -i -f %F %T'
+	# And as it stands now, attacked.
+	printf 'EHLO client.test\r\nMAIL FROM:<-x@b.test>\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<--maildir-t=/tmp/evil/%%u@mx.test>\r\nRCPT TO:<"-V"@mx.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n' >in
+	PATH="$(dirname "$(yubin_prog mdeliver)"):$PATH" \
+	    inetd --command mdeliver -f %F \
+	    --maildir-template "$PWD/home/%u/Maildir" -- %T \;
+	atf_check -o match:'^553 5.1.7 Sender address may not start with "-"' \
+	    sed -n 11p out.txt
+	atf_check -o match:'^553 5.1.3 Recipient address may not start' \
+	    sed -n 13p out.txt
+	atf_check -o match:'^553 5.1.3 Recipient address may not start' \
+	    sed -n 14p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 17p out.txt
+	[ "$(ls home/u/Maildir/new | wc -l)" = 1 ] || atf_fail "not delivered"
+	test ! -e /tmp/evil || atf_fail "/tmp/evil was made"
+}
+
+atf_test_case delivery_limits
+delivery_limits_head()
+{
+	atf_set descr "what the default mdeliver cannot take is refused at \
+RCPT (quoted local parts, more than it takes), and a message at the \
+SIZE limit still fits with the Received header added"
+}
+delivery_limits_body()
+{
+	setup
+	mkmd md
+	atf_check -s exit:64 -e match:'mdeliver\) takes at most 512' \
+	    "$MSMTPD" --inetd --max-recipients 513 --maildir "$PWD/md"
+	# A message of exactly --max-size octets (RFC 1870 counts CRLF).
+	python3 -c '
+import sys
+lines = [b"Subject: big", b""] + [b"y" * 998] * 100
+msg = b"\r\n".join(lines) + b"\r\n"
+w = sys.stdout.buffer.write
+w(b"EHLO client.test\r\nMAIL FROM:<a@b.test> SIZE=%d\r\n" % len(msg))
+w(b"RCPT TO:<\"a b\"@mx.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n")
+w(msg + b".\r\nQUIT\r\n")
+open("size", "w").write("%d" % len(msg))' >in
+	PATH="$(dirname "$(yubin_prog mdeliver)"):$PATH" \
+	    inetd --max-size "$(cat size)" --maildir "$PWD/md"
+	atf_check -o match:'^553 5.1.3 <"a b"@mx.test>: Quoted local parts' \
+	    sed -n 12p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 15p out.txt
+	[ "$(ls md/new | wc -l)" = 1 ] || atf_fail "not delivered"
+}
+
+atf_test_case mail_loop
+mail_loop_head()
+{
+	atf_set descr "100 Received fields from the client: 554 5.4.6 (RFC \
+5321 §6.3), nothing delivered; 99 are fine; DATA and BDAT alike"
+}
+mail_loop_body()
+{
+	setup
+	hops() {
+		i=0
+		while [ $i -lt $1 ]; do
+			printf 'Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000\r\n' $i $i
+			i=$((i + 1))
+		done
+		printf 'Subject: loop\r\n\r\nReceived: in the body\r\n'
+	}
+	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  hops 100; printf '.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  hops 99; printf '.\r\nQUIT\r\n'; } >in
+	inetd --command ./deliver.sh -- %T \;
+	atf_check -o match:'^554 5.4.6 Too many Received header fields' \
+	    sed -n 14p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 18p out.txt
+	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
+	rm -f out/*
+	hops 100 >msg
+	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT %d LAST\r\n' "$(wc -c <msg)"
+	  cat msg; printf 'QUIT\r\n'; } >in
+	inetd --command ./deliver.sh -- %T \;
+	atf_check -o match:'^554 5.4.6' sed -n 13p out.txt
+	[ "$(ndelivered)" = 0 ] || atf_fail "a loop was delivered"
+}
+
+atf_test_case log_spoofing
+log_spoofing_head()
+{
+	atf_set descr "addresses, user names and the delivery error are \
+escaped in the log line: no forged fields"
+}
+log_spoofing_body()
+{
+	setup
+	cat >fail.sh <<'EOF'
+#!/bin/sh
+cat >/dev/null
+echo 'first line "quoted" result="250 ok"' >&2
+echo 'second line' >&2
+exit 75
+EOF
+	chmod +x fail.sh
+	printf 'EHLO client.test\r\nMAIL FROM:<"x> auth=admin result=\\"250 ok\\" z=<"@x.org>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n' >in
+	inetd --command ./fail.sh -- %T \;
+	atf_check -o match:'^250 2.1.0' sed -n 11p out.txt
+	atf_check -o match:'^451 4.3.0' sed -n 14p out.txt
+	grep 'result=' log.txt >line || atf_fail "no transaction line"
+	atf_check -o match:'from=<\\x22x\\x3e\\x20auth=admin\\x20result=' \
+	    -o not-match:' auth=admin' -o match:'result="451 4.3.0' \
+	    -o match:'error="first line \\x22quoted\\x22 result=\\x22250 ok\\x22 \| second line"' \
+	    cat line
+	[ "$(grep -o 'result="' line | wc -l)" = 1 ] || atf_fail "forged result"
+}
 
 atf_test_case usage
 usage_head()
@@ -1038,6 +1165,10 @@ atf_init_test_cases()
 	atf_add_test_case timeout
 	atf_add_test_case size_limit
 	atf_add_test_case max_recipients
+	atf_add_test_case option_injection
+	atf_add_test_case delivery_limits
+	atf_add_test_case mail_loop
+	atf_add_test_case log_spoofing
 	atf_add_test_case command_exit
 	atf_add_test_case command_forms
 	atf_add_test_case user_drop
