@@ -7,6 +7,7 @@
 #define YUBIN_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -54,9 +55,20 @@ struct io {
 	 * interrupted waits are resumed.
 	 */
 	int		(*stop)(void);
+	/*
+	 * Optional: an absolute deadline (util_now_ms() clock), 0 for
+	 * none.  Past it, a read or write that would wait fails with
+	 * IO_TIMEOUT (err "deadline passed"); input already buffered is
+	 * still returned.  The idle timeout restarts with every byte, so
+	 * only a deadline stops a peer that trickles a byte at a time.
+	 */
+	int64_t		 deadline;
 };
 
 void	io_init(struct io *io, int rfd, int wfd, int timeout_ms);
+/* Set io->deadline to now + ms, or to limit when that is sooner (limit
+   0: no limit); ms < 0 leaves only limit. */
+void	io_deadline_in(struct io *io, int64_t ms, int64_t limit);
 /* Free buffers and the TLS session (sends close_notify); fds stay open. */
 void	io_close(struct io *io);
 

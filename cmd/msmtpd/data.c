@@ -175,6 +175,7 @@ data_read_dot(struct session *s)
 		/* RFC 1870 §4: the size counts CRLFs but not the doubled
 		   dots of the transparency. */
 		count(s, n);
+		session_data_deadline(s, s->size);
 		spool_put(s, p, n);
 		switch (eol) {
 		case IO_EOL_CRLF:

@@ -47,7 +47,10 @@ enum {
 	OPT_LOG,
 	OPT_NORESOLVE,
 	OPT_GRACE,
-	OPT_USER
+	OPT_USER,
+	OPT_LIFETIME,
+	OPT_DATARATE,
+	OPT_PERADDR
 };
 
 static const struct option longopts[] = {
@@ -76,6 +79,9 @@ static const struct option longopts[] = {
     {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"user", required_argument, NULL, OPT_USER},
+    {"max-session-time", required_argument, NULL, OPT_LIFETIME},
+    {"data-min-rate", required_argument, NULL, OPT_DATARATE},
+    {"max-per-address", required_argument, NULL, OPT_PERADDR},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
@@ -110,6 +116,11 @@ usage(FILE *fp)
 	    "  --max-errors N         errors before disconnect (default %d)\n"
 	    "  --timeout S            command timeout (default %d)\n"
 	    "  --data-timeout S       DATA/BDAT block timeout (default %d)\n"
+	    "  --data-min-rate N      DATA/BDAT bytes/s after that (default "
+	    "%d; 0: none)\n"
+	    "  --max-session-time S   a whole session (default %d; 0: none)\n"
+	    "  --max-per-address N    --listen: sessions from one address "
+	    "(default %d)\n"
 	    "  --command-timeout S    delivery command timeout (default %d)\n"
 	    "  --auth-delay MS        delay before 535 (default %d)\n"
 	    "  --hostname NAME        name in the greeting and Received\n"
@@ -121,7 +132,8 @@ usage(FILE *fp)
 	    "  -h, --help  -V, --version\n",
 	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_CLIENTS_DEFAULT,
 	    MSMTPD_ERRORS_DEFAULT, MSMTPD_TIMEOUT, MSMTPD_DATA_TIMEOUT,
-	    MSMTPD_COMMAND_TIMEOUT, MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE);
+	    DATA_MIN_RATE_DEFAULT, SESSION_LIFETIME_DEFAULT,
+	    SERVER_PER_ADDR_DEFAULT, MSMTPD_COMMAND_TIMEOUT, MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE);
 }
 
 static void die(int code, const char *fmt, ...)
@@ -221,18 +233,27 @@ listen_serve(void *arg, int fd)
 {
 	/* SIGTERM after the grace: the session answers 421 and ends. */
 	server_child_signals();
-	return session_run(arg, fd, fd) == 0 ? 0 : 1;
+	return session_run(arg, fd, fd);
 }
 
 static int
 listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
-    int grace)
+    int per_addr, int grace)
 {
 	struct server srv;
-	char busy[SMTP_REPLY_LINE_MAX];
+	char busy[SMTP_REPLY_LINE_MAX], busy_addr[SMTP_REPLY_LINE_MAX];
+	char banned[SMTP_REPLY_LINE_MAX];
 
 	(void)snprintf(busy, sizeof(busy),
 	    "421 4.7.0 %s Too many connections, try again later\r\n",
+	    c->hostname);
+	(void)snprintf(busy_addr, sizeof(busy_addr),
+	    "421 4.7.0 %s Too many connections from your address, try "
+	    "again later\r\n",
+	    c->hostname);
+	(void)snprintf(banned, sizeof(banned),
+	    "421 4.7.0 %s Too many failed logins from your address, try "
+	    "again later\r\n",
 	    c->hostname);
 	memset(&srv, 0, sizeof(srv));
 	srv.hostport = hostport;
@@ -242,6 +263,9 @@ listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
 	srv.ready = listen_ready;
 	srv.serve = listen_serve;
 	srv.busy_line = busy;
+	srv.max_per_addr = per_addr;
+	srv.busy_addr_line = busy_addr;
+	srv.banned_line = banned;
 	srv.arg = (void *)c;
 	return server_run(&srv);
 }
@@ -352,6 +376,7 @@ main(int argc, char **argv)
 	const char *key = NULL, *logto = NULL;
 	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
 	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
+	int per_addr = SERVER_PER_ADDR_DEFAULT;
 
 	c.max_size = MSG_SIZE_DEFAULT;
 	c.max_rcpt = SMTP_RCPT_MAX;
@@ -360,6 +385,8 @@ main(int argc, char **argv)
 	c.data_timeout = MSMTPD_DATA_TIMEOUT;
 	c.command_timeout = MSMTPD_COMMAND_TIMEOUT;
 	c.auth_delay_ms = MSMTPD_AUTH_DELAY_MS;
+	c.lifetime = SESSION_LIFETIME_DEFAULT;
+	c.data_rate = DATA_MIN_RATE_DEFAULT;
 	c.resolve = 1;
 	if (argc > 0) /* getopt's messages read "prog: why" */
 		argv[0] = (char *)PROG;
@@ -438,6 +465,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_NORESOLVE: c.resolve = 0; break;
 		case OPT_USER: c.user = optarg; break;
+		case OPT_LIFETIME:
+			c.lifetime =
+			    (int)num("--max-session-time", optarg, 0, 86400, 0);
+			break;
+		case OPT_DATARATE:
+			c.data_rate = num("--data-min-rate", optarg, 0,
+			    (long long)1 << 40, 1);
+			break;
+		case OPT_PERADDR:
+			per_addr = (int)num("--max-per-address", optarg, 1,
+			    SERVER_CHILDREN_MAX, 0);
+			break;
 		case OPT_GRACE:
 			grace = (int)num("--grace", optarg, 0, 3600, 0);
 			break;
@@ -503,7 +542,7 @@ main(int argc, char **argv)
 		(void)session_run(&c, 0, 1);
 		rc = 0;
 	} else
-		rc = listen_run(&c, listen_on, max_clients, grace);
+		rc = listen_run(&c, listen_on, max_clients, per_addr, grace);
 	if (c.tls != NULL)
 		tls_server_free(c.tls);
 	return rc;

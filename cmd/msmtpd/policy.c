@@ -99,6 +99,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 			ret = -1;
 			goto out;
 		}
+		session_line_deadline(s);
 		rc = read_sasl_line(s, line, sizeof(line), &n, &toolong);
 		if (rc != IO_OK) {
 			session_lost(s, rc, "in AUTH ");
@@ -144,10 +145,25 @@ policy_auth(struct session *s, const char *arg, size_t len)
 	}
 fail:
 	/* The same answer, after the same delay, whether the user exists
-	   or not (passwd_check takes the same time for both). */
-	log_info(s->c->log, "%s[%s]: authentication failed", s->host, s->addr);
-	(void)util_sleep_ms(s->c->auth_delay_ms, NULL);
+	   or not (passwd_check takes the same time for both).  The delay
+	   doubles with each failure of the session; after a few the
+	   session ends, and the listener counts them per address
+	   (server_exit_status).  This line is the one for fail2ban. */
+	s->auth_fails++;
+	log_info(s->c->log, "%s[%s]: authentication failed for user=%s",
+	    s->host, s->addr,
+	    sasl.user[0] != '\0' ? log_esc(user, sizeof(user), sasl.user)
+				 : "-");
+	(void)util_sleep_ms(s->c->auth_delay_ms
+		<< (s->auth_fails < 4 ? s->auth_fails - 1 : 3),
+	    NULL);
 	reply(s, 1, 535, "5.7.8", "Authentication credentials invalid");
+	if (s->auth_fails >= MSMTPD_AUTH_FAILS_MAX) {
+		reply(s, 0, 421, "4.7.0", "%s Too many failed logins, closing",
+		    s->c->hostname);
+		s->end = "auth-failures";
+		ret = -1;
+	}
 out:
 	sasl_server_clear(&sasl);
 	util_wipe(&e, sizeof(e));

@@ -91,6 +91,25 @@ session_lost(struct session *s, int rc, const char *where)
 	}
 }
 
+void
+session_line_deadline(struct session *s)
+{
+	io_deadline_in(&s->io, (int64_t)s->c->timeout * 1000, s->end_ms);
+}
+
+void
+session_data_deadline(struct session *s, long long bytes)
+{
+	int64_t d = s->data_t0 + (int64_t)s->c->data_timeout * 1000;
+
+	if (s->c->data_rate > 0)
+		d += (int64_t)(bytes / s->c->data_rate * 1000 +
+		    bytes % s->c->data_rate * 1000 / s->c->data_rate);
+	if (s->end_ms > 0 && s->end_ms < d)
+		d = s->end_ms;
+	s->io.deadline = d;
+}
+
 /* Is a whole line already buffered?  Then more pipelined commands wait
    and the replies are held back (RFC 2920 §3.2). */
 static int
@@ -379,6 +398,8 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	if (io_flush(&s->io) == -1)
 		return -1;
 	s->io.timeout_ms = s->c->data_timeout * 1000;
+	s->data_t0 = util_now_ms();
+	session_data_deadline(s, 0);
 	rc = data_read_dot(s);
 	s->io.timeout_ms = s->c->timeout * 1000;
 	if (rc != IO_OK) {
@@ -414,6 +435,8 @@ cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 		return -1;
 	}
 	s->io.timeout_ms = s->c->data_timeout * 1000;
+	s->data_t0 = util_now_ms();
+	session_data_deadline(s, size);
 	for (left = size; left > 0; left -= (long long)n) {
 		n = left > BDAT_BLOCK ? BDAT_BLOCK : (size_t)left;
 		if ((rc = io_read_exact(&s->io, block, n)) != IO_OK)
@@ -559,6 +582,7 @@ session_loop(struct session *s)
 			session_lost(s, IO_ERR, "");
 			return;
 		}
+		session_line_deadline(s);
 		rc = read_command(s, line, sizeof(line), &len, &bad);
 		if (rc != IO_OK) {
 			session_lost(s, rc, "");
@@ -588,7 +612,7 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 {
 	struct session *s;
 	char host[LOG_ESC_MAX], helo[LOG_ESC_MAX], user[LOG_ESC_MAX];
-	int quit;
+	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->rcpt = calloc((size_t)c->max_rcpt, sizeof(*s->rcpt))) == NULL) {
@@ -601,6 +625,10 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	s->end = "dropped";
 	buf_init(&s->sbuf, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);
+	s->end_ms = c->lifetime > 0
+	    ? util_now_ms() + (int64_t)c->lifetime * 1000
+	    : 0;
+	s->io.deadline = s->end_ms;
 	/* A SIGTERM (server_child_signals) ends a wait: we say 421. */
 	s->io.stop = server_terminating;
 	if (net_peer(rfd, c->resolve, s->addr, sizeof(s->addr), s->host,
@@ -636,13 +664,14 @@ out:
 	    s->tls ? s->tlsi.cipher : "",
 	    s->authed ? log_esc(user, sizeof(user), s->auth_user) : "-",
 	    s->accepted, s->end);
+	io_deadline_in(&s->io, MSMTPD_GOODBYE_MS, 0);
 	(void)io_flush(&s->io);
-	quit = s->quit;
+	rc = server_exit_status(!s->quit, s->auth_fails);
 	io_close(&s->io);
 	if (s->spool != -1)
 		close(s->spool);
 	buf_free(&s->sbuf);
 	free(s->rcpt);
 	free(s);
-	return quit ? 0 : 1;
+	return rc;
 }

@@ -1140,6 +1140,152 @@ EOF
 	[ "$(grep -o 'result="' line | wc -l)" = 1 ] || atf_fail "forged result"
 }
 
+atf_test_case slowloris
+slowloris_head()
+{
+	atf_set descr "a client trickling a byte at a time is cut off: a \
+command line must arrive within --timeout, data at --data-min-rate, a \
+session within --max-session-time"
+}
+slowloris_body()
+{
+	setup
+	# One byte every 0.3 s never trips the 1 s idle timeout.
+	trickle() {
+		printf '%s' "$1" | while IFS= read -r -n 1 c; do
+			printf '%s' "${c:- }"
+			sleep 0.3
+		done
+	}
+	start=$(date +%s)
+	{ printf 'EHLO client.test\r\n'; trickle "NOOP and on and on and on"; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --timeout 2 >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held the session $took s"
+	# In DATA: 180 s of data timeout would let it trickle for long;
+	# --data-timeout 1 and --data-min-rate 10 cut it after ~1.3 s.
+	start=$(date +%s)
+	{ printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  trickle "abcdefghijklmnopqrstuvwxyz"; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --data-timeout 1 --data-min-rate 10 \
+	    --command ./deliver.sh -- %T \; >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held DATA $took s"
+	[ "$(ndelivered)" = 0 ] || atf_fail "delivered after a timeout"
+	# A session of quick NOOPs still ends at --max-session-time.
+	{ printf 'EHLO client.test\r\n'
+	  i=0; while [ $i -lt 40 ]; do printf 'NOOP\r\n'; sleep 0.1; i=$((i + 1)); done; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --max-session-time 2 >out.txt 2>log.txt
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	n=$(grep -c '^250 2.0.0 OK' out.txt)
+	[ "$n" -ge 10 ] && [ "$n" -le 30 ] || atf_fail "$n NOOPs answered"
+}
+
+atf_test_case listen_per_address
+listen_per_address_head()
+{
+	atf_set descr "--listen: --max-per-address sessions from one address, \
+the next gets 421 4.7.0 at once"
+}
+listen_per_address_body()
+{
+	setup
+	start_listen --max-per-address 2 --max-clients 10
+	python3 - "$PORT" <<'PY' || atf_fail "client failed"
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for i in range(2):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert s.recv(512).startswith(b"220 "), i
+    held.append(s)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+line = s.recv(512)
+assert line.startswith(b"421 4.7.0 mx.test Too many connections from your address"), line
+s.close()
+held[0].sendall(b"QUIT\r\n")
+assert held[0].recv(512).startswith(b"221 ")
+held[0].close()
+# The slot frees once the session is reaped.
+import time
+for i in range(50):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    line = s.recv(512)
+    s.close()
+    if line.startswith(b"220 "):
+        break
+    time.sleep(0.1)
+else:
+    raise SystemExit("never let in again")
+PY
+	atf_check -o match:'127.0.0.1: connection refused: 2 sessions from it' \
+	    cat listen.log
+	stop_pidfile msmtpd.pid
+}
+listen_per_address_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case auth_backoff
+auth_backoff_head()
+{
+	atf_set descr "password guessing: the delay doubles, 3 failures end \
+a session with 421, and after 10 from one address --listen refuses it"
+}
+auth_backoff_body()
+{
+	setup
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	bad=$(printf '\0alice\0wrong' | base64)
+	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nNOOP\r\n' \
+	    "$bad" "$bad" "$bad" >in
+	start=$(date +%s%N)
+	"$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --auth-delay 200 --passwd-file passwd --allow-plain-auth \
+	    <in >out.txt 2>log.txt
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# 200 + 400 + 800 ms.
+	[ "$ms" -ge 1400 ] || atf_fail "the delays took $ms ms"
+	atf_check -o inline:'535 5.7.8 Authentication credentials invalid\r\n535 5.7.8 Authentication credentials invalid\r\n535 5.7.8 Authentication credentials invalid\r\n421 4.7.0 mx.test Too many failed logins, closing\r\n' \
+	    sed -n '12,$p' out.txt
+	atf_check -o match:'\[\]: authentication failed for user=alice$' \
+	    -o match:'end=auth-failures' cat log.txt
+	start_listen --passwd-file passwd --allow-plain-auth
+	python3 - "$PORT" "$bad" <<'PY' || atf_fail "client failed"
+import socket, sys, time
+port, bad = int(sys.argv[1]), sys.argv[2]
+def session():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = s.makefile("rb")
+    greet = f.readline()
+    if not greet.startswith(b"220 "):
+        return greet
+    s.sendall(b"EHLO c\r\n" + b"".join(b"AUTH PLAIN %s\r\n" % bad.encode() for _ in range(3)))
+    out = f.read()
+    s.close()
+    assert out.count(b"535 5.7.8") == 3 and b"421 4.7.0" in out, out
+    return greet
+for i in range(4):
+    session()
+# The listener learns of the last session when it is reaped.
+for i in range(50):
+    g = session() if i == 0 else socket.create_connection(("127.0.0.1", port), timeout=10).recv(512)
+    if g.startswith(b"421 4.7.0 mx.test Too many failed logins from your address"):
+        break
+    time.sleep(0.1)
+else:
+    raise SystemExit("never refused: %r" % g)
+PY
+	atf_check -o match:'127.0.0.1: 1[0-9] failed logins: refusing its connections' \
+	    cat listen.log
+	stop_pidfile msmtpd.pid
+}
+auth_backoff_cleanup() { stop_pidfile msmtpd.pid; }
+
 atf_test_case usage
 usage_head()
 {
@@ -1169,6 +1315,9 @@ atf_init_test_cases()
 	atf_add_test_case delivery_limits
 	atf_add_test_case mail_loop
 	atf_add_test_case log_spoofing
+	atf_add_test_case slowloris
+	atf_add_test_case listen_per_address
+	atf_add_test_case auth_backoff
 	atf_add_test_case command_exit
 	atf_add_test_case command_forms
 	atf_add_test_case user_drop
