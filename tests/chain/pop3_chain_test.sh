@@ -11,12 +11,7 @@ export LC_ALL
 
 chain_require()
 {
-	"$(yubin_prog mpop)" serve --help 2>/dev/null | grep -q -- '--listen' ||
-	    atf_skip "mpop serve is not written yet"
-	"$(yubin_prog mpop)" fetch --help 2>/dev/null | grep -q -- '--state' ||
-	    atf_skip "mpop fetch is not written yet"
-	command -v openssl >/dev/null ||
-	    atf_skip "openssl is needed for a password hash"
+	peer_require openssl
 }
 
 # chain_start: msmtpd and mpop serve on free ports over ./md; alice may

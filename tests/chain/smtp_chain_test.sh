@@ -10,9 +10,7 @@ export LC_ALL
 
 chain_require()
 {
-	"$(yubin_prog msmtpd)" --help 2>/dev/null | grep -q -- '--listen' ||
-	    atf_skip "msmtpd is not written yet"
-	command -v openssl >/dev/null || atf_skip "openssl is needed for a password hash"
+	peer_require openssl
 }
 
 # chain_start [MSMTPD OPTIONS]: msmtpd on a free port delivering into

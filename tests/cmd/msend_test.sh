@@ -1065,7 +1065,7 @@ aiosmtpd_head()
 aiosmtpd_body()
 {
 	/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
-	    atf_skip "aiosmtpd is not installed (apt-get install python3-aiosmtpd)"
+	    atf_fail "aiosmtpd is not installed (./quickstart check installs it)"
 	port=$(free_port)
 	mkdir out
 	/usr/bin/python3 - "$port" out >aio.log 2>&1 <<'PY' &
@@ -1106,7 +1106,7 @@ aiosmtpd_cleanup() { stop_pidfile aio.pid; }
 pfsink_start()
 {
 	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
-	postfix_tools || atf_skip "$POSTFIX_WHY"
+	postfix_tools || atf_fail "$POSTFIX_WHY"
 	PF_PORT=$(free_port)
 	rm -rf dump
 	mkdir dump
