@@ -102,24 +102,14 @@ received(struct session *s, struct buf *b)
 int
 data_begin(struct session *s)
 {
-	const char *dir;
-	char path[4096];
+	char err[ERR_MAX];
 
 	snprintf(s->id, sizeof(s->id), "%08" PRIx32 "%08" PRIx32,
 	    (uint32_t)time(NULL), util_random());
-	if (s->spool == -1) {
-		if ((dir = getenv("TMPDIR")) == NULL || *dir == '\0')
-			dir = "/tmp";
-		if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX",
-			dir) >= sizeof(path))
-			return -1;
-		if ((s->spool = mkstemp(path)) == -1) {
-			log_err(
-			    s->c->log, "spool: %s: %s", path, strerror(errno));
-			return -1;
-		}
-		(void)unlink(path);
-		(void)fcntl(s->spool, F_SETFD, FD_CLOEXEC);
+	if (s->spool == -1 &&
+	    (s->spool = util_spool_open(PROG, err, sizeof(err))) == -1) {
+		log_err(s->c->log, "spool: %s", err);
+		return -1;
 	}
 	buf_reset(&s->sbuf);
 	s->size = 0;

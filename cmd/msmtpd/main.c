@@ -198,23 +198,13 @@ drop_privileges(const struct msmtpd_conf *c)
 static int
 spool_check(const struct msmtpd_conf *c)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	char err[ERR_MAX];
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX", dir) >=
-	    sizeof(path)) {
-		log_err(c->log, "spool directory %s: name too long", dir);
+	if ((fd = util_spool_open(PROG, err, sizeof(err))) == -1) {
+		log_err(c->log, "spool directory (TMPDIR): %s", err);
 		return -1;
 	}
-	if ((fd = mkstemp(path)) == -1) {
-		log_err(c->log, "spool directory %s (TMPDIR): %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	(void)unlink(path);
 	(void)close(fd);
 	return 0;
 }
@@ -270,17 +260,6 @@ listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
 	return server_run(&srv);
 }
 
-/* One word of a command: %T only as a word by itself. */
-static void
-add_word(const char *opt, char **out, size_t *n, char *w)
-{
-	if (*n == MSMTPD_ARGV_MAX)
-		die(EX_USAGE, "%s: more than %d words", opt, MSMTPD_ARGV_MAX);
-	if (strstr(w, "%T") != NULL && strcmp(w, "%T") != 0)
-		die(EX_USAGE, "%s: %%T must be a word by itself", opt);
-	out[(*n)++] = w;
-}
-
 /*
  * DESIGN: no address is ever read as an option.  Recipients are refused
  * at RCPT when they start with "-", and the command must stop its
@@ -305,37 +284,23 @@ check_argv(const char *opt, char *const *out)
 }
 
 /*
- * --command and --relay-command take the words after them up to an
- * argument ";" (as find -exec does), or to the end.  getopt runs in
- * "+" mode (no permutation), so we can step optind over them.  When the
- * first word holds white space (--command 'mdeliver -f %F -- %T', or
- * --command=...), that word alone is the command, split at white space:
- * no quoting, no shell.
+ * --command and --relay-command take an argv (util_argv_take): the words
+ * up to an argument ";", or one word split at white space.  A %T only
+ * as a word by itself, after "--".
  */
 static void
 take_argv(const char *opt, const char *arg, int argc, char **argv, char **out)
 {
-	size_t n = 0;
-	char *copy, *w, *save;
+	char err[ERR_MAX], *copy;
+	size_t i;
 
-	if (arg == NULL && optind < argc &&
-	    strpbrk(argv[optind], " \t") != NULL)
-		arg = argv[optind++];
-	if (arg != NULL) {
-		if ((copy = strdup(arg)) == NULL)
-			die(EX_OSERR, "%s: %s", opt, strerror(errno));
-		for (w = strtok_r(copy, " \t", &save); w != NULL;
-		     w = strtok_r(NULL, " \t", &save))
-			add_word(opt, out, &n, w);
-	} else {
-		while (optind < argc && strcmp(argv[optind], ";") != 0)
-			add_word(opt, out, &n, argv[optind++]);
-		if (optind < argc)
-			optind++; /* the ";" */
-	}
-	if (n == 0)
-		die(EX_USAGE, "%s: no command given", opt);
-	out[n] = NULL;
+	/* copy holds the words for the life of the program. */
+	if (util_argv_take(arg, argc, argv, &optind, out, MSMTPD_ARGV_MAX,
+		&copy, err, sizeof(err)) == -1)
+		die(EX_USAGE, "%s: %s", opt, err);
+	for (i = 0; out[i] != NULL; i++)
+		if (strstr(out[i], "%T") != NULL && strcmp(out[i], "%T") != 0)
+			die(EX_USAGE, "%s: %%T must be a word by itself", opt);
 	check_argv(opt, out);
 }
 
