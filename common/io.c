@@ -266,6 +266,49 @@ io_getline(struct io *io, char *line, size_t cap, size_t *len, int *eol)
 }
 
 int
+io_getline_max(struct io *io, char *line, size_t cap, size_t *len,
+    int *flags)
+{
+	char piece[512];
+	size_t n, k, total = 0;
+	int eol, rc;
+
+	*flags = 0;
+	*len = 0;
+	if (cap < 1) {
+		util_seterr(io->err, sizeof(io->err), "line buffer too small");
+		return IO_ERR;
+	}
+	line[0] = '\0';
+	for (;;) {
+		rc = io_getline(io, piece, sizeof(piece), &n, &eol);
+		if (rc != IO_OK)
+			return rc;
+		k = n;
+		if (total + n > cap - 1) {
+			*flags |= IO_LINE_LONG;
+			k = cap - 1 - total;
+		}
+		memcpy(line + total, piece, k);
+		total += k;
+		util_wipe(piece, n);
+		if (eol == IO_EOL_CR)
+			*flags |= IO_LINE_CR;
+		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
+			break;
+	}
+	line[total] = '\0';
+	*len = total;
+	return IO_OK;
+}
+
+int
+io_line_ready(const struct io *io)
+{
+	return memchr(io->rbuf + io->rpos, '\n', io->rlen - io->rpos) != NULL;
+}
+
+int
 io_read_exact(struct io *io, void *p, size_t n)
 {
 	char *c = p;

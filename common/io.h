@@ -82,6 +82,22 @@ void	io_close(struct io *io);
  */
 int	io_getline(struct io *io, char *line, size_t cap, size_t *len,
 	    int *eol);
+/* What io_getline_max found wrong with a line. */
+#define IO_LINE_LONG	0x01	/* longer than cap - 1: the rest dropped */
+#define IO_LINE_CR	0x02	/* a bare CR inside (dropped) */
+/*
+ * One whole command line (or SASL response) for a server: read up to
+ * its CRLF or bare LF (a bare CR does not end it: it is dropped and
+ * flagged), into line (cap bytes, NUL-terminated, without the ending).
+ * A longer line is read to its end and only its first cap - 1 bytes
+ * kept.  The pieces read on the way are wiped (a PASS line).  IO_OK
+ * with *flags, or IO_EOF, IO_TIMEOUT, IO_ERR.
+ */
+int	io_getline_max(struct io *io, char *line, size_t cap, size_t *len,
+	    int *flags);
+/* Is a whole line already buffered?  Then a server holds its replies
+   back while the client pipelines (RFC 2920 §3.2). */
+int	io_line_ready(const struct io *io);
 /*
  * Read exactly n bytes (BDAT chunks): IO_OK, or EOF/TIMEOUT/ERR.
  */

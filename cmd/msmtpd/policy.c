@@ -34,28 +34,6 @@ policy_auth_offered(const struct session *s)
 	return s->c->passwd_file != NULL && (s->tls || s->c->allow_plain_auth);
 }
 
-/* One SASL response line (RFC 4954 §4: up to 12288 octets).  IO_OK with
- *toolong set when it was longer (the rest is dropped). */
-static int
-read_sasl_line(
-    struct session *s, char *line, size_t cap, size_t *len, int *toolong)
-{
-	size_t n;
-	int eol, rc;
-
-	*toolong = 0;
-	for (;;) {
-		rc = io_getline(&s->io, line, cap, &n, &eol);
-		if (rc != IO_OK)
-			return rc;
-		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
-			break;
-		*toolong = 1;
-	}
-	*len = n;
-	return IO_OK;
-}
-
 int
 policy_auth(struct session *s, const char *arg, size_t len)
 {
@@ -64,7 +42,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 	struct buf out;
 	char line[SASL_LINE_MAX + 1], err[ERR_MAX], user[LOG_ESC_MAX];
 	size_t n;
-	int rc, toolong, ret = 0;
+	int rc, flags, ret = 0;
 
 	if (s->c->passwd_file == NULL) {
 		reply(s, 1, 502, "5.5.1", "AUTH not available");
@@ -100,13 +78,13 @@ policy_auth(struct session *s, const char *arg, size_t len)
 			goto out;
 		}
 		session_line_deadline(s);
-		rc = read_sasl_line(s, line, sizeof(line), &n, &toolong);
+		rc = io_getline_max(&s->io, line, sizeof(line), &n, &flags);
 		if (rc != IO_OK) {
 			session_lost(s, rc, "in AUTH ");
 			ret = -1;
 			goto out;
 		}
-		if (toolong) {
+		if (flags & IO_LINE_LONG) {
 			reply(s, 1, 500, "5.5.6",
 			    "Authentication exchange line is too long");
 			goto out;
