@@ -293,6 +293,30 @@ child(const struct server *srv, int lfd, int fd, const sigset_t *orig)
 	_exit(rc);
 }
 
+/*
+ * May one more session from addr start?  As with max_children, a
+ * session that has said goodbye counts until it is reaped, and a client
+ * that reconnects at once must not be turned away for that: wait up to
+ * SERVER_BUSY_WAIT_MS for one of its sessions to end.
+ */
+static int
+addr_slot(const struct server *srv, struct kids *k, const char *addr,
+    const sigset_t *orig)
+{
+	int64_t deadline = util_now_ms() + SERVER_BUSY_WAIT_MS, left;
+
+	for (;;) {
+		got_chld = 0;
+		reap(srv, k);
+		if (from_addr(k, addr) < (size_t)srv->max_per_addr)
+			return 1;
+		left = deadline - util_now_ms();
+		if (left <= 0 || got_term)
+			return 0;
+		wait_some(orig, left < 20 ? left : 20);
+	}
+}
+
 /* Accept one connection and hand it to a child (or refuse it). */
 static void
 accept_one(const struct server *srv, struct kids *k, int lfd,
@@ -338,7 +362,7 @@ accept_one(const struct server *srv, struct kids *k, int lfd,
 		return;
 	}
 	if (addr[0] != '\0' && srv->max_per_addr > 0 &&
-	    from_addr(k, addr) >= (size_t)srv->max_per_addr) {
+	    !addr_slot(srv, k, addr, orig)) {
 		log_info(srv->log,
 		    "%s: connection refused: %d sessions from it already",
 		    addr, srv->max_per_addr);
