@@ -384,6 +384,9 @@ maildir_check_new(const struct maildir_file *f, char *err, size_t errlen)
 	if ((fd = sub_open(f, "new", err, errlen)) < 0)
 		return -1;
 	(void)close(fd);
+	/* Not a guarantee, but the usual failure found before any link. */
+	if (faccessat(f->dfd, "new", W_OK | X_OK, AT_EACCESS) != 0)
+		return fail_sub(err, errlen, f->dir, "new");
 	return 0;
 }
 

@@ -118,8 +118,8 @@ int maildir_open_at(struct maildir_file *f, int dfd, const char *dir,
     struct maildir_namer *nm, char *err, size_t errlen);
 /*
  * Check that the open file's new/ can be reached (a directory, not a
- * symbolic link), so that a transaction fails before its first link
- * rather than at it.  0 or -1.
+ * symbolic link) and written by us, so that a transaction fails before
+ * its first link rather than at it.  0 or -1.
  */
 int maildir_check_new(const struct maildir_file *f, char *err, size_t errlen);
 /* Append to the tmp file (full write, EINTR retried); counts size and

@@ -574,6 +574,245 @@ kill9_body()
 	    "$(count M/tmp) tmp files left (as Maildir expects)"
 }
 
+atf_test_case operands_end_options
+operands_end_options_head()
+{
+	atf_set descr "option parsing stops at the first operand and at" \
+	    "--: what follows is a recipient, never an option"
+}
+operands_end_options_body()
+{
+	mkmd D evil
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D -f s@x -- -V@example.org
+	one D
+	atf_check -o inline:'Return-Path: <s@x>\nDelivered-To: -v@example.org\nhi\n' \
+	    cat "$F"
+	rm "$F"
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D user@x --maildir "$PWD/evil"
+	one D
+	atf_check -o match:'^Delivered-To: --maildir$' cat "$F"
+	nothing evil
+	rm "$F"
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D x@y -V
+	one D
+}
+
+# root_setup: skip unless root; U1 and U2 are two unprivileged users
+# (daemon and nobody, which every Debian system has), each with a
+# Maildir of its own under home/USER/Maildir, owned by it, mode 0700.
+root_setup()
+{
+	[ "$(id -u)" = 0 ] || atf_skip "mdeliver's root rules need root"
+	U1=daemon
+	U2=nobody
+	id "$U1" >/dev/null 2>&1 && id "$U2" >/dev/null 2>&1 ||
+	    atf_skip "no users $U1 and $U2"
+	MD=$(yubin_prog mdeliver)
+	T="$PWD/home/%u/Maildir"
+	# The users must reach their Maildirs under the test's directory.
+	chmod 755 .
+	mkdir home rootdir
+	usermd "$U1"
+	usermd "$U2"
+	printf 'Subject: hi\n\nbody\n' >msg
+}
+
+# usermd USER: home/USER/Maildir for USER.
+usermd()
+{
+	mkmd "home/$1/Maildir"
+	chown -R "$(id -u "$1"):$(id -g "$1")" "home/$1"
+	chmod 700 "home/$1/Maildir"
+}
+
+# pop_retr USER DIR: RETR 1 from DIR by mpop serve running as USER.
+pop_retr()
+{
+	printf 'RETR 1\r\nQUIT\r\n' >in
+	setpriv --reuid="$(id -u "$1")" --regid="$(id -g "$1")" \
+	    --clear-groups "$(yubin_prog mpop)" serve --preauth \
+	    --maildir "$2" <in >out 2>err ||
+	    atf_fail "mpop serve as $1: $(cat err)"
+}
+
+atf_test_case root_owners
+root_owners_head()
+{
+	atf_set descr "as root, each user's copy is written as that user:" \
+	    "owned by it, mode 0600, and mpop serve as the user reads it"
+	atf_set require.progs setpriv
+}
+root_owners_body()
+{
+	root_setup
+	atf_check -s exit:0 -o empty -e empty "$MD" -f s@x \
+	    --maildir-template "$T" -- "$U1@x" "$U2@x" <msg
+	for u in "$U1" "$U2"; do
+		one "home/$u/Maildir"
+		[ "$(stat -c '%U %a' "$F")" = "$u 600" ] ||
+		    atf_fail "$F: $(stat -c '%U %a' "$F")"
+		[ "$(count "home/$u/Maildir/tmp")" = 0 ] ||
+		    atf_fail "tmp/ of $u not empty"
+		pop_retr "$u" "$PWD/home/$u/Maildir"
+		grep -q "^Delivered-To: $u@x" out && grep -q '^body' out ||
+		    atf_fail "mpop serve as $u: $(cat out)"
+		rm "$F"
+	done
+	# One owner: the same, without a child process.
+	atf_check -s exit:0 "$MD" --maildir-template "$T" -- "$U2@x" <msg
+	one "home/$U2/Maildir"
+	[ "$(stat -c %U "$F")" = "$U2" ] || atf_fail "not owned by $U2"
+	nothing "home/$U1/Maildir"
+}
+
+atf_test_case root_symlinks
+root_symlinks_head()
+{
+	atf_set descr "as root, a symlinked tmp/, new/ or Maildir is" \
+	    "refused with exit 73 and nothing is written through it"
+}
+root_symlinks_body()
+{
+	root_setup
+	for sub in tmp new; do
+		rm -r "home/$U1/Maildir/$sub"
+		ln -s "$PWD/rootdir" "home/$U1/Maildir/$sub"
+		chown -h "$U1" "home/$U1/Maildir/$sub"
+		atf_check -s exit:73 -o empty \
+		    -e match:"Maildir/$sub: is a symbolic link \\(refused\\) \\(exit 73\\)" \
+		    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x" <msg
+		[ "$(count rootdir)" = 0 ] ||
+		    atf_fail "written through $sub: $(ls rootdir)"
+		nothing "home/$U2/Maildir"
+		rm "home/$U1/Maildir/$sub"
+		mkdir "home/$U1/Maildir/$sub"
+		chown "$U1" "home/$U1/Maildir/$sub"
+	done
+	# The Maildir itself: the link's owner does not redirect root.
+	rm -r "home/$U2/Maildir"
+	ln -s "$PWD/home/$U1/Maildir" "home/$U2/Maildir"
+	chown -h "$U2" "home/$U2/Maildir"
+	atf_check -s exit:73 -e match:'is a symbolic link \(refused as root\)' \
+	    "$MD" --maildir-template "$T" -- "$U2@x" <msg
+	nothing "home/$U1/Maildir"
+}
+
+atf_test_case root_owned_refused
+root_owned_refused_head()
+{
+	atf_set descr "as root, a Maildir root owns is refused with exit 77" \
+	    "unless --allow-root"
+}
+root_owned_refused_body()
+{
+	root_setup
+	mkmd R home/root/Maildir
+	atf_check -s exit:77 -e match:'^mdeliver: R: owned by root; .*--allow-root \(exit 77\)$' \
+	    "$MD" --maildir R <msg
+	atf_check -s exit:77 -e match:'owned by root' \
+	    "$MD" --maildir-template "$T" -- "$U1@x" root@x <msg
+	nothing R home/root/Maildir "home/$U1/Maildir"
+	atf_check -s exit:0 "$MD" --allow-root --maildir R <msg
+	one R
+	# --create without a passwd-file entry: no owner to create it for.
+	atf_check -s exit:67 -e match:'no --passwd-file entry' \
+	    "$MD" --create --maildir-template "$T" -- newuser@x <msg
+	atf_check -s exit:77 -e match:'needs its owner from --passwd-file' \
+	    "$MD" --create --maildir "$PWD/new/M" <msg
+	[ ! -e home/newuser ] && [ ! -e new ] || atf_fail "created as root"
+}
+
+atf_test_case root_passwd_file
+root_passwd_file_head()
+{
+	atf_set descr "as root, --passwd-file gives the owner (and with" \
+	    "--create a user-owned Maildir) and, without a template, the" \
+	    "Maildir"
+	atf_set require.progs setpriv
+}
+root_passwd_file_body()
+{
+	root_setup
+	ids="$(id -u "$U1"):$(id -g "$U1")"
+	mkdir home/carol home/erin
+	chown "$ids" home/carol home/erin
+	printf 'carol:*:%s:\nerin:*:%s:%s/home/erin/Maildir\n' "$ids" \
+	    "$ids" "$PWD" >passwd
+	atf_check -s exit:0 -o empty -e empty "$MD" --create \
+	    --passwd-file passwd --maildir-template "$T" -- carol@x <msg
+	for d in home/carol/Maildir home/carol/Maildir/tmp \
+	    home/carol/Maildir/new home/carol/Maildir/cur; do
+		[ "$(stat -c '%U %a' "$d")" = "$U1 700" ] ||
+		    atf_fail "$d: $(stat -c '%U %a' "$d")"
+	done
+	one home/carol/Maildir
+	[ "$(stat -c '%U %a' "$F")" = "$U1 600" ] || atf_fail "$F not $U1's"
+	pop_retr "$U1" "$PWD/home/carol/Maildir"
+	grep -q '^Delivered-To: carol@x' out || atf_fail "RETR: $(cat out)"
+	# No template: the entry's maildir.
+	atf_check -s exit:0 "$MD" --create --passwd-file passwd -- \
+	    erin+x@x.example <msg
+	one home/erin/Maildir
+	[ "$(stat -c %U "$F")" = "$U1" ] || atf_fail "$F not $U1's"
+	atf_check -s exit:67 -e match:'frank@x: no such user in passwd' \
+	    "$MD" --passwd-file passwd -- frank@x <msg
+	atf_check -s exit:64 -e match:'--passwd-file needs recipients' \
+	    "$MD" --passwd-file passwd --maildir M x@y <msg
+}
+
+atf_test_case root_all_or_nothing
+root_all_or_nothing_head()
+{
+	atf_set descr "as root, two owners: when one target fails, nothing" \
+	    "is delivered to the other"
+}
+root_all_or_nothing_body()
+{
+	root_setup
+	chmod 500 "home/$U2/Maildir/new"
+	atf_check -s exit:73 -o empty \
+	    -e match:"^mdeliver: .*/home/$U2/Maildir/new: Permission denied \\(exit 73\\)\$" \
+	    "$MD" --maildir-template "$T" -- "$U1@x" "$U2@x" <msg
+	nothing "home/$U1/Maildir" "home/$U2/Maildir"
+	chmod 700 "home/$U2/Maildir/new"
+	chmod 500 "home/$U2/Maildir/tmp"
+	atf_check -s exit:73 -e match:'tmp: Permission denied' \
+	    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x" <msg
+	nothing "home/$U1/Maildir" "home/$U2/Maildir"
+	# Data errors are found before any owner's child starts.
+	printf 'a\000b\n' | atf_check -s exit:65 -e match:NUL \
+	    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x"
+	chmod 700 "home/$U2/Maildir/tmp"
+	atf_check -s exit:0 "$MD" --maildir-template "$T" -- "$U2@x" \
+	    "$U1@x" <msg
+	one "home/$U1/Maildir"
+	one "home/$U2/Maildir"
+}
+
+atf_test_case not_root
+not_root_head()
+{
+	atf_set descr "started as a user, mdeliver writes as that user in" \
+	    "one process, into the user's own Maildir"
+	atf_set require.progs setpriv
+}
+not_root_body()
+{
+	root_setup
+	atf_check -s exit:0 setpriv --reuid="$(id -u "$U1")" \
+	    --regid="$(id -g "$U1")" --clear-groups "$MD" \
+	    --maildir "$PWD/home/$U1/Maildir" -- u@x <msg
+	one "home/$U1/Maildir"
+	[ "$(stat -c %U "$F")" = "$U1" ] || atf_fail "not $U1's"
+	# A user cannot deliver into another's Maildir.
+	atf_check -s exit:73 -e match:'Permission denied' setpriv \
+	    --reuid="$(id -u "$U1")" --regid="$(id -g "$U1")" \
+	    --clear-groups "$MD" --maildir "$PWD/home/$U2/Maildir" <msg
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case content_exact
@@ -594,4 +833,11 @@ atf_init_test_cases()
 	atf_add_test_case file_size_limit
 	atf_add_test_case concurrency
 	atf_add_test_case kill9
+	atf_add_test_case operands_end_options
+	atf_add_test_case root_owners
+	atf_add_test_case root_symlinks
+	atf_add_test_case root_owned_refused
+	atf_add_test_case root_passwd_file
+	atf_add_test_case root_all_or_nothing
+	atf_add_test_case not_root
 }
