@@ -264,20 +264,22 @@ fail_sub(char *err, size_t errlen, const char *dir, const char *sub)
  * message: it is refused, not a passing trouble.
  */
 static int
-sub_open(const struct maildir_file *f, const char *sub, char *err,
-    size_t errlen)
+sub_open(
+    const struct maildir_file *f, const char *sub, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 
-	fd = openat(f->dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(
+	    f->dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	if (fstatat(f->dfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
-		util_seterr(err, errlen, "%s/%s: is a symbolic link "
-		    "(refused)", f->dir, sub);
+		util_seterr(err, errlen,
+		    "%s/%s: is a symbolic link "
+		    "(refused)",
+		    f->dir, sub);
 		errno = ELOOP;
 		return -1;
 	}
@@ -353,8 +355,8 @@ maildir_open_at(struct maildir_file *f, int dfd, const char *dir,
 	for (tries = 0; tries < OPEN_TRIES; tries++) {
 		if (maildir_unique(nm, f->name, sizeof(f->name)) != 0)
 			break;
-		f->fd = openat(tfd, f->name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		f->fd = openat(tfd, f->name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f->fd >= 0) {
 			(void)close(tfd);
 			f->state = MAILDIR_OPEN;

@@ -107,32 +107,34 @@ open_dir_nofollow(struct target *t, char *err, size_t errlen)
 	if (rfd < 0) {
 		e = errno;
 		if (lstat(t->root, &st) == 0 && S_ISLNK(st.st_mode)) {
-			util_seterr(err, errlen, "%s: is a symbolic link "
-			    "(refused as root)", t->root);
+			util_seterr(err, errlen,
+			    "%s: is a symbolic link "
+			    "(refused as root)",
+			    t->root);
 			e = ELOOP;
 		} else
-			util_seterr(err, errlen, "%s: %s", t->root,
-			    strerror(e));
+			util_seterr(
+			    err, errlen, "%s: %s", t->root, strerror(e));
 		errno = e;
 		return -1;
 	}
 	if (!t->has_entry && (fstat(rfd, &st) != 0 || st.st_uid != t->uid)) {
 		(void)close(rfd);
-		util_seterr(err, errlen, "%s: owner changed during delivery",
-		    t->root);
+		util_seterr(
+		    err, errlen, "%s: owner changed during delivery", t->root);
 		errno = EPERM;
 		return -1;
 	}
 	if (strcmp(t->dir, t->root) == 0)
 		return rfd;
 	(void)snprintf(name, sizeof(name), ".%s", t->folder);
-	dfd = openat(rfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	dfd =
+	    openat(rfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	e = errno;
 	(void)close(rfd);
 	if (dfd < 0) {
-		util_seterr(err, errlen, "%s: %s", t->dir, e == ELOOP ?
-		    "is a symbolic link (refused)" : strerror(e));
+		util_seterr(err, errlen, "%s: %s", t->dir,
+		    e == ELOOP ? "is a symbolic link (refused)" : strerror(e));
 		errno = e;
 	}
 	return dfd;
@@ -167,8 +169,8 @@ open_target(struct run *r, struct target *t)
 		goto check;
 	e = errno;
 	if (e == ENOENT && r->create) {
-		if (maildir_create_folder(t->root, t->folder, err,
-		    sizeof(err)) != 0)
+		if (maildir_create_folder(
+			t->root, t->folder, err, sizeof(err)) != 0)
 			fail(r, errno_code(errno), "%s", err);
 		if (open_one(r, t, err, sizeof(err)) == 0)
 			goto check;

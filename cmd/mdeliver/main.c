@@ -29,7 +29,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: %s [-f SENDER] [--maildir DIR]... [--maildir-template T]\n"
-	    "       [--folder F] [--create] [--max-size N] [--passwd-file FILE]\n"
+	    "       [--folder F] [--create] [--max-size N] [--passwd-file "
+	    "FILE]\n"
 	    "       [--allow-root] [--] [RECIPIENT...]\n"
 	    "Deliver one message from standard input into Maildirs.\n"
 	    "  -f SENDER              envelope sender, for Return-Path "
@@ -109,8 +110,9 @@ raise_fd_limit(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
 	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_WANTED)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >
-	    FDS_WANTED ? FDS_WANTED : rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FDS_WANTED
+	    ? FDS_WANTED
+	    : rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
@@ -133,23 +135,26 @@ options(struct run *r, int argc, char **argv)
 
 	/* "+": no argument after the first operand is an option, so an
 	 * address can never be read as one (DESIGN.md). */
-	while ((ch = getopt_long(argc, argv, "+f:hV", longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(argc, argv, "+f:hV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			s = unbracket(optarg);
 			if (*s == '\0')
 				r->sender = "";
 			else if (!addr_valid(s))
-				fail(NULL, EX_USAGE, "-f %s: not a valid "
-				    "envelope address", optarg);
+				fail(NULL, EX_USAGE,
+				    "-f %s: not a valid "
+				    "envelope address",
+				    optarg);
 			else
 				r->sender = s;
 			break;
 		case 'm':
 			if (r->nroots == ROOTS_MAX)
-				fail(NULL, EX_USAGE, "too many --maildir "
-				    "(at most %d)", ROOTS_MAX);
+				fail(NULL, EX_USAGE,
+				    "too many --maildir "
+				    "(at most %d)",
+				    ROOTS_MAX);
 			if (*optarg == '\0')
 				fail(NULL, EX_USAGE, "--maildir: empty path");
 			r->roots[r->nroots++] = optarg;
@@ -157,8 +162,10 @@ options(struct run *r, int argc, char **argv)
 		case 't': r->template = optarg; break;
 		case 'F':
 			if (maildir_folder_valid(optarg) != 0)
-				fail(NULL, EX_USAGE, "--folder %s: not a valid "
-				    "Maildir++ folder name", optarg);
+				fail(NULL, EX_USAGE,
+				    "--folder %s: not a valid "
+				    "Maildir++ folder name",
+				    optarg);
 			r->folder =
 			    strcasecmp(optarg, "INBOX") == 0 ? NULL : optarg;
 			break;
@@ -166,8 +173,10 @@ options(struct run *r, int argc, char **argv)
 		case 's':
 			if (util_parse_num(
 				optarg, 0, LLONG_MAX, 1, &r->max_size) != 0)
-				fail(NULL, EX_USAGE, "--max-size %s: not a "
-				    "size", optarg);
+				fail(NULL, EX_USAGE,
+				    "--max-size %s: not a "
+				    "size",
+				    optarg);
 			break;
 		case 'p': r->passwd_file = optarg; break;
 		case 'R': r->allow_root = 1; break;
@@ -192,8 +201,10 @@ recipients(struct run *r, int argc, char **argv)
 	for (i = 0; i < argc; i++) {
 		s = unbracket(argv[i]);
 		if (!addr_valid(s))
-			fail(NULL, EX_NOUSER, "%s: not a valid recipient "
-			    "address", argv[i]);
+			fail(NULL, EX_NOUSER,
+			    "%s: not a valid recipient "
+			    "address",
+			    argv[i]);
 		util_lower(s);
 		r->rcpts[r->nrcpts++] = s;
 	}
@@ -207,10 +218,12 @@ check_targets(struct run *r)
 	const char *home;
 
 	if (r->template != NULL && (r->nroots > 0 || r->nrcpts == 0))
-		fail(NULL, EX_USAGE, "--maildir-template needs recipients and "
+		fail(NULL, EX_USAGE,
+		    "--maildir-template needs recipients and "
 		    "no --maildir");
 	if (r->passwd_file != NULL && (r->nroots > 0 || r->nrcpts == 0))
-		fail(NULL, EX_USAGE, "--passwd-file needs recipients and no "
+		fail(NULL, EX_USAGE,
+		    "--passwd-file needs recipients and no "
 		    "--maildir");
 	if (r->template != NULL || r->passwd_file != NULL || r->nroots > 0)
 		return;

@@ -5,10 +5,10 @@
  * through a symbolic link), the message is converted once into an
  * unlinked spool, and one child per distinct owner drops to it for good,
  * writes and fsyncs that owner's tmp files and reports ready (with one
- * owner, the process itself drops to it and streams as a user's does).  Only when
- * every child is ready does the parent tell them, one after the other,
- * to link their files into new/; if one fails before that, all abort and
- * nothing is delivered anywhere.
+ * owner, the process itself drops to it and streams as a user's does).  Only
+ * when every child is ready does the parent tell them, one after the other, to
+ * link their files into new/; if one fails before that, all abort and nothing
+ * is delivered anywhere.
  *
  * The pipe protocol: child -> parent READY after the fsyncs and DONE
  * after its links; parent -> child COMMIT.  End of file (or anything
@@ -66,14 +66,20 @@ owner_from_inode(struct run *r, struct target *t)
 			return;
 		}
 		if (t->from_rcpt)
-			fail(r, EX_NOUSER, "%s: no such Maildir, and no "
-			    "--passwd-file entry to create it for", t->root);
-		fail(r, EX_NOPERM, "%s: no such Maildir; as root, --create "
-		    "needs its owner from --passwd-file", t->root);
+			fail(r, EX_NOUSER,
+			    "%s: no such Maildir, and no "
+			    "--passwd-file entry to create it for",
+			    t->root);
+		fail(r, EX_NOPERM,
+		    "%s: no such Maildir; as root, --create "
+		    "needs its owner from --passwd-file",
+		    t->root);
 	}
 	if (S_ISLNK(st.st_mode))
-		fail(r, EX_CANTCREAT, "%s: is a symbolic link (refused as "
-		    "root)", t->root);
+		fail(r, EX_CANTCREAT,
+		    "%s: is a symbolic link (refused as "
+		    "root)",
+		    t->root);
 	if (!S_ISDIR(st.st_mode))
 		fail(r, EX_CANTCREAT, "%s: not a directory", t->root);
 	t->uid = st.st_uid;
@@ -93,8 +99,10 @@ find_owners(struct run *r, struct child *kids)
 		if (!t->has_entry)
 			owner_from_inode(r, t);
 		if (t->uid == 0 && !r->allow_root)
-			fail(r, EX_NOPERM, "%s: owned by root; refusing to "
-			    "deliver as root without --allow-root", t->root);
+			fail(r, EX_NOPERM,
+			    "%s: owned by root; refusing to "
+			    "deliver as root without --allow-root",
+			    t->root);
 		for (g = 0; g < n; g++)
 			if (kids[g].uid == t->uid && kids[g].gid == t->gid)
 				break;
@@ -138,8 +146,7 @@ become(struct run *r, size_t g, const struct child *k)
 	r->group = g;
 	if (k->uid != 0 &&
 	    passwd_drop_privileges(k->uid, k->gid, err, sizeof(err)) != 0)
-		fail(r, EX_TEMPFAIL, "uid %lu: %s", (unsigned long)k->uid,
-		    err);
+		fail(r, EX_TEMPFAIL, "uid %lu: %s", (unsigned long)k->uid, err);
 }
 
 /* The child for kids[g]: become the owner, write, wait, link. */
@@ -174,8 +181,10 @@ reap(struct child *k)
 	k->pid = 0;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	fprintf(stderr, "%s: delivery as uid %lu: killed by signal %d "
-	    "(will retry: exit %d)\n", PROG, (unsigned long)k->uid,
+	fprintf(stderr,
+	    "%s: delivery as uid %lu: killed by signal %d "
+	    "(will retry: exit %d)\n",
+	    PROG, (unsigned long)k->uid,
 	    WIFSIGNALED(status) ? WTERMSIG(status) : 0, EX_TEMPFAIL);
 	return EX_TEMPFAIL;
 }
@@ -203,9 +212,10 @@ failed(struct child *k)
 	int code = reap(k);
 
 	if (code == 0) {
-		fprintf(stderr, "%s: delivery as uid %lu stopped "
-		    "(will retry: exit %d)\n", PROG, (unsigned long)k->uid,
-		    EX_TEMPFAIL);
+		fprintf(stderr,
+		    "%s: delivery as uid %lu stopped "
+		    "(will retry: exit %d)\n",
+		    PROG, (unsigned long)k->uid, EX_TEMPFAIL);
 		code = EX_TEMPFAIL;
 	}
 	return code;

@@ -76,8 +76,10 @@ expand(struct run *r, const char *rcpt, char *out, size_t outlen)
 	rcpt_split(rcpt, &p);
 	/* Refuse what could leave the directory the template names. */
 	if (!part_safe(p.user, p.locallen) || !part_safe(p.user, p.userlen))
-		fail(r, EX_NOUSER, "%s: local part not usable as a mailbox "
-		    "name", rcpt);
+		fail(r, EX_NOUSER,
+		    "%s: local part not usable as a mailbox "
+		    "name",
+		    rcpt);
 	buf_init(&b, outlen - 1);
 	for (t = r->template; *t != '\0' && !bad; t++) {
 		if (*t != '%') {
@@ -89,8 +91,10 @@ expand(struct run *r, const char *rcpt, char *out, size_t outlen)
 		case 'd':
 		case 'a':
 			if (!part_safe(p.domain, p.domainlen))
-				fail(r, EX_NOUSER, "%s: domain not usable as "
-				    "a mailbox name", rcpt);
+				fail(r, EX_NOUSER,
+				    "%s: domain not usable as "
+				    "a mailbox name",
+				    rcpt);
 			if (*t == 'a')
 				bad = buf_append(&b, p.user, p.userlen) ||
 				    buf_putc(&b, '@');
@@ -130,8 +134,8 @@ lookup(struct run *r, const char *rcpt, struct passwd_entry *e)
 		rc = passwd_lookup(r->passwd_file, key, e, err, sizeof(err));
 	}
 	if (rc == 0) {
-		(void)snprintf(key, sizeof(key), "%.*s", (int)p.userlen,
-		    p.user);
+		(void)snprintf(
+		    key, sizeof(key), "%.*s", (int)p.userlen, p.user);
 		rc = passwd_lookup(r->passwd_file, key, e, err, sizeof(err));
 	}
 	if (rc < 0)
@@ -161,14 +165,12 @@ detail_folder(const char *rcpt, const char *root, char *out, size_t outlen)
 }
 
 static struct target *
-new_target(struct run *r, const char *root, const char *dir,
-    const char *folder)
+new_target(struct run *r, const char *root, const char *dir, const char *folder)
 {
 	struct target *t;
 
 	if (r->nt == TARGETS_MAX)
-		fail(r, EX_USAGE, "too many targets (at most %d)",
-		    TARGETS_MAX);
+		fail(r, EX_USAGE, "too many targets (at most %d)", TARGETS_MAX);
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		fail(r, EX_TEMPFAIL, "%s", strerror(errno));
 	util_strlcpy(t->root, root, sizeof(t->root));
@@ -186,8 +188,8 @@ new_target(struct run *r, const char *root, const char *dir,
 
 /* Find or add the target for root/folder; adds rcpt's Delivered-To. */
 static struct target *
-add_target(struct run *r, const char *root, const char *folder,
-    const char *rcpt)
+add_target(
+    struct run *r, const char *root, const char *folder, const char *rcpt)
 {
 	char dir[PATH_MAX];
 	struct target *t = NULL;
@@ -215,11 +217,12 @@ set_owner(struct run *r, struct target *t, const struct passwd_entry *e)
 	if (!r->as_root)
 		return;
 	if (e->uid < 0 || e->gid < 0)
-		fail(r, EX_CONFIG, "--passwd-file %s:%d: user %s has no "
-		    "uid/gid, and mdeliver runs as root", r->passwd_file,
-		    e->line, e->user);
-	if (t->has_entry && (t->uid != (uid_t)e->uid ||
-	    t->gid != (gid_t)e->gid))
+		fail(r, EX_CONFIG,
+		    "--passwd-file %s:%d: user %s has no "
+		    "uid/gid, and mdeliver runs as root",
+		    r->passwd_file, e->line, e->user);
+	if (t->has_entry &&
+	    (t->uid != (uid_t)e->uid || t->gid != (gid_t)e->gid))
 		fail(r, EX_CONFIG, "%s: two owners in --passwd-file %s",
 		    t->root, r->passwd_file);
 	t->has_entry = 1;
@@ -255,7 +258,8 @@ plan_rcpt(struct run *r, const char *rcpt, struct passwd_entry *e)
 		fail(r, EX_NOUSER, "%s: no such user in %s", rcpt,
 		    r->passwd_file);
 	else if (e->maildir[0] == '\0')
-		fail(r, EX_CONFIG, "--passwd-file %s:%d: user %s has no "
+		fail(r, EX_CONFIG,
+		    "--passwd-file %s:%d: user %s has no "
 		    "maildir, and no --maildir-template was given",
 		    r->passwd_file, e->line, e->user);
 	else

@@ -681,8 +681,8 @@ root_symlinks_body()
 		rm -r "home/$U1/Maildir/$sub"
 		ln -s "$PWD/rootdir" "home/$U1/Maildir/$sub"
 		chown -h "$U1" "home/$U1/Maildir/$sub"
-		atf_check -s exit:73 -o empty \
-		    -e match:"Maildir/$sub: is a symbolic link \\(refused\\) \\(exit 73\\)" \
+		re="Maildir/$sub: is a symbolic link \\(refused\\)"
+		atf_check -s exit:73 -o empty -e match:"$re" \
 		    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x" <msg
 		[ "$(count rootdir)" = 0 ] ||
 		    atf_fail "written through $sub: $(ls rootdir)"
@@ -710,7 +710,8 @@ root_owned_refused_body()
 {
 	root_setup
 	mkmd R home/root/Maildir
-	atf_check -s exit:77 -e match:'^mdeliver: R: owned by root; .*--allow-root \(exit 77\)$' \
+	re='^mdeliver: R: owned by root; .*--allow-root \(exit 77\)$'
+	atf_check -s exit:77 -e match:"$re" \
 	    "$MD" --maildir R <msg
 	atf_check -s exit:77 -e match:'owned by root' \
 	    "$MD" --maildir-template "$T" -- "$U1@x" root@x <msg
@@ -773,8 +774,8 @@ root_all_or_nothing_body()
 {
 	root_setup
 	chmod 500 "home/$U2/Maildir/new"
-	atf_check -s exit:73 -o empty \
-	    -e match:"^mdeliver: .*/home/$U2/Maildir/new: Permission denied \\(exit 73\\)\$" \
+	re="/home/$U2/Maildir/new: Permission denied \\(exit 73\\)\$"
+	atf_check -s exit:73 -o empty -e match:"^mdeliver: .*$re" \
 	    "$MD" --maildir-template "$T" -- "$U1@x" "$U2@x" <msg
 	nothing "home/$U1/Maildir" "home/$U2/Maildir"
 	chmod 700 "home/$U2/Maildir/new"

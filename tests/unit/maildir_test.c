@@ -413,8 +413,9 @@ ATF_TC_BODY(open_at_fd, tc)
 	maildir_namer_init(&nm, NULL);
 	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
 	ATF_REQUIRE((dfd = open("M", O_RDONLY | O_DIRECTORY)) >= 0);
-	ATF_REQUIRE_MSG(maildir_open_at(&f, dfd, "M", &nm, err,
-			    sizeof(err)) == 0, "%s", err);
+	ATF_REQUIRE_MSG(
+	    maildir_open_at(&f, dfd, "M", &nm, err, sizeof(err)) == 0, "%s",
+	    err);
 	ATF_REQUIRE(close(dfd) == 0);
 	ATF_REQUIRE(rename("M", "M2") == 0);
 	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
