@@ -568,6 +568,31 @@ undo:
 	return -1;
 }
 
+int
+maildir_revoke(struct maildir_file *f, int dfd, char *err, size_t errlen)
+{
+	int rc = 0, fd;
+
+	if (f->state != MAILDIR_DONE || dfd < 0) {
+		errno = EINVAL;
+		util_seterr(err, errlen, "%s: nothing to take back", f->dir);
+		return -1;
+	}
+	f->dfd = dfd; /* borrowed: not closed here */
+	if ((fd = sub_open(f, "new", err, errlen)) < 0)
+		rc = -1;
+	else {
+		if (unlinkat(fd, f->final, 0) != 0 && errno != ENOENT)
+			rc = fail_sub(err, errlen, f->dir, "new");
+		(void)close(fd);
+	}
+	if (rc == 0)
+		rc = sync_new(f, err, errlen);
+	f->dfd = -1;
+	f->state = MAILDIR_NONE;
+	return rc;
+}
+
 /* Decimal digits [p, p+n) as a size; -1 when empty, not digits or huge. */
 static long long
 parse_size(const char *p, size_t n)

@@ -142,6 +142,15 @@ int maildir_sync(struct maildir_file *f, char *err, size_t errlen);
  */
 int maildir_commit(
     struct maildir_file *const *files, size_t n, char *err, size_t errlen);
+/*
+ * Take a committed (DONE) file out of new/ again and fsync new/; dfd is
+ * a descriptor of the same Maildir the caller kept across the commit
+ * (it stays open).  For a transaction spread over processes: each one
+ * commits its part and takes it back when another part failed.  A
+ * reader that moved the message to cur/ in the meantime keeps it (the
+ * retry gives a duplicate, never a loss: ENOENT is not an error).
+ */
+int maildir_revoke(struct maildir_file *f, int dfd, char *err, size_t errlen);
 /* Undo whatever f holds: close, unlink tmp and new entries.  Safe on any
  * state; f ends MAILDIR_NONE (a DONE file is left alone).  A file that
  * is DONE holds no descriptor. */

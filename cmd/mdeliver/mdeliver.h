@@ -44,6 +44,7 @@ struct target {
 	uid_t uid;
 	gid_t gid;
 	size_t group; /* index of its owner among the distinct ones */
+	int keep; /* the Maildir's fd kept across the commit, or -1 */
 };
 
 struct run {

@@ -5,15 +5,20 @@
  * through a symbolic link), the message is converted once into an
  * unlinked spool, and one child per distinct owner drops to it for good,
  * writes and fsyncs that owner's tmp files and reports ready (with one
- * owner, the process itself drops to it and streams as a user's does).  Only
- * when every child is ready does the parent tell them, one after the other, to
- * link their files into new/; if one fails before that, all abort and nothing
- * is delivered anywhere.
+ * owner, the process itself drops to it and streams as a user's does).
+ * Only when every child is ready does the parent tell them, one after
+ * the other, to link their files into new/; when one fails, the others
+ * abort or take their links back, and nothing is delivered anywhere.
  *
  * The pipe protocol: child -> parent READY after the fsyncs and DONE
- * after its links; parent -> child COMMIT.  End of file (or anything
- * else) either way means abort: a child that fails prints its own one
- * line and exits with its code, which the parent then exits with.
+ * after its links and the fsync of new/; parent -> child COMMIT, then
+ * KEEP once every child is DONE.  End of file (or anything else) means
+ * abort: a child not yet DONE removes its tmp files, one DONE takes its
+ * files out of new/ again (maildir_revoke).  A child that fails prints
+ * its own one line and exits with its code, which the parent exits
+ * with.  What stays open: a reader that took a message from new/ in
+ * that instant, or a parent killed between two KEEPs, makes the retry
+ * give a duplicate, never a loss.
  */
 #include "config.h"
 
@@ -21,6 +26,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +42,7 @@
 #define MSG_READY 'R'
 #define MSG_DONE 'D'
 #define MSG_COMMIT 'C'
+#define MSG_KEEP 'K'
 
 struct child {
 	pid_t pid;
@@ -149,21 +156,56 @@ become(struct run *r, size_t g, const struct child *k)
 		fail(r, EX_TEMPFAIL, "uid %lu: %s", (unsigned long)k->uid, err);
 }
 
-/* The child for kids[g]: become the owner, write, wait, link. */
+/* Keep each Maildir's fd across the commit, to take the file back. */
+static void
+hold(struct run *r)
+{
+	struct target *t;
+	size_t i;
+
+	for (i = 0; i < r->nt; i++) {
+		t = r->t[i];
+		if (t->group == r->group &&
+		    (t->keep = fcntl(t->f.dfd, F_DUPFD_CLOEXEC, 0)) < 0)
+			fail(r, EX_TEMPFAIL, "%s: %s", t->dir, strerror(errno));
+	}
+}
+
+/* Another owner failed and said why: undo ours quietly and exit. */
+static void __attribute__((noreturn)) quit(struct run *r)
+{
+	char err[ERR_MAX];
+	struct target *t;
+	size_t i;
+
+	for (i = 0; i < r->nt; i++) {
+		t = r->t[i];
+		if (t->f.state != MAILDIR_DONE)
+			maildir_abort(&t->f);
+		else if (maildir_revoke(&t->f, t->keep, err, sizeof(err)) != 0)
+			fprintf(stderr,
+			    "%s: %s (a copy stays delivered there)\n", PROG,
+			    err);
+	}
+	_exit(EX_TEMPFAIL);
+}
+
+/*
+ * The child for kids[g]: become the owner, write and fsync, report
+ * ready; on COMMIT link and report done; on KEEP exit 0.  End of file
+ * (the parent gave up, or died) aborts, or takes the links back.
+ */
 static void __attribute__((noreturn))
 child(struct run *r, size_t g, const struct child *k)
 {
 	become(r, g, k);
 	deliver_prepare(r);
-	if (put_byte(k->up, MSG_READY) != 0 ||
-	    get_byte(k->down) != MSG_COMMIT) {
-		/* Another owner failed (it said why): undo quietly. */
-		for (g = 0; g < r->nt; g++)
-			maildir_abort(&r->t[g]->f);
-		_exit(EX_TEMPFAIL);
-	}
+	if (put_byte(k->up, MSG_READY) != 0 || get_byte(k->down) != MSG_COMMIT)
+		quit(r);
+	hold(r);
 	deliver_commit(r);
-	(void)put_byte(k->up, MSG_DONE);
+	if (put_byte(k->up, MSG_DONE) != 0 || get_byte(k->down) != MSG_KEEP)
+		quit(r);
 	_exit(0);
 }
 
@@ -277,11 +319,14 @@ owner_deliver(struct run *r)
 	for (g = 0; g < n; g++)
 		if (get_byte(kids[g].up) != MSG_READY)
 			abort_all(kids, n, failed(&kids[g]));
-	/* Every tmp file of every owner is on disk: link, owner by owner. */
-	for (g = 0; g < n; g++) {
+	/* Every tmp file of every owner is on disk: link, owner by owner;
+	 * a failure takes back the links the others made. */
+	for (g = 0; g < n; g++)
 		if (put_byte(kids[g].down, MSG_COMMIT) != 0 ||
 		    get_byte(kids[g].up) != MSG_DONE)
 			abort_all(kids, n, failed(&kids[g]));
+	for (g = 0; g < n; g++) {
+		(void)put_byte(kids[g].down, MSG_KEEP);
 		(void)close(kids[g].down);
 		kids[g].down = -1;
 	}

@@ -177,6 +177,7 @@ new_target(struct run *r, const char *root, const char *dir, const char *folder)
 	util_strlcpy(t->dir, dir, sizeof(t->dir));
 	util_strlcpy(t->folder, folder, sizeof(t->folder));
 	t->f.dfd = -1;
+	t->keep = -1;
 	t->f.fd = -1;
 	buf_init(&t->prefix, 0);
 	if (r->sender != NULL &&

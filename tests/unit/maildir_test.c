@@ -430,6 +430,33 @@ ATF_TC_BODY(open_at_fd, tc)
 	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
 }
 
+/* A committed file taken back: new/ empty again, the kept fd open. */
+ATF_TC_WITHOUT_HEAD(revoke);
+ATF_TC_BODY(revoke, tc)
+{
+	struct maildir_namer nm;
+	struct maildir_file f, *fp = &f;
+	char err[ERR_MAX];
+	int keep;
+
+	maildir_namer_init(&nm, NULL);
+	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_open(&f, "M", &nm, err, sizeof(err)) == 0);
+	ATF_REQUIRE((keep = fcntl(f.dfd, F_DUPFD_CLOEXEC, 0)) >= 0);
+	ATF_CHECK(maildir_revoke(&f, keep, err, sizeof(err)) == -1);
+	ATF_REQUIRE(maildir_write(&f, "x\n", 2, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_commit(&fp, 1, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 1);
+	ATF_REQUIRE_MSG(
+	    maildir_revoke(&f, keep, err, sizeof(err)) == 0, "%s", err);
+	ATF_CHECK_EQ(f.state, MAILDIR_NONE);
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
+	ATF_CHECK_EQ(count_dir("M/tmp", NULL, 0), 0);
+	ATF_CHECK(fcntl(keep, F_GETFD) != -1);
+	ATF_CHECK(close(keep) == 0);
+}
+
 ATF_TC_WITHOUT_HEAD(commit_needs_sync);
 ATF_TC_BODY(commit_needs_sync, tc)
 {
@@ -550,6 +577,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, commit_needs_sync);
 	ATF_TP_ADD_TC(tp, symlinks_refused);
 	ATF_TP_ADD_TC(tp, open_at_fd);
+	ATF_TP_ADD_TC(tp, revoke);
 	ATF_TP_ADD_TC(tp, wire_size);
 	ATF_TP_ADD_TC(tp, name_parse);
 	ATF_TP_ADD_TC(tp, name_flags);
