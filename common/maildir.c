@@ -276,9 +276,7 @@ sub_open(
 		return fd;
 	if (fstatat(f->dfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
-		util_seterr(err, errlen,
-		    "%s/%s: is a symbolic link "
-		    "(refused)",
+		util_seterr(err, errlen, "%s/%s: is a symbolic link (refused)",
 		    f->dir, sub);
 		errno = ELOOP;
 		return -1;

@@ -108,8 +108,7 @@ open_dir_nofollow(struct target *t, char *err, size_t errlen)
 		e = errno;
 		if (lstat(t->root, &st) == 0 && S_ISLNK(st.st_mode)) {
 			util_seterr(err, errlen,
-			    "%s: is a symbolic link "
-			    "(refused as root)",
+			    "%s: is a symbolic link (refused as root)",
 			    t->root);
 			e = ELOOP;
 		} else

@@ -33,19 +33,19 @@ usage(FILE *fp)
 	    "FILE]\n"
 	    "       [--allow-root] [--] [RECIPIENT...]\n"
 	    "Deliver one message from standard input into Maildirs.\n"
-	    "  -f SENDER              envelope sender, for Return-Path "
-	    "(\"\" or <> for none)\n"
+	    "  -f SENDER              envelope sender, for Return-Path (\"\" "
+	    "or <> for none)\n"
 	    "  --maildir DIR          deliver into DIR (repeatable; default "
 	    "$HOME/Maildir)\n"
-	    "  --maildir-template T   one Maildir per RECIPIENT: %%u user, "
-	    "%%d domain,\n"
+	    "  --maildir-template T   one Maildir per RECIPIENT: %%u user, %%d "
+	    "domain,\n"
 	    "                         %%a user@domain, %%%% a %%\n"
 	    "  --folder F             Maildir++ folder instead of INBOX\n"
 	    "  --create               create missing Maildirs and folders\n"
 	    "  --max-size N           refuse messages over N bytes (K, M, G; "
 	    "0: no limit)\n"
-	    "  --passwd-file FILE     recipients' owners and Maildirs: "
-	    "user:HASH:uid:gid:maildir\n"
+	    "  --passwd-file FILE     owners and Maildirs "
+	    "(user:HASH:uid:gid:maildir)\n"
 	    "  --allow-root           as root, deliver into Maildirs root "
 	    "owns\n"
 	    "  -h, --help             this help\n"
@@ -143,8 +143,7 @@ options(struct run *r, int argc, char **argv)
 				r->sender = "";
 			else if (!addr_valid(s))
 				fail(NULL, EX_USAGE,
-				    "-f %s: not a valid "
-				    "envelope address",
+				    "-f %s: not a valid envelope address",
 				    optarg);
 			else
 				r->sender = s;
@@ -152,8 +151,7 @@ options(struct run *r, int argc, char **argv)
 		case 'm':
 			if (r->nroots == ROOTS_MAX)
 				fail(NULL, EX_USAGE,
-				    "too many --maildir "
-				    "(at most %d)",
+				    "too many --maildir (at most %d)",
 				    ROOTS_MAX);
 			if (*optarg == '\0')
 				fail(NULL, EX_USAGE, "--maildir: empty path");
@@ -163,8 +161,8 @@ options(struct run *r, int argc, char **argv)
 		case 'F':
 			if (maildir_folder_valid(optarg) != 0)
 				fail(NULL, EX_USAGE,
-				    "--folder %s: not a valid "
-				    "Maildir++ folder name",
+				    "--folder %s: not a valid Maildir++ folder "
+				    "name",
 				    optarg);
 			r->folder =
 			    strcasecmp(optarg, "INBOX") == 0 ? NULL : optarg;
@@ -174,9 +172,7 @@ options(struct run *r, int argc, char **argv)
 			if (util_parse_num(
 				optarg, 0, LLONG_MAX, 1, &r->max_size) != 0)
 				fail(NULL, EX_USAGE,
-				    "--max-size %s: not a "
-				    "size",
-				    optarg);
+				    "--max-size %s: not a size", optarg);
 			break;
 		case 'p': r->passwd_file = optarg; break;
 		case 'R': r->allow_root = 1; break;
@@ -202,9 +198,7 @@ recipients(struct run *r, int argc, char **argv)
 		s = unbracket(argv[i]);
 		if (!addr_valid(s))
 			fail(NULL, EX_NOUSER,
-			    "%s: not a valid recipient "
-			    "address",
-			    argv[i]);
+			    "%s: not a valid recipient address", argv[i]);
 		util_lower(s);
 		r->rcpts[r->nrcpts++] = s;
 	}
@@ -219,12 +213,10 @@ check_targets(struct run *r)
 
 	if (r->template != NULL && (r->nroots > 0 || r->nrcpts == 0))
 		fail(NULL, EX_USAGE,
-		    "--maildir-template needs recipients and "
-		    "no --maildir");
+		    "--maildir-template needs recipients and no --maildir");
 	if (r->passwd_file != NULL && (r->nroots > 0 || r->nrcpts == 0))
 		fail(NULL, EX_USAGE,
-		    "--passwd-file needs recipients and no "
-		    "--maildir");
+		    "--passwd-file needs recipients and no --maildir");
 	if (r->template != NULL || r->passwd_file != NULL || r->nroots > 0)
 		return;
 	if ((home = getenv("HOME")) == NULL || *home == '\0')

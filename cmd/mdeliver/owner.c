@@ -74,19 +74,17 @@ owner_from_inode(struct run *r, struct target *t)
 		}
 		if (t->from_rcpt)
 			fail(r, EX_NOUSER,
-			    "%s: no such Maildir, and no "
-			    "--passwd-file entry to create it for",
+			    "%s: no such Maildir, and no --passwd-file entry "
+			    "to create it for",
 			    t->root);
 		fail(r, EX_NOPERM,
-		    "%s: no such Maildir; as root, --create "
-		    "needs its owner from --passwd-file",
+		    "%s: no such Maildir; as root, --create needs its owner "
+		    "from --passwd-file",
 		    t->root);
 	}
 	if (S_ISLNK(st.st_mode))
 		fail(r, EX_CANTCREAT,
-		    "%s: is a symbolic link (refused as "
-		    "root)",
-		    t->root);
+		    "%s: is a symbolic link (refused as root)", t->root);
 	if (!S_ISDIR(st.st_mode))
 		fail(r, EX_CANTCREAT, "%s: not a directory", t->root);
 	t->uid = st.st_uid;
@@ -107,8 +105,8 @@ find_owners(struct run *r, struct child *kids)
 			owner_from_inode(r, t);
 		if (t->uid == 0 && !r->allow_root)
 			fail(r, EX_NOPERM,
-			    "%s: owned by root; refusing to "
-			    "deliver as root without --allow-root",
+			    "%s: owned by root; refusing to deliver as root "
+			    "without --allow-root",
 			    t->root);
 		for (g = 0; g < n; g++)
 			if (kids[g].uid == t->uid && kids[g].gid == t->gid)
@@ -224,8 +222,8 @@ reap(struct child *k)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	fprintf(stderr,
-	    "%s: delivery as uid %lu: killed by signal %d "
-	    "(will retry: exit %d)\n",
+	    "%s: delivery as uid %lu: killed by signal %d (will retry: exit "
+	    "%d)\n",
 	    PROG, (unsigned long)k->uid,
 	    WIFSIGNALED(status) ? WTERMSIG(status) : 0, EX_TEMPFAIL);
 	return EX_TEMPFAIL;
@@ -255,8 +253,7 @@ failed(struct child *k)
 
 	if (code == 0) {
 		fprintf(stderr,
-		    "%s: delivery as uid %lu stopped "
-		    "(will retry: exit %d)\n",
+		    "%s: delivery as uid %lu stopped (will retry: exit %d)\n",
 		    PROG, (unsigned long)k->uid, EX_TEMPFAIL);
 		code = EX_TEMPFAIL;
 	}

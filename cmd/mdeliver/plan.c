@@ -77,9 +77,7 @@ expand(struct run *r, const char *rcpt, char *out, size_t outlen)
 	/* Refuse what could leave the directory the template names. */
 	if (!part_safe(p.user, p.locallen) || !part_safe(p.user, p.userlen))
 		fail(r, EX_NOUSER,
-		    "%s: local part not usable as a mailbox "
-		    "name",
-		    rcpt);
+		    "%s: local part not usable as a mailbox name", rcpt);
 	buf_init(&b, outlen - 1);
 	for (t = r->template; *t != '\0' && !bad; t++) {
 		if (*t != '%') {
@@ -92,8 +90,7 @@ expand(struct run *r, const char *rcpt, char *out, size_t outlen)
 		case 'a':
 			if (!part_safe(p.domain, p.domainlen))
 				fail(r, EX_NOUSER,
-				    "%s: domain not usable as "
-				    "a mailbox name",
+				    "%s: domain not usable as a mailbox name",
 				    rcpt);
 			if (*t == 'a')
 				bad = buf_append(&b, p.user, p.userlen) ||
@@ -219,8 +216,8 @@ set_owner(struct run *r, struct target *t, const struct passwd_entry *e)
 		return;
 	if (e->uid < 0 || e->gid < 0)
 		fail(r, EX_CONFIG,
-		    "--passwd-file %s:%d: user %s has no "
-		    "uid/gid, and mdeliver runs as root",
+		    "--passwd-file %s:%d: user %s has no uid/gid, and mdeliver "
+		    "runs as root",
 		    r->passwd_file, e->line, e->user);
 	if (t->has_entry &&
 	    (t->uid != (uid_t)e->uid || t->gid != (gid_t)e->gid))
@@ -260,8 +257,8 @@ plan_rcpt(struct run *r, const char *rcpt, struct passwd_entry *e)
 		    r->passwd_file);
 	else if (e->maildir[0] == '\0')
 		fail(r, EX_CONFIG,
-		    "--passwd-file %s:%d: user %s has no "
-		    "maildir, and no --maildir-template was given",
+		    "--passwd-file %s:%d: user %s has no maildir, and no "
+		    "--maildir-template was given",
 		    r->passwd_file, e->line, e->user);
 	else
 		util_strlcpy(root, e->maildir, sizeof(root));
