@@ -22,6 +22,7 @@ chain_start()
 	hash=$(openssl passwd -6 -salt saltsalt s3cret)
 	echo "alice:$hash:::$(pwd)/md" >passwd
 	mkdir -p md/tmp md/new md/cur
+	give_maildir md
 	PORT=$(free_port)
 	PATH="$YUBIN_BUILDDIR:$PATH" "$(yubin_prog msmtpd)" \
 	    --listen "127.0.0.1:$PORT" --tls-cert certs/server.pem \

@@ -50,6 +50,7 @@ ndelivered()
 mkmd()
 {
 	mkdir -p "$1/tmp" "$1/new" "$1/cur"
+	give_maildir "$1"
 }
 
 EHLO_REPLY='250-mx.test Hello client.test\r\n250-PIPELINING\r\n250-SIZE %s\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-BINARYMIME\r\n'

@@ -128,3 +128,15 @@ T
 	    >/dev/null 2>&1 ||
 	    atf_fail "certtool could not make test certificates"
 }
+
+# give_maildir DIR...: as root, hand the Maildirs to nobody and make the
+# test's directory reachable: mdeliver started as root writes as each
+# Maildir's owner and refuses one that root owns.  Not root: nothing.
+give_maildir()
+{
+	[ "$(id -u)" = 0 ] || return 0
+	id nobody >/dev/null 2>&1 ||
+	    atf_skip "running as root and there is no user nobody"
+	chmod 755 .
+	chown -R "$(id -u nobody):$(id -g nobody)" "$@"
+}
