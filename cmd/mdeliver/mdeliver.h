@@ -22,7 +22,7 @@
 /* Recipients and --maildir options, and the targets they make: each
  * target holds an open tmp file and its Maildir's directory while the
  * message streams in. */
-#define RCPT_MAX 512
+#define RCPT_MAX MDELIVER_RCPT_MAX /* bounds.h */
 #define ROOTS_MAX 64
 #define TARGETS_MAX 512
 /* An address as it stands in the envelope, without the angle brackets

@@ -1023,6 +1023,7 @@ option_injection_body()
 {
 	setup
 	mkmd home/u/Maildir
+	give_maildir home
 	# The README's line as it stood: %T with no "--" before it.
 	atf_check -s exit:64 -e match:'%T must follow a word "--"' \
 	    "$MSMTPD" --inetd --command mdeliver -f %F \
@@ -1056,6 +1057,7 @@ delivery_limits_body()
 {
 	setup
 	mkmd md
+	give_maildir md
 	atf_check -s exit:64 -e match:'mdeliver\) takes at most 512' \
 	    "$MSMTPD" --inetd --max-recipients 513 --maildir "$PWD/md"
 	# A message of exactly --max-size octets (RFC 1870 counts CRLF).
