@@ -19,6 +19,7 @@
 
 #include "msmtpd.h"
 #include "passwd.h"
+#include "secret.h"
 #include "server.h"
 #include "util.h"
 
@@ -324,6 +325,7 @@ main(int argc, char **argv)
 	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
 	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
 
+	(void)secret_no_core_dumps(); /* AUTH passwords pass through us */
 	c.max_size = MSG_SIZE_DEFAULT;
 	c.max_rcpt = SMTP_RCPT_MAX;
 	c.max_errors = MSMTPD_ERRORS_DEFAULT;
