@@ -183,8 +183,14 @@ ATF_TC_BODY(netrc_mode, tc)
 		mode_t mode;
 		int rc;
 	} cases[] = {
-	    {0600, 1}, {0400, 1}, {0700, 1}, {0644, -1}, {0640, -1},
-	    {0604, -1}, {0620, -1}, {0666, -1},
+	    {0600, 1},
+	    {0400, 1},
+	    {0700, 1},
+	    {0644, -1},
+	    {0640, -1},
+	    {0604, -1},
+	    {0620, -1},
+	    {0666, -1},
 	};
 	char pw[64], err[256], want[256];
 	size_t i;
@@ -195,8 +201,8 @@ ATF_TC_BODY(netrc_mode, tc)
 		ATF_REQUIRE(chmod("nrc", cases[i].mode) == 0);
 		err[0] = '\0';
 		pw[0] = 'x';
-		ATF_CHECK_EQ_MSG(secret_netrc("h", "u", pw, sizeof(pw), err,
-				     sizeof(err)),
+		ATF_CHECK_EQ_MSG(
+		    secret_netrc("h", "u", pw, sizeof(pw), err, sizeof(err)),
 		    cases[i].rc, "mode %04o", (unsigned)cases[i].mode);
 		if (cases[i].rc == 1) {
 			ATF_CHECK_STREQ(pw, "secret");
