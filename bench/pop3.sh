@@ -403,10 +403,8 @@ if [ -n "$serve_tools" ]; then
 							echo "serve $t $names $phase-$w $s $r" \
 							    >>"$results"
 							# Every server, every run: the
-							# same octets (CRLF sizes; mpop
-							# LISTs a plain name's file size).
-							[ "$phase-$t-$names" = list-mpop-serve-plain ] ||
-							    echo "${out#* } $t $names $phase-$w" \
+							# same octets (CRLF sizes).
+							echo "${out#* } $t $names $phase-$w" \
 							    >>"$work/octets"
 							note "$(printf 'round %d %-10s %s %-9s %8.3f s' \
 							    "$r" "$t" "$names" "$phase-$w" "$s")"

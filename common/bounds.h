@@ -110,10 +110,13 @@
 
 /* Maildir (https://cr.yp.to/proto/maildir.html): names are short. */
 #define MAILDIR_NAME_MAX	255
-/* The Maildir UID list (mailbox.h): a line is "UID UNIQ" and LF, the UID
-   a 32-bit nz-number (RFC 3501 §2.3.1.1: 10 digits), the UNIQ part of a
-   Maildir name; the header line is shorter. */
-#define UIDLIST_LINE_MAX	(10 + 1 + MAILDIR_NAME_MAX + 1)
+/* The Maildir UID list (mailbox.h): a line is "UID UNIQ[ W=SIZE]" and LF,
+   the UID a 32-bit nz-number (RFC 3501 §2.3.1.1: 10 digits), the UNIQ
+   part of a Maildir name, SIZE the wire size (RFC 1939 §11) in at most
+   18 digits; the header line is shorter. */
+#define UIDLIST_SIZE_DIGITS	18
+#define UIDLIST_LINE_MAX \
+	(10 + 1 + MAILDIR_NAME_MAX + 3 + UIDLIST_SIZE_DIGITS + 1)
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)

@@ -4,7 +4,8 @@
  * promises), sizes, flag changes and durable deletion.
  *
  * Opening costs two readdir passes, a few sorts and one read of the UID
- * list; the list is written (under its lock) only when it changed.  The
+ * list; the list is written (under its lock) only when it changed, was
+ * salvaged from a corrupt one, or learned sizes (mailbox_save_sizes).  The
  * merge of the scan with the list is done on arrays sorted by UNIQ, so
  * it is O(n log n) for any n up to MAILBOX_MSGS_MAX.
  */
@@ -36,6 +37,8 @@
 #define LOCK_SLEEP_MIN 1
 #define LOCK_SLEEP_MAX 50
 #define READ_CHUNK 32768
+/* The largest size a UID list line records (UIDLIST_SIZE_DIGITS). */
+#define UIDLIST_SIZE_MAX 999999999999999999LL
 
 static const char *const subname[] = {"new", "cur"};
 
@@ -47,6 +50,7 @@ struct ent {
 	size_t ulen; /* UNIQ length */
 	long long size; /* ,W= or -1 */
 	long long disk; /* ,S= or -1 */
+	long long lsize; /* wire size the UID list records, or -1 */
 	size_t rank; /* position in UNIQ order */
 	uint32_t uid; /* 0: not in the list yet */
 	unsigned char sub; /* enum mailbox_sub */
@@ -65,9 +69,12 @@ struct list {
 	size_t n;
 	uint32_t validity, next;
 	int state; /* LIST_* */
+	size_t lost; /* LIST_SALVAGED: lines that could not be kept */
 };
 
-enum { LIST_OK, LIST_MISSING, LIST_BAD };
+/* LIST_SALVAGED: corrupt, but the header and the entries in l->e were
+ * kept (mailbox_uidlist_salvage). */
+enum { LIST_OK, LIST_MISSING, LIST_BAD, LIST_SALVAGED };
 
 static int
 fail(char *err, size_t errlen, const char *path)
@@ -216,6 +223,25 @@ parse_u32(const char *p, size_t n, uint32_t *out)
 	return 0;
 }
 
+/* A size: 0, or decimal without a leading zero, at most
+ * UIDLIST_SIZE_DIGITS digits (so it fits a long long). */
+static int
+parse_size(const char *p, size_t n, long long *out)
+{
+	long long v = 0;
+	size_t i;
+
+	if (n == 0 || n > UIDLIST_SIZE_DIGITS || (p[0] == '0' && n > 1))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!is_digit((unsigned char)p[i]))
+			return -1;
+		v = v * 10 + (p[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 /* The next line at *pos (without its LF), bounded; -1 when there is no
  * complete line within UIDLIST_LINE_MAX bytes. */
 static int
@@ -235,6 +261,60 @@ next_line(const char *p, size_t n, size_t *pos, const char **line, size_t *len)
 	return 0;
 }
 
+/* "yubin-uidlist 1 UIDVALIDITY UIDNEXT" at the start of p: 0, or -1 with
+ * *validity and *next left 0. */
+static int
+parse_header(
+    const char *p, size_t n, size_t *pos, uint32_t *validity, uint32_t *next)
+{
+	size_t ml = sizeof(UIDLIST_MAGIC) - 1, len;
+	const char *line, *sp;
+	uint32_t v, x;
+
+	*validity = 0;
+	*next = 0;
+	if (next_line(p, n, pos, &line, &len) != 0 || len < ml ||
+	    memcmp(line, UIDLIST_MAGIC, ml) != 0)
+		return -1;
+	line += ml;
+	len -= ml;
+	sp = memchr(line, ' ', len);
+	if (sp == NULL || parse_u32(line, (size_t)(sp - line), &v) != 0 ||
+	    parse_u32(sp + 1, len - (size_t)(sp + 1 - line), &x) != 0)
+		return -1;
+	*validity = v;
+	*next = x;
+	return 0;
+}
+
+/* One "UID UNIQ" or "UID UNIQ W=SIZE" line (without its LF) into e:
+ * 0, or -1 when it does not parse. */
+static int
+parse_entry(const char *line, size_t len, struct mailbox_uident *e)
+{
+	const char *sp, *u, *w, *end = line + len;
+	size_t ulen;
+
+	sp = memchr(line, ' ', len);
+	if (sp == NULL || parse_u32(line, (size_t)(sp - line), &e->uid) != 0)
+		return -1;
+	u = sp + 1;
+	w = memchr(u, ' ', (size_t)(end - u));
+	ulen = (size_t)((w != NULL ? w : end) - u);
+	if (!uniq_ok(u, ulen))
+		return -1;
+	e->uniq = u;
+	e->len = ulen;
+	e->size = -1;
+	if (w == NULL)
+		return 0;
+	w++;
+	if (end - w < 3 || memcmp(w, "W=", 2) != 0 ||
+	    parse_size(w + 2, (size_t)(end - w - 2), &e->size) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 uident_cmp(const void *x, const void *y)
 {
@@ -243,66 +323,60 @@ uident_cmp(const void *x, const void *y)
 	return ucmp(a->uniq, a->len, b->uniq, b->len);
 }
 
+/* One entry more in *v (capacity *cap); -1 (ENOMEM) or -2 when
+ * MAILBOX_MSGS_MAX entries are there already. */
+static int
+push(struct mailbox_uident **v, size_t *cnt, size_t *cap,
+    const struct mailbox_uident *e)
+{
+	struct mailbox_uident *nv;
+	size_t c;
+
+	if (*cnt == *cap) {
+		if (*cnt >= MAILBOX_MSGS_MAX)
+			return -2;
+		c = *cap == 0 ? 256 : *cap * 2;
+		if (c > MAILBOX_MSGS_MAX)
+			c = MAILBOX_MSGS_MAX;
+		if ((nv = realloc(*v, c * sizeof(**v))) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*cnt)++] = *e;
+	return 0;
+}
+
 int
 mailbox_uidlist_parse(const char *p, size_t n, uint32_t *uidvalidity,
     uint32_t *uidnext, struct mailbox_uident **ents, size_t *nents)
 {
-	struct mailbox_uident *v = NULL, *nv;
+	struct mailbox_uident *v = NULL, e;
 	size_t pos = 0, len, cnt = 0, cap = 0, i;
-	const char *line, *sp;
-	uint32_t validity, next, uid, prev = 0;
-	size_t ml = sizeof(UIDLIST_MAGIC) - 1;
+	const char *line;
+	uint32_t prev = 0;
+	int rc;
 
-	*uidvalidity = 0;
-	*uidnext = 0;
 	*ents = NULL;
 	*nents = 0;
-	/* yubin-uidlist 1 UIDVALIDITY UIDNEXT */
-	if (next_line(p, n, &pos, &line, &len) != 0 || len < ml ||
-	    memcmp(line, UIDLIST_MAGIC, ml) != 0)
+	if (parse_header(p, n, &pos, uidvalidity, uidnext) != 0)
 		goto bad;
-	line += ml;
-	len -= ml;
-	sp = memchr(line, ' ', len);
-	if (sp == NULL ||
-	    parse_u32(line, (size_t)(sp - line), &validity) != 0 ||
-	    parse_u32(sp + 1, len - (size_t)(sp + 1 - line), &next) != 0)
-		goto bad;
-	*uidvalidity = validity;
-	*uidnext = next;
 	while (pos < n) {
-		/* UID UNIQ */
-		if (next_line(p, n, &pos, &line, &len) != 0)
-			goto bad;
-		sp = memchr(line, ' ', len);
-		if (sp == NULL ||
-		    parse_u32(line, (size_t)(sp - line), &uid) != 0)
+		if (next_line(p, n, &pos, &line, &len) != 0 ||
+		    parse_entry(line, len, &e) != 0)
 			goto bad;
 		/* Ascending, and below UIDNEXT (RFC 3501 §2.3.1.1). */
-		if (uid <= prev || uid >= next)
+		if (e.uid <= prev || e.uid >= *uidnext)
 			goto bad;
-		prev = uid;
-		sp++;
-		if (!uniq_ok(sp, len - (size_t)(sp - line)))
-			goto bad;
-		if (cnt == cap) {
-			if (cnt >= MAILBOX_MSGS_MAX)
-				goto bad;
-			cap = cap == 0 ? 256 : cap * 2;
-			if (cap > MAILBOX_MSGS_MAX)
-				cap = MAILBOX_MSGS_MAX;
-			nv = realloc(v, cap * sizeof(*v));
-			if (nv == NULL) {
-				free(v);
-				errno = ENOMEM;
-				return -1;
-			}
-			v = nv;
+		prev = e.uid;
+		if ((rc = push(&v, &cnt, &cap, &e)) == -1) {
+			free(v);
+			return -1;
 		}
-		v[cnt].uniq = sp;
-		v[cnt].len = len - (size_t)(sp - line);
-		v[cnt].uid = uid;
-		cnt++;
+		if (rc != 0)
+			goto bad;
 	}
 	if (cnt > 1) {
 		qsort(v, cnt, sizeof(*v), uident_cmp);
@@ -319,14 +393,134 @@ bad:
 	return -1;
 }
 
+/* Keep v[i] (in file order) only when no other entry contradicts its
+ * UID: every UID before it is lower, every UID after it higher.  Both
+ * sides of a conflict go, since either may be the damaged one. */
 static int
-put_line(struct buf *b, uint32_t uid, const char *uniq, size_t len)
+drop_disorder(struct mailbox_uident *v, size_t *cnt)
+{
+	uint32_t *sufmin, premax = 0;
+	size_t i, o = 0, n = *cnt;
+
+	if (n < 2)
+		return 0;
+	if ((sufmin = malloc((n + 1) * sizeof(*sufmin))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	sufmin[n] = UINT32_MAX;
+	for (i = n; i-- > 0;)
+		sufmin[i] = v[i].uid < sufmin[i + 1] ? v[i].uid : sufmin[i + 1];
+	for (i = 0; i < n; i++) {
+		uint32_t uid = v[i].uid;
+
+		if (premax < uid && (i + 1 == n || uid < sufmin[i + 1]))
+			v[o++] = v[i];
+		if (uid > premax)
+			premax = uid;
+	}
+	free(sufmin);
+	*cnt = o;
+	return 0;
+}
+
+/* Sort by UNIQ and drop every entry whose UNIQ appears twice. */
+static void
+drop_twins(struct mailbox_uident *v, size_t *cnt)
+{
+	size_t i = 0, j, o = 0, n = *cnt;
+
+	if (n > 1)
+		qsort(v, n, sizeof(*v), uident_cmp);
+	while (i < n) {
+		for (j = i + 1; j < n && uident_cmp(&v[i], &v[j]) == 0; j++)
+			;
+		if (j == i + 1)
+			v[o++] = v[i];
+		i = j;
+	}
+	*cnt = o;
+}
+
+int
+mailbox_uidlist_salvage(const char *p, size_t n, uint32_t *uidvalidity,
+    uint32_t *uidnext, struct mailbox_uident **ents, size_t *nents,
+    size_t *lost)
+{
+	struct mailbox_uident *v = NULL, e;
+	size_t pos = 0, len, cnt = 0, cap = 0, parsed;
+	const char *line, *nl;
+	uint64_t floor;
+	int rc;
+
+	*ents = NULL;
+	*nents = 0;
+	*lost = 0;
+	if (parse_header(p, n, &pos, uidvalidity, uidnext) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	floor = *uidnext;
+	while (pos < n) {
+		nl = memchr(p + pos, '\n', n - pos);
+		if (nl == NULL) {
+			(*lost)++; /* truncated: the last line is cut */
+			break;
+		}
+		line = p + pos;
+		len = (size_t)(nl - line);
+		pos += len + 1;
+		if (len >= UIDLIST_LINE_MAX ||
+		    parse_entry(line, len, &e) != 0) {
+			(*lost)++;
+			continue;
+		}
+		if (e.uid >= *uidnext) {
+			/* Either the line or the header is wrong: keep
+			   neither the line nor a UIDNEXT it exceeds. */
+			if ((uint64_t)e.uid + 1 > floor)
+				floor = (uint64_t)e.uid + 1;
+			(*lost)++;
+			continue;
+		}
+		if ((rc = push(&v, &cnt, &cap, &e)) == -1) {
+			free(v);
+			return -1;
+		}
+		if (rc != 0)
+			(*lost)++;
+	}
+	parsed = cnt;
+	if (drop_disorder(v, &cnt) != 0) {
+		free(v);
+		return -1;
+	}
+	drop_twins(v, &cnt);
+	*lost += parsed - cnt;
+	/* UIDNEXT only grows; past 2^32-1 no UID is left to give. */
+	*uidnext = floor > UINT32_MAX ? UINT32_MAX : (uint32_t)floor;
+	if (cnt == 0) {
+		free(v);
+		v = NULL;
+	}
+	*ents = v;
+	*nents = cnt;
+	return 0;
+}
+
+static int
+put_line(
+    struct buf *b, uint32_t uid, const char *uniq, size_t len, long long size)
 {
 	if (len > MAILDIR_NAME_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
-	return buf_printf(b, "%lu %.*s\n", (unsigned long)uid, (int)len, uniq);
+	if (size < 0 || size > UIDLIST_SIZE_MAX)
+		return buf_printf(
+		    b, "%lu %.*s\n", (unsigned long)uid, (int)len, uniq);
+	return buf_printf(
+	    b, "%lu %.*s W=%lld\n", (unsigned long)uid, (int)len, uniq, size);
 }
 
 static int
@@ -345,7 +539,8 @@ mailbox_uidlist_format(struct buf *b, uint32_t uidvalidity, uint32_t uidnext,
 	if (put_header(b, uidvalidity, uidnext) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (put_line(b, ents[i].uid, ents[i].uniq, ents[i].len) != 0)
+		if (put_line(b, ents[i].uid, ents[i].uniq, ents[i].len,
+			ents[i].size) != 0)
 			return -1;
 	return 0;
 }
@@ -446,6 +641,7 @@ list_read(const char *dir, struct list *l, char *err, size_t errlen)
 	buf_init(&l->text, UIDLIST_FILE_MAX);
 	l->validity = 0;
 	l->next = 0;
+	l->lost = 0;
 	if (pathf(p, sizeof(p), dir, MAILBOX_UIDLIST, NULL) != 0)
 		return fail(err, errlen, dir);
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -476,36 +672,38 @@ list_read(const char *dir, struct list *l, char *err, size_t errlen)
 		return 0;
 	}
 	if (mailbox_uidlist_parse(l->text.data, l->text.len, &l->validity,
-		&l->next, &l->e, &l->n) != 0) {
-		if (errno == ENOMEM)
-			return fail(err, errlen, p);
-		l->state = LIST_BAD;
+		&l->next, &l->e, &l->n) == 0) {
+		l->state = LIST_OK;
 		return 0;
 	}
-	l->state = LIST_OK;
+	if (errno == ENOMEM)
+		return fail(err, errlen, p);
+	/* Corrupt: keep what can still be proven. */
+	if (mailbox_uidlist_salvage(l->text.data, l->text.len, &l->validity,
+		&l->next, &l->e, &l->n, &l->lost) == 0) {
+		l->state = LIST_SALVAGED;
+		return 0;
+	}
+	if (errno == ENOMEM)
+		return fail(err, errlen, p);
+	l->state = LIST_BAD;
 	return 0;
 }
 
-/* Replace the UID list with v[0..n) (ascending UID): temp file in the
- * Maildir root, fsync, rename, fsync of the root. */
+/* Replace the UID list with the text in b (which it frees): temp file in
+ * the Maildir root, fsync, rename, fsync of the root. */
 static int
-list_write(const char *dir, const struct ent *v, size_t n, uint32_t validity,
-    uint32_t next, char *err, size_t errlen)
+list_commit(const char *dir, struct buf *bp, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], dst[PATH_MAX];
-	struct buf b;
-	size_t i;
+	struct buf b = *bp;
 	int fd = -1, saved;
 
 	if (pathf(tmp, sizeof(tmp), dir, UIDLIST_TMP, NULL) != 0 ||
-	    pathf(dst, sizeof(dst), dir, MAILBOX_UIDLIST, NULL) != 0)
+	    pathf(dst, sizeof(dst), dir, MAILBOX_UIDLIST, NULL) != 0) {
+		buf_free(&b);
 		return fail(err, errlen, dir);
-	buf_init(&b, UIDLIST_FILE_MAX);
-	if (put_header(&b, validity, next) != 0)
-		goto fail;
-	for (i = 0; i < n; i++)
-		if (put_line(&b, v[i].uid, v[i].p, v[i].ulen) != 0)
-			goto fail;
+	}
 	fd = open(
 	    tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -534,6 +732,29 @@ fail:
 	buf_free(&b);
 	errno = saved;
 	return fail(err, errlen, tmp);
+}
+
+/* Replace the UID list with v[0..n) (ascending UID). */
+static int
+list_write(const char *dir, const struct ent *v, size_t n, uint32_t validity,
+    uint32_t next, char *err, size_t errlen)
+{
+	struct buf b;
+	size_t i;
+	int saved;
+
+	buf_init(&b, UIDLIST_FILE_MAX);
+	if (put_header(&b, validity, next) != 0)
+		goto fail;
+	for (i = 0; i < n; i++)
+		if (put_line(&b, v[i].uid, v[i].p, v[i].ulen, v[i].lsize) != 0)
+			goto fail;
+	return list_commit(dir, &b, err, errlen);
+fail:
+	saved = errno;
+	buf_free(&b);
+	errno = saved;
+	return fail(err, errlen, dir);
 }
 
 /* ---------------------------------------------------------------- */
@@ -663,6 +884,7 @@ scan_one(void *arg, int sub, const char *name, size_t len,
 	e->ulen = mn->uniq_len;
 	e->size = mn->vsize;
 	e->disk = mn->size;
+	e->lsize = -1;
 	e->rank = 0;
 	e->uid = 0;
 	e->sub = (unsigned char)sub;
@@ -755,8 +977,13 @@ merge(struct scan *s, const struct list *l, size_t *fresh, size_t *dropped)
 			c = ucmp(
 			    s->v[i].p, s->v[i].ulen, l->e[j].uniq, l->e[j].len);
 		if (c == 0) {
-			s->v[i++].uid = l->e[j++].uid;
+			s->v[i].uid = l->e[j].uid;
+			/* A size the name gives needs no line. */
+			s->v[i].lsize = s->v[i].size < 0 ? l->e[j].size : -1;
+			i++;
+			j++;
 		} else if (c < 0) {
+			s->v[i].lsize = -1;
 			s->v[i++].uid = 0;
 			(*fresh)++;
 		} else {
@@ -793,12 +1020,14 @@ assign(struct scan *s, uint32_t *next, size_t fresh)
 	return 0;
 }
 
+/* A UIDVALIDITY greater than old (RFC 3501 §2.3.1.1), the time when it
+ * is. */
 static uint32_t
 new_validity(uint32_t old)
 {
 	uint32_t v = (uint32_t)time(NULL);
 
-	if (v == 0 || v == old)
+	if (v == 0 || v <= old)
 		v = old + 1 == 0 ? 1 : old + 1;
 	return v;
 }
@@ -825,8 +1054,10 @@ build(struct mailbox *mb, struct scan *s)
 		mb->msgs[i].uid = s->v[i].uid;
 		mb->msgs[i].sub = s->v[i].sub;
 		mb->msgs[i].gone = 0;
-		mb->msgs[i].size = s->v[i].size;
+		mb->msgs[i].size =
+		    s->v[i].size >= 0 ? s->v[i].size : s->v[i].lsize;
 		mb->msgs[i].disk = s->v[i].disk;
+		mb->msgs[i].learned = 0;
 		mb->byuniq[s->v[i].rank] = i;
 	}
 	mb->n = s->n;
@@ -859,12 +1090,15 @@ is_maildir(const char *dir, char *err, size_t errlen)
 	return -1;
 }
 
-/* Bring the scan and the UID list together under the list lock. */
+/* Bring the scan and the UID list together under the list lock;
+ * seen_before: a missing list existed once (its lock file is there). */
 static int
-sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
-    size_t errlen)
+sync_locked(struct mailbox *mb, struct scan *s, struct list *l, int lfd,
+    int seen_before, char *err, size_t errlen)
 {
-	size_t fresh, dropped, i;
+	struct timespec ts[2];
+	struct stat st;
+	size_t fresh, dropped, i, kept = 0;
 	uint32_t validity, next;
 	int changed = 0;
 	char why[ERR_MAX];
@@ -872,7 +1106,7 @@ sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
 	why[0] = '\0';
 	if (list_read(mb->dir, l, err, errlen) != 0)
 		return -1;
-	if (l->state == LIST_OK) {
+	if (l->state == LIST_OK || l->state == LIST_SALVAGED) {
 		merge(s, l, &fresh, &dropped);
 		if (dropped > 0) {
 			/*
@@ -889,7 +1123,8 @@ sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
 		}
 		validity = l->validity;
 		next = l->next;
-		changed = fresh > 0 || dropped > 0;
+		changed = fresh > 0 || dropped > 0 || l->state == LIST_SALVAGED;
+		kept = s->n - fresh;
 		if (assign(s, &next, fresh) != 0) {
 			if (errno != ERANGE)
 				return fail(err, errlen, mb->dir);
@@ -898,7 +1133,17 @@ sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
 			l->state = LIST_BAD;
 		}
 	}
-	if (l->state != LIST_OK) {
+	if (l->state == LIST_SALVAGED)
+		mb->repaired = 1;
+	else if (l->state != LIST_OK) {
+		/*
+		 * The lock file's mtime is the last UIDVALIDITY given (set
+		 * below): a deleted list still gets a greater one.
+		 */
+		if (l->state == LIST_MISSING && seen_before &&
+		    fstat(lfd, &st) == 0 && st.st_mtime > 0 &&
+		    (uintmax_t)st.st_mtime <= UINT32_MAX)
+			l->validity = (uint32_t)st.st_mtime;
 		validity = new_validity(l->validity);
 		next = 1;
 		for (i = 0; i < s->n; i++)
@@ -911,6 +1156,10 @@ sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
 			if (why[0] == '\0')
 				util_strlcpy(
 				    why, "corrupt or unreadable", sizeof(why));
+		} else if (seen_before) {
+			/* Deleted: nothing is left to prove a UID with. */
+			mb->reset = 1;
+			util_strlcpy(why, "missing", sizeof(why));
 		}
 	}
 	mb->uidvalidity = validity;
@@ -920,10 +1169,21 @@ sync_locked(struct mailbox *mb, struct scan *s, struct list *l, char *err,
 	if (changed &&
 	    list_write(mb->dir, s->v, s->n, validity, next, err, errlen) != 0)
 		return -1;
+	if (l->state != LIST_OK && l->state != LIST_SALVAGED) {
+		ts[0].tv_sec = ts[1].tv_sec = (time_t)validity;
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		(void)futimens(lfd, ts);
+	}
 	if (mb->reset)
 		util_seterr(err, errlen,
 		    "%s/%s: %s, rebuilt with UIDVALIDITY %lu", mb->dir,
 		    MAILBOX_UIDLIST, why, (unsigned long)validity);
+	else if (mb->repaired)
+		util_seterr(err, errlen,
+		    "%s/%s: corrupt (%zu line%s dropped), repaired: %zu UIDs "
+		    "kept, %zu given anew, UIDVALIDITY %lu kept",
+		    mb->dir, MAILBOX_UIDLIST, l->lost, l->lost == 1 ? "" : "s",
+		    kept, s->n - kept, (unsigned long)validity);
 	return 0;
 }
 
@@ -934,7 +1194,7 @@ mailbox_open(
 	struct scan s = {NULL, 0, 0};
 	struct list l;
 	size_t fresh, dropped;
-	int lfd = -1, rc = -1, saved;
+	int lfd = -1, rc = -1, saved, seen_before = 0;
 
 	memset(mb, 0, sizeof(*mb));
 	memset(&l, 0, sizeof(l));
@@ -972,12 +1232,22 @@ mailbox_open(
 			goto out;
 		}
 	}
+	/* A missing list with a lock file beside it was deleted (the lock
+	 * is made before the first list is written). */
+	if (l.state == LIST_MISSING) {
+		char lp[PATH_MAX];
+		struct stat st;
+
+		seen_before = pathf(lp, sizeof(lp), mb->dir,
+				  MAILBOX_UIDLIST_LOCK, NULL) == 0 &&
+		    lstat(lp, &st) == 0;
+	}
 	/* Another process may be numbering the same files: take the lock
 	 * and read the list again, so both agree on every UID. */
 	if (lock_file(mb->dir, MAILBOX_UIDLIST_LOCK, MAILBOX_LOCK_WAIT, &lfd,
 		err, errlen) != 0)
 		goto out;
-	rc = sync_locked(mb, &s, &l, err, errlen);
+	rc = sync_locked(mb, &s, &l, lfd, seen_before, err, errlen);
 out:
 	saved = errno;
 	if (lfd >= 0)
@@ -1226,7 +1496,76 @@ mailbox_size(struct mailbox *mb, size_t i)
 	(void)close(fd);
 	mb->msgs[i].disk = disk;
 	mb->msgs[i].size = wire;
+	mb->msgs[i].learned = 1; /* for mailbox_save_sizes */
 	return wire;
+}
+
+static int
+uident_uid_cmp(const void *x, const void *y)
+{
+	const struct mailbox_uident *a = x, *b = y;
+
+	return a->uid < b->uid ? -1 : a->uid > b->uid;
+}
+
+int
+mailbox_save_sizes(struct mailbox *mb, char *err, size_t errlen)
+{
+	struct list l;
+	struct buf b;
+	size_t i, k, changed = 0;
+	int lfd = -1, rc = -1, saved;
+
+	for (i = 0; i < mb->n && !mb->msgs[i].learned; i++)
+		;
+	if (i == mb->n)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	if (lock_file(mb->dir, MAILBOX_UIDLIST_LOCK, MAILBOX_SAVE_WAIT, &lfd,
+		err, errlen) != 0)
+		return -1;
+	if (list_read(mb->dir, &l, err, errlen) != 0)
+		goto out;
+	/* Renumbered or damaged since our open: the next open sets the
+	 * list right, and sizes are only a cache. */
+	if (l.state != LIST_OK || l.validity != mb->uidvalidity) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < l.n; i++) {
+		k = find_uniq(mb, l.e[i].uniq, l.e[i].len);
+		if (k == (size_t)-1 || l.e[i].size >= 0 ||
+		    mb->msgs[k].uid != l.e[i].uid || !mb->msgs[k].learned ||
+		    mb->msgs[k].gone)
+			continue;
+		l.e[i].size = mb->msgs[k].size;
+		changed++;
+	}
+	if (changed == 0) {
+		rc = 0;
+		goto out;
+	}
+	qsort(l.e, l.n, sizeof(*l.e), uident_uid_cmp);
+	buf_init(&b, UIDLIST_FILE_MAX);
+	if (mailbox_uidlist_format(&b, l.validity, l.next, l.e, l.n) != 0) {
+		saved = errno;
+		buf_free(&b);
+		errno = saved;
+		(void)fail(err, errlen, mb->dir);
+		goto out;
+	}
+	if (list_commit(mb->dir, &b, err, errlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	saved = errno;
+	if (rc == 0)
+		for (i = 0; i < mb->n; i++)
+			mb->msgs[i].learned = 0;
+	(void)close(lfd);
+	list_free(&l);
+	errno = saved;
+	return rc;
 }
 
 long long

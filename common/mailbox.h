@@ -8,6 +8,7 @@
  *
  *     yubin-uidlist 1 UIDVALIDITY UIDNEXT\n
  *     UID UNIQ\n            (one per message, UIDs ascending)
+ *     UID UNIQ W=SIZE\n     (the same, with the wire size remembered)
  *
  * UNIQ is the unique part of the file name (up to the first "," or ":"),
  * which stays the same when a message moves from new/ to cur/ or its flags
@@ -16,18 +17,46 @@
  * of their names, runs of digits compared by value (delivery order for
  * names made by maildir_unique).  The list is rewritten (temp file, fsync,
  * rename, fsync of the directory) under an fcntl(2) lock on
- * "yubin-uidlist.lock" only when it changed.  A missing list starts
- * UIDVALIDITY at the current time; an unreadable or corrupt one is
- * replaced with a new UIDVALIDITY (RFC 3501 §2.3.1.1: UIDs may change only
- * together with UIDVALIDITY).
+ * "yubin-uidlist.lock" only when it changed.  A first list starts
+ * UIDVALIDITY at the current time.
+ *
+ * A damaged list keeps the UIDs it can still prove (RFC 3501 §2.3.1.1: a
+ * UID may never name another message under the same UIDVALIDITY, while a
+ * message given a new, higher UID is only a duplicate for a POP3 client
+ * that keeps mail on the server).  When the header is intact, the lines
+ * that parse, lie below its UIDNEXT and are contradicted by no other line
+ * (UIDs before them lower, after them higher, UNIQ named once) keep their
+ * UIDs and the UIDVALIDITY stays; every other message gets a new UID from
+ * UIDNEXT up, and UIDNEXT first rises above any UID a dropped line
+ * claimed, so no UID seen in the file is ever given again
+ * (mb->repaired).  A list whose header is lost, that cannot be read, or
+ * whose UIDs ran out is rebuilt with a new UIDVALIDITY (mb->reset).  So
+ * is a missing list: Maildir names carry no UID (as with Dovecot; other
+ * MUAs rename files and would not keep one), so once the list is deleted
+ * nothing proves any UID; a first open (no lock file yet) is not a reset.
+ * Every new UIDVALIDITY is greater than the last (RFC 3501 §2.3.1.1): the
+ * lock file's mtime keeps the last one given, for when the list is gone.
+ *
+ * Sizes: LIST and RFC822.SIZE need the exact wire size (CRLF line ends,
+ * each bare LF counting two).  mdeliver puts it in the name (",W=");
+ * for a file another MDA wrote (procmail, maildrop: "time.M.P.host"),
+ * mailbox_size reads the file once and mailbox_save_sizes records the
+ * result in the file's line of the UID list (" W=SIZE"), so later
+ * sessions read no message to LIST it.  The list, not a rename to add
+ * ",W=": a rename under a concurrent reader (another IMAP session, a
+ * MUA reading the Maildir, an MDA's own filters) makes its open fail
+ * with ENOENT and sends it searching, and a POP3 session that only
+ * LISTs should not rename files it does not own the flags of.  Message
+ * files are never rewritten in place (Maildir), so a size keyed by UNIQ
+ * stays true; a list written by this version is read as corrupt by
+ * builds before it (the " W=" field).
  *
  * Scanning reads new/ before cur/ and keeps one entry per UNIQ (the one in
  * cur/), so a message moved between the two readdir passes is seen once,
  * never lost.  A UID is forgotten only when a second scan, under the lock,
  * does not find its file either (readdir may miss a file renamed while it
  * runs).  Files whose UNIQ holds a space or control byte cannot be listed
- * and are skipped.  Nothing here reads message bodies: the size is ",W="
- * (wire size, CRLF line ends) or ",S=" from the name, else stat.
+ * and are skipped.  Only mailbox_size reads message bodies, once a file.
  *
  * Every function that can fail returns 0 or -1 with errno set and, when
  * err is not NULL, a "path: reason" line in err.
@@ -48,6 +77,8 @@
 #define MAILBOX_MSGS_MAX 1000000
 /* Seconds to wait for the UID list lock before giving up (EAGAIN). */
 #define MAILBOX_LOCK_WAIT 30
+/* Seconds mailbox_save_sizes waits for the lock (a cache may wait). */
+#define MAILBOX_SAVE_WAIT 2
 
 #define MAILBOX_UIDLIST "yubin-uidlist"
 #define MAILBOX_UIDLIST_LOCK "yubin-uidlist.lock"
@@ -65,6 +96,7 @@ struct mailbox_msg {
 	unsigned char gone; /* vanished under us (another client) */
 	long long size; /* wire size (CRLF); -1 until known */
 	long long disk; /* bytes on disk (",S=" or stat); -1 until known */
+	unsigned char learned; /* size counted, not yet in the UID list */
 };
 
 struct mailbox {
@@ -77,8 +109,11 @@ struct mailbox {
 	int lockfd; /* POP3 lock, -1 when not held */
 	/* Added with the implementation (after the fixed fields): */
 	int locked; /* lockfd holds the POP3 lock (a zeroed mb holds none) */
-	int reset; /* the UID list was corrupt or unreadable and was rebuilt
-		      with a new UIDVALIDITY; err then says so, for a log */
+	int reset; /* the UID list was unreadable, lost its header, ran out
+		      of UIDs or was deleted, and was rebuilt with a new
+		      UIDVALIDITY; err then says so, for a log */
+	int repaired; /* the UID list was corrupt: the UIDs it proves were
+			 kept with its UIDVALIDITY; err says how many */
 	size_t *byuniq; /* message indexes in UNIQ order (renamed files) */
 };
 
@@ -108,15 +143,23 @@ int mailbox_path(const struct mailbox *mb, size_t i, char *out, size_t outlen);
 
 /*
  * The wire size of message i (what POP3 LIST and IMAP RFC822.SIZE
- * report): ",W=" from the name; else the file is read once and its
- * LFs counted (cached).  -1 with errno when the file is gone.
+ * report): ",W=" from the name or the size the UID list remembers;
+ * else the file is read once and its bare LFs counted (cached in mb,
+ * and kept by mailbox_save_sizes).  -1 with errno when the file is gone.
  */
 long long mailbox_size(struct mailbox *mb, size_t i);
 /*
  * A size without reading the body, for the totals POP3 STAT needs on
- * a large mailbox: ",W=", else ",S=", else stat(2) size.
+ * a large mailbox: the wire size when known, else ",S=", else stat(2).
  */
 long long mailbox_size_quick(struct mailbox *mb, size_t i);
+/*
+ * Record the sizes mailbox_size counted in the UID list, under its
+ * lock (waiting up to MAILBOX_SAVE_WAIT seconds), when the list still
+ * has the UIDVALIDITY and UIDs of the open.  0 (also when there was
+ * nothing to do or the list changed under us), or -1 with err set.
+ */
+int mailbox_save_sizes(struct mailbox *mb, char *err, size_t errlen);
 
 /*
  * Open message i for reading (O_RDONLY | O_CLOEXEC).  When the file is
@@ -158,13 +201,15 @@ struct mailbox_uident {
 	const char *uniq;
 	size_t len;
 	uint32_t uid;
+	long long size; /* " W=SIZE", or -1 when the line has none */
 };
 
 /*
  * Parse the text of a UID list, p[0..n).  Strict and total: the header
- * "yubin-uidlist 1 UIDVALIDITY UIDNEXT", then "UID UNIQ" lines, every
- * line ending in LF and at most UIDLIST_LINE_MAX bytes; numbers are
- * decimal without leading zeros in 1..2^32-1; UIDs strictly ascending
+ * "yubin-uidlist 1 UIDVALIDITY UIDNEXT", then "UID UNIQ" or "UID UNIQ
+ * W=SIZE" lines, every line ending in LF and at most UIDLIST_LINE_MAX
+ * bytes; numbers are decimal without leading zeros, UIDs in 1..2^32-1,
+ * SIZE 0 or up to UIDLIST_SIZE_DIGITS digits; UIDs strictly ascending
  * and below UIDNEXT; each UNIQ a valid Maildir unique part (no ",", ":",
  * "/", space or control byte, not starting with ".") and distinct; at
  * most MAILBOX_MSGS_MAX lines.  0 with *ents (malloc(3)ed, sorted by
@@ -174,6 +219,19 @@ struct mailbox_uident {
  */
 int mailbox_uidlist_parse(const char *p, size_t n, uint32_t *uidvalidity,
     uint32_t *uidnext, struct mailbox_uident **ents, size_t *nents);
+/*
+ * What a corrupt list still proves (see the top of this file), total
+ * and bounded like the parse: -1 with errno EINVAL when the header is
+ * not intact (nothing is kept), or ENOMEM.  Otherwise 0 with the
+ * header's UIDVALIDITY, UIDNEXT raised above every UID a parsed line
+ * claimed (at most 2^32-1), the entries kept (sorted by UNIQ, as the
+ * parse gives them; on valid input, exactly the parse's) and in *lost
+ * the lines dropped: cut, too long, unparsable, at or above UIDNEXT,
+ * contradicted, beyond MAILBOX_MSGS_MAX.
+ */
+int mailbox_uidlist_salvage(const char *p, size_t n, uint32_t *uidvalidity,
+    uint32_t *uidnext, struct mailbox_uident **ents, size_t *nents,
+    size_t *lost);
 /*
  * Append the UID list text for ents[0..n) (in the order given; the file
  * wants ascending UIDs) to b: what mailbox_uidlist_parse reads back.

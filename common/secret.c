@@ -5,7 +5,12 @@
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -227,10 +232,12 @@ secret_netrc_find(const char *d, size_t len, const char *host, const char *user,
 }
 
 int
-secret_netrc(const char *host, const char *user, char *out, size_t outlen)
+secret_netrc(const char *host, const char *user, char *out, size_t outlen,
+    char *err, size_t errlen)
 {
 	const char *path = getenv("NETRC"), *home = getenv("HOME");
 	char pbuf[PATH_MAX];
+	struct stat st;
 	struct buf b;
 	int fd, rc = 0;
 
@@ -243,6 +250,16 @@ secret_netrc(const char *host, const char *user, char *out, size_t outlen)
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return 0;
+	/* As ftp(1) and netrc(5): passwords others can read are refused. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+		(void)close(fd);
+		util_seterr(err, errlen,
+		    "%s: mode %04o gives group or others access to "
+		    "passwords; chmod 600 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
 	buf_init(&b, SECRET_NETRC_MAX);
 	if (buf_read_fd(&b, fd) == 0)
 		rc = secret_netrc_find(b.data, b.len, host, user, out, outlen);
@@ -312,10 +329,15 @@ int
 secret_get(const char *cmd, const char *host, const char *user, char *out,
     size_t outlen, char *err, size_t errlen)
 {
+	int rc;
+
 	if (cmd != NULL)
 		return secret_eval(cmd, out, outlen, err, errlen);
-	if (secret_netrc(host, user, out, outlen) ||
-	    secret_prompt(host, user, out, outlen))
+	if ((rc = secret_netrc(host, user, out, outlen, err, errlen)) == -1) {
+		util_wipe(out, outlen);
+		return EX_CONFIG;
+	}
+	if (rc == 1 || secret_prompt(host, user, out, outlen))
 		return 0;
 	util_wipe(out, outlen);
 	util_seterr(err, errlen,
@@ -323,4 +345,25 @@ secret_get(const char *cmd, const char *host, const char *user, char *out,
 	    "terminal to ask on)",
 	    user, host);
 	return EX_CONFIG;
+}
+
+/* ------------------------------------------------------- core dumps */
+
+int
+secret_no_core_dumps(void)
+{
+	struct rlimit rl;
+	int rc = 0;
+
+	rl.rlim_cur = 0;
+	rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		rc = -1;
+#ifdef __linux__
+	/* Also keeps other processes of the user from ptrace(2) and from
+	   /proc/PID/mem; reset by execve(2) in the children we run. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		rc = -1;
+#endif
+	return rc;
 }

@@ -45,10 +45,13 @@ int secret_netrc_find(const char *data, size_t len, const char *host,
 
 /*
  * Look host and user up in $NETRC, or in ~/.netrc when NETRC is unset
- * or empty.  1 found with out set; 0 otherwise (no file, unreadable,
- * too large, malformed, no entry).
+ * or empty.  1 found with out set; -1 when the file gives its group or
+ * others any access (as ftp(1) refuses it), with err naming the file,
+ * its mode and the fix; 0 otherwise (no file, unreadable, too large,
+ * malformed, no entry).
  */
-int secret_netrc(const char *host, const char *user, char *out, size_t outlen);
+int secret_netrc(const char *host, const char *user, char *out, size_t outlen,
+    char *err, size_t errlen);
 
 /*
  * Ask "password for USER at HOST: " on /dev/tty with echo off (turned
@@ -61,9 +64,18 @@ int secret_prompt(const char *host, const char *user, char *out, size_t outlen);
 /*
  * The whole search: passwordeval when cmd is not NULL, else the .netrc
  * entry, else the terminal.  0, or an exit code with err set and out
- * wiped.
+ * wiped (EX_CONFIG for a .netrc others can read).
  */
 int secret_get(const char *cmd, const char *host, const char *user, char *out,
     size_t outlen, char *err, size_t errlen);
+
+/*
+ * For every program that holds a password: no core file (RLIMIT_CORE 0,
+ * soft and hard) and, on Linux, not dumpable (PR_SET_DUMPABLE 0: no
+ * core through a pipe handler either, no ptrace or /proc/PID/mem by
+ * other processes of the user).  Call it first thing in main().  0, or
+ * -1 with errno set when a step failed (the rest is still done).
+ */
+int secret_no_core_dumps(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "mpop.h"
+#include "secret.h"
 #include "util.h"
 
 static void
@@ -28,6 +29,8 @@ usage(FILE *fp)
 int
 main(int argc, char **argv)
 {
+	/* Both halves hold passwords (fetch's own, serve's clients'). */
+	(void)secret_no_core_dumps();
 	if (argc < 2) {
 		usage(stderr);
 		return EX_USAGE;

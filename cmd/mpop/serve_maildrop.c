@@ -36,8 +36,8 @@ maildrop_total(struct sess *s, size_t *count)
 		if (s->deleted[i])
 			continue;
 		(*count)++;
-		/* STAT without reading bodies (sizes from the names, else
-		   stat): a large maildrop logs in fast. */
+		/* STAT without reading bodies (the wire size when known,
+		   else the size on disk): a large maildrop logs in fast. */
 		if ((sz = mailbox_size_quick(&s->mb, i)) > 0)
 			total += sz;
 	}
@@ -78,6 +78,8 @@ maildrop_open(struct sess *s, const char *dir)
 		return -1;
 	}
 	s->mb_open = 1;
+	if (s->mb.reset || s->mb.repaired)
+		log_warn(s->c->log, "%s", e);
 	if ((s->deleted = calloc(s->mb.n ? s->mb.n : 1, 1)) == NULL) {
 		sess_resp(s, 0, POP3_CODE_SYS_TEMP, "out of memory");
 		s->result = "out-of-memory";
@@ -128,15 +130,16 @@ drop_stat(struct sess *s)
 }
 
 /*
- * The size LIST gives (RFC 1939 §5), read from the name or stat(2) like
- * STAT's total, so the two agree and no message is read: ",W=" is the
- * exact wire size; a file without it (another MDA's) is counted with
- * its LF line ends, a little under what RETR sends.  0 when unreadable.
+ * The size LIST gives (RFC 1939 §5: exact, as fetchmail and getmail
+ * check it): ",W=" from the name or the size the UID list remembers;
+ * a file another MDA wrote is read once and its bare LFs counted, and
+ * the count is kept in the UID list when the session ends.  0 when
+ * unreadable.
  */
 static long long
 msg_size(struct sess *s, size_t i)
 {
-	long long sz = mailbox_size_quick(&s->mb, i);
+	long long sz = mailbox_size(&s->mb, i);
 
 	return sz < 0 ? 0 : sz;
 }
@@ -255,7 +258,7 @@ drop_retr(struct sess *s, const struct pop3_cmd *cmd, int top)
 	}
 	if (top)
 		sess_resp(s, 1, POP3_CODE_NONE, "top of message follows");
-	else if (s->mb.msgs[i].size >= 0) /* exact: from ",W=" */
+	else if (s->mb.msgs[i].size >= 0) /* exact: name, list or LIST */
 		sess_resp(s, 1, POP3_CODE_NONE, "%lld octets", msg_size(s, i));
 	else
 		sess_resp(s, 1, POP3_CODE_NONE, "message follows");

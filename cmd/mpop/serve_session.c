@@ -300,11 +300,12 @@ serve_session(const struct serve_conf *c, int rfd, int wfd)
 	}
 	if (c->preauth) {
 		struct passwd *pw = getpwuid(getuid());
+		char e[ERR_MAX];
 
 		/* The greeting is the answer to the login that the ssh or
 		   pipe already did. */
-		if (mailbox_open(
-			&s->mb, c->maildir, MAILBOX_POP3_EXCL, NULL, 0) == -1) {
+		if (mailbox_open(&s->mb, c->maildir, MAILBOX_POP3_EXCL, e,
+			sizeof(e)) == -1) {
 			int saved = errno;
 
 			s->result = saved == EWOULDBLOCK || saved == EAGAIN
@@ -314,14 +315,15 @@ serve_session(const struct serve_conf *c, int rfd, int wfd)
 				sess_resp(s, 0, POP3_CODE_IN_USE,
 				    "maildrop is locked by another session");
 			else {
-				log_err(c->log, "%s: %s", c->maildir,
-				    strerror(saved));
+				log_err(c->log, "%s", e);
 				sess_resp(s, 0, POP3_CODE_SYS_PERM,
 				    "cannot open maildrop");
 			}
 			goto out;
 		}
 		s->mb_open = 1;
+		if (s->mb.reset || s->mb.repaired)
+			log_warn(c->log, "%s", e);
 		if ((s->deleted = calloc(s->mb.n ? s->mb.n : 1, 1)) == NULL) {
 			sess_resp(s, 0, POP3_CODE_SYS_TEMP, "out of memory");
 			goto out;
@@ -340,8 +342,14 @@ out:
 	quit = s->quit;
 	log_session(s);
 	io_close(&s->io);
-	if (s->mb_open)
+	if (s->mb_open) {
+		char e[ERR_MAX];
+
+		/* Sizes LIST counted: the next session reads no file. */
+		if (mailbox_save_sizes(&s->mb, e, sizeof(e)) == -1)
+			log_warn(s->c->log, "%s", e);
 		mailbox_close(&s->mb);
+	}
 	free(s->deleted);
 	buf_free(&s->enc);
 	util_wipe(s, sizeof(*s));

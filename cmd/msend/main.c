@@ -27,6 +27,7 @@
 
 #include "msend.h"
 #include "net.h"
+#include "secret.h"
 #include "util.h"
 
 /* Recipients one message may have (-t lists and arguments together). */
@@ -578,6 +579,7 @@ main(int argc, char **argv)
 	const char *p;
 	int ex, i;
 
+	(void)secret_no_core_dumps(); /* before any password is read */
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&rn, 0, sizeof(rn));
 	account_init(&rn.cl);

@@ -19,6 +19,7 @@
 
 #include "msmtpd.h"
 #include "passwd.h"
+#include "secret.h"
 #include "server.h"
 #include "util.h"
 
@@ -343,6 +344,7 @@ main(int argc, char **argv)
 	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
 	int per_addr = SERVER_PER_ADDR_DEFAULT;
 
+	(void)secret_no_core_dumps(); /* AUTH passwords pass through us */
 	c.max_size = MSG_SIZE_DEFAULT;
 	c.max_rcpt = SMTP_RCPT_MAX;
 	c.max_errors = MSMTPD_ERRORS_DEFAULT;

@@ -248,18 +248,27 @@ auth_refused_cleanup() { peer_stop; }
 atf_test_case password_sources cleanup
 password_sources_head()
 {
-	atf_set descr "password from ~/.netrc ($NETRC); a failing passwordeval is a config error"
+	atf_set descr "password from ~/.netrc ($NETRC), refused while others \
+can read it; a failing passwordeval is a config error"
 }
 password_sources_body()
 {
 	mkmsgs 1
 	peer_start
 	printf 'machine other login alice password wrong\nmachine 127.0.0.1 login alice password secret\n' >netrc
+	# A netrc others can read is refused as a configuration error.
+	chmod 644 netrc
+	atf_check -s exit:78 \
+	    -e match:"netrc: mode 0644 gives group or others access to passwords; chmod 600 $PWD/netrc\$" \
+	    env NETRC="$PWD/netrc" "$(yubin_prog mpop)" fetch -q \
+	    --state state --tls=off --maildir md "$URL" </dev/null
+	chmod 600 netrc
 	atf_check env NETRC="$PWD/netrc" "$(yubin_prog mpop)" fetch -q \
 	    --state state --tls=off --maildir md "$URL" </dev/null
 	expect_n md 1
 	mkdir home
 	printf 'default login alice password secret\n' >home/.netrc
+	chmod 600 home/.netrc
 	atf_check env HOME="$PWD/home" "$(yubin_prog mpop)" fetch -q \
 	    --tls=off --maildir md3 --user alice "pop3://127.0.0.1:$PORT" \
 	    </dev/null

@@ -81,7 +81,7 @@ session_basic_body()
 	pop --preauth --maildir md
 	u1=$(uidl 1)
 	u2=$(uidl 2)
-	expect "$PGREET${CAPA_T}USER\r\nSASL PLAIN\r\nIMPLEMENTATION mpop\r\n.\r\n+OK 2 57\r\n+OK scan listing follows\r\n1 34\r\n2 23\r\n.\r\n+OK unique-id listing follows\r\n1 $u1\r\n2 $u2\r\n.\r\n+OK message follows\r\n$M1+OK top of message follows\r\nFrom: b\r\n\r\nl1\r\n.\r\n+OK 2 23\r\n+OK 2 $u2\r\n+OK\r\n+OK bye\r\n"
+	expect "$PGREET${CAPA_T}USER\r\nSASL PLAIN\r\nIMPLEMENTATION mpop\r\n.\r\n+OK 2 57\r\n+OK scan listing follows\r\n1 40\r\n2 23\r\n.\r\n+OK unique-id listing follows\r\n1 $u1\r\n2 $u2\r\n.\r\n+OK 40 octets\r\n$M1+OK top of message follows\r\nFrom: b\r\n\r\nl1\r\n.\r\n+OK 2 23\r\n+OK 2 $u2\r\n+OK\r\n+OK bye\r\n"
 	atf_check -o match:'session: peer=\[stdin\] user=[^ ]+ tls=no retrieved=1 deleted=0 bytes=40 authfail=0 end=quit$' \
 	    cat log.txt
 }
@@ -395,7 +395,8 @@ msgs = [
 def size(m):
     return len(m) + m.count(b"\n") - m.count(b"\r\n")
 # Even ones named as mdeliver names them (",W=": the exact wire size),
-# odd ones plainly (LIST gives the file's size, RETR no octet count).
+# odd ones plainly (LIST reads them for the same exact size, and RETR
+# then gives it too).
 for i, m in enumerate(msgs):
     w = ",S=%d,W=%d" % (len(m), size(m)) if i % 2 == 0 else ""
     with open("md/new/%04d.M%dP1.test%s" % (i, i, w), "wb") as f:
@@ -420,17 +421,12 @@ def wire(m, top=None):
         if l == b"" and not body:
             body = True
     return b"".join(res) + b".\r\n"
-def listed(i, m):
-    return size(m) if i % 2 == 0 else len(m)
 cmds, want = b"LIST\r\n", b"+OK scan listing follows\r\n"
-want += b"".join(b"%d %d\r\n" % (i + 1, listed(i, m)) for i, m in enumerate(msgs))
+want += b"".join(b"%d %d\r\n" % (i + 1, size(m)) for i, m in enumerate(msgs))
 want += b".\r\n"
 for i, m in enumerate(msgs):
     cmds += b"RETR %d\r\n" % (i + 1)
-    if i % 2 == 0:
-        want += b"+OK %d octets\r\n" % size(m) + wire(m)
-    else:
-        want += b"+OK message follows\r\n" + wire(m)
+    want += b"+OK %d octets\r\n" % size(m) + wire(m)
     for t in (0, 1, 3):
         cmds += b"TOP %d %d\r\n" % (i + 1, t)
         want += b"+OK top of message follows\r\n" + wire(m, t)
@@ -449,11 +445,90 @@ if got != want:
 PY
 }
 
+atf_test_case plain_names_exact
+plain_names_exact_head()
+{
+	atf_set descr "files another MDA wrote (procmail, maildrop: plain \
+time.M.P.host names, LF, CRLF, bare CR): LIST gives the octets RETR \
+sends, counted off the wire; a second session LISTs from the UID list \
+without reading the files"
+}
+plain_names_exact_body()
+{
+	setup
+	rm -f md/new/* md/cur/*
+	cat >pop.py <<'PY'
+import glob, subprocess, sys
+def session(cmds):
+    p = subprocess.run([sys.argv[1], "serve", "--preauth", "--maildir",
+                        "md", "--log", "stderr", "--hostname", "pop.test"],
+                       input=cmds, capture_output=True)
+    for l in p.stderr.splitlines():
+        if not l.startswith(b"mpop: session: "):
+            sys.exit("log: %r" % l)
+    return p.stdout.split(b"\r\n", 1)[1]
+def listing(out):
+    head, rest = out.split(b"\r\n", 1)
+    assert head == b"+OK scan listing follows", head
+    body, rest = rest.split(b"\r\n.\r\n", 1)
+    return [int(l.split()[1]) for l in body.split(b"\r\n")], rest
+def retr(rest):
+    """The octets of one RETR answer, unstuffed, without the "."."""
+    head, rest = rest.split(b"\r\n", 1)
+    assert head.startswith(b"+OK "), head
+    n = 0
+    while True:
+        line, rest = rest.split(b"\r\n", 1)
+        if line == b".":
+            return head, n, rest
+        n += len(line) + 2 - (1 if line.startswith(b".") else 0)
+mode = sys.argv[2]
+k = int(sys.argv[3])
+cmds = b"LIST\r\n" + b"".join(b"RETR %d\r\n" % i for i in range(1, k + 1))
+if mode == "first":
+    sizes, rest = listing(session(cmds + b"QUIT\r\n"))
+    for i in range(k):
+        head, n, rest = retr(rest)
+        assert sizes[i] == n, (i + 1, sizes[i], n)
+        assert head == b"+OK %d octets" % n, head
+    print(" ".join(map(str, sizes)))
+else:
+    sizes, rest = listing(session(b"LIST\r\nQUIT\r\n"))
+    print(" ".join(map(str, sizes)))
+PY
+	# procmail and maildrop name files time.M<usec>P<pid>.host and
+	# keep LF line ends; a message may hold CRLF or a bare CR already.
+	printf 'From: a\nSubject: lf\n\nline\n.dot\n..two\n' \
+	    >md/new/1700000000.M1P100.host
+	printf 'From: b\r\nSubject: crlf\r\n\r\nbody\r\n' \
+	    >md/new/1700000001.M2P101.host
+	printf 'From: c\nSubject: mixed\r\n\nbare\rcr\r\nlf\n' \
+	    >md/new/1700000002.M3P102.host
+	printf 'From: d\n\n\n\n' >'md/cur/1700000003.M4P103.host:2,S'
+	python3 -c 'import sys; sys.stdout.write("X: y\n\n" + "l\n" * 70000)' \
+	    >md/new/1700000004.M5P104.host
+	own md
+	prog=$(yubin_prog mpop)
+	atf_check -o inline:'43 32 40 15 210008\n' \
+	    python3 pop.py "$prog" first 5
+	# The sizes went into the UID list...
+	atf_check -o match:'^1 1700000000.M1P100.host W=43$' \
+	    -o match:'^5 1700000004.M5P104.host W=210008$' cat md/yubin-uidlist
+	# ... so the next session reads no message to LIST: files changed
+	# behind its back (which Maildir never does) keep their sizes.
+	for f in md/cur/*; do
+		printf 'x\n' >"$f"
+	done
+	atf_check -o inline:'43 32 40 15 210008\n' \
+	    python3 pop.py "$prog" second 5
+}
+
 atf_test_case large_mailbox
 large_mailbox_head()
 {
 	atf_set descr "10,000 messages: login, STAT, LIST, UIDL answer in a \
-few seconds, and a second login reuses the UID list"
+few seconds, and a second login reuses the UID list and the sizes LIST \
+counted"
 }
 large_mailbox_body()
 {
@@ -472,15 +547,16 @@ PY
 	atf_check -o inline:'+OK 10002 380057\r\n' sed -n 2p out.txt
 	[ $(grep -c '^[0-9]* [0-9a-f]\{16\}.$' out.txt) = 10002 ] ||
 	    atf_fail "UIDL lines missing"
-	# LIST too: 38, the name's size, where reading the file would
-	# give its CRLF size, 41.
-	atf_check -o inline:'+OK 10002 38\r\n' sed -n 20011p out.txt
+	# LIST is exact: 41 on the wire, where the name says 38 on disk.
+	atf_check -o inline:'+OK 10002 41\r\n' sed -n 20011p out.txt
 	start=$(date +%s)
 	pop --preauth --maildir md
 	t2=$(($(date +%s) - start))
 	# For the record only (bench/pop3.sh measures): not an assertion.
 	echo "first session $t1 s, second $t2 s"
-	atf_check -o inline:'+OK 10002 380057\r\n' sed -n 2p out.txt
+	# The sizes LIST counted are remembered: STAT is exact now.
+	atf_check -o inline:'+OK 10002 410063\r\n' sed -n 2p out.txt
+	atf_check -o inline:'+OK 10002 41\r\n' sed -n 20011p out.txt
 }
 
 # ---------------------------------------------------------------- listen
@@ -515,7 +591,7 @@ p.user("alice")
 p.pass_("s3cret")
 assert p.stat() == (2, 57), p.stat()
 resp, lines, _ = p.list()
-assert lines == [b"1 34", b"2 23"], lines
+assert lines == [b"1 40", b"2 23"], lines
 resp, lines, octets = p.retr(1)
 assert lines == [b"From: a", b"Subject: x", b"", b"body", b".dot", b"end"], lines
 resp, lines, _ = p.top(2, 0)
@@ -673,11 +749,11 @@ curl_body()
 	start_listen --passwd-file passwd --tls-cert certs/server.pem \
 	    --tls-key certs/server.key --allow-plain-auth
 	url="pop3://127.0.0.1:$PORT"
-	atf_check -o inline:'1 34\r\n2 23\r\n' curl -sS -u alice:s3cret "$url/"
+	atf_check -o inline:'1 40\r\n2 23\r\n' curl -sS -u alice:s3cret "$url/"
 	printf 'From: a\r\nSubject: x\r\n\r\nbody\r\n.dot\r\nend\r\n' >want
 	atf_check -o file:want curl -sS -u alice:s3cret "$url/1"
 	atf_check -o match:"^1 $(uidl 1)" curl -sS -u alice:s3cret -X UIDL "$url/"
-	atf_check -o inline:'1 34\r\n2 23\r\n' curl -sS --ssl-reqd \
+	atf_check -o inline:'1 40\r\n2 23\r\n' curl -sS --ssl-reqd \
 	    --cacert certs/ca.pem -u alice:s3cret "pop3://localhost:$PORT/"
 	atf_check -o match:'tls=TLS1\.[23]' cat listen.log
 }
@@ -911,6 +987,7 @@ atf_init_test_cases()
 	atf_add_test_case in_use
 	atf_add_test_case uidl_stable
 	atf_add_test_case byte_exact
+	atf_add_test_case plain_names_exact
 	atf_add_test_case large_mailbox
 	atf_add_test_case listen_poplib
 	atf_add_test_case stls

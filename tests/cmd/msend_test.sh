@@ -723,6 +723,12 @@ netrc_body()
 	    --port "$SINK_PORT" --tls-trust-file certs/ca.pem --user nu \
 	    -i bob@example.org <in
 	atf_check -o match:'^AUTH-OK PLAIN nu' cat sink/log
+	# Readable by the group: refused, one line with the fix, exit 78.
+	chmod 640 home/.netrc
+	HOME=$(pwd)/home atf_check -s exit:78 \
+	    -e match:"home/.netrc: mode 0640 gives group or others access to passwords; chmod 600 $(pwd)/home/.netrc \\(permanent: exit 78\\)$" \
+	    "$(yubin_prog msend)" --host localhost --port "$SINK_PORT" \
+	    --tls-trust-file certs/ca.pem --user nu -i bob@example.org <in
 	# No password anywhere and no terminal: a clear error.
 	rm home/.netrc
 	HOME=$(pwd)/home atf_check -s exit:78 -e match:'no password for nu' \

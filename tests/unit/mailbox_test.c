@@ -292,38 +292,99 @@ ATF_TC_BODY(same_uniq_twice, tc)
 	mailbox_close(&mb);
 }
 
-/* Write a UID list, open, expect a rebuild (reset) with a new validity. */
+/*
+ * A damaged UID list over three messages (1 and 2 in new/, 3 in cur/):
+ * which UIDs survive, whether UIDVALIDITY (100) changed and what the
+ * open reported.  uid[] of 0: a reset (new UIDVALIDITY, UIDs 1, 2, 3).
+ */
+struct ccase {
+	const char *what;
+	const char *text;
+	int repaired;
+	uint32_t uid[3], next;
+};
+
+#define H "yubin-uidlist 1 100 50\n"
+#define L1 "7 1.M1P1Q1.h\n"
+#define L2 "8 2.M1P1Q1.h\n"
+#define L3 "9 3.M1P1Q1.h\n"
+
+static const struct ccase ccases[] = {
+    {"intact", H L1 L2 L3, 0, {7, 8, 9}, 50},
+    {"intact, sizes", H "7 1.M1P1Q1.h W=3\n" L2 "9 3.M1P1Q1.h W=0\n", 0,
+	{7, 8, 9}, 50},
+    {"truncated last line", H L1 L2 "9 3.M1P", 1, {7, 8, 50}, 51},
+    {"last LF lost", H L1 L2 "9 3.M1P1Q1.h", 1, {7, 8, 50}, 51},
+    {"garbage middle line", H L1 "x\x01\xff garbage\n" L3, 1, {7, 50, 9}, 51},
+    {"empty middle line", H L1 "\n" L2 L3, 1, {7, 8, 9}, 50},
+    {"CRLF line", H L1 "8 2.M1P1Q1.h\r\n" L3, 1, {7, 50, 9}, 51},
+    {"bad size field", H L1 "8 2.M1P1Q1.h W=08\n" L3, 1, {7, 50, 9}, 51},
+    {"duplicate UID", H "7 1.M1P1Q1.h\n7 2.M1P1Q1.h\n" L3, 1, {50, 51, 9}, 52},
+    {"decreasing UIDs", H "8 1.M1P1Q1.h\n7 2.M1P1Q1.h\n" L3, 1, {50, 51, 9},
+	52},
+    /* Each line contradicts another: none is proven. */
+    {"one UID out of order", H "40 1.M1P1Q1.h\n" L2 L3, 1, {50, 51, 52}, 53},
+    {"out of order, apart", H L1 L2 L3 "8 4.M1P1Q1.h\n", 1, {7, 50, 51}, 52},
+    {"duplicate UNIQ", H L1 "8 1.M1P1Q1.h\n" L3, 1, {50, 51, 9}, 52},
+    {"UID at UIDNEXT", H L1 L2 "50 3.M1P1Q1.h\n", 1, {7, 8, 51}, 52},
+    {"UID above UIDNEXT", H L1 L2 "60 3.M1P1Q1.h\n", 1, {7, 8, 61}, 62},
+    {"not a UNIQ", H L1 "8 2.M1P1Q1.h,S=1\n" L3, 1, {7, 50, 9}, 51},
+    {"all lines bad", H "x\ny\n", 1, {50, 51, 52}, 53},
+    {"header garbage", "garbage\n" L1 L2 L3, 0, {0}, 4},
+    {"header version", "yubin-uidlist 2 100 50\n" L1 L2 L3, 0, {0}, 4},
+    {"header CRLF", "yubin-uidlist 1 100 50\r\n" L1, 0, {0}, 4},
+    {"header leading zero", "yubin-uidlist 1 100 050\n" L1, 0, {0}, 4},
+    {"header over 32 bits", "yubin-uidlist 1 100 4294967296\n", 0, {0}, 4},
+    {"header cut", "yubin-uidlist 1 100", 0, {0}, 4},
+    {"empty file", "", 0, {0}, 4},
+};
+
 static void
-corrupt_case(const char *text, int reset)
+corrupt_case(const struct ccase *c)
 {
+	static const char *const names[3] = {
+	    "1.M1P1Q1.h", "2.M1P1Q1.h", "3.M1P1Q1.h"};
 	struct mailbox mb;
 	char err[ERR_MAX];
+	int reset = c->uid[0] == 0, i;
 
 	mkmd("M");
 	putf("M", "new", "1.M1P1Q1.h", "a\n");
 	putf("M", "new", "2.M1P1Q1.h", "b\n");
 	putf("M", "cur", "3.M1P1Q1.h:2,S", "c\n");
-	if (text != NULL)
-		put("M/yubin-uidlist", text);
+	put("M/yubin-uidlist", c->text);
 	err[0] = '\0';
 	ATF_REQUIRE_MSG(
 	    mailbox_open(&mb, "M", 0, err, sizeof(err)) == 0, "%s", err);
-	ATF_CHECK_EQ_MSG(mb.reset, reset, "list: %s", text);
+	ATF_CHECK_EQ_MSG(mb.reset, reset, "%s: reset", c->what);
+	ATF_CHECK_EQ_MSG(mb.repaired, c->repaired, "%s: repaired", c->what);
 	if (reset)
 		ATF_CHECK_MSG(strstr(err, "M/yubin-uidlist: ") == err &&
-			strstr(err, "rebuilt with UIDVALIDITY") != NULL,
-		    "err: %s", err);
-	ATF_CHECK(mb.uidvalidity != 100);
+			strstr(err, "rebuilt with UIDVALIDITY") != NULL &&
+			mb.uidvalidity != 100,
+		    "%s: err %s", c->what, err);
+	else
+		ATF_CHECK_EQ_MSG(mb.uidvalidity, 100, "%s", c->what);
+	if (c->repaired)
+		ATF_CHECK_MSG(strstr(err, "M/yubin-uidlist: corrupt") == err &&
+			strstr(err, "UIDVALIDITY 100 kept") != NULL,
+		    "%s: err %s", c->what, err);
 	ATF_CHECK_EQ(mb.n, 3);
-	ATF_CHECK_EQ(uid_of(&mb, "1.M1P1Q1.h"), 1);
-	ATF_CHECK_EQ(uid_of(&mb, "2.M1P1Q1.h"), 2);
-	ATF_CHECK_EQ(uid_of(&mb, "3.M1P1Q1.h"), 3);
-	ATF_CHECK_EQ(mb.uidnext, 4);
+	for (i = 0; i < 3; i++)
+		ATF_CHECK_EQ_MSG(uid_of(&mb, names[i]),
+		    reset ? (uint32_t)i + 1 : c->uid[i], "%s: %s", c->what,
+		    names[i]);
+	ATF_CHECK_EQ_MSG(mb.uidnext, c->next, "%s: uidnext", c->what);
+	check_ascending(&mb);
 	mailbox_close(&mb);
-	/* The rebuilt list is good: the next open keeps it. */
+	/* The list written is good: the next open keeps every UID. */
 	open_ok(&mb, "M", 0);
 	ATF_CHECK_EQ(mb.reset, 0);
-	ATF_CHECK_EQ(uid_of(&mb, "3.M1P1Q1.h"), 3);
+	ATF_CHECK_EQ(mb.repaired, 0);
+	ATF_CHECK(mb.uidvalidity == 100 || reset);
+	for (i = 0; i < 3; i++)
+		ATF_CHECK_EQ_MSG(uid_of(&mb, names[i]),
+		    reset ? (uint32_t)i + 1 : c->uid[i], "%s: again", c->what);
 	mailbox_close(&mb);
 	ATF_REQUIRE(system("rm -rf M") == 0);
 }
@@ -331,39 +392,47 @@ corrupt_case(const char *text, int reset)
 ATF_TC_WITHOUT_HEAD(corrupt_list);
 ATF_TC_BODY(corrupt_list, tc)
 {
-	static const char *const bad[] = {
-	    "",
-	    "garbage\n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h", /* truncated */
-	    "yubin-uidlist 1 100 50\n7 1.M1P", /* truncated */
-	    "yubin-uidlist 1 100", /* no LF */
-	    "yubin-uidlist 2 100 50\n", /* version */
-	    "yubin-uidlist 1 0 50\n", /* validity 0 */
-	    "yubin-uidlist 1 100 050\n", /* leading zero */
-	    "yubin-uidlist 1 100 4294967296\n", /* > 32 bits */
-	    "yubin-uidlist 1 100 50\n8 2.M1P1Q1.h\n7 1.M1P1Q1.h\n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h\n7 2.M1P1Q1.h\n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h\n9 1.M1P1Q1.h\n",
-	    "yubin-uidlist 1 100 50\n50 1.M1P1Q1.h\n", /* uid >= next */
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h,S=1\n", /* not a UNIQ */
-	    "yubin-uidlist 1 100 50\n7 .hidden\n",
-	    "yubin-uidlist 1 100 50\n7  1.M1P1Q1.h\n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h \n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h\r\n",
-	    "yubin-uidlist 1 100 50\n\n",
-	    "yubin-uidlist 1 100 50\nx 1.M1P1Q1.h\n",
-	    "yubin-uidlist 1 100 50\n7 1.M1P1Q1.h\nextra",
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		corrupt_case(bad[i], 1);
-	/* Missing: a fresh list, not a "reset". */
-	corrupt_case(NULL, 0);
+	for (i = 0; i < sizeof(ccases) / sizeof(ccases[0]); i++)
+		corrupt_case(&ccases[i]);
 }
 
-/* A corrupt list's header, when readable, still makes the new
- * UIDVALIDITY differ from the old one. */
+/* A missing list: a first open numbers afresh without a "reset"; a
+ * list deleted later proves nothing, so a new UIDVALIDITY is the only
+ * answer RFC 3501 allows, and the open says so. */
+ATF_TC_WITHOUT_HEAD(missing_list);
+ATF_TC_BODY(missing_list, tc)
+{
+	struct mailbox mb;
+	char err[ERR_MAX];
+	uint32_t old;
+
+	mkmd("M");
+	putf("M", "new", "1.M1P1Q1.h", "a\n");
+	putf("M", "new", "2.M1P1Q1.h", "b\n");
+	err[0] = '\0';
+	ATF_REQUIRE(mailbox_open(&mb, "M", 0, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(mb.reset, 0);
+	ATF_CHECK_STREQ(err, "");
+	old = mb.uidvalidity;
+	mailbox_close(&mb);
+	ATF_REQUIRE(unlink("M/yubin-uidlist") == 0);
+	ATF_REQUIRE(mailbox_open(&mb, "M", 0, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(mb.reset, 1);
+	ATF_CHECK_EQ(mb.repaired, 0);
+	ATF_CHECK(mb.uidvalidity != old);
+	ATF_CHECK_MSG(strstr(err,
+			  "M/yubin-uidlist: missing, rebuilt with "
+			  "UIDVALIDITY") == err,
+	    "err: %s", err);
+	ATF_CHECK_EQ(uid_of(&mb, "1.M1P1Q1.h"), 1);
+	ATF_CHECK_EQ(uid_of(&mb, "2.M1P1Q1.h"), 2);
+	mailbox_close(&mb);
+}
+
+/* A list rebuilt while its header is readable (UIDs used up) gets a
+ * UIDVALIDITY that differs from the old one, even within a second. */
 ATF_TC_WITHOUT_HEAD(corrupt_keeps_validity_apart);
 ATF_TC_BODY(corrupt_keeps_validity_apart, tc)
 {
@@ -373,8 +442,8 @@ ATF_TC_BODY(corrupt_keeps_validity_apart, tc)
 
 	mkmd("M");
 	putf("M", "new", "1.M1P1Q1.h", "a\n");
-	/* Header with this very second as validity, then garbage. */
-	snprintf(text, sizeof(text), "yubin-uidlist 1 %lu 9\nbad\n",
+	/* Header with this very second as validity, no UID left. */
+	snprintf(text, sizeof(text), "yubin-uidlist 1 %lu 4294967295\n",
 	    (unsigned long)now);
 	put("M/yubin-uidlist", text);
 	open_ok(&mb, "M", 0);
@@ -459,19 +528,125 @@ ATF_TC_BODY(uidlist_parse, tc)
 	buf_reset(&b);
 	{
 		struct mailbox_uident in[2] = {
-		    {"1.a", 3, 3}, {"0.b", 3, 4294967294U}};
+		    {"1.a", 3, 3, -1}, {"0.b", 3, 4294967294U, 12}};
 
 		ATF_REQUIRE(mailbox_uidlist_format(
 				&b, 4294967295U, 4294967295U, in, 2) == 0);
 		ATF_CHECK_STREQ(buf_cstr(&b),
 		    "yubin-uidlist 1 4294967295 4294967295\n3 1.a\n"
-		    "4294967294 0.b\n");
+		    "4294967294 0.b W=12\n");
 		ATF_REQUIRE(mailbox_uidlist_parse(
 				b.data, b.len, &v, &next, &e, &n) == 0);
 		ATF_CHECK(n == 2 && e[0].uid == 4294967294U && e[1].uid == 3);
+		ATF_CHECK(e[0].size == 12 && e[1].size == -1);
 		free(e);
 	}
 	buf_free(&b);
+}
+
+/* The salvage on its own: what it keeps, how many lines it drops, and
+ * the UIDNEXT it gives; on a valid list exactly what the parse gives. */
+ATF_TC_WITHOUT_HEAD(uidlist_salvage);
+ATF_TC_BODY(uidlist_salvage, tc)
+{
+	static const char ok[] = "yubin-uidlist 1 42 10\n2 b.x W=0\n5 a.y\n"
+				 "9 c W=123456789012345678\n";
+	const char *t;
+	struct mailbox_uident *e;
+	size_t n, lost;
+	uint32_t v, next;
+
+	ATF_REQUIRE(mailbox_uidlist_salvage(
+			ok, strlen(ok), &v, &next, &e, &n, &lost) == 0);
+	ATF_CHECK(v == 42 && next == 10 && n == 3 && lost == 0);
+	ATF_CHECK(e[0].uid == 5 && e[0].size == -1);
+	ATF_CHECK(e[1].uid == 2 && e[1].size == 0);
+	ATF_CHECK(e[2].uid == 9 && e[2].size == 123456789012345678LL);
+	free(e);
+	/* 19 size digits, a size with a sign, a cut tail: each line is
+	   dropped alone. */
+	t = "yubin-uidlist 1 42 10\n2 b.x W=1234567890123456789\n"
+	    "3 c W=-1\n4 d\n5 e W=1\n6 f W";
+	ATF_REQUIRE(mailbox_uidlist_salvage(
+			t, strlen(t), &v, &next, &e, &n, &lost) == 0);
+	ATF_CHECK(n == 2 && lost == 3 && next == 10);
+	ATF_CHECK(e[0].uid == 4 && e[1].uid == 5 && e[1].size == 1);
+	free(e);
+	/* The highest UID a line claims raises UIDNEXT (to 2^32-1 at most):
+	   no UID seen in the file is given again. */
+	t = "yubin-uidlist 1 42 10\n3 a\n4294967295 b\n";
+	ATF_REQUIRE(mailbox_uidlist_salvage(
+			t, strlen(t), &v, &next, &e, &n, &lost) == 0);
+	ATF_CHECK(n == 1 && lost == 1 && next == 4294967295U);
+	free(e);
+	/* Header lost: nothing. */
+	t = "yubin-uidlist 1 42\n3 a\n";
+	ATF_CHECK(mailbox_uidlist_salvage(
+		      t, strlen(t), &v, &next, &e, &n, &lost) == -1);
+	ATF_CHECK(errno == EINVAL && v == 0 && e == NULL && n == 0);
+}
+
+/*
+ * Sizes of files another MDA wrote are counted once and kept in the UID
+ * list: a second open answers without reading the file (changing the
+ * file, which Maildir never does, shows it is not read again).
+ */
+ATF_TC_WITHOUT_HEAD(sizes_remembered);
+ATF_TC_BODY(sizes_remembered, tc)
+{
+	struct mailbox mb;
+	char err[ERR_MAX], text[1024];
+	size_t a, b, c;
+
+	mkmd("M");
+	putf("M", "new", "1700000000.M1P1.host", "A: b\n\nbody\n");
+	putf("M", "cur", "1700000001.M2P2.host:2,S", "A: b\r\n\r\nx\r\n");
+	putf("M", "new", "1700000002.M3P3.host,W=99", "A: b\n");
+	open_ok(&mb, "M", 0);
+	a = mailbox_find_uid(&mb, 1);
+	b = mailbox_find_uid(&mb, 2);
+	c = mailbox_find_uid(&mb, 3);
+	ATF_CHECK_EQ(mailbox_size(&mb, a), 14);
+	ATF_CHECK_EQ(mailbox_size(&mb, b), 11);
+	ATF_CHECK_EQ(mailbox_size(&mb, c), 99);
+	ATF_REQUIRE_MSG(
+	    mailbox_save_sizes(&mb, err, sizeof(err)) == 0, "%s", err);
+	/* Nothing new to save: no write (the list keeps its inode). */
+	{
+		ino_t ino = inode("M/yubin-uidlist");
+
+		ATF_REQUIRE(mailbox_save_sizes(&mb, err, sizeof(err)) == 0);
+		ATF_CHECK_EQ(inode("M/yubin-uidlist"), ino);
+	}
+	mailbox_close(&mb);
+	read_text("M/yubin-uidlist", text, sizeof(text));
+	ATF_CHECK_MSG(strstr(text,
+			  "\n1 1700000000.M1P1.host W=14\n"
+			  "2 1700000001.M2P2.host W=11\n"
+			  "3 1700000002.M3P3.host\n") != NULL,
+	    "list: %s", text);
+	putf("M", "new", "1700000000.M1P1.host", "changed\n");
+	putf("M", "cur", "1700000001.M2P2.host:2,S", "");
+	open_ok(&mb, "M", 0);
+	ATF_CHECK_EQ(mailbox_size_quick(&mb, mailbox_find_uid(&mb, 1)), 14);
+	ATF_CHECK_EQ(mailbox_size(&mb, mailbox_find_uid(&mb, 1)), 14);
+	ATF_CHECK_EQ(mailbox_size(&mb, mailbox_find_uid(&mb, 2)), 11);
+	/* A rename (flags) keeps the size with the UNIQ. */
+	ATF_REQUIRE(mailbox_set_flags(&mb, mailbox_find_uid(&mb, 1), "S", err,
+			sizeof(err)) == 0);
+	mailbox_close(&mb);
+	open_ok(&mb, "M", 0);
+	ATF_CHECK_EQ(mailbox_size(&mb, mailbox_find_uid(&mb, 1)), 14);
+	mailbox_close(&mb);
+	/* A list renumbered since the open is left alone. */
+	putf("M", "new", "1700000003.M4P4.host", "new\n");
+	open_ok(&mb, "M", 0);
+	ATF_CHECK_EQ(mailbox_size(&mb, mailbox_find_uid(&mb, 4)), 5);
+	put("M/yubin-uidlist", "yubin-uidlist 1 5 9\n8 1700000003.M4P4.host\n");
+	ATF_REQUIRE(mailbox_save_sizes(&mb, err, sizeof(err)) == 0);
+	mailbox_close(&mb);
+	read_text("M/yubin-uidlist", text, sizeof(text));
+	ATF_CHECK_STREQ(text, "yubin-uidlist 1 5 9\n8 1700000003.M4P4.host\n");
 }
 
 /* Children that open the same mailbox at once write what they saw:
@@ -1102,6 +1277,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, deleted_and_new);
 	ATF_TP_ADD_TC(tp, same_uniq_twice);
 	ATF_TP_ADD_TC(tp, corrupt_list);
+	ATF_TP_ADD_TC(tp, missing_list);
+	ATF_TP_ADD_TC(tp, uidlist_salvage);
+	ATF_TP_ADD_TC(tp, sizes_remembered);
 	ATF_TP_ADD_TC(tp, corrupt_keeps_validity_apart);
 	ATF_TP_ADD_TC(tp, uids_used_up);
 	ATF_TP_ADD_TC(tp, uidlist_parse);

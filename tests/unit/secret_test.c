@@ -3,7 +3,12 @@
  * .netrc (parser and file lookup), the terminal (on a pseudo-terminal).
  */
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -148,25 +153,112 @@ ATF_TC_BODY(netrc_file, tc)
 	/* $NETRC first. */
 	ATF_REQUIRE(setenv("HOME", cwd, 1) == 0);
 	ATF_REQUIRE(setenv("NETRC", "other", 1) == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 1);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 1);
 	ATF_CHECK_STREQ(pw, "fromenv");
 	/* An empty NETRC counts as unset: ~/.netrc. */
 	ATF_REQUIRE(setenv("NETRC", "", 1) == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 1);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 1);
 	ATF_CHECK_STREQ(pw, "fromhome");
 	ATF_REQUIRE(unsetenv("NETRC") == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 1);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 1);
 	ATF_CHECK_STREQ(pw, "fromhome");
-	ATF_CHECK_EQ(secret_netrc("h", "v", pw, sizeof(pw)), 0);
+	ATF_CHECK_EQ(secret_netrc("h", "v", pw, sizeof(pw), NULL, 0), 0);
 	/* No file, a malformed one: not found. */
 	ATF_REQUIRE(setenv("NETRC", "missing", 1) == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 0);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 0);
 	write_file("bad", "machine h login u password");
 	ATF_REQUIRE(setenv("NETRC", "bad", 1) == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 0);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 0);
 	ATF_REQUIRE(unsetenv("NETRC") == 0);
 	ATF_REQUIRE(unsetenv("HOME") == 0);
-	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw)), 0);
+	ATF_CHECK_EQ(secret_netrc("h", "u", pw, sizeof(pw), NULL, 0), 0);
+}
+
+/* A .netrc its group or others may read is refused, in one line that
+ * names the file, the mode and the fix; secret_get makes it EX_CONFIG. */
+ATF_TC_WITHOUT_HEAD(netrc_mode);
+ATF_TC_BODY(netrc_mode, tc)
+{
+	static const struct {
+		mode_t mode;
+		int rc;
+	} cases[] = {
+	    {0600, 1},
+	    {0400, 1},
+	    {0700, 1},
+	    {0644, -1},
+	    {0640, -1},
+	    {0604, -1},
+	    {0620, -1},
+	    {0666, -1},
+	};
+	char pw[64], err[256], want[256];
+	size_t i;
+
+	write_file("nrc", "machine h login u password secret\n");
+	ATF_REQUIRE(setenv("NETRC", "nrc", 1) == 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ATF_REQUIRE(chmod("nrc", cases[i].mode) == 0);
+		err[0] = '\0';
+		pw[0] = 'x';
+		ATF_CHECK_EQ_MSG(
+		    secret_netrc("h", "u", pw, sizeof(pw), err, sizeof(err)),
+		    cases[i].rc, "mode %04o", (unsigned)cases[i].mode);
+		if (cases[i].rc == 1) {
+			ATF_CHECK_STREQ(pw, "secret");
+			continue;
+		}
+		(void)snprintf(want, sizeof(want),
+		    "nrc: mode %04o gives group or others access to "
+		    "passwords; chmod 600 nrc",
+		    (unsigned)cases[i].mode);
+		ATF_CHECK_STREQ(err, want);
+		ATF_CHECK(strstr(err, "secret") == NULL);
+		ATF_CHECK_EQ(secret_get(NULL, "h", "u", pw, sizeof(pw), err,
+				 sizeof(err)),
+		    EX_CONFIG);
+		ATF_CHECK_STREQ(err, want);
+		ATF_CHECK_EQ(pw[0], '\0');
+	}
+	ATF_REQUIRE(unsetenv("NETRC") == 0);
+}
+
+/* No core dumps: RLIMIT_CORE 0 (soft and hard) and, on Linux, not
+ * dumpable; a child started with execve(2) is dumpable again. */
+ATF_TC_WITHOUT_HEAD(no_core_dumps);
+ATF_TC_BODY(no_core_dumps, tc)
+{
+	pid_t pid;
+	int st;
+
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		struct rlimit rl;
+
+		if (secret_no_core_dumps() != 0)
+			_exit(1);
+		if (getrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur != 0 ||
+		    rl.rlim_max != 0)
+			_exit(2);
+#ifdef __linux__
+		if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+			_exit(3);
+		/* Our own /proc entries stay ours to read. */
+		if (access("/proc/self/fd", R_OK) != 0 &&
+		    access("/proc", F_OK) == 0)
+			_exit(4);
+		/* After exec the child is dumpable (and its limit 0). */
+		execl("/bin/sh", "sh", "-c",
+		    "grep -q '^Max core file size *0 *0 ' /proc/self/limits",
+		    (char *)NULL);
+		_exit(5);
+#else
+		_exit(0);
+#endif
+	}
+	ATF_REQUIRE(waitpid(pid, &st, 0) == pid);
+	ATF_CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d",
+	    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 ATF_TC_WITHOUT_HEAD(eval_first_line);
@@ -382,6 +474,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, netrc_skips);
 	ATF_TP_ADD_TC(tp, netrc_malformed);
 	ATF_TP_ADD_TC(tp, netrc_file);
+	ATF_TP_ADD_TC(tp, netrc_mode);
+	ATF_TP_ADD_TC(tp, no_core_dumps);
 	ATF_TP_ADD_TC(tp, eval_first_line);
 	ATF_TP_ADD_TC(tp, eval_failures);
 	ATF_TP_ADD_TC(tp, eval_child_env);
