@@ -856,20 +856,12 @@ mail_loop_head()
 }
 mail_loop_body()
 {
-	hops() {
-		i=0
-		while [ $i -lt $1 ]; do
-			printf 'Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000\n' $i $i
-			i=$((i + 1))
-		done
-		printf 'Subject: loop\n\nbody\n'
-	}
-	hops 100 >in
+	looping_message 100 >in
 	atf_check -s exit:65 -e match:'100 Received header fields .*mail loop' \
 	    "$(yubin_prog msend)" --host 127.0.0.1 --port 1 --tls=off \
 	    -i bob@example.org <in
 	# 99 are fine: the failure is the connection, not the message.
-	hops 99 >in
+	looping_message 99 >in
 	atf_check -s exit:75 -e not-match:'loop' "$(yubin_prog msend)" \
 	    --host 127.0.0.1 --port 1 --tls=off -i bob@example.org <in
 }

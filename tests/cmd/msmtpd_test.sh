@@ -1087,24 +1087,16 @@ mail_loop_head()
 mail_loop_body()
 {
 	setup
-	hops() {
-		i=0
-		while [ $i -lt $1 ]; do
-			printf 'Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000\r\n' $i $i
-			i=$((i + 1))
-		done
-		printf 'Subject: loop\r\n\r\nReceived: in the body\r\n'
-	}
 	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
-	  hops 100; printf '.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
-	  hops 99; printf '.\r\nQUIT\r\n'; } >in
+	  looping_message 100 "\\r\\n"; printf '.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  looping_message 99 "\\r\\n"; printf '.\r\nQUIT\r\n'; } >in
 	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^554 5.4.6 Too many Received header fields' \
 	    sed -n 14p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 18p out.txt
 	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
 	rm -f out/*
-	hops 100 >msg
+	looping_message 100 "\\r\\n" >msg
 	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT %d LAST\r\n' "$(wc -c <msg)"
 	  cat msg; printf 'QUIT\r\n'; } >in
 	inetd --command ./deliver.sh -- %T \;

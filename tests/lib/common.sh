@@ -13,6 +13,20 @@ peer_require()
 	done
 }
 
+# looping_message N [EOL]: a message with N Received fields (a mail
+# loop at 100, RFC 5321 §6.3), lines ended by EOL (default "\n"), and a
+# "Received:" line in its body that must not count.
+looping_message()
+{
+	_eol=${2:-\\n}
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		printf "Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000$_eol" $_i $_i
+		_i=$((_i + 1))
+	done
+	printf "Subject: loop${_eol}${_eol}Received: in the body$_eol"
+}
+
 # Path of a built program.
 yubin_prog()
 {
