@@ -102,15 +102,6 @@ status_exit(int status)
 	}
 }
 
-static int
-is_utf8(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
-}
-
 /* "name" or "name (unicode)" when the name holds A-labels. */
 static void
 print_name(const char *name)
@@ -332,7 +323,7 @@ print_human(const struct dns_mx_result *res, const struct opts *o)
 	int i, j, good = 0;
 
 	/* The ASCII form; a UTF-8 domain as given, then its A-labels. */
-	if (is_utf8(res->domain))
+	if (!util_is_ascii(res->domain))
 		printf("%s (%s)", res->domain, res->ascii);
 	else
 		fputs(res->ascii, stdout);

@@ -110,10 +110,15 @@ exchange(struct smtp_client *c, struct sasl_client *sc, enum sasl_mech mech,
 			t = smtp_reply_text(&c->reply, 0);
 			if (sasl_client_step(sc, t, strlen(t), &out, e,
 				sizeof(e)) != SASL_CONTINUE) {
-				/* RFC 4954 §4: "*" cancels the exchange. */
-				(void)io_line(&c->io, "*");
-				(void)io_flush(&c->io);
-				yerr_set(&c->err, YERR_PROTO, "%s", e);
+				/* RFC 4954 §4: "*" cancels the exchange;
+				   its 501 keeps the replies in step. */
+				yerr_set(&c->err, YERR_PROTO, "AUTH %s: %s",
+				    name, e);
+				if (io_line(&c->io, "*") == -1 ||
+				    io_flush(&c->io) == -1 ||
+				    smtp_read_reply(&c->io, &c->reply, e,
+					sizeof(e)) == -1)
+					c->dead = 1;
 				goto out;
 			}
 		}

@@ -250,13 +250,14 @@ put_xtext(struct buf *b, const char *s)
 	return rc;
 }
 
+/* Queue the command built in b (rc: how the building went); free b. */
 static int
-is_utf8(const char *s)
+queue_buf(struct smtp_client *c, struct buf *b, int rc)
 {
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
+	rc = rc == 0 ? queue(c, b->data)
+		     : link_failed(c, YERR_LOCAL, NULL, "out of memory");
+	buf_free(b);
+	return rc;
 }
 
 static int
@@ -280,10 +281,7 @@ queue_mail(struct smtp_client *c, const struct smtp_client_txn *t, int utf8)
 		rc |= buf_puts(&b, " ENVID=");
 		rc |= put_xtext(&b, t->envid);
 	}
-	rc = rc == 0 ? queue(c, b.data)
-		     : link_failed(c, YERR_LOCAL, "MAIL", "out of memory");
-	buf_free(&b);
-	return rc;
+	return queue_buf(c, &b, rc);
 }
 
 static int
@@ -305,15 +303,12 @@ queue_rcpt(struct smtp_client *c, const struct smtp_client_rcpt *r)
 			    n & SMTP_NOTIFY_DELAY ? "DELAY," : "");
 		if (rc == 0 && b.data[b.len - 1] == ',')
 			buf_truncate(&b, b.len - 1);
-		if (!is_utf8(r->addr)) {
+		if (util_is_ascii(r->addr)) {
 			rc |= buf_puts(&b, " ORCPT=rfc822;");
 			rc |= put_xtext(&b, r->addr);
 		}
 	}
-	rc = rc == 0 ? queue(c, b.data)
-		     : link_failed(c, YERR_LOCAL, "RCPT", "out of memory");
-	buf_free(&b);
-	return rc;
+	return queue_buf(c, &b, rc);
 }
 
 /* One recipient takes the outcome of the last reply. */
@@ -435,9 +430,9 @@ smtp_client_txn(struct smtp_client *c, struct smtp_client_txn *t)
 {
 	int i, utf8, pipe, bdat, accepted = 0, mail_ok;
 
-	utf8 = is_utf8(t->from);
+	utf8 = !util_is_ascii(t->from);
 	for (i = 0; i < t->nrcpt; i++) {
-		utf8 |= is_utf8(t->rcpt[i].addr);
+		utf8 |= !util_is_ascii(t->rcpt[i].addr);
 		yerr_clear(&t->rcpt[i].res);
 		t->rcpt[i].code = 0;
 		t->rcpt[i].in_txn = 0;

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include <atf-c.h>
 
+#include "certs.h"
 #include "err.h"
 #include "io.h"
 #include "smtp_client.h"
@@ -26,7 +28,8 @@
  * "<TEXT" the server sends TEXT and CRLF; "=BODY" the server reads the
  * message after 354 up to "." and checks it; "=BDAT" reads "BDAT n
  * LAST" and n bytes; "=LONG" sends a reply line longer than the bound;
- * "=CLOSE" closes the connection.
+ * "=CLOSE" closes the connection; "=TLS" runs the server's side of the
+ * handshake, "=TLS?" too but a failure ends the script.
  */
 #define MAXRCPT 4
 #define MAXTXN 2
@@ -51,7 +54,13 @@ struct tcase {
 	int txn_rc[MAXTXN];
 	enum yerr_class want[MAXTXN][MAXRCPT];
 	enum yerr_class txn_cls[MAXTXN]; /* c.err after a txn that ended it */
+	const char *trust; /* CA file for STARTTLS (in the certs dir) */
+	int tls_failed; /* the handshake must fail */
 };
+
+/* For the STARTTLS cases: the certificates and the server's side. */
+static char certdir[PATH_MAX];
+static struct tls_server *srv;
 
 #define GREET "<220 fake ESMTP"
 
@@ -118,49 +127,77 @@ static const char *const s_auth_535[] = {GREET, ">EHLO", "<250-fake",
     "<250 AUTH PLAIN LOGIN", ">AUTH PLAIN ", "<535 5.7.8 credentials invalid",
     ">QUIT", "<221 bye", NULL};
 
+static const char *const s_auth_cancel[] = {GREET, ">EHLO", "<250-fake",
+    "<250 AUTH PLAIN", ">AUTH PLAIN ", "<334 more?", ">*",
+    "<501 5.0.0 cancelled", ">QUIT", "<221 bye", NULL};
+
 static const char *const s_auth_ok[] = {GREET, ">EHLO", "<250-fake",
     "<250 AUTH LOGIN", ">AUTH LOGIN", "<334 VXNlcm5hbWU6",
     ">dXNlcg==", "<334 UGFzc3dvcmQ6", ">c2VjcmV0", "<235 2.7.0 ok",
     ">MAIL FROM:", "<250 ok", ">RCPT TO:", "<250 ok", ">DATA", "<354 go",
     "=BODY", "<250 queued", ">QUIT", "<221 bye", NULL};
 
+static const char *const s_starttls[] = {GREET, ">EHLO", "<250-fake",
+    "<250 STARTTLS", ">STARTTLS", "<220 go ahead", "=TLS", ">EHLO client.test",
+    "<250-fake", "<250 PIPELINING", ">MAIL FROM:<a@x.test>", "<250 ok",
+    ">RCPT TO:<ok@y.test>", "<250 ok", ">DATA", "<354 go", "=BODY",
+    "<250 queued", ">QUIT", "<221 bye", NULL};
+
+static const char *const s_starttls_fails[] = {GREET, ">EHLO", "<250-fake",
+    "<250 STARTTLS", ">STARTTLS", "<220 go ahead", "=TLS?", NULL};
+
+static const struct tcase tls_cases[] = {
+    {"STARTTLS, EHLO again, a transaction", s_starttls,
+	SMTP_CLIENT_TLS_STARTTLS, 1, 0, 0, YERR_OK, 0, 1, {{"ok@y.test"}}, {0},
+	{{YERR_OK}}, {YERR_OK}, "ca.pem", 0},
+    {"STARTTLS, certificate not trusted", s_starttls_fails,
+	SMTP_CLIENT_TLS_STARTTLS, 1, 0, -1, YERR_TLS, 0, 0, {{NULL}}, {0},
+	{{YERR_OK}}, {YERR_OK}, "other.pem", 1},
+    {"STARTTLS, trust file missing", s_starttls_fails, SMTP_CLIENT_TLS_STARTTLS,
+	1, 0, -1, YERR_CONFIG, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK},
+	"no-such-ca.pem", 1},
+};
+
 static const struct tcase cases[] = {
     {"pipelined, mixed RCPT results", s_pipelined, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "gone@y.test", "later@y.test"}}, {0},
-	{{YERR_OK, YERR_NOUSER, YERR_TEMP}}, {YERR_OK}},
+	{{YERR_OK, YERR_NOUSER, YERR_TEMP}}, {YERR_OK}, NULL, 0},
     {"4xx on MAIL", s_mail_4xx, 0, 1, 0, 0, YERR_OK, 0, 1,
-	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_TEMP, YERR_TEMP}},
-	{YERR_OK}},
+	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_TEMP, YERR_TEMP}}, {YERR_OK},
+	NULL, 0},
     {"5xx on DATA", s_data_5xx, 0, 1, 0, 0, YERR_OK, 0, 1,
-	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_PERM, YERR_PERM}},
-	{YERR_OK}},
+	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_PERM, YERR_PERM}}, {YERR_OK},
+	NULL, 0},
     {"421 mid-session", s_421, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "two@y.test"}}, {-1}, {{YERR_TEMP, YERR_TEMP}},
-	{YERR_TEMP}},
+	{YERR_TEMP}, NULL, 0},
     {"no PIPELINING", s_no_pipelining, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "bad@y.test", "nohost@y.test"}}, {0},
-	{{YERR_OK, YERR_PERM, YERR_NOHOST}}, {YERR_OK}},
+	{{YERR_OK, YERR_PERM, YERR_NOHOST}}, {YERR_OK}, NULL, 0},
     {"BDAT", s_bdat, 0, 1, 0, 0, YERR_OK, 0, 1, {{"ok@y.test"}}, {0},
-	{{YERR_OK}}, {YERR_OK}},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"CHUNKING offered, not wanted: DATA", s_bdat_off, 0, 0, 0, 0, YERR_OK, 0,
-	1, {{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}},
+	1, {{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"HELO fallback", s_helo, 0, 1, 0, 0, YERR_OK, 1, 1, {{"ok@y.test"}}, {0},
-	{{YERR_OK}}, {YERR_OK}},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"STARTTLS required, not offered", s_no_starttls, SMTP_CLIENT_TLS_STARTTLS,
-	1, 0, -1, YERR_TLS, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}},
+	1, 0, -1, YERR_TLS, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL,
+	0},
     {"two transactions, RSET between", s_rset, 0, 1, 0, 0, YERR_OK, 0, 2,
 	{{"one@y.test"}, {"two@y.test", "three@y.test"}}, {0, 0},
-	{{YERR_OK}, {YERR_PERM, YERR_OK}}, {YERR_OK, YERR_OK}},
+	{{YERR_OK}, {YERR_PERM, YERR_OK}}, {YERR_OK, YERR_OK}, NULL, 0},
     {"reply line over the bound", s_long, 0, 1, 0, -1, YERR_PROTO, 0, 0,
-	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}},
+	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"code changed within a reply", s_malformed, 0, 1, 0, -1, YERR_PROTO, 0, 0,
-	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}},
+	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"greeting 554", s_greeting_554, 0, 1, 0, -1, YERR_PERM, 0, 0, {{NULL}},
-	{0}, {{YERR_OK}}, {YERR_OK}},
+	{0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"AUTH refused", s_auth_535, 0, 1, 1, -1, YERR_AUTH, 0, 0, {{NULL}}, {0},
-	{{YERR_OK}}, {YERR_OK}},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0},
+    {"AUTH, a challenge PLAIN cannot answer: cancelled", s_auth_cancel, 0, 1, 1,
+	-1, YERR_PROTO, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
     {"AUTH LOGIN, then a transaction", s_auth_ok, 0, 1, 1, 0, YERR_OK, 0, 1,
-	{{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}},
+	{{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
 };
 
 /* ---------------------------------------------------------- the server */
@@ -234,6 +271,12 @@ serve(int fd, const char *const *script)
 			memcpy(line, "250 ", 4);
 			line[SMTP_REPLY_LINE_READ_MAX + 100] = '\0';
 			srv_send(&io, line, i);
+		} else if (strcmp(s, "=TLS") == 0) {
+			if (io_starttls_server(&io, srv) == -1)
+				srv_fail(i, "TLS handshake", io.err);
+		} else if (strcmp(s, "=TLS?") == 0) {
+			if (io_starttls_server(&io, srv) == -1)
+				break;
 		} else if (strcmp(s, "=CLOSE") == 0)
 			break;
 	}
@@ -287,6 +330,7 @@ run_case(const struct tcase *tc)
 	struct smtp_client_rcpt r[MAXRCPT];
 	struct smtp_client_txn t;
 	struct smtp_client c;
+	char ca[PATH_MAX];
 	int sv[2], rc, i, k, n, st;
 	pid_t pid;
 
@@ -310,6 +354,11 @@ run_case(const struct tcase *tc)
 	memset(&msg, 0, sizeof(msg));
 	msg.size = BODY_SIZE;
 	msg.write = msg_write;
+	if (tc->trust != NULL) {
+		certs_path(certdir, tc->trust, ca, sizeof(ca));
+		o.tlso.trust_file = ca;
+		o.tlso.hostname = "localhost";
+	}
 	smtp_client_init(&c, sv[0], &o);
 	rc = smtp_client_open(&c);
 	if (rc == 0)
@@ -322,6 +371,10 @@ run_case(const struct tcase *tc)
 		    "(%s)",
 		    tc->name, (int)c.err.cls, c.err.msg);
 	ATF_CHECK_EQ_MSG(c.helo, tc->helo, "%s: helo", tc->name);
+	ATF_CHECK_EQ_MSG(
+	    c.tls_failed, tc->tls_failed, "%s: tls_failed", tc->name);
+	if (tc->trust != NULL && !tc->tls_failed)
+		ATF_CHECK_MSG(c.io.tls != NULL, "%s: no TLS", tc->name);
 	for (k = 0; rc == 0 && k < tc->ntxn; k++) {
 		if (k > 0)
 			ATF_REQUIRE_EQ_MSG(smtp_client_rset(&c), 0, "%s: %s",
@@ -363,6 +416,25 @@ ATF_TC_BODY(scripted_sessions, tc)
 		run_case(&cases[i]);
 }
 
+ATF_TC_WITHOUT_HEAD(starttls_sessions);
+ATF_TC_BODY(starttls_sessions, tc)
+{
+	char cert[PATH_MAX], key[PATH_MAX], err[ERR_MAX];
+	size_t i;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	ATF_REQUIRE(getcwd(certdir, sizeof(certdir)) != NULL);
+	if (certs_make(certdir, err, sizeof(err)) == -1)
+		atf_tc_fail("making certificates: %s", err);
+	certs_path(certdir, "server.pem", cert, sizeof(cert));
+	certs_path(certdir, "server-key.pem", key, sizeof(key));
+	if ((srv = tls_server_new(cert, key, err, sizeof(err))) == NULL)
+		atf_tc_fail("%s", err);
+	for (i = 0; i < sizeof(tls_cases) / sizeof(tls_cases[0]); i++)
+		run_case(&tls_cases[i]);
+	tls_server_free(srv);
+}
+
 /* What a reply means, as a class (RFC 3463 for the 5xx subclasses). */
 ATF_TC_WITHOUT_HEAD(reply_class);
 ATF_TC_BODY(reply_class, tc)
@@ -397,6 +469,7 @@ ATF_TC_BODY(reply_class, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, scripted_sessions);
+	ATF_TP_ADD_TC(tp, starttls_sessions);
 	ATF_TP_ADD_TC(tp, reply_class);
 	return atf_no_error();
 }
