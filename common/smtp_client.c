@@ -287,6 +287,7 @@ queue_mail(struct smtp_client *c, const struct smtp_client_txn *t, int utf8)
 static int
 queue_rcpt(struct smtp_client *c, const struct smtp_client_rcpt *r)
 {
+	const char *orcpt = r->orcpt != NULL ? r->orcpt : r->addr;
 	int n = r->notify;
 	struct buf b = BUF_INIT;
 	int rc = 0;
@@ -303,9 +304,9 @@ queue_rcpt(struct smtp_client *c, const struct smtp_client_rcpt *r)
 			    n & SMTP_NOTIFY_DELAY ? "DELAY," : "");
 		if (rc == 0 && b.data[b.len - 1] == ',')
 			buf_truncate(&b, b.len - 1);
-		if (util_is_ascii(r->addr)) {
+		if (util_is_ascii(orcpt)) {
 			rc |= buf_puts(&b, " ORCPT=rfc822;");
-			rc |= put_xtext(&b, r->addr);
+			rc |= put_xtext(&b, orcpt);
 		}
 	}
 	return queue_buf(c, &b, rc);

@@ -87,6 +87,8 @@ struct smtp_client_msg {
 struct smtp_client_rcpt {
 	const char	*addr;		/* in: the forward-path, no <> */
 	int		 notify;	/* in: SMTP_NOTIFY_* (RFC 3461), 0 */
+	const char	*orcpt;		/* in: the original recipient for
+					   ORCPT (RFC 3461 §4.2), NULL: addr */
 	/* Out: YERR_OK when accepted after the data, else the class; msg
 	   is the reply that decided ("550 5.1.1 ...") or our reason. */
 	struct yerr	 res;

@@ -56,6 +56,7 @@ struct tcase {
 	enum yerr_class txn_cls[MAXTXN]; /* c.err after a txn that ended it */
 	const char *trust; /* CA file for STARTTLS (in the certs dir) */
 	int tls_failed; /* the handshake must fail */
+	const char *msg0; /* the first recipient's result starts so */
 };
 
 /* For the STARTTLS cases: the certificates and the server's side. */
@@ -73,6 +74,16 @@ static const char *const s_pipelined[] = {GREET, ">EHLO client.test",
 
 static const char *const s_mail_4xx[] = {GREET, ">EHLO", "<250 fake",
     ">MAIL FROM:<a@x.test>", "<451 4.3.0 busy", ">QUIT", "<221 bye", NULL};
+
+static const char *const s_mail_4xx_pipe[] = {GREET, ">EHLO", "<250-fake",
+    "<250 PIPELINING", ">MAIL FROM:<a@x.test>", "<451 4.3.0 busy",
+    ">RCPT TO:<ok@y.test>", "<503 5.5.1 MAIL first", ">RCPT TO:<two@y.test>",
+    "<503 5.5.1 MAIL first", ">DATA", "<503 5.5.1 no valid recipients", ">QUIT",
+    "<221 bye", NULL};
+
+static const char *const s_mail_421_pipe[] = {GREET, ">EHLO", "<250-fake",
+    "<250 PIPELINING", ">MAIL FROM:<a@x.test>", "<421 4.3.2 going down",
+    "=CLOSE", NULL};
 
 static const char *const s_data_5xx[] = {GREET, ">EHLO", "<250 fake",
     ">MAIL FROM:", "<250 ok", ">RCPT TO:<ok@y.test>", "<250 ok",
@@ -149,55 +160,63 @@ static const char *const s_starttls_fails[] = {GREET, ">EHLO", "<250-fake",
 static const struct tcase tls_cases[] = {
     {"STARTTLS, EHLO again, a transaction", s_starttls,
 	SMTP_CLIENT_TLS_STARTTLS, 1, 0, 0, YERR_OK, 0, 1, {{"ok@y.test"}}, {0},
-	{{YERR_OK}}, {YERR_OK}, "ca.pem", 0},
+	{{YERR_OK}}, {YERR_OK}, "ca.pem", 0, NULL},
     {"STARTTLS, certificate not trusted", s_starttls_fails,
 	SMTP_CLIENT_TLS_STARTTLS, 1, 0, -1, YERR_TLS, 0, 0, {{NULL}}, {0},
-	{{YERR_OK}}, {YERR_OK}, "other.pem", 1},
+	{{YERR_OK}}, {YERR_OK}, "other.pem", 1, NULL},
     {"STARTTLS, trust file missing", s_starttls_fails, SMTP_CLIENT_TLS_STARTTLS,
 	1, 0, -1, YERR_CONFIG, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK},
-	"no-such-ca.pem", 1},
+	"no-such-ca.pem", 1, NULL},
 };
 
 static const struct tcase cases[] = {
     {"pipelined, mixed RCPT results", s_pipelined, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "gone@y.test", "later@y.test"}}, {0},
-	{{YERR_OK, YERR_NOUSER, YERR_TEMP}}, {YERR_OK}, NULL, 0},
+	{{YERR_OK, YERR_NOUSER, YERR_TEMP}}, {YERR_OK}, NULL, 0,
+	"250 2.0.0 queued"},
     {"4xx on MAIL", s_mail_4xx, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_TEMP, YERR_TEMP}}, {YERR_OK},
-	NULL, 0},
+	NULL, 0, NULL},
+    {"4xx on MAIL, pipelined", s_mail_4xx_pipe, 0, 1, 0, 0, YERR_OK, 0, 1,
+	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_TEMP, YERR_TEMP}}, {YERR_OK},
+	NULL, 0, "451 4.3.0 busy"},
+    {"421 on MAIL, pipelined", s_mail_421_pipe, 0, 1, 0, 0, YERR_OK, 0, 1,
+	{{"ok@y.test", "two@y.test"}}, {-1}, {{YERR_TEMP, YERR_TEMP}},
+	{YERR_TEMP}, NULL, 0, "421 4.3.2 going down"},
     {"5xx on DATA", s_data_5xx, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "two@y.test"}}, {0}, {{YERR_PERM, YERR_PERM}}, {YERR_OK},
-	NULL, 0},
+	NULL, 0, "554 5.6.0 content rejected"},
     {"421 mid-session", s_421, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "two@y.test"}}, {-1}, {{YERR_TEMP, YERR_TEMP}},
-	{YERR_TEMP}, NULL, 0},
+	{YERR_TEMP}, NULL, 0, "421 4.3.2 shutting down"},
     {"no PIPELINING", s_no_pipelining, 0, 1, 0, 0, YERR_OK, 0, 1,
 	{{"ok@y.test", "bad@y.test", "nohost@y.test"}}, {0},
-	{{YERR_OK, YERR_PERM, YERR_NOHOST}}, {YERR_OK}, NULL, 0},
+	{{YERR_OK, YERR_PERM, YERR_NOHOST}}, {YERR_OK}, NULL, 0, NULL},
     {"BDAT", s_bdat, 0, 1, 0, 0, YERR_OK, 0, 1, {{"ok@y.test"}}, {0},
-	{{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"CHUNKING offered, not wanted: DATA", s_bdat_off, 0, 0, 0, 0, YERR_OK, 0,
-	1, {{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	1, {{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"HELO fallback", s_helo, 0, 1, 0, 0, YERR_OK, 1, 1, {{"ok@y.test"}}, {0},
-	{{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"STARTTLS required, not offered", s_no_starttls, SMTP_CLIENT_TLS_STARTTLS,
 	1, 0, -1, YERR_TLS, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL,
-	0},
+	0, ""},
     {"two transactions, RSET between", s_rset, 0, 1, 0, 0, YERR_OK, 0, 2,
 	{{"one@y.test"}, {"two@y.test", "three@y.test"}}, {0, 0},
-	{{YERR_OK}, {YERR_PERM, YERR_OK}}, {YERR_OK, YERR_OK}, NULL, 0},
+	{{YERR_OK}, {YERR_PERM, YERR_OK}}, {YERR_OK, YERR_OK}, NULL, 0, NULL},
     {"reply line over the bound", s_long, 0, 1, 0, -1, YERR_PROTO, 0, 0,
-	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"code changed within a reply", s_malformed, 0, 1, 0, -1, YERR_PROTO, 0, 0,
-	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"greeting 554", s_greeting_554, 0, 1, 0, -1, YERR_PERM, 0, 0, {{NULL}},
-	{0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{0}, {{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"AUTH refused", s_auth_535, 0, 1, 1, -1, YERR_AUTH, 0, 0, {{NULL}}, {0},
-	{{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
     {"AUTH, a challenge PLAIN cannot answer: cancelled", s_auth_cancel, 0, 1, 1,
-	-1, YERR_PROTO, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	-1, YERR_PROTO, 0, 0, {{NULL}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0,
+	NULL},
     {"AUTH LOGIN, then a transaction", s_auth_ok, 0, 1, 1, 0, YERR_OK, 0, 1,
-	{{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0},
+	{{"ok@y.test"}}, {0}, {{YERR_OK}}, {YERR_OK}, NULL, 0, NULL},
 };
 
 /* ---------------------------------------------------------- the server */
@@ -322,6 +341,22 @@ child_status(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* Fork the fake server on a socketpair; the client's end. */
+static int
+start_server(const char *const *script, pid_t *pid)
+{
+	int sv[2];
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ATF_REQUIRE((*pid = fork()) != -1);
+	if (*pid == 0) {
+		(void)close(sv[0]);
+		serve(sv[1], script);
+	}
+	(void)close(sv[1]);
+	return sv[0];
+}
+
 static void
 run_case(const struct tcase *tc)
 {
@@ -331,16 +366,10 @@ run_case(const struct tcase *tc)
 	struct smtp_client_txn t;
 	struct smtp_client c;
 	char ca[PATH_MAX];
-	int sv[2], rc, i, k, n, st;
+	int fd, rc, i, k, n, st;
 	pid_t pid;
 
-	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
-	ATF_REQUIRE((pid = fork()) != -1);
-	if (pid == 0) {
-		(void)close(sv[0]);
-		serve(sv[1], tc->script);
-	}
-	(void)close(sv[1]);
+	fd = start_server(tc->script, &pid);
 	memset(&o, 0, sizeof(o));
 	o.host = "fake.test";
 	o.ehlo = "client.test";
@@ -359,7 +388,7 @@ run_case(const struct tcase *tc)
 		o.tlso.trust_file = ca;
 		o.tlso.hostname = "localhost";
 	}
-	smtp_client_init(&c, sv[0], &o);
+	smtp_client_init(&c, fd, &o);
 	rc = smtp_client_open(&c);
 	if (rc == 0)
 		rc = smtp_client_auth(&c);
@@ -389,6 +418,10 @@ run_case(const struct tcase *tc)
 		t.nrcpt = n;
 		ATF_CHECK_EQ_MSG(smtp_client_txn(&c, &t), tc->txn_rc[k],
 		    "%s: txn %d: %s", tc->name, k, c.err.msg);
+		if (k == 0 && tc->msg0 != NULL && tc->msg0[0] != '\0')
+			ATF_CHECK_MSG(strncmp(r[0].res.msg, tc->msg0,
+					  strlen(tc->msg0)) == 0,
+			    "%s: %s", tc->name, r[0].res.msg);
 		for (i = 0; i < n; i++)
 			ATF_CHECK_EQ_MSG(r[i].res.cls, tc->want[k][i],
 			    "%s: txn %d: %s: class %d (%s)", tc->name, k,
@@ -400,7 +433,7 @@ run_case(const struct tcase *tc)
 	}
 	(void)smtp_client_quit(&c);
 	smtp_client_close(&c);
-	(void)close(sv[0]);
+	(void)close(fd);
 	st = child_status(pid);
 	ATF_CHECK_EQ_MSG(
 	    st, 0, "%s: the server's script failed at %d", tc->name, st - 10);
@@ -414,6 +447,75 @@ ATF_TC_BODY(scripted_sessions, tc)
 	(void)signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
+}
+
+/*
+ * MAIL and RCPT parameters (SIZE, RET, ENVID, NOTIFY, ORCPT), and what
+ * is refused before MAIL: a UTF-8 address without SMTPUTF8, a message
+ * over the server's SIZE.
+ */
+static const char *const s_params[] = {GREET, ">EHLO", "<250-fake",
+    "<250-SIZE 1000", "<250-8BITMIME", "<250 DSN",
+    ">MAIL FROM:<a@x.test> SIZE=30 BODY=8BITMIME RET=HDRS ENVID=id+2B1",
+    "<250 ok",
+    ">RCPT TO:<ok@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@y.test",
+    "<250 ok", ">DATA", "<354 go", "=BODY", "<250 queued", ">RSET", "<250 ok",
+    ">RSET", "<250 ok", ">QUIT", "<221 bye", NULL};
+
+ATF_TC_WITHOUT_HEAD(mail_params);
+ATF_TC_BODY(mail_params, tc)
+{
+	struct smtp_client_opts o;
+	struct smtp_client_msg msg;
+	struct smtp_client_rcpt r;
+	struct smtp_client_txn t;
+	struct smtp_client c;
+	pid_t pid;
+	int fd;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	fd = start_server(s_params, &pid);
+	memset(&o, 0, sizeof(o));
+	o.host = "fake.test";
+	o.ehlo = "client.test";
+	o.timeout_ms = 5000;
+	memset(&msg, 0, sizeof(msg));
+	msg.size = BODY_SIZE;
+	msg.eightbit = 1;
+	msg.write = msg_write;
+	memset(&t, 0, sizeof(t));
+	memset(&r, 0, sizeof(r));
+	t.from = "a@x.test";
+	t.ret = SMTP_RET_HDRS;
+	t.envid = "id+1";
+	t.msg = &msg;
+	t.rcpt = &r;
+	t.nrcpt = 1;
+	r.addr = "ok@y.test";
+	r.orcpt = "orig@y.test";
+	r.notify = SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE;
+	smtp_client_init(&c, fd, &o);
+	ATF_REQUIRE_MSG(smtp_client_open(&c) == 0, "%s", c.err.msg);
+	ATF_CHECK_EQ(smtp_client_txn(&c, &t), 0);
+	ATF_CHECK_EQ_MSG(r.res.cls, YERR_OK, "%s", r.res.msg);
+	/* Nothing goes out for these two: the server said it would
+	   refuse them. */
+	ATF_REQUIRE_EQ(smtp_client_rset(&c), 0);
+	t.from = "\xc3\xbc@x.test";
+	ATF_CHECK_EQ(smtp_client_txn(&c, &t), 0);
+	ATF_CHECK_EQ(r.res.cls, YERR_PERM);
+	ATF_CHECK_MSG(strstr(r.res.msg, "SMTPUTF8") != NULL, "%s", r.res.msg);
+	ATF_REQUIRE_EQ(smtp_client_rset(&c), 0);
+	t.from = "a@x.test";
+	msg.size = 2000;
+	ATF_CHECK_EQ(smtp_client_txn(&c, &t), 0);
+	ATF_CHECK_EQ(r.res.cls, YERR_PERM);
+	ATF_CHECK_MSG(
+	    strstr(r.res.msg, "at most 1000") != NULL, "%s", r.res.msg);
+	ATF_CHECK_EQ(smtp_client_quit(&c), 0);
+	smtp_client_close(&c);
+	(void)close(fd);
+	ATF_CHECK_EQ(child_status(pid), 0);
 }
 
 ATF_TC_WITHOUT_HEAD(starttls_sessions);
@@ -469,6 +571,7 @@ ATF_TC_BODY(reply_class, tc)
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, scripted_sessions);
+	ATF_TP_ADD_TC(tp, mail_params);
 	ATF_TP_ADD_TC(tp, starttls_sessions);
 	ATF_TP_ADD_TC(tp, reply_class);
 	return atf_no_error();
