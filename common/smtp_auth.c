@@ -29,10 +29,8 @@ pick_mech(struct smtp_client *c, enum sasl_mech *m)
 			*m = SASL_MECH_LOGIN;
 		else {
 			yerr_set(&c->err, YERR_PERM,
-			    "the server offers AUTH %s; "
-			    "msend knows PLAIN and LOGIN (and XOAUTH2, "
-			    "OAUTHBEARER when asked for)",
-			    e->auth);
+			    "the server offers AUTH %s", e->auth);
+			c->stop = SMTP_CLIENT_STOP_NO_MECH;
 			return -1;
 		}
 		return 0;
@@ -146,18 +144,19 @@ smtp_client_auth(struct smtp_client *c)
 	char secret[SECRET_MAX + 1];
 	int rc;
 
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	if (!o->auth)
 		return 0;
 	if (c->io.tls == NULL && !o->allow_plain_auth) {
 		yerr_set(&c->err, YERR_PERM,
-		    "refusing to authenticate over an unencrypted connection "
-		    "(use TLS, or --allow-plain-auth)");
+		    "refusing to authenticate over an unencrypted "
+		    "connection");
+		c->stop = SMTP_CLIENT_STOP_CLEAR_AUTH;
 		return -1;
 	}
 	if (o->user == NULL || o->user[0] == '\0') {
-		yerr_set(&c->err, YERR_CONFIG,
-		    "AUTH needs a user name (--user, or user in the config "
-		    "file)");
+		yerr_set(&c->err, YERR_CONFIG, "AUTH needs a user name");
+		c->stop = SMTP_CLIENT_STOP_NO_USER;
 		return -1;
 	}
 	if (pick_mech(c, &mech) == -1)

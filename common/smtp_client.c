@@ -152,6 +152,7 @@ tls_failed(struct smtp_client *c)
 int
 smtp_client_greeting(struct smtp_client *c)
 {
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	if (c->o->tls == SMTP_CLIENT_TLS_ON_CONNECT) {
 		if (io_starttls_client(&c->io, &c->tlso) == -1)
 			return tls_failed(c);
@@ -167,6 +168,7 @@ smtp_client_ehlo(struct smtp_client *c)
 {
 	char cmd[SMTP_CMD_LINE_MAX];
 
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	memset(&c->ehlo, 0, sizeof(c->ehlo));
 	c->helo = 0;
 	(void)snprintf(cmd, sizeof(cmd), "EHLO %s", c->o->ehlo);
@@ -193,6 +195,7 @@ smtp_client_starttls(struct smtp_client *c)
 {
 	const struct smtp_client_opts *o = c->o;
 
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	if (o->tls != SMTP_CLIENT_TLS_STARTTLS || c->io.tls != NULL)
 		return 0;
 	if (!c->ehlo.starttls) {
@@ -204,8 +207,8 @@ smtp_client_starttls(struct smtp_client *c)
 			return 0;
 		}
 		yerr_set(&c->err, YERR_TLS,
-		    "the server does not offer STARTTLS, which is required "
-		    "(--tls=off to send without TLS)");
+		    "the server does not offer STARTTLS, which is required");
+		c->stop = SMTP_CLIENT_STOP_NO_STARTTLS;
 		return -1;
 	}
 	if (command(c, "STARTTLS") == -1)
@@ -431,6 +434,7 @@ smtp_client_txn(struct smtp_client *c, struct smtp_client_txn *t)
 {
 	int i, utf8, pipe, bdat, accepted = 0, mail_ok;
 
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	utf8 = !util_is_ascii(t->from);
 	for (i = 0; i < t->nrcpt; i++) {
 		utf8 |= !util_is_ascii(t->rcpt[i].addr);
@@ -522,6 +526,7 @@ smtp_client_txn(struct smtp_client *c, struct smtp_client_txn *t)
 int
 smtp_client_rset(struct smtp_client *c)
 {
+	c->stop = SMTP_CLIENT_STOP_NONE;
 	if (c->dead) {
 		yerr_set(&c->err, YERR_TEMP, "RSET: the connection is closed");
 		return -1;

@@ -105,6 +105,15 @@ struct smtp_client_txn {
 	int		 nrcpt;		/* 1..SMTP_RCPT_MAX */
 };
 
+/* Why a phase would not go on, beyond the class: a caller's hint. */
+enum smtp_client_stop {
+	SMTP_CLIENT_STOP_NONE = 0,
+	SMTP_CLIENT_STOP_NO_STARTTLS,	/* required, not offered */
+	SMTP_CLIENT_STOP_CLEAR_AUTH,	/* AUTH without TLS, not allowed */
+	SMTP_CLIENT_STOP_NO_USER,	/* AUTH without a user name */
+	SMTP_CLIENT_STOP_NO_MECH	/* no mechanism we may use offered */
+};
+
 struct smtp_client {
 	struct io	 io;
 	struct smtp_reply reply;	/* the last reply read */
@@ -116,6 +125,7 @@ struct smtp_client {
 	int		 tls_failed;	/* a TLS handshake failed */
 	int		 tls_fail;	/* its enum tls_fail */
 	struct yerr	 err;		/* the last failure */
+	enum smtp_client_stop stop;	/* set with some of them */
 };
 
 /* The class a reply means: 4xx temporary, 5xx permanent (X.1.1 no

@@ -113,6 +113,24 @@ client_opts(const struct session *s, struct smtp_client_opts *o)
 	o->log = s->log;
 }
 
+/* What to do about a refusal of the engine, in msend's options. */
+static const char *
+hint(enum smtp_client_stop stop)
+{
+	switch (stop) {
+	case SMTP_CLIENT_STOP_NO_STARTTLS:
+		return " (--tls=off to send without TLS)";
+	case SMTP_CLIENT_STOP_CLEAR_AUTH:
+		return " (use TLS, or --allow-plain-auth)";
+	case SMTP_CLIENT_STOP_NO_USER:
+		return " (--user, or user in the config file)";
+	case SMTP_CLIENT_STOP_NO_MECH:
+		return "; msend knows PLAIN and LOGIN (and XOAUTH2, "
+		       "OAUTHBEARER when asked for)";
+	default: return "";
+	}
+}
+
 static int
 write_message(void *arg, struct io *io, int dot, char *err, size_t errlen)
 {
@@ -169,7 +187,8 @@ client_deliver(int fd, const struct session *s, struct message *m,
 	msg.arg = m;
 	smtp_client_init(&c, fd, &o);
 	if (smtp_client_open(&c) == -1 || smtp_client_auth(&c) == -1) {
-		rcpts_fail(r, n, c.err.cls, "%s: %s", s->host, c.err.msg);
+		rcpts_fail(r, n, c.err.cls, "%s: %s%s", s->host, c.err.msg,
+		    hint(c.stop));
 		tls_failed = c.tls_failed && s->tls == TLSM_STARTTLS;
 		off = n;
 	} else
@@ -205,7 +224,8 @@ client_serverinfo(int fd, const struct session *s)
 	client_opts(s, &o);
 	smtp_client_init(&c, fd, &o);
 	if (smtp_client_open(&c) == -1) {
-		fprintf(stderr, "%s: %s: %s\n", PROG, s->host, c.err.msg);
+		fprintf(stderr, "%s: %s: %s%s\n", PROG, s->host, c.err.msg,
+		    hint(c.stop));
 		smtp_client_close(&c);
 		(void)close(fd);
 		return yerr_exit(c.err.cls);

@@ -402,6 +402,10 @@ run_case(const struct tcase *tc)
 	ATF_CHECK_EQ_MSG(c.helo, tc->helo, "%s: helo", tc->name);
 	ATF_CHECK_EQ_MSG(
 	    c.tls_failed, tc->tls_failed, "%s: tls_failed", tc->name);
+	if (tc->tls == SMTP_CLIENT_TLS_STARTTLS && tc->open_rc == -1 &&
+	    tc->trust == NULL)
+		ATF_CHECK_EQ_MSG(c.stop, SMTP_CLIENT_STOP_NO_STARTTLS,
+		    "%s: stop %d", tc->name, (int)c.stop);
 	if (tc->trust != NULL && !tc->tls_failed)
 		ATF_CHECK_MSG(c.io.tls != NULL, "%s: no TLS", tc->name);
 	for (k = 0; rc == 0 && k < tc->ntxn; k++) {
