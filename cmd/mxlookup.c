@@ -17,10 +17,12 @@
 
 #include "bounds.h"
 #include "dns.h"
+#include "err.h"
 #include "io.h"
 #include "log.h"
 #include "net.h"
 #include "smtp.h"
+#include "smtp_client.h"
 #include "tls.h"
 #include "util.h"
 
@@ -84,41 +86,20 @@ arg_domain(const char *arg)
 	return at != NULL ? at + 1 : arg;
 }
 
-/* Exit codes, and which of several is the worst (permanent > temporary). */
-static int
-rank(int ex)
-{
-	switch (ex) {
-	case 0: return 0;
-	case EX_TEMPFAIL: return 1;
-	case EX_UNAVAILABLE: return 2;
-	case EX_NOHOST: return 3;
-	default: return 4;
-	}
-}
-
+/* The exit code of a lookup's outcome, through its error class. */
 static int
 status_exit(int status)
 {
 	switch (status) {
 	case DNS_MX_FOUND:
-	case DNS_MX_IMPLICIT: return 0;
+	case DNS_MX_IMPLICIT: return yerr_exit(YERR_OK);
 	case DNS_MX_NULL:
-	case DNS_MX_NODATA: return EX_UNAVAILABLE;
+	case DNS_MX_NODATA: return yerr_exit(YERR_PERM);
 	case DNS_MX_NXDOMAIN:
-	case DNS_MX_NOADDR: return EX_NOHOST;
-	case DNS_MX_TEMPFAIL: return EX_TEMPFAIL;
-	default: return EX_USAGE;
+	case DNS_MX_NOADDR: return yerr_exit(YERR_NOHOST);
+	case DNS_MX_TEMPFAIL: return yerr_exit(YERR_TEMP);
+	default: return yerr_exit(YERR_USAGE);
 	}
-}
-
-static int
-is_utf8(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 1;
-	return 0;
 }
 
 /* "name" or "name (unicode)" when the name holds A-labels. */
@@ -177,20 +158,6 @@ print_reply_lines(const char *indent, const struct smtp_reply *r, int from)
 		printf("%s%s\n", indent, smtp_reply_text(r, i));
 }
 
-/* Send a command and read its reply; -1 with err on trouble. */
-static int
-command(struct io *io, struct smtp_reply *r, const char *cmd, char *err,
-    size_t errlen)
-{
-	smtp_reply_free(r);
-	smtp_reply_init(r);
-	if (io_line(io, "%s", cmd) != 0 || io_flush(io) != 0) {
-		util_seterr(err, errlen, "%s: %s", cmd, io->err);
-		return -1;
-	}
-	return smtp_read_reply(io, r, err, errlen);
-}
-
 static void
 ehlo_report(const char *when, const struct smtp_reply *r, int64_t ms)
 {
@@ -207,10 +174,25 @@ ehlo_report(const char *when, const struct smtp_reply *r, int64_t ms)
 	print_reply_lines("          ", r, 1);
 }
 
+/* The EHLO phase, said; 0 when the server took it. */
+static int
+probe_ehlo(struct smtp_client *c, const char *when)
+{
+	int64_t t0 = util_now_ms();
+
+	if (smtp_client_ehlo(c) == 0 || c->reply.code != 0) {
+		ehlo_report(when, &c->reply, util_now_ms() - t0);
+		return c->reply.code == 250 ? 0 : -1;
+	}
+	printf("        %s: %s\n", when, c->err.msg);
+	return -1;
+}
+
 /*
- * One address: connect, greeting, EHLO, STARTTLS (with the certificate
- * checked against the MX host name, the verdict reported, never
- * enforced), EHLO again, QUIT.  0 when the greeting was 220.
+ * One address: connect, then the phases of the SMTP client engine:
+ * greeting, EHLO, STARTTLS (with the certificate checked against the
+ * MX host name, the verdict reported, never enforced), EHLO again,
+ * QUIT.  0 when the greeting was 220.
  */
 static int
 probe_addr(const struct opts *o, const char *host, const struct dns_addr *a)
@@ -218,14 +200,11 @@ probe_addr(const struct opts *o, const char *host, const struct dns_addr *a)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char as[DNS_ADDRSTR_MAX], err[ERR_MAX], line[SMTP_REPLY_LINE_MAX];
-	struct io io;
-	struct smtp_reply r;
-	struct smtp_ehlo e;
-	struct tls_client_opts to;
+	struct smtp_client_opts co;
+	struct smtp_client c;
 	struct tls_info ti;
 	int fd, tmo, ok = -1;
 	int64_t t0, t1;
-	char cmd[SMTP_CMD_LINE_MAX];
 
 	tmo = (int)(o->timeout > 0 ? o->timeout : PROBE_TIMEOUT) * 1000;
 	dns_addr_str(a, as, sizeof(as));
@@ -242,59 +221,53 @@ probe_addr(const struct opts *o, const char *host, const struct dns_addr *a)
 		return -1;
 	}
 	printf("        connect: ok (%lld ms)\n", (long long)(t1 - t0));
-	io_init(&io, fd, fd, tmo);
+	memset(&co, 0, sizeof(co));
+	co.host = host;
+	co.ehlo = o->ehlo;
+	co.no_helo = 1;
+	co.tls = SMTP_CLIENT_TLS_STARTTLS;
+	co.tls_optional = 1;
+	co.tlso.trust_file = o->cafile;
+	co.tlso.no_verify = 1; /* report the verdict, do not enforce it */
+	co.timeout_ms = tmo;
 	if (o->verbose > 1)
-		io.log = (struct log *)&o->log;
-	smtp_reply_init(&r);
+		co.log = (struct log *)&o->log;
+	smtp_client_init(&c, fd, &co);
 
 	t0 = util_now_ms();
-	if (smtp_read_reply(&io, &r, err, sizeof(err)) != 0) {
-		printf("        greeting: %s (%lld ms)\n", err,
+	if (smtp_client_greeting(&c) == -1 && c.reply.code == 0) {
+		printf("        greeting: %s (%lld ms)\n", c.err.msg,
 		    (long long)(util_now_ms() - t0));
 		goto out;
 	}
-	smtp_reply_str(&r, line, sizeof(line));
+	smtp_reply_str(&c.reply, line, sizeof(line));
 	printf("        greeting: %s (%lld ms)\n", line,
 	    (long long)(util_now_ms() - t0));
-	if (r.code != 220)
+	if (c.reply.code != 220)
 		goto quit;
 	ok = 0;
-
-	(void)snprintf(cmd, sizeof(cmd), "EHLO %s", o->ehlo);
-	t0 = util_now_ms();
-	if (command(&io, &r, cmd, err, sizeof(err)) != 0) {
-		printf("        EHLO: %s\n", err);
-		goto out;
-	}
-	ehlo_report("EHLO", &r, util_now_ms() - t0);
-	if (r.code != 250)
+	if (probe_ehlo(&c, "EHLO") == -1)
 		goto quit;
-	smtp_ehlo_parse(&r, &e);
-	if (!e.starttls) {
+	if (!c.ehlo.starttls) {
 		printf("        STARTTLS: not offered\n");
 		goto quit;
 	}
 	t0 = util_now_ms();
-	if (command(&io, &r, "STARTTLS", err, sizeof(err)) != 0) {
-		printf("        STARTTLS: %s\n", err);
-		goto out;
-	}
-	if (r.code != 220) {
-		smtp_reply_str(&r, line, sizeof(line));
-		printf("        STARTTLS: refused: %s\n", line);
+	if (smtp_client_starttls(&c) == -1) {
+		if (c.tls_failed)
+			printf("        STARTTLS: handshake failed: %s "
+			       "(%lld ms)\n",
+			    c.err.msg, (long long)(util_now_ms() - t0));
+		else if (c.reply.code == 0)
+			printf("        STARTTLS: %s\n", c.err.msg);
+		else {
+			smtp_reply_str(&c.reply, line, sizeof(line));
+			printf("        STARTTLS: refused: %s\n", line);
+		}
 		goto quit;
 	}
-	memset(&to, 0, sizeof(to));
-	to.hostname = host;
-	to.trust_file = o->cafile;
-	to.no_verify = 1; /* report the verdict, do not enforce it */
-	if (io_starttls_client(&io, &to) != 0) {
-		printf("        STARTTLS: handshake failed: %s (%lld ms)\n",
-		    io.err, (long long)(util_now_ms() - t0));
-		goto out;
-	}
 	t1 = util_now_ms();
-	tls_info(io.tls, &ti);
+	tls_info(c.io.tls, &ti);
 	printf("        STARTTLS: %s, %s (%lld ms)\n", ti.protocol, ti.cipher,
 	    (long long)(t1 - t0));
 	printf("          subject: %s\n", ti.subject[0] ? ti.subject : "-");
@@ -310,18 +283,12 @@ probe_addr(const struct opts *o, const char *host, const struct dns_addr *a)
 	else
 		printf("          verification: failed: %s\n",
 		    ti.verify_msg[0] ? ti.verify_msg : "not verified");
-	t0 = util_now_ms();
-	if (command(&io, &r, cmd, err, sizeof(err)) != 0) {
-		printf("        EHLO after STARTTLS: %s\n", err);
-		goto out;
-	}
-	ehlo_report("EHLO after STARTTLS", &r, util_now_ms() - t0);
+	(void)probe_ehlo(&c, "EHLO after STARTTLS");
 quit:
-	if (command(&io, &r, "QUIT", err, sizeof(err)) != 0 && o->verbose)
-		printf("        QUIT: %s\n", err);
+	if (smtp_client_quit(&c) == -1 && o->verbose)
+		printf("        QUIT: %s\n", c.err.msg);
 out:
-	smtp_reply_free(&r);
-	io_close(&io);
+	smtp_client_close(&c);
 	(void)close(fd);
 	return ok;
 }
@@ -356,7 +323,7 @@ print_human(const struct dns_mx_result *res, const struct opts *o)
 	int i, j, good = 0;
 
 	/* The ASCII form; a UTF-8 domain as given, then its A-labels. */
-	if (is_utf8(res->domain))
+	if (!util_is_ascii(res->domain))
 		printf("%s (%s)", res->domain, res->ascii);
 	else
 		fputs(res->ascii, stdout);
@@ -437,7 +404,7 @@ lookup(struct dns_resolver *r, const char *arg, struct dns_mx_result *res,
 		if (o->probe && ex == 0 && good == 0) {
 			fprintf(
 			    stderr, "%s: %s: no MX host answered\n", PROG, dom);
-			ex = EX_TEMPFAIL;
+			ex = yerr_exit(YERR_TEMP);
 		}
 		if (res->status == DNS_MX_NULL)
 			return ex;
@@ -575,8 +542,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < argc; i++) {
 		ex = lookup(r, argv[i], res, &o, &printed);
-		if (rank(ex) > rank(worst))
-			worst = ex;
+		worst = yerr_exit_worst(worst, ex);
 	}
 	free(res);
 	dns_free(r);

@@ -71,15 +71,6 @@ dns_name_valid(const char *name)
 	return label > 0;
 }
 
-static int
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return 0;
-	return 1;
-}
-
 int
 dns_to_ascii(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -101,7 +92,7 @@ dns_to_ascii(const char *in, char *out, size_t outlen, char *err, size_t errlen)
 		util_seterr(err, errlen, "empty domain name");
 		return -1;
 	}
-	if (is_ascii(tmp)) {
+	if (util_is_ascii(tmp)) {
 		if (util_strlcpy(out, tmp, outlen) >= outlen) {
 			util_seterr(err, errlen, "domain name too long");
 			return -1;

@@ -48,6 +48,7 @@ smtp_reply_reset(struct smtp_reply *r)
 	r->code = 0;
 	r->enh[0] = '\0';
 	r->nlines = 0;
+	r->malformed = 0;
 }
 
 static int
@@ -249,12 +250,13 @@ smtp_read_reply(struct io *io, struct smtp_reply *r, char *err, size_t errlen)
 			return -1;
 		}
 		if (eol == IO_EOL_NONE) {
-			if (len == sizeof(line) - 1)
+			if (len == sizeof(line) - 1) {
+				r->malformed = 1;
 				util_seterr(err, errlen,
 				    "malformed reply: "
 				    "line longer than %d bytes",
 				    SMTP_REPLY_LINE_READ_MAX);
-			else
+			} else
 				util_seterr(err, errlen,
 				    "connection closed "
 				    "in the middle of a reply line");
@@ -264,12 +266,14 @@ smtp_read_reply(struct io *io, struct smtp_reply *r, char *err, size_t errlen)
 		if (io->log != NULL)
 			log_trace(io->log, io->from_peer_is_client, line, len);
 		if (smtp_reply_parse_line(line, len, &l) == -1) {
+			r->malformed = 1;
 			quote_line(line, len, shown, sizeof(shown));
 			util_seterr(
 			    err, errlen, "malformed reply: \"%s\"", shown);
 			return -1;
 		}
 		if (r->nlines > 0 && l.code != r->code) {
+			r->malformed = 1;
 			util_seterr(err, errlen,
 			    "malformed reply: code changed "
 			    "from %03d to %03d within a multi-line reply",
@@ -277,6 +281,7 @@ smtp_read_reply(struct io *io, struct smtp_reply *r, char *err, size_t errlen)
 			return -1;
 		}
 		if (r->nlines >= SMTP_REPLY_LINES_MAX) {
+			r->malformed = 1;
 			util_seterr(err, errlen,
 			    "malformed reply: more than "
 			    "%d lines",

@@ -21,6 +21,9 @@ struct smtp_reply {
 	   line i starts at text.data + off[i]. */
 	struct buf	text;
 	size_t		off[SMTP_REPLY_LINES_MAX];
+	int		malformed;	/* smtp_read_reply failed on the reply
+					   itself (a protocol error), not on
+					   the connection */
 };
 
 /* Result of parsing one reply line. */
@@ -47,7 +50,9 @@ int	smtp_reply_parse_line(const char *line, size_t len,
 int	smtp_reply_add(struct smtp_reply *r, const struct smtp_reply_line *l);
 /*
  * Read a whole reply from io (idle timeout from io).  0, or -1 with err
- * set ("connection closed", "timed out", "malformed reply: ...").
+ * set ("connection closed", "timed out", "malformed reply: ...") and
+ * r->malformed 1 when the peer broke the grammar or a bound (RFC 5321
+ * §4.2, §4.5.3.1.5), 0 when the connection failed.
  */
 int	smtp_read_reply(struct io *io, struct smtp_reply *r, char *err,
 	    size_t errlen);

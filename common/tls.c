@@ -54,6 +54,7 @@ struct tls {
 	int server;
 	int broken; /* fatal error: no close_notify */
 	int no_verify;
+	int cert_failed; /* the handshake failed on the certificate */
 	int has_pin;
 	unsigned char pin[TLS_SHA256_LEN];
 	char hostname[DNS_NAME_MAX + 1];
@@ -386,6 +387,7 @@ handshake_err(struct tls *t, int rc, int timeout_ms, char *err, size_t errlen)
 		    who, timeout_ms);
 		break;
 	case GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR:
+		t->cert_failed = 1;
 		status_words(t->s, gnutls_session_get_verify_cert_status(t->s),
 		    t->verify_msg, sizeof(t->verify_msg));
 		util_seterr(err, errlen,
@@ -394,6 +396,7 @@ handshake_err(struct tls *t, int rc, int timeout_ms, char *err, size_t errlen)
 		    who, t->verify_msg);
 		break;
 	case GNUTLS_E_CERTIFICATE_ERROR:
+		t->cert_failed = 1;
 		util_seterr(err, errlen,
 		    "TLS certificate of %s not accepted: "
 		    "%s",
@@ -648,6 +651,8 @@ tls_client(int rfd, int wfd, const struct tls_client_opts *o, int timeout_ms,
 	struct tls *t;
 	int rc;
 
+	if (o->fail != NULL)
+		*o->fail = TLS_FAIL_SETUP;
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		util_seterr(err, errlen, "TLS: %s", strerror(errno));
 		return NULL;
@@ -698,8 +703,12 @@ tls_client(int rfd, int wfd, const struct tls_client_opts *o, int timeout_ms,
 	else
 		gnutls_session_set_verify_cert(
 		    t->s, t->hostname[0] ? t->hostname : NULL, 0);
-	if (handshake(t, timeout_ms, err, errlen) == -1)
+	if (handshake(t, timeout_ms, err, errlen) == -1) {
+		if (o->fail != NULL)
+			*o->fail = t->cert_failed ? TLS_FAIL_CERT
+						  : TLS_FAIL_HANDSHAKE;
 		goto fail;
+	}
 	if (!t->has_pin && !t->no_verify) {
 		t->verified = 1;
 		util_strlcpy(t->verify_msg, "ok", sizeof(t->verify_msg));

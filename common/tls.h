@@ -27,6 +27,17 @@ struct tls_client_opts {
 	int		 no_verify;	/* accept any certificate (opportunistic
 					   TLS); the result is still reported */
 	const char	*priorities;	/* GnuTLS priority string; NULL default */
+	int		*fail;		/* optional: when tls_client fails, it
+					   gets an enum tls_fail */
+};
+
+/* What a failed client handshake was about, for the caller's class. */
+enum tls_fail {
+	TLS_FAIL_HANDSHAKE = 0,	/* the link or the peer: may pass */
+	TLS_FAIL_CERT,		/* the peer's certificate: not trusted,
+				   wrong name, pin mismatch */
+	TLS_FAIL_SETUP		/* ours: trust file, client certificate,
+				   priorities, memory */
 };
 
 struct tls_info {

@@ -108,6 +108,15 @@ util_casecmp_n(const char *a, const char *b, size_t n)
 }
 
 int
+util_is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+int
 util_write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;

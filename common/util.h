@@ -31,6 +31,8 @@ int	util_parse_num(const char *s, long long min, long long max, int suffix,
 /* ASCII lower-case in place / case-insensitive compare of n bytes. */
 void	util_lower(char *s);
 int	util_casecmp_n(const char *a, const char *b, size_t n);
+/* 1 when every byte of s is below 0x80 (no UTF-8), else 0. */
+int	util_is_ascii(const char *s);
 
 /* write(2) until done; retries EINTR and short writes.  0 or -1 (errno). */
 int	util_write_all(int fd, const void *p, size_t n);

@@ -38,6 +38,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "err.h"
 #include "fetch.h"
 #include "mpop.h"
 #include "pop3.h"
@@ -139,56 +140,87 @@ curl_setup(struct fetch *f, const char *user, const char *secret)
 	return 0;
 }
 
+/*
+ * Was the last response line an -ERR?  1 with its RESP-CODE in *code
+ * (RFC 2449 §8, RFC 3206), else 0.
+ */
+static int
+last_err(const struct fetch *f, enum pop3_code *code)
+{
+	struct pop3_resp r;
+
+	if (pop3_resp_parse(f->last, strlen(f->last), &r) == -1 ||
+	    r.kind != POP3_RESP_ERR)
+		return 0;
+	*code = r.known;
+	return 1;
+}
+
+/* RFC 3206 §4: [IN-USE] and [SYS/TEMP] will pass. */
+static int
+code_passes(enum pop3_code code)
+{
+	return code == POP3_CODE_IN_USE || code == POP3_CODE_SYS_TEMP;
+}
+
 /* The exit code for a libcurl failure, and its reason. */
 static int
 curl_fail(struct fetch *f, CURLcode rc, const char *what)
 {
 	const char *why =
 	    f->curlerr[0] != '\0' ? f->curlerr : curl_easy_strerror(rc);
-	int ex;
+	enum pop3_code code = POP3_CODE_NONE;
+	int err = last_err(f, &code);
+	enum yerr_class cls;
 
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
-		/* RFC 3206 §4: [IN-USE], [SYS/TEMP] and [LOGIN-DELAY] will
-		   pass; [AUTH] or nothing: the credentials are wrong. */
-		if (strstr(f->last, "[IN-USE]") != NULL ||
-		    strstr(f->last, "[SYS/TEMP]") != NULL ||
-		    strstr(f->last, "[LOGIN-DELAY]") != NULL) {
+		/* [LOGIN-DELAY] passes too; [AUTH] or nothing: the
+		   credentials are wrong. */
+		if (code_passes(code) || code == POP3_CODE_LOGIN_DELAY) {
 			fetch_complain(f, "login refused for now: %s", f->last);
-			return EX_TEMPFAIL;
+			cls = YERR_TEMP;
+			break;
 		}
 		fetch_complain(f, "authentication refused%s%s",
 		    f->last[0] ? ": " : "", f->last);
-		return EX_NOPERM;
+		cls = YERR_AUTH;
+		break;
 	case CURLE_USE_SSL_FAILED:
 		fetch_complain(f,
 		    "the server does not offer STLS (RFC 2595); "
 		    "--tls=off fetches without TLS");
-		return EX_UNAVAILABLE;
+		cls = YERR_TLS;
+		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 		fetch_complain(f, "TLS certificate not trusted: %s", why);
-		return EX_UNAVAILABLE;
+		cls = YERR_TLS;
+		break;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 		fetch_complain(f, "--tls-trust-file: %s", why);
-		return EX_CONFIG;
+		cls = YERR_CONFIG;
+		break;
 	case CURLE_URL_MALFORMAT:
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		fetch_complain(f, "%s", why);
-		return EX_USAGE;
+		cls = YERR_USAGE;
+		break;
 	case CURLE_WEIRD_SERVER_REPLY:
-		if (strncmp(f->last, "-ERR", 4) == 0) {
+		if (err) {
 			fetch_complain(f, "%s: %s", what, f->last);
-			ex = strstr(f->last, "[SYS/TEMP]") != NULL ||
-				strstr(f->last, "[IN-USE]") != NULL
-			    ? EX_TEMPFAIL
-			    : EX_PROTOCOL;
-			return ex;
+			cls = code_passes(code) ? YERR_TEMP : YERR_PROTO;
+			break;
 		}
 		fetch_complain(f, "%s: %s", what, why);
-		return EX_PROTOCOL;
-	default: fetch_complain(f, "%s: %s", what, why); return EX_TEMPFAIL;
+		cls = YERR_PROTO;
+		break;
+	default:
+		fetch_complain(f, "%s: %s", what, why);
+		cls = YERR_TEMP;
+		break;
 	}
+	return yerr_exit(cls);
 }
 
 /* One command; 0 or a CURLcode.  url_num 0: the mailbox URL. */
@@ -249,21 +281,20 @@ show_progress(struct fetch *f)
 static int
 listing(struct fetch *f)
 {
+	enum pop3_code code;
 	char err[ERR_MAX];
 	CURLcode rc;
 	size_t i;
 
 	buf_reset(&f->body);
 	if ((rc = perform(f, "UIDL", 0, 0, TO_BODY)) != CURLE_OK) {
-		if (rc == CURLE_WEIRD_SERVER_REPLY &&
-		    strncmp(f->last, "-ERR", 4) == 0 &&
-		    strstr(f->last, "[SYS/TEMP]") == NULL &&
-		    strstr(f->last, "[IN-USE]") == NULL) {
+		if (rc == CURLE_WEIRD_SERVER_REPLY && last_err(f, &code) &&
+		    !code_passes(code)) {
 			fetch_complain(f,
 			    "the server does not support UIDL "
 			    "(RFC 1939 §7): %s",
 			    f->last);
-			return EX_UNAVAILABLE;
+			return yerr_exit(YERR_PERM);
 		}
 		return curl_fail(f, rc, "UIDL");
 	}
@@ -307,14 +338,14 @@ static int
 dele(struct fetch *f, const struct listing_item *it)
 {
 	CURLcode rc = perform(f, "DELE", it->num, 1, TO_NOWHERE);
+	enum pop3_code code;
 	int ex;
 
 	if (rc == CURLE_OK) {
 		f->ndeleted++;
 		return 0;
 	}
-	if (rc == CURLE_WEIRD_SERVER_REPLY &&
-	    strncmp(f->last, "-ERR", 4) == 0) {
+	if (rc == CURLE_WEIRD_SERVER_REPLY && last_err(f, &code)) {
 		ex = curl_fail(f, rc, "DELE");
 		fetch_complain(f, "message %s stays on the server", it->uidl);
 		skip(f, it->uidl, ex);
@@ -435,6 +466,7 @@ static int
 retr(struct fetch *f, const struct listing_item *it)
 {
 	char err[ERR_MAX], what[64];
+	enum pop3_code code;
 	CURLcode rc;
 	int ex;
 
@@ -461,8 +493,8 @@ retr(struct fetch *f, const struct listing_item *it)
 		}
 		(void)snprintf(what, sizeof(what), "RETR %lu", it->num);
 		ex = curl_fail(f, rc, what);
-		if (rc == CURLE_WEIRD_SERVER_REPLY &&
-		    strncmp(f->last, "-ERR", 4) == 0 && ex != EX_TEMPFAIL) {
+		if (rc == CURLE_WEIRD_SERVER_REPLY && last_err(f, &code) &&
+		    ex != EX_TEMPFAIL) {
 			skip(f, it->uidl, ex);
 			return -1;
 		}

@@ -5,7 +5,10 @@
  * codes are sysexits: 0 only when every recipient was accepted.
  *
  * This file: options (sendmail's and msend's own), the config file,
- * recipients, the report on stderr and the exit code.
+ * recipients, the report on stderr and the exit code.  The SMTP session
+ * itself is the engine common/smtp_client (client.c puts it to work);
+ * each recipient's failure has a class (common/err), and the class
+ * gives its exit code.
  */
 #include "config.h"
 
@@ -460,7 +463,6 @@ add_rcpt(void *arg, const char *addr, size_t len)
 	}
 	if (ok) {
 		util_strlcpy(r->addr, p.addr, sizeof(r->addr));
-		r->utf8 = p.utf8;
 	} else if (len > 0 && len <= SMTP_LOCALPART_MAX &&
 	    strspn(addr,
 		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -475,7 +477,7 @@ add_rcpt(void *arg, const char *addr, size_t len)
 			if ((unsigned char)r->addr[i] < 32)
 				r->addr[i] = '?';
 		r->state = RS_PERM;
-		r->ex = EX_DATAERR;
+		r->cls = YERR_DATA;
 		util_strlcpy(r->why, "not a valid address", sizeof(r->why));
 	}
 	for (i = 0; i < (size_t)rn->nr; i++)
@@ -520,24 +522,10 @@ check_from(const char *from)
 	    : -1;
 }
 
-/* Exit codes, worst last: a permanent failure outranks a retry. */
-static int
-rank(int ex)
-{
-	switch (ex) {
-	case 0: return 0;
-	case EX_TEMPFAIL: return 1;
-	case EX_PROTOCOL: return 2;
-	case EX_UNAVAILABLE: return 3;
-	case EX_NOHOST: return 4;
-	case EX_NOUSER: return 5;
-	default: return 6;
-	}
-}
-
 static int
 report(struct run *rn)
 {
+	enum yerr_class cls;
 	int i, ex = 0, e;
 
 	for (i = 0; i < rn->nr; i++) {
@@ -549,12 +537,11 @@ report(struct run *rn)
 				    r->addr, r->why);
 			continue;
 		}
-		e = r->ex != 0 ? r->ex : EX_TEMPFAIL;
+		cls = r->cls != YERR_OK ? r->cls : YERR_TEMP;
+		e = yerr_exit(cls);
 		fprintf(stderr, "%s: %s: %s (%s: exit %d)\n", PROG, r->addr,
-		    r->why[0] ? r->why : "not delivered",
-		    e == EX_TEMPFAIL ? "temporary" : "permanent", e);
-		if (rank(e) > rank(ex))
-			ex = e;
+		    r->why[0] ? r->why : "not delivered", yerr_kind(cls), e);
+		ex = yerr_exit_worst(ex, e);
 	}
 	return ex;
 }

@@ -1,7 +1,8 @@
 /*
  * msend.h: what the files of msend share: the settings of one account
  * (config file merged with the command line), the message read from
- * stdin, the recipients and their outcomes.
+ * stdin, the recipients and their outcomes.  msend is options, config,
+ * message reading, routing and reporting; SMTP is common/smtp_client.
  */
 #ifndef MSEND_H
 #define MSEND_H
@@ -11,6 +12,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "err.h"
 #include "io.h"
 #include "log.h"
 #include "secret.h"
@@ -107,9 +109,7 @@ enum rcpt_state {
 struct rcpt {
 	char addr[SMTP_PATH_MAX + 1];
 	int state; /* enum rcpt_state */
-	int ex; /* exit code when not RS_OK */
-	int utf8;
-	int in_txn; /* RCPT accepted in the current transaction */
+	enum yerr_class cls; /* what failed, when not RS_OK */
 	char why[ERR_MAX]; /* the reply, or our reason */
 };
 
@@ -185,7 +185,7 @@ struct session {
 	struct log *log;
 };
 
-/* client.c */
+/* client.c: the SMTP client engine (common/smtp_client) at work. */
 /*
  * Deliver m from sender to the pending recipients of r[0..n) over the
  * connected fd (closed on return).  Each recipient's state is set.
@@ -196,17 +196,9 @@ int client_deliver(int fd, const struct session *s, struct message *m,
     const char *from, struct rcpt **r, int n);
 /* --serverinfo over fd: what the server offers.  An exit code. */
 int client_serverinfo(int fd, const struct session *s);
-/* Set every pending recipient of r to state, ex and why. */
-void rcpts_fail(struct rcpt **r, int n, int state, int ex, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* auth.c */
-/*
- * Authenticate over io with what the server offers (e).  0, or an exit
- * code with err set.
- */
-int auth_run(struct io *io, const struct smtp_ehlo *e, const struct account *a,
-    const char *host, int port, char *err, size_t errlen);
+/* Set every pending recipient of r to the failure cls, why. */
+void rcpts_fail(struct rcpt **r, int n, enum yerr_class cls, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
 
 /* route.c */
 struct route {

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sysexits.h>
 #include <unistd.h>
 
 #include "dns.h"
@@ -86,15 +85,15 @@ connect_name(const char *host, const char *port, int timeout_ms,
 	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0) {
 		/* Only "no such name" is final; the rest may pass. */
-		rcpts_fail(r, n, rc == EAI_NONAME ? RS_PERM : RS_TEMP,
-		    rc == EAI_NONAME ? EX_NOHOST : EX_TEMPFAIL, "%s: %s", host,
+		rcpts_fail(r, n, rc == EAI_NONAME ? YERR_NOHOST : YERR_TEMP,
+		    "%s: %s", host,
 		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
 		return -1;
 	}
 	fd = net_connect_ai(ai, timeout_ms, addr, addrlen, err, sizeof(err));
 	freeaddrinfo(ai);
 	if (fd == -1)
-		rcpts_fail(r, n, RS_TEMP, EX_TEMPFAIL, "%s: %s", host, err);
+		rcpts_fail(r, n, YERR_TEMP, "%s: %s", host, err);
 	return fd;
 }
 
@@ -172,7 +171,7 @@ via_host(const struct session *base, const char *host, const char *port,
 static void
 loops_back(struct rcpt **grp, int ng, const char *domain, const char *what)
 {
-	rcpts_fail(grp, ng, RS_PERM, EX_UNAVAILABLE,
+	rcpts_fail(grp, ng, YERR_PERM,
 	    "%s: %s is this host: mail would loop back to itself "
 	    "(--route %s=[mx] sends there all the same)",
 	    domain, what, domain);
@@ -200,38 +199,35 @@ via_mx(struct dns_resolver **res, const struct routing *rt,
 	self[0] = '\0';
 	if (*res == NULL &&
 	    (*res = dns_new(rt->dns_server, 0, 0, err, sizeof(err))) == NULL) {
-		rcpts_fail(grp, ng, RS_TEMP, EX_TEMPFAIL, "DNS: %s", err);
+		rcpts_fail(grp, ng, YERR_TEMP, "DNS: %s", err);
 		return;
 	}
 	if ((mx = calloc(1, sizeof(*mx))) == NULL ||
 	    (p = calloc((size_t)ng, sizeof(*p))) == NULL) {
 		free(mx);
-		rcpts_fail(grp, ng, RS_TEMP, EX_OSERR, "out of memory");
+		rcpts_fail(grp, ng, YERR_LOCAL, "out of memory");
 		return;
 	}
 	switch (dns_mx_lookup(*res, domain, 0, mx)) {
 	case DNS_MX_FOUND:
 	case DNS_MX_IMPLICIT: break;
 	case DNS_MX_TEMPFAIL:
-		rcpts_fail(
-		    grp, ng, RS_TEMP, EX_TEMPFAIL, "%s: %s", domain, mx->err);
+		rcpts_fail(grp, ng, YERR_TEMP, "%s: %s", domain, mx->err);
 		goto out;
 	case DNS_MX_NULL:
 	case DNS_MX_NODATA:
-		rcpts_fail(grp, ng, RS_PERM, EX_UNAVAILABLE, "%s: %s", domain,
-		    mx->err);
+		rcpts_fail(grp, ng, YERR_PERM, "%s: %s", domain, mx->err);
 		goto out;
 	default:
-		rcpts_fail(
-		    grp, ng, RS_PERM, EX_NOHOST, "%s: %s", domain, mx->err);
+		rcpts_fail(grp, ng, YERR_NOHOST, "%s: %s", domain, mx->err);
 		goto out;
 	}
 	for (i = 0; i < mx->nhost; i++) {
 		h = &mx->host[i];
 		s.tls = base->tls;
 		if (h->naddr == 0) {
-			rcpts_fail(grp, ng, RS_TEMP, EX_TEMPFAIL, "%s: %s",
-			    h->name, h->err);
+			rcpts_fail(grp, ng, YERR_TEMP, "%s: %s", h->name,
+			    h->err);
 			continue;
 		}
 		for (j = 0; j < h->naddr; j++) {
@@ -249,7 +245,7 @@ via_mx(struct dns_resolver **res, const struct routing *rt,
 			fd = net_connect_sa((struct sockaddr *)&ss, sl,
 			    connect_timeout(base), err, sizeof(err));
 			if (fd == -1) {
-				rcpts_fail(p, np, RS_TEMP, EX_TEMPFAIL,
+				rcpts_fail(p, np, YERR_TEMP,
 				    "%s [%s] port %s: %s", h->name, a, rt->port,
 				    err);
 				continue;
@@ -287,7 +283,7 @@ via_literal(const struct session *base, const struct routing *rt, const char *d,
 	int self;
 
 	if (n < 3 || d[n - 1] != ']' || n - 2 >= sizeof(lit)) {
-		rcpts_fail(grp, ng, RS_PERM, EX_NOHOST,
+		rcpts_fail(grp, ng, YERR_NOHOST,
 		    "%s: not an address "
 		    "literal",
 		    d);
@@ -328,7 +324,7 @@ route_deliver(const struct routing *rt, const struct session *base,
 	if ((grp = calloc((size_t)n, sizeof(*grp))) == NULL) {
 		for (i = 0; i < n; i++) {
 			r[i].state = RS_TEMP;
-			r[i].ex = EX_OSERR;
+			r[i].cls = YERR_LOCAL;
 			util_strlcpy(
 			    r[i].why, "out of memory", sizeof(r[i].why));
 		}
@@ -358,7 +354,7 @@ route_deliver(const struct routing *rt, const struct session *base,
 			    strcasecmp(rcpt_domain(&r[j]), d) == 0)
 				grp[ng++] = &r[j];
 		if (d[0] == '\0') {
-			rcpts_fail(grp, ng, RS_PERM, EX_NOHOST,
+			rcpts_fail(grp, ng, YERR_NOHOST,
 			    "no domain: direct delivery needs user@domain");
 			continue;
 		}

@@ -90,6 +90,9 @@ ATF_TC_BODY(lower_and_misc, tc)
 
 	util_lower(s);
 	ATF_CHECK_STREQ(s, "mixed.example.org");
+	ATF_CHECK(util_is_ascii(s));
+	ATF_CHECK(util_is_ascii(""));
+	ATF_CHECK(!util_is_ascii("b\xc3\xbc" "cher.example"));
 	util_hostname(host, sizeof(host));
 	ATF_CHECK(host[0] != '\0');
 	a = util_now_ms();
