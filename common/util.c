@@ -286,7 +286,7 @@ util_spool_open(const char *prefix, char *err, size_t errlen)
 	char path[4096];
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
+	if (dir == NULL || *dir != '/')
 		dir = "/tmp";
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s.XXXXXX", dir,
 		prefix) >= sizeof(path)) {

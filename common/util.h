@@ -69,7 +69,8 @@ const char *util_find_prog(const char *name, char *out, size_t outlen);
 char	*util_expand_sender(const char *word, const char *from);
 
 /*
- * A spool for a message: a new file in $TMPDIR (else /tmp), unlinked at
+ * A spool for a message: a new file in $TMPDIR (when it is an absolute
+ * path, else /tmp), unlinked at
  * once, mode 0600, close-on-exec; prefix names it while it exists
  * ("msmtpd").  The fd, or -1 with err "PATH: why".
  */

@@ -33,8 +33,6 @@
  * prefixes (hundreds of recipients) get a buffer from malloc. */
 #define HEAD_STATIC (8 * 1024)
 /* Where the spool goes as root, unless $TMPDIR says otherwise. */
-#define SPOOL_DIR "/tmp"
-#define SPOOL_NAME "mdeliver.XXXXXXXXXX"
 
 /* Scanner state for the stream: see convert(). */
 enum { ST_START, ST_SKIP, ST_BODY };
@@ -386,19 +384,10 @@ deliver_direct(struct run *r)
 void
 deliver_spool(struct run *r)
 {
-	char path[PATH_MAX];
-	const char *dir = getenv("TMPDIR");
+	char err[ERR_MAX];
 
-	if (dir == NULL || *dir != '/')
-		dir = SPOOL_DIR;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, SPOOL_NAME) >=
-	    sizeof(path))
-		fail(r, EX_CONFIG, "TMPDIR is too long");
-	if ((r->spool = mkstemp(path)) < 0)
-		fail(r, errno_code(errno), "spool %s: %s", path,
-		    strerror(errno));
-	(void)unlink(path);
-	(void)fcntl(r->spool, F_SETFD, FD_CLOEXEC);
+	if ((r->spool = util_spool_open(PROG, err, sizeof(err))) < 0)
+		fail(r, errno_code(errno), "spool %s", err);
 	stream(r, spool_sink);
 }
 

@@ -53,28 +53,16 @@ message_free(struct message *m)
 static int
 spool_tmpfile(struct message *m, char *err, size_t errlen)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[1024];
+	char why[ERR_MAX];
 	int fd;
 
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/msend.XXXXXX", dir) >=
-	    sizeof(path)) {
-		util_seterr(err, errlen, "TMPDIR too long");
+	/* Close-on-exec: passwordeval's command must not get the message. */
+	if ((fd = util_spool_open(PROG, why, sizeof(why))) == -1) {
+		util_seterr(err, errlen, "temp file: %s", why);
 		return -1;
 	}
-	if ((fd = mkstemp(path)) == -1) {
-		util_seterr(
-		    err, errlen, "temp file in %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	(void)unlink(path);
-	/* passwordeval's command must not get the message. */
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	if (util_write_all(fd, m->body.data, m->body.len) == -1) {
-		util_seterr(
-		    err, errlen, "temp file in %s: %s", dir, strerror(errno));
+		util_seterr(err, errlen, "temp file: %s", strerror(errno));
 		(void)close(fd);
 		return -1;
 	}
