@@ -261,10 +261,8 @@ privsep_lookup(
 		util_seterr(err, errlen, "--user: name too long");
 		return -1;
 	}
-	errno = 0;
 	if ((pw = getpwnam(name)) == NULL) {
-		util_seterr(err, errlen, "--user %s: %s", name,
-		    errno != 0 ? strerror(errno) : "no such user");
+		util_seterr(err, errlen, "--user %s: no such user", name);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {

@@ -26,8 +26,11 @@ chain_start()
 	chain_require
 	make_certs certs
 	# The POP3 server becomes bob (DESIGN: never a Maildir as root).
-	# Run as root, bob is "nobody": msmtpd drops to it too, so that
-	# mdeliver writes files bob can read, in a directory bob can reach.
+	# Run as root, bob is "nobody": msmtpd's session runs as nobody
+	# too, but its deliveries run as root (privilege separation), so
+	# the delivery drops to nobody (setpriv) so that mdeliver writes
+	# files bob can read.  (Once mdeliver as root becomes the owner of
+	# the Maildir itself, plain mdeliver will do.)
 	top=$(pwd)
 	uid=$(id -u) gid=$(id -g) as=
 	if [ "$uid" = 0 ]; then
@@ -36,6 +39,7 @@ chain_start()
 		echo "$top" >top.path
 		chmod 755 "$top"
 		uid=$(id -u nobody) gid=$(id -g nobody) as="--user nobody"
+		command -v setpriv >/dev/null || atf_skip "no setpriv"
 	fi
 	MD=$top/md
 	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur" "$top/spool"
@@ -46,12 +50,14 @@ chain_start()
 	echo "bob:$(openssl passwd -6 -salt pepperpe b0bpw):$uid:$gid:$MD" \
 	    >pop.passwd
 	SPORT=$(free_port)
-	# msmtpd spools under TMPDIR, which must be bob's to write too.
+	# msmtpd spools under TMPDIR (as root its privileged parent does).
 	TMPDIR=$top/spool PATH="$YUBIN_BUILDDIR:$PATH" "$(yubin_prog msmtpd)" \
 	    --listen "127.0.0.1:$SPORT" --tls-cert certs/server.pem \
 	    --tls-key certs/server.key --passwd-file smtp.passwd \
-	    --maildir "$MD" --domain example.org --log stderr \
+	    --domain example.org --log stderr \
 	    --no-resolve --auth-delay 0 --hostname mx.test $as \
+	    --command ${as:+setpriv --reuid=$uid --regid=$gid --clear-groups} \
+	    mdeliver --maildir "$MD" -f %F -- %T \; \
 	    >msmtpd.log 2>&1 &
 	echo $! >msmtpd.pid
 	wait_port "$SPORT" || atf_fail "msmtpd did not start: $(cat msmtpd.log)"
