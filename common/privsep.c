@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -308,40 +309,82 @@ net_read(struct io *net, char *p, size_t n, int idle_ms)
 	return r;
 }
 
+/*
+ * Client to session: up[] holds bytes read from the client that the
+ * session has not taken yet.  fd is non-blocking, so a session busy
+ * writing a long answer while the client pipelines more than a socket
+ * buffer holds cannot deadlock with us: we stop reading the client and
+ * go on passing the session's output until it takes its input again.
+ */
+struct up {
+	char buf[IO_RBUF_SIZE > PROXY_CHUNK ? IO_RBUF_SIZE : PROXY_CHUNK];
+	size_t off, len;
+	int closed; /* the client is done, or the session stopped reading */
+};
+
+/* Push what up holds into fd without blocking.  0, or -1 (closed). */
+static int
+up_push(struct up *u, int fd)
+{
+	ssize_t w;
+
+	while (u->off < u->len) {
+		w = write(fd, u->buf + u->off, u->len - u->off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w <= 0) {
+			/* The session stopped reading (it said why, and we
+			   still pass that on). */
+			u->closed = 1;
+			break;
+		}
+		u->off += (size_t)w;
+	}
+	util_wipe(u->buf, u->len);
+	u->off = u->len = 0;
+	return u->closed ? -1 : 0;
+}
+
 int
 privsep_proxy(struct io *net, int fd, int idle_ms)
 {
+	struct up u;
 	char buf[PROXY_CHUNK];
 	struct pollfd pfd[2];
 	size_t nfd;
 	ssize_t r;
-	int w, net_ready, net_eof = 0, rc = -1;
+	int w, fl, net_ready, rc = -1;
 
+	memset(&u, 0, sizeof(u));
 	/* SIGTERM is the post-login process's to answer: we pass its
 	   last line on, so our reads and writes are not interrupted. */
 	net->stop = NULL;
 	if (net->tls != NULL)
 		tls_set_stop(net->tls, NULL);
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+		util_seterr(
+		    net->err, sizeof(net->err), "proxy: %s", strerror(errno));
+		return -1;
+	}
 	if (io_flush(net) == -1)
 		return -1;
-	/* A session that stopped reading (it failed to open the
-	   maildrop and said why) may still have said something: we stop
-	   passing input on, not output. */
-	if (net->rlen > net->rpos) {
-		if (util_write_all(
-			fd, net->rbuf + net->rpos, net->rlen - net->rpos) == -1)
-			net_eof = 1;
-		util_wipe(net->rbuf, net->rlen);
-	}
+	/* What the client pipelined after its login goes first. */
+	u.len = net->rlen - net->rpos;
+	memcpy(u.buf, net->rbuf + net->rpos, u.len);
+	util_wipe(net->rbuf, net->rlen);
 	net->rpos = net->rlen = 0;
+	(void)up_push(&u, fd);
 	for (;;) {
 		net_ready = 0;
 		pfd[0].fd = fd;
-		pfd[0].events = POLLIN;
+		pfd[0].events = POLLIN | (u.len > 0 ? POLLOUT : 0);
 		pfd[0].revents = 0;
 		nfd = 1;
-		if (net_eof)
-			;
+		if (u.closed || u.len > 0)
+			; /* read no more from the client for now */
 		else if (net->tls != NULL && tls_pending(net->tls) > 0)
 			net_ready = 1;
 		else {
@@ -365,10 +408,14 @@ privsep_proxy(struct io *net, int fd, int idle_ms)
 		}
 		if (nfd == 2 && pfd[1].revents != 0)
 			net_ready = 1;
-		if (pfd[0].revents != 0) {
-			do
-				r = read(fd, buf, sizeof(buf));
-			while (r == -1 && errno == EINTR);
+		if ((pfd[0].revents & POLLOUT) != 0)
+			(void)up_push(&u, fd);
+		if ((pfd[0].revents & ~POLLOUT) != 0) {
+			r = read(fd, buf, sizeof(buf));
+			if (r == -1 &&
+			    (errno == EINTR || errno == EAGAIN ||
+				errno == EWOULDBLOCK))
+				continue;
 			if (r <= 0) {
 				/* The post-login process ended (a reset:
 				   it left input unread, which is fine). */
@@ -384,20 +431,21 @@ privsep_proxy(struct io *net, int fd, int idle_ms)
 				break;
 		}
 		if (net_ready) {
-			r = net_read(net, buf, sizeof(buf), idle_ms);
+			r = net_read(net, u.buf, sizeof(u.buf), idle_ms);
 			if (r <= 0) {
 				/* The client went (or said all it will):
 				   the session reads EOF, and we pass on
 				   what it still says. */
 				(void)shutdown(fd, SHUT_WR);
-				net_eof = 1;
+				u.closed = 1;
 				continue;
 			}
-			if (util_write_all(fd, buf, (size_t)r) == -1)
-				net_eof = 1;
-			util_wipe(buf, (size_t)r);
+			u.off = 0;
+			u.len = (size_t)r;
+			(void)up_push(&u, fd);
 		}
 	}
+	util_wipe(&u, sizeof(u));
 	util_wipe(buf, sizeof(buf));
 	return rc;
 }

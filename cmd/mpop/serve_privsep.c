@@ -87,6 +87,8 @@ answer(const struct serve_conf *c, const struct privsep_msg *m, int ps,
 	rc = *failures >= c->max_errors
 	    ? 0
 	    : passwd_check(c->passwd_file, user, pass, &e, er, sizeof(er));
+	if (rc != 1)
+		util_wipe(&e, sizeof(e));
 	if (rc == -1) {
 		log_err(c->log, "passwd-file: %s", er);
 		(void)privsep_send(ps, SERVE_PS_TEMP, -1, 0, NULL);

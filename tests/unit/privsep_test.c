@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +245,79 @@ ATF_TC_BODY(proxy, tc)
 	close(client[0]);
 }
 
+/*
+ * The client pipelines more than the socket buffers hold while the
+ * session writes a long answer without reading: the proxy must go on
+ * passing the answer (a client that reads while it writes gets it all).
+ */
+ATF_TC_WITHOUT_HEAD(proxy_both_ways);
+ATF_TC_BODY(proxy_both_ways, tc)
+{
+	enum { N = 4 * 1024 * 1024 };
+	struct io net;
+	struct pollfd pfd;
+	static char b[65536];
+	size_t sent = 0, got = 0, n;
+	int client[2], inner[2], st;
+	pid_t pid, cpid;
+	ssize_t r;
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, client) == 0);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, inner) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		/* The login process. */
+		alarm(30);
+		close(client[0]);
+		close(inner[1]);
+		io_init(&net, client[1], client[1], 20000);
+		_exit(privsep_proxy(&net, inner[0], 20000) == 0 ? 0 : 1);
+	}
+	close(client[1]);
+	close(inner[0]);
+	ATF_REQUIRE((cpid = fork()) != -1);
+	if (cpid == 0) {
+		/* The client: writes N bytes and reads N, both at once. */
+		alarm(30);
+		close(inner[1]);
+		(void)fcntl(client[0], F_SETFL, O_NONBLOCK);
+		memset(b, 'c', sizeof(b));
+		while (sent < N || got < N) {
+			pfd.fd = client[0];
+			pfd.events = POLLIN | (sent < N ? POLLOUT : 0);
+			if (poll(&pfd, 1, 20000) <= 0)
+				_exit(2);
+			if ((pfd.revents & POLLOUT) != 0) {
+				n = N - sent < sizeof(b) ? N - sent : sizeof(b);
+				if ((r = write(client[0], b, n)) > 0)
+					sent += (size_t)r;
+			}
+			if ((pfd.revents & (POLLIN | POLLHUP)) != 0) {
+				if ((r = read(client[0], b, sizeof(b))) <= 0)
+					_exit(3);
+				got += (size_t)r;
+				memset(b, 'c', sizeof(b));
+			}
+		}
+		_exit(0);
+	}
+	close(client[0]);
+	/* The session: all of its answer first, then its input. */
+	alarm(60);
+	memset(b, 's', sizeof(b));
+	for (sent = 0; sent < N; sent += (size_t)r)
+		ATF_REQUIRE(
+		    (r = write(inner[1], b,
+			 N - sent < sizeof(b) ? N - sent : sizeof(b))) > 0);
+	for (got = 0; got < N; got += (size_t)r)
+		ATF_REQUIRE((r = read(inner[1], b, sizeof(b))) > 0);
+	close(inner[1]);
+	ATF_REQUIRE(waitpid(cpid, &st, 0) == cpid);
+	ATF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ATF_REQUIRE(waitpid(pid, &st, 0) == pid);
+	ATF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
@@ -252,5 +326,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, too_long_to_send);
 	ATF_TP_ADD_TC(tp, lookup);
 	ATF_TP_ADD_TC(tp, proxy);
+	ATF_TP_ADD_TC(tp, proxy_both_ways);
 	return atf_no_error();
 }
