@@ -578,7 +578,7 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m)
 
 	if (m->n != PS_DELIVER_FIELDS || m->fd == -1 ||
 	    fstat(m->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    field(m, 0, 23) == NULL ||
+	    field(m, 0, sizeof(((struct session *)0)->id) - 1) == NULL ||
 	    (from = field(m, 1, SMTP_PATH_MAX)) == NULL ||
 	    !path_ok(from, SMTP_PATH_REVERSE) || field(m, 2, 1) == NULL ||
 	    (strcmp(m->field[2], "0") != 0 && strcmp(m->field[2], "1") != 0) ||
