@@ -36,6 +36,22 @@
 /* RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a command. */
 #define SMTP_TIMEOUT_SERVER	300
 
+/* RFC 5321 §6.3: a message with this many Received fields is in a loop
+   ("a simple counting of Received header fields ... the threshold
+   should be at least 100"). */
+#define SMTP_HOPS_MAX		100
+/* Recipients one mdeliver run takes: a server whose delivery command is
+   mdeliver refuses more at RCPT, not after DATA. */
+#define MDELIVER_RCPT_MAX	512
+/* A server's whole session, and a command line's whole arrival: a
+   client that trickles a byte at a time holds a slot no longer (the
+   idle timeout alone restarts with every byte). */
+#define SESSION_LIFETIME_DEFAULT	3600
+/* DATA/BDAT must arrive at this many bytes per second on average, after
+   the first block's timeout (RFC 5321 §4.5.3.2.6 gives 3 minutes per
+   block; a trickle of one byte a minute satisfies that forever). */
+#define DATA_MIN_RATE_DEFAULT	1024
+
 /* RFC 5321 §4.1.2: ESMTP parameters kept on one MAIL or RCPT command. */
 #define SMTP_PARAMS_MAX		16
 /* RFC 3461 §4.4: an ENVID is at most 100 characters (before xtext). */

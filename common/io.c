@@ -52,17 +52,50 @@ io_stopped(struct io *io)
 	return 1;
 }
 
-/* poll(2) one fd with the idle timeout: 1 ready, 0 timed out, -1 error. */
+void
+io_deadline_in(struct io *io, int64_t ms, int64_t limit)
+{
+	int64_t d = ms >= 0 ? util_now_ms() + ms : 0;
+
+	if (limit > 0 && (d == 0 || limit < d))
+		d = limit;
+	io->deadline = d;
+}
+
+/*
+ * The wait allowed now, in ms: the idle timeout, cut to what is left
+ * before the deadline; -1 none.  0 with err set when the deadline has
+ * passed.
+ */
+static int
+io_allowed(struct io *io)
+{
+	int64_t left;
+	int t = io->timeout_ms > 0 ? io->timeout_ms : -1;
+
+	if (io->deadline == 0)
+		return t;
+	left = io->deadline - util_now_ms();
+	if (left <= 0) {
+		util_seterr(io->err, sizeof(io->err), "deadline passed");
+		return 0;
+	}
+	return t == -1 || left < t ? (int)left : t;
+}
+
+/* poll(2) one fd with the idle timeout and the deadline: 1 ready, 0
+   timed out, -1 error. */
 static int
 io_wait(struct io *io, int fd, short events)
 {
 	struct pollfd pfd;
-	int64_t deadline = util_now_ms() + io->timeout_ms;
+	int allowed = io_allowed(io);
+	int64_t deadline = util_now_ms() + allowed;
 	int rc, wait;
 
 	for (;;) {
 		wait = -1;
-		if (io->timeout_ms > 0) {
+		if (allowed >= 0) {
 			int64_t left = deadline - util_now_ms();
 
 			wait = left > 0 ? (int)left : 0;
@@ -110,15 +143,23 @@ io_fill(struct io *io)
 		if (io_stopped(io))
 			return IO_ERR;
 		if (io->tls != NULL) {
+			if ((w = io_allowed(io)) == 0)
+				return IO_TIMEOUT;
 			n = tls_read(io->tls, io->rbuf + io->rlen,
-			    sizeof(io->rbuf) - io->rlen, io->timeout_ms,
-			    io->err, sizeof(io->err));
+			    sizeof(io->rbuf) - io->rlen, w, io->err,
+			    sizeof(io->err));
 			if (n == -1)
 				return errno == ETIMEDOUT ? IO_TIMEOUT : IO_ERR;
 		} else {
 			if ((w = io_wait(io, io->rfd, POLLIN)) == 0) {
-				util_seterr(io->err, sizeof(io->err),
-				    "timed out after %d ms", io->timeout_ms);
+				if (io->deadline == 0 ||
+				    util_now_ms() < io->deadline)
+					util_seterr(io->err, sizeof(io->err),
+					    "timed out after %d ms",
+					    io->timeout_ms);
+				else
+					util_seterr(io->err, sizeof(io->err),
+					    "deadline passed");
 				return IO_TIMEOUT;
 			}
 			if (w == -1)
@@ -222,6 +263,49 @@ io_getline(struct io *io, char *line, size_t cap, size_t *len, int *eol)
 		if (rc < 0)
 			return rc;
 	}
+}
+
+int
+io_getline_max(struct io *io, char *line, size_t cap, size_t *len,
+    int *flags)
+{
+	char piece[512];
+	size_t n, k, total = 0;
+	int eol, rc;
+
+	*flags = 0;
+	*len = 0;
+	if (cap < 1) {
+		util_seterr(io->err, sizeof(io->err), "line buffer too small");
+		return IO_ERR;
+	}
+	line[0] = '\0';
+	for (;;) {
+		rc = io_getline(io, piece, sizeof(piece), &n, &eol);
+		if (rc != IO_OK)
+			return rc;
+		k = n;
+		if (total + n > cap - 1) {
+			*flags |= IO_LINE_LONG;
+			k = cap - 1 - total;
+		}
+		memcpy(line + total, piece, k);
+		total += k;
+		util_wipe(piece, n);
+		if (eol == IO_EOL_CR)
+			*flags |= IO_LINE_CR;
+		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
+			break;
+	}
+	line[total] = '\0';
+	*len = total;
+	return IO_OK;
+}
+
+int
+io_line_ready(const struct io *io)
+{
+	return memchr(io->rbuf + io->rpos, '\n', io->rlen - io->rpos) != NULL;
 }
 
 int
@@ -360,8 +444,9 @@ io_flush(struct io *io)
 	if (io->wbuf.len == 0)
 		return 0;
 	if (io->tls != NULL) {
-		if (tls_write(io->tls, io->wbuf.data, io->wbuf.len,
-			io->timeout_ms, io->err, sizeof(io->err)) == -1)
+		if ((rc = io_allowed(io)) == 0 ||
+		    tls_write(io->tls, io->wbuf.data, io->wbuf.len, rc,
+			io->err, sizeof(io->err)) == -1)
 			return -1;
 		buf_reset(&io->wbuf);
 		return 0;

@@ -7,6 +7,7 @@
 #define YUBIN_IO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -54,9 +55,20 @@ struct io {
 	 * interrupted waits are resumed.
 	 */
 	int		(*stop)(void);
+	/*
+	 * Optional: an absolute deadline (util_now_ms() clock), 0 for
+	 * none.  Past it, a read or write that would wait fails with
+	 * IO_TIMEOUT (err "deadline passed"); input already buffered is
+	 * still returned.  The idle timeout restarts with every byte, so
+	 * only a deadline stops a peer that trickles a byte at a time.
+	 */
+	int64_t		 deadline;
 };
 
 void	io_init(struct io *io, int rfd, int wfd, int timeout_ms);
+/* Set io->deadline to now + ms, or to limit when that is sooner (limit
+   0: no limit); ms < 0 leaves only limit. */
+void	io_deadline_in(struct io *io, int64_t ms, int64_t limit);
 /* Free buffers and the TLS session (sends close_notify); fds stay open. */
 void	io_close(struct io *io);
 
@@ -70,6 +82,22 @@ void	io_close(struct io *io);
  */
 int	io_getline(struct io *io, char *line, size_t cap, size_t *len,
 	    int *eol);
+/* What io_getline_max found wrong with a line. */
+#define IO_LINE_LONG	0x01	/* longer than cap - 1: the rest dropped */
+#define IO_LINE_CR	0x02	/* a bare CR inside (dropped) */
+/*
+ * One whole command line (or SASL response) for a server: read up to
+ * its CRLF or bare LF (a bare CR does not end it: it is dropped and
+ * flagged), into line (cap bytes, NUL-terminated, without the ending).
+ * A longer line is read to its end and only its first cap - 1 bytes
+ * kept.  The pieces read on the way are wiped (a PASS line).  IO_OK
+ * with *flags, or IO_EOF, IO_TIMEOUT, IO_ERR.
+ */
+int	io_getline_max(struct io *io, char *line, size_t cap, size_t *len,
+	    int *flags);
+/* Is a whole line already buffered?  Then a server holds its replies
+   back while the client pipelines (RFC 2920 §3.2). */
+int	io_line_ready(const struct io *io);
 /*
  * Read exactly n bytes (BDAT chunks): IO_OK, or EOF/TIMEOUT/ERR.
  */

@@ -50,6 +50,64 @@ sanitize(char *s)
 			*s = '?';
 }
 
+static const char *
+esc(char *out, size_t outlen, const char *s, int space)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, mark = 0, lead;
+	unsigned char c;
+
+	if (outlen < 8) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if (o + 3 < outlen)
+			mark = o; /* room for "..." after this point */
+		if ((c < 0x21 && !(c == ' ' && space)) || c == 0x7f ||
+		    c == '"' || c == '\\' || c == '<' || c == '>') {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		}
+	}
+	if (*s != '\0') {
+		/* Cut: on a whole escape and a whole UTF-8 character. */
+		o = mark;
+		lead = o;
+		while (lead > 0 && ((unsigned char)out[lead - 1] & 0xc0) == 0x80)
+			lead--;
+		if (lead > 0 && (c = (unsigned char)out[lead - 1]) >= 0xc0 &&
+		    o - (lead - 1) < (size_t)(c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2))
+			o = lead - 1;
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *
+log_esc(char *out, size_t outlen, const char *s)
+{
+	return esc(out, outlen, s, 0);
+}
+
+const char *
+log_esc_quoted(char *out, size_t outlen, const char *s)
+{
+	return esc(out, outlen, s, 1);
+}
+
 void
 log_msg(struct log *l, int level, const char *fmt, ...)
 {

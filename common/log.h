@@ -28,6 +28,19 @@ struct log {
 /* facility is a syslog(3) facility (LOG_MAIL); used when use_syslog. */
 void	log_open(struct log *l, const char *prog, int use_syslog,
 	    int facility);
+/*
+ * A value from the network (an address, a HELO name, a user name, a
+ * peer's error text) as one field of a log line: bytes below 0x21,
+ * 0x7f, '"', '\\', '<' and '>' become "\\xHH"; UTF-8 is kept.  So
+ * MAIL FROM:<"x> auth=admin z=<"@x.org> cannot forge a field.  Writes
+ * into out (NUL-terminated, cut with "..." when it does not fit) and
+ * returns out.  LOG_ESC_MAX holds any SMTP path escaped.
+ */
+#define LOG_ESC_MAX	1100
+const char *log_esc(char *out, size_t outlen, const char *s);
+/* The same for a value between double quotes: spaces are kept. */
+const char *log_esc_quoted(char *out, size_t outlen, const char *s);
+
 void	log_msg(struct log *l, int level, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 #define log_err(l, ...)		log_msg((l), LOG_LVL_ERR, __VA_ARGS__)

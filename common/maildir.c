@@ -240,24 +240,10 @@ maildir_create_folder(
 		return -1;
 	if (join(marker, sizeof(marker), dir, "maildirfolder") != 0)
 		return fail(err, errlen, dir);
-	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return fail(err, errlen, marker);
 	(void)close(fd);
-	return 0;
-}
-
-/* DIR/SUB/NAME into out. */
-static int
-path3(char *out, size_t outlen, const char *dir, const char *sub,
-    const char *name)
-{
-	int n = snprintf(out, outlen, "%s/%s/%s", dir, sub, name);
-
-	if (n < 0 || (size_t)n >= outlen) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	return 0;
 }
 
@@ -272,36 +258,136 @@ fail_sub(char *err, size_t errlen, const char *dir, const char *sub)
 	return -1;
 }
 
-int
-maildir_open(struct maildir_file *f, const char *dir, struct maildir_namer *nm,
-    char *err, size_t errlen)
+/*
+ * Open DIR/SUB (tmp or new) from the Maildir's directory fd, never
+ * through a symbolic link.  A symbolic link is ELOOP with its own
+ * message: it is refused, not a passing trouble.
+ */
+static int
+sub_open(
+    const struct maildir_file *f, const char *sub, char *err, size_t errlen)
 {
-	char p[PATH_MAX];
-	int tries;
+	struct stat st;
+	int fd;
 
+	fd = openat(
+	    f->dfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	if (fstatat(f->dfd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(st.st_mode)) {
+		util_seterr(err, errlen, "%s/%s: is a symbolic link (refused)",
+		    f->dir, sub);
+		errno = ELOOP;
+		return -1;
+	}
+	return fail_sub(err, errlen, f->dir, sub);
+}
+
+/* unlinkat(DIR/SUB, name), errors ignored (undoing is best effort). */
+static void
+sub_unlink(const struct maildir_file *f, const char *sub, const char *name)
+{
+	int fd;
+
+	if ((fd = sub_open(f, sub, NULL, 0)) < 0)
+		return;
+	(void)unlinkat(fd, name, 0);
+	(void)close(fd);
+}
+
+static void
+reset(struct maildir_file *f)
+{
+	f->dfd = -1;
 	f->fd = -1;
 	f->size = 0;
 	f->wire = 0;
 	f->last = -1;
 	f->state = MAILDIR_NONE;
+	f->name[0] = '\0';
 	f->final[0] = '\0';
+}
+
+/* Release the directory fd; the state is left as it is. */
+static void
+release(struct maildir_file *f)
+{
+	if (f->dfd >= 0)
+		(void)close(f->dfd);
+	f->dfd = -1;
+}
+
+int
+maildir_open(struct maildir_file *f, const char *dir, struct maildir_namer *nm,
+    char *err, size_t errlen)
+{
+	int dfd, rc, saved;
+
+	reset(f);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail_sub(err, errlen, dir, "tmp");
+	rc = maildir_open_at(f, dfd, dir, nm, err, errlen);
+	saved = errno;
+	(void)close(dfd);
+	errno = saved;
+	return rc;
+}
+
+int
+maildir_open_at(struct maildir_file *f, int dfd, const char *dir,
+    struct maildir_namer *nm, char *err, size_t errlen)
+{
+	int tfd, tries, saved;
+
+	reset(f);
 	if (util_strlcpy(f->dir, dir, sizeof(f->dir)) >= sizeof(f->dir)) {
 		errno = ENAMETOOLONG;
 		return fail(err, errlen, dir);
 	}
+	if ((f->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return fail(err, errlen, dir);
+	if ((tfd = sub_open(f, "tmp", err, errlen)) < 0)
+		goto bad;
 	for (tries = 0; tries < OPEN_TRIES; tries++) {
-		if (maildir_unique(nm, f->name, sizeof(f->name)) != 0 ||
-		    path3(p, sizeof(p), dir, "tmp", f->name) != 0)
-			return fail_sub(err, errlen, dir, "tmp");
-		f->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (maildir_unique(nm, f->name, sizeof(f->name)) != 0)
+			break;
+		f->fd = openat(tfd, f->name,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f->fd >= 0) {
+			(void)close(tfd);
 			f->state = MAILDIR_OPEN;
 			return 0;
 		}
 		if (errno != EEXIST)
 			break;
 	}
-	return fail_sub(err, errlen, dir, "tmp");
+	(void)fail_sub(err, errlen, dir, "tmp");
+	(void)close(tfd);
+bad:
+	saved = errno;
+	release(f);
+	errno = saved;
+	return -1;
+}
+
+int
+maildir_check_new(const struct maildir_file *f, char *err, size_t errlen)
+{
+	int fd;
+
+	if (f->dfd < 0) {
+		errno = EBADF;
+		return fail_sub(err, errlen, f->dir, "new");
+	}
+	if ((fd = sub_open(f, "new", err, errlen)) < 0)
+		return -1;
+	(void)close(fd);
+	/* Not a guarantee, but the usual failure found before any link. */
+	if (faccessat(f->dfd, "new", W_OK | X_OK, AT_EACCESS) != 0)
+		return fail_sub(err, errlen, f->dir, "new");
+	return 0;
 }
 
 int
@@ -357,7 +443,6 @@ maildir_sync(struct maildir_file *f, char *err, size_t errlen)
 void
 maildir_abort(struct maildir_file *f)
 {
-	char p[PATH_MAX];
 	int saved = errno;
 
 	switch (f->state) {
@@ -365,23 +450,16 @@ maildir_abort(struct maildir_file *f)
 		(void)close(f->fd);
 		f->fd = -1;
 		/* FALLTHROUGH */
-	case MAILDIR_SYNCED:
-		if (path3(p, sizeof(p), f->dir, "tmp", f->name) == 0)
-			(void)unlink(p);
-		break;
+	case MAILDIR_SYNCED: sub_unlink(f, "tmp", f->name); break;
 	case MAILDIR_LINKED:
-		if (path3(p, sizeof(p), f->dir, "new", f->final) == 0)
-			(void)unlink(p);
-		if (path3(p, sizeof(p), f->dir, "tmp", f->name) == 0)
-			(void)unlink(p);
+		sub_unlink(f, "new", f->final);
+		sub_unlink(f, "tmp", f->name);
 		break;
-	case MAILDIR_MOVED:
-		if (path3(p, sizeof(p), f->dir, "new", f->final) == 0)
-			(void)unlink(p);
-		break;
-	case MAILDIR_NONE:
-	case MAILDIR_DONE: return;
+	case MAILDIR_MOVED: sub_unlink(f, "new", f->final); break;
+	case MAILDIR_DONE: release(f); /* FALLTHROUGH */
+	case MAILDIR_NONE: errno = saved; return;
 	}
+	release(f);
 	f->state = MAILDIR_NONE;
 	errno = saved;
 }
@@ -398,8 +476,7 @@ link_unsupported(int e)
 static int
 commit_one(struct maildir_file *f, char *err, size_t errlen)
 {
-	char from[PATH_MAX], to[PATH_MAX];
-	int n;
+	int n, tfd, nfd = -1, rc = -1, saved;
 
 	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld,W=%lld", f->name,
 	    (long long)f->size, (long long)f->wire);
@@ -407,18 +484,44 @@ commit_one(struct maildir_file *f, char *err, size_t errlen)
 		errno = ENAMETOOLONG;
 		return fail_sub(err, errlen, f->dir, "new");
 	}
-	if (path3(from, sizeof(from), f->dir, "tmp", f->name) != 0 ||
-	    path3(to, sizeof(to), f->dir, "new", f->final) != 0)
-		return fail_sub(err, errlen, f->dir, "new");
-	if (link(from, to) == 0) {
+	if ((tfd = sub_open(f, "tmp", err, errlen)) < 0)
+		return -1;
+	if ((nfd = sub_open(f, "new", err, errlen)) < 0)
+		goto out;
+	if (linkat(tfd, f->name, nfd, f->final, 0) == 0) {
 		f->state = MAILDIR_LINKED;
-		return 0;
+		rc = 0;
+	} else if (!link_unsupported(errno) ||
+	    renameat(tfd, f->name, nfd, f->final) != 0)
+		(void)fail_sub(err, errlen, f->dir, "new");
+	else {
+		f->state = MAILDIR_MOVED;
+		rc = 0;
 	}
-	if (!link_unsupported(errno))
+out:
+	saved = errno;
+	(void)close(tfd);
+	if (nfd >= 0)
+		(void)close(nfd);
+	errno = saved;
+	return rc;
+}
+
+/* fsync DIR/new. */
+static int
+sync_new(const struct maildir_file *f, char *err, size_t errlen)
+{
+	int fd, rc, saved;
+
+	if ((fd = sub_open(f, "new", err, errlen)) < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	/* Some filesystems refuse fsync on directories: no data loss. */
+	if (rc != 0 && errno != EINVAL && errno != EROFS)
 		return fail_sub(err, errlen, f->dir, "new");
-	if (rename(from, to) != 0)
-		return fail_sub(err, errlen, f->dir, "new");
-	f->state = MAILDIR_MOVED;
 	return 0;
 }
 
@@ -426,7 +529,6 @@ int
 maildir_commit(
     struct maildir_file *const *files, size_t n, char *err, size_t errlen)
 {
-	char p[PATH_MAX];
 	size_t i, j;
 	int saved;
 
@@ -446,19 +548,13 @@ maildir_commit(
 		for (j = 0; j < i; j++)
 			if (strcmp(files[j]->dir, files[i]->dir) == 0)
 				break;
-		if (j < i)
-			continue;
-		if (join(p, sizeof(p), files[i]->dir, "new") != 0 ||
-		    util_fsync_dir(p) != 0) {
-			(void)fail_sub(err, errlen, files[i]->dir, "new");
+		if (j == i && sync_new(files[i], err, errlen) != 0)
 			goto undo;
-		}
 	}
 	for (i = 0; i < n; i++) {
-		if (files[i]->state == MAILDIR_LINKED &&
-		    path3(p, sizeof(p), files[i]->dir, "tmp", files[i]->name) ==
-			0)
-			(void)unlink(p);
+		if (files[i]->state == MAILDIR_LINKED)
+			sub_unlink(files[i], "tmp", files[i]->name);
+		release(files[i]);
 		files[i]->state = MAILDIR_DONE;
 	}
 	return 0;
@@ -468,6 +564,31 @@ undo:
 		maildir_abort(files[i]);
 	errno = saved;
 	return -1;
+}
+
+int
+maildir_revoke(struct maildir_file *f, int dfd, char *err, size_t errlen)
+{
+	int rc = 0, fd;
+
+	if (f->state != MAILDIR_DONE || dfd < 0) {
+		errno = EINVAL;
+		util_seterr(err, errlen, "%s: nothing to take back", f->dir);
+		return -1;
+	}
+	f->dfd = dfd; /* borrowed: not closed here */
+	if ((fd = sub_open(f, "new", err, errlen)) < 0)
+		rc = -1;
+	else {
+		if (unlinkat(fd, f->final, 0) != 0 && errno != ENOENT)
+			rc = fail_sub(err, errlen, f->dir, "new");
+		(void)close(fd);
+	}
+	if (rc == 0)
+		rc = sync_new(f, err, errlen);
+	f->dfd = -1;
+	f->state = MAILDIR_NONE;
+	return rc;
 }
 
 /* Decimal digits [p, p+n) as a size; -1 when empty, not digits or huge. */

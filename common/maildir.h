@@ -13,6 +13,13 @@
  * files writes and fsyncs every tmp file before the first link, and
  * undoes the links already made when a later one fails: all or none.
  *
+ * A file being delivered holds a descriptor of its Maildir directory;
+ * tmp/ and new/ are reached from it with openat(2), linkat(2) and
+ * unlinkat(2), never through a symbolic link (O_NOFOLLOW|O_DIRECTORY):
+ * a tmp/ or new/ that is a symbolic link is refused with ELOOP and the
+ * message "DIR/tmp: is a symbolic link (refused)", and nothing is
+ * written through it.
+ *
  * Every function that can fail returns 0 or -1 with errno set and, when
  * err is not NULL, a "path: reason" line in err (ERR_MAX is enough).
  * Nothing here is global: the caller owns every struct.
@@ -85,7 +92,8 @@ struct maildir_file {
 	char dir[PATH_MAX]; /* the Maildir */
 	char name[MAILDIR_NAME_MAX + 1]; /* unique name */
 	char final[MAILDIR_NAME_MAX + 1]; /* name in new/ */
-	int fd;
+	int dfd; /* the Maildir directory, -1 when none */
+	int fd; /* the tmp file while MAILDIR_OPEN */
 	off_t size; /* bytes written */
 	off_t wire; /* the same with every bare LF counted as CRLF */
 	int last; /* last byte written, -1 before the first */
@@ -93,11 +101,27 @@ struct maildir_file {
 };
 
 /*
- * Open dir/tmp/NAME with a fresh unique name.  On failure errno tells
- * why (ENOENT: no such Maildir) and f holds nothing to clean up.
+ * Open dir/tmp/NAME with a fresh unique name (dir itself may be reached
+ * through a symbolic link; tmp/ may not).  On failure errno tells why
+ * (ENOENT: no such Maildir, ELOOP: a symbolic link) and f holds nothing
+ * to clean up.
  */
 int maildir_open(struct maildir_file *f, const char *dir,
     struct maildir_namer *nm, char *err, size_t errlen);
+/*
+ * The same from dfd, a directory descriptor of the Maildir that the
+ * caller opened (as it sees fit: O_NOFOLLOW, checked owner); f keeps a
+ * duplicate of it until the file is done or aborted.  dir names the
+ * Maildir in messages.
+ */
+int maildir_open_at(struct maildir_file *f, int dfd, const char *dir,
+    struct maildir_namer *nm, char *err, size_t errlen);
+/*
+ * Check that the open file's new/ can be reached (a directory, not a
+ * symbolic link) and written by us, so that a transaction fails before
+ * its first link rather than at it.  0 or -1.
+ */
+int maildir_check_new(const struct maildir_file *f, char *err, size_t errlen);
 /* Append to the tmp file (full write, EINTR retried); counts size and
  * wire size (a CRLF split between two calls is seen as one). */
 int maildir_write(
@@ -118,8 +142,18 @@ int maildir_sync(struct maildir_file *f, char *err, size_t errlen);
  */
 int maildir_commit(
     struct maildir_file *const *files, size_t n, char *err, size_t errlen);
+/*
+ * Take a committed (DONE) file out of new/ again and fsync new/; dfd is
+ * a descriptor of the same Maildir the caller kept across the commit
+ * (it stays open).  For a transaction spread over processes: each one
+ * commits its part and takes it back when another part failed.  A
+ * reader that moved the message to cur/ in the meantime keeps it (the
+ * retry gives a duplicate, never a loss: ENOENT is not an error).
+ */
+int maildir_revoke(struct maildir_file *f, int dfd, char *err, size_t errlen);
 /* Undo whatever f holds: close, unlink tmp and new entries.  Safe on any
- * state; f ends MAILDIR_NONE (a DONE file is left alone). */
+ * state; f ends MAILDIR_NONE (a DONE file is left alone).  A file that
+ * is DONE holds no descriptor. */
 void maildir_abort(struct maildir_file *f);
 
 /*

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,6 +195,72 @@ msg_field_is(const struct msg_field *f, const char *name)
 {
 	return strlen(name) == f->namelen &&
 	    strncasecmp(f->name, name, f->namelen) == 0;
+}
+
+/* States of msg_hops_feed. */
+enum { HOPS_BOL, HOPS_BOL_CR, HOPS_NAME, HOPS_WSP, HOPS_LINE, HOPS_DONE };
+
+void
+msg_hops_init(struct msg_hops *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->state = HOPS_BOL;
+}
+
+int
+msg_hops_feed(struct msg_hops *h, const char *p, size_t n)
+{
+	static const char name[] = "received";
+	size_t i;
+	int c;
+
+	for (i = 0; i < n && h->state != HOPS_DONE; i++, h->seen++) {
+		c = (unsigned char)p[i];
+		if (h->seen >= MSG_HEADER_MAX) {
+			h->state = HOPS_DONE;
+			break;
+		}
+		switch (h->state) {
+		case HOPS_BOL:
+			if (c == '\n')
+				h->state = HOPS_DONE;
+			else if (c == '\r')
+				h->state = HOPS_BOL_CR;
+			else if (tolower(c) == name[0]) {
+				h->state = HOPS_NAME;
+				h->idx = 1;
+			} else
+				h->state = HOPS_LINE;
+			break;
+		case HOPS_BOL_CR:
+			h->state = c == '\n' ? HOPS_DONE : HOPS_LINE;
+			break;
+		case HOPS_NAME:
+			if (h->idx < sizeof(name) - 1 &&
+			    tolower(c) == name[h->idx])
+				h->idx++;
+			else if (h->idx == sizeof(name) - 1 && c == ':') {
+				h->count++;
+				h->state = HOPS_LINE;
+			} else if (h->idx == sizeof(name) - 1 && is_wsp(c))
+				h->state = HOPS_WSP;
+			else
+				h->state = c == '\n' ? HOPS_BOL : HOPS_LINE;
+			break;
+		case HOPS_WSP:
+			if (c == ':') {
+				h->count++;
+				h->state = HOPS_LINE;
+			} else if (!is_wsp(c))
+				h->state = c == '\n' ? HOPS_BOL : HOPS_LINE;
+			break;
+		default: /* HOPS_LINE */
+			if (c == '\n')
+				h->state = HOPS_BOL;
+			break;
+		}
+	}
+	return h->state == HOPS_DONE;
 }
 
 int

@@ -70,6 +70,25 @@ void msg_scan_eof(struct msg_scan *s);
  * call on s), else 0. */
 int msg_scan_field(struct msg_scan *s, struct msg_field *f);
 
+/*
+ * Count the Received fields of a header fed as a byte stream in any
+ * pieces (LF or CRLF line ends), for the loop check of RFC 5321 §6.3.
+ * Looking stops at the empty line that ends the header, or after
+ * MSG_HEADER_MAX bytes.  A field name may have white space before its
+ * colon (RFC 5322 §4.5).  Total: any bytes are fine.
+ */
+struct msg_hops {
+	int state;
+	size_t idx; /* bytes of "Received" matched */
+	size_t seen; /* header bytes looked at */
+	int count;
+};
+
+void msg_hops_init(struct msg_hops *h);
+/* Feed bytes; returns 1 once the header has ended (feeding more does
+ * nothing), else 0.  h->count is the number of Received fields. */
+int msg_hops_feed(struct msg_hops *h, const char *p, size_t n);
+
 /* Iterate over the header of a message in memory. */
 struct msg_iter {
 	const char *p;

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -382,6 +383,66 @@ forward_confirms(const char *name, const struct sockaddr *sa)
 	}
 	freeaddrinfo(res);
 	return ok;
+}
+
+/* The IPv4 address (network order) in sa, mapped ones too; 0 if none. */
+static int
+v4_of(const struct sockaddr *sa, struct in_addr *out)
+{
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		*out = ((const struct sockaddr_in *)sa)->sin_addr;
+		return 1;
+	}
+	if (sa->sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memcpy(&out->s_addr, &s6->sin6_addr.s6_addr[12], 4);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+same_addr(const struct sockaddr *a, const struct sockaddr *b)
+{
+	struct in_addr x, y;
+
+	if (v4_of(a, &x) && v4_of(b, &y))
+		return x.s_addr == y.s_addr;
+	if (a->sa_family != AF_INET6 || b->sa_family != AF_INET6)
+		return 0;
+	return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		   &((const struct sockaddr_in6 *)b)->sin6_addr,
+		   sizeof(struct in6_addr)) == 0;
+}
+
+int
+net_addr_is_self(const struct sockaddr *sa)
+{
+	struct ifaddrs *ifa, *i;
+	struct in_addr v4;
+	const struct in6_addr *a6;
+	int self = 0;
+
+	if (v4_of(sa, &v4)) {
+		if ((ntohl(v4.s_addr) >> 24) == 127 || v4.s_addr == 0)
+			return 1;
+	} else if (sa->sa_family == AF_INET6) {
+		a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_UNSPECIFIED(a6))
+			return 1;
+	} else
+		return 0;
+	if (getifaddrs(&ifa) == -1)
+		return 0;
+	for (i = ifa; i != NULL && !self; i = i->ifa_next)
+		if (i->ifa_addr != NULL &&
+		    (i->ifa_addr->sa_family == AF_INET ||
+			i->ifa_addr->sa_family == AF_INET6))
+			self = same_addr(sa, i->ifa_addr);
+	freeifaddrs(ifa);
+	return self;
 }
 
 int

@@ -54,6 +54,12 @@ void	net_sa_str(const struct sockaddr *sa, char *out, size_t outlen);
  */
 int	net_peer(int fd, int resolve, char *addr, size_t addrlen, char *name,
 	    size_t namelen);
+/*
+ * Is sa this host: a loopback address (127/8, ::1, or mapped), the
+ * unspecified address, or an address of one of our interfaces
+ * (getifaddrs)?  1 or 0.  Mail sent there loops (RFC 5321 §5.1).
+ */
+int	net_addr_is_self(const struct sockaddr *sa);
 /* Disable Nagle on a TCP socket (harmless on others). */
 void	net_nodelay(int fd);
 

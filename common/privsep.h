@@ -24,7 +24,7 @@
  *    the sender, the session's environment values and the relay flag,
  *    then one message per recipient, then "go"; it runs the delivery
  *    command (posix_spawn, argv, %F/%T, timeout) and answers the exit
- *    status and the first line of its stderr.  It also checks AUTH
+ *    status and what it kept of its stderr.  It also checks AUTH
  *    passwords on request, so the passwd-file can stay root's.
  *
  *  - mpop serve (and mimap serve next): the unprivileged login process

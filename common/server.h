@@ -29,6 +29,19 @@
 #define SERVER_BUSY_WAIT_MS 1000
 /* Pending connections in the kernel's queue (listen(2) backlog). */
 #define SERVER_BACKLOG 128
+/* Sessions from one client address at once, unless told otherwise. */
+#define SERVER_PER_ADDR_DEFAULT 10
+/*
+ * Password guessing: an address whose sessions failed this many logins
+ * within SERVER_FAIL_WINDOW seconds gets its connections refused (the
+ * banned_line) until that many seconds pass without a new failure.  The
+ * listener remembers SERVER_FAIL_ADDRS addresses, the oldest forgotten
+ * first.  Sessions tell it through their exit status
+ * (server_exit_status).
+ */
+#define SERVER_FAIL_MAX 10
+#define SERVER_FAIL_WINDOW 900
+#define SERVER_FAIL_ADDRS 1024
 
 struct server {
 	const char *hostport; /* ADDR:PORT, [v6]:PORT */
@@ -50,8 +63,20 @@ struct server {
 	/* The line sent (non-blocking, best effort) to a connection that
 	   is refused because max_children are busy, CRLF included. */
 	const char *busy_line;
+	/* More than max_per_addr sessions from one address (0: no limit)
+	   get busy_addr_line; an address banned for failed logins gets
+	   banned_line.  NULL lines: closed without a word. */
+	int max_per_addr;
+	const char *busy_addr_line;
+	const char *banned_line;
 	void *arg;
 };
+
+/*
+ * What serve() returns: ok (0) or not (1), with the number of failed
+ * logins of the session folded in for the listener to count.
+ */
+int server_exit_status(int failed, int failed_logins);
 
 /*
  * Listen and serve until SIGTERM or SIGINT.  Returns 0 after a clean

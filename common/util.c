@@ -269,3 +269,69 @@ util_expand_sender(const char *w, const char *from)
 	*o = '\0';
 	return out;
 }
+
+int
+util_spool_open(const char *prefix, char *err, size_t errlen)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.XXXXXX", dir,
+		prefix) >= sizeof(path)) {
+		util_seterr(err, errlen, "%s: name too long", dir);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(path)) == -1) {
+		util_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
+int
+util_argv_take(const char *arg, int argc, char **argv, int *optind,
+    char **out, size_t max, char **copy, char *err, size_t errlen)
+{
+	size_t n = 0;
+	char *w, *save;
+
+	*copy = NULL;
+	if (arg == NULL && *optind < argc &&
+	    strpbrk(argv[*optind], " \t") != NULL)
+		arg = argv[(*optind)++];
+	if (arg != NULL) {
+		if ((*copy = strdup(arg)) == NULL) {
+			util_seterr(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+		for (w = strtok_r(*copy, " \t", &save); w != NULL;
+		     w = strtok_r(NULL, " \t", &save)) {
+			if (n == max)
+				goto toomany;
+			out[n++] = w;
+		}
+	} else {
+		while (*optind < argc && strcmp(argv[*optind], ";") != 0) {
+			if (n == max)
+				goto toomany;
+			out[n++] = argv[(*optind)++];
+		}
+		if (*optind < argc)
+			(*optind)++; /* the ";" */
+	}
+	if (n == 0) {
+		util_seterr(err, errlen, "no command given");
+		return -1;
+	}
+	out[n] = NULL;
+	return (int)n;
+toomany:
+	util_seterr(err, errlen, "more than %zu words", max);
+	return -1;
+}

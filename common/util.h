@@ -66,6 +66,25 @@ const char *util_find_prog(const char *name, char *out, size_t outlen);
  */
 char	*util_expand_sender(const char *word, const char *from);
 
+/*
+ * A spool for a message: a new file in $TMPDIR (else /tmp), unlinked at
+ * once, mode 0600, close-on-exec; prefix names it while it exists
+ * ("msmtpd").  The fd, or -1 with err "PATH: why".
+ */
+int	util_spool_open(const char *prefix, char *err, size_t errlen);
+/*
+ * A command given to an option, as msmtpd --command and mpop fetch
+ * --mda take it: the words after the option up to an argument ";" (as
+ * find -exec), or, when the option's own value (arg, from --opt=VALUE)
+ * or the next word holds a space or tab, that one word split at spaces
+ * and tabs: no quoting, no shell.  *optind is stepped over the words
+ * taken (getopt must run in "+" mode).  out gets at most max words and
+ * a NULL; *copy is what to free() after.  The number of words, or -1
+ * with err set (none, too many, out of memory).
+ */
+int	util_argv_take(const char *arg, int argc, char **argv, int *optind,
+	    char **out, size_t max, char **copy, char *err, size_t errlen);
+
 /* Print the standard --version line for prog and return 0. */
 int	util_version(const char *prog);
 

@@ -30,23 +30,8 @@
 int
 sink_spool_open(struct sink *s, char *err, size_t errlen)
 {
-	const char *tmp = getenv("TMPDIR");
-	char path[4096];
-
-	if (tmp == NULL || tmp[0] == '\0')
-		tmp = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/mpop.XXXXXX", tmp) >=
-	    sizeof(path)) {
-		util_seterr(err, errlen, "%s: path too long", tmp);
-		return -1;
-	}
-	if ((s->spool = mkstemp(path)) == -1) {
-		util_seterr(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	(void)unlink(path);
-	(void)fcntl(s->spool, F_SETFD, FD_CLOEXEC);
-	return 0;
+	s->spool = util_spool_open(PROG, err, errlen);
+	return s->spool == -1 ? -1 : 0;
 }
 
 int

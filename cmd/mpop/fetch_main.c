@@ -112,34 +112,12 @@ die(int code, const char *fmt, ...)
 static void
 take_mda(struct fetch *f, const char *arg, int argc, char **argv)
 {
-	size_t n = 0;
-	char *copy, *w, *save;
+	char err[ERR_MAX], *copy;
 
-	if (arg == NULL && optind < argc && strpbrk(argv[optind], " \t"))
-		arg = argv[optind++];
-	if (arg != NULL) {
-		if ((copy = strdup(arg)) == NULL)
-			die(EX_OSERR, "--mda: %s", strerror(errno));
-		for (w = strtok_r(copy, " \t", &save); w != NULL;
-		     w = strtok_r(NULL, " \t", &save)) {
-			if (n == FETCH_ARGV_MAX)
-				die(EX_USAGE, "--mda: more than %d words",
-				    FETCH_ARGV_MAX);
-			f->mda[n++] = w;
-		}
-	} else {
-		while (optind < argc && strcmp(argv[optind], ";") != 0) {
-			if (n == FETCH_ARGV_MAX)
-				die(EX_USAGE, "--mda: more than %d words",
-				    FETCH_ARGV_MAX);
-			f->mda[n++] = argv[optind++];
-		}
-		if (optind < argc)
-			optind++;
-	}
-	if (n == 0)
-		die(EX_USAGE, "--mda: no command given");
-	f->mda[n] = NULL;
+	/* copy holds the words for the life of the program. */
+	if (util_argv_take(arg, argc, argv, &optind, f->mda, FETCH_ARGV_MAX,
+		&copy, err, sizeof(err)) == -1)
+		die(EX_USAGE, "--mda: %s", err);
 }
 
 static long long

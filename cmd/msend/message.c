@@ -188,6 +188,8 @@ field_done(struct reader *rd, const struct msg_field *f)
 	if (rd->done_f >= m->nf)
 		return 0; /* cannot happen: fields come in order */
 	h = &m->f[rd->done_f++];
+	if (msg_field_is(f, "Received"))
+		m->hops++;
 	if (msg_field_is(f, "Date"))
 		m->have_date = 1;
 	else if (msg_field_is(f, "Message-ID"))
@@ -427,6 +429,16 @@ message_read(struct message *m, int fd, const struct msend_opts *o,
 	msg_scan_eof(&rd.scan);
 	while (msg_scan_field(&rd.scan, &f))
 		(void)field_done(&rd, &f);
+	if (m->hops >= SMTP_HOPS_MAX) {
+		/* RFC 5321 §6.3: a message that went round this often is
+		   in a loop; sending it on would feed the loop. */
+		util_seterr(err, errlen,
+		    "the message has %d Received header fields (at most "
+		    "%d): a mail loop",
+		    m->hops, SMTP_HOPS_MAX - 1);
+		rc = EX_DATAERR;
+		goto out;
+	}
 	if (o->read_rcpts)
 		rc = take_rcpts(&rd);
 out:

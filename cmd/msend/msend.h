@@ -128,6 +128,7 @@ struct message {
 	int fd; /* the body in a temp file, or -1 */
 	uint64_t body_len;
 	int have_date, have_msgid, have_from, have_resent;
+	int hops; /* Received fields: RFC 5321 §6.3 loop check */
 	/* Found by message_scan: */
 	int eightbit; /* a byte >= 0x80 anywhere */
 	uint64_t size; /* RFC 1870 size: CRLF, no stuffing */
@@ -212,6 +213,7 @@ struct route {
 	char domain[SMTP_DOMAIN_MAX + 1];
 	char host[SMTP_DOMAIN_MAX + 1];
 	char port[16];
+	int self_ok; /* "DOMAIN=[mx]": its MX even when it is this host */
 };
 
 struct routing {

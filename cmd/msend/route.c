@@ -37,7 +37,16 @@ route_add(struct routing *rt, const char *arg, char *err, size_t errlen)
 		return -1;
 	}
 	r = &rt->routes[rt->nroutes];
+	memset(r, 0, sizeof(*r));
 	n = eq != NULL ? (size_t)(eq - arg) : 0;
+	if (n > 0 && n < sizeof(r->domain) && strcmp(eq + 1, "[mx]") == 0) {
+		/* Not a host: the domain's own MX, loopback allowed. */
+		r->self_ok = 1;
+		memcpy(r->domain, arg, n);
+		r->domain[n] = '\0';
+		rt->nroutes++;
+		return 0;
+	}
 	if (n == 0 || n >= sizeof(r->domain) ||
 	    net_split_hostport(eq + 1, "25", r->host, sizeof(r->host), r->port,
 		sizeof(r->port)) == -1 ||
@@ -159,12 +168,26 @@ via_host(const struct session *base, const char *host, const char *port,
 	}
 }
 
-/* Direct delivery to the MX hosts of one domain. */
+/* What a recipient hears when its MX is this host (RFC 5321 §5.1). */
+static void
+loops_back(struct rcpt **grp, int ng, const char *domain, const char *what)
+{
+	rcpts_fail(grp, ng, RS_PERM, EX_UNAVAILABLE,
+	    "%s: %s is this host: mail would loop back to itself "
+	    "(--route %s=[mx] sends there all the same)",
+	    domain, what, domain);
+}
+
+/* Direct delivery to the MX hosts of one domain.  self_ok: a host that
+   is this machine (loopback, our own address) is tried too; else it is
+   passed over, and when every host was, the mail loops. */
 static void
 via_mx(struct dns_resolver **res, const struct routing *rt,
     const struct session *base, const char *domain, struct message *m,
-    const char *from, struct rcpt **grp, int ng)
+    const char *from, struct rcpt **grp, int ng, int self_ok)
 {
+	char self[SMTP_DOMAIN_MAX + DNS_ADDRSTR_MAX + 8];
+	int tried = 0;
 	struct dns_mx_result *mx;
 	struct dns_mx_host *h;
 	struct sockaddr_storage ss;
@@ -174,6 +197,7 @@ via_mx(struct dns_resolver **res, const struct routing *rt,
 	int i, j, np, fd, port = atoi(rt->port);
 	socklen_t sl;
 
+	self[0] = '\0';
 	if (*res == NULL &&
 	    (*res = dns_new(rt->dns_server, 0, 0, err, sizeof(err))) == NULL) {
 		rcpts_fail(grp, ng, RS_TEMP, EX_TEMPFAIL, "DNS: %s", err);
@@ -215,6 +239,13 @@ via_mx(struct dns_resolver **res, const struct routing *rt,
 				goto out;
 			sl = dns_addr_sockaddr(&h->addr[j], port, &ss);
 			dns_addr_str(&h->addr[j], a, sizeof(a));
+			if (!self_ok &&
+			    net_addr_is_self((struct sockaddr *)&ss)) {
+				(void)snprintf(self, sizeof(self),
+				    "MX %s [%s]", h->name, a);
+				continue;
+			}
+			tried++;
 			fd = net_connect_sa((struct sockaddr *)&ss, sl,
 			    connect_timeout(base), err, sizeof(err));
 			if (fd == -1) {
@@ -236,6 +267,8 @@ via_mx(struct dns_resolver **res, const struct routing *rt,
 			break; /* next host for whatever is left */
 		}
 	}
+	if (tried == 0 && self[0] != '\0' && (np = pending(grp, ng, p)) > 0)
+		loops_back(p, np, domain, self);
 out:
 	free(p);
 	free(mx);
@@ -244,10 +277,14 @@ out:
 /* RFC 5321 §5.1: an address literal is where the mail goes. */
 static void
 via_literal(const struct session *base, const struct routing *rt, const char *d,
-    struct message *m, const char *from, struct rcpt **grp, int ng)
+    struct message *m, const char *from, struct rcpt **grp, int ng,
+    int self_ok)
 {
+	struct addrinfo hints, *ai;
 	char lit[SMTP_DOMAIN_MAX + 1];
+	const char *dom = d;
 	size_t n = strlen(d);
+	int self;
 
 	if (n < 3 || d[n - 1] != ']' || n - 2 >= sizeof(lit)) {
 		rcpts_fail(grp, ng, RS_PERM, EX_NOHOST,
@@ -264,6 +301,17 @@ via_literal(const struct session *base, const struct routing *rt, const char *d,
 	}
 	memcpy(lit, d, n);
 	lit[n] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	hints.ai_socktype = SOCK_STREAM;
+	if (!self_ok && getaddrinfo(lit, rt->port, &hints, &ai) == 0) {
+		self = net_addr_is_self(ai->ai_addr);
+		freeaddrinfo(ai);
+		if (self) {
+			loops_back(grp, ng, dom, "the address");
+			return;
+		}
+	}
 	via_host(base, lit, rt->port, m, from, grp, ng);
 }
 
@@ -275,7 +323,7 @@ route_deliver(const struct routing *rt, const struct session *base,
 	struct session s = *base;
 	struct rcpt **grp;
 	const char *d;
-	int i, j, k, ng;
+	int i, j, k, ng, self_ok;
 
 	if ((grp = calloc((size_t)n, sizeof(*grp))) == NULL) {
 		for (i = 0; i < n; i++) {
@@ -317,13 +365,14 @@ route_deliver(const struct routing *rt, const struct session *base,
 		for (k = 0; k < rt->nroutes; k++)
 			if (strcasecmp(rt->routes[k].domain, d) == 0)
 				break;
-		if (k < rt->nroutes)
+		self_ok = k < rt->nroutes && rt->routes[k].self_ok;
+		if (k < rt->nroutes && !self_ok)
 			via_host(&s, rt->routes[k].host, rt->routes[k].port, m,
 			    from, grp, ng);
 		else if (d[0] == '[')
-			via_literal(&s, rt, d, m, from, grp, ng);
+			via_literal(&s, rt, d, m, from, grp, ng, self_ok);
 		else
-			via_mx(&res, rt, &s, d, m, from, grp, ng);
+			via_mx(&res, rt, &s, d, m, from, grp, ng, self_ok);
 		/* Whatever is still pending failed on every host. */
 		for (j = 0; j < ng; j++)
 			if (grp[j]->state == RS_PENDING)

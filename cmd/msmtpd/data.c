@@ -45,6 +45,8 @@ data_spool_flush(struct session *s)
 static void
 spool_put(struct session *s, const char *p, size_t n)
 {
+	if (!s->hops_done)
+		s->hops_done = msg_hops_feed(&s->hops, p, n);
 	if (s->toobig || s->spool_err)
 		return;
 	if (buf_append(&s->sbuf, p, n) == -1) {
@@ -100,28 +102,20 @@ received(struct session *s, struct buf *b)
 int
 data_begin(struct session *s)
 {
-	const char *dir;
-	char path[4096];
+	char err[ERR_MAX];
 
 	snprintf(s->id, sizeof(s->id), "%08" PRIx32 "%08" PRIx32,
 	    (uint32_t)time(NULL), util_random());
-	if (s->spool == -1) {
-		if ((dir = getenv("TMPDIR")) == NULL || *dir == '\0')
-			dir = "/tmp";
-		if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX",
-			dir) >= sizeof(path))
-			return -1;
-		if ((s->spool = mkstemp(path)) == -1) {
-			log_err(
-			    s->c->log, "spool: %s: %s", path, strerror(errno));
-			return -1;
-		}
-		(void)unlink(path);
-		(void)fcntl(s->spool, F_SETFD, FD_CLOEXEC);
+	if (s->spool == -1 &&
+	    (s->spool = util_spool_open(PROG, err, sizeof(err))) == -1) {
+		log_err(s->c->log, "spool: %s", err);
+		return -1;
 	}
 	buf_reset(&s->sbuf);
 	s->size = 0;
 	s->toobig = s->bare = s->spool_err = s->cr_pending = 0;
+	msg_hops_init(&s->hops);
+	s->hops_done = 0;
 	if (ftruncate(s->spool, 0) == -1 ||
 	    lseek(s->spool, 0, SEEK_SET) == -1) {
 		log_err(s->c->log, "spool: %s", strerror(errno));
@@ -171,6 +165,7 @@ data_read_dot(struct session *s)
 		/* RFC 1870 §4: the size counts CRLFs but not the doubled
 		   dots of the transparency. */
 		count(s, n);
+		session_data_deadline(s, s->size);
 		spool_put(s, p, n);
 		switch (eol) {
 		case IO_EOL_CRLF:
@@ -247,28 +242,37 @@ data_write_chunk(struct session *s, const char *p, size_t n, int last)
 	return 0;
 }
 
+/* One line per transaction; every value from the peer escaped, so
+   none can forge a field (log_esc). */
 static void
 log_txn(struct session *s, int code, const char *enh, const char *text)
 {
+	char from[LOG_ESC_MAX], one[LOG_ESC_MAX], host[LOG_ESC_MAX];
+	char helo[LOG_ESC_MAX], user[LOG_ESC_MAX], err[LOG_ESC_MAX];
 	struct buf to;
 	size_t i;
 
 	buf_init(&to, 4096);
 	for (i = 0; i < s->nrcpt; i++)
-		if (buf_printf(&to, "%s<%s>", i > 0 ? "," : "", s->rcpt[i]) ==
-		    -1) {
+		if (buf_printf(&to, "%s<%s>", i > 0 ? "," : "",
+			log_esc(one, sizeof(one), s->rcpt[i])) == -1) {
 			buf_puts(&to, ",...");
 			break;
 		}
 	log_info(s->c->log,
 	    "%s: peer=%s[%s] helo=%s from=<%s> to=%s size=%lld tls=%s%s%s "
 	    "auth=%s %s result=\"%d %s %s\"%s%s%s",
-	    s->id, s->host, s->addr[0] != '\0' ? s->addr : "stdin", s->helo,
-	    s->from, buf_cstr(&to), s->size, s->tls ? s->tlsi.protocol : "no",
-	    s->tls ? "/" : "", s->tls ? s->tlsi.cipher : "",
-	    s->authed ? s->auth_user : "-", s->relay ? "relay" : "local", code,
-	    enh, text, s->cmd_err[0] != '\0' ? " (" : "", s->cmd_err,
-	    s->cmd_err[0] != '\0' ? ")" : "");
+	    s->id, log_esc(host, sizeof(host), s->host),
+	    s->addr[0] != '\0' ? s->addr : "stdin",
+	    log_esc(helo, sizeof(helo), s->helo),
+	    log_esc(from, sizeof(from), s->from), buf_cstr(&to), s->size,
+	    s->tls ? s->tlsi.protocol : "no", s->tls ? "/" : "",
+	    s->tls ? s->tlsi.cipher : "",
+	    s->authed ? log_esc(user, sizeof(user), s->auth_user) : "-",
+	    s->relay ? "relay" : "local", code, enh, text,
+	    s->cmd_err[0] != '\0' ? " error=\"" : "",
+	    log_esc_quoted(err, sizeof(err), s->cmd_err),
+	    s->cmd_err[0] != '\0' ? "\"" : "");
 	buf_free(&to);
 }
 
@@ -289,6 +293,11 @@ data_finish(struct session *s)
 		enh = "5.6.0";
 		text = "Message refused: bare LF or CR in data, "
 		       "lines must end with CRLF";
+	} else if (s->hops.count >= SMTP_HOPS_MAX) {
+		/* RFC 5321 §6.3; RFC 3463 X.4.6: routing loop detected. */
+		code = 554;
+		enh = "5.4.6";
+		text = "Too many Received header fields: mail loop";
 	} else if (s->spool_err) {
 		code = 451;
 		enh = "4.3.0";

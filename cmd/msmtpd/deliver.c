@@ -192,18 +192,26 @@ out_env:
 	return rc;
 }
 
-/* Keep the first line of the command's stderr for the log (cmd_err
-   holds MSMTPD_CMD_ERR_MAX + 1 bytes). */
+/* Keep the command's stderr for the log, its lines joined by " | ",
+   up to MSMTPD_CMD_ERR_MAX bytes (cmd_err holds one more).  *nl: a line
+   ended last time. */
 static void
-keep_err(char *cmd_err, const char *p, size_t n, int *done)
+keep_err(char *cmd_err, const char *p, size_t n, int *nl)
 {
 	size_t have = strlen(cmd_err), i;
 
-	for (i = 0; i < n && !*done && have < MSMTPD_CMD_ERR_MAX; i++) {
+	for (i = 0; i < n && have < MSMTPD_CMD_ERR_MAX; i++) {
 		if (p[i] == '\n') {
-			*done = have > 0;
+			*nl = 1;
 			continue;
 		}
+		if (*nl && have > 0) {
+			if (have + 4 > MSMTPD_CMD_ERR_MAX)
+				break;
+			memcpy(cmd_err + have, " | ", 3);
+			have += 3;
+		}
+		*nl = 0;
 		cmd_err[have++] = (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
 	}
 	cmd_err[have] = '\0';
@@ -246,7 +254,7 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 	const char *path;
 	size_t na = 0, i, j;
 	int ep[2], status = 0, rc = EX_TEMPFAIL, open_err = 1, w, e;
-	int err_done = 0, reaped = 0;
+	int err_nl = 0, reaped = 0;
 	int64_t deadline;
 	struct pollfd pfd;
 	ssize_t n;
@@ -309,7 +317,7 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 		if (n <= 0)
 			open_err = 0;
 		else
-			keep_err(cmd_err, ebuf, (size_t)n, &err_done);
+			keep_err(cmd_err, ebuf, (size_t)n, &err_nl);
 	}
 	close(ep[0]);
 	w = reaped ? 0 : wait_until(pid, deadline, &status);
@@ -517,9 +525,9 @@ field(const struct privsep_msg *m, size_t i, size_t max)
 
 /*
  * An address the session could have taken: a path of RFC 5321 whose
- * canonical form is a itself (from: "" for "<>").  It may start with
- * "-" (atext): %T follows "--" in the default commands, as in msmtpd
- * without privsep.
+ * canonical form is a itself (from: "" for "<>"), and never one that
+ * could be read as an option (DESIGN: refused at the door; we check
+ * again).
  */
 static int
 path_ok(const char *a, int flags)
@@ -528,7 +536,7 @@ path_ok(const char *a, int flags)
 	char w[SMTP_PATH_MAX + 3];
 	size_t n = strlen(a), used;
 
-	if (n > SMTP_PATH_MAX)
+	if (n > SMTP_PATH_MAX || a[0] == '-')
 		return 0;
 	w[0] = '<';
 	memcpy(w + 1, a, n);
@@ -603,7 +611,7 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m)
 	return 0;
 }
 
-/* RCPT: one recipient, a valid forward-path. */
+/* RCPT: one recipient, a valid forward-path, not an option. */
 static int
 req_rcpt(struct req *r, const struct privsep_msg *m)
 {
@@ -673,16 +681,20 @@ auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
 	    (user = privsep_field(m, 0, SASL_FIELD_MAX)) == NULL ||
 	    (pass = privsep_field(m, 1, SASL_FIELD_MAX)) == NULL)
 		return -1;
-	/* No more guesses than --max-errors lets a session make. */
-	rc = *failures >= c->max_errors
+	/* No more guesses than a session may make (policy.c). */
+	rc = *failures >= MSMTPD_AUTH_FAILS_MAX
 	    ? 0
 	    : passwd_check(c->passwd_file, user, pass, &e, er, sizeof(er));
 	util_wipe(&e, sizeof(e));
 	if (rc == 1)
 		type = PS_AUTH_OK;
 	else if (rc == 0) {
+		/* The session's backoff (policy.c), kept here: it doubles
+		   with each failure, up to 8 times --auth-delay. */
 		(*failures)++;
-		(void)util_sleep_ms(c->auth_delay_ms, server_terminating);
+		(void)util_sleep_ms(
+		    c->auth_delay_ms << (*failures < 4 ? *failures - 1 : 3),
+		    server_terminating);
 		type = PS_AUTH_NO;
 	} else {
 		log_err(c->log, "passwd-file: %s", er);
@@ -695,23 +707,11 @@ auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
 static int
 make_spool(const struct msmtpd_conf *c)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	char err[ERR_MAX];
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX", dir) >=
-	    sizeof(path)) {
-		log_err(c->log, "spool directory %s: name too long", dir);
-		return -1;
-	}
-	if ((fd = mkstemp(path)) == -1) {
-		log_err(c->log, "spool: %s: %s", path, strerror(errno));
-		return -1;
-	}
-	(void)unlink(path);
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if ((fd = util_spool_open(PROG, err, sizeof(err))) == -1)
+		log_err(c->log, "spool: %s", err);
 	return fd;
 }
 
@@ -754,7 +754,7 @@ deliver_parent(
 		sc.spool_fd = spool;
 		/* The parent waits the delay after a wrong password. */
 		sc.auth_delay_ms = 0;
-		_exit(session_run(&sc, rfd, wfd) == 0 ? 0 : 1);
+		_exit(session_run(&sc, rfd, wfd));
 	}
 	(void)close(sv[1]);
 	(void)close(spool);
@@ -813,5 +813,7 @@ deliver_parent(
 			(void)kill(pid, SIGTERM);
 			termed = 1;
 		}
-	return w == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+	/* The session's status: how it ended and its failed logins, for
+	   the listener (server_exit_status). */
+	return w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }

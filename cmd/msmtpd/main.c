@@ -50,7 +50,10 @@ enum {
 	OPT_LOG,
 	OPT_NORESOLVE,
 	OPT_GRACE,
-	OPT_USER
+	OPT_USER,
+	OPT_LIFETIME,
+	OPT_DATARATE,
+	OPT_PERADDR
 };
 
 static const struct option longopts[] = {
@@ -79,6 +82,9 @@ static const struct option longopts[] = {
     {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
     {"grace", required_argument, NULL, OPT_GRACE},
     {"user", required_argument, NULL, OPT_USER},
+    {"max-session-time", required_argument, NULL, OPT_LIFETIME},
+    {"data-min-rate", required_argument, NULL, OPT_DATARATE},
+    {"max-per-address", required_argument, NULL, OPT_PERADDR},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
@@ -113,6 +119,11 @@ usage(FILE *fp)
 	    "  --max-errors N         errors before disconnect (default %d)\n"
 	    "  --timeout S            command timeout (default %d)\n"
 	    "  --data-timeout S       DATA/BDAT block timeout (default %d)\n"
+	    "  --data-min-rate N      DATA/BDAT bytes/s after that (default "
+	    "%d; 0: none)\n"
+	    "  --max-session-time S   a whole session (default %d; 0: none)\n"
+	    "  --max-per-address N    --listen: sessions from one address "
+	    "(default %d)\n"
 	    "  --command-timeout S    delivery command timeout (default %d)\n"
 	    "  --auth-delay MS        delay before 535 (default %d)\n"
 	    "  --hostname NAME        name in the greeting and Received\n"
@@ -126,8 +137,10 @@ usage(FILE *fp)
 	    "  -h, --help  -V, --version\n",
 	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_CLIENTS_DEFAULT,
 	    MSMTPD_ERRORS_DEFAULT, MSMTPD_TIMEOUT, MSMTPD_DATA_TIMEOUT,
-	    MSMTPD_COMMAND_TIMEOUT, MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE,
-	    PRIVSEP_USER, PRIVSEP_USER_FALLBACK);
+	    DATA_MIN_RATE_DEFAULT, SESSION_LIFETIME_DEFAULT,
+	    SERVER_PER_ADDR_DEFAULT, MSMTPD_COMMAND_TIMEOUT,
+	    MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE, PRIVSEP_USER,
+	    PRIVSEP_USER_FALLBACK);
 }
 
 static void die(int code, const char *fmt, ...)
@@ -184,23 +197,13 @@ drop_privileges(const struct msmtpd_conf *c)
 static int
 spool_check(const struct msmtpd_conf *c)
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
+	char err[ERR_MAX];
 	int fd;
 
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	if ((size_t)snprintf(path, sizeof(path), "%s/msmtpd.XXXXXX", dir) >=
-	    sizeof(path)) {
-		log_err(c->log, "spool directory %s: name too long", dir);
+	if ((fd = util_spool_open(PROG, err, sizeof(err))) == -1) {
+		log_err(c->log, "spool directory (TMPDIR): %s", err);
 		return -1;
 	}
-	if ((fd = mkstemp(path)) == -1) {
-		log_err(c->log, "spool directory %s (TMPDIR): %s", dir,
-		    strerror(errno));
-		return -1;
-	}
-	(void)unlink(path);
 	(void)close(fd);
 	return 0;
 }
@@ -220,7 +223,7 @@ serve_one(const struct msmtpd_conf *c, int rfd, int wfd)
 {
 	if (c->ps_id != NULL)
 		return deliver_parent(c, c->ps_id, rfd, wfd);
-	return session_run(c, rfd, wfd) == 0 ? 0 : 1;
+	return session_run(c, rfd, wfd);
 }
 
 /* --listen: one session in the child server_run forked. */
@@ -234,13 +237,22 @@ listen_serve(void *arg, int fd)
 
 static int
 listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
-    int grace)
+    int per_addr, int grace)
 {
 	struct server srv;
-	char busy[SMTP_REPLY_LINE_MAX];
+	char busy[SMTP_REPLY_LINE_MAX], busy_addr[SMTP_REPLY_LINE_MAX];
+	char banned[SMTP_REPLY_LINE_MAX];
 
 	(void)snprintf(busy, sizeof(busy),
 	    "421 4.7.0 %s Too many connections, try again later\r\n",
+	    c->hostname);
+	(void)snprintf(busy_addr, sizeof(busy_addr),
+	    "421 4.7.0 %s Too many connections from your address, try "
+	    "again later\r\n",
+	    c->hostname);
+	(void)snprintf(banned, sizeof(banned),
+	    "421 4.7.0 %s Too many failed logins from your address, try "
+	    "again later\r\n",
 	    c->hostname);
 	memset(&srv, 0, sizeof(srv));
 	srv.hostport = hostport;
@@ -250,61 +262,68 @@ listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
 	srv.ready = listen_ready;
 	srv.serve = listen_serve;
 	srv.busy_line = busy;
+	srv.max_per_addr = per_addr;
+	srv.busy_addr_line = busy_addr;
+	srv.banned_line = banned;
 	srv.arg = (void *)c;
 	return server_run(&srv);
 }
 
-/* One word of a command: %T only as a word by itself. */
+/*
+ * DESIGN: no address is ever read as an option.  Recipients are refused
+ * at RCPT when they start with "-", and the command must stop its
+ * option parsing before them too: %T only after a word "--".
+ */
 static void
-add_word(const char *opt, char **out, size_t *n, char *w)
+check_argv(const char *opt, char *const *out)
 {
-	if (*n == MSMTPD_ARGV_MAX)
-		die(EX_USAGE, "%s: more than %d words", opt, MSMTPD_ARGV_MAX);
-	if (strstr(w, "%T") != NULL && strcmp(w, "%T") != 0)
-		die(EX_USAGE, "%s: %%T must be a word by itself", opt);
-	out[(*n)++] = w;
+	size_t i;
+	int dashes = 0;
+
+	for (i = 0; out[i] != NULL; i++) {
+		if (strcmp(out[i], "--") == 0)
+			dashes = 1;
+		else if (strcmp(out[i], "%T") == 0 && !dashes)
+			die(EX_USAGE,
+			    "%s: %%T must follow a word \"--\", or a "
+			    "recipient could be taken as an option "
+			    "(e.g. mdeliver -f %%F -- %%T)",
+			    opt);
+	}
 }
 
 /*
- * --command and --relay-command take the words after them up to an
- * argument ";" (as find -exec does), or to the end.  getopt runs in
- * "+" mode (no permutation), so we can step optind over them.  When the
- * first word holds white space (--command 'mdeliver -f %F -- %T', or
- * --command=...), that word alone is the command, split at white space:
- * no quoting, no shell.
+ * --command and --relay-command take an argv (util_argv_take): the words
+ * up to an argument ";", or one word split at white space.  A %T only
+ * as a word by itself, after "--".
  */
 static void
 take_argv(const char *opt, const char *arg, int argc, char **argv, char **out)
 {
-	size_t n = 0;
-	char *copy, *w, *save;
+	char err[ERR_MAX], *copy;
+	size_t i;
 
-	if (arg == NULL && optind < argc &&
-	    strpbrk(argv[optind], " \t") != NULL)
-		arg = argv[optind++];
-	if (arg != NULL) {
-		if ((copy = strdup(arg)) == NULL)
-			die(EX_OSERR, "%s: %s", opt, strerror(errno));
-		for (w = strtok_r(copy, " \t", &save); w != NULL;
-		     w = strtok_r(NULL, " \t", &save))
-			add_word(opt, out, &n, w);
-	} else {
-		while (optind < argc && strcmp(argv[optind], ";") != 0)
-			add_word(opt, out, &n, argv[optind++]);
-		if (optind < argc)
-			optind++; /* the ";" */
-	}
-	if (n == 0)
-		die(EX_USAGE, "%s: no command given", opt);
-	out[n] = NULL;
+	/* copy holds the words for the life of the program. */
+	if (util_argv_take(arg, argc, argv, &optind, out, MSMTPD_ARGV_MAX,
+		&copy, err, sizeof(err)) == -1)
+		die(EX_USAGE, "%s: %s", opt, err);
+	for (i = 0; out[i] != NULL; i++)
+		if (strstr(out[i], "%T") != NULL && strcmp(out[i], "%T") != 0)
+			die(EX_USAGE, "%s: %%T must be a word by itself", opt);
+	check_argv(opt, out);
 }
 
 static void
-default_argv(char **out, const char *prog, const char *maildir)
+default_argv(char **out, const char *prog, const char *maildir,
+    const char *max_size)
 {
 	size_t n = 0;
 
 	out[n++] = (char *)prog;
+	if (max_size != NULL) {
+		out[n++] = "--max-size";
+		out[n++] = (char *)max_size;
+	}
 	/* sendmail's -i: a line "." in the message (sent as ".." and
 	   unstuffed) must not end msend's input, or the rest is lost. */
 	if (strcmp(prog, "msend") == 0)
@@ -327,11 +346,12 @@ main(int argc, char **argv)
 	static struct msmtpd_conf c;
 	static struct log lg;
 	static struct privsep_id id;
-	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX];
+	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX], mdsize[32];
 	const char *listen_on = NULL, *maildir = NULL, *cert = NULL;
 	const char *key = NULL, *logto = NULL;
 	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
 	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
+	int per_addr = SERVER_PER_ADDR_DEFAULT;
 
 	c.max_size = MSG_SIZE_DEFAULT;
 	c.max_rcpt = SMTP_RCPT_MAX;
@@ -340,6 +360,8 @@ main(int argc, char **argv)
 	c.data_timeout = MSMTPD_DATA_TIMEOUT;
 	c.command_timeout = MSMTPD_COMMAND_TIMEOUT;
 	c.auth_delay_ms = MSMTPD_AUTH_DELAY_MS;
+	c.lifetime = SESSION_LIFETIME_DEFAULT;
+	c.data_rate = DATA_MIN_RATE_DEFAULT;
 	c.resolve = 1;
 	if (argc > 0) /* getopt's messages read "prog: why" */
 		argv[0] = (char *)PROG;
@@ -418,6 +440,18 @@ main(int argc, char **argv)
 			break;
 		case OPT_NORESOLVE: c.resolve = 0; break;
 		case OPT_USER: c.user = optarg; break;
+		case OPT_LIFETIME:
+			c.lifetime =
+			    (int)num("--max-session-time", optarg, 0, 86400, 0);
+			break;
+		case OPT_DATARATE:
+			c.data_rate = num("--data-min-rate", optarg, 0,
+			    (long long)1 << 40, 1);
+			break;
+		case OPT_PERADDR:
+			per_addr = (int)num("--max-per-address", optarg, 1,
+			    SERVER_CHILDREN_MAX, 0);
+			break;
 		case OPT_GRACE:
 			grace = (int)num("--grace", optarg, 0, 3600, 0);
 			break;
@@ -442,10 +476,25 @@ main(int argc, char **argv)
 		    "--tls-key");
 	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
 		die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
-	if (!have_cmd)
-		default_argv(c.command, "mdeliver", maildir);
+	if (!have_cmd) {
+		/* mdeliver must take what we accepted: the message with
+		   our Received header in front (RFC 1870 counts the
+		   message alone), and as many recipients. */
+		if (c.max_size > 0)
+			(void)snprintf(mdsize, sizeof(mdsize), "%lld",
+			    c.max_size + MSMTPD_RECEIVED_MAX);
+		else
+			util_strlcpy(mdsize, "0", sizeof(mdsize));
+		if (c.max_rcpt > MDELIVER_RCPT_MAX)
+			die(EX_USAGE,
+			    "--max-recipients %d: the default delivery "
+			    "command (mdeliver) takes at most %d",
+			    c.max_rcpt, MDELIVER_RCPT_MAX);
+		default_argv(c.command, "mdeliver", maildir, mdsize);
+		c.default_command = 1;
+	}
 	if (!have_relay)
-		default_argv(c.relay, "msend", NULL);
+		default_argv(c.relay, "msend", NULL, NULL);
 	if (c.hostname == NULL) {
 		util_hostname(host, sizeof(host));
 		c.hostname = host;
@@ -474,7 +523,7 @@ main(int argc, char **argv)
 		(void)serve_one(&c, 0, 1);
 		rc = 0;
 	} else
-		rc = listen_run(&c, listen_on, max_clients, grace);
+		rc = listen_run(&c, listen_on, max_clients, per_addr, grace);
 	if (c.tls != NULL)
 		tls_server_free(c.tls);
 	return rc;

@@ -8,12 +8,14 @@
 #define MSMTPD_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "bounds.h"
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "msg.h"
 #include "net.h"
 #include "passwd.h"
 #include "privsep.h"
@@ -41,14 +43,26 @@
 #define MSMTPD_DATA_TIMEOUT SMTP_TIMEOUT_DATA_BLOCK
 /* Delay before 535 after a failed AUTH, milliseconds. */
 #define MSMTPD_AUTH_DELAY_MS 1000
+/* Failed AUTH exchanges before 421 and disconnect (the delay doubles
+   with each, from --auth-delay up to 8 times it). */
+#define MSMTPD_AUTH_FAILS_MAX 3
 /* Seconds children get to finish after SIGTERM in --listen mode. */
 #define MSMTPD_GRACE 10
+/* Bytes our Received header adds to a message at most: helo, host and
+   hostname are 255 each, the address 46, the TLS names 64 each, the
+   recipient 256, the date and the words around them well under 500. */
+#define MSMTPD_RECEIVED_MAX 2048
+/* Milliseconds the last replies (221, 421) get to go out after the
+   session's deadline. */
+#define MSMTPD_GOODBYE_MS 10000
 /* Bytes of a delivery command's stderr kept for the log line. */
 #define MSMTPD_CMD_ERR_MAX 400
 
 struct msmtpd_conf {
 	const char *hostname;
 	char *command[MSMTPD_ARGV_MAX + 1]; /* NULL-terminated */
+	int default_command; /* command is our mdeliver: refuse at RCPT
+				what it cannot take */
 	char *relay[MSMTPD_ARGV_MAX + 1];
 	const char *domains[MSMTPD_DOMAINS_MAX];
 	size_t ndomains;
@@ -63,6 +77,8 @@ struct msmtpd_conf {
 	int timeout; /* seconds, commands */
 	int data_timeout; /* seconds, DATA/BDAT blocks */
 	int command_timeout; /* seconds, delivery command */
+	int lifetime; /* seconds a whole session may take */
+	long long data_rate; /* DATA/BDAT bytes a second, at least */
 	int auth_delay_ms;
 	int resolve; /* reverse DNS of the peer */
 	const char *user; /* --user: drop root to this user */
@@ -98,11 +114,14 @@ struct session {
 	int tls;
 	struct tls_info tlsi;
 	int authed;
+	int auth_fails; /* failed AUTH exchanges */
 	char auth_user[SASL_FIELD_MAX + 1];
 	int errors;
 	int quit; /* close after the replies */
 	const char *end; /* how the session ended, for its log line */
 	int accepted; /* messages answered with 250 */
+	int64_t end_ms; /* the session's deadline (util_now_ms) */
+	int64_t data_t0; /* when the message data began */
 	/* The transaction (RFC 5321 §3.3). */
 	int in_mail;
 	char from[SMTP_PATH_MAX + 1];
@@ -120,12 +139,15 @@ struct session {
 	int bare; /* bare LF/CR seen */
 	int spool_err;
 	int cr_pending; /* BDAT: a CR ended the last chunk */
+	struct msg_hops hops; /* Received fields (loop check) */
+	int hops_done; /* the header has ended */
 	char id[24];
 	char cmd_err[MSMTPD_CMD_ERR_MAX + 1];
 };
 
-/* session.c: one SMTP session on rfd/wfd.  Returns 0 after QUIT, 1 when
-   the connection ended otherwise. */
+/* session.c: one SMTP session on rfd/wfd.  Returns what
+   server_exit_status makes of how it ended (0 after QUIT) and of its
+   failed logins. */
 int session_run(const struct msmtpd_conf *c, int rfd, int wfd);
 /* Queue a reply; 5xx replies to commands count as errors (count=1). */
 int reply(struct session *s, int count, int code, const char *enh,
@@ -134,6 +156,13 @@ void txn_reset(struct session *s);
 /* A read failed with rc (IO_TIMEOUT, IO_EOF, IO_ERR): queue the 421 a
    timeout or a shutdown gets, note how the session ended. */
 void session_lost(struct session *s, int rc, const char *where);
+
+/* Before reading a command line (or a SASL line): the whole line
+   within --timeout, and within the session's lifetime. */
+void session_line_deadline(struct session *s);
+/* While message data comes: --data-timeout plus bytes / --data-min-rate
+   since it began, and within the session's lifetime. */
+void session_data_deadline(struct session *s, long long bytes);
 
 /* data.c: the message (DATA and BDAT) into the spool. */
 int data_begin(struct session *s);
@@ -151,8 +180,8 @@ int deliver_auth_check(struct session *s, const char *user, const char *pass,
     struct passwd_entry *e, char *err, size_t errlen);
 /*
  * Started as root: the privileged parent.  Forks the session as id on
- * rfd/wfd and runs its deliveries and password checks.  Returns 0
- * after QUIT, else 1.
+ * rfd/wfd and runs its deliveries and password checks.  Returns what
+ * the session returned (session_run), or 1.
  */
 int deliver_parent(
     const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd);

@@ -34,37 +34,15 @@ policy_auth_offered(const struct session *s)
 	return s->c->passwd_file != NULL && (s->tls || s->c->allow_plain_auth);
 }
 
-/* One SASL response line (RFC 4954 §4: up to 12288 octets).  IO_OK with
- *toolong set when it was longer (the rest is dropped). */
-static int
-read_sasl_line(
-    struct session *s, char *line, size_t cap, size_t *len, int *toolong)
-{
-	size_t n;
-	int eol, rc;
-
-	*toolong = 0;
-	for (;;) {
-		rc = io_getline(&s->io, line, cap, &n, &eol);
-		if (rc != IO_OK)
-			return rc;
-		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
-			break;
-		*toolong = 1;
-	}
-	*len = n;
-	return IO_OK;
-}
-
 int
 policy_auth(struct session *s, const char *arg, size_t len)
 {
 	struct sasl_server sasl;
 	struct passwd_entry e;
 	struct buf out;
-	char line[SASL_LINE_MAX + 1], err[ERR_MAX];
+	char line[SASL_LINE_MAX + 1], err[ERR_MAX], user[LOG_ESC_MAX];
 	size_t n;
-	int rc, toolong, ret = 0;
+	int rc, flags, ret = 0;
 
 	if (s->c->passwd_file == NULL) {
 		reply(s, 1, 502, "5.5.1", "AUTH not available");
@@ -99,13 +77,14 @@ policy_auth(struct session *s, const char *arg, size_t len)
 			ret = -1;
 			goto out;
 		}
-		rc = read_sasl_line(s, line, sizeof(line), &n, &toolong);
+		session_line_deadline(s);
+		rc = io_getline_max(&s->io, line, sizeof(line), &n, &flags);
 		if (rc != IO_OK) {
 			session_lost(s, rc, "in AUTH ");
 			ret = -1;
 			goto out;
 		}
-		if (toolong) {
+		if (flags & IO_LINE_LONG) {
 			reply(s, 1, 500, "5.5.6",
 			    "Authentication exchange line is too long");
 			goto out;
@@ -131,7 +110,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 		s->authed = 1;
 		util_strlcpy(s->auth_user, sasl.user, sizeof(s->auth_user));
 		log_info(s->c->log, "%s[%s]: authenticated as %s", s->host,
-		    s->addr, s->auth_user);
+		    s->addr, log_esc(user, sizeof(user), s->auth_user));
 		reply(s, 0, 235, "2.7.0", "Authentication successful");
 		ret = 1;
 		goto out;
@@ -143,10 +122,25 @@ policy_auth(struct session *s, const char *arg, size_t len)
 	}
 fail:
 	/* The same answer, after the same delay, whether the user exists
-	   or not (passwd_check takes the same time for both). */
-	log_info(s->c->log, "%s[%s]: authentication failed", s->host, s->addr);
-	(void)util_sleep_ms(s->c->auth_delay_ms, NULL);
+	   or not (passwd_check takes the same time for both).  The delay
+	   doubles with each failure of the session; after a few the
+	   session ends, and the listener counts them per address
+	   (server_exit_status).  This line is the one for fail2ban. */
+	s->auth_fails++;
+	log_info(s->c->log, "%s[%s]: authentication failed for user=%s",
+	    s->host, s->addr,
+	    sasl.user[0] != '\0' ? log_esc(user, sizeof(user), sasl.user)
+				 : "-");
+	(void)util_sleep_ms(s->c->auth_delay_ms
+		<< (s->auth_fails < 4 ? s->auth_fails - 1 : 3),
+	    NULL);
 	reply(s, 1, 535, "5.7.8", "Authentication credentials invalid");
+	if (s->auth_fails >= MSMTPD_AUTH_FAILS_MAX) {
+		reply(s, 0, 421, "4.7.0", "%s Too many failed logins, closing",
+		    s->c->hostname);
+		s->end = "auth-failures";
+		ret = -1;
+	}
 out:
 	sasl_server_clear(&sasl);
 	util_wipe(&e, sizeof(e));

@@ -16,14 +16,23 @@
 
 #include "msmtpd.h"
 #include "server.h"
+#include "session.h"
 #include "util.h"
-
-/* What read_command found wrong with a line. */
-#define BAD_LONG 0x01 /* over SMTP_CMD_LINE_MAX */
-#define BAD_CR 0x02 /* a bare CR inside */
 
 /* BDAT chunks are read and spooled in blocks of this size. */
 #define BDAT_BLOCK 16384
+
+/*
+ * The states of RFC 5321 §3.3 as the command table sees them, derived
+ * from the session each time (nothing to keep in step): before
+ * HELO/EHLO, ready, MAIL given, RCPT accepted, BDAT chunks under way.
+ */
+enum { ST_INIT, ST_READY, ST_MAIL, ST_RCPT, ST_BDAT };
+#define BDAT_STATES (SESSION_IN(ST_RCPT) | SESSION_IN(ST_BDAT))
+
+static unsigned smtp_state(void *);
+static void bad_state(void *, const struct session_cmd *);
+static const struct session_proto smtp_proto;
 
 int
 reply(struct session *s, int count, int code, const char *enh, const char *fmt,
@@ -91,55 +100,23 @@ session_lost(struct session *s, int rc, const char *where)
 	}
 }
 
-/* Is a whole line already buffered?  Then more pipelined commands wait
-   and the replies are held back (RFC 2920 §3.2). */
-static int
-line_buffered(const struct io *io)
+void
+session_line_deadline(struct session *s)
 {
-	return memchr(io->rbuf + io->rpos, '\n', io->rlen - io->rpos) != NULL;
+	io_deadline_in(&s->io, (int64_t)s->c->timeout * 1000, s->end_ms);
 }
 
-/*
- * One command line, without its ending, into line (cap bytes).  A line
- * ends with CRLF or a bare LF (being liberal with commands, RFC 5321
- * §4.1.1 asks for CRLF); a bare CR inside marks it bad, as does a
- * length over §4.5.3.1.4 (the rest is read and dropped).
- */
-static int
-read_command(struct session *s, char *line, size_t cap, size_t *len, int *bad)
+void
+session_data_deadline(struct session *s, long long bytes)
 {
-	char piece[SMTP_CMD_LINE_MAX];
-	size_t n, total = 0;
-	int eol, rc;
+	int64_t d = s->data_t0 + (int64_t)s->c->data_timeout * 1000;
 
-	*bad = 0;
-	for (;;) {
-		rc = io_getline(&s->io, piece, sizeof(piece), &n, &eol);
-		if (rc != IO_OK)
-			return rc;
-		if (total + n > cap - 1)
-			*bad |= BAD_LONG;
-		else {
-			memcpy(line + total, piece, n);
-			total += n;
-		}
-		if (eol == IO_EOL_CR)
-			*bad |= BAD_CR;
-		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
-			break;
-	}
-	line[total] = '\0';
-	*len = total;
-	return IO_OK;
-}
-
-static int
-has_arg(struct session *s, const struct smtp_cmd *cmd)
-{
-	if (cmd->arglen == 0)
-		return 0;
-	reply(s, 1, 501, "5.5.4", "Syntax error: no arguments allowed");
-	return 1;
+	if (s->c->data_rate > 0)
+		d += (int64_t)(bytes / s->c->data_rate * 1000 +
+		    bytes % s->c->data_rate * 1000 / s->c->data_rate);
+	if (s->end_ms > 0 && s->end_ms < d)
+		d = s->end_ms;
+	s->io.deadline = d;
 }
 
 /*
@@ -168,25 +145,24 @@ helo_valid(const char *s, size_t len)
 	return 1;
 }
 
-static void
-cmd_helo(struct session *s, const struct smtp_cmd *cmd, int esmtp)
+static int
+helo(struct session *s, const char *arg, size_t len, int esmtp)
 {
 	struct buf b;
 
 	/* RFC 5321 §4.1.1.1: a domain or an address literal. */
-	if (cmd->arglen > SMTP_DOMAIN_MAX ||
-	    !helo_valid(cmd->arg, cmd->arglen)) {
+	if (len > SMTP_DOMAIN_MAX || !helo_valid(arg, len)) {
 		reply(s, 1, 501, "5.5.2", "Invalid domain name");
-		return;
+		return 0;
 	}
 	txn_reset(s);
-	memcpy(s->helo, cmd->arg, cmd->arglen);
-	s->helo[cmd->arglen] = '\0';
+	memcpy(s->helo, arg, len);
+	s->helo[len] = '\0';
 	s->greeted = 1;
 	s->esmtp = esmtp;
 	if (!esmtp) {
 		reply(s, 0, 250, NULL, "%s", s->c->hostname);
-		return;
+		return 0;
 	}
 	buf_init(&b, SMTP_REPLY_LINES_MAX * SMTP_REPLY_LINE_MAX);
 	buf_printf(&b, "%s Hello %s\nPIPELINING\n", s->c->hostname, s->helo);
@@ -204,55 +180,70 @@ cmd_helo(struct session *s, const struct smtp_cmd *cmd, int esmtp)
 	buf_puts(&b, "HELP");
 	reply(s, 0, 250, NULL, "%s", buf_cstr(&b));
 	buf_free(&b);
+	return 0;
 }
 
-static void
-cmd_mail(struct session *s, const struct smtp_cmd *cmd)
+static int
+cmd_ehlo(void *v, const char *arg, size_t len)
 {
+	return helo(v, arg, len, 1);
+}
+
+static int
+cmd_helo(void *v, const char *arg, size_t len)
+{
+	return helo(v, arg, len, 0);
+}
+
+static int
+cmd_mail(void *v, const char *arg, size_t len)
+{
+	struct session *s = v;
 	struct smtp_path p;
 	struct smtp_params pa;
 	const char *enh, *text;
 	int rc, code;
 
-	if (!s->greeted) {
-		reply(s, 1, 503, "5.5.1", "Send HELO or EHLO first");
-		return;
-	}
-	if (s->in_mail) {
-		reply(s, 1, 503, "5.5.1", "Nested MAIL command");
-		return;
-	}
-	rc = smtp_mail_parse(cmd->arg, cmd->arglen, SMTP_CMD_MAIL, 0, &p, &pa);
+	rc = smtp_mail_parse(arg, len, SMTP_CMD_MAIL, 0, &p, &pa);
 	if (rc != SMTP_PARSE_OK) {
 		smtp_parse_reply(rc, SMTP_CMD_MAIL, &code, &enh, &text);
 		reply(s, 1, code, enh, "%s", text);
-		return;
+		return 0;
 	}
 	if (!s->esmtp && pa.count > 0) {
 		reply(s, 1, 555, "5.5.4", "MAIL parameters need EHLO");
-		return;
+		return 0;
 	}
 	/* DSN (RFC 3461) is not offered, so its parameters are unknown. */
 	if (pa.ret != SMTP_RET_NONE || pa.envid[0] != '\0') {
 		reply(s, 1, 555, "5.5.4", "DSN parameters not supported");
-		return;
+		return 0;
 	}
 	/* RFC 1870 §6.1: a declared size over the limit is refused now. */
 	if (pa.size >= 0 && s->c->max_size > 0 && pa.size > s->c->max_size) {
 		reply(s, 1, 552, "5.3.4",
 		    "Message size exceeds fixed maximum message size");
-		return;
+		return 0;
+	}
+	/* DESIGN: no address is ever read as an option.  "-f %F" is safe,
+	   but a command may put %F elsewhere: refuse at the door. */
+	if (p.addr[0] == '-') {
+		reply(s, 1, 553, "5.1.7",
+		    "Sender address may not start with \"-\"");
+		return 0;
 	}
 	s->in_mail = 1;
 	util_strlcpy(s->from, p.addr, sizeof(s->from));
 	s->smtputf8 = pa.smtputf8;
 	s->binary = pa.body == SMTP_BODY_BINARYMIME;
 	reply(s, 0, 250, "2.1.0", "Sender <%s> OK", s->from);
+	return 0;
 }
 
-static void
-cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
+static int
+cmd_rcpt(void *v, const char *arg, size_t len)
 {
+	struct session *s = v;
 	struct smtp_path p;
 	struct smtp_params pa;
 	const char *enh, *text;
@@ -260,38 +251,45 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 	size_t i;
 	int rc, code, relay;
 
-	if (!s->in_mail) {
-		reply(s, 1, 503, "5.5.1", "Need MAIL command");
-		return;
-	}
-	if (s->bdat) {
-		reply(s, 1, 503, "5.5.1", "RCPT not allowed during BDAT");
-		return;
-	}
-	rc = smtp_mail_parse(
-	    cmd->arg, cmd->arglen, SMTP_CMD_RCPT, s->smtputf8, &p, &pa);
+	rc = smtp_mail_parse(arg, len, SMTP_CMD_RCPT, s->smtputf8, &p, &pa);
 	if (rc != SMTP_PARSE_OK) {
 		smtp_parse_reply(rc, SMTP_CMD_RCPT, &code, &enh, &text);
 		reply(s, 1, code, enh, "%s", text);
-		return;
+		return 0;
 	}
 	if (!s->esmtp && pa.count > 0) {
 		reply(s, 1, 555, "5.5.4", "RCPT parameters need EHLO");
-		return;
+		return 0;
 	}
 	if (pa.notify != 0 || pa.orcpt[0] != '\0') {
 		reply(s, 1, 555, "5.5.4", "DSN parameters not supported");
-		return;
+		return 0;
 	}
 	/* RFC 5321 §4.5.3.1.10: 452 for too many recipients. */
 	if (s->nrcpt >= (size_t)s->c->max_rcpt) {
 		reply(s, 0, 452, "4.5.3", "Too many recipients");
-		return;
+		return 0;
+	}
+	/* A recipient becomes an argument of the delivery command: one
+	   that starts with "-" could be taken as an option (RFC 3463
+	   X.1.3: bad destination mailbox address syntax). */
+	if (p.addr[0] == '-') {
+		reply(s, 1, 553, "5.1.3",
+		    "Recipient address may not start with \"-\"");
+		return 0;
 	}
 	relay = !policy_local(s->c, &p);
+	/* What the local delivery cannot take is refused now, not after
+	   DATA (mdeliver takes no quoted local part, no white space). */
+	if (!relay && s->c->default_command && p.quoted) {
+		reply(s, 1, 553, "5.1.3",
+		    "<%s>: Quoted local parts are not delivered here",
+		    p.addr);
+		return 0;
+	}
 	if (relay && !s->authed) {
 		reply(s, 1, 554, "5.7.1", "<%s>: Relay access denied", p.addr);
-		return;
+		return 0;
 	}
 	/* One delivery command per transaction: the client sends the
 	   others again in a new one (as RFC 5321 §4.5.3.1.10 allows). */
@@ -299,7 +297,7 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		reply(s, 0, 452, "4.5.3",
 		    "Local and relayed recipients need separate "
 		    "transactions");
-		return;
+		return 0;
 	}
 	if (p.postmaster)
 		snprintf(addr, sizeof(addr), "postmaster@%s",
@@ -313,36 +311,18 @@ cmd_rcpt(struct session *s, const struct smtp_cmd *cmd)
 		util_strlcpy(s->rcpt[s->nrcpt++], addr, sizeof(s->rcpt[0]));
 	s->relay = relay;
 	reply(s, 0, 250, "2.1.5", "Recipient <%s> OK", p.addr);
-}
-
-/* Can a message start now?  Replies and returns 0 when not. */
-static int
-data_ready(struct session *s)
-{
-	if (!s->in_mail) {
-		reply(s, 1, 503, "5.5.1", "Need MAIL command");
-		return 0;
-	}
-	/* RFC 5321 §3.3: no accepted RCPT, "554 no valid recipients". */
-	if (s->nrcpt == 0) {
-		reply(s, 1, 554, "5.5.1", "No valid recipients");
-		return 0;
-	}
-	return 1;
+	return 0;
 }
 
 /* Returns -1 when the connection must close. */
 static int
-cmd_data(struct session *s, const struct smtp_cmd *cmd)
+cmd_data(void *v, const char *arg, size_t len)
 {
+	struct session *s = v;
 	int rc;
 
-	if (has_arg(s, cmd) || !data_ready(s))
-		return 0;
-	if (s->bdat) {
-		reply(s, 1, 503, "5.5.1", "DATA not allowed after BDAT");
-		return 0;
-	}
+	(void)arg;
+	(void)len;
 	/* RFC 3030 §3: BINARYMIME is only sent with BDAT. */
 	if (s->binary) {
 		reply(s, 1, 503, "5.5.1", "BODY=BINARYMIME needs BDAT");
@@ -356,6 +336,8 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
 	if (io_flush(&s->io) == -1)
 		return -1;
 	s->io.timeout_ms = s->c->data_timeout * 1000;
+	s->data_t0 = util_now_ms();
+	session_data_deadline(s, 0);
 	rc = data_read_dot(s);
 	s->io.timeout_ms = s->c->timeout * 1000;
 	if (rc != IO_OK) {
@@ -369,18 +351,23 @@ cmd_data(struct session *s, const struct smtp_cmd *cmd)
    reply; read it (spooling it when the command is in order).
    Returns -1 when the connection must close. */
 static int
-cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
+cmd_bdat(void *v, const char *arg, size_t len)
 {
+	struct session *s = v;
 	char *block;
 	long long size, left;
 	size_t n;
 	int last, ok, rc = IO_OK;
 
-	if (smtp_bdat_parse(cmd->arg, cmd->arglen, &size, &last) != 0) {
+	if (smtp_bdat_parse(arg, len, &size, &last) != 0) {
 		reply(s, 1, 501, "5.5.4", "Syntax error in BDAT parameters");
 		return 0;
 	}
-	ok = data_ready(s);
+	/* The state is checked here, not by the table: the chunk follows
+	   whatever the reply, and is read all the same. */
+	ok = (SESSION_IN(smtp_state(s)) & BDAT_STATES) != 0;
+	if (!ok)
+		bad_state(s, session_find(&smtp_proto, SMTP_CMD_BDAT));
 	if (ok && !s->bdat) {
 		if (data_begin(s) == -1)
 			s->spool_err = 1;
@@ -391,6 +378,8 @@ cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 		return -1;
 	}
 	s->io.timeout_ms = s->c->data_timeout * 1000;
+	s->data_t0 = util_now_ms();
+	session_data_deadline(s, size);
 	for (left = size; left > 0; left -= (long long)n) {
 		n = left > BDAT_BLOCK ? BDAT_BLOCK : (size_t)left;
 		if ((rc = io_read_exact(&s->io, block, n)) != IO_OK)
@@ -423,10 +412,12 @@ cmd_bdat(struct session *s, const struct smtp_cmd *cmd)
 
 /* Returns -1 when the connection must close. */
 static int
-cmd_starttls(struct session *s, const struct smtp_cmd *cmd)
+cmd_starttls(void *v, const char *arg, size_t len)
 {
-	if (has_arg(s, cmd))
-		return 0;
+	struct session *s = v;
+
+	(void)arg;
+	(void)len;
 	if (s->c->tls == NULL) {
 		reply(s, 0, 454, "4.7.0", "TLS not available");
 		return 0;
@@ -457,114 +448,215 @@ cmd_starttls(struct session *s, const struct smtp_cmd *cmd)
 }
 
 static int
-dispatch(struct session *s, const char *line, size_t len)
+cmd_rset(void *v, const char *arg, size_t len)
 {
+	(void)arg;
+	(void)len;
+	txn_reset(v);
+	reply(v, 0, 250, "2.0.0", "OK");
+	return 0;
+}
+
+static int
+cmd_noop(void *v, const char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	reply(v, 0, 250, "2.0.0", "OK");
+	return 0;
+}
+
+static int
+cmd_quit(void *v, const char *arg, size_t len)
+{
+	struct session *s = v;
+
+	(void)arg;
+	(void)len;
+	reply(s, 0, 221, "2.0.0", "%s closing connection", s->c->hostname);
+	s->quit = 1;
+	return 0;
+}
+
+static int
+cmd_vrfy(void *v, const char *arg, size_t len)
+{
+	(void)arg;
+	/* RFC 5321 §3.5.3: 252 when we will not say. */
+	if (len == 0)
+		reply(v, 1, 501, "5.5.4", "VRFY needs an argument");
+	else
+		reply(v, 0, 252, "2.5.0",
+		    "Cannot VRFY user, but will accept message and attempt "
+		    "delivery");
+	return 0;
+}
+
+static int
+cmd_expn(void *v, const char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	reply(v, 1, 502, "5.5.1", "EXPN not implemented");
+	return 0;
+}
+
+static int
+cmd_help(void *v, const char *arg, size_t len)
+{
+	(void)arg;
+	(void)len;
+	reply(v, 0, 214, "2.0.0",
+	    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY "
+	    "HELP STARTTLS AUTH\nSee RFC 5321");
+	return 0;
+}
+
+static int
+cmd_auth(void *v, const char *arg, size_t len)
+{
+	return policy_auth(v, arg, len) == -1 ? -1 : 0;
+}
+
+static unsigned
+smtp_state(void *v)
+{
+	const struct session *s = v;
+
+	if (!s->greeted)
+		return ST_INIT;
+	if (!s->in_mail)
+		return ST_READY;
+	if (s->bdat)
+		return ST_BDAT;
+	return s->nrcpt > 0 ? ST_RCPT : ST_MAIL;
+}
+
+/* The one place that says why a command does not fit the state. */
+static void
+bad_state(void *v, const struct session_cmd *c)
+{
+	struct session *s = v;
+	unsigned st = smtp_state(s);
+
+	switch (c->verb) {
+	case SMTP_CMD_MAIL:
+		if (st == ST_INIT)
+			reply(s, 1, 503, "5.5.1", "Send HELO or EHLO first");
+		else
+			reply(s, 1, 503, "5.5.1", "Nested MAIL command");
+		break;
+	case SMTP_CMD_RCPT:
+		if (st == ST_BDAT)
+			reply(s, 1, 503, "5.5.1",
+			    "RCPT not allowed during BDAT");
+		else
+			reply(s, 1, 503, "5.5.1", "Need MAIL command");
+		break;
+	default: /* DATA, BDAT */
+		if (st == ST_BDAT)
+			reply(s, 1, 503, "5.5.1",
+			    "DATA not allowed after BDAT");
+		else if (st == ST_MAIL)
+			/* RFC 5321 §3.3: "554 no valid recipients". */
+			reply(s, 1, 554, "5.5.1", "No valid recipients");
+		else
+			reply(s, 1, 503, "5.5.1", "Need MAIL command");
+		break;
+	}
+}
+
+static void
+bad_arg(void *v, const struct session_cmd *c)
+{
+	(void)c;
+	reply(v, 1, 501, "5.5.4", "Syntax error: no arguments allowed");
+}
+
+static void
+unknown(void *v, int verb)
+{
+	(void)verb;
+	reply(v, 1, 500, "5.5.1", "Command unrecognized");
+}
+
+static const struct session_cmd smtp_cmds[] = {
+    {SMTP_CMD_EHLO, SESSION_ANY, 0, cmd_ehlo},
+    {SMTP_CMD_HELO, SESSION_ANY, 0, cmd_helo},
+    {SMTP_CMD_MAIL, SESSION_IN(ST_READY), 0, cmd_mail},
+    {SMTP_CMD_RCPT, SESSION_IN(ST_MAIL) | SESSION_IN(ST_RCPT), 0, cmd_rcpt},
+    {SMTP_CMD_DATA, SESSION_IN(ST_RCPT), SESSION_NOARG, cmd_data},
+    /* BDAT checks its state itself: its chunk must be read anyway. */
+    {SMTP_CMD_BDAT, SESSION_ANY, 0, cmd_bdat},
+    {SMTP_CMD_RSET, SESSION_ANY, SESSION_NOARG, cmd_rset},
+    {SMTP_CMD_NOOP, SESSION_ANY, 0, cmd_noop},
+    {SMTP_CMD_QUIT, SESSION_ANY, SESSION_NOARG, cmd_quit},
+    {SMTP_CMD_VRFY, SESSION_ANY, 0, cmd_vrfy},
+    {SMTP_CMD_EXPN, SESSION_ANY, 0, cmd_expn},
+    {SMTP_CMD_HELP, SESSION_ANY, 0, cmd_help},
+    {SMTP_CMD_STARTTLS, SESSION_ANY, SESSION_NOARG, cmd_starttls},
+    {SMTP_CMD_AUTH, SESSION_ANY, 0, cmd_auth},
+    {0, 0, 0, NULL}};
+
+static const struct session_proto smtp_proto = {
+    smtp_cmds, smtp_state, unknown, bad_state, bad_arg};
+
+/* A command line (session_run_loop's line hook). */
+static int
+on_line(void *v, char *line, size_t len, int flags)
+{
+	struct session *s = v;
 	struct smtp_cmd cmd;
 	const char *enh, *text;
 	int rc, code;
 
+	if (flags & IO_LINE_LONG) {
+		reply(s, 1, 500, "5.5.6", "Line too long");
+		return 0;
+	}
+	if (flags & IO_LINE_CR) {
+		reply(s, 1, 500, "5.5.2", "Bare CR in command line");
+		return 0;
+	}
 	rc = smtp_cmd_parse(line, len, &cmd);
 	if (rc != SMTP_PARSE_OK) {
 		smtp_parse_reply(rc, cmd.verb, &code, &enh, &text);
 		reply(s, 1, code, enh, "%s", text);
 		return 0;
 	}
-	switch (cmd.verb) {
-	case SMTP_CMD_EHLO: cmd_helo(s, &cmd, 1); break;
-	case SMTP_CMD_HELO: cmd_helo(s, &cmd, 0); break;
-	case SMTP_CMD_MAIL: cmd_mail(s, &cmd); break;
-	case SMTP_CMD_RCPT: cmd_rcpt(s, &cmd); break;
-	case SMTP_CMD_DATA: return cmd_data(s, &cmd);
-	case SMTP_CMD_BDAT: return cmd_bdat(s, &cmd);
-	case SMTP_CMD_RSET:
-		if (has_arg(s, &cmd))
-			break;
-		txn_reset(s);
-		reply(s, 0, 250, "2.0.0", "OK");
-		break;
-	case SMTP_CMD_NOOP: reply(s, 0, 250, "2.0.0", "OK"); break;
-	case SMTP_CMD_QUIT:
-		if (has_arg(s, &cmd))
-			break;
-		reply(s, 0, 221, "2.0.0", "%s closing connection",
-		    s->c->hostname);
-		s->quit = 1;
-		break;
-	case SMTP_CMD_VRFY:
-		/* RFC 5321 §3.5.3: 252 when we will not say. */
-		if (cmd.arglen == 0) {
-			reply(s, 1, 501, "5.5.4", "VRFY needs an argument");
-			break;
-		}
-		reply(s, 0, 252, "2.5.0",
-		    "Cannot VRFY user, but will accept message and attempt "
-		    "delivery");
-		break;
-	case SMTP_CMD_EXPN:
-		reply(s, 1, 502, "5.5.1", "EXPN not implemented");
-		break;
-	case SMTP_CMD_HELP:
-		reply(s, 0, 214, "2.0.0",
-		    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT "
-		    "VRFY HELP STARTTLS AUTH\nSee RFC 5321");
-		break;
-	case SMTP_CMD_STARTTLS: return cmd_starttls(s, &cmd);
-	case SMTP_CMD_AUTH:
-		if (policy_auth(s, cmd.arg, cmd.arglen) == -1)
-			return -1;
-		break;
-	default: reply(s, 1, 500, "5.5.1", "Command unrecognized"); break;
-	}
-	return 0;
+	return session_dispatch(
+	    &smtp_proto, s, (int)cmd.verb, cmd.arg, cmd.arglen);
 }
 
 static void
-session_loop(struct session *s)
+on_lost(void *v, int rc)
 {
-	char line[SMTP_CMD_LINE_MAX - 1]; /* 510 octets, no CRLF */
-	size_t len;
-	int rc, bad;
+	session_lost(v, rc, "");
+}
 
-	for (;;) {
-		/* SIGTERM while we were busy (delivering, say): the
-		   replies so far, then 421 (RFC 5321 §3.8). */
-		if (server_terminating()) {
-			session_lost(s, IO_ERR, "");
-			return;
-		}
-		if (!line_buffered(&s->io) && io_flush(&s->io) == -1) {
-			session_lost(s, IO_ERR, "");
-			return;
-		}
-		rc = read_command(s, line, sizeof(line), &len, &bad);
-		if (rc != IO_OK) {
-			session_lost(s, rc, "");
-			return;
-		}
-		if (bad & BAD_LONG)
-			reply(s, 1, 500, "5.5.6", "Line too long");
-		else if (bad & BAD_CR)
-			reply(s, 1, 500, "5.5.2", "Bare CR in command line");
-		else if (dispatch(s, line, len) == -1)
-			return;
-		if (s->quit)
-			return;
-		if (s->errors >= s->c->max_errors) {
-			reply(s, 0, 421, "4.7.0", "%s Too many errors, closing",
-			    s->c->hostname);
-			log_info(s->c->log, "too many errors from %s[%s]",
-			    s->host, s->addr);
-			s->end = "too-many-errors";
-			return;
-		}
-	}
+static int
+on_done(void *v)
+{
+	struct session *s = v;
+
+	if (s->quit)
+		return 1;
+	if (s->errors < s->c->max_errors)
+		return 0;
+	reply(s, 0, 421, "4.7.0", "%s Too many errors, closing",
+	    s->c->hostname);
+	log_info(s->c->log, "too many errors from %s[%s]", s->host, s->addr);
+	s->end = "too-many-errors";
+	return 1;
 }
 
 int
 session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 {
 	struct session *s;
-	int quit;
+	struct session_loop loop;
+	char host[LOG_ESC_MAX], helo[LOG_ESC_MAX], user[LOG_ESC_MAX];
+	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->rcpt = calloc((size_t)c->max_rcpt, sizeof(*s->rcpt))) == NULL) {
@@ -577,6 +669,10 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	s->end = "dropped";
 	buf_init(&s->sbuf, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);
+	s->end_ms = c->lifetime > 0
+	    ? util_now_ms() + (int64_t)c->lifetime * 1000
+	    : 0;
+	s->io.deadline = s->end_ms;
 	/* A SIGTERM (server_child_signals) ends a wait: we say 421. */
 	s->io.stop = server_terminating;
 	if (net_peer(rfd, c->resolve, s->addr, sizeof(s->addr), s->host,
@@ -596,7 +692,16 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 		s->tls = 1;
 	}
 	reply(s, 0, 220, NULL, "%s ESMTP msmtpd", c->hostname);
-	session_loop(s);
+	loop.io = &s->io;
+	loop.sess = s;
+	/* RFC 5321 §4.5.3.1.4: 512 octets with the CRLF. */
+	loop.line_max = SMTP_CMD_LINE_MAX - 2;
+	loop.line_ms = c->timeout * 1000;
+	loop.end_ms = s->end_ms;
+	loop.line = on_line;
+	loop.lost = on_lost;
+	loop.done = on_done;
+	session_run_loop(&loop);
 out:
 	if (s->quit)
 		s->end = "quit";
@@ -605,18 +710,21 @@ out:
 	log_info(c->log,
 	    "session: peer=%s[%s] helo=%s tls=%s%s%s auth=%s messages=%d "
 	    "end=%s",
-	    s->host, s->addr[0] != '\0' ? s->addr : "stdin",
-	    s->helo[0] != '\0' ? s->helo : "-",
+	    log_esc(host, sizeof(host), s->host),
+	    s->addr[0] != '\0' ? s->addr : "stdin",
+	    s->helo[0] != '\0' ? log_esc(helo, sizeof(helo), s->helo) : "-",
 	    s->tls ? s->tlsi.protocol : "no", s->tls ? "/" : "",
-	    s->tls ? s->tlsi.cipher : "", s->authed ? s->auth_user : "-",
+	    s->tls ? s->tlsi.cipher : "",
+	    s->authed ? log_esc(user, sizeof(user), s->auth_user) : "-",
 	    s->accepted, s->end);
+	io_deadline_in(&s->io, MSMTPD_GOODBYE_MS, 0);
 	(void)io_flush(&s->io);
-	quit = s->quit;
+	rc = server_exit_status(!s->quit, s->auth_fails);
 	io_close(&s->io);
 	if (s->spool != -1)
 		close(s->spool);
 	buf_free(&s->sbuf);
 	free(s->rcpt);
 	free(s);
-	return quit ? 0 : 1;
+	return rc;
 }

@@ -11,12 +11,7 @@ export LC_ALL
 
 chain_require()
 {
-	"$(yubin_prog mpop)" serve --help 2>/dev/null | grep -q -- '--listen' ||
-	    atf_skip "mpop serve is not written yet"
-	"$(yubin_prog mpop)" fetch --help 2>/dev/null | grep -q -- '--state' ||
-	    atf_skip "mpop fetch is not written yet"
-	command -v openssl >/dev/null ||
-	    atf_skip "openssl is needed for a password hash"
+	peer_require openssl
 }
 
 # chain_start: msmtpd and mpop serve on free ports over ./md; alice may
@@ -27,10 +22,8 @@ chain_start()
 	make_certs certs
 	# The POP3 server becomes bob (DESIGN: never a Maildir as root).
 	# Run as root, bob is "nobody": msmtpd's session runs as nobody
-	# too, but its deliveries run as root (privilege separation), so
-	# the delivery drops to nobody (setpriv) so that mdeliver writes
-	# files bob can read.  (Once mdeliver as root becomes the owner of
-	# the Maildir itself, plain mdeliver will do.)
+	# too; its deliveries run as root (privilege separation) and
+	# mdeliver becomes the Maildir's owner, so bob can read the files.
 	top=$(pwd)
 	uid=$(id -u) gid=$(id -g) as=
 	if [ "$uid" = 0 ]; then
@@ -39,7 +32,6 @@ chain_start()
 		echo "$top" >top.path
 		chmod 755 "$top"
 		uid=$(id -u nobody) gid=$(id -g nobody) as="--user nobody"
-		command -v setpriv >/dev/null || atf_skip "no setpriv"
 	fi
 	MD=$top/md
 	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur" "$top/spool"
@@ -54,10 +46,8 @@ chain_start()
 	TMPDIR=$top/spool PATH="$YUBIN_BUILDDIR:$PATH" "$(yubin_prog msmtpd)" \
 	    --listen "127.0.0.1:$SPORT" --tls-cert certs/server.pem \
 	    --tls-key certs/server.key --passwd-file smtp.passwd \
-	    --domain example.org --log stderr \
+	    --maildir "$MD" --domain example.org --log stderr \
 	    --no-resolve --auth-delay 0 --hostname mx.test $as \
-	    --command ${as:+setpriv --reuid=$uid --regid=$gid --clear-groups} \
-	    mdeliver --maildir "$MD" -f %F -- %T \; \
 	    >msmtpd.log 2>&1 &
 	echo $! >msmtpd.pid
 	wait_port "$SPORT" || atf_fail "msmtpd did not start: $(cat msmtpd.log)"

@@ -46,7 +46,7 @@ mandoc_lint_head()
 }
 mandoc_lint_body()
 {
-	command -v mandoc >/dev/null || atf_skip "mandoc is not installed"
+	peer_require mandoc
 	for m in "$YUBIN_SRCDIR"/man/*.[0-9]; do
 		atf_check -s exit:0 -o empty -e empty mandoc -Tlint -Wwarning "$m"
 	done

@@ -2,9 +2,22 @@
 # stdin, exit codes from sysexits.h, byte-exact files in new/, nothing
 # partial ever visible, all targets or none.
 
-md()
+# The mdeliver these tests run.  As root they still deliver into
+# Maildirs root owns (the tests' own), so a wrapper adds --allow-root;
+# the tests of root's rules (below) call the program itself.
+mdeliver_prog()
 {
-	"$(yubin_prog mdeliver)" "$@"
+	if [ "$(id -u)" != 0 ]; then
+		yubin_prog mdeliver
+		return
+	fi
+	w=$PWD/.mdeliver-root
+	if [ ! -x "$w" ]; then
+		printf '#!/bin/sh\nexec "%s" --allow-root "$@"\n' \
+		    "$(yubin_prog mdeliver)" >"$w.$$" && chmod 755 "$w.$$" &&
+		    mv "$w.$$" "$w"
+	fi
+	echo "$w"
 }
 
 # mkmd DIR...: empty Maildirs.
@@ -61,7 +74,7 @@ content_exact_body()
 	printf 'From the body is kept\nbare\rcr\n%s\n' "$long" >>want
 	printf '8bit \303\244\303\266 \377\nlast line no newline' >>want
 	atf_check -s exit:0 -o empty -e empty \
-	    "$(yubin_prog mdeliver)" -f s@x.example --maildir M u@y.example \
+	    "$(mdeliver_prog)" -f s@x.example --maildir M u@y.example \
 	    <in
 	one M
 	atf_check -s exit:0 cmp "$F" want
@@ -91,7 +104,7 @@ crlf_across_reads_body()
 	printf '\r\nend\r\n' >>in
 	head -c 65535 /dev/zero | tr '\0' a >want
 	printf '\nend\n' >>want
-	atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M <in
+	atf_check -s exit:0 "$(mdeliver_prog)" --maildir M <in
 	one M
 	atf_check cmp "$F" want
 }
@@ -105,12 +118,12 @@ from_line_body()
 {
 	mkmd M
 	printf 'From: a@b\n\nx\n' | atf_check -s exit:0 \
-	    "$(yubin_prog mdeliver)" --maildir M
+	    "$(mdeliver_prog)" --maildir M
 	one M
 	printf 'From: a@b\n\nx\n' >want
 	atf_check cmp "$F" want
 	rm "$F"
-	printf 'Fro' | atf_check -s exit:0 "$(yubin_prog mdeliver)" \
+	printf 'Fro' | atf_check -s exit:0 "$(mdeliver_prog)" \
 	    --maildir M
 	one M
 	atf_check -o inline:'Fro' cat "$F"
@@ -118,7 +131,7 @@ from_line_body()
 	# A From_ line alone is an empty message.
 	printf 'From x@y Sun Nov 22\n' | atf_check -s exit:65 \
 	    -e inline:'mdeliver: message is empty (exit 65)\n' \
-	    "$(yubin_prog mdeliver)" --maildir M
+	    "$(mdeliver_prog)" --maildir M
 	nothing M
 }
 
@@ -132,18 +145,18 @@ senders_body()
 {
 	mkmd M
 	for s in '' '<>'; do
-		echo x | atf_check -s exit:0 "$(yubin_prog mdeliver)" \
+		echo x | atf_check -s exit:0 "$(mdeliver_prog)" \
 		    -f "$s" --maildir M
 		one M
 		atf_check -o inline:'Return-Path: <>\nx\n' cat "$F"
 		rm "$F"
 	done
-	echo x | atf_check -s exit:0 "$(yubin_prog mdeliver)" \
+	echo x | atf_check -s exit:0 "$(mdeliver_prog)" \
 	    -f '<a@b.example>' --maildir M
 	one M
 	atf_check -o inline:'Return-Path: <a@b.example>\nx\n' cat "$F"
 	rm "$F"
-	echo x | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M
+	echo x | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M
 	one M
 	atf_check -o inline:'x\n' cat "$F"
 	rm "$F"
@@ -151,7 +164,7 @@ senders_body()
 	for s in 'a b@c' "$(printf 'a@b\nX-Evil: 1')" 'a<b>@c' '@b' \
 	    "$long@example.com"; do
 		echo x | atf_check -s exit:64 -e match:'not a valid envelope' \
-		    "$(yubin_prog mdeliver)" -f "$s" --maildir M
+		    "$(mdeliver_prog)" -f "$s" --maildir M
 	done
 	nothing M
 }
@@ -164,18 +177,18 @@ recipients_head()
 recipients_body()
 {
 	mkmd M
-	echo x | atf_check -s exit:0 "$(yubin_prog mdeliver)" -f s@x \
+	echo x | atf_check -s exit:0 "$(mdeliver_prog)" -f s@x \
 	    --maildir M A@X.example b@y.example a@x.example
 	one M
 	atf_check -o inline:'Return-Path: <s@x>\nDelivered-To: a@x.example\nDelivered-To: b@y.example\nx\n' \
 	    cat "$F"
 	echo x | atf_check -s exit:67 -e match:'not a valid recipient' \
-	    "$(yubin_prog mdeliver)" --maildir M "$(printf 'a@b\nX: y')"
+	    "$(mdeliver_prog)" --maildir M "$(printf 'a@b\nX: y')"
 	echo x | atf_check -s exit:67 -e match:'not a valid recipient' \
-	    "$(yubin_prog mdeliver)" --maildir M 'a b@c'
+	    "$(mdeliver_prog)" --maildir M 'a b@c'
 	for r in 'a@' '@b' "$(head -c 65 /dev/zero | tr '\0' a)@b"; do
 		echo x | atf_check -s exit:67 -e match:'not a valid recipient' \
-		    "$(yubin_prog mdeliver)" --maildir M "$r"
+		    "$(mdeliver_prog)" --maildir M "$r"
 	done
 	[ "$(count M/new)" = 1 ] || atf_fail "a refused message was delivered"
 }
@@ -190,14 +203,14 @@ nul_refused_body()
 	mkmd M N
 	printf 'Subject: x\n\nab\000cd\n' | atf_check -s exit:65 \
 	    -e inline:'mdeliver: message contains a NUL byte (exit 65)\n' \
-	    "$(yubin_prog mdeliver)" --maildir M --maildir N
+	    "$(mdeliver_prog)" --maildir M --maildir N
 	nothing M N
 	# After 200 KB of good data too (the first part already written).
 	{ head -c 200000 /dev/zero | tr '\0' a; printf '\000'; } |
-	    atf_check -s exit:65 -e match:NUL "$(yubin_prog mdeliver)" \
+	    atf_check -s exit:65 -e match:NUL "$(mdeliver_prog)" \
 	    --maildir M
 	nothing M
-	: | atf_check -s exit:65 -e match:'empty' "$(yubin_prog mdeliver)" \
+	: | atf_check -s exit:65 -e match:'empty' "$(mdeliver_prog)" \
 	    --maildir M
 	nothing M
 }
@@ -213,19 +226,19 @@ max_size_body()
 	head -c 100 /dev/zero | tr '\0' a >in100
 	head -c 101 /dev/zero | tr '\0' a >in101
 	atf_check -s exit:65 -e inline:'mdeliver: message larger than 100 bytes (exit 65)\n' \
-	    "$(yubin_prog mdeliver)" --max-size 100 --maildir M <in101
+	    "$(mdeliver_prog)" --max-size 100 --maildir M <in101
 	nothing M
-	atf_check -s exit:0 "$(yubin_prog mdeliver)" --max-size 100 \
+	atf_check -s exit:0 "$(mdeliver_prog)" --max-size 100 \
 	    --maildir M <in100
 	one M
 	head -c 300000 /dev/zero | tr '\0' a >big
 	atf_check -s exit:65 -e match:'larger than 262144' \
-	    "$(yubin_prog mdeliver)" --max-size 256K --maildir M <big
-	atf_check -s exit:0 "$(yubin_prog mdeliver)" --max-size 0 \
+	    "$(mdeliver_prog)" --max-size 256K --maildir M <big
+	atf_check -s exit:0 "$(mdeliver_prog)" --max-size 0 \
 	    --maildir M <big
 	[ "$(count M/new)" = 2 ] || atf_fail "--max-size 0 is no limit"
 	atf_check -s exit:64 -e match:'not a size' \
-	    "$(yubin_prog mdeliver)" --max-size 10Q --maildir M <in100
+	    "$(mdeliver_prog)" --max-size 10Q --maildir M <in100
 }
 
 atf_test_case usage
@@ -236,22 +249,22 @@ usage_head()
 usage_body()
 {
 	atf_check -s exit:0 -o match:'^usage: mdeliver' -e empty \
-	    "$(yubin_prog mdeliver)" --help
+	    "$(mdeliver_prog)" --help
 	atf_check -s exit:0 -o match:'^mdeliver \(yubin\) ' -e empty \
-	    "$(yubin_prog mdeliver)" --version
+	    "$(mdeliver_prog)" --version
 	atf_check -s exit:64 -o empty -e match:'usage: mdeliver' \
-	    "$(yubin_prog mdeliver)" --bogus
+	    "$(mdeliver_prog)" --bogus
 	atf_check -s exit:64 -e match:'needs recipients' \
-	    "$(yubin_prog mdeliver)" --maildir-template '/x/%u' </dev/null
+	    "$(mdeliver_prog)" --maildir-template '/x/%u' </dev/null
 	atf_check -s exit:64 -e match:'needs recipients' \
-	    "$(yubin_prog mdeliver)" --maildir-template '/x/%u' --maildir M \
+	    "$(mdeliver_prog)" --maildir-template '/x/%u' --maildir M \
 	    a@b </dev/null
 	echo x | atf_check -s exit:64 -e match:'unknown %q' \
-	    "$(yubin_prog mdeliver)" --maildir-template "$PWD/%q" a@b
+	    "$(mdeliver_prog)" --maildir-template "$PWD/%q" a@b
 	atf_check -s exit:64 -e match:'not a valid Maildir\+\+ folder' \
-	    "$(yubin_prog mdeliver)" --folder ../x --maildir M </dev/null
+	    "$(mdeliver_prog)" --folder ../x --maildir M </dev/null
 	echo x | HOME= atf_check -s exit:78 -e match:'HOME is not set' \
-	    "$(yubin_prog mdeliver)"
+	    "$(mdeliver_prog)"
 }
 
 atf_test_case default_home
@@ -262,7 +275,7 @@ default_home_head()
 default_home_body()
 {
 	mkmd h/Maildir
-	echo x | HOME=$PWD/h atf_check -s exit:0 "$(yubin_prog mdeliver)" \
+	echo x | HOME=$PWD/h atf_check -s exit:0 "$(mdeliver_prog)" \
 	    me@x.example
 	one h/Maildir
 	atf_check -o inline:'Delivered-To: me@x.example\nx\n' cat "$F"
@@ -277,7 +290,7 @@ template_head()
 template_body()
 {
 	mkmd mail/example.com/bob mail/example.org/carol
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" -f s@x \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" -f s@x \
 	    --maildir-template "$PWD/mail/%d/%u" Bob@Example.COM \
 	    carol@example.org bob+news@example.com
 	one mail/example.com/bob
@@ -287,7 +300,7 @@ template_body()
 	atf_check -o inline:'Return-Path: <s@x>\nDelivered-To: carol@example.org\nhi\n' \
 	    cat "$F"
 	mkmd "a/dave@example.net/x%"
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" \
 	    --maildir-template "$PWD/a/%a/x%%" DAVE+y@example.net
 	one "a/dave@example.net/x%"
 }
@@ -304,7 +317,7 @@ template_refused_body()
 	for r in '../x@x' '.x@x' 'a..b@x' 'a/b@x' 'u@a/b' 'u@.x' 'u@x..y' \
 	    '+d@x'; do
 		echo hi | atf_check -s exit:67 -e match:'not usable' \
-		    "$(yubin_prog mdeliver)" --create \
+		    "$(mdeliver_prog)" --create \
 		    --maildir-template "$PWD/mail/%d/%u" good@x "$r"
 	done
 	nothing mail/x/good
@@ -312,7 +325,7 @@ template_refused_body()
 	[ "$(ls mail/x)" = good ] || atf_fail "created: $(ls mail/x)"
 	# A user with no Maildir is unknown: 67.
 	echo hi | atf_check -s exit:67 -e match:'/mail/x/nobody: no such' \
-	    "$(yubin_prog mdeliver)" --maildir-template "$PWD/mail/%d/%u" \
+	    "$(mdeliver_prog)" --maildir-template "$PWD/mail/%d/%u" \
 	    good@x nobody@x
 	nothing mail/x/good
 }
@@ -327,20 +340,20 @@ create_body()
 {
 	echo hi | atf_check -s exit:73 \
 	    -e inline:"mdeliver: new/M: no such Maildir (--create makes it) (exit 73)\n" \
-	    "$(yubin_prog mdeliver)" --maildir new/M
+	    "$(mdeliver_prog)" --maildir new/M
 	[ ! -e new ] || atf_fail "created without --create"
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --create \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --create \
 	    --maildir new/M
 	for d in new/M new/M/tmp new/M/new new/M/cur; do
 		[ "$(stat -c %a $d)" = 700 ] || atf_fail "$d not mode 700"
 	done
 	one new/M
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --create \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --create \
 	    --maildir F --folder Lists.yubin
 	one F/.Lists.yubin
 	[ -f F/.Lists.yubin/maildirfolder ] || atf_fail "no maildirfolder"
 	[ -d F/cur ] || atf_fail "root Maildir not made"
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --create \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --create \
 	    --maildir-template "$PWD/v/%d/%u" u@d.example
 	one v/d.example/u
 }
@@ -353,31 +366,31 @@ folders_head()
 folders_body()
 {
 	mkmd M M/.lists M/.Work M/.a.b
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    --folder Work
 	one M/.Work
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    u+lists@x.example
 	one M/.lists
 	atf_check -o inline:'Delivered-To: u+lists@x.example\nhi\n' cat "$F"
 	# No such folder: INBOX.  An unsafe detail: INBOX too.
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    u+nosuch@x.example
 	one M
 	rm "$F"
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    u+.lists@x.example
 	one M
 	rm "$F"
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    u+a.b@x.example
 	one M/.a.b
 	# --folder wins over the detail.
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    --folder Work u+lists@x.example
 	[ "$(count M/.Work/new)" = 2 ] || atf_fail "--folder did not win"
 	# Two details of one user: a copy in each folder.
-	echo hi | atf_check -s exit:0 "$(yubin_prog mdeliver)" --maildir M \
+	echo hi | atf_check -s exit:0 "$(mdeliver_prog)" --maildir M \
 	    u+lists@x.example u+work@x.example u@x.example
 	[ "$(count M/.lists/new)" = 2 ] || atf_fail "not in .lists"
 	[ "$(count M/new)" = 1 ] || atf_fail "not in INBOX"
@@ -397,21 +410,21 @@ all_or_nothing_body()
 	mkdir -p B/new B/cur
 	: >B/tmp
 	echo hi | atf_check -s exit:73 -e match:"^mdeliver: B/tmp: Not a directory \(exit 73\)" \
-	    "$(yubin_prog mdeliver)" --maildir A --maildir B
+	    "$(mdeliver_prog)" --maildir A --maildir B
 	nothing A
 	# The second target has no new/: its link fails after the first
 	# target's link succeeded, which must be undone.
 	mkmd C
 	mkdir -p D/tmp D/cur
 	echo hi | atf_check -s exit:73 -e match:"^mdeliver: D/new: No such file or directory \(exit 73\)" \
-	    "$(yubin_prog mdeliver)" --maildir A --maildir C --maildir D
+	    "$(mdeliver_prog)" --maildir A --maildir C --maildir D
 	nothing A C
 	[ "$(count D/tmp)" = 0 ] || atf_fail "D/tmp not cleaned"
 	# Template targets: same rule.
 	mkmd mail/x/a
 	mkdir -p mail/x/b/tmp mail/x/b/cur
 	echo hi | atf_check -s exit:73 -e match:'No such file' \
-	    "$(yubin_prog mdeliver)" --maildir-template "$PWD/mail/%d/%u" \
+	    "$(mdeliver_prog)" --maildir-template "$PWD/mail/%d/%u" \
 	    a@x b@x
 	nothing mail/x/a
 }
@@ -443,9 +456,9 @@ ls -A fs/M/new >new.list; ls -A fs/M/tmp >tmp.list
 umount fs'
 	mkdir fs
 	if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
-		unshare -m sh -c "$script" sh "$(yubin_prog mdeliver)"
+		unshare -m sh -c "$script" sh "$(mdeliver_prog)"
 	elif unshare -rm true 2>/dev/null; then
-		unshare -rm sh -c "$script" sh "$(yubin_prog mdeliver)"
+		unshare -rm sh -c "$script" sh "$(mdeliver_prog)"
 	else
 		echo 99 >rc
 	fi
@@ -458,7 +471,7 @@ umount fs'
 	echo "no tmpfs: using a file size limit instead"
 	mkmd M
 	(ulimit -f 200;
-	    "$(yubin_prog mdeliver)" --maildir M <big 2>err; echo $? >rc)
+	    "$(mdeliver_prog)" --maildir M <big 2>err; echo $? >rc)
 	ls -A M/new >new.list
 	ls -A M/tmp >tmp.list
 	full_disk_check M 'File too large'
@@ -475,7 +488,7 @@ file_size_limit_body()
 	head -c 500000 /dev/zero | tr '\0' a >big
 	mkmd M N
 	(ulimit -f 200;
-	    "$(yubin_prog mdeliver)" --maildir M --maildir N <big 2>err;
+	    "$(mdeliver_prog)" --maildir M --maildir N <big 2>err;
 	    echo $? >rc)
 	[ "$(cat rc)" = 75 ] || atf_fail "exit $(cat rc): $(cat err)"
 	atf_check -o match:'^mdeliver: M/tmp: File too large \(will retry: exit 75\)$' \
@@ -498,7 +511,7 @@ concurrency_body()
 			i=0
 			while [ $i -lt 1000 ]; do
 				printf 'Subject: %s-%s\n\nbody %s-%s\n' \
-				    $p $i $p $i | "$(yubin_prog mdeliver)" \
+				    $p $i $p $i | "$(mdeliver_prog)" \
 				    --maildir M || echo "$p-$i" >>failed
 				i=$((i + 1))
 			done
@@ -538,13 +551,13 @@ kill9_body()
 	# Kill within the first 3/4 of the time one delivery takes, so most
 	# rounds hit it midway: writing, fsync, link or the directory fsync.
 	t0=$(date +%s%N)
-	"$(yubin_prog mdeliver)" --maildir M <big || atf_fail "delivery failed"
+	"$(mdeliver_prog)" --maildir M <big || atf_fail "delivery failed"
 	t1=$(date +%s%N)
 	rm M/new/*
 	span=$(( (t1 - t0) / 1000000 * 3 / 4 + 5 ))
 	i=0
 	while [ $i -lt 20 ]; do
-		"$(yubin_prog mdeliver)" --maildir M <big &
+		"$(mdeliver_prog)" --maildir M <big &
 		pid=$!
 		r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
 		sleep "$(( r % span / 1000 )).$(printf '%03d' $(( r % span % 1000 )))"
@@ -559,6 +572,246 @@ kill9_body()
 	done
 	echo "$(count M/new) of 20 finished before the kill;" \
 	    "$(count M/tmp) tmp files left (as Maildir expects)"
+}
+
+atf_test_case operands_end_options
+operands_end_options_head()
+{
+	atf_set descr "option parsing stops at the first operand and at" \
+	    "--: what follows is a recipient, never an option"
+}
+operands_end_options_body()
+{
+	mkmd D evil
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D -f s@x -- -V@example.org
+	one D
+	atf_check -o inline:'Return-Path: <s@x>\nDelivered-To: -v@example.org\nhi\n' \
+	    cat "$F"
+	rm "$F"
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D user@x --maildir "$PWD/evil"
+	one D
+	atf_check -o match:'^Delivered-To: --maildir$' cat "$F"
+	nothing evil
+	rm "$F"
+	echo hi | atf_check -s exit:0 -o empty -e empty "$(mdeliver_prog)" \
+	    --maildir D x@y -V
+	one D
+}
+
+# root_setup: skip unless root; U1 and U2 are two unprivileged users
+# (daemon and nobody, which every Debian system has), each with a
+# Maildir of its own under home/USER/Maildir, owned by it, mode 0700.
+root_setup()
+{
+	[ "$(id -u)" = 0 ] || atf_skip "mdeliver's root rules need root"
+	U1=daemon
+	U2=nobody
+	id "$U1" >/dev/null 2>&1 && id "$U2" >/dev/null 2>&1 ||
+	    atf_skip "no users $U1 and $U2"
+	MD=$(yubin_prog mdeliver)
+	T="$PWD/home/%u/Maildir"
+	# The users must reach their Maildirs under the test's directory.
+	chmod 755 .
+	mkdir home rootdir
+	usermd "$U1"
+	usermd "$U2"
+	printf 'Subject: hi\n\nbody\n' >msg
+}
+
+# usermd USER: home/USER/Maildir for USER.
+usermd()
+{
+	mkmd "home/$1/Maildir"
+	chown -R "$(id -u "$1"):$(id -g "$1")" "home/$1"
+	chmod 700 "home/$1/Maildir"
+}
+
+# pop_retr USER DIR: RETR 1 from DIR by mpop serve running as USER.
+pop_retr()
+{
+	printf 'RETR 1\r\nQUIT\r\n' >in
+	setpriv --reuid="$(id -u "$1")" --regid="$(id -g "$1")" \
+	    --clear-groups "$(yubin_prog mpop)" serve --preauth \
+	    --maildir "$2" <in >out 2>err ||
+	    atf_fail "mpop serve as $1: $(cat err)"
+}
+
+atf_test_case root_owners
+root_owners_head()
+{
+	atf_set descr "as root, each user's copy is written as that user:" \
+	    "owned by it, mode 0600, and mpop serve as the user reads it"
+	atf_set require.progs setpriv
+}
+root_owners_body()
+{
+	root_setup
+	atf_check -s exit:0 -o empty -e empty "$MD" -f s@x \
+	    --maildir-template "$T" -- "$U1@x" "$U2@x" <msg
+	for u in "$U1" "$U2"; do
+		one "home/$u/Maildir"
+		[ "$(stat -c '%U %a' "$F")" = "$u 600" ] ||
+		    atf_fail "$F: $(stat -c '%U %a' "$F")"
+		[ "$(count "home/$u/Maildir/tmp")" = 0 ] ||
+		    atf_fail "tmp/ of $u not empty"
+		pop_retr "$u" "$PWD/home/$u/Maildir"
+		grep -q "^Delivered-To: $u@x" out && grep -q '^body' out ||
+		    atf_fail "mpop serve as $u: $(cat out)"
+		rm "$F"
+	done
+	# One owner: the same, without a child process.
+	atf_check -s exit:0 "$MD" --maildir-template "$T" -- "$U2@x" <msg
+	one "home/$U2/Maildir"
+	[ "$(stat -c %U "$F")" = "$U2" ] || atf_fail "not owned by $U2"
+	nothing "home/$U1/Maildir"
+}
+
+atf_test_case root_symlinks
+root_symlinks_head()
+{
+	atf_set descr "as root, a symlinked tmp/, new/ or Maildir is" \
+	    "refused with exit 73 and nothing is written through it"
+}
+root_symlinks_body()
+{
+	root_setup
+	for sub in tmp new; do
+		rm -r "home/$U1/Maildir/$sub"
+		ln -s "$PWD/rootdir" "home/$U1/Maildir/$sub"
+		chown -h "$U1" "home/$U1/Maildir/$sub"
+		re="Maildir/$sub: is a symbolic link \\(refused\\)"
+		atf_check -s exit:73 -o empty -e match:"$re" \
+		    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x" <msg
+		[ "$(count rootdir)" = 0 ] ||
+		    atf_fail "written through $sub: $(ls rootdir)"
+		nothing "home/$U2/Maildir"
+		rm "home/$U1/Maildir/$sub"
+		mkdir "home/$U1/Maildir/$sub"
+		chown "$U1" "home/$U1/Maildir/$sub"
+	done
+	# The Maildir itself: the link's owner does not redirect root.
+	rm -r "home/$U2/Maildir"
+	ln -s "$PWD/home/$U1/Maildir" "home/$U2/Maildir"
+	chown -h "$U2" "home/$U2/Maildir"
+	atf_check -s exit:73 -e match:'is a symbolic link \(refused as root\)' \
+	    "$MD" --maildir-template "$T" -- "$U2@x" <msg
+	nothing "home/$U1/Maildir"
+}
+
+atf_test_case root_owned_refused
+root_owned_refused_head()
+{
+	atf_set descr "as root, a Maildir root owns is refused with exit 77" \
+	    "unless --allow-root"
+}
+root_owned_refused_body()
+{
+	root_setup
+	mkmd R home/root/Maildir
+	re='^mdeliver: R: owned by root; .*--allow-root \(exit 77\)$'
+	atf_check -s exit:77 -e match:"$re" \
+	    "$MD" --maildir R <msg
+	atf_check -s exit:77 -e match:'owned by root' \
+	    "$MD" --maildir-template "$T" -- "$U1@x" root@x <msg
+	nothing R home/root/Maildir "home/$U1/Maildir"
+	atf_check -s exit:0 "$MD" --allow-root --maildir R <msg
+	one R
+	# --create without a passwd-file entry: no owner to create it for.
+	atf_check -s exit:67 -e match:'no --passwd-file entry' \
+	    "$MD" --create --maildir-template "$T" -- newuser@x <msg
+	atf_check -s exit:77 -e match:'needs its owner from --passwd-file' \
+	    "$MD" --create --maildir "$PWD/new/M" <msg
+	[ ! -e home/newuser ] && [ ! -e new ] || atf_fail "created as root"
+}
+
+atf_test_case root_passwd_file
+root_passwd_file_head()
+{
+	atf_set descr "as root, --passwd-file gives the owner (and with" \
+	    "--create a user-owned Maildir) and, without a template, the" \
+	    "Maildir"
+	atf_set require.progs setpriv
+}
+root_passwd_file_body()
+{
+	root_setup
+	ids="$(id -u "$U1"):$(id -g "$U1")"
+	mkdir home/carol home/erin
+	chown "$ids" home/carol home/erin
+	printf 'carol:*:%s:\nerin:*:%s:%s/home/erin/Maildir\n' "$ids" \
+	    "$ids" "$PWD" >passwd
+	atf_check -s exit:0 -o empty -e empty "$MD" --create \
+	    --passwd-file passwd --maildir-template "$T" -- carol@x <msg
+	for d in home/carol/Maildir home/carol/Maildir/tmp \
+	    home/carol/Maildir/new home/carol/Maildir/cur; do
+		[ "$(stat -c '%U %a' "$d")" = "$U1 700" ] ||
+		    atf_fail "$d: $(stat -c '%U %a' "$d")"
+	done
+	one home/carol/Maildir
+	[ "$(stat -c '%U %a' "$F")" = "$U1 600" ] || atf_fail "$F not $U1's"
+	pop_retr "$U1" "$PWD/home/carol/Maildir"
+	grep -q '^Delivered-To: carol@x' out || atf_fail "RETR: $(cat out)"
+	# No template: the entry's maildir.
+	atf_check -s exit:0 "$MD" --create --passwd-file passwd -- \
+	    erin+x@x.example <msg
+	one home/erin/Maildir
+	[ "$(stat -c %U "$F")" = "$U1" ] || atf_fail "$F not $U1's"
+	atf_check -s exit:67 -e match:'frank@x: no such user in passwd' \
+	    "$MD" --passwd-file passwd -- frank@x <msg
+	atf_check -s exit:64 -e match:'--passwd-file needs recipients' \
+	    "$MD" --passwd-file passwd --maildir M x@y <msg
+}
+
+atf_test_case root_all_or_nothing
+root_all_or_nothing_head()
+{
+	atf_set descr "as root, two owners: when one target fails, nothing" \
+	    "is delivered to the other"
+}
+root_all_or_nothing_body()
+{
+	root_setup
+	chmod 500 "home/$U2/Maildir/new"
+	re="/home/$U2/Maildir/new: Permission denied \\(exit 73\\)\$"
+	atf_check -s exit:73 -o empty -e match:"^mdeliver: .*$re" \
+	    "$MD" --maildir-template "$T" -- "$U1@x" "$U2@x" <msg
+	nothing "home/$U1/Maildir" "home/$U2/Maildir"
+	chmod 700 "home/$U2/Maildir/new"
+	chmod 500 "home/$U2/Maildir/tmp"
+	atf_check -s exit:73 -e match:'tmp: Permission denied' \
+	    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x" <msg
+	nothing "home/$U1/Maildir" "home/$U2/Maildir"
+	# Data errors are found before any owner's child starts.
+	printf 'a\000b\n' | atf_check -s exit:65 -e match:NUL \
+	    "$MD" --maildir-template "$T" -- "$U2@x" "$U1@x"
+	chmod 700 "home/$U2/Maildir/tmp"
+	atf_check -s exit:0 "$MD" --maildir-template "$T" -- "$U2@x" \
+	    "$U1@x" <msg
+	one "home/$U1/Maildir"
+	one "home/$U2/Maildir"
+}
+
+atf_test_case not_root
+not_root_head()
+{
+	atf_set descr "started as a user, mdeliver writes as that user in" \
+	    "one process, into the user's own Maildir"
+	atf_set require.progs setpriv
+}
+not_root_body()
+{
+	root_setup
+	atf_check -s exit:0 setpriv --reuid="$(id -u "$U1")" \
+	    --regid="$(id -g "$U1")" --clear-groups "$MD" \
+	    --maildir "$PWD/home/$U1/Maildir" -- u@x <msg
+	one "home/$U1/Maildir"
+	[ "$(stat -c %U "$F")" = "$U1" ] || atf_fail "not $U1's"
+	# A user cannot deliver into another's Maildir.
+	atf_check -s exit:73 -e match:'Permission denied' setpriv \
+	    --reuid="$(id -u "$U1")" --regid="$(id -g "$U1")" \
+	    --clear-groups "$MD" --maildir "$PWD/home/$U2/Maildir" <msg
 }
 
 atf_init_test_cases()
@@ -581,4 +834,11 @@ atf_init_test_cases()
 	atf_add_test_case file_size_limit
 	atf_add_test_case concurrency
 	atf_add_test_case kill9
+	atf_add_test_case operands_end_options
+	atf_add_test_case root_owners
+	atf_add_test_case root_symlinks
+	atf_add_test_case root_owned_refused
+	atf_add_test_case root_passwd_file
+	atf_add_test_case root_all_or_nothing
+	atf_add_test_case not_root
 }

@@ -13,7 +13,7 @@ setup()
 	printf 'From: a\nSubject: x\n\nbody\n.dot\nend\n' >md/new/1000.M1P1.test
 	printf 'From: b\r\n\r\nl1\r\nl2\r\nl3\r\n' >'md/cur/1001.M2P2.test:2,F'
 	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
-	    atf_skip "openssl cannot make a hash"
+	    atf_fail "openssl cannot make a hash"
 	# As root the server becomes the passwd line's user before it
 	# opens the Maildir: give the lines (and the Maildirs) to nobody.
 	IDS=
@@ -664,10 +664,10 @@ curl_head()
 {
 	atf_set descr "curl as a client: pop3:// LIST, RETR (bytes as in the \
 file, CRLF), -X UIDL, and --ssl-reqd over STLS with the test CA"
-	atf_set require.progs curl
-}
+	}
 curl_body()
 {
+	peer_require curl
 	setup
 	make_certs certs
 	start_listen --passwd-file passwd --tls-cert certs/server.pem \
@@ -688,10 +688,10 @@ fetchmail_head()
 {
 	atf_set descr "fetchmail over STLS (sslcertck against the test CA): \
 both messages to an MDA, byte-exact bodies, keep then nokeep"
-	atf_set require.progs fetchmail
-}
+	}
 fetchmail_body()
 {
+	peer_require fetchmail
 	setup
 	make_certs certs
 	start_listen --passwd-file passwd --tls-cert certs/server.pem \
@@ -733,10 +733,10 @@ fetchmail_preauth_head()
 {
 	atf_set descr "fetchmail's plugin runs mpop serve --preauth as it \
 would over ssh: it still logs in (any credentials), fetches, deletes"
-	atf_set require.progs fetchmail
-}
+	}
 fetchmail_preauth_body()
 {
+	peer_require fetchmail
 	setup
 	mkdir fm
 	cat >fetchmailrc <<EOF
@@ -762,10 +762,10 @@ getmail_head()
 	atf_set descr "getmail6: SimplePOP3Retriever (plain) and \
 SimplePOP3SSLRetriever (--tls-on-connect, CA checked) into a Maildir, \
 byte-exact"
-	atf_set require.progs getmail
-}
+	}
 getmail_body()
 {
+	peer_require getmail
 	setup
 	make_certs certs
 	start_listen --passwd-file passwd --allow-plain-auth

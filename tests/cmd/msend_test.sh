@@ -843,6 +843,31 @@ sys.stdout.write("\nbody\n")' >in
 	    --host 127.0.0.1 --port 1 --tls=off -i bob@example.org <in
 }
 
+atf_test_case mail_loop
+mail_loop_head()
+{
+	atf_set descr "a message with 100 Received fields is a loop (RFC 5321 §6.3): exit 65, nothing sent; 99 pass the check"
+}
+mail_loop_body()
+{
+	hops() {
+		i=0
+		while [ $i -lt $1 ]; do
+			printf 'Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000\n' $i $i
+			i=$((i + 1))
+		done
+		printf 'Subject: loop\n\nbody\n'
+	}
+	hops 100 >in
+	atf_check -s exit:65 -e match:'100 Received header fields .*mail loop' \
+	    "$(yubin_prog msend)" --host 127.0.0.1 --port 1 --tls=off \
+	    -i bob@example.org <in
+	# 99 are fine: the failure is the connection, not the message.
+	hops 99 >in
+	atf_check -s exit:75 -e not-match:'loop' "$(yubin_prog msend)" \
+	    --host 127.0.0.1 --port 1 --tls=off -i bob@example.org <in
+}
+
 atf_test_case large_message cleanup
 large_message_head()
 {
@@ -897,8 +922,13 @@ direct_route_body()
 	atf_check -o match:'ok@a.example' cat sink/env.3
 	# An address literal is where the mail goes (RFC 5321 §5.1).
 	atf_check "$(yubin_prog msend)" --direct --port "$SINK_PORT" \
-	    --timeout 20 -i 'lit@[127.0.0.1]' <in
+	    --timeout 20 --route '[127.0.0.1]=[mx]' -i 'lit@[127.0.0.1]' <in
 	atf_check -o match:'RCPT TO:<lit@\[127.0.0.1\]>' cat sink/env.4
+	# Unless --route says so, a literal that is this host is a loop.
+	atf_check -s exit:69 -e match:'lit@\[127.0.0.1\]: .*is this host' \
+	    "$(yubin_prog msend)" --direct --port "$SINK_PORT" \
+	    --timeout 20 -i 'lit@[127.0.0.1]' <in
+	test ! -e sink/env.5 || atf_fail "sent to itself"
 	# No route and no DNS answer for a name without a domain part.
 	atf_check -s exit:68 -e match:'nodomain: no domain' \
 	    "$(yubin_prog msend)" --direct -i nodomain <in
@@ -940,10 +970,17 @@ direct_dns_body()
 	dnsport=$(dns_start dns) || atf_fail "NSD did not start"
 	tls_sink
 	write_msg in
-	# probe.test has MX mx.test, which is 127.0.0.1.
-	atf_check "$(yubin_prog msend)" --direct --dns-server \
+	# probe.test has MX mx.test, which is 127.0.0.1: this host.  A
+	# loop (RFC 5321 §5.1) unless --route DOMAIN=[mx] says it is meant.
+	atf_check -s exit:69 \
+	    -e match:'bob@probe.test: probe.test: MX mx.test \[127.0.0.1\] is this host' \
+	    "$(yubin_prog msend)" --direct --dns-server \
 	    "127.0.0.1:$dnsport" --port "$SINK_PORT" --timeout 20 \
 	    -i bob@probe.test <in
+	test ! -e sink/env.1 || atf_fail "sent to itself"
+	atf_check "$(yubin_prog msend)" --direct --dns-server \
+	    "127.0.0.1:$dnsport" --port "$SINK_PORT" --timeout 20 \
+	    --route 'probe.test=[mx]' -i bob@probe.test <in
 	atf_check -o match:'^TLS MAIL FROM' cat sink/log
 	atf_check -o match:'RCPT TO:<bob@probe.test>' cat sink/env.1
 	atf_check -s exit:69 -e match:'nobody@nullmx.test: .*(null MX|accepts no mail)' \
@@ -986,14 +1023,15 @@ direct_mx_fallback_body()
 	write_msg in
 	atf_check -e ignore "$(yubin_prog msend)" --direct --dns-server \
 	    "127.0.0.1:$dnsport" --port "$SINK_PORT" --timeout 20 \
-	    -i bob@fallback.test <in
+	    --route 'fallback.test=[mx]' -i bob@fallback.test <in
 	atf_check -o match:'MAIL FROM' cat busy/log
 	atf_check -o match:'RCPT TO:<bob@fallback.test>' cat sink/env.1
 	# With only the busy host left, the failure is temporary: exit 75.
 	stop_pidfile sink.pid
 	atf_check -s exit:75 -e match:'bob@fallback.test' \
 	    "$(yubin_prog msend)" --direct --dns-server "127.0.0.1:$dnsport" \
-	    --port "$SINK_PORT" --timeout 20 -i bob@fallback.test <in
+	    --port "$SINK_PORT" --timeout 20 --route 'fallback.test=[mx]' \
+	    -i bob@fallback.test <in
 }
 direct_mx_fallback_cleanup()
 {
@@ -1027,7 +1065,7 @@ aiosmtpd_head()
 aiosmtpd_body()
 {
 	/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null ||
-	    atf_skip "aiosmtpd is not installed (apt-get install python3-aiosmtpd)"
+	    atf_fail "aiosmtpd is not installed (./quickstart check installs it)"
 	port=$(free_port)
 	mkdir out
 	/usr/bin/python3 - "$port" out >aio.log 2>&1 <<'PY' &
@@ -1068,7 +1106,7 @@ aiosmtpd_cleanup() { stop_pidfile aio.pid; }
 pfsink_start()
 {
 	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
-	postfix_tools || atf_skip "$POSTFIX_WHY"
+	postfix_tools || atf_fail "$POSTFIX_WHY"
 	PF_PORT=$(free_port)
 	rm -rf dump
 	mkdir dump
@@ -1249,6 +1287,7 @@ atf_init_test_cases()
 	atf_add_test_case sendmail_flags
 	atf_add_test_case bare_cr
 	atf_add_test_case huge_header
+	atf_add_test_case mail_loop
 	atf_add_test_case large_message
 	atf_add_test_case direct_route
 	atf_add_test_case direct_tls_fallback

@@ -50,6 +50,7 @@ ndelivered()
 mkmd()
 {
 	mkdir -p "$1/tmp" "$1/new" "$1/cur"
+	give_maildir "$1"
 }
 
 EHLO_REPLY='250-mx.test Hello client.test\r\n250-PIPELINING\r\n250-SIZE %s\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-ENHANCEDSTATUSCODES\r\n250-CHUNKING\r\n250-BINARYMIME\r\n'
@@ -128,11 +129,11 @@ timeout_body()
 	# The same in the middle of DATA (--data-timeout): nothing delivered.
 	{ printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\npartial\r\n'; sleep 3; } |
 	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
-	    --data-timeout 1 --command ./deliver.sh %T \; >out.txt 2>log.txt
+	    --data-timeout 1 --command ./deliver.sh -- %T \; >out.txt 2>log.txt
 	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
 	[ "$(ndelivered)" = 0 ] || atf_fail "delivered after a timeout"
 	# And in the middle of an AUTH exchange.
-	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "openssl cannot make a hash"
 	echo "alice:$hash:::/nonexistent" >passwd
 	{ printf 'EHLO client.test\r\nAUTH LOGIN\r\n'; sleep 3; } |
 	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
@@ -153,7 +154,7 @@ size_limit_body()
 	setup
 	big=$(printf '%0200d' 0)
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test> SIZE=101\r\nMAIL FROM:<a@b.test> SIZE=100\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n%s\r\n.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nsmall\r\n.\r\nQUIT\r\n' "$big" >in
-	inetd --max-size 100 --command ./deliver.sh %F %T \;
+	inetd --max-size 100 --command ./deliver.sh %F -- %T \;
 	id=$(sed -n 's/.*id=\([0-9a-f]*\).*/\1/p' out.txt)
 	expect "$GREET$(printf "$EHLO_REPLY" 100)\n250 HELP\r\n552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.1.0 Sender <a@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n552 5.3.4 Message size exceeds fixed maximum message size\r\n250 2.1.0 Sender <a@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n250 2.0.0 Message accepted for delivery id=$id\r\n221 2.0.0 mx.test closing connection\r\n"
 	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
@@ -169,7 +170,7 @@ size_limit_body()
 		printf '..ab\r\n' >>in
 	done
 	printf 'x\r\n.\r\nQUIT\r\n' >>in
-	inetd --max-size 100 --command ./deliver.sh %F %T \;
+	inetd --max-size 100 --command ./deliver.sh %F -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o match:'^552 5.3.4' sed -n 18p out.txt
 	atf_check -o match:'size=100 .*result="250' -o match:'size=103 .*result="552' \
@@ -185,11 +186,11 @@ accepted ones get the message; %T one argument each"
 max_recipients_body()
 {
 	setup
-	printf 'EHLO client.test\r\nMAIL FROM:<-f@b.test>\r\nRCPT TO:<a@mx.test>\r\nRCPT TO:<-b@mx.test>\r\nRCPT TO:<c@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
+	printf 'EHLO client.test\r\nMAIL FROM:<f@b.test>\r\nRCPT TO:<a@mx.test>\r\nRCPT TO:<b@mx.test>\r\nRCPT TO:<c@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
 	inetd --max-recipients 2 --command ./deliver.sh -f %F -- %T \;
 	atf_check -o match:'^452 4.5.3 Too many recipients' sed -n 14p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
-	atf_check -o inline:"-f\n-f@b.test\n--\na@mx.test\n-b@mx.test\n" \
+	atf_check -o inline:"-f\nf@b.test\n--\na@mx.test\nb@mx.test\n" \
 	    cat out/args.*
 }
 
@@ -206,7 +207,7 @@ command_exit_body()
 		rm -f out/*
 		echo $code >exitcode
 		printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nRCPT TO:<v@mx.test>\r\nDATA\r\nhello\r\n.\r\nQUIT\r\n' >in
-		inetd --command ./deliver.sh "x %F;\$(touch pwned)" %T \;
+		inetd --command ./deliver.sh "x %F;\$(touch pwned)" -- %T \;
 		case $code in
 		0) want='^250 2.0.0 Message accepted for delivery id=' ;;
 		75) want='^451 4.3.0 Temporary delivery failure' ;;
@@ -215,7 +216,7 @@ command_exit_body()
 		atf_check -o match:"$want" sed -n 15p out.txt
 	done
 	[ ! -e pwned ] || atf_fail "a shell ran the command"
-	atf_check -o inline:'x s@b.test;$(touch pwned)\nu@mx.test\nv@mx.test\n' \
+	atf_check -o inline:'x s@b.test;$(touch pwned)\n--\nu@mx.test\nv@mx.test\n' \
 	    cat out/args.*
 	atf_check -o match:'^SENDER=s@b.test$' -o match:'^RECIPIENT=u@mx.test$' \
 	    -o match:'^HELO=client.test$' -o match:'^REMOTE_ADDR=$' \
@@ -240,11 +241,11 @@ command_forms_body()
 	atf_check -o match:'^452 4.5.3' sed -n 13p out.txt
 	atf_check -o inline:'-f\ns@b.test\n--\nu@mx.test\n' cat out/args.*
 	rm -f out/*
-	inetd --command="./deliver.sh %T" --max-recipients 1
-	atf_check -o inline:'u@mx.test\n' cat out/args.*
+	inetd --command="./deliver.sh -- %T" --max-recipients 1
+	atf_check -o inline:'--\nu@mx.test\n' cat out/args.*
 	rm -f out/*
-	inetd --command ./deliver.sh a %T \; --max-recipients 1
-	atf_check -o inline:'a\nu@mx.test\n' cat out/args.*
+	inetd --command ./deliver.sh a -- %T \; --max-recipients 1
+	atf_check -o inline:'a\n--\nu@mx.test\n' cat out/args.*
 }
 
 atf_test_case user_drop
@@ -264,7 +265,7 @@ user_drop_body()
 	chmod 700 .
 	inetd --user nobody --command /bin/sh -c 'id -u >&2' x \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
-	atf_check -o match:"result=\"250 .*\\(0\\)" cat log.txt
+	atf_check -o match:"result=\"250 .* error=\"0\"" cat log.txt
 	atf_check -s exit:77 -e match:'no such user' \
 	    "$MSMTPD" --inetd --log stderr --user no-such-user-here
 }
@@ -297,7 +298,7 @@ while True:
     p = subprocess.Popen([sys.argv[2], "--inetd", "--log", "stderr",
         "--no-resolve", "--hostname", "mx.test", "--auth-delay", "1000",
         "--passwd-file", "passwd", "--allow-plain-auth",
-        "--command", sys.argv[3] + "/deliver.sh", "%F", "%T", ";"],
+        "--command", sys.argv[3] + "/deliver.sh", "%F", "--", "%T", ";"],
         stdin=c, stdout=c, stderr=open("msmtpd.log", "a"))
     c.close()  # inetd keeps no copy
     open("msmtpd.pid", "w").write(str(p.pid))
@@ -315,13 +316,15 @@ sockuid.check_not_root(port, s.sock)
 s.ehlo("client.test")
 t = time.monotonic()
 try:
-    s.login("alice", "wrong")
+    s.user, s.password = "alice", "wrong"
+    s.auth("PLAIN", s.auth_plain)
     raise SystemExit("wrong password accepted")
 except smtplib.SMTPAuthenticationError as e:
-    assert e.smtp_code == 535
+    assert e.smtp_code == 535, e
 assert time.monotonic() - t >= 0.9, "no delay after a wrong password"
-s.login("alice", "s3cret")
-assert s.sendmail("a@client.test", ["u@mx.test", "-v@mx.test"],
+s.user, s.password = "alice", "s3cret"
+assert s.auth("PLAIN", s.auth_plain)[0] == 235
+assert s.sendmail("a@client.test", ["u@mx.test", "v@mx.test"],
                   b"Subject: t\r\n\r\nhello\r\n") == {}
 sockuid.check_not_root(port, s.sock)
 s.quit()
@@ -332,7 +335,7 @@ os.kill(int(open("msmtpd.pid").read()), signal.SIGTERM)
 code, msg = s.getreply()
 assert code == 421, (code, msg)
 PY
-	atf_check -o inline:'a@client.test\nu@mx.test\n-v@mx.test\n' \
+	atf_check -o inline:'a@client.test\n--\nu@mx.test\nv@mx.test\n' \
 	    cat out/args.*
 	atf_check -o match:'^AUTH_USER=alice$' -o match:'^REMOTE_ADDR=127.0.0.1$' \
 	    -o match:'^HELO=client.test$' -o match:'^SENDER=a@client.test$' \
@@ -358,7 +361,7 @@ privsep_listen_body()
 	echo "alice:$hash:::/nonexistent" >passwd
 	chmod 600 passwd
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
-	    --passwd-file passwd --command ./deliver.sh %T \;
+	    --passwd-file passwd --command ./deliver.sh -- %T \;
 	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
 import smtplib, ssl, sys
 sys.path.insert(0, sys.argv[2])
@@ -376,7 +379,7 @@ s.quit()
 PY
 	atf_check -o match:'^TLS_PROTOCOL=TLS1\.[23]$' -o match:'^AUTH_USER=alice$' \
 	    cat out/env.*
-	atf_check -o inline:'u@mx.test\n' cat out/args.*
+	atf_check -o inline:'--\nu@mx.test\n' cat out/args.*
 	stop_pidfile msmtpd.pid
 }
 privsep_listen_cleanup() { stop_pidfile msmtpd.pid; }
@@ -460,7 +463,7 @@ smuggling_body()
 	for end in '\n.\n' '\r.\n' '\n.\r\n' '\r.\r' '\r\n.\n' '\r\n.\r'; do
 		rm -f out/*
 		smuggle "one$end$inj"
-		inetd --command ./deliver.sh %T \;
+		inetd --command ./deliver.sh -- %T \;
 		expect "$GREET$(printf "$EHLO_REPLY" 67108864)\n250 HELP\r\n250 2.1.0 Sender <s@b.test> OK\r\n250 2.1.5 Recipient <u@mx.test> OK\r\n354 End data with <CR><LF>.<CR><LF>\r\n550 5.6.0 Message refused: bare LF or CR in data, lines must end with CRLF\r\n221 2.0.0 mx.test closing connection\r\n"
 		[ "$(ndelivered)" = 0 ] || atf_fail "delivered $(ndelivered) times"
 	done
@@ -476,7 +479,7 @@ accept_bare_lf_body()
 {
 	setup
 	smuggle 'one\n.\nMAIL FROM:<evil@b.test>\r\n..stuffed\n..lf\r\nlast'
-	inetd --accept-bare-lf --command ./deliver.sh %T \;
+	inetd --accept-bare-lf --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
 	atf_check -o inline:'one\n.\nMAIL FROM:<evil@b.test>\n.stuffed\n.lf\nlast\n' \
@@ -484,7 +487,7 @@ accept_bare_lf_body()
 	# A bare CR is still refused.
 	rm -f out/*
 	smuggle 'one\r.\rtwo'
-	inetd --accept-bare-lf --command ./deliver.sh %T \;
+	inetd --accept-bare-lf --command ./deliver.sh -- %T \;
 	atf_check -o match:'^550 5.6.0' sed -n 14p out.txt
 }
 
@@ -507,7 +510,7 @@ stuffed = b"".join((b"." + l if l.startswith(b".") else l) + b"\r\n" for l in li
 open("in", "wb").write(b"EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n" + stuffed + b".\r\nQUIT\r\n")
 open("want", "wb").write(b"\n".join(lines) + b"\n")
 PY
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0' sed -n 14p out.txt
 	sed 1,3d out/msg.* >got
 	atf_check cmp got want
@@ -523,7 +526,7 @@ bdat_body()
 {
 	setup
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test> BODY=BINARYMIME\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nBDAT 7\r\nline\r\nQBDAT 11 LAST\r\nUIT\r\nx\r\n.\r\nBDAT 6 LAST\r\nNOOP\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^503 5.5.1 BODY=BINARYMIME needs BDAT' \
 	    sed -n 13p out.txt
 	atf_check -o match:'^250 2.0.0 7 octets received' sed -n 14p out.txt
@@ -535,13 +538,13 @@ bdat_body()
 	# bare LF gets the message refused.
 	rm -f out/*
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 4\r\nab\r\rBDAT 5 LAST\r\n\r\ncd\rMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 5 LAST\r\nab\ncdQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 4 octets received' sed -n 13p out.txt
 	atf_check -o match:'^550 5.6.0' sed -n 14p out.txt
 	atf_check -o match:'^550 5.6.0' sed -n 17p out.txt
 	[ "$(ndelivered)" = 0 ] || atf_fail "delivered"
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT 3\r\nab\rBDAT 5 LAST\r\n\ncd\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o inline:'ab\ncd\n' sed 1,3d out/msg.*
 }
@@ -574,11 +577,11 @@ relay_policy_body()
 {
 	setup
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@elsewhere.test>\r\nRCPT TO:<u@MX.test>\r\nRCPT TO:<Postmaster>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --domain mx.test --command ./deliver.sh %T \;
+	inetd --domain mx.test --command ./deliver.sh -- %T \;
 	atf_check -o match:'^554 5.7.1 <u@elsewhere.test>: Relay access denied' \
 	    sed -n 12p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 16p out.txt
-	atf_check -o inline:'u@mx.test\npostmaster@mx.test\n' cat out/args.*
+	atf_check -o inline:'--\nu@mx.test\npostmaster@mx.test\n' cat out/args.*
 }
 
 atf_test_case relay_default_dot_line cleanup
@@ -590,7 +593,7 @@ with a line holding only '.' whole, not cut there"
 relay_default_dot_line_body()
 {
 	setup
-	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "openssl cannot make a hash"
 	echo "alice:$hash:::/nonexistent" >passwd
 	mkdir -p sink cfg/yubin
 	py=/usr/bin/python3
@@ -625,7 +628,7 @@ TLS, 535 5.7.8 the same for bad user and bad password, relay after AUTH"
 auth_inetd_body()
 {
 	setup
-	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "openssl cannot make a hash"
 	echo "alice:$hash:::/nonexistent" >passwd
 	plain=$(printf '\0alice\0s3cret' | base64)
 	badpw=$(printf '\0alice\0wrong' | base64)
@@ -637,7 +640,7 @@ auth_inetd_body()
 	    "$badpw" "$nouser" "$(printf alice | base64)" \
 	    "$(printf s3cret | base64)" >in
 	inetd --passwd-file passwd --allow-plain-auth --domain mx.test \
-	    --relay-command ./deliver.sh relay %F %T \;
+	    --relay-command ./deliver.sh relay %F -- %T \;
 	atf_check -o match:'^250-AUTH PLAIN LOGIN' sed -n 10p out.txt
 	atf_check -o match:'^535 5.7.8 Authentication credentials invalid' \
 	    sed -n 12p out.txt
@@ -646,7 +649,7 @@ auth_inetd_body()
 	atf_check -o inline:'334 VXNlcm5hbWU6\r\n334 UGFzc3dvcmQ6\r\n235 2.7.0 Authentication successful\r\n' \
 	    sed -n 14,16p out.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 20p out.txt
-	atf_check -o inline:'relay\ns@b.test\nx@far.test\n' cat out/args.*
+	atf_check -o inline:'relay\ns@b.test\n--\nx@far.test\n' cat out/args.*
 	atf_check -o match:'^AUTH_USER=alice$' cat out/env.*
 	atf_check -o match:'with ESMTPA id' cat out/msg.*
 	atf_check -o not-match:'s3cret' cat log.txt
@@ -657,10 +660,10 @@ swaks_inetd_head()
 {
 	atf_set descr "swaks --pipe runs msmtpd --inetd as inetd would: \
 pipelined transaction, AUTH LOGIN, delivered"
-	atf_set require.progs swaks
-}
+	}
 swaks_inetd_body()
 {
+	peer_require swaks
 	setup
 	hash=$(openssl passwd -6 -salt saltsalt s3cret)
 	echo "alice:$hash:::/nonexistent" >passwd
@@ -668,7 +671,7 @@ swaks_inetd_body()
 	    -o match:'<-  235 2.7.0' -o match:'<-  221 2.0.0' -e ignore \
 	    swaks --pipe "$MSMTPD --inetd --log stderr --no-resolve \
 --hostname mx.test --auth-delay 0 --passwd-file passwd --allow-plain-auth \
---command ./deliver.sh %T ;" --pipeline --auth LOGIN --auth-user alice \
+--command ./deliver.sh -- %T ;" --pipeline --auth LOGIN --auth-user alice \
 	    --auth-password s3cret --from s@b.test --to u@mx.test \
 	    --helo client.test --body 'via swaks'
 	atf_check -o match:'^via swaks$' -o match:'with ESMTPA id' \
@@ -733,7 +736,7 @@ write, and swaks --pipe delivers"
 listen_pipelining_body()
 {
 	setup
-	start_listen --command ./deliver.sh %T \;
+	start_listen --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "pipelining client failed"
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
@@ -758,13 +761,12 @@ while True:
     rest += b
 assert rest.startswith(b"250 2.0.0 Message accepted") and rest.endswith(b"221 2.0.0 mx.test closing connection\r\n"), rest
 PY
-	if command -v swaks >/dev/null; then
-		atf_check -o match:'250 2.0.0 Message accepted' -e ignore \
-		    swaks --pipeline --server 127.0.0.1 --port "$PORT" \
-		    --from s@b.test --to w@mx.test --helo client.test \
-		    --body "swaks body"
-		atf_check -o match:'^swaks body' -x 'cat out/msg.*'
-	fi
+	peer_require swaks
+	atf_check -o match:'250 2.0.0 Message accepted' -e ignore \
+	    swaks --pipeline --server 127.0.0.1 --port "$PORT" \
+	    --from s@b.test --to w@mx.test --helo client.test \
+	    --body "swaks body"
+	atf_check -o match:'^swaks body' -x 'cat out/msg.*'
 	stop_pidfile msmtpd.pid
 }
 listen_pipelining_cleanup() { stop_pidfile msmtpd.pid; }
@@ -858,7 +860,7 @@ session_log_body()
 	setup
 	# QUIT after one accepted message.
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --command ./deliver.sh %T \;
+	inetd --command ./deliver.sh -- %T \;
 	atf_check -o inline:'1\n' grep -c 'session: ' log.txt
 	atf_check -o match:'session: peer=\[stdin\] helo=client.test tls=no auth=- messages=1 end=quit$' \
 	    cat log.txt
@@ -878,7 +880,7 @@ session_log_body()
 	    --timeout 1 >out.txt 2>log.txt
 	atf_check -o match:'session: .* messages=0 end=timeout$' cat log.txt
 	# Authenticated (the user, never the password).
-	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "openssl cannot make a hash"
 	echo "alice:$hash:::/nonexistent" >passwd
 	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nQUIT\r\n' \
 	    "$(printf '\0alice\0s3cret' | base64)" >in
@@ -928,7 +930,7 @@ listen_shutdown_body()
 {
 	setup
 	make_certs certs
-	start_listen --grace 1 --command ./deliver.sh %T \; \
+	start_listen --grace 1 --command ./deliver.sh -- %T \; \
 	    --tls-cert certs/server.pem --tls-key certs/server.key
 	# The port is taken: exit 69 and why.
 	atf_check -s exit:69 \
@@ -936,7 +938,7 @@ listen_shutdown_body()
 	    "$MSMTPD" --listen "127.0.0.1:$PORT" --log stderr
 	# No spool directory: said at start, not as 451 to every message.
 	atf_check -s exit:78 \
-	    -e match:"^msmtpd: spool directory $PWD/none \(TMPDIR\): No such file or directory$" \
+	    -e match:"^msmtpd: spool directory \(TMPDIR\): $PWD/none/msmtpd\.[A-Za-z0-9]*: No such file or directory$" \
 	    env TMPDIR="$PWD/none" "$MSMTPD" --listen 127.0.0.1:0 --log stderr
 	python3 - "$PORT" "$(cat msmtpd.pid)" <<'PY' || atf_fail "shutdown failed"
 import os, signal, socket, ssl, sys, time
@@ -1001,7 +1003,7 @@ starttls_auth_body()
 	echo "alice:$hash:::/nonexistent" >passwd
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
 	    --passwd-file passwd --domain mx.test \
-	    --command ./deliver.sh %T \; --relay-command ./deliver.sh relay %T \;
+	    --command ./deliver.sh -- %T \; --relay-command ./deliver.sh relay -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "smtplib client failed"
 import smtplib, ssl, sys
 port = int(sys.argv[1])
@@ -1035,23 +1037,22 @@ PY
 	    -o match:'^AUTH_USER=alice$' cat out/env.*
 	atf_check -o match:'with ESMTPSA id' -o match:'using TLS1' \
 	    cat out/msg.*
-	atf_check -o inline:'relay\nfar@away.test\n' cat out/args.*
+	atf_check -o inline:'relay\n--\nfar@away.test\n' cat out/args.*
 	atf_check -o match:'^REMOTE_ADDR=127.0.0.1$' cat out/env.*
 	atf_check -o match:'session: peer=\[127\.0\.0\.1\] helo=client.test tls=TLS1\.[23]/[^ ]+ auth=alice messages=1 end=quit$' \
 	    cat listen.log
-	if command -v swaks >/dev/null; then
-		rm -f out/*
-		atf_check -o match:'235 2.7.0 Authentication successful' \
-		    -o match:'250 2.0.0 Message accepted' -e ignore \
-		    swaks --server 127.0.0.1 --port "$PORT" --tls \
-		    --auth PLAIN --auth-user alice --auth-password s3cret \
-		    --from s@b.test --to u@mx.test --helo client.test
-		atf_check -o match:'with ESMTPSA id' cat out/msg.*
-		atf_check -o match:'535 5.7.8' -e ignore -s not-exit:0 \
-		    swaks --server 127.0.0.1 --port "$PORT" --tls \
-		    --auth LOGIN --auth-user nobody --auth-password s3cret \
-		    --from s@b.test --to u@mx.test --helo client.test
-	fi
+	peer_require swaks
+	rm -f out/*
+	atf_check -o match:'235 2.7.0 Authentication successful' \
+	    -o match:'250 2.0.0 Message accepted' -e ignore \
+	    swaks --server 127.0.0.1 --port "$PORT" --tls \
+	    --auth PLAIN --auth-user alice --auth-password s3cret \
+	    --from s@b.test --to u@mx.test --helo client.test
+	atf_check -o match:'with ESMTPSA id' cat out/msg.*
+	atf_check -o match:'535 5.7.8' -e ignore -s not-exit:0 \
+	    swaks --server 127.0.0.1 --port "$PORT" --tls \
+	    --auth LOGIN --auth-user nobody --auth-password s3cret \
+	    --from s@b.test --to u@mx.test --helo client.test
 	stop_pidfile msmtpd.pid
 }
 starttls_auth_cleanup() { stop_pidfile msmtpd.pid; }
@@ -1067,7 +1068,7 @@ starttls_injection_body()
 	setup
 	make_certs certs
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
-	    --command ./deliver.sh %T \;
+	    --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "injection test failed"
 import socket, ssl, sys
 port = int(sys.argv[1])
@@ -1111,7 +1112,7 @@ tls_on_connect_body()
 	setup
 	make_certs certs
 	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
-	    --tls-on-connect --command ./deliver.sh %T \;
+	    --tls-on-connect --command ./deliver.sh -- %T \;
 	python3 - "$PORT" <<'PY' || atf_fail "SMTP_SSL failed"
 import smtplib, ssl, sys
 ctx = ssl.create_default_context(cafile="certs/ca.pem")
@@ -1125,6 +1126,279 @@ PY
 	stop_pidfile msmtpd.pid
 }
 tls_on_connect_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case option_injection
+option_injection_head()
+{
+	atf_set descr "no address becomes an option: '-' local parts get \
+553, %T without '--' is refused at start, README's inetd line with \
+the real mdeliver files nothing under a path a stranger names"
+}
+option_injection_body()
+{
+	setup
+	mkmd home/u/Maildir
+	# The README's line as it stood: %T with no "--" before it.
+	atf_check -s exit:64 -e match:'%T must follow a word "--"' \
+	    "$MSMTPD" --inetd --command mdeliver -f %F \
+	    --maildir-template "$PWD/home/%u/Maildir" %T \;
+	atf_check -s exit:64 -e match:'%T must follow' \
+	    "$MSMTPD" --inetd --relay-command 'msend -i -f %F %T'
+	# And as it stands now, attacked.
+	printf 'EHLO client.test\r\nMAIL FROM:<-x@b.test>\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<--maildir-t=/tmp/evil/%%u@mx.test>\r\nRCPT TO:<"-V"@mx.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nSubject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n' >in
+	PATH="$(dirname "$(yubin_prog mdeliver)"):$PATH" \
+	    inetd --command mdeliver -f %F \
+	    --maildir-template "$PWD/home/%u/Maildir" -- %T \;
+	atf_check -o match:'^553 5.1.7 Sender address may not start with "-"' \
+	    sed -n 11p out.txt
+	atf_check -o match:'^553 5.1.3 Recipient address may not start' \
+	    sed -n 13p out.txt
+	atf_check -o match:'^553 5.1.3 Recipient address may not start' \
+	    sed -n 14p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 17p out.txt
+	[ "$(ls home/u/Maildir/new | wc -l)" = 1 ] || atf_fail "not delivered"
+	test ! -e /tmp/evil || atf_fail "/tmp/evil was made"
+}
+
+atf_test_case delivery_limits
+delivery_limits_head()
+{
+	atf_set descr "what the default mdeliver cannot take is refused at \
+RCPT (quoted local parts, more than it takes), and a message at the \
+SIZE limit still fits with the Received header added"
+}
+delivery_limits_body()
+{
+	setup
+	mkmd md
+	atf_check -s exit:64 -e match:'mdeliver\) takes at most 512' \
+	    "$MSMTPD" --inetd --max-recipients 513 --maildir "$PWD/md"
+	# A message of exactly --max-size octets (RFC 1870 counts CRLF).
+	python3 -c '
+import sys
+lines = [b"Subject: big", b""] + [b"y" * 998] * 100
+msg = b"\r\n".join(lines) + b"\r\n"
+w = sys.stdout.buffer.write
+w(b"EHLO client.test\r\nMAIL FROM:<a@b.test> SIZE=%d\r\n" % len(msg))
+w(b"RCPT TO:<\"a b\"@mx.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n")
+w(msg + b".\r\nQUIT\r\n")
+open("size", "w").write("%d" % len(msg))' >in
+	PATH="$(dirname "$(yubin_prog mdeliver)"):$PATH" \
+	    inetd --max-size "$(cat size)" --maildir "$PWD/md"
+	atf_check -o match:'^553 5.1.3 <"a b"@mx.test>: Quoted local parts' \
+	    sed -n 12p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 15p out.txt
+	[ "$(ls md/new | wc -l)" = 1 ] || atf_fail "not delivered"
+}
+
+atf_test_case mail_loop
+mail_loop_head()
+{
+	atf_set descr "100 Received fields from the client: 554 5.4.6 (RFC \
+5321 §6.3), nothing delivered; 99 are fine; DATA and BDAT alike"
+}
+mail_loop_body()
+{
+	setup
+	hops() {
+		i=0
+		while [ $i -lt $1 ]; do
+			printf 'Received: from h%d by h%d; Mon, 1 Dec 2026 00:00:00 +0000\r\n' $i $i
+			i=$((i + 1))
+		done
+		printf 'Subject: loop\r\n\r\nReceived: in the body\r\n'
+	}
+	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  hops 100; printf '.\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  hops 99; printf '.\r\nQUIT\r\n'; } >in
+	inetd --command ./deliver.sh -- %T \;
+	atf_check -o match:'^554 5.4.6 Too many Received header fields' \
+	    sed -n 14p out.txt
+	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 18p out.txt
+	[ "$(ndelivered)" = 1 ] || atf_fail "delivered $(ndelivered) times"
+	rm -f out/*
+	hops 100 >msg
+	{ printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nBDAT %d LAST\r\n' "$(wc -c <msg)"
+	  cat msg; printf 'QUIT\r\n'; } >in
+	inetd --command ./deliver.sh -- %T \;
+	atf_check -o match:'^554 5.4.6' sed -n 13p out.txt
+	[ "$(ndelivered)" = 0 ] || atf_fail "a loop was delivered"
+}
+
+atf_test_case log_spoofing
+log_spoofing_head()
+{
+	atf_set descr "addresses, user names and the delivery error are \
+escaped in the log line: no forged fields"
+}
+log_spoofing_body()
+{
+	setup
+	cat >fail.sh <<'EOF'
+#!/bin/sh
+cat >/dev/null
+echo 'first line "quoted" result="250 ok"' >&2
+echo 'second line' >&2
+exit 75
+EOF
+	chmod +x fail.sh
+	printf 'EHLO client.test\r\nMAIL FROM:<"x> auth=admin result=\\"250 ok\\" z=<"@x.org>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nhi\r\n.\r\nQUIT\r\n' >in
+	inetd --command ./fail.sh -- %T \;
+	atf_check -o match:'^250 2.1.0' sed -n 11p out.txt
+	atf_check -o match:'^451 4.3.0' sed -n 14p out.txt
+	grep 'result=' log.txt >line || atf_fail "no transaction line"
+	atf_check -o match:'from=<\\x22x\\x3e\\x20auth=admin\\x20result=' \
+	    -o not-match:' auth=admin' -o match:'result="451 4.3.0' \
+	    -o match:'error="first line \\x22quoted\\x22 result=\\x22250 ok\\x22 \| second line"' \
+	    cat line
+	[ "$(grep -o 'result="' line | wc -l)" = 1 ] || atf_fail "forged result"
+}
+
+atf_test_case slowloris
+slowloris_head()
+{
+	atf_set descr "a client trickling a byte at a time is cut off: a \
+command line must arrive within --timeout, data at --data-min-rate, a \
+session within --max-session-time"
+}
+slowloris_body()
+{
+	setup
+	# One byte every 0.3 s never trips the 1 s idle timeout.
+	trickle() {
+		printf '%s' "$1" | while IFS= read -r -n 1 c; do
+			printf '%s' "${c:- }"
+			sleep 0.3
+		done
+	}
+	start=$(date +%s)
+	{ printf 'EHLO client.test\r\n'; trickle "NOOP and on and on and on"; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --timeout 2 >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held the session $took s"
+	# In DATA: 180 s of data timeout would let it trickle for long;
+	# --data-timeout 1 and --data-min-rate 10 cut it after ~1.3 s.
+	start=$(date +%s)
+	{ printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+	  trickle "abcdefghijklmnopqrstuvwxyz"; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --data-timeout 1 --data-min-rate 10 \
+	    --command ./deliver.sh -- %T \; >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held DATA $took s"
+	[ "$(ndelivered)" = 0 ] || atf_fail "delivered after a timeout"
+	# A session of quick NOOPs still ends at --max-session-time.
+	{ printf 'EHLO client.test\r\n'
+	  i=0; while [ $i -lt 40 ]; do printf 'NOOP\r\n'; sleep 0.1; i=$((i + 1)); done; } |
+	    "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --max-session-time 2 >out.txt 2>log.txt
+	atf_check -o match:'^421 4.4.2 mx.test Timeout exceeded' tail -1 out.txt
+	n=$(grep -c '^250 2.0.0 OK' out.txt)
+	[ "$n" -ge 10 ] && [ "$n" -le 30 ] || atf_fail "$n NOOPs answered"
+}
+
+atf_test_case listen_per_address
+listen_per_address_head()
+{
+	atf_set descr "--listen: --max-per-address sessions from one address, \
+the next gets 421 4.7.0 at once"
+}
+listen_per_address_body()
+{
+	setup
+	start_listen --max-per-address 2 --max-clients 10
+	python3 - "$PORT" <<'PY' || atf_fail "client failed"
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for i in range(2):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert s.recv(512).startswith(b"220 "), i
+    held.append(s)
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+line = s.recv(512)
+assert line.startswith(b"421 4.7.0 mx.test Too many connections from your address"), line
+s.close()
+held[0].sendall(b"QUIT\r\n")
+assert held[0].recv(512).startswith(b"221 ")
+held[0].close()
+# The slot frees once the session is reaped.
+import time
+for i in range(50):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    line = s.recv(512)
+    s.close()
+    if line.startswith(b"220 "):
+        break
+    time.sleep(0.1)
+else:
+    raise SystemExit("never let in again")
+PY
+	atf_check -o match:'127.0.0.1: connection refused: 2 sessions from it' \
+	    cat listen.log
+	stop_pidfile msmtpd.pid
+}
+listen_per_address_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case auth_backoff
+auth_backoff_head()
+{
+	atf_set descr "password guessing: the delay doubles, 3 failures end \
+a session with 421, and after 10 from one address --listen refuses it"
+}
+auth_backoff_body()
+{
+	setup
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_fail "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	bad=$(printf '\0alice\0wrong' | base64)
+	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nAUTH PLAIN %s\r\nNOOP\r\n' \
+	    "$bad" "$bad" "$bad" >in
+	start=$(date +%s%N)
+	"$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    --auth-delay 200 --passwd-file passwd --allow-plain-auth \
+	    <in >out.txt 2>log.txt
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# 200 + 400 + 800 ms.
+	[ "$ms" -ge 1400 ] || atf_fail "the delays took $ms ms"
+	atf_check -o inline:'535 5.7.8 Authentication credentials invalid\r\n535 5.7.8 Authentication credentials invalid\r\n535 5.7.8 Authentication credentials invalid\r\n421 4.7.0 mx.test Too many failed logins, closing\r\n' \
+	    sed -n '12,$p' out.txt
+	atf_check -o match:'\[\]: authentication failed for user=alice$' \
+	    -o match:'end=auth-failures' cat log.txt
+	start_listen --passwd-file passwd --allow-plain-auth
+	python3 - "$PORT" "$bad" <<'PY' || atf_fail "client failed"
+import socket, sys, time
+port, bad = int(sys.argv[1]), sys.argv[2]
+def session():
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    f = s.makefile("rb")
+    greet = f.readline()
+    if not greet.startswith(b"220 "):
+        return greet
+    s.sendall(b"EHLO c\r\n" + b"".join(b"AUTH PLAIN %s\r\n" % bad.encode() for _ in range(3)))
+    out = f.read()
+    s.close()
+    assert out.count(b"535 5.7.8") == 3 and b"421 4.7.0" in out, out
+    return greet
+for i in range(4):
+    session()
+# The listener learns of the last session when it is reaped.
+for i in range(50):
+    g = session() if i == 0 else socket.create_connection(("127.0.0.1", port), timeout=10).recv(512)
+    if g.startswith(b"421 4.7.0 mx.test Too many failed logins from your address"):
+        break
+    time.sleep(0.1)
+else:
+    raise SystemExit("never refused: %r" % g)
+PY
+	atf_check -o match:'127.0.0.1: 1[0-9] failed logins: refusing its connections' \
+	    cat listen.log
+	stop_pidfile msmtpd.pid
+}
+auth_backoff_cleanup() { stop_pidfile msmtpd.pid; }
 
 atf_test_case usage
 usage_head()
@@ -1151,6 +1425,13 @@ atf_init_test_cases()
 	atf_add_test_case timeout
 	atf_add_test_case size_limit
 	atf_add_test_case max_recipients
+	atf_add_test_case option_injection
+	atf_add_test_case delivery_limits
+	atf_add_test_case mail_loop
+	atf_add_test_case log_spoofing
+	atf_add_test_case slowloris
+	atf_add_test_case listen_per_address
+	atf_add_test_case auth_backoff
 	atf_add_test_case command_exit
 	atf_add_test_case command_forms
 	atf_add_test_case user_drop

@@ -2,6 +2,17 @@
 # YUBIN_BUILDDIR and YUBIN_SRCDIR before this file is sourced.
 # Peers are started on 127.0.0.1 only and stopped by PID.
 
+# A test peer nobody here wrote (swaks, curl, fetchmail...): it must be
+# there.  ./quickstart check installs every one, so a missing peer is a
+# failure, never a skip: the suite means the same on every machine.
+peer_require()
+{
+	for _p in "$@"; do
+		command -v "$_p" >/dev/null 2>&1 ||
+		    atf_fail "test peer $_p is not installed (./quickstart check installs it)"
+	done
+}
+
 # Path of a built program.
 yubin_prog()
 {
@@ -116,4 +127,16 @@ T
 	    --template "$d/server.tmpl" --outfile "$d/other.pem" \
 	    >/dev/null 2>&1 ||
 	    atf_fail "certtool could not make test certificates"
+}
+
+# give_maildir DIR...: as root, hand the Maildirs to nobody and make the
+# test's directory reachable: mdeliver started as root writes as each
+# Maildir's owner and refuses one that root owns.  Not root: nothing.
+give_maildir()
+{
+	[ "$(id -u)" = 0 ] || return 0
+	id nobody >/dev/null 2>&1 ||
+	    atf_skip "running as root and there is no user nobody"
+	chmod 755 .
+	chown -R "$(id -u nobody):$(id -g nobody)" "$@"
 }

@@ -31,6 +31,19 @@ trap cleanup EXIT INT TERM
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
+# As root, mdeliver writes as each Maildir's owner, never as root: bob
+# and carol are "nobody" here, named in a passwd-file, with home
+# directories of their own where their Maildirs get created.
+pw=
+if [ "$(id -u)" = 0 ]; then
+	ids="$(id -u nobody):$(id -g nobody)"
+	printf 'bob:*:%s:\ncarol:*:%s:\n' "$ids" "$ids" >"$tmp/users"
+	mkdir "$tmp/bob" "$tmp/carol"
+	chown "$ids" "$tmp/bob" "$tmp/carol"
+	chmod 755 "$tmp"
+	pw="--passwd-file $tmp/users"
+fi
+
 step "1. mdeliver: a message on stdin into a new Maildir"
 cat >"$tmp/message" <<'MSG'
 From: Alice <alice@example.org>
@@ -41,9 +54,10 @@ Hello Bob,
 this message went through mdeliver: written to tmp/, fsynced, linked
 into new/, and the directory fsynced before mdeliver said "done".
 MSG
-printf '$ mdeliver --create -f alice@example.org --maildir-template %s/%%u/Maildir bob@example.net < message\n' "$tmp"
-"$BUILDDIR/mdeliver" --create -f alice@example.org \
-    --maildir-template "$tmp/%u/Maildir" bob@example.net <"$tmp/message"
+printf '$ mdeliver --create -f alice@example.org %s--maildir-template %s/%%u/Maildir -- bob@example.net < message\n' "${pw:+$pw }" "$tmp"
+# shellcheck disable=SC2086
+"$BUILDDIR/mdeliver" --create -f alice@example.org $pw \
+    --maildir-template "$tmp/%u/Maildir" -- bob@example.net <"$tmp/message"
 echo "exit status $? (0: delivered durably)"
 show ls "$tmp/bob/Maildir/new"
 echo "--- the delivered file:"
@@ -71,11 +85,12 @@ mkdir -p "$tmp/alice"
 echo "alice:$hash:::$tmp/alice/Maildir" >"$tmp/passwd"
 port=$(free_port)
 printf '$ msmtpd --listen 127.0.0.1:%s --domain example.net --tls-cert server.pem --tls-key server.key --passwd-file passwd --maildir-template ...\n' "$port"
+# shellcheck disable=SC2086
 PATH="$BUILDDIR:$PATH" "$BUILDDIR/msmtpd" --listen "127.0.0.1:$port" \
     --domain example.net --tls-cert "$tmp/certs/server.pem" \
     --tls-key "$tmp/certs/server.key" --passwd-file "$tmp/passwd" \
-    --command mdeliver --create -f %F \
-    --maildir-template "$tmp/%u/Maildir" %T \; \
+    --command mdeliver --create -f %F $pw \
+    --maildir-template "$tmp/%u/Maildir" -- %T \; \
     --log stderr --no-resolve --hostname mx.test >"$tmp/msmtpd.log" 2>&1 &
 echo $! >"$tmp/msmtpd.pid"
 wait_port "$port" || atf_fail "msmtpd did not start: $(cat "$tmp/msmtpd.log")"

@@ -15,7 +15,7 @@ dns_nsd()
 # dns_require: skip the test when NSD is not installed.
 dns_require()
 {
-	[ -n "$(dns_nsd)" ] || atf_skip "nsd is not installed (apt-get install nsd)"
+	[ -n "$(dns_nsd)" ] || atf_fail "nsd is not installed (./quickstart check installs it)"
 }
 
 # dns_zone FILE: the test zone "test." (and "other." beside it).  Every name the tests look up is

@@ -16,8 +16,8 @@
 dovecot_start()
 {
 	DOVECOT_BIN=$(command -v dovecot || echo /usr/sbin/dovecot)
-	[ -x "$DOVECOT_BIN" ] || atf_skip "dovecot is not installed"
-	[ -x /usr/lib/dovecot/pop3 ] || atf_skip "dovecot-pop3d is not installed"
+	[ -x "$DOVECOT_BIN" ] || atf_fail "dovecot is not installed (./quickstart check installs it)"
+	[ -x /usr/lib/dovecot/pop3 ] || atf_fail "dovecot-pop3d is not installed (./quickstart check installs it)"
 	D=$PWD/dovecot
 	rm -rf "$D"
 	mkdir -p "$D/run" "$D/state" "$D/home" "$D/Maildir/new" \

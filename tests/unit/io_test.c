@@ -272,6 +272,55 @@ ATF_TC_BODY(read_timeout, tc)
 	(void)close(fds[1]);
 }
 
+/* A peer that trickles a byte every 50 ms never trips a 1 s idle
+   timeout; the deadline stops it, and buffered input still comes. */
+ATF_TC_WITHOUT_HEAD(read_deadline);
+ATF_TC_BODY(read_deadline, tc)
+{
+	char line[64];
+	size_t len;
+	struct io io;
+	int fds[2], eol, i;
+	int64_t t0, dt;
+	pid_t pid;
+
+	ATF_REQUIRE(pipe(fds) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(fds[0]);
+		if (write(fds[1], "ok\r\n", 4) != 4)
+			_exit(1);
+		for (i = 0; i < 100; i++) {
+			if (write(fds[1], "x", 1) != 1)
+				_exit(0);
+			(void)usleep(50 * 1000);
+		}
+		_exit(0);
+	}
+	(void)close(fds[1]);
+	io_init(&io, fds[0], -1, 1000);
+	(void)usleep(100 * 1000);
+	io_deadline_in(&io, 0, 0); /* passed already */
+	ATF_CHECK_EQ(io_getline(&io, line, sizeof(line), &len, &eol), IO_OK);
+	ATF_CHECK_STREQ(line, "ok");
+	io_deadline_in(&io, 400, 0);
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(
+	    io_getline(&io, line, sizeof(line), &len, &eol), IO_TIMEOUT);
+	dt = util_now_ms() - t0;
+	ATF_CHECK_MSG(dt >= 350 && dt < 1500, "took %lld ms", (long long)dt);
+	ATF_CHECK_MSG(strstr(io.err, "deadline") != NULL, "%s", io.err);
+	/* A limit sooner than now + ms wins. */
+	io_deadline_in(&io, 60000, util_now_ms() + 100);
+	ATF_CHECK(io.deadline <= util_now_ms() + 100);
+	io_deadline_in(&io, -1, 0);
+	ATF_CHECK_EQ(io.deadline, 0);
+	(void)kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	io_close(&io);
+	(void)close(fds[0]);
+}
+
 ATF_TC_WITHOUT_HEAD(write_timeout);
 ATF_TC_BODY(write_timeout, tc)
 {
@@ -886,6 +935,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, cr_waits_for_next_byte);
 	ATF_TP_ADD_TC(tp, huge_line);
 	ATF_TP_ADD_TC(tp, read_timeout);
+	ATF_TP_ADD_TC(tp, read_deadline);
 	ATF_TP_ADD_TC(tp, write_timeout);
 	ATF_TP_ADD_TC(tp, write_closed_peer);
 	ATF_TP_ADD_TC(tp, read_exact);

@@ -362,6 +362,101 @@ ATF_TC_BODY(wire_size, tc)
 	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), (int)i);
 }
 
+/* A tmp/ or new/ that is a symbolic link is refused, and nothing is
+ * written through it: not at open, not at the link into new/. */
+ATF_TC_WITHOUT_HEAD(symlinks_refused);
+ATF_TC_BODY(symlinks_refused, tc)
+{
+	struct maildir_namer nm;
+	struct maildir_file f, *fp = &f;
+	char err[ERR_MAX];
+
+	maildir_namer_init(&nm, NULL);
+	ATF_REQUIRE(mkdir("elsewhere", 0700) == 0);
+	ATF_REQUIRE(maildir_create("T", err, sizeof(err)) == 0);
+	ATF_REQUIRE(rmdir("T/tmp") == 0);
+	ATF_REQUIRE(symlink("../elsewhere", "T/tmp") == 0);
+	ATF_CHECK(maildir_open(&f, "T", &nm, err, sizeof(err)) == -1);
+	ATF_CHECK_EQ(errno, ELOOP);
+	ATF_CHECK_STREQ(err, "T/tmp: is a symbolic link (refused)");
+	ATF_CHECK_EQ(f.state, MAILDIR_NONE);
+	ATF_CHECK_EQ(f.dfd, -1);
+	ATF_CHECK_EQ(count_dir("elsewhere", NULL, 0), 0);
+
+	ATF_REQUIRE(maildir_create("N", err, sizeof(err)) == 0);
+	ATF_REQUIRE(rmdir("N/new") == 0);
+	ATF_REQUIRE(symlink("../elsewhere", "N/new") == 0);
+	ATF_REQUIRE_MSG(
+	    maildir_open(&f, "N", &nm, err, sizeof(err)) == 0, "%s", err);
+	ATF_CHECK(maildir_check_new(&f, err, sizeof(err)) == -1);
+	ATF_CHECK_EQ(errno, ELOOP);
+	ATF_CHECK_STREQ(err, "N/new: is a symbolic link (refused)");
+	ATF_REQUIRE(maildir_write(&f, "x\n", 2, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
+	ATF_CHECK(maildir_commit(&fp, 1, err, sizeof(err)) == -1);
+	ATF_CHECK_EQ(errno, ELOOP);
+	ATF_CHECK_EQ(f.state, MAILDIR_NONE);
+	ATF_CHECK_EQ(count_dir("elsewhere", NULL, 0), 0);
+	ATF_CHECK_EQ(count_dir("N/tmp", NULL, 0), 0);
+}
+
+/* The directory fd is what counts: a Maildir renamed after the open
+ * still gets the message, and the path now there gets nothing. */
+ATF_TC_WITHOUT_HEAD(open_at_fd);
+ATF_TC_BODY(open_at_fd, tc)
+{
+	struct maildir_namer nm;
+	struct maildir_file f, *fp = &f;
+	char err[ERR_MAX];
+	int dfd;
+
+	maildir_namer_init(&nm, NULL);
+	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
+	ATF_REQUIRE((dfd = open("M", O_RDONLY | O_DIRECTORY)) >= 0);
+	ATF_REQUIRE_MSG(
+	    maildir_open_at(&f, dfd, "M", &nm, err, sizeof(err)) == 0, "%s",
+	    err);
+	ATF_REQUIRE(close(dfd) == 0);
+	ATF_REQUIRE(rename("M", "M2") == 0);
+	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
+	ATF_CHECK(maildir_check_new(&f, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_write(&f, "x\n", 2, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
+	ATF_REQUIRE_MSG(
+	    maildir_commit(&fp, 1, err, sizeof(err)) == 0, "%s", err);
+	ATF_CHECK_EQ(f.dfd, -1);
+	ATF_CHECK_EQ(count_dir("M2/new", NULL, 0), 1);
+	ATF_CHECK_EQ(count_dir("M2/tmp", NULL, 0), 0);
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
+}
+
+/* A committed file taken back: new/ empty again, the kept fd open. */
+ATF_TC_WITHOUT_HEAD(revoke);
+ATF_TC_BODY(revoke, tc)
+{
+	struct maildir_namer nm;
+	struct maildir_file f, *fp = &f;
+	char err[ERR_MAX];
+	int keep;
+
+	maildir_namer_init(&nm, NULL);
+	ATF_REQUIRE(maildir_create("M", err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_open(&f, "M", &nm, err, sizeof(err)) == 0);
+	ATF_REQUIRE((keep = fcntl(f.dfd, F_DUPFD_CLOEXEC, 0)) >= 0);
+	ATF_CHECK(maildir_revoke(&f, keep, err, sizeof(err)) == -1);
+	ATF_REQUIRE(maildir_write(&f, "x\n", 2, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_sync(&f, err, sizeof(err)) == 0);
+	ATF_REQUIRE(maildir_commit(&fp, 1, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 1);
+	ATF_REQUIRE_MSG(
+	    maildir_revoke(&f, keep, err, sizeof(err)) == 0, "%s", err);
+	ATF_CHECK_EQ(f.state, MAILDIR_NONE);
+	ATF_CHECK_EQ(count_dir("M/new", NULL, 0), 0);
+	ATF_CHECK_EQ(count_dir("M/tmp", NULL, 0), 0);
+	ATF_CHECK(fcntl(keep, F_GETFD) != -1);
+	ATF_CHECK(close(keep) == 0);
+}
+
 ATF_TC_WITHOUT_HEAD(commit_needs_sync);
 ATF_TC_BODY(commit_needs_sync, tc)
 {
@@ -480,6 +575,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, commit_all_or_none);
 	ATF_TP_ADD_TC(tp, commit_many_same_dir);
 	ATF_TP_ADD_TC(tp, commit_needs_sync);
+	ATF_TP_ADD_TC(tp, symlinks_refused);
+	ATF_TP_ADD_TC(tp, open_at_fd);
+	ATF_TP_ADD_TC(tp, revoke);
 	ATF_TP_ADD_TC(tp, wire_size);
 	ATF_TP_ADD_TC(tp, name_parse);
 	ATF_TP_ADD_TC(tp, name_flags);

@@ -302,6 +302,65 @@ ATF_TC_BODY(addr_list_bounds, tc)
 	free(s);
 }
 
+/* The Received counter of the loop check, fed whole and one byte at a
+   time (every split must give the same count). */
+ATF_TC_WITHOUT_HEAD(hops);
+ATF_TC_BODY(hops, tc)
+{
+	static const struct {
+		const char *in;
+		int count, ended;
+	} t[] = {
+	    {"", 0, 0},
+	    {"Received: a\nReceived: b\n\nReceived: body\n", 2, 1},
+	    {"Received: a\r\nreceived : b\r\n\r\nReceived: c\r\n", 2, 1},
+	    {"RECEIVED:x\n", 1, 0},
+	    {"Subject: x\n Received: folded\n\n", 0, 1},
+	    {"Received-SPF: pass\nReceivedx: y\nReceive: z\n\n", 0, 1},
+	    {"X: Received: no\nReceived\n: no\n\n", 0, 1},
+	    {"\nReceived: body\n", 0, 1},
+	    {"Received:\rReceived: a\n\r\n", 1, 1},
+	};
+	struct msg_hops h;
+	size_t i, j, n;
+	int ended;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		n = strlen(t[i].in);
+		msg_hops_init(&h);
+		ended = msg_hops_feed(&h, t[i].in, n);
+		ATF_CHECK_EQ_MSG(h.count, t[i].count, "case %zu: %d", i,
+		    h.count);
+		ATF_CHECK_EQ_MSG(ended, t[i].ended, "case %zu", i);
+		msg_hops_init(&h);
+		for (j = 0; j < n; j++)
+			ended = msg_hops_feed(&h, t[i].in + j, 1);
+		ATF_CHECK_EQ_MSG(h.count, t[i].count, "case %zu bytewise", i);
+	}
+}
+
+/* 150 Received fields count as 150; looking stops at MSG_HEADER_MAX. */
+ATF_TC_WITHOUT_HEAD(hops_bounds);
+ATF_TC_BODY(hops_bounds, tc)
+{
+	struct msg_hops h;
+	char *big;
+	int i;
+
+	msg_hops_init(&h);
+	for (i = 0; i < 150; i++)
+		(void)msg_hops_feed(&h, "Received: from x by y; date\n", 28);
+	ATF_CHECK_EQ(h.count, 150);
+	big = malloc(MSG_HEADER_MAX + 100);
+	ATF_REQUIRE(big != NULL);
+	memset(big, 'x', MSG_HEADER_MAX + 100);
+	memcpy(big + MSG_HEADER_MAX - 1, "\nReceived: late\n", 16);
+	msg_hops_init(&h);
+	ATF_CHECK_EQ(msg_hops_feed(&h, big, MSG_HEADER_MAX + 100), 1);
+	ATF_CHECK_EQ(h.count, 0);
+	free(big);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, iter_basic);
@@ -314,5 +373,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, message_id);
 	ATF_TP_ADD_TC(tp, addr_list);
 	ATF_TP_ADD_TC(tp, addr_list_bounds);
+	ATF_TP_ADD_TC(tp, hops);
+	ATF_TP_ADD_TC(tp, hops_bounds);
 	return atf_no_error();
 }

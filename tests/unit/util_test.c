@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -228,6 +229,75 @@ ATF_TC_BODY(find_prog, tc)
 	ATF_CHECK_STREQ(p, strrchr(self, '/') + 1);
 }
 
+/* The argv an option like --command takes, every form. */
+ATF_TC_WITHOUT_HEAD(argv_take);
+ATF_TC_BODY(argv_take, tc)
+{
+	static const struct {
+		const char *arg; /* --opt=VALUE, or NULL */
+		const char *words; /* argv after the option, "|"-separated */
+		size_t max;
+		int n; /* words taken, -1 error */
+		const char *got; /* "|"-joined */
+		int next; /* optind after */
+	} t[] = {
+	    {NULL, "a|b|;|x", 8, 2, "a|b", 3},
+	    {NULL, "a|b", 8, 2, "a|b", 2},
+	    {NULL, "a b  c|;|x", 8, 3, "a|b|c", 1},
+	    {"p q", "x|y", 8, 2, "p|q", 0},
+	    {NULL, ";|x", 8, -1, "", 1},
+	    {NULL, "", 8, -1, "", 0},
+	    {NULL, "a|b|c", 2, -1, "", 2},
+	    {"  ", "x", 8, -1, "", 0},
+	};
+	char words[64], *argv[16], *out[16], *copy, err[128], got[64];
+	size_t i, k;
+	int argc, oi, n;
+	char *w, *save;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		util_strlcpy(words, t[i].words, sizeof(words));
+		argc = 0;
+		for (w = strtok_r(words, "|", &save); w != NULL;
+		     w = strtok_r(NULL, "|", &save))
+			argv[argc++] = w;
+		argv[argc] = NULL;
+		oi = 0;
+		n = util_argv_take(t[i].arg, argc, argv, &oi, out, t[i].max,
+		    &copy, err, sizeof(err));
+		ATF_CHECK_EQ_MSG(n, t[i].n, "case %zu: %d (%s)", i, n, err);
+		ATF_CHECK_EQ_MSG(oi, t[i].next, "case %zu: optind %d", i, oi);
+		got[0] = '\0';
+		for (k = 0; n > 0 && out[k] != NULL; k++) {
+			if (k > 0)
+				util_strlcat(got, "|", sizeof(got));
+			util_strlcat(got, out[k], sizeof(got));
+		}
+		ATF_CHECK_STREQ_MSG(got, t[i].got, "case %zu", i);
+		free(copy);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(spool_open);
+ATF_TC_BODY(spool_open, tc)
+{
+	char err[256], dir[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	ATF_REQUIRE(getcwd(dir, sizeof(dir)) != NULL);
+	ATF_REQUIRE(setenv("TMPDIR", dir, 1) == 0);
+	ATF_REQUIRE((fd = util_spool_open("t", err, sizeof(err))) != -1);
+	ATF_CHECK(fstat(fd, &st) == 0 && st.st_nlink == 0);
+	ATF_CHECK((st.st_mode & 0777) == 0600);
+	ATF_CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	ATF_CHECK(write(fd, "x", 1) == 1);
+	(void)close(fd);
+	ATF_REQUIRE(setenv("TMPDIR", "/nonexistent/dir", 1) == 0);
+	ATF_CHECK_EQ(util_spool_open("t", err, sizeof(err)), -1);
+	ATF_CHECK_MSG(strstr(err, "/nonexistent/dir/t.") != NULL, "%s", err);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, strlcpy_truncates);
@@ -237,5 +307,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sleep_ms);
 	ATF_TP_ADD_TC(tp, expand_sender);
 	ATF_TP_ADD_TC(tp, find_prog);
+	ATF_TP_ADD_TC(tp, argv_take);
+	ATF_TP_ADD_TC(tp, spool_open);
 	return atf_no_error();
 }
