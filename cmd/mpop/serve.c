@@ -3,9 +3,12 @@
  * fd 0/1 (inetd, systemd Accept=yes, ssh) or, with --listen, on each
  * connection of a standalone listener (common/server.c).  This file
  * reads the options and picks the mode; the protocol is in
- * serve_session.c.
+ * serve_session.c.  Started as root, the login runs unprivileged
+ * (serve_privsep.c).
  */
 #include "config.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +22,8 @@
 #include <unistd.h>
 
 #include "mpop.h"
+#include "passwd.h"
+#include "privsep.h"
 #include "serve.h"
 #include "server.h"
 #include "util.h"
@@ -40,7 +45,8 @@ enum {
 	OPT_HOSTNAME,
 	OPT_LOG,
 	OPT_NORESOLVE,
-	OPT_NOSEEN
+	OPT_NOSEEN,
+	OPT_USER
 };
 
 static const struct option longopts[] = {
@@ -61,6 +67,7 @@ static const struct option longopts[] = {
     {"log", required_argument, NULL, OPT_LOG},
     {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
     {"no-seen", no_argument, NULL, OPT_NOSEEN},
+    {"user", required_argument, NULL, OPT_USER},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
@@ -95,13 +102,17 @@ usage(FILE *fp)
 	    "  --no-seen              RETR moves to cur/ without adding the "
 	    "S flag\n"
 	    "  --hostname NAME        name in the greeting\n"
+	    "  --user NAME            as root: the login runs as NAME "
+	    "(default %s,\n"
+	    "                         else %s)\n"
 	    "  --log stderr|syslog    (default: syslog without --listen)\n"
 	    "  --no-resolve           no reverse DNS for the peer\n"
 	    "  -v                     protocol trace on stderr (passwords "
 	    "hidden)\n"
 	    "  -h, --help  -V, --version\n",
 	    PROG, PROG, SERVE_CLIENTS_DEFAULT, SERVE_GRACE,
-	    SERVE_ERRORS_DEFAULT, SERVE_TIMEOUT, SERVE_AUTH_DELAY_MS);
+	    SERVE_ERRORS_DEFAULT, SERVE_TIMEOUT, SERVE_AUTH_DELAY_MS,
+	    PRIVSEP_USER, PRIVSEP_USER_FALLBACK);
 }
 
 static int die(int code, const char *fmt, ...)
@@ -135,13 +146,47 @@ num(const char *opt, const char *s, long long min, long long max, int *out)
 	return 0;
 }
 
+/* Started as root: the user of the login process; else NULL. */
+struct serve_run {
+	const struct serve_conf *c;
+	const struct privsep_id *id;
+};
+
+static int
+serve_one(const struct serve_run *r, int rfd, int wfd)
+{
+	if (r->id != NULL)
+		return serve_privsep(r->c, r->id, rfd, wfd);
+	return serve_session(r->c, rfd, wfd) == 0 ? 0 : 1;
+}
+
 static int
 serve_conn(void *arg, int fd)
 {
-	const struct serve_conf *c = arg;
-
 	server_child_signals();
-	return serve_session(c, fd, fd) == 0 ? 0 : 1;
+	return serve_one(arg, fd, fd);
+}
+
+/*
+ * --preauth started as root: serve the Maildir as its owner (as
+ * mdeliver delivers), never as root.  0 or an exit code.
+ */
+static int
+preauth_become_owner(const char *maildir)
+{
+	struct stat st;
+	char er[ERR_MAX];
+
+	if (stat(maildir, &st) == -1)
+		return die(EX_NOINPUT, "%s: %s", maildir, strerror(errno));
+	if (st.st_uid == 0)
+		return die(EX_NOPERM,
+		    "%s: owned by root; as root --preauth serves a Maildir "
+		    "as its owner, and never as root",
+		    maildir);
+	if (passwd_drop_privileges(st.st_uid, st.st_gid, er, sizeof(er)) == -1)
+		return die(EX_OSERR, "%s: %s", maildir, er);
+	return 0;
 }
 
 int
@@ -149,10 +194,12 @@ serve_main(int argc, char **argv)
 {
 	static struct serve_conf c;
 	static struct log lg;
+	static struct privsep_id id;
+	struct serve_run run;
 	struct server srv;
 	char host[DNS_NAME_MAX + 1], err[ERR_MAX];
 	const char *cert = NULL, *key = NULL, *logto = NULL;
-	const char *listen_on = NULL;
+	const char *listen_on = NULL, *user = NULL;
 	int ch, trace = 0, max_clients = SERVE_CLIENTS_DEFAULT;
 	int grace = SERVE_GRACE, rc;
 
@@ -215,6 +262,7 @@ serve_main(int argc, char **argv)
 			break;
 		case OPT_NORESOLVE: c.resolve = 0; break;
 		case OPT_NOSEEN: c.no_seen = 1; break;
+		case OPT_USER: user = optarg; break;
 		case 'v': trace = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return util_version(PROG);
@@ -248,6 +296,26 @@ serve_main(int argc, char **argv)
 		    "--tls-on-connect needs --tls-cert and --tls-key");
 	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
 		return die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
+	if (user != NULL && c.preauth)
+		return die(EX_USAGE,
+		    "--user is for the login with --passwd-file, not "
+		    "--preauth");
+	run.c = &c;
+	run.id = NULL;
+	if (geteuid() == 0 && !c.preauth) {
+		/* DESIGN: no network parsing as root. */
+		if (privsep_lookup(user, &id, err, sizeof(err)) == -1)
+			return die(EX_NOUSER, "%s", err);
+		run.id = &id;
+	} else if (user != NULL && geteuid() != 0) {
+		struct privsep_id me;
+
+		if (privsep_lookup(user, &me, err, sizeof(err)) == -1)
+			return die(EX_NOUSER, "%s", err);
+		if (me.uid != geteuid())
+			return die(
+			    EX_NOPERM, "--user %s: not running as root", user);
+	}
 	if (c.hostname == NULL) {
 		util_hostname(host, sizeof(host));
 		c.hostname = host;
@@ -265,9 +333,12 @@ serve_main(int argc, char **argv)
 	    (c.tls = tls_server_new(cert, key, err, sizeof(err))) == NULL)
 		return die(EX_CONFIG, "TLS: %s", err);
 	(void)signal(SIGPIPE, SIG_IGN);
+	if (c.preauth && geteuid() == 0 &&
+	    (rc = preauth_become_owner(c.maildir)) != 0)
+		return rc;
 	if (listen_on == NULL) {
 		server_child_signals();
-		(void)serve_session(&c, 0, 1);
+		(void)serve_one(&run, 0, 1);
 		rc = 0;
 	} else {
 		memset(&srv, 0, sizeof(srv));
@@ -278,7 +349,7 @@ serve_main(int argc, char **argv)
 		srv.serve = serve_conn;
 		srv.busy_line = "-ERR [SYS/TEMP] too many connections, try "
 				"again later\r\n";
-		srv.arg = &c;
+		srv.arg = &run;
 		rc = server_run(&srv);
 	}
 	if (c.tls != NULL)

@@ -4,7 +4,9 @@
  * command loop, CAPA, answers, log), serve_auth.c (USER/PASS, AUTH
  * PLAIN, STLS, the passwd-file and the change of user) and
  * serve_maildrop.c (the maildrop and the TRANSACTION and UPDATE
- * commands), and with the fuzz target.
+ * commands), serve_privsep.c (started as root: the privileged parent of
+ * the login and post-login processes, see common/privsep.h), and with
+ * the fuzz target.
  */
 #ifndef MPOP_SERVE_H
 #define MPOP_SERVE_H
@@ -19,6 +21,7 @@
 #include "net.h"
 #include "passwd.h"
 #include "pop3.h"
+#include "privsep.h"
 #include "tls.h"
 
 /* RFC 1939 §3: the autologout timer is at least 10 minutes. */
@@ -50,13 +53,56 @@ struct serve_conf {
 	int no_seen; /* RETR does not add the S flag */
 	const char *hostname; /* in the greeting */
 	struct log *log;
+	/*
+	 * The login process of a server started as root: credentials go
+	 * to the privileged parent on ps_fd (serve_privsep.c), which
+	 * checks them and starts the post-login process.
+	 */
+	int privsep;
+	int ps_fd;
 };
+
+/* Messages between the login process and the privileged parent. */
+enum serve_ps_type {
+	/* login -> parent: user, password, peer address, peer name, TLS
+	   protocol ("" without TLS), failed logins so far. */
+	SERVE_PS_LOGIN = 1,
+	/* parent -> login: logged in, with the post-login process's end
+	   of the plaintext socketpair: proxy to it from now on. */
+	SERVE_PS_OK,
+	SERVE_PS_NO, /* wrong user or password (after the delay) */
+	SERVE_PS_TEMP /* the passwd-file could not be read */
+};
+#define SERVE_PS_LOGIN_FIELDS 6
 
 /*
  * One POP3 session on rfd/wfd (the same socket, or fd 0/1 under
  * inetd).  Returns 0 after QUIT, 1 when the connection ended otherwise.
  */
 int serve_session(const struct serve_conf *c, int rfd, int wfd);
+
+/* What the login process tells the post-login process for its log. */
+struct serve_peer {
+	const char *addr, *host, *tls; /* tls: protocol, "" none */
+	int authfail;
+};
+
+/*
+ * serve_session.c: the post-login process (privsep): as the user of e,
+ * open the maildrop and answer, then the TRANSACTION state on fd (the
+ * plaintext end the login process proxies).  Same return as
+ * serve_session.
+ */
+int serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
+    int fd, const struct serve_peer *peer);
+
+/*
+ * serve_privsep.c: started as root with a passwd-file: the privileged
+ * parent.  Forks the login process as id on rfd/wfd, answers its login
+ * requests, forks the post-login process.  Returns 0 after QUIT, else 1.
+ */
+int serve_privsep(
+    const struct serve_conf *c, const struct privsep_id *id, int rfd, int wfd);
 
 /* ---------------------------------------------------------------- session */
 
@@ -85,6 +131,7 @@ struct sess {
 	long long bytes;
 	const char *result; /* how the session ended */
 	struct buf enc; /* encoder output */
+	int handoff_fd; /* privsep: proxy to this after the login, -1 */
 };
 
 /* serve_session.c: queue one answer line (CRLF added). */
@@ -105,6 +152,9 @@ int auth_user(struct sess *s, const struct pop3_cmd *cmd);
 int auth_pass(struct sess *s, const struct pop3_cmd *cmd);
 int auth_sasl(struct sess *s, const struct pop3_cmd *cmd);
 int auth_stls(struct sess *s);
+/* After a good password: become e's user, open its maildrop, answer.
+   0, or -1 when the session must end. */
+int auth_enter(struct sess *s, const struct passwd_entry *e);
 
 /* serve_maildrop.c */
 /* Open and lock dir, enter TRANSACTION, answer.  0, or -1 (answered). */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "passwd.h"
+#include "privsep.h"
 #include "sasl.h"
 #include "serve.h"
 #include "server.h"
@@ -49,6 +50,97 @@ maildir_of(const struct sess *s, const struct passwd_entry *e, char *out,
 
 /* ---------------------------------------------------------------- login */
 
+int
+auth_enter(struct sess *s, const struct passwd_entry *e)
+{
+	char dir[PATH_MAX], er[ERR_MAX];
+	int was_root = geteuid() == 0;
+
+	if (passwd_become(e, er, sizeof(er)) == -1) {
+		/* DESIGN: a server running as root becomes the user before
+		   it touches the Maildir. */
+		log_err(s->c->log, "%s: %s", e->user, er);
+		sess_resp(
+		    s, 0, POP3_CODE_SYS_PERM, "cannot switch to the user");
+		s->result = "privilege-error";
+		return -1;
+	}
+	if (maildir_of(s, e, dir, sizeof(dir)) == -1) {
+		log_err(s->c->log,
+		    "%s: no maildir in the passwd-file and no --maildir",
+		    e->user);
+		sess_resp(
+		    s, 0, POP3_CODE_SYS_PERM, "no maildrop for this user");
+		s->result = "no-maildir";
+		return -1;
+	}
+	util_strlcpy(s->user, e->user, sizeof(s->user));
+	/* Once the privileges are gone no other user may log in: a
+	   failure to open ends the session. */
+	if (maildrop_open(s, dir) == -1 && was_root)
+		return -1;
+	return 0;
+}
+
+/*
+ * The login process (privsep): the parent checks the password, and on
+ * success starts the post-login process, which answers the client
+ * through us.  Its answers are hostile too: only the expected shapes.
+ */
+static int
+login_privsep(struct sess *s, const char *user, const char *pass)
+{
+	struct privsep_msg m;
+	char nfail[16];
+	const char *f[SERVE_PS_LOGIN_FIELDS];
+	int rc;
+
+	(void)snprintf(nfail, sizeof(nfail), "%d", s->authfail);
+	f[0] = user;
+	f[1] = pass;
+	f[2] = s->addr;
+	f[3] = s->host;
+	f[4] = s->tls ? s->tlsi.protocol : "";
+	f[5] = nfail;
+	if (privsep_send(s->c->ps_fd, SERVE_PS_LOGIN, -1, SERVE_PS_LOGIN_FIELDS,
+		f) == -1) {
+		log_err(s->c->log, "privsep: send: %s", strerror(errno));
+		goto temp;
+	}
+	do
+		rc = privsep_recv(s->c->ps_fd, &m, -1);
+	while (rc == -1 && errno == EINTR && !server_terminating());
+	if (rc != 1) {
+		log_err(s->c->log, "privsep: %s",
+		    rc == 0 ? "the parent went away" : strerror(errno));
+		goto temp;
+	}
+	if (m.type == SERVE_PS_OK && m.fd != -1) {
+		s->handoff_fd = m.fd;
+		s->result = "logged-in";
+		return -1;
+	}
+	if (m.fd != -1)
+		(void)close(m.fd);
+	if (m.type == SERVE_PS_NO) {
+		/* The parent waited the delay already. */
+		s->authfail++;
+		sess_err(s, POP3_CODE_AUTH, "invalid user name or password");
+		return 0;
+	}
+	if (m.type == SERVE_PS_TEMP) {
+		sess_resp(s, 0, POP3_CODE_SYS_TEMP,
+		    "temporary authentication failure");
+		s->errors++;
+		return 0;
+	}
+	log_err(s->c->log, "privsep: unexpected answer %u", m.type);
+temp:
+	sess_resp(s, 0, POP3_CODE_SYS_TEMP, "temporary authentication failure");
+	s->result = "privsep-error";
+	return -1;
+}
+
 /*
  * Check user and pass; on success drop to the user (as root) and open
  * the maildrop.  Answers the client.  -1 when the session must end.
@@ -57,10 +149,12 @@ static int
 login(struct sess *s, const char *user, const char *pass)
 {
 	struct passwd_entry e;
-	char dir[PATH_MAX], er[ERR_MAX];
-	int rc, was_root = geteuid() == 0, ret = 0;
+	char er[ERR_MAX];
+	int rc, ret = 0;
 
 	s->have_user = 0;
+	if (s->c->privsep)
+		return login_privsep(s, user, pass);
 	rc = passwd_check(s->c->passwd_file, user, pass, &e, er, sizeof(er));
 	if (rc == -1) {
 		log_err(s->c->log, "passwd-file: %s", er);
@@ -73,29 +167,8 @@ login(struct sess *s, const char *user, const char *pass)
 		s->authfail++;
 		(void)util_sleep_ms(s->c->auth_delay_ms, server_terminating);
 		sess_err(s, POP3_CODE_AUTH, "invalid user name or password");
-	} else if (passwd_become(&e, er, sizeof(er)) == -1) {
-		/* DESIGN: a server running as root becomes the user before
-		   it touches the Maildir. */
-		log_err(s->c->log, "%s: %s", e.user, er);
-		sess_resp(
-		    s, 0, POP3_CODE_SYS_PERM, "cannot switch to the user");
-		s->result = "privilege-error";
-		ret = -1;
-	} else if (maildir_of(s, &e, dir, sizeof(dir)) == -1) {
-		log_err(s->c->log,
-		    "%s: no maildir in the passwd-file and no --maildir",
-		    e.user);
-		sess_resp(
-		    s, 0, POP3_CODE_SYS_PERM, "no maildrop for this user");
-		s->result = "no-maildir";
-		ret = -1;
-	} else {
-		util_strlcpy(s->user, e.user, sizeof(s->user));
-		/* Once the privileges are gone no other user may log in:
-		   a failure to open ends the session. */
-		if (maildrop_open(s, dir) == -1 && was_root)
-			ret = -1;
-	}
+	} else
+		ret = auth_enter(s, &e);
 	util_wipe(&e, sizeof(e));
 	return ret;
 }

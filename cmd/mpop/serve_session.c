@@ -263,18 +263,18 @@ log_session(struct sess *s)
 	    s->authfail, s->result != NULL ? s->result : "dropped");
 }
 
-int
-serve_session(const struct serve_conf *c, int rfd, int wfd)
+static struct sess *
+sess_new(const struct serve_conf *c, int rfd, int wfd)
 {
 	struct sess *s;
-	int quit;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		log_err(c->log, "session: %s", strerror(errno));
-		return 1;
+		return NULL;
 	}
 	s->c = c;
 	s->mb.lockfd = -1;
+	s->handoff_fd = -1;
 	buf_init(&s->enc, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);
 	s->io.stop = server_terminating;
@@ -282,6 +282,74 @@ serve_session(const struct serve_conf *c, int rfd, int wfd)
 		s->io.log = c->log;
 		s->io.from_peer_is_client = 1;
 	}
+	return s;
+}
+
+/* Log the session (unless it went on in a post-login process), free. */
+static int
+sess_end(struct sess *s)
+{
+	int quit;
+
+	(void)io_flush(&s->io);
+	quit = s->quit;
+	if (s->handoff_fd != -1) {
+		/* The login process: the session goes on in the post-login
+		   process, which logs it; we pass bytes until it ends. */
+		if (privsep_proxy(&s->io, s->handoff_fd,
+			(s->c->timeout + 60) * 1000) == -1)
+			log_info(s->c->log, "%s: %s",
+			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
+		(void)close(s->handoff_fd);
+		quit = 1;
+	} else
+		log_session(s);
+	io_close(&s->io);
+	if (s->mb_open) {
+		char e[ERR_MAX];
+
+		/* Sizes LIST counted: the next session reads no file. */
+		if (mailbox_save_sizes(&s->mb, e, sizeof(e)) == -1)
+			log_warn(s->c->log, "%s", e);
+		mailbox_close(&s->mb);
+	}
+	free(s->deleted);
+	buf_free(&s->enc);
+	util_wipe(s, sizeof(*s));
+	free(s);
+	return quit ? 0 : 1;
+}
+
+int
+serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
+    int fd, const struct serve_peer *peer)
+{
+	struct sess *s;
+
+	if ((s = sess_new(c, fd, fd)) == NULL)
+		return 1;
+	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
+	util_strlcpy(s->host, peer->host, sizeof(s->host));
+	if (peer->tls[0] != '\0') {
+		s->tls = 1;
+		util_strlcpy(
+		    s->tlsi.protocol, peer->tls, sizeof(s->tlsi.protocol));
+	}
+	s->authfail = peer->authfail;
+	if (auth_enter(s, e) == 0)
+		session_loop(s);
+	else if (s->result == NULL)
+		s->result = "maildrop-error";
+	return sess_end(s);
+}
+
+int
+serve_session(const struct serve_conf *c, int rfd, int wfd)
+{
+	struct sess *s;
+
+	if ((s = sess_new(c, rfd, wfd)) == NULL)
+		return 1;
 	if (net_peer(rfd, c->resolve, s->addr, sizeof(s->addr), s->host,
 		sizeof(s->host)) == -1) {
 		s->addr[0] = '\0';
@@ -338,21 +406,5 @@ serve_session(const struct serve_conf *c, int rfd, int wfd)
 		    s, 1, POP3_CODE_NONE, "%s POP3 server ready", c->hostname);
 	session_loop(s);
 out:
-	(void)io_flush(&s->io);
-	quit = s->quit;
-	log_session(s);
-	io_close(&s->io);
-	if (s->mb_open) {
-		char e[ERR_MAX];
-
-		/* Sizes LIST counted: the next session reads no file. */
-		if (mailbox_save_sizes(&s->mb, e, sizeof(e)) == -1)
-			log_warn(s->c->log, "%s", e);
-		mailbox_close(&s->mb);
-	}
-	free(s->deleted);
-	buf_free(&s->enc);
-	util_wipe(s, sizeof(*s));
-	free(s);
-	return quit ? 0 : 1;
+	return sess_end(s);
 }

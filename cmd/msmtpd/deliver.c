@@ -7,10 +7,20 @@
  * be the client); the first line of its stderr goes to our log.  It gets
  * SENDER RECIPIENT REMOTE_ADDR REMOTE_HOST HELO AUTH_USER TLS_PROTOCOL
  * TLS_CIPHER in its environment, and at most --command-timeout seconds.
+ *
+ * Started as root (common/privsep.h), msmtpd is two processes: this
+ * file's privileged parent (deliver_parent), which creates the spool,
+ * forks the SMTP session as --user and then only answers the session's
+ * requests, a delivery (the spool descriptor, the envelope and the
+ * environment values, in bounded messages it checks as hostile) or an
+ * AUTH password check; and the session, whose deliver_run and
+ * deliver_auth_check send those requests instead of doing the work.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -27,6 +37,9 @@
 #include <unistd.h>
 
 #include "msmtpd.h"
+#include "passwd.h"
+#include "privsep.h"
+#include "server.h"
 #include "util.h"
 
 /* Names of the variables msmtpd sets for the command (DESIGN). */
@@ -62,12 +75,28 @@ env_add(char **envp, size_t *n, const char *name, const char *value)
 }
 
 /*
+ * One delivery: what the command is run with, from the session itself
+ * or, in the privileged parent, from the session's request.
+ */
+struct deliv {
+	const char *id;
+	const char *from;
+	const char *const *rcpt;
+	size_t nrcpt;
+	int relay;
+	const char *addr, *host, *helo;
+	const char *auth_user; /* NULL: not authenticated */
+	const char *tls_protocol, *tls_cipher; /* NULL: no TLS */
+	int spool; /* positioned at 0 */
+};
+
+/*
  * The command's environment: ours without any SENDER etc. it may have
  * had, then the session's values.  NULL when out of memory; the strings
  * from index *own on are allocated.
  */
 static char **
-make_env(const struct session *s, size_t *own)
+make_env(const struct deliv *s, size_t *own)
 {
 	extern char **environ;
 	char **envp;
@@ -87,11 +116,11 @@ make_env(const struct session *s, size_t *own)
 	rc |= env_add(envp, &n, "REMOTE_ADDR", s->addr);
 	rc |= env_add(envp, &n, "REMOTE_HOST", s->host);
 	rc |= env_add(envp, &n, "HELO", s->helo);
-	if (s->authed)
+	if (s->auth_user != NULL)
 		rc |= env_add(envp, &n, "AUTH_USER", s->auth_user);
-	if (s->tls) {
-		rc |= env_add(envp, &n, "TLS_PROTOCOL", s->tlsi.protocol);
-		rc |= env_add(envp, &n, "TLS_CIPHER", s->tlsi.cipher);
+	if (s->tls_protocol != NULL) {
+		rc |= env_add(envp, &n, "TLS_PROTOCOL", s->tls_protocol);
+		rc |= env_add(envp, &n, "TLS_CIPHER", s->tls_cipher);
 	}
 	if (rc != 0) {
 		for (i = *own; i < n; i++)
@@ -112,8 +141,8 @@ make_env(const struct session *s, size_t *own)
  * close-on-exec.  Returns 0 or an errno value.
  */
 static int
-spawn(const struct session *s, char **argv, const char *path, int errfd,
-    pid_t *pid)
+spawn(
+    const struct deliv *s, char **argv, const char *path, int errfd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -164,11 +193,12 @@ out_env:
 }
 
 /* Keep the command's stderr for the log, its lines joined by " | ",
-   up to MSMTPD_CMD_ERR_MAX bytes.  *nl: a line ended last time. */
+   up to MSMTPD_CMD_ERR_MAX bytes (cmd_err holds one more).  *nl: a line
+   ended last time. */
 static void
-keep_err(struct session *s, const char *p, size_t n, int *nl)
+keep_err(char *cmd_err, const char *p, size_t n, int *nl)
 {
-	size_t have = strlen(s->cmd_err), i;
+	size_t have = strlen(cmd_err), i;
 
 	for (i = 0; i < n && have < MSMTPD_CMD_ERR_MAX; i++) {
 		if (p[i] == '\n') {
@@ -178,13 +208,13 @@ keep_err(struct session *s, const char *p, size_t n, int *nl)
 		if (*nl && have > 0) {
 			if (have + 4 > MSMTPD_CMD_ERR_MAX)
 				break;
-			memcpy(s->cmd_err + have, " | ", 3);
+			memcpy(cmd_err + have, " | ", 3);
 			have += 3;
 		}
 		*nl = 0;
-		s->cmd_err[have++] = (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
+		cmd_err[have++] = (p[i] >= 0x20 && p[i] < 0x7f) ? p[i] : '?';
 	}
-	s->cmd_err[have] = '\0';
+	cmd_err[have] = '\0';
 }
 
 /* Wait for pid until deadline (monotonic ms): 0 and its status, -1
@@ -211,10 +241,15 @@ wait_until(pid_t pid, int64_t deadline, int *status)
 	}
 }
 
-int
-deliver_run(struct session *s)
+/*
+ * Run the delivery (or relay) command for d.  Returns the exit status
+ * (0, 75, ...), or 75 when it could not run; cmd_err gets the first
+ * line of its stderr.
+ */
+static int
+run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 {
-	char *const *tmpl = s->relay ? s->c->relay : s->c->command;
+	char *const *tmpl = d->relay ? c->relay : c->command;
 	char **argv, found[PATH_MAX], ebuf[512];
 	const char *path;
 	size_t na = 0, i, j;
@@ -225,44 +260,40 @@ deliver_run(struct session *s)
 	ssize_t n;
 	pid_t pid;
 
-	s->cmd_err[0] = '\0';
-	if (data_spool_flush(s) == -1 || lseek(s->spool, 0, SEEK_SET) == -1)
-		return EX_TEMPFAIL;
-	if (s->c->sink != NULL)
-		return s->c->sink(s->c->sink_arg, s->spool);
+	cmd_err[0] = '\0';
 	for (i = 0; tmpl[i] != NULL; i++)
 		;
-	if ((argv = calloc(i + s->nrcpt + 1, sizeof(*argv))) == NULL)
+	if ((argv = calloc(i + d->nrcpt + 1, sizeof(*argv))) == NULL)
 		return EX_TEMPFAIL;
 	for (i = 0; tmpl[i] != NULL; i++) {
 		if (strcmp(tmpl[i], "%T") == 0) {
-			for (j = 0; j < s->nrcpt; j++)
-				if ((argv[na++] = strdup(s->rcpt[j])) == NULL)
+			for (j = 0; j < d->nrcpt; j++)
+				if ((argv[na++] = strdup(d->rcpt[j])) == NULL)
 					goto out;
 		} else if ((argv[na++] = util_expand_sender(
-				tmpl[i], s->from)) == NULL)
+				tmpl[i], d->from)) == NULL)
 			goto out;
 	}
 	path = util_find_prog(argv[0], found, sizeof(found));
 	if (pipe(ep) == -1) {
-		log_err(s->c->log, "pipe: %s", strerror(errno));
+		log_err(c->log, "pipe: %s", strerror(errno));
 		goto out;
 	}
 	(void)fcntl(ep[0], F_SETFD, FD_CLOEXEC);
 	if (ep[1] > 2) /* dup2 onto 2 in the child clears it */
 		(void)fcntl(ep[1], F_SETFD, FD_CLOEXEC);
-	if ((e = spawn(s, argv, path, ep[1], &pid)) != 0) {
+	if ((e = spawn(d, argv, path, ep[1], &pid)) != 0) {
 		/* Not there or not runnable: our configuration, not the
 		   mail's fault, so try again later (DESIGN: nothing lost). */
-		(void)snprintf(s->cmd_err, sizeof(s->cmd_err), "%s: %s: %s",
+		(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1, "%s: %s: %s",
 		    PROG, path, strerror(e));
-		log_err(s->c->log, "%s: %s: %s", s->id, path, strerror(e));
+		log_err(c->log, "%s: %s: %s", d->id, path, strerror(e));
 		close(ep[0]);
 		close(ep[1]);
 		goto out;
 	}
 	close(ep[1]);
-	deadline = util_now_ms() + (int64_t)s->c->command_timeout * 1000;
+	deadline = util_now_ms() + (int64_t)c->command_timeout * 1000;
 	/* Read its stderr until it closes, then wait for the exit. */
 	while (open_err) {
 		int64_t left = deadline - util_now_ms();
@@ -286,13 +317,13 @@ deliver_run(struct session *s)
 		if (n <= 0)
 			open_err = 0;
 		else
-			keep_err(s, ebuf, (size_t)n, &err_nl);
+			keep_err(cmd_err, ebuf, (size_t)n, &err_nl);
 	}
 	close(ep[0]);
 	w = reaped ? 0 : wait_until(pid, deadline, &status);
 	if (w == -1) {
-		log_err(s->c->log, "%s: %s: timed out after %d s, killed",
-		    s->id, path, s->c->command_timeout);
+		log_err(c->log, "%s: %s: timed out after %d s, killed", d->id,
+		    path, c->command_timeout);
 		(void)kill(-pid, SIGTERM);
 		(void)kill(pid, SIGTERM);
 		if (wait_until(pid, util_now_ms() + 2000, &status) == -1) {
@@ -302,7 +333,7 @@ deliver_run(struct session *s)
 		}
 		rc = EX_TEMPFAIL;
 	} else if (w == -2) {
-		log_err(s->c->log, "%s: waitpid: %s", s->id, strerror(errno));
+		log_err(c->log, "%s: waitpid: %s", d->id, strerror(errno));
 		rc = EX_TEMPFAIL;
 	} else if (WIFEXITED(status))
 		rc = WEXITSTATUS(status);
@@ -315,4 +346,474 @@ out:
 		free(argv[i]);
 	free(argv);
 	return rc;
+}
+
+/* ---------------------------------------------------------------- privsep */
+
+/*
+ * Requests of the session (unprivileged) to the parent (root).  A
+ * delivery is DELIVER, one RCPT per recipient, then GO; the answer is
+ * RESULT (exit status, first stderr line).  AUTH (user, password) gets
+ * AUTH_OK, AUTH_NO (after --auth-delay) or AUTH_TEMP.
+ */
+enum {
+	PS_DELIVER = 1,
+	PS_RCPT,
+	PS_GO,
+	PS_RESULT,
+	PS_AUTH,
+	PS_AUTH_OK,
+	PS_AUTH_NO,
+	PS_AUTH_TEMP
+};
+/* DELIVER: id, from, relay ("0" or "1"), addr, host, helo, auth user,
+   TLS protocol, TLS cipher ("" when not authenticated or no TLS: never
+   a value then), the number of recipients; the spool descriptor. */
+#define PS_DELIVER_FIELDS 10
+
+/* The session asks the parent: 0 and the answer, or -1 (logged). */
+static int
+ask(const struct msmtpd_conf *c, struct privsep_msg *m)
+{
+	int rc;
+
+	do
+		rc = privsep_recv(c->ps_fd, m, -1);
+	while (rc == -1 && errno == EINTR);
+	if (rc == 1)
+		return 0;
+	log_err(c->log, "privsep: %s",
+	    rc == 0 ? "the privileged parent went away" : strerror(errno));
+	return -1;
+}
+
+static int
+send_fields(const struct msmtpd_conf *c, uint32_t type, int fd, size_t n,
+    const char *const *f)
+{
+	if (privsep_send(c->ps_fd, type, fd, n, f) == 0)
+		return 0;
+	log_err(c->log, "privsep: send: %s", strerror(errno));
+	return -1;
+}
+
+/* The session: ask the parent to run the delivery. */
+static int
+deliver_ask(struct session *s)
+{
+	const struct msmtpd_conf *c = s->c;
+	struct privsep_msg m;
+	const char *f[PS_DELIVER_FIELDS];
+	const char *st, *er;
+	char nr[16];
+	long long v;
+	size_t i;
+
+	(void)snprintf(nr, sizeof(nr), "%zu", s->nrcpt);
+	f[0] = s->id;
+	f[1] = s->from;
+	f[2] = s->relay ? "1" : "0";
+	f[3] = s->addr;
+	f[4] = s->host;
+	f[5] = s->helo;
+	f[6] = s->authed ? s->auth_user : "";
+	f[7] = s->tls ? s->tlsi.protocol : "";
+	f[8] = s->tls ? s->tlsi.cipher : "";
+	f[9] = nr;
+	if (send_fields(c, PS_DELIVER, s->spool, PS_DELIVER_FIELDS, f) == -1)
+		return EX_TEMPFAIL;
+	for (i = 0; i < s->nrcpt; i++) {
+		f[0] = s->rcpt[i];
+		if (send_fields(c, PS_RCPT, -1, 1, f) == -1)
+			return EX_TEMPFAIL;
+	}
+	if (send_fields(c, PS_GO, -1, 0, NULL) == -1 || ask(c, &m) == -1)
+		return EX_TEMPFAIL;
+	if (m.fd != -1)
+		(void)close(m.fd);
+	if (m.type != PS_RESULT || (st = privsep_field(&m, 0, 3)) == NULL ||
+	    (er = privsep_field(&m, 1, MSMTPD_CMD_ERR_MAX)) == NULL ||
+	    util_parse_num(st, 0, 255, 0, &v) == -1) {
+		log_err(c->log, "privsep: unexpected answer to a delivery");
+		return EX_TEMPFAIL;
+	}
+	util_strlcpy(s->cmd_err, er, sizeof(s->cmd_err));
+	return (int)v;
+}
+
+int
+deliver_run(struct session *s)
+{
+	struct deliv d;
+	const char **rv;
+	size_t i;
+	int rc;
+
+	s->cmd_err[0] = '\0';
+	if (data_spool_flush(s) == -1 || lseek(s->spool, 0, SEEK_SET) == -1)
+		return EX_TEMPFAIL;
+	if (s->c->sink != NULL)
+		return s->c->sink(s->c->sink_arg, s->spool);
+	if (s->c->privsep)
+		return deliver_ask(s);
+	if ((rv = calloc(s->nrcpt + 1, sizeof(*rv))) == NULL)
+		return EX_TEMPFAIL;
+	for (i = 0; i < s->nrcpt; i++)
+		rv[i] = s->rcpt[i];
+	memset(&d, 0, sizeof(d));
+	d.id = s->id;
+	d.from = s->from;
+	d.rcpt = rv;
+	d.nrcpt = s->nrcpt;
+	d.relay = s->relay;
+	d.addr = s->addr;
+	d.host = s->host;
+	d.helo = s->helo;
+	d.auth_user = s->authed ? s->auth_user : NULL;
+	d.tls_protocol = s->tls ? s->tlsi.protocol : NULL;
+	d.tls_cipher = s->tls ? s->tlsi.cipher : NULL;
+	d.spool = s->spool;
+	rc = run_command(s->c, &d, s->cmd_err);
+	free(rv);
+	return rc;
+}
+
+int
+deliver_auth_check(struct session *s, const char *user, const char *pass,
+    struct passwd_entry *e, char *err, size_t errlen)
+{
+	const struct msmtpd_conf *c = s->c;
+	struct privsep_msg m;
+	const char *f[2];
+
+	if (!c->privsep)
+		return passwd_check(c->passwd_file, user, pass, e, err, errlen);
+	memset(e, 0, sizeof(*e));
+	f[0] = user;
+	f[1] = pass;
+	if (send_fields(c, PS_AUTH, -1, 2, f) == -1 || ask(c, &m) == -1) {
+		util_seterr(err, errlen, "privileged parent unreachable");
+		return -1;
+	}
+	if (m.fd != -1)
+		(void)close(m.fd);
+	switch (m.type) {
+	case PS_AUTH_OK: return 1;
+	case PS_AUTH_NO: return 0;
+	default:
+		util_seterr(err, errlen, "cannot check the password");
+		return -1;
+	}
+}
+
+/* ---------------------------------------------------------------- parent */
+
+/* A field that is there, at most max bytes, and no control bytes. */
+static const char *
+field(const struct privsep_msg *m, size_t i, size_t max)
+{
+	const char *f = privsep_field(m, i, max);
+	size_t k;
+
+	if (f == NULL)
+		return NULL;
+	for (k = 0; k < m->len[i]; k++)
+		if ((unsigned char)f[k] < 0x20 || f[k] == 0x7f)
+			return NULL;
+	return f;
+}
+
+/*
+ * An address the session could have taken: a path of RFC 5321 whose
+ * canonical form is a itself (from: "" for "<>"), and never one that
+ * could be read as an option (DESIGN: refused at the door; we check
+ * again).
+ */
+static int
+path_ok(const char *a, int flags)
+{
+	struct smtp_path p;
+	char w[SMTP_PATH_MAX + 3];
+	size_t n = strlen(a), used;
+
+	if (n > SMTP_PATH_MAX || a[0] == '-')
+		return 0;
+	w[0] = '<';
+	memcpy(w + 1, a, n);
+	w[n + 1] = '>';
+	w[n + 2] = '\0';
+	return smtp_path_parse(w, n + 2, flags | SMTP_PATH_UTF8, &p, &used) ==
+	    SMTP_PARSE_OK &&
+	    used == n + 2 && strcmp(p.addr, a) == 0;
+}
+
+/* "" is "none" for the optional ones. */
+static const char *
+opt(const char *f)
+{
+	return f[0] == '\0' ? NULL : f;
+}
+
+/* What the parent collects of one delivery request. */
+struct req {
+	struct privsep_msg head; /* DELIVER: its fields stay here */
+	char (*rcpt)[SMTP_PATH_MAX + 1];
+	const char **rv;
+	size_t nrcpt, want;
+};
+
+static void
+req_free(struct req *r)
+{
+	if (r->head.fd != -1)
+		(void)close(r->head.fd);
+	r->head.fd = -1;
+	free(r->rcpt);
+	free(r->rv);
+	r->rcpt = NULL;
+	r->rv = NULL;
+	r->nrcpt = r->want = 0;
+}
+
+/* DELIVER: check the head.  0, or -1 (malformed). */
+static int
+req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m)
+{
+	struct stat st;
+	long long n;
+	const char *nr, *from;
+	size_t k;
+
+	if (m->n != PS_DELIVER_FIELDS || m->fd == -1 ||
+	    fstat(m->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    field(m, 0, sizeof(((struct session *)0)->id) - 1) == NULL ||
+	    (from = field(m, 1, SMTP_PATH_MAX)) == NULL ||
+	    !path_ok(from, SMTP_PATH_REVERSE) || field(m, 2, 1) == NULL ||
+	    (strcmp(m->field[2], "0") != 0 && strcmp(m->field[2], "1") != 0) ||
+	    field(m, 3, NET_ADDRSTR_MAX - 1) == NULL ||
+	    field(m, 4, SMTP_DOMAIN_MAX) == NULL ||
+	    field(m, 5, SMTP_DOMAIN_MAX) == NULL ||
+	    field(m, 6, SASL_FIELD_MAX) == NULL ||
+	    field(m, 7, sizeof(((struct tls_info *)0)->protocol) - 1) == NULL ||
+	    field(m, 8, sizeof(((struct tls_info *)0)->cipher) - 1) == NULL ||
+	    (nr = field(m, 9, 10)) == NULL ||
+	    util_parse_num(nr, 1, c->max_rcpt, 0, &n) == -1)
+		return -1;
+	r->head = *m;
+	for (k = 0; k < m->n; k++)
+		r->head.field[k] = r->head.buf + (m->field[k] - m->buf);
+	m->fd = -1; /* r->head has it now */
+	r->want = (size_t)n;
+	r->nrcpt = 0;
+	if ((r->rcpt = calloc(r->want, sizeof(*r->rcpt))) == NULL ||
+	    (r->rv = calloc(r->want + 1, sizeof(*r->rv))) == NULL)
+		return -1;
+	return 0;
+}
+
+/* RCPT: one recipient, a valid forward-path, not an option. */
+static int
+req_rcpt(struct req *r, const struct privsep_msg *m)
+{
+	const char *a;
+
+	if (r->rcpt == NULL || r->nrcpt == r->want || m->n != 1 ||
+	    m->fd != -1 || (a = field(m, 0, SMTP_PATH_MAX)) == NULL ||
+	    a[0] == '\0' || !path_ok(a, SMTP_PATH_FORWARD))
+		return -1;
+	util_strlcpy(r->rcpt[r->nrcpt], a, sizeof(r->rcpt[0]));
+	r->rv[r->nrcpt] = r->rcpt[r->nrcpt];
+	r->nrcpt++;
+	return 0;
+}
+
+/* GO: run it and answer. */
+static int
+req_go(const struct msmtpd_conf *c, struct req *r, int ps)
+{
+	const struct privsep_msg *h = &r->head;
+	struct deliv d;
+	char cmd_err[MSMTPD_CMD_ERR_MAX + 1], num[8];
+	const char *f[2];
+	int st;
+
+	if (r->rcpt == NULL || r->nrcpt != r->want)
+		return -1;
+	memset(&d, 0, sizeof(d));
+	d.id = h->field[0];
+	d.from = h->field[1];
+	d.relay = h->field[2][0] == '1';
+	d.addr = h->field[3];
+	d.host = h->field[4];
+	d.helo = h->field[5];
+	d.auth_user = opt(h->field[6]);
+	d.tls_protocol = opt(h->field[7]);
+	d.tls_cipher = opt(h->field[8]);
+	if (d.tls_cipher == NULL)
+		d.tls_cipher = "";
+	d.rcpt = r->rv;
+	d.nrcpt = r->nrcpt;
+	d.spool = h->fd;
+	if (lseek(d.spool, 0, SEEK_SET) == -1) {
+		log_err(c->log, "%s: spool: %s", d.id, strerror(errno));
+		st = EX_TEMPFAIL;
+		cmd_err[0] = '\0';
+	} else
+		st = run_command(c, &d, cmd_err);
+	(void)snprintf(num, sizeof(num), "%d", st & 0xff);
+	f[0] = num;
+	f[1] = cmd_err;
+	req_free(r);
+	return privsep_send(ps, PS_RESULT, -1, 2, f);
+}
+
+/* AUTH: check, wait the delay after a failure, answer. */
+static int
+auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
+    int *failures)
+{
+	struct passwd_entry e;
+	const char *user, *pass;
+	char er[ERR_MAX];
+	int rc, type;
+
+	if (m->n != 2 || m->fd != -1 || c->passwd_file == NULL ||
+	    (user = privsep_field(m, 0, SASL_FIELD_MAX)) == NULL ||
+	    (pass = privsep_field(m, 1, SASL_FIELD_MAX)) == NULL)
+		return -1;
+	/* No more guesses than a session may make (policy.c). */
+	rc = *failures >= MSMTPD_AUTH_FAILS_MAX
+	    ? 0
+	    : passwd_check(c->passwd_file, user, pass, &e, er, sizeof(er));
+	util_wipe(&e, sizeof(e));
+	if (rc == 1)
+		type = PS_AUTH_OK;
+	else if (rc == 0) {
+		/* The session's backoff (policy.c), kept here: it doubles
+		   with each failure, up to 8 times --auth-delay. */
+		(*failures)++;
+		(void)util_sleep_ms(
+		    c->auth_delay_ms << (*failures < 4 ? *failures - 1 : 3),
+		    server_terminating);
+		type = PS_AUTH_NO;
+	} else {
+		log_err(c->log, "passwd-file: %s", er);
+		type = PS_AUTH_TEMP;
+	}
+	return privsep_send(ps, (uint32_t)type, -1, 0, NULL);
+}
+
+/* The spool, made here so that the session needs no writable directory. */
+static int
+make_spool(const struct msmtpd_conf *c)
+{
+	char err[ERR_MAX];
+	int fd;
+
+	if ((fd = util_spool_open(PROG, err, sizeof(err))) == -1)
+		log_err(c->log, "spool: %s", err);
+	return fd;
+}
+
+int
+deliver_parent(
+    const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd)
+{
+	struct msmtpd_conf sc;
+	struct privsep_msg m;
+	struct req r;
+	char er[ERR_MAX];
+	pid_t pid, w;
+	int sv[2], spool, rc, st = 0, failures = 0, termed = 0, bad = 0;
+	int null;
+
+	if ((spool = make_spool(c)) == -1)
+		return 1;
+	if (privsep_socketpair(sv) == -1) {
+		log_err(c->log, "socketpair: %s", strerror(errno));
+		close(spool);
+		return 1;
+	}
+	if ((pid = fork()) == -1) {
+		log_err(c->log, "fork: %s", strerror(errno));
+		close(spool);
+		close(sv[0]);
+		close(sv[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		/* The session: SMTP, TLS and SASL, never as root. */
+		(void)close(sv[0]);
+		if (privsep_drop(id, er, sizeof(er)) == -1) {
+			log_err(c->log, "%s", er);
+			_exit(1);
+		}
+		sc = *c;
+		sc.privsep = 1;
+		sc.ps_fd = sv[1];
+		sc.spool_fd = spool;
+		/* The parent waits the delay after a wrong password. */
+		sc.auth_delay_ms = 0;
+		_exit(session_run(&sc, rfd, wfd));
+	}
+	(void)close(sv[1]);
+	(void)close(spool);
+	/* The network is the session's: keep no copy. */
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		(void)dup2(null, rfd);
+		(void)dup2(null, wfd);
+		if (null != rfd && null != wfd)
+			(void)close(null);
+	}
+	memset(&r, 0, sizeof(r));
+	r.head.fd = -1;
+	for (;;) {
+		if (server_terminating() && !termed) {
+			/* The session answers 421 and ends. */
+			(void)kill(pid, SIGTERM);
+			termed = 1;
+		}
+		rc = privsep_recv(sv[0], &m, -1);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == 0)
+			break;
+		if (rc == -1) {
+			log_err(
+			    c->log, "privsep: session: %s", strerror(errno));
+			bad = 1;
+			break;
+		}
+		switch (m.type) {
+		case PS_DELIVER:
+			req_free(&r);
+			rc = req_begin(c, &r, &m);
+			break;
+		case PS_RCPT: rc = req_rcpt(&r, &m); break;
+		case PS_GO: rc = req_go(c, &r, sv[0]); break;
+		case PS_AUTH: rc = auth_answer(c, &m, sv[0], &failures); break;
+		default: rc = -1; break;
+		}
+		if (m.fd != -1)
+			(void)close(m.fd);
+		util_wipe(&m, sizeof(m));
+		if (rc == -1) {
+			log_err(c->log,
+			    "privsep: malformed request from the session");
+			bad = 1;
+			break;
+		}
+	}
+	req_free(&r);
+	(void)close(sv[0]);
+	if (bad)
+		(void)kill(pid, SIGKILL);
+	while ((w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
+		if (server_terminating() && !termed) {
+			(void)kill(pid, SIGTERM);
+			termed = 1;
+		}
+	/* The session's status: how it ended and its failed logins, for
+	   the listener (server_exit_status). */
+	return w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }

@@ -1,7 +1,9 @@
 /*
  * msmtpd: an SMTP server for inetd (the session on fd 0/1) or a
  * standalone listener, handing every accepted message to a delivery
- * command (by default mdeliver).  main.c: options and modes.
+ * command (by default mdeliver).  main.c: options and modes.  Started
+ * as root, the session runs as --user and a privileged parent runs the
+ * deliveries (deliver.c, common/privsep.h).
  */
 #include "config.h"
 
@@ -19,6 +21,7 @@
 
 #include "msmtpd.h"
 #include "passwd.h"
+#include "privsep.h"
 #include "secret.h"
 #include "server.h"
 #include "util.h"
@@ -129,12 +132,16 @@ usage(FILE *fp)
 	    "  --no-resolve           no reverse DNS for the peer\n"
 	    "  --grace S              --listen: seconds sessions get after "
 	    "SIGTERM (default %d)\n"
-	    "  --user NAME            run as NAME (after binding the port)\n"
+	    "  --user NAME            as root: the session runs as NAME "
+	    "(default %s,\n"
+	    "                         else %s); deliveries stay root's\n"
 	    "  -h, --help  -V, --version\n",
 	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_CLIENTS_DEFAULT,
 	    MSMTPD_ERRORS_DEFAULT, MSMTPD_TIMEOUT, MSMTPD_DATA_TIMEOUT,
 	    DATA_MIN_RATE_DEFAULT, SESSION_LIFETIME_DEFAULT,
-	    SERVER_PER_ADDR_DEFAULT, MSMTPD_COMMAND_TIMEOUT, MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE);
+	    SERVER_PER_ADDR_DEFAULT, MSMTPD_COMMAND_TIMEOUT,
+	    MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE, PRIVSEP_USER,
+	    PRIVSEP_USER_FALLBACK);
 }
 
 static void die(int code, const char *fmt, ...)
@@ -168,27 +175,19 @@ int
 drop_privileges(const struct msmtpd_conf *c)
 {
 	struct passwd *pw;
-	char err[ERR_MAX];
 
-	if (c->user == NULL)
+	/* As root, the session drops (privsep); here only the check that
+	   an unprivileged msmtpd is who --user says. */
+	if (c->user == NULL || geteuid() == 0)
 		return 0;
 	if ((pw = getpwnam(c->user)) == NULL) {
 		log_err(c->log, "--user %s: no such user", c->user);
 		return -1;
 	}
-	if (geteuid() != 0) {
-		/* Already unprivileged: fine if we are that user. */
-		if (geteuid() == pw->pw_uid)
-			return 0;
-		log_err(c->log, "--user %s: not running as root", c->user);
-		return -1;
-	}
-	if (passwd_drop_privileges(pw->pw_uid, pw->pw_gid, err, sizeof(err)) ==
-	    -1) {
-		log_err(c->log, "--user %s: %s", c->user, err);
-		return -1;
-	}
-	return 0;
+	if (geteuid() == pw->pw_uid)
+		return 0;
+	log_err(c->log, "--user %s: not running as root", c->user);
+	return -1;
 }
 
 /* --listen: after the port is bound, before the first accept. */
@@ -218,13 +217,23 @@ listen_ready(void *arg)
 	return spool_check(arg) == -1 ? EX_CONFIG : 0;
 }
 
+/* One connection: as root, a privileged parent and the session as
+   --user; else the session. */
+static int
+serve_one(const struct msmtpd_conf *c, int rfd, int wfd)
+{
+	if (c->ps_id != NULL)
+		return deliver_parent(c, c->ps_id, rfd, wfd);
+	return session_run(c, rfd, wfd);
+}
+
 /* --listen: one session in the child server_run forked. */
 static int
 listen_serve(void *arg, int fd)
 {
 	/* SIGTERM after the grace: the session answers 421 and ends. */
 	server_child_signals();
-	return session_run(arg, fd, fd);
+	return serve_one(arg, fd, fd);
 }
 
 static int
@@ -337,6 +346,7 @@ main(int argc, char **argv)
 {
 	static struct msmtpd_conf c;
 	static struct log lg;
+	static struct privsep_id id;
 	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX], mdsize[32];
 	const char *listen_on = NULL, *maildir = NULL, *cert = NULL;
 	const char *key = NULL, *logto = NULL;
@@ -499,6 +509,12 @@ main(int argc, char **argv)
 	if (cert != NULL &&
 	    (c.tls = tls_server_new(cert, key, err, sizeof(err))) == NULL)
 		die(EX_CONFIG, "TLS: %s", err);
+	if (geteuid() == 0) {
+		/* DESIGN: no SMTP, TLS or SASL parsing as root. */
+		if (privsep_lookup(c.user, &id, err, sizeof(err)) == -1)
+			die(EX_NOPERM, "%s", err);
+		c.ps_id = &id;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (inetd) {
 		(void)signal(SIGCHLD, SIG_DFL);
@@ -506,7 +522,7 @@ main(int argc, char **argv)
 			return EX_NOPERM;
 		/* inetd or systemd stopping us: 421, not a silent close. */
 		server_child_signals();
-		(void)session_run(&c, 0, 1);
+		(void)serve_one(&c, 0, 1);
 		rc = 0;
 	} else
 		rc = listen_run(&c, listen_on, max_clients, per_addr, grace);

@@ -17,6 +17,8 @@
 #include "log.h"
 #include "msg.h"
 #include "net.h"
+#include "passwd.h"
+#include "privsep.h"
 #include "sasl.h"
 #include "smtp.h"
 #include "tls.h"
@@ -88,6 +90,17 @@ struct msmtpd_conf {
 	 */
 	int (*sink)(void *arg, int fd);
 	void *sink_arg;
+	/*
+	 * Started as root: the session runs unprivileged and asks the
+	 * privileged parent (deliver.c) on ps_fd to deliver and to check
+	 * passwords; the parent made the spool, spool_fd.
+	 */
+	int privsep;
+	int ps_fd;
+	int spool_fd;
+	/* Started as root: the session's user (privsep); NULL: one
+	   process. */
+	const struct privsep_id *ps_id;
 };
 
 struct session {
@@ -162,6 +175,16 @@ int data_finish(struct session *s);
 /* deliver.c: run the delivery (or relay) command over the spool.
    Returns the exit status (0, 75, ...), or 75 when it could not run. */
 int deliver_run(struct session *s);
+/* AUTH: passwd_check, or with privsep the parent's (1, 0, -1). */
+int deliver_auth_check(struct session *s, const char *user, const char *pass,
+    struct passwd_entry *e, char *err, size_t errlen);
+/*
+ * Started as root: the privileged parent.  Forks the session as id on
+ * rfd/wfd and runs its deliveries and password checks.  Returns what
+ * the session returned (session_run), or 1.
+ */
+int deliver_parent(
+    const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd);
 
 /* policy.c */
 int policy_local(const struct msmtpd_conf *c, const struct smtp_path *p);
@@ -169,7 +192,8 @@ int policy_auth_offered(const struct session *s);
 /* AUTH: returns 1 authenticated, 0 not (reply sent). */
 int policy_auth(struct session *s, const char *arg, size_t len);
 
-/* main.c: drop root for --user (after the port is bound).  0 or -1. */
+/* main.c: not root, --user must be who we are (as root the session
+   drops: deliver_parent).  0 or -1. */
 int drop_privileges(const struct msmtpd_conf *c);
 
 #endif

@@ -105,8 +105,7 @@ policy_auth(struct session *s, const char *arg, size_t len)
 		goto out;
 	default: goto fail;
 	}
-	rc = passwd_check(
-	    s->c->passwd_file, sasl.user, sasl.pass, &e, err, sizeof(err));
+	rc = deliver_auth_check(s, sasl.user, sasl.pass, &e, err, sizeof(err));
 	if (rc == 1) {
 		s->authed = 1;
 		util_strlcpy(s->auth_user, sasl.user, sizeof(s->auth_user));

@@ -665,7 +665,7 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 		return 1;
 	}
 	s->c = c;
-	s->spool = -1;
+	s->spool = c->privsep ? c->spool_fd : -1; /* privsep: the parent's */
 	s->end = "dropped";
 	buf_init(&s->sbuf, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);

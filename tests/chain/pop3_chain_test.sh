@@ -21,8 +21,9 @@ chain_start()
 	chain_require
 	make_certs certs
 	# The POP3 server becomes bob (DESIGN: never a Maildir as root).
-	# Run as root, bob is "nobody": msmtpd drops to it too, so that
-	# mdeliver writes files bob can read, in a directory bob can reach.
+	# Run as root, bob is "nobody": msmtpd's session runs as nobody
+	# too; its deliveries run as root (privilege separation) and
+	# mdeliver becomes the Maildir's owner, so bob can read the files.
 	top=$(pwd)
 	uid=$(id -u) gid=$(id -g) as=
 	if [ "$uid" = 0 ]; then
@@ -41,7 +42,7 @@ chain_start()
 	echo "bob:$(openssl passwd -6 -salt pepperpe b0bpw):$uid:$gid:$MD" \
 	    >pop.passwd
 	SPORT=$(free_port)
-	# msmtpd spools under TMPDIR, which must be bob's to write too.
+	# msmtpd spools under TMPDIR (as root its privileged parent does).
 	TMPDIR=$top/spool PATH="$YUBIN_BUILDDIR:$PATH" "$(yubin_prog msmtpd)" \
 	    --listen "127.0.0.1:$SPORT" --tls-cert certs/server.pem \
 	    --tls-key certs/server.key --passwd-file smtp.passwd \

@@ -942,7 +942,122 @@ privilege_drop_body()
 	printf 'USER u3\r\nPASS s3cret\r\nQUIT\r\n' >in
 	pop --passwd-file passwd --allow-plain-auth
 	atf_check -o match:'^-ERR \[SYS/PERM\] cannot switch' sed -n 3p out.txt
+	# --preauth as root: the Maildir is served as its owner, never as
+	# root.
+	printf 'STAT\r\nQUIT\r\n' >in
+	pop --preauth --maildir own
+	atf_check -o inline:"$uid\n" stat -c %u own/yubin-uidlist
+	mkmd rootmd
+	atf_check -s exit:77 -e match:'rootmd: owned by root' \
+	    "$MPOP" serve --preauth --maildir rootmd --log stderr <in
+	atf_check -o inline:'cur\nnew\ntmp\n' ls rootmd
 }
+
+atf_test_case privsep
+privsep_head()
+{
+	atf_set descr "As root: TLS, the greeting, STLS and the login run in \
+a process that is not root (the one holding the connection); the \
+passwd-file stays root's (0600), checked by the privileged parent; after \
+STLS and the login the user's Maildir is served through the login process"
+	atf_set require.user root
+}
+privsep_body()
+{
+	setup
+	make_certs certs
+	chmod 600 passwd
+	start_listen --passwd-file passwd --tls-cert certs/server.pem \
+	    --tls-key certs/server.key
+	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
+import poplib, ssl, sys
+sys.path.insert(0, sys.argv[2])
+import sockuid
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(cafile="certs/ca.pem")
+p = poplib.POP3("localhost", port, timeout=10)
+assert p.getwelcome() == b"+OK pop.test POP3 server ready"
+# Before the login: the greeting came from a process that is not root.
+sockuid.check_not_root(port, p.sock)
+p.stls(context=ctx)
+p.user("alice")
+try:
+    p.pass_("wrong")
+    raise SystemExit("wrong password accepted")
+except poplib.error_proto as e:
+    assert str(e).startswith("b'-ERR [AUTH]"), e
+p.user("alice")
+p.pass_("s3cret")
+assert p.stat() == (2, 57), p.stat()
+# After the login the same: the login process proxies TLS.
+h = sockuid.check_not_root(port, p.sock)
+assert p.retr(1)[1] == [b"From: a", b"Subject: x", b"", b"body", b".dot", b"end"]
+p.dele(1)
+assert p.quit().startswith(b"+OK")
+PY
+	atf_check -o match:'user=alice tls=TLS1\.[23] retrieved=1 deleted=1 bytes=40 authfail=1 end=quit' \
+	    cat listen.log
+	atf_check -o inline:'1001.M2P2.test:2,F\n' ls md/cur
+	# The passwd-file unreadable for the unprivileged user: as before.
+	atf_check -o inline:'600\n' stat -c %a passwd
+}
+privsep_cleanup() { stop_pidfile mpop.pid; }
+
+atf_test_case privsep_inetd
+privsep_inetd_head()
+{
+	atf_set descr "As root under inetd (the connection on fd 0/1): the \
+processes that hold it are not root, before and after the login; a wrong \
+password still waits --auth-delay; --user picks the login user"
+	atf_set require.user root
+}
+privsep_inetd_body()
+{
+	setup
+	chmod 600 passwd
+	PORT=$(free_port)
+	# A small inetd: accept a connection, run mpop on it as fd 0 and 1.
+	python3 - "$PORT" "$MPOP" >inetd.log 2>&1 <<'PY' &
+import socket, subprocess, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+for i in range(2):
+    c, _ = s.accept()
+    p = subprocess.Popen([sys.argv[2], "serve", "--passwd-file", "passwd",
+        "--allow-plain-auth", "--log", "stderr", "--no-resolve",
+        "--hostname", "pop.test", "--auth-delay", "1000", "--user", "nobody"],
+        stdin=c, stdout=c, stderr=open("mpop.log", "a"))
+    c.close()  # inetd keeps no copy
+    p.wait()
+PY
+	echo $! >inetd.pid
+	wait_port "$PORT" || atf_fail "inetd did not listen"
+	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
+import poplib, sys, time
+sys.path.insert(0, sys.argv[2])
+import sockuid
+port = int(sys.argv[1])
+p = poplib.POP3("127.0.0.1", port, timeout=10)
+sockuid.check_not_root(port, p.sock)
+p.user("alice")
+t = time.monotonic()
+try:
+    p.pass_("wrong")
+    raise SystemExit("wrong password accepted")
+except poplib.error_proto as e:
+    assert str(e).startswith("b'-ERR [AUTH]"), e
+assert time.monotonic() - t >= 0.9, "no delay after a wrong password"
+p.user("alice")
+p.pass_("s3cret")
+assert p.stat() == (2, 57), p.stat()
+sockuid.check_not_root(port, p.sock)
+assert p.quit().startswith(b"+OK")
+PY
+	atf_check -o match:'user=alice tls=no .*authfail=1 end=quit' \
+	    cat mpop.log
+}
+privsep_inetd_cleanup() { stop_pidfile inetd.pid; }
 
 atf_test_case usage
 usage_head()
@@ -970,6 +1085,8 @@ usage_body()
 	    "$MPOP" serve --passwd-file nofile
 	atf_check -s exit:64 -e match:'unexpected argument' \
 	    "$MPOP" serve --preauth --maildir x extra
+	atf_check -s exit:64 -e match:'--user is for the login' \
+	    "$MPOP" serve --preauth --maildir x --user nobody
 }
 
 atf_init_test_cases()
@@ -999,5 +1116,7 @@ atf_init_test_cases()
 	atf_add_test_case fetchmail_preauth
 	atf_add_test_case getmail
 	atf_add_test_case privilege_drop
+	atf_add_test_case privsep
+	atf_add_test_case privsep_inetd
 	atf_add_test_case usage
 }

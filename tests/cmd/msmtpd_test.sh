@@ -251,8 +251,9 @@ command_forms_body()
 atf_test_case user_drop
 user_drop_head()
 {
-	atf_set descr "--user: the session and the delivery command do not \
-run as root"
+	atf_set descr "As root with --user: the session runs as that user, \
+the delivery command still as root (the privileged parent starts it; \
+mdeliver becomes each Maildir's owner); an unknown --user is refused"
 	atf_set require.user root
 }
 user_drop_body()
@@ -260,14 +261,128 @@ user_drop_body()
 	setup
 	uid=$(id -u nobody) || atf_skip "no user nobody"
 	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nhello\r\n.\r\nQUIT\r\n' >in
-	# The spool must be writable by that user.
-	export TMPDIR=/tmp
-	inetd --user nobody --command /bin/sh -c 'id -u >&2; id -g >&2' x \;
+	# No TMPDIR the user can write: the parent makes the spool.
+	chmod 700 .
+	inetd --user nobody --command /bin/sh -c 'id -u >&2' x \;
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
-	atf_check -o match:"result=\"250 .* error=\"$uid \\| " cat log.txt
+	atf_check -o match:"result=\"250 .* error=\"0\"" cat log.txt
 	atf_check -s exit:77 -e match:'no such user' \
 	    "$MSMTPD" --inetd --log stderr --user no-such-user-here
 }
+
+atf_test_case privsep_inetd
+privsep_inetd_head()
+{
+	atf_set descr "As root under inetd (the connection on fd 0/1): no \
+process that holds the connection is root, before and after AUTH; AUTH \
+against a root-only passwd-file works (the parent checks it) and a wrong \
+password waits --auth-delay; the delivery runs with the session's \
+values; SIGTERM still gets 421"
+	atf_set require.user root
+}
+privsep_inetd_body()
+{
+	setup
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	echo "alice:$hash:::/nonexistent" >passwd
+	chmod 600 passwd
+	PORT=$(free_port)
+	# A small inetd: accept a connection, run msmtpd on it as fd 0 and 1.
+	python3 - "$PORT" "$MSMTPD" "$PWD" >inetd.log 2>&1 <<'PY' &
+import socket, subprocess, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+while True:
+    c, _ = s.accept()
+    p = subprocess.Popen([sys.argv[2], "--inetd", "--log", "stderr",
+        "--no-resolve", "--hostname", "mx.test", "--auth-delay", "1000",
+        "--passwd-file", "passwd", "--allow-plain-auth",
+        "--command", sys.argv[3] + "/deliver.sh", "%F", "--", "%T", ";"],
+        stdin=c, stdout=c, stderr=open("msmtpd.log", "a"))
+    c.close()  # inetd keeps no copy
+    open("msmtpd.pid", "w").write(str(p.pid))
+    p.wait()
+PY
+	echo $! >inetd.pid
+	wait_port "$PORT" || atf_fail "inetd did not listen"
+	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
+import os, signal, smtplib, sys, time
+sys.path.insert(0, sys.argv[2])
+import sockuid
+port = int(sys.argv[1])
+s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+sockuid.check_not_root(port, s.sock)
+s.ehlo("client.test")
+t = time.monotonic()
+try:
+    s.user, s.password = "alice", "wrong"
+    s.auth("PLAIN", s.auth_plain)
+    raise SystemExit("wrong password accepted")
+except smtplib.SMTPAuthenticationError as e:
+    assert e.smtp_code == 535, e
+assert time.monotonic() - t >= 0.9, "no delay after a wrong password"
+s.user, s.password = "alice", "s3cret"
+assert s.auth("PLAIN", s.auth_plain)[0] == 235
+assert s.sendmail("a@client.test", ["u@mx.test", "v@mx.test"],
+                  b"Subject: t\r\n\r\nhello\r\n") == {}
+sockuid.check_not_root(port, s.sock)
+s.quit()
+# A second connection, stopped by SIGTERM (inetd or systemd going away).
+s = smtplib.SMTP("127.0.0.1", port, timeout=10)
+s.ehlo("client.test")
+os.kill(int(open("msmtpd.pid").read()), signal.SIGTERM)
+code, msg = s.getreply()
+assert code == 421, (code, msg)
+PY
+	atf_check -o inline:'a@client.test\n--\nu@mx.test\nv@mx.test\n' \
+	    cat out/args.*
+	atf_check -o match:'^AUTH_USER=alice$' -o match:'^REMOTE_ADDR=127.0.0.1$' \
+	    -o match:'^HELO=client.test$' -o match:'^SENDER=a@client.test$' \
+	    -o match:'^RECIPIENT=u@mx.test$' cat out/env.*
+	atf_check -o match:'with ESMTPA id' -o match:'^hello$' cat out/msg.*
+	atf_check -o not-match:'s3cret' cat msmtpd.log
+}
+privsep_inetd_cleanup() { stop_pidfile inetd.pid; }
+
+atf_test_case privsep_listen
+privsep_listen_head()
+{
+	atf_set descr "As root with --listen: the per-connection process \
+that holds the connection is not root, through STARTTLS and AUTH; the \
+delivery still happens"
+	atf_set require.user root
+}
+privsep_listen_body()
+{
+	setup
+	make_certs certs
+	hash=$(openssl passwd -6 -salt saltsalt s3cret)
+	echo "alice:$hash:::/nonexistent" >passwd
+	chmod 600 passwd
+	start_listen --tls-cert certs/server.pem --tls-key certs/server.key \
+	    --passwd-file passwd --command ./deliver.sh -- %T \;
+	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
+import smtplib, ssl, sys
+sys.path.insert(0, sys.argv[2])
+import sockuid
+port = int(sys.argv[1])
+ctx = ssl.create_default_context(cafile="certs/ca.pem")
+s = smtplib.SMTP("localhost", port, timeout=10)
+sockuid.check_not_root(port, s.sock)
+s.starttls(context=ctx)
+s.ehlo("client.test")
+s.login("alice", "s3cret")
+sockuid.check_not_root(port, s.sock)
+assert s.sendmail("a@client.test", ["u@mx.test"], b"tls\r\n") == {}
+s.quit()
+PY
+	atf_check -o match:'^TLS_PROTOCOL=TLS1\.[23]$' -o match:'^AUTH_USER=alice$' \
+	    cat out/env.*
+	atf_check -o inline:'--\nu@mx.test\n' cat out/args.*
+	stop_pidfile msmtpd.pid
+}
+privsep_listen_cleanup() { stop_pidfile msmtpd.pid; }
 
 atf_test_case command_fds
 command_fds_head()
@@ -1314,6 +1429,8 @@ atf_init_test_cases()
 	atf_add_test_case command_exit
 	atf_add_test_case command_forms
 	atf_add_test_case user_drop
+	atf_add_test_case privsep_inetd
+	atf_add_test_case privsep_listen
 	atf_add_test_case command_timeout
 	atf_add_test_case command_fds
 	atf_add_test_case smuggling
