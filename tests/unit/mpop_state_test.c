@@ -109,6 +109,19 @@ static const struct parse_case parse_cases[] = {
     BAD("\n",
 	"line 1: not a mpop state file (\"yubin-mpop-state 1\" "
 	"expected)"),
+    /* Not the start of a state file, and no newline: not a torn
+       first line but some other file (it must not be taken as empty
+       and overwritten). */
+    BAD("hello",
+	"line 1: not a mpop state file (\"yubin-mpop-state 1\" "
+	"expected)"),
+    BAD("yubin-mpop-state 1x",
+	"line 1: not a mpop state file (\"yubin-mpop-state 1\" expected)"),
+    BAD("yubin\0mpop",
+	"line 1: not a mpop state file (\"yubin-mpop-state 1\" expected)"),
+    BAD("\0\0\0x",
+	"line 1: not a mpop state file (\"yubin-mpop-state 1\" "
+	"expected)"),
 
     /* F and P records. */
     OK(M "F a\n", "F:a", 0, 0),
@@ -590,6 +603,10 @@ ATF_TC_BODY(open_table, tc)
 	    {S("yubin-mpop-st"), 0, M, NULL},
 	    {S("\0\0\0\0"), 0, M, NULL},
 	    {S(""), 0, M, NULL},
+	    {S("hello"), EX_CONFIG, "hello",
+		": damaged state file: line 1: not a mpop state file "
+		"(\"yubin-mpop-state 1\" expected) (move it away to start "
+		"afresh; `--all' fetches everything again)"},
 	    {S("account a\nhost h\n"), EX_CONFIG, "account a\nhost h\n",
 		": damaged state file: line 1: not a mpop state file "
 		"(\"yubin-mpop-state 1\" expected) (move it away to start "
