@@ -462,6 +462,13 @@ ATF_TC_BODY(conf_nul, tc)
 		NAME ":2: NUL byte in the value"},
 	    {A "host \0\n", sizeof(A "host \0\n") - 1,
 		NAME ":2: NUL byte in the value"},
+	    /* Not key "ho", nor key "host" for "host\0x". */
+	    {A "ho\0st a\n", sizeof(A "ho\0st a\n") - 1,
+		NAME ":2: NUL byte in the key"},
+	    {A "host\0x a\n", sizeof(A "host\0x a\n") - 1,
+		NAME ":2: NUL byte in the key"},
+	    {A "\0 a\n", sizeof(A "\0 a\n") - 1,
+		NAME ":2: NUL byte in the key"},
 	};
 	struct conf *c;
 	char err[ERR_MAX];
