@@ -226,9 +226,15 @@ state_parse(
 	}
 	l = strlen(STATE_MAGIC);
 	if (len < l + 1 || memcmp(p, STATE_MAGIC, l) != 0 || p[l] != '\n') {
-		/* A crash while the first line was written: all NUL or a
-		   prefix of it, with no newline yet. */
-		if (memchr(p, '\n', len) == NULL) {
+		/* A crash while the first line was written: a prefix of it
+		   (maybe empty), then only NUL bytes.  Anything else is some
+		   other file, which must not be taken for an empty state
+		   and overwritten. */
+		for (i = 0; i < len && i < l && p[i] == STATE_MAGIC[i]; i++)
+			;
+		while (i < len && p[i] == '\0')
+			i++;
+		if (i == len) {
 			st->torn = 1;
 			return 0;
 		}

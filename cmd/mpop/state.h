@@ -125,10 +125,11 @@ struct listing {
 void listing_free(struct listing *l);
 /*
  * Parse the body of a UIDL response (RFC 1939 §7: "msg unique-id" lines
- * ending in CRLF or LF, the final "." already removed) into l, in the
- * server's order.  Total: 0, or -1 with err for a malformed line, a
- * message number or a unique-id given twice, or more than LISTING_MAX
- * lines.
+ * ending in CRLF or LF, the final "." already removed) into l, sorted by
+ * message number (listing_parse_sizes looks them up so).  Total: 0, or
+ * -1 with err for a malformed line, a message number given twice, or
+ * more than LISTING_MAX lines.  A unique-id given twice is the caller's
+ * to refuse: it is kept here.
  */
 int listing_parse_uidl(
     struct listing *l, const char *p, size_t len, char *err, size_t errlen);

@@ -457,6 +457,8 @@ conf_line(struct pstate *ps, const char *l, size_t n)
 		;
 	if (k > CONF_NAME_MAX)
 		return perr(ps, "%s", "key too long");
+	if (memchr(l, '\0', k) != NULL)
+		return perr(ps, "%s", "NUL byte in the key");
 	memcpy(key, l, k);
 	key[k] = '\0';
 	for (i = k; i < n && (l[i] == ' ' || l[i] == '\t'); i++)

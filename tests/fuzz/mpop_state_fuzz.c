@@ -2,8 +2,9 @@
  * mpop_state_fuzz: the state file of `mpop fetch' (journal of F and P
  * records) and the server listings it is compared with (UIDL, LIST).
  * Checks the parsers' promises, not only the absence of crashes: every
- * entry is findable, flags are consistent, unique-ids are valid, the
- * listing is sorted without repeats.
+ * entry is findable, flags are consistent, unique-ids are valid, only a
+ * torn first line stands for a missing magic line, the listing is sorted
+ * without repeats.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct state st;
 	struct listing l;
 	char err[ERR_MAX];
-	size_t i, half;
+	size_t i, half, ml;
 
 	state_init(&st);
 	if (state_parse(&st, p, n, err, sizeof(err)) == -1) {
@@ -56,6 +57,20 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			abort();
 	} else {
 		check_state(&st);
+		/* Without the magic line, only a torn first line parses: a
+		   prefix of it, then NUL bytes, and nothing in it. */
+		ml = strlen(STATE_MAGIC);
+		if (n > 0 &&
+		    (n <= ml || memcmp(p, STATE_MAGIC, ml) != 0 ||
+			p[ml] != '\n')) {
+			for (i = 0; i < n && i < ml && p[i] == STATE_MAGIC[i];
+			     i++)
+				;
+			while (i < n && p[i] == '\0')
+				i++;
+			if (i != n || !st.torn || st.n != 0)
+				abort();
+		}
 		if (state_resolve(&st, NULL, err, sizeof(err)) == -1 ||
 		    st.npending != 0)
 			abort();

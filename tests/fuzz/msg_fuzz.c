@@ -1,6 +1,7 @@
 /*
  * msg_fuzz: the RFC 5322 header scanner (in memory and line by line must
- * agree), unfolding, and the address-list parser.
+ * agree), unfolding, the address-list parser, and the Received counter
+ * (in one piece and byte by byte must agree; at most one a line).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -11,6 +12,33 @@
 #include "msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+/* msg_hops_feed: the same count in one piece and byte by byte, and never
+   more Received fields than lines. */
+static void
+check_hops(const char *p, size_t n)
+{
+	struct msg_hops whole, bytes;
+	size_t i, lines = 1;
+	int done1, done2 = 0;
+
+	msg_hops_init(&whole);
+	done1 = msg_hops_feed(&whole, p, n);
+	msg_hops_init(&bytes);
+	for (i = 0; i < n; i++)
+		done2 = msg_hops_feed(&bytes, p + i, 1);
+	for (i = 0; i < n; i++)
+		if (p[i] == '\n')
+			lines++;
+	if (whole.count != bytes.count || done1 != done2 || whole.count < 0 ||
+	    (size_t)whole.count > lines)
+		abort();
+	/* Once done, more bytes change nothing. */
+	if (done1 &&
+	    (msg_hops_feed(&whole, "Received: x\n", 12) != 1 ||
+		whole.count != bytes.count))
+		abort();
+}
 
 static int
 count_addr(void *arg, const char *a, size_t len)
@@ -83,5 +111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	/* The whole input as one address list. */
 	(void)msg_addr_list(p, n, count_addr, &total);
+
+	check_hops(p, n);
 	return 0;
 }
