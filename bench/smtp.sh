@@ -340,6 +340,12 @@ server_start() {
 	case $tool in
 	msmtpd)
 		mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
+		# As root, mdeliver writes as the Maildir's owner and refuses
+		# root: the Maildir is nobody's, as a user's would be.
+		if [ "$(id -u)" = 0 ]; then
+			chmod 755 "$work" "$d"
+			chown -R nobody: "$MD"
+		fi
 		# --max-clients above the sessions: a session that has sent
 		# its 221 counts until msmtpd has reaped it, and smtp-source
 		# reconnects at once (msmtpd now lets such a connection wait
