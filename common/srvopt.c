@@ -15,77 +15,65 @@
 #include "srvopt.h"
 #include "util.h"
 
-/* Which default a usage line shows. */
-enum dflt { D_NONE, D_CLIENTS, D_PERADDR, D_ERRORS, D_TIMEOUT, D_LIFETIME,
-	D_AUTHDELAY, D_GRACE };
+/* A number option: its bounds and its field. */
+#define NUM(lo, hi, field) 1, lo, hi, offsetof(struct srvopt, field)
+#define NONUM 0, 0, 0, 0
 
 static const struct def {
 	const char *name;
 	int has_arg;
 	int id;
 	const char *arg;	/* in the usage line */
-	const char *text;
-	enum dflt dflt;
-} defs[] = {
-    {"inetd", no_argument, SRVOPT_INETD, NULL,
-	"the protocol on stdin/stdout (inetd, systemd, ssh)", D_NONE},
-    {"listen", required_argument, SRVOPT_LISTEN, "ADDR:PORT",
-	"listen, one process per connection", D_NONE},
-    {"tls-cert", required_argument, SRVOPT_CERT, "FILE",
-	"certificate chain (PEM), with --tls-key: STARTTLS/STLS", D_NONE},
-    {"tls-key", required_argument, SRVOPT_KEY, "FILE",
-	"its private key (PEM)", D_NONE},
-    {"tls-on-connect", no_argument, SRVOPT_ONCONNECT, NULL,
-	"TLS from the first byte (ports 465, 995, 993)", D_NONE},
-    {"allow-plain-auth", no_argument, SRVOPT_PLAINAUTH, NULL,
-	"passwords accepted without TLS", D_NONE},
-    {"passwd-file", required_argument, SRVOPT_PASSWD, "FILE",
-	"users: user:HASH:uid:gid:maildir", D_NONE},
-    {"max-clients", required_argument, SRVOPT_MAXCLIENTS, "N",
-	"--listen: sessions at once", D_CLIENTS},
-    {"max-per-address", required_argument, SRVOPT_PERADDR, "N",
-	"--listen: sessions from one address", D_PERADDR},
-    {"max-errors", required_argument, SRVOPT_MAXERRORS, "N",
-	"errors before disconnect", D_ERRORS},
-    {"timeout", required_argument, SRVOPT_TIMEOUT, "S",
-	"idle seconds before disconnect", D_TIMEOUT},
-    {"max-session-time", required_argument, SRVOPT_LIFETIME, "S",
-	"a whole session, 0: no limit", D_LIFETIME},
-    {"auth-delay", required_argument, SRVOPT_AUTHDELAY, "MS",
-	"delay before a failed login's answer", D_AUTHDELAY},
-    {"log", required_argument, SRVOPT_LOG, "stderr|syslog",
-	"where to log (default: syslog unless --listen)", D_NONE},
-    {"no-resolve", no_argument, SRVOPT_NORESOLVE, NULL,
-	"no reverse DNS for the peer", D_NONE},
-    {"grace", required_argument, SRVOPT_GRACE, "S",
-	"--listen: time sessions get after SIGTERM", D_GRACE},
-    {"user", required_argument, SRVOPT_USER, "NAME",
-	"as root: the network side runs as NAME", D_NONE},
-    {"hostname", required_argument, SRVOPT_HOSTNAME, "NAME",
-	"this host's name in the greeting", D_NONE},
-};
-#define NDEFS (sizeof(defs) / sizeof(defs[0]))
-
-/* The numbers: option, bounds, where the value goes. */
-static const struct numdef {
-	int id;
+	const char *text;	/* numbers: " (default N)" follows */
+	int num;		/* 1: an int in [min, max] at off */
 	long long min, max;
 	size_t off;
-} numdefs[] = {
-    {SRVOPT_MAXCLIENTS, 1, SERVER_CHILDREN_MAX,
-	offsetof(struct srvopt, max_clients)},
-    {SRVOPT_PERADDR, 1, SERVER_CHILDREN_MAX,
-	offsetof(struct srvopt, max_per_addr)},
-    {SRVOPT_MAXERRORS, 1, SRVOPT_ERRORS_MAX,
-	offsetof(struct srvopt, max_errors)},
-    {SRVOPT_TIMEOUT, 1, SRVOPT_TIMEOUT_MAX,
-	offsetof(struct srvopt, timeout)},
-    {SRVOPT_LIFETIME, 0, SRVOPT_TIMEOUT_MAX,
-	offsetof(struct srvopt, lifetime)},
-    {SRVOPT_AUTHDELAY, 0, SRVOPT_AUTH_DELAY_MAX,
-	offsetof(struct srvopt, auth_delay_ms)},
-    {SRVOPT_GRACE, 0, SRVOPT_GRACE_MAX, offsetof(struct srvopt, grace)},
+} defs[] = {
+    {"inetd", no_argument, SRVOPT_INETD, NULL,
+	"the protocol on stdin/stdout (inetd, systemd, ssh)", NONUM},
+    {"listen", required_argument, SRVOPT_LISTEN, "ADDR:PORT",
+	"listen, one process per connection", NONUM},
+    {"tls-cert", required_argument, SRVOPT_CERT, "FILE",
+	"certificate chain (PEM), with --tls-key: STARTTLS/STLS", NONUM},
+    {"tls-key", required_argument, SRVOPT_KEY, "FILE",
+	"its private key (PEM)", NONUM},
+    {"tls-on-connect", no_argument, SRVOPT_ONCONNECT, NULL,
+	"TLS from the first byte (ports 465, 995, 993)", NONUM},
+    {"allow-plain-auth", no_argument, SRVOPT_PLAINAUTH, NULL,
+	"passwords accepted without TLS", NONUM},
+    {"passwd-file", required_argument, SRVOPT_PASSWD, "FILE",
+	"users: user:HASH:uid:gid:maildir", NONUM},
+    {"max-clients", required_argument, SRVOPT_MAXCLIENTS, "N",
+	"--listen: sessions at once",
+	NUM(1, SERVER_CHILDREN_MAX, max_clients)},
+    {"max-per-address", required_argument, SRVOPT_PERADDR, "N",
+	"--listen: sessions from one address",
+	NUM(1, SERVER_CHILDREN_MAX, max_per_addr)},
+    {"max-errors", required_argument, SRVOPT_MAXERRORS, "N",
+	"errors before disconnect",
+	NUM(1, SRVOPT_ERRORS_MAX, max_errors)},
+    {"timeout", required_argument, SRVOPT_TIMEOUT, "S",
+	"idle seconds before disconnect",
+	NUM(1, SRVOPT_TIMEOUT_MAX, timeout)},
+    {"max-session-time", required_argument, SRVOPT_LIFETIME, "S",
+	"a whole session, 0: no limit",
+	NUM(0, SRVOPT_TIMEOUT_MAX, lifetime)},
+    {"auth-delay", required_argument, SRVOPT_AUTHDELAY, "MS",
+	"delay before a failed login's answer",
+	NUM(0, SRVOPT_AUTH_DELAY_MAX, auth_delay_ms)},
+    {"log", required_argument, SRVOPT_LOG, "stderr|syslog",
+	"where to log (default: syslog unless --listen)", NONUM},
+    {"no-resolve", no_argument, SRVOPT_NORESOLVE, NULL,
+	"no reverse DNS for the peer", NONUM},
+    {"grace", required_argument, SRVOPT_GRACE, "S",
+	"--listen: time sessions get after SIGTERM",
+	NUM(0, SRVOPT_GRACE_MAX, grace)},
+    {"user", required_argument, SRVOPT_USER, "NAME",
+	"as root: the network side runs as NAME", NONUM},
+    {"hostname", required_argument, SRVOPT_HOSTNAME, "NAME",
+	"this host's name in the greeting", NONUM},
 };
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
 
 static const struct option help_version[] = {
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
@@ -99,7 +87,7 @@ srvopt_init(struct srvopt *so, int timeout, unsigned int flags)
 	so->max_clients = SRVOPT_CLIENTS_DEFAULT;
 	so->max_per_addr = SERVER_PER_ADDR_DEFAULT;
 	so->max_errors = SRVOPT_ERRORS_DEFAULT;
-	so->timeout = timeout;
+	so->timeout = so->timeout_default = timeout;
 	so->lifetime = SESSION_LIFETIME_DEFAULT;
 	so->auth_delay_ms = SRVOPT_AUTH_DELAY_DEFAULT;
 	so->resolve = 1;
@@ -164,24 +152,23 @@ find_def(int id)
 	return NULL;
 }
 
+static int *
+num_field(struct srvopt *so, const struct def *d)
+{
+	return (int *)(void *)((char *)so + d->off);
+}
+
 static int
 take_num(struct srvopt *so, const struct def *d, const char *arg,
     char *err, size_t errlen)
 {
 	char opt[32];
 	long long v;
-	size_t i;
 
-	for (i = 0; i < sizeof(numdefs) / sizeof(numdefs[0]); i++) {
-		if (numdefs[i].id != d->id)
-			continue;
-		(void)snprintf(opt, sizeof(opt), "--%s", d->name);
-		if (srvopt_num(opt, arg, numdefs[i].min, numdefs[i].max, 0,
-		    &v, err, errlen) == -1)
-			return -1;
-		*(int *)(void *)((char *)so + numdefs[i].off) = (int)v;
-		return 1;
-	}
+	(void)snprintf(opt, sizeof(opt), "--%s", d->name);
+	if (srvopt_num(opt, arg, d->min, d->max, 0, &v, err, errlen) == -1)
+		return -1;
+	*num_field(so, d) = (int)v;
 	return 0;
 }
 
@@ -190,13 +177,12 @@ srvopt_take(struct srvopt *so, int ch, const char *arg, char *err,
     size_t errlen)
 {
 	const struct def *d;
-	int r;
 
 	if (ch < SRVOPT_INETD || ch >= SRVOPT_END ||
 	    (d = find_def(ch)) == NULL)
 		return 0;
-	if ((r = take_num(so, d, arg, err, errlen)) != 0)
-		return r;
+	if (d->num)
+		return take_num(so, d, arg, err, errlen) == 0 ? 1 : -1;
 	switch (ch) {
 	case SRVOPT_INETD: so->inetd = 1; break;
 	case SRVOPT_LISTEN: so->listen = arg; break;
@@ -260,29 +246,15 @@ srvopt_check(const struct srvopt *so, char *err, size_t errlen)
 	return 0;
 }
 
-static int
-dflt_value(const struct srvopt *so, enum dflt d)
-{
-	switch (d) {
-	case D_CLIENTS: return SRVOPT_CLIENTS_DEFAULT;
-	case D_PERADDR: return SERVER_PER_ADDR_DEFAULT;
-	case D_ERRORS: return SRVOPT_ERRORS_DEFAULT;
-	case D_TIMEOUT: return so->timeout;
-	case D_LIFETIME: return SESSION_LIFETIME_DEFAULT;
-	case D_AUTHDELAY: return SRVOPT_AUTH_DELAY_DEFAULT;
-	case D_GRACE: return SRVOPT_GRACE_DEFAULT;
-	case D_NONE: break;
-	}
-	return 0;
-}
-
 const char *
 srvopt_usage(const struct srvopt *so, char *buf, size_t len)
 {
+	struct srvopt dflt;
 	struct buf b;
 	char left[40];
 	size_t i;
 
+	srvopt_init(&dflt, so->timeout_default, so->flags);
 	buf_init(&b, len > 0 ? len - 1 : 0);
 	for (i = 0; i < NDEFS; i++) {
 		const struct def *d = &defs[i];
@@ -292,9 +264,9 @@ srvopt_usage(const struct srvopt *so, char *buf, size_t len)
 		(void)snprintf(left, sizeof(left), "--%s%s%s", d->name,
 		    d->arg != NULL ? " " : "", d->arg != NULL ? d->arg : "");
 		(void)buf_printf(&b, "  %-22s %s", left, d->text);
-		if (d->dflt != D_NONE)
+		if (d->num)
 			(void)buf_printf(&b, " (default %d)",
-			    dflt_value(so, d->dflt));
+			    *num_field(&dflt, d));
 		if (d->id == SRVOPT_USER)
 			(void)buf_printf(&b, "\n  %-22s (default %s, else %s)",
 			    "", PRIVSEP_USER, PRIVSEP_USER_FALLBACK);

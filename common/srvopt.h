@@ -74,6 +74,7 @@ struct srvopt {
 	int max_per_addr;	/* --listen: sessions from one address */
 	int max_errors;
 	int timeout;		/* seconds idle */
+	int timeout_default;	/* the protocol's, for the usage */
 	int lifetime;		/* seconds for a whole session; 0: none */
 	int auth_delay_ms;
 	const char *log;	/* "stderr", "syslog", or NULL */

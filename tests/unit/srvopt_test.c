@@ -318,6 +318,12 @@ ATF_TC_BODY(usage_text, tc)
 	/* Too small a buffer: whole lines, still a string. */
 	ATF_CHECK(srvopt_usage(&so, small, sizeof(small)) == small);
 	ATF_CHECK(strlen(small) < sizeof(small));
+	/* The defaults, not what was given. */
+	so.timeout = 5;
+	so.max_clients = 7;
+	(void)srvopt_usage(&so, u, sizeof(u));
+	ATF_CHECK(strstr(u, "disconnect (default 300)") != NULL);
+	ATF_CHECK(strstr(u, "sessions at once (default 20)") != NULL);
 	/* The protocol's timeout, and what is left out is not listed. */
 	srvopt_init(&so, 600, 0);
 	so.omit = SRVOPT_BIT(SRVOPT_LIFETIME);
