@@ -26,93 +26,41 @@
 #include "privsep.h"
 #include "serve.h"
 #include "server.h"
+#include "srvopt.h"
 #include "util.h"
 
-enum {
-	OPT_PASSWD = 256,
-	OPT_PREAUTH,
-	OPT_MAILDIR,
-	OPT_CERT,
-	OPT_KEY,
-	OPT_ONCONNECT,
-	OPT_PLAINAUTH,
-	OPT_LISTEN,
-	OPT_MAXCLIENTS,
-	OPT_MAXERRORS,
-	OPT_GRACE,
-	OPT_TIMEOUT,
-	OPT_AUTHDELAY,
-	OPT_HOSTNAME,
-	OPT_LOG,
-	OPT_NORESOLVE,
-	OPT_NOSEEN,
-	OPT_USER
-};
+/* mpop serve's own options; the servers' common ones are srvopt's. */
+enum { OPT_PREAUTH = 256, OPT_MAILDIR, OPT_NOSEEN };
 
-static const struct option longopts[] = {
-    {"passwd-file", required_argument, NULL, OPT_PASSWD},
+static const struct option ownopts[] = {
     {"preauth", no_argument, NULL, OPT_PREAUTH},
     {"maildir", required_argument, NULL, OPT_MAILDIR},
-    {"tls-cert", required_argument, NULL, OPT_CERT},
-    {"tls-key", required_argument, NULL, OPT_KEY},
-    {"tls-on-connect", no_argument, NULL, OPT_ONCONNECT},
-    {"allow-plain-auth", no_argument, NULL, OPT_PLAINAUTH},
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"max-clients", required_argument, NULL, OPT_MAXCLIENTS},
-    {"max-errors", required_argument, NULL, OPT_MAXERRORS},
-    {"grace", required_argument, NULL, OPT_GRACE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"auth-delay", required_argument, NULL, OPT_AUTHDELAY},
-    {"hostname", required_argument, NULL, OPT_HOSTNAME},
-    {"log", required_argument, NULL, OPT_LOG},
-    {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
     {"no-seen", no_argument, NULL, OPT_NOSEEN},
-    {"user", required_argument, NULL, OPT_USER},
-    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
 static void
-usage(FILE *fp)
+usage(FILE *fp, const struct srvopt *so)
 {
+	char so_usage[SRVOPT_USAGE_MAX];
+
 	fprintf(fp,
 	    "usage: %s serve --passwd-file FILE [options]\n"
 	    "       %s serve --preauth --maildir DIR [options]\n"
 	    "POP3 server over a Maildir, on stdin/stdout (inetd, systemd, "
 	    "ssh) or --listen.\n"
-	    "  --passwd-file FILE     users: user:HASH:uid:gid:maildir\n"
 	    "  --preauth              no login: serve --maildir as the "
 	    "invoking user\n"
 	    "  --maildir DIR          the Maildir (--preauth), or the "
 	    "default for\n"
 	    "                         passwd lines without one (%%u: the "
 	    "user)\n"
-	    "  --tls-cert FILE --tls-key FILE   offer STLS\n"
-	    "  --tls-on-connect       TLS from the first byte (port 995)\n"
-	    "  --allow-plain-auth     USER/PASS and AUTH without TLS\n"
-	    "  --listen ADDR:PORT     listen, one process per connection\n"
-	    "  --max-clients N        sessions at once with --listen "
-	    "(default %d)\n"
-	    "  --grace S              --listen: seconds sessions get after "
-	    "SIGTERM (default %d)\n"
-	    "  --max-errors N         errors before disconnect (default %d)\n"
-	    "  --timeout S            autologout after S idle seconds "
-	    "(default %d)\n"
-	    "  --auth-delay MS        delay before a failed login's answer "
-	    "(default %d)\n"
 	    "  --no-seen              RETR moves to cur/ without adding the "
 	    "S flag\n"
-	    "  --hostname NAME        name in the greeting\n"
-	    "  --user NAME            as root: the login runs as NAME "
-	    "(default %s,\n"
-	    "                         else %s)\n"
-	    "  --log stderr|syslog    (default: syslog without --listen)\n"
-	    "  --no-resolve           no reverse DNS for the peer\n"
 	    "  -v                     protocol trace on stderr (passwords "
 	    "hidden)\n"
-	    "  -h, --help  -V, --version\n",
-	    PROG, PROG, SERVE_CLIENTS_DEFAULT, SERVE_GRACE,
-	    SERVE_ERRORS_DEFAULT, SERVE_TIMEOUT, SERVE_AUTH_DELAY_MS,
-	    PRIVSEP_USER, PRIVSEP_USER_FALLBACK);
+	    "Options every server takes:\n",
+	    PROG, PROG);
+	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
 }
 
 static int die(int code, const char *fmt, ...)
@@ -130,20 +78,6 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
-}
-
-static int
-num(const char *opt, const char *s, long long min, long long max, int *out)
-{
-	long long v;
-
-	if (util_parse_num(s, min, max, 0, &v) == -1) {
-		die(EX_USAGE, "%s %s: not a number in [%lld, %lld]", opt, s,
-		    min, max);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
 }
 
 /* Started as root: the user of the login process; else NULL. */
@@ -197,77 +131,33 @@ serve_main(int argc, char **argv)
 	static struct privsep_id id;
 	struct serve_run run;
 	struct server srv;
+	struct srvopt so;
+	struct option longopts[SRVOPT_LONGOPTS_MAX];
 	char host[DNS_NAME_MAX + 1], err[ERR_MAX];
-	const char *cert = NULL, *key = NULL, *logto = NULL;
-	const char *listen_on = NULL, *user = NULL;
-	int ch, trace = 0, max_clients = SERVE_CLIENTS_DEFAULT;
-	int grace = SERVE_GRACE, rc;
+	int ch, trace = 0, rc;
 
-	c.timeout = SERVE_TIMEOUT;
-	c.max_errors = SERVE_ERRORS_DEFAULT;
-	c.auth_delay_ms = SERVE_AUTH_DELAY_MS;
-	c.resolve = 1;
+	/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
+	srvopt_init(&so, POP3_TIMEOUT_SERVER, 0);
+	/* The session does not keep a whole-session deadline yet. */
+	so.omit = SRVOPT_BIT(SRVOPT_LIFETIME);
+	if (srvopt_longopts(&so, ownopts, longopts, SRVOPT_LONGOPTS_MAX) == -1)
+		return die(EX_SOFTWARE, "too many options");
 	optind = 1;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+hVv", longopts, NULL)) != -1) {
+		if ((rc = srvopt_take(&so, ch, optarg, err, sizeof(err))) == -1)
+			return die(EX_USAGE, "%s", err);
+		if (rc == 1)
+			continue;
 		switch (ch) {
-		case OPT_PASSWD: c.passwd_file = optarg; break;
 		case OPT_PREAUTH: c.preauth = 1; break;
 		case OPT_MAILDIR: c.maildir = optarg; break;
-		case OPT_CERT: cert = optarg; break;
-		case OPT_KEY: key = optarg; break;
-		case OPT_ONCONNECT: c.tls_on_connect = 1; break;
-		case OPT_PLAINAUTH: c.allow_plain_auth = 1; break;
-		case OPT_LISTEN: listen_on = optarg; break;
-		case OPT_MAXCLIENTS:
-			if (num("--max-clients", optarg, 1, SERVER_CHILDREN_MAX,
-				&max_clients) == -1)
-				return EX_USAGE;
-			break;
-		case OPT_MAXERRORS:
-			if (num("--max-errors", optarg, 1, 1000,
-				&c.max_errors) == -1)
-				return EX_USAGE;
-			break;
-		case OPT_GRACE:
-			if (num("--grace", optarg, 0, 3600, &grace) == -1)
-				return EX_USAGE;
-			break;
-		case OPT_TIMEOUT:
-			if (num("--timeout", optarg, 1, 86400, &c.timeout) ==
-			    -1)
-				return EX_USAGE;
-			break;
-		case OPT_AUTHDELAY:
-			if (num("--auth-delay", optarg, 0, 60000,
-				&c.auth_delay_ms) == -1)
-				return EX_USAGE;
-			break;
-		case OPT_HOSTNAME:
-			if (optarg[0] == '\0' ||
-			    strlen(optarg) > DNS_NAME_MAX ||
-			    strpbrk(optarg, " \t\r\n") != NULL)
-				return die(EX_USAGE,
-				    "--hostname %s: not a "
-				    "host name",
-				    optarg);
-			c.hostname = optarg;
-			break;
-		case OPT_LOG:
-			if (strcmp(optarg, "stderr") != 0 &&
-			    strcmp(optarg, "syslog") != 0)
-				return die(EX_USAGE,
-				    "--log %s: stderr or syslog", optarg);
-			logto = optarg;
-			break;
-		case OPT_NORESOLVE: c.resolve = 0; break;
 		case OPT_NOSEEN: c.no_seen = 1; break;
-		case OPT_USER: user = optarg; break;
 		case 'v': trace = 1; break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout, &so); return 0;
 		case 'V': return util_version(PROG);
 		default:
-			usage(stderr);
+			usage(stderr, &so);
 			return die(EX_USAGE,
 			    "serve: %s: unknown option or "
 			    "missing argument",
@@ -279,42 +169,38 @@ serve_main(int argc, char **argv)
 		    EX_USAGE, "serve: unexpected argument: %s", argv[optind]);
 	if (c.preauth && c.maildir == NULL)
 		return die(EX_USAGE, "--preauth needs --maildir DIR");
-	if (c.preauth && c.passwd_file != NULL)
+	if (c.preauth && so.passwd_file != NULL)
 		return die(
 		    EX_USAGE, "--preauth and --passwd-file exclude each other");
-	if (!c.preauth && c.passwd_file == NULL)
+	if (!c.preauth && so.passwd_file == NULL)
 		return die(EX_USAGE,
 		    "give --passwd-file FILE, or --preauth --maildir DIR");
-	if (c.preauth && listen_on != NULL)
+	if (c.preauth && so.listen != NULL)
 		return die(EX_USAGE,
 		    "--preauth is for one session on "
 		    "stdin/stdout, not --listen");
-	if ((cert == NULL) != (key == NULL))
-		return die(EX_USAGE, "--tls-cert and --tls-key go together");
-	if (c.tls_on_connect && cert == NULL)
-		return die(EX_USAGE,
-		    "--tls-on-connect needs --tls-cert and --tls-key");
-	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
-		return die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
-	if (user != NULL && c.preauth)
+	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
+		return die(rc, "%s", err);
+	if (so.user != NULL && c.preauth)
 		return die(EX_USAGE,
 		    "--user is for the login with --passwd-file, not "
 		    "--preauth");
+	SRVOPT_SESSION_SET(&c, &so);
 	run.c = &c;
 	run.id = NULL;
 	if (geteuid() == 0 && !c.preauth) {
 		/* DESIGN: no network parsing as root. */
-		if (privsep_lookup(user, &id, err, sizeof(err)) == -1)
+		if (privsep_lookup(so.user, &id, err, sizeof(err)) == -1)
 			return die(EX_NOUSER, "%s", err);
 		run.id = &id;
-	} else if (user != NULL && geteuid() != 0) {
+	} else if (so.user != NULL && geteuid() != 0) {
 		struct privsep_id me;
 
-		if (privsep_lookup(user, &me, err, sizeof(err)) == -1)
+		if (privsep_lookup(so.user, &me, err, sizeof(err)) == -1)
 			return die(EX_NOUSER, "%s", err);
 		if (me.uid != geteuid())
 			return die(
-			    EX_NOPERM, "--user %s: not running as root", user);
+			    EX_NOPERM, "--user %s: not running as root", so.user);
 	}
 	if (c.hostname == NULL) {
 		util_hostname(host, sizeof(host));
@@ -322,33 +208,31 @@ serve_main(int argc, char **argv)
 	}
 	/* Under inetd, stderr may be the client's socket: syslog.  With
 	   --preauth (ssh, tests) stderr is the invoker's. */
-	log_open(&lg, PROG,
-	    logto != NULL ? strcmp(logto, "syslog") == 0
-			  : listen_on == NULL && !c.preauth,
+	log_open(&lg, PROG, srvopt_syslog(&so, so.listen == NULL && !c.preauth),
 	    LOG_MAIL);
 	lg.level = LOG_LVL_INFO;
 	lg.trace = trace;
 	c.log = &lg;
-	if (cert != NULL &&
-	    (c.tls = tls_server_new(cert, key, err, sizeof(err))) == NULL)
+	if (so.cert != NULL && (c.tls = tls_server_new(so.cert, so.key, err,
+	    sizeof(err))) == NULL)
 		return die(EX_CONFIG, "TLS: %s", err);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (c.preauth && geteuid() == 0 &&
 	    (rc = preauth_become_owner(c.maildir)) != 0)
 		return rc;
-	if (listen_on == NULL) {
+	if (so.listen == NULL) {
 		server_child_signals();
 		(void)serve_one(&run, 0, 1);
 		rc = 0;
 	} else {
-		memset(&srv, 0, sizeof(srv));
-		srv.hostport = listen_on;
-		srv.max_children = max_clients;
-		srv.grace = grace;
+		srvopt_server(&so, &srv,
+		    "-ERR [SYS/TEMP] too many connections, try again later\r\n",
+		    "-ERR [SYS/TEMP] too many connections from your address, "
+		    "try again later\r\n",
+		    "-ERR [SYS/TEMP] too many failed logins from your address, "
+		    "try again later\r\n");
 		srv.log = &lg;
 		srv.serve = serve_conn;
-		srv.busy_line = "-ERR [SYS/TEMP] too many connections, try "
-				"again later\r\n";
 		srv.arg = &run;
 		rc = server_run(&srv);
 	}

@@ -24,17 +24,6 @@
 #include "privsep.h"
 #include "tls.h"
 
-/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
-#define SERVE_TIMEOUT POP3_TIMEOUT_SERVER
-/* Errors (-ERR answers to bad or misplaced commands) before we close. */
-#define SERVE_ERRORS_DEFAULT 10
-/* Delay before -ERR [AUTH] after a failed login, milliseconds. */
-#define SERVE_AUTH_DELAY_MS 1000
-/* Simultaneous sessions in --listen mode. */
-#define SERVE_CLIENTS_DEFAULT 20
-/* Seconds sessions get to finish after SIGTERM in --listen mode. */
-#define SERVE_GRACE 10
-
 struct serve_conf {
 	const char *passwd_file; /* NULL only with preauth */
 	int preauth; /* no login: serve maildir as the invoking user */

@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <signal.h>
@@ -24,80 +23,44 @@
 #include "privsep.h"
 #include "secret.h"
 #include "server.h"
+#include "srvopt.h"
 #include "util.h"
 
+/* msmtpd's own options; the servers' common ones are srvopt's. */
 enum {
-	OPT_INETD = 256,
-	OPT_LISTEN,
-	OPT_MAILDIR,
+	OPT_MAILDIR = 256,
 	OPT_COMMAND,
 	OPT_RELAY,
 	OPT_DOMAIN,
-	OPT_PASSWD,
-	OPT_CERT,
-	OPT_KEY,
-	OPT_ONCONNECT,
-	OPT_PLAINAUTH,
 	OPT_BARELF,
 	OPT_MAXSIZE,
 	OPT_MAXRCPT,
-	OPT_MAXCLIENTS,
-	OPT_MAXERRORS,
-	OPT_TIMEOUT,
 	OPT_DATATIMEOUT,
 	OPT_CMDTIMEOUT,
-	OPT_AUTHDELAY,
-	OPT_HOSTNAME,
-	OPT_LOG,
-	OPT_NORESOLVE,
-	OPT_GRACE,
-	OPT_USER,
-	OPT_LIFETIME,
-	OPT_DATARATE,
-	OPT_PERADDR
+	OPT_DATARATE
 };
 
-static const struct option longopts[] = {
-    {"inetd", no_argument, NULL, OPT_INETD},
-    {"listen", required_argument, NULL, OPT_LISTEN},
+static const struct option ownopts[] = {
     {"maildir", required_argument, NULL, OPT_MAILDIR},
     {"command", optional_argument, NULL, OPT_COMMAND},
     {"relay-command", optional_argument, NULL, OPT_RELAY},
     {"domain", required_argument, NULL, OPT_DOMAIN},
-    {"passwd-file", required_argument, NULL, OPT_PASSWD},
-    {"tls-cert", required_argument, NULL, OPT_CERT},
-    {"tls-key", required_argument, NULL, OPT_KEY},
-    {"tls-on-connect", no_argument, NULL, OPT_ONCONNECT},
-    {"allow-plain-auth", no_argument, NULL, OPT_PLAINAUTH},
     {"accept-bare-lf", no_argument, NULL, OPT_BARELF},
     {"max-size", required_argument, NULL, OPT_MAXSIZE},
     {"max-recipients", required_argument, NULL, OPT_MAXRCPT},
-    {"max-clients", required_argument, NULL, OPT_MAXCLIENTS},
-    {"max-errors", required_argument, NULL, OPT_MAXERRORS},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"data-timeout", required_argument, NULL, OPT_DATATIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_CMDTIMEOUT},
-    {"auth-delay", required_argument, NULL, OPT_AUTHDELAY},
-    {"hostname", required_argument, NULL, OPT_HOSTNAME},
-    {"log", required_argument, NULL, OPT_LOG},
-    {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
-    {"grace", required_argument, NULL, OPT_GRACE},
-    {"user", required_argument, NULL, OPT_USER},
-    {"max-session-time", required_argument, NULL, OPT_LIFETIME},
     {"data-min-rate", required_argument, NULL, OPT_DATARATE},
-    {"max-per-address", required_argument, NULL, OPT_PERADDR},
-    {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
 static void
-usage(FILE *fp)
+usage(FILE *fp, const struct srvopt *so)
 {
+	char so_usage[SRVOPT_USAGE_MAX];
+
 	fprintf(fp,
 	    "usage: %s --inetd | --listen ADDR:PORT [options]\n"
 	    "SMTP server: each message goes to a delivery command.\n"
-	    "  --inetd                SMTP on stdin/stdout (inetd, systemd "
-	    "Accept=yes)\n"
-	    "  --listen ADDR:PORT     listen, one process per connection\n"
 	    "  --command ARGV... ';'  delivery command (default: mdeliver "
 	    "-f %%F -- %%T);\n"
 	    "                         %%F sender, %%T recipients, no shell;\n"
@@ -107,41 +70,18 @@ usage(FILE *fp)
 	    "  --maildir DIR          passed to the default mdeliver command\n"
 	    "  --domain D             local domain (repeatable; none: all "
 	    "local)\n"
-	    "  --passwd-file FILE     users for AUTH PLAIN/LOGIN\n"
-	    "  --tls-cert FILE --tls-key FILE   offer STARTTLS\n"
-	    "  --tls-on-connect       TLS from the first byte (port 465)\n"
-	    "  --allow-plain-auth     offer AUTH without TLS\n"
 	    "  --accept-bare-lf       take a bare LF in DATA as a line end\n"
 	    "  --max-size N           largest message (default %ld; 0: no "
 	    "limit)\n"
 	    "  --max-recipients N     recipients per message (default %d)\n"
-	    "  --max-clients N        sessions at once with --listen "
-	    "(default %d)\n"
-	    "  --max-errors N         errors before disconnect (default %d)\n"
-	    "  --timeout S            command timeout (default %d)\n"
 	    "  --data-timeout S       DATA/BDAT block timeout (default %d)\n"
 	    "  --data-min-rate N      DATA/BDAT bytes/s after that (default "
 	    "%d; 0: none)\n"
-	    "  --max-session-time S   a whole session (default %d; 0: none)\n"
-	    "  --max-per-address N    --listen: sessions from one address "
-	    "(default %d)\n"
 	    "  --command-timeout S    delivery command timeout (default %d)\n"
-	    "  --auth-delay MS        delay before 535 (default %d)\n"
-	    "  --hostname NAME        name in the greeting and Received\n"
-	    "  --log stderr|syslog    (default: syslog with --inetd)\n"
-	    "  --no-resolve           no reverse DNS for the peer\n"
-	    "  --grace S              --listen: seconds sessions get after "
-	    "SIGTERM (default %d)\n"
-	    "  --user NAME            as root: the session runs as NAME "
-	    "(default %s,\n"
-	    "                         else %s); deliveries stay root's\n"
-	    "  -h, --help  -V, --version\n",
-	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_CLIENTS_DEFAULT,
-	    MSMTPD_ERRORS_DEFAULT, MSMTPD_TIMEOUT, MSMTPD_DATA_TIMEOUT,
-	    DATA_MIN_RATE_DEFAULT, SESSION_LIFETIME_DEFAULT,
-	    SERVER_PER_ADDR_DEFAULT, MSMTPD_COMMAND_TIMEOUT,
-	    MSMTPD_AUTH_DELAY_MS, MSMTPD_GRACE, PRIVSEP_USER,
-	    PRIVSEP_USER_FALLBACK);
+	    "Options every server takes:\n",
+	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_DATA_TIMEOUT,
+	    DATA_MIN_RATE_DEFAULT, MSMTPD_COMMAND_TIMEOUT);
+	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
 }
 
 static void die(int code, const char *fmt, ...)
@@ -163,11 +103,11 @@ die(int code, const char *fmt, ...)
 static long long
 num(const char *opt, const char *s, long long min, long long max, int suf)
 {
+	char err[ERR_MAX];
 	long long v;
 
-	if (util_parse_num(s, min, max, suf, &v) == -1)
-		die(EX_USAGE, "%s %s: not a number in [%lld, %lld]", opt, s,
-		    min, max);
+	if (srvopt_num(opt, s, min, max, suf, &v, err, sizeof(err)) == -1)
+		die(EX_USAGE, "%s", err);
 	return v;
 }
 
@@ -237,8 +177,7 @@ listen_serve(void *arg, int fd)
 }
 
 static int
-listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
-    int per_addr, int grace)
+listen_run(const struct msmtpd_conf *c, const struct srvopt *so)
 {
 	struct server srv;
 	char busy[SMTP_REPLY_LINE_MAX], busy_addr[SMTP_REPLY_LINE_MAX];
@@ -255,17 +194,10 @@ listen_run(const struct msmtpd_conf *c, const char *hostport, int max_clients,
 	    "421 4.7.0 %s Too many failed logins from your address, try "
 	    "again later\r\n",
 	    c->hostname);
-	memset(&srv, 0, sizeof(srv));
-	srv.hostport = hostport;
-	srv.max_children = max_clients;
-	srv.grace = grace;
+	srvopt_server(so, &srv, busy, busy_addr, banned);
 	srv.log = c->log;
 	srv.ready = listen_ready;
 	srv.serve = listen_serve;
-	srv.busy_line = busy;
-	srv.max_per_addr = per_addr;
-	srv.busy_addr_line = busy_addr;
-	srv.banned_line = banned;
 	srv.arg = (void *)c;
 	return server_run(&srv);
 }
@@ -347,30 +279,29 @@ main(int argc, char **argv)
 	static struct msmtpd_conf c;
 	static struct log lg;
 	static struct privsep_id id;
+	struct srvopt so;
+	struct option longopts[SRVOPT_LONGOPTS_MAX];
 	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX], mdsize[32];
-	const char *listen_on = NULL, *maildir = NULL, *cert = NULL;
-	const char *key = NULL, *logto = NULL;
-	int ch, inetd = 0, max_clients = MSMTPD_CLIENTS_DEFAULT;
-	int grace = MSMTPD_GRACE, have_cmd = 0, have_relay = 0, rc;
-	int per_addr = SERVER_PER_ADDR_DEFAULT;
+	const char *maildir = NULL;
+	int ch, have_cmd = 0, have_relay = 0, rc;
 
 	(void)secret_no_core_dumps(); /* AUTH passwords pass through us */
+	srvopt_init(&so, MSMTPD_TIMEOUT, SRVOPT_MODE_REQUIRED);
+	if (srvopt_longopts(&so, ownopts, longopts, SRVOPT_LONGOPTS_MAX) == -1)
+		die(EX_SOFTWARE, "too many options for SRVOPT_LONGOPTS_MAX");
 	c.max_size = MSG_SIZE_DEFAULT;
 	c.max_rcpt = SMTP_RCPT_MAX;
-	c.max_errors = MSMTPD_ERRORS_DEFAULT;
-	c.timeout = MSMTPD_TIMEOUT;
 	c.data_timeout = MSMTPD_DATA_TIMEOUT;
 	c.command_timeout = MSMTPD_COMMAND_TIMEOUT;
-	c.auth_delay_ms = MSMTPD_AUTH_DELAY_MS;
-	c.lifetime = SESSION_LIFETIME_DEFAULT;
 	c.data_rate = DATA_MIN_RATE_DEFAULT;
-	c.resolve = 1;
 	if (argc > 0) /* getopt's messages read "prog: why" */
 		argv[0] = (char *)PROG;
 	while ((ch = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		if ((rc = srvopt_take(&so, ch, optarg, err, sizeof(err))) == -1)
+			die(EX_USAGE, "%s", err);
+		if (rc == 1)
+			continue;
 		switch (ch) {
-		case OPT_INETD: inetd = 1; break;
-		case OPT_LISTEN: listen_on = optarg; break;
 		case OPT_MAILDIR: maildir = optarg; break;
 		case OPT_COMMAND:
 			take_argv("--command", optarg, argc, argv, c.command);
@@ -390,11 +321,6 @@ main(int argc, char **argv)
 				    optarg);
 			c.domains[c.ndomains++] = optarg;
 			break;
-		case OPT_PASSWD: c.passwd_file = optarg; break;
-		case OPT_CERT: cert = optarg; break;
-		case OPT_KEY: key = optarg; break;
-		case OPT_ONCONNECT: c.tls_on_connect = 1; break;
-		case OPT_PLAINAUTH: c.allow_plain_auth = 1; break;
 		case OPT_BARELF: c.accept_bare_lf = 1; break;
 		case OPT_MAXSIZE:
 			c.max_size =
@@ -404,80 +330,34 @@ main(int argc, char **argv)
 			c.max_rcpt = (int)num("--max-recipients", optarg, 1,
 			    MSMTPD_RCPT_LIMIT, 0);
 			break;
-		case OPT_MAXCLIENTS:
-			max_clients = (int)num(
-			    "--max-clients", optarg, 1, SERVER_CHILDREN_MAX, 0);
-			break;
-		case OPT_MAXERRORS:
-			c.max_errors =
-			    (int)num("--max-errors", optarg, 1, 1000, 0);
-			break;
-		case OPT_TIMEOUT:
-			c.timeout = (int)num("--timeout", optarg, 1, 86400, 0);
-			break;
 		case OPT_DATATIMEOUT:
-			c.data_timeout =
-			    (int)num("--data-timeout", optarg, 1, 86400, 0);
+			c.data_timeout = (int)num("--data-timeout", optarg, 1,
+			    SRVOPT_TIMEOUT_MAX, 0);
 			break;
 		case OPT_CMDTIMEOUT:
-			c.command_timeout =
-			    (int)num("--command-timeout", optarg, 1, 86400, 0);
-			break;
-		case OPT_AUTHDELAY:
-			c.auth_delay_ms =
-			    (int)num("--auth-delay", optarg, 0, 60000, 0);
-			break;
-		case OPT_HOSTNAME:
-			if (!smtp_domain_valid(optarg, strlen(optarg), 0))
-				die(EX_USAGE, "--hostname %s: not a domain",
-				    optarg);
-			c.hostname = optarg;
-			break;
-		case OPT_LOG:
-			if (strcmp(optarg, "stderr") != 0 &&
-			    strcmp(optarg, "syslog") != 0)
-				die(EX_USAGE, "--log %s: stderr or syslog",
-				    optarg);
-			logto = optarg;
-			break;
-		case OPT_NORESOLVE: c.resolve = 0; break;
-		case OPT_USER: c.user = optarg; break;
-		case OPT_LIFETIME:
-			c.lifetime =
-			    (int)num("--max-session-time", optarg, 0, 86400, 0);
+			c.command_timeout = (int)num("--command-timeout",
+			    optarg, 1, SRVOPT_TIMEOUT_MAX, 0);
 			break;
 		case OPT_DATARATE:
 			c.data_rate = num("--data-min-rate", optarg, 0,
 			    (long long)1 << 40, 1);
 			break;
-		case OPT_PERADDR:
-			per_addr = (int)num("--max-per-address", optarg, 1,
-			    SERVER_CHILDREN_MAX, 0);
-			break;
-		case OPT_GRACE:
-			grace = (int)num("--grace", optarg, 0, 3600, 0);
-			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': usage(stdout, &so); return 0;
 		case 'V': return util_version(PROG);
-		default: usage(stderr); return EX_USAGE;
+		default: usage(stderr, &so); return EX_USAGE;
 		}
 	}
 	if (optind < argc)
 		die(EX_USAGE, "unexpected argument: %s", argv[optind]);
-	if (inetd == (listen_on != NULL))
-		die(EX_USAGE, "give one of --inetd or --listen ADDR:PORT");
 	if (have_cmd && maildir != NULL)
 		die(EX_USAGE,
 		    "--maildir is for the default command; with "
 		    "--command put it in the command");
-	if ((cert == NULL) != (key == NULL))
-		die(EX_USAGE, "--tls-cert and --tls-key go together");
-	if (c.tls_on_connect && cert == NULL)
-		die(EX_USAGE,
-		    "--tls-on-connect needs --tls-cert and "
-		    "--tls-key");
-	if (c.passwd_file != NULL && access(c.passwd_file, R_OK) == -1)
-		die(EX_CONFIG, "%s: %s", c.passwd_file, strerror(errno));
+	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
+		die(rc, "%s", err);
+	SRVOPT_SESSION_SET(&c, &so);
+	c.lifetime = so.lifetime;
+	c.user = so.user;
 	if (!have_cmd) {
 		/* mdeliver must take what we accepted: the message with
 		   our Received header in front (RFC 1870 counts the
@@ -502,12 +382,11 @@ main(int argc, char **argv)
 		c.hostname = host;
 	}
 	/* Under inetd, stderr is often the client's socket: syslog. */
-	log_open(&lg, PROG,
-	    logto != NULL ? strcmp(logto, "syslog") == 0 : inetd, LOG_MAIL);
+	log_open(&lg, PROG, srvopt_syslog(&so, so.inetd), LOG_MAIL);
 	lg.level = LOG_LVL_INFO;
 	c.log = &lg;
-	if (cert != NULL &&
-	    (c.tls = tls_server_new(cert, key, err, sizeof(err))) == NULL)
+	if (so.cert != NULL && (c.tls = tls_server_new(so.cert, so.key, err,
+	    sizeof(err))) == NULL)
 		die(EX_CONFIG, "TLS: %s", err);
 	if (geteuid() == 0) {
 		/* DESIGN: no SMTP, TLS or SASL parsing as root. */
@@ -516,7 +395,7 @@ main(int argc, char **argv)
 		c.ps_id = &id;
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (inetd) {
+	if (so.inetd) {
 		(void)signal(SIGCHLD, SIG_DFL);
 		if (drop_privileges(&c) == -1)
 			return EX_NOPERM;
@@ -525,7 +404,7 @@ main(int argc, char **argv)
 		(void)serve_one(&c, 0, 1);
 		rc = 0;
 	} else
-		rc = listen_run(&c, listen_on, max_clients, per_addr, grace);
+		rc = listen_run(&c, &so);
 	if (c.tls != NULL)
 		tls_server_free(c.tls);
 	return rc;

@@ -31,23 +31,15 @@
 #define MSMTPD_DOMAINS_MAX 64
 /* Upper bound for --max-recipients (RFC 5321 §4.5.3.1.8 asks >= 100). */
 #define MSMTPD_RCPT_LIMIT 10000
-/* Errors (5xx replies to commands) before 421 and disconnect. */
-#define MSMTPD_ERRORS_DEFAULT 10
-/* Simultaneous sessions in --listen mode. */
-#define MSMTPD_CLIENTS_DEFAULT 20
 /* Seconds a delivery command may run before it is killed (then 451). */
 #define MSMTPD_COMMAND_TIMEOUT 600
 /* RFC 5321 §4.5.3.2.7: the server waits at least 5 minutes for a
    command, and §4.5.3.2.5/6 the client 3 and 10 minutes on DATA. */
 #define MSMTPD_TIMEOUT SMTP_TIMEOUT_SERVER
 #define MSMTPD_DATA_TIMEOUT SMTP_TIMEOUT_DATA_BLOCK
-/* Delay before 535 after a failed AUTH, milliseconds. */
-#define MSMTPD_AUTH_DELAY_MS 1000
 /* Failed AUTH exchanges before 421 and disconnect (the delay doubles
    with each, from --auth-delay up to 8 times it). */
 #define MSMTPD_AUTH_FAILS_MAX 3
-/* Seconds children get to finish after SIGTERM in --listen mode. */
-#define MSMTPD_GRACE 10
 /* Bytes our Received header adds to a message at most: helo, host and
    hostname are 255 each, the address 46, the TLS names 64 each, the
    recipient 256, the date and the words around them well under 500. */

@@ -70,10 +70,47 @@ sections_body()
 	done
 }
 
+atf_test_case server_options
+server_options_head()
+{
+	atf_set descr "the servers describe the options they share alike, \
+in --help and in their man pages"
+}
+# server_items PAGE: the items of "Options every server takes", one a line.
+server_items()
+{
+	awk '/^\.Ss Options every server takes$/ { f = 1; next }
+	    f && /^\.El$/ { exit }
+	    f && /^\.It / { if (it != "") print it; it = $0; next }
+	    f && it != "" { it = it "|" $0 }
+	    END { if (it != "") print it }' "$1"
+}
+server_options_body()
+{
+	server_items "$YUBIN_SRCDIR/man/msmtpd.8" >msmtpd.items
+	server_items "$YUBIN_SRCDIR/man/mpop.1" >mpop.items
+	[ $(wc -l <mpop.items) -ge 15 ] || atf_fail "mpop.1: no shared options"
+	# An option both pages list is described the same way.
+	while IFS= read -r item; do
+		grep -qxF "$item" msmtpd.items ||
+		    atf_fail "man pages differ: ${item%%|*}"
+	done <mpop.items
+	# --help: the same lines but the protocol's timeout and what a
+	# server leaves out.
+	"$(yubin_prog msmtpd)" --help | sed -n '/^Options every server/,$p' |
+	    grep -v -e '^  --timeout' -e '^  --max-session-time' >msmtpd.help
+	"$(yubin_prog mpop)" serve --help |
+	    sed -n '/^Options every server/,$p' |
+	    grep -v -e '^  --timeout' -e '^  --max-session-time' >mpop.help
+	[ $(wc -l <mpop.help) -ge 15 ] || atf_fail "mpop: no shared options"
+	atf_check -o empty diff msmtpd.help mpop.help
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case help_version
 	atf_add_test_case bad_option
 	atf_add_test_case mandoc_lint
 	atf_add_test_case sections
+	atf_add_test_case server_options
 }

@@ -735,6 +735,26 @@ PY
 }
 listen_shutdown_cleanup() { stop_pidfile mpop.pid; }
 
+atf_test_case listen_per_address
+listen_per_address_head()
+{
+	atf_set descr "--listen: --max-per-address sessions from one address, \
+the next gets -ERR [SYS/TEMP] at once"
+}
+listen_per_address_body()
+{
+	setup
+	start_listen --passwd-file passwd --allow-plain-auth \
+	    --max-per-address 2 --max-clients 10
+	python3 "$YUBIN_SRCDIR/tests/lib/per_address.py" "$PORT" '+OK ' \
+	    '-ERR [SYS/TEMP] too many connections from your address' \
+	    QUIT '+OK' || atf_fail "client failed"
+	atf_check -o match:'127.0.0.1: connection refused: 2 sessions from it' \
+	    cat listen.log
+	stop_pidfile mpop.pid
+}
+listen_per_address_cleanup() { stop_pidfile mpop.pid; }
+
 atf_test_case curl
 curl_head()
 {
@@ -1111,6 +1131,7 @@ atf_init_test_cases()
 	atf_add_test_case stls_injection
 	atf_add_test_case tls_on_connect
 	atf_add_test_case listen_shutdown
+	atf_add_test_case listen_per_address
 	atf_add_test_case curl
 	atf_add_test_case fetchmail
 	atf_add_test_case fetchmail_preauth

@@ -1304,33 +1304,9 @@ listen_per_address_body()
 {
 	setup
 	start_listen --max-per-address 2 --max-clients 10
-	python3 - "$PORT" <<'PY' || atf_fail "client failed"
-import socket, sys
-port = int(sys.argv[1])
-held = []
-for i in range(2):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    assert s.recv(512).startswith(b"220 "), i
-    held.append(s)
-s = socket.create_connection(("127.0.0.1", port), timeout=5)
-line = s.recv(512)
-assert line.startswith(b"421 4.7.0 mx.test Too many connections from your address"), line
-s.close()
-held[0].sendall(b"QUIT\r\n")
-assert held[0].recv(512).startswith(b"221 ")
-held[0].close()
-# The slot frees once the session is reaped.
-import time
-for i in range(50):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
-    line = s.recv(512)
-    s.close()
-    if line.startswith(b"220 "):
-        break
-    time.sleep(0.1)
-else:
-    raise SystemExit("never let in again")
-PY
+	python3 "$YUBIN_SRCDIR/tests/lib/per_address.py" "$PORT" '220 ' \
+	    '421 4.7.0 mx.test Too many connections from your address' \
+	    QUIT '221 ' || atf_fail "client failed"
 	atf_check -o match:'127.0.0.1: connection refused: 2 sessions from it' \
 	    cat listen.log
 	stop_pidfile msmtpd.pid
