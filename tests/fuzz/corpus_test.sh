@@ -29,6 +29,8 @@ atf_test_case pop3_cmd
 pop3_cmd_body() { replay pop3_cmd; }
 atf_test_case uidlist
 uidlist_body() { replay uidlist; }
+atf_test_case privsep
+privsep_body() { replay privsep; }
 atf_test_case pop3d_session
 pop3d_session_body() { replay pop3d_session; }
 atf_test_case mpop_state
@@ -46,6 +48,7 @@ atf_init_test_cases()
 	atf_add_test_case msend_msg
 	atf_add_test_case pop3_cmd
 	atf_add_test_case uidlist
+	atf_add_test_case privsep
 	atf_add_test_case pop3d_session
 	atf_add_test_case mpop_state
 }
