@@ -57,7 +57,10 @@ get_secret(void *arg, char *out, size_t outlen, struct yerr *e)
 	    sizeof(e->msg));
 	if (ex == 0)
 		return 0;
-	e->cls = ex == EX_CONFIG ? YERR_CONFIG : YERR_LOCAL;
+	/* A passwordeval that timed out: try again later (75). */
+	e->cls = ex == EX_CONFIG ? YERR_CONFIG
+	    : ex == EX_TEMPFAIL  ? YERR_TEMP
+				 : YERR_LOCAL;
 	return -1;
 }
 
