@@ -76,7 +76,7 @@ keep_err(char *keep, size_t max, const char *p, size_t n, int *nl)
 static int
 make_pipe(int p[2])
 {
-	int i, fd;
+	int i, fd, saved;
 
 	if (pipe2(p, O_CLOEXEC) == -1)
 		return -1;
@@ -84,8 +84,11 @@ make_pipe(int p[2])
 		if (p[i] > 2)
 			continue;
 		if ((fd = fcntl(p[i], F_DUPFD_CLOEXEC, 3)) == -1) {
+			saved = errno;
 			(void)close(p[0]);
 			(void)close(p[1]);
+			p[0] = p[1] = -1;
+			errno = saved;
 			return -1;
 		}
 		(void)close(p[i]);
@@ -110,8 +113,8 @@ mark_cloexec(void)
 			fd = strtol(e->d_name, NULL, 10);
 			if (fd > 2 && fd != dirfd(d) &&
 			    (flags = fcntl((int)fd, F_GETFD)) != -1)
-				(void)fcntl((int)fd, F_SETFD,
-				    flags | FD_CLOEXEC);
+				(void)fcntl(
+				    (int)fd, F_SETFD, flags | FD_CLOEXEC);
 		}
 		(void)closedir(d);
 		return;
@@ -244,7 +247,7 @@ struct reader {
 	const struct proc_spec *sp;
 	struct proc_result *r;
 	struct pollfd pfd[2]; /* stdout, stderr; fd -1: closed */
-	size_t total;	      /* stdout bytes read */
+	size_t total; /* stdout bytes read */
 	size_t err_max;
 	int err_nl;
 	char buf[4096];
@@ -267,8 +270,8 @@ read_one(struct reader *rd, int i)
 		return 0;
 	}
 	if (i == 1) {
-		keep_err(rd->r->err, rd->err_max, rd->buf, (size_t)n,
-		    &rd->err_nl);
+		keep_err(
+		    rd->r->err, rd->err_max, rd->buf, (size_t)n, &rd->err_nl);
 		return 0;
 	}
 	room = sp->out_size - rd->r->out_len;
@@ -334,7 +337,8 @@ read_pipes(struct reader *rd, pid_t pid, int64_t deadline, int *status)
 		}
 		for (i = 0; i < 2; i++)
 			if (rd->pfd[i].fd != -1 &&
-			    (rd->pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    (rd->pfd[i].revents &
+				(POLLIN | POLLHUP | POLLERR)) &&
 			    read_one(rd, i) == -1)
 				return -3;
 	}
@@ -460,16 +464,19 @@ proc_describe(const struct proc_spec *sp, const struct proc_result *r,
 		(void)snprintf(out, outlen, "exited with %d", r->code);
 		break;
 	case PROC_SIGNALED:
-		(void)snprintf(
-		    out, outlen, "was killed by signal %d", r->code);
+		(void)snprintf(out, outlen, "was killed by signal %d", r->code);
 		break;
 	case PROC_TIMEDOUT:
 		if (sp->timeout_ms % 1000 == 0)
-			(void)snprintf(out, outlen, "timed out after %d s, "
-			    "killed", sp->timeout_ms / 1000);
+			(void)snprintf(out, outlen,
+			    "timed out after %d s, "
+			    "killed",
+			    sp->timeout_ms / 1000);
 		else
-			(void)snprintf(out, outlen, "timed out after %d ms, "
-			    "killed", sp->timeout_ms);
+			(void)snprintf(out, outlen,
+			    "timed out after %d ms, "
+			    "killed",
+			    sp->timeout_ms);
 		break;
 	case PROC_NOSTART:
 		(void)snprintf(out, outlen, "%s", strerror(r->code));

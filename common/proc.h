@@ -28,17 +28,17 @@
 #define PROC_GRACE_MS 2000
 
 enum proc_io {
-	PROC_NULL = 0,	/* /dev/null */
-	PROC_FD,	/* the caller's descriptor (in_fd, out_fd, err_fd) */
-	PROC_INHERIT,	/* ours, as it is */
-	PROC_CAPTURE	/* stdout, stderr: read into the result */
+	PROC_NULL = 0, /* /dev/null */
+	PROC_FD, /* the caller's descriptor (in_fd, out_fd, err_fd) */
+	PROC_INHERIT, /* ours, as it is */
+	PROC_CAPTURE /* stdout, stderr: read into the result */
 };
 
 struct proc_spec {
-	char *const *argv;	/* argv[0] names the program */
-	char *const *envp;	/* NULL: the caller's environment */
+	char *const *argv; /* argv[0] names the program */
+	char *const *envp; /* NULL: the caller's environment */
 	enum proc_io in, out, err;
-	int in_fd, out_fd, err_fd;	/* for PROC_FD */
+	int in_fd, out_fd, err_fd; /* for PROC_FD */
 	/*
 	 * stdout PROC_CAPTURE: the first out_size bytes go into out_buf;
 	 * the rest is read and dropped up to out_limit bytes in all
@@ -48,23 +48,23 @@ struct proc_spec {
 	size_t out_size, out_limit;
 	/* stderr PROC_CAPTURE: up to err_max (<= PROC_ERR_MAX) bytes. */
 	size_t err_max;
-	int timeout_ms;		/* 0: none */
-	int grace_ms;		/* SIGTERM to SIGKILL; 0: PROC_GRACE_MS */
+	int timeout_ms; /* 0: none */
+	int grace_ms; /* SIGTERM to SIGKILL; 0: PROC_GRACE_MS */
 };
 
 enum proc_how {
-	PROC_EXITED = 0,	/* code: its exit status */
-	PROC_SIGNALED,		/* code: the signal that killed it */
-	PROC_TIMEDOUT,		/* killed after the timeout */
-	PROC_NOSTART		/* code: the errno why it did not start (or,
-				   ECHILD, could not be waited for) */
+	PROC_EXITED = 0, /* code: its exit status */
+	PROC_SIGNALED, /* code: the signal that killed it */
+	PROC_TIMEDOUT, /* killed after the timeout */
+	PROC_NOSTART /* code: the errno why it did not start (or,
+			ECHILD, could not be waited for) */
 };
 
 struct proc_result {
 	enum proc_how how;
 	int code;
-	size_t out_len;		/* bytes in spec->out_buf */
-	int out_over;		/* it wrote more than out_limit: killed */
+	size_t out_len; /* bytes in spec->out_buf */
+	int out_over; /* it wrote more than out_limit: killed */
 	/*
 	 * What it wrote to stderr (PROC_CAPTURE): lines joined by " | ",
 	 * bytes other than printable ASCII as '?', at most err_max bytes.
@@ -73,13 +73,13 @@ struct proc_result {
 };
 
 /* A spec with everything at /dev/null, no timeout. */
-void	proc_spec_init(struct proc_spec *sp, char *const *argv);
+void proc_spec_init(struct proc_spec *sp, char *const *argv);
 
 /*
  * Run sp to its end.  Returns 0 when it exited with 0, else -1; r says
  * how it ended.  Nothing is printed.
  */
-int	proc_run(const struct proc_spec *sp, struct proc_result *r);
+int proc_run(const struct proc_spec *sp, struct proc_result *r);
 
 /*
  * The error class of an outcome, for callers that need an exit code
@@ -96,6 +96,6 @@ enum yerr_class proc_class(const struct proc_result *r);
  * Returns out.
  */
 const char *proc_describe(const struct proc_spec *sp,
-	    const struct proc_result *r, char *out, size_t outlen);
+    const struct proc_result *r, char *out, size_t outlen);
 
 #endif

@@ -50,13 +50,13 @@ ATF_TC_BODY(outcomes, tc)
 		"exited with 75"},
 	    {"/bin/sh", "kill -9 $$", -1, PROC_SIGNALED, SIGKILL, YERR_TEMP,
 		"was killed by signal 9"},
-	    {"/bin/sh", "kill -SEGV $$", -1, PROC_SIGNALED, SIGSEGV,
-		YERR_TEMP, NULL},
+	    {"/bin/sh", "kill -SEGV $$", -1, PROC_SIGNALED, SIGSEGV, YERR_TEMP,
+		NULL},
 	    {"/nonexistent/prog", NULL, -1, PROC_NOSTART, ENOENT, YERR_TEMP,
 		"No such file or directory"},
 	    /* No "/": looked for beside us, then in PATH. */
-	    {"yubin-proc-test-no-such-program", NULL, -1, PROC_NOSTART,
-		ENOENT, YERR_TEMP, NULL},
+	    {"yubin-proc-test-no-such-program", NULL, -1, PROC_NOSTART, ENOENT,
+		YERR_TEMP, NULL},
 	    {"true", NULL, 0, PROC_EXITED, 0, YERR_OK, NULL},
 	    /* Not executable. */
 	    {"/etc/passwd", NULL, -1, PROC_NOSTART, EACCES, YERR_TEMP, NULL},
@@ -67,21 +67,21 @@ ATF_TC_BODY(outcomes, tc)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		char *argv[] = {(char *)t[i].prog, "-c", (char *)t[i].script,
-		    NULL};
+		char *argv[] = {
+		    (char *)t[i].prog, "-c", (char *)t[i].script, NULL};
 
 		if (t[i].script == NULL)
 			argv[1] = NULL;
 		proc_spec_init(&sp, argv);
 		ATF_CHECK_EQ_MSG(proc_run(&sp, &r), t[i].rc, "case %zu", i);
-		ATF_CHECK_EQ_MSG(r.how, t[i].how, "case %zu: how %d", i,
-		    (int)r.how);
-		ATF_CHECK_EQ_MSG(r.code, t[i].code, "case %zu: code %d", i,
-		    r.code);
+		ATF_CHECK_EQ_MSG(
+		    r.how, t[i].how, "case %zu: how %d", i, (int)r.how);
+		ATF_CHECK_EQ_MSG(
+		    r.code, t[i].code, "case %zu: code %d", i, r.code);
 		ATF_CHECK_EQ_MSG(proc_class(&r), t[i].cls, "case %zu", i);
 		if (t[i].words != NULL)
-			ATF_CHECK_STREQ(proc_describe(&sp, &r, words,
-					    sizeof(words)),
+			ATF_CHECK_STREQ(
+			    proc_describe(&sp, &r, words, sizeof(words)),
 			    t[i].words);
 	}
 }
@@ -145,8 +145,8 @@ ATF_TC_BODY(timeout_group, tc)
 	took = util_now_ms() - t0;
 	ATF_CHECK_EQ(r.how, PROC_TIMEDOUT);
 	ATF_CHECK_EQ(proc_class(&r), YERR_TEMP);
-	ATF_CHECK_MSG(took >= 500 && took < 5000, "took %lld ms",
-	    (long long)took);
+	ATF_CHECK_MSG(
+	    took >= 500 && took < 5000, "took %lld ms", (long long)took);
 	ATF_CHECK_STREQ(r.err, "started");
 	ATF_CHECK_STREQ(proc_describe(&sp, &r, words, sizeof(words)),
 	    "timed out after 500 ms, killed");
@@ -310,8 +310,8 @@ ATF_TC_BODY(child_state, tc)
 {
 	struct proc_spec sp;
 	struct proc_result r;
-	char *grep[] = {"grep", "-E", "^(SigBlk|SigIgn)", "/proc/self/status",
-	    NULL};
+	char *grep[] = {
+	    "grep", "-E", "^(SigBlk|SigIgn)", "/proc/self/status", NULL};
 	char out[512];
 	sigset_t block, old;
 	int fd, fd2;
@@ -340,8 +340,8 @@ ATF_TC_BODY(child_state, tc)
 	sp.argv = grep;
 	ATF_CHECK_EQ(proc_run(&sp, &r), 0);
 	out[r.out_len] = '\0';
-	ATF_CHECK_MSG(strstr(out, "SigBlk:\t0000000000000000\n") != NULL,
-	    "%s", out);
+	ATF_CHECK_MSG(
+	    strstr(out, "SigBlk:\t0000000000000000\n") != NULL, "%s", out);
 	/* SIGPIPE is 13: bit 12 of the last hex digits (0x1000). */
 	ATF_CHECK_MSG(strstr(out, "SigIgn:") != NULL &&
 		(strtoull(strstr(out, "SigIgn:") + 7, NULL, 16) &

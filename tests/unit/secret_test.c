@@ -379,10 +379,10 @@ ATF_TC_BODY(eval_timeout, tc)
 			 500, pw, sizeof(pw), err, sizeof(err)),
 	    EX_TEMPFAIL);
 	took = util_now_ms() - t0;
-	ATF_CHECK_MSG(took >= 500 && took < 10000, "took %lld ms",
-	    (long long)took);
-	ATF_CHECK_STREQ(err,
-	    "passwordeval: the command timed out after 500 ms, killed");
+	ATF_CHECK_MSG(
+	    took >= 500 && took < 10000, "took %lld ms", (long long)took);
+	ATF_CHECK_STREQ(
+	    err, "passwordeval: the command timed out after 500 ms, killed");
 	for (i = 0; i < sizeof(pw); i++)
 		ATF_CHECK_EQ(pw[i], 0);
 	/* The default is SECRET_EVAL_TIMEOUT, in seconds. */
