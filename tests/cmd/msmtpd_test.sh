@@ -388,7 +388,8 @@ atf_test_case command_fds
 command_fds_head()
 {
 	atf_set descr "The delivery command inherits no second copy of its \
-stdin, stdout or stderr, and not the client's socket"
+stdin, stdout or stderr, not the client's socket, and no descriptor \
+msmtpd itself inherited"
 }
 command_fds_body()
 {
@@ -404,7 +405,8 @@ for fd in os.listdir("/proc/self/fd"):
     except OSError:
         continue  # the directory listing itself
     if fd > 2 and t != "/dev/null" and (t in me.values() or
-                                         t.startswith("socket:")):
+                                         t.startswith("socket:") or
+                                         t.endswith("/inherited.txt")):
         leaks.append("%d->%s" % (fd, t))
 with open("fds.out", "w") as f:
     f.write(" ".join(sorted(leaks)) + "\n")
@@ -412,7 +414,8 @@ sys.stdin.read()
 PY
 	[ -d /proc/self/fd ] || atf_skip "no /proc/self/fd"
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --command python3 "$PWD/fds.py" \;
+	: >inherited.txt
+	inetd --command python3 "$PWD/fds.py" \; 7<inherited.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o inline:'\n' cat fds.out
 	rm fds.out
