@@ -348,18 +348,14 @@ read_pipes(struct reader *rd, pid_t pid, int64_t deadline, int *status)
 int
 proc_run(const struct proc_spec *sp, struct proc_result *r)
 {
-	struct reader *rd;
+	struct reader rdv, *rd = &rdv;
 	int src[3] = {-1, -1, -1}, op[2] = {-1, -1}, ep[2] = {-1, -1};
 	int status = 0, w, i, e;
 	int64_t deadline = 0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
-	if ((rd = calloc(1, sizeof(*rd))) == NULL) {
-		r->how = PROC_NOSTART;
-		r->code = errno;
-		return -1;
-	}
+	memset(rd, 0, sizeof(*rd));
 	rd->sp = sp;
 	rd->r = r;
 	rd->pfd[0].fd = rd->pfd[1].fd = -1;
@@ -404,7 +400,6 @@ proc_run(const struct proc_spec *sp, struct proc_result *r)
 				(void)close(rd->pfd[i].fd);
 		r->how = PROC_NOSTART;
 		r->code = e;
-		free(rd);
 		return -1;
 	}
 	if (sp->timeout_ms > 0)
@@ -415,7 +410,6 @@ proc_run(const struct proc_spec *sp, struct proc_result *r)
 			(void)close(rd->pfd[i].fd);
 	/* What went through buf may be a secret (passwordeval). */
 	util_wipe(rd->buf, sizeof(rd->buf));
-	free(rd);
 	if (w == 0)
 		w = wait_until(pid, deadline, &status);
 	else if (w == 1)
