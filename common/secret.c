@@ -7,7 +7,6 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -15,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,121 +22,85 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "proc.h"
 #include "secret.h"
 #include "util.h"
 
 /* ------------------------------------------------------- passwordeval */
 
-/* In the child: stdin from /dev/null, stdout to the pipe, then sh. */
-static void
-eval_child(const char *cmd, int wfd)
-{
-	int null;
-
-	/* Not our SIG_IGN of SIGPIPE: "cmd | head -1" must work. */
-	(void)signal(SIGPIPE, SIG_DFL);
-	if (dup2(wfd, 1) == -1 ||
-	    (null = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    dup2(null, 0) == -1)
-		_exit(127);
-	/* dup2 onto itself keeps FD_CLOEXEC: clear it on 0 and 1. */
-	if (fcntl(0, F_SETFD, 0) == -1 || fcntl(1, F_SETFD, 0) == -1)
-		_exit(127);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-	_exit(127);
-}
-
 int
 secret_eval(const char *cmd, char *out, size_t outlen, char *err, size_t errlen)
 {
-	char drop[512];
-	size_t n = 0, total = 0, room;
-	ssize_t r;
-	pid_t pid;
-	int p[2], st = 0, inout, done = 0, longline = 0, much = 0, ex = 0;
-	char *dst;
+	return secret_eval_timed(
+	    cmd, SECRET_EVAL_TIMEOUT * 1000, out, outlen, err, errlen);
+}
+
+int
+secret_eval_timed(const char *cmd, int timeout_ms, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	char *argv[] = {"/bin/sh", "-c", (char *)cmd, NULL};
+	struct proc_spec sp;
+	struct proc_result r;
+	char how[128];
+	size_t len;
+	int ex = 0;
 
 	if (outlen == 0) {
 		util_seterr(err, errlen, "passwordeval: no room for a secret");
 		return EX_SOFTWARE;
 	}
-	if (pipe(p) == -1) {
-		util_seterr(
-		    err, errlen, "passwordeval: pipe: %s", strerror(errno));
-		return EX_OSERR;
-	}
-	/* Neither end may reach the command (or any other child). */
-	(void)fcntl(p[0], F_SETFD, FD_CLOEXEC);
-	(void)fcntl(p[1], F_SETFD, FD_CLOEXEC);
-	if ((pid = fork()) == -1) {
-		util_seterr(
-		    err, errlen, "passwordeval: fork: %s", strerror(errno));
-		(void)close(p[0]);
-		(void)close(p[1]);
-		return EX_OSERR;
-	}
-	if (pid == 0)
-		eval_child(cmd, p[1]);
-	(void)close(p[1]);
 	/*
-	 * The first line into out; the rest is read and dropped (so the
-	 * command does not die of SIGPIPE) up to SECRET_EVAL_OUT_MAX.
+	 * Its output straight into out, one byte more than the room: a
+	 * first line that fills the room is told from a longer one.  The
+	 * rest is read and dropped (so the command does not die of
+	 * SIGPIPE) up to SECRET_EVAL_OUT_MAX.  stderr is the user's.
 	 */
-	for (;;) {
-		inout = !done && n < outlen - 1;
-		dst = inout ? out + n : drop;
-		room = inout ? outlen - 1 - n : sizeof(drop);
-		r = read(p[0], dst, room);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if ((total += (size_t)r) > SECRET_EVAL_OUT_MAX) {
-			much = 1;
-			break;
-		}
-		if (inout) {
-			if (memchr(dst, '\n', (size_t)r) != NULL ||
-			    memchr(dst, '\r', (size_t)r) != NULL)
-				done = 1;
-			n += (size_t)r;
-		} else if (!done) {
-			/* out is full: the line ends here or is too long. */
-			longline = drop[0] != '\n' && drop[0] != '\r';
-			done = 1;
-		}
-	}
-	(void)close(p[0]);
-	if (much)
-		(void)kill(pid, SIGTERM);
-	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+	proc_spec_init(&sp, argv);
+	sp.out = PROC_CAPTURE;
+	sp.out_buf = out;
+	sp.out_size = outlen;
+	sp.out_limit = SECRET_EVAL_OUT_MAX;
+	sp.err = PROC_INHERIT;
+	sp.timeout_ms = timeout_ms;
+	(void)proc_run(&sp, &r);
+	(void)proc_describe(&sp, &r, how, sizeof(how));
+	for (len = 0; len < r.out_len && out[len] != '\n' && out[len] != '\r';
+	     len++)
 		;
-	util_wipe(drop, sizeof(drop));
-	out[n] = '\0';
-	if (much || longline) {
+	if (r.how == PROC_NOSTART) {
+		util_seterr(err, errlen, "passwordeval: /bin/sh: %s", how);
+		ex = EX_OSERR;
+	} else if (r.how == PROC_TIMEDOUT) {
+		/* A hanging command (an agent waiting for a prompt no one
+		   sees) must not hang us: try again later. */
+		util_seterr(err, errlen, "passwordeval: the command %s", how);
+		ex = yerr_exit(proc_class(&r));
+	} else if (r.out_over) {
 		util_seterr(err, errlen,
-		    much ? "passwordeval: output longer than %zu bytes"
-			 : "passwordeval: first line longer than %zu bytes",
-		    much ? (size_t)SECRET_EVAL_OUT_MAX : outlen - 1);
+		    "passwordeval: output longer than %zu bytes",
+		    (size_t)SECRET_EVAL_OUT_MAX);
 		ex = EX_CONFIG;
-	} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		util_seterr(err, errlen, "passwordeval: the command %s %d",
-		    WIFEXITED(st) ? "exited with" : "was killed by signal",
-		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	} else if (len > outlen - 1) {
+		util_seterr(err, errlen,
+		    "passwordeval: first line longer than %zu bytes",
+		    outlen - 1);
 		ex = EX_CONFIG;
-	} else {
-		/* The first line: its line ending is not part of it. */
-		out[strcspn(out, "\r\n")] = '\0';
-		if (out[0] == '\0') {
-			util_seterr(err, errlen,
-			    "passwordeval: the command printed nothing");
-			ex = EX_CONFIG;
-		}
+	} else if (r.how != PROC_EXITED || r.code != 0) {
+		util_seterr(err, errlen, "passwordeval: the command %s", how);
+		ex = EX_CONFIG;
+	} else if (len == 0) {
+		util_seterr(
+		    err, errlen, "passwordeval: the command printed nothing");
+		ex = EX_CONFIG;
 	}
 	if (ex != 0)
 		util_wipe(out, outlen);
-	else
-		util_wipe(out + strlen(out), outlen - strlen(out));
+	else {
+		/* The first line: its line ending is not part of it. */
+		out[len] = '\0';
+		util_wipe(out + len, outlen - len);
+	}
 	return ex;
 }
 

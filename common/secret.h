@@ -19,17 +19,27 @@
    is the secret; the rest is read and dropped up to this much). */
 #define SECRET_EVAL_OUT_MAX (64 * 1024)
 
+/* How long passwordeval's command may run, seconds (a password
+   manager that asks for its own passphrase has time for an answer). */
+#define SECRET_EVAL_TIMEOUT 60
+
 /*
  * passwordeval: run cmd by /bin/sh -c (the user's own configuration,
- * never mail data), stdin from /dev/null, SIGPIPE at its default, no
- * descriptor of ours but stdout (a pipe) and stderr.  The first line of
- * its output goes into out.  0, or an exit code from <sysexits.h> with
- * err set ("passwordeval: why") and out wiped: EX_OSERR when the
- * command could not be started, EX_CONFIG when it failed (exit status
- * not 0), printed nothing, or a first line longer than outlen - 1.
+ * never mail data) through common/proc: stdin from /dev/null, SIGPIPE
+ * at its default, no descriptor of ours but stdout (a pipe) and stderr
+ * (ours), at most SECRET_EVAL_TIMEOUT seconds, then its process group
+ * is killed.  The first line of its output goes into out.  0, or an
+ * exit code from <sysexits.h> with err set ("passwordeval: why") and
+ * out wiped: EX_OSERR when the command could not be started,
+ * EX_TEMPFAIL when it timed out, EX_CONFIG when it failed (exit status
+ * not 0, a signal), printed nothing, or a first line longer than
+ * outlen - 1.
  */
 int secret_eval(
     const char *cmd, char *out, size_t outlen, char *err, size_t errlen);
+/* The same with a timeout of timeout_ms (0: none). */
+int secret_eval_timed(const char *cmd, int timeout_ms, char *out,
+    size_t outlen, char *err, size_t errlen);
 
 /*
  * The password of the first .netrc entry ("machine host", or "default")

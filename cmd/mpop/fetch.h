@@ -39,6 +39,10 @@
 
 /* Words of an --mda command. */
 #define FETCH_ARGV_MAX 64
+/* Seconds an --mda command may run for one message; then its process
+   group is killed and the run stops with exit 75 (as msmtpd's
+   --command-timeout default). */
+#define FETCH_MDA_TIMEOUT 600
 
 /* fetch_deliver.c */
 

@@ -1,7 +1,8 @@
 /*
  * fetch_deliver.c: one retrieved message into the Maildir (through the
  * maildir module: tmp file, fsync, link into new/, fsync of new/) or
- * into a spool file that an MDA then reads on its stdin.
+ * into a spool file that an MDA then reads on its stdin (run by
+ * common/proc, at most FETCH_MDA_TIMEOUT seconds).
  *
  * libcurl hands over the message with the POP3 byte-stuffing and the
  * final "." removed (RFC 1939 §3); lines end in CRLF on the wire and
@@ -10,11 +11,9 @@
 #include "config.h"
 
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include "fetch.h"
 #include "mpop.h"
 #include "msg.h"
+#include "proc.h"
 #include "util.h"
 
 int
@@ -188,11 +188,11 @@ mda_sender(int spool, char *out, size_t outlen)
 int
 mda_run(char *const *tmpl, int spool, char *err, size_t errlen)
 {
-	char *argv[FETCH_ARGV_MAX + 1], from[SMTP_PATH_MAX + 1], path[4096];
-	const char *cmd;
+	char *argv[FETCH_ARGV_MAX + 1], from[SMTP_PATH_MAX + 1], how[128];
+	struct proc_spec sp;
+	struct proc_result r;
 	size_t n, i;
-	int st, rc = -1;
-	pid_t pid;
+	int rc = -1;
 
 	mda_sender(spool, from, sizeof(from));
 	for (n = 0; tmpl[n] != NULL && n < FETCH_ARGV_MAX; n++)
@@ -201,33 +201,40 @@ mda_run(char *const *tmpl, int spool, char *err, size_t errlen)
 			goto out;
 		}
 	argv[n] = NULL;
-	cmd = util_find_prog(argv[0], path, sizeof(path));
-	if (lseek(spool, 0, SEEK_SET) == -1 || (pid = fork()) == -1) {
+	if (lseek(spool, 0, SEEK_SET) == -1) {
 		util_seterr(err, errlen, "%s: %s", argv[0], strerror(errno));
 		goto out;
 	}
-	if (pid == 0) {
-		(void)signal(SIGPIPE, SIG_DFL);
-		if (dup2(spool, 0) == -1)
-			_exit(EX_TEMPFAIL);
-		execvp(cmd, argv);
-		dprintf(2, "%s: %s: %s\n", PROG, cmd, strerror(errno));
-		_exit(EX_TEMPFAIL);
+	/* The message on stdin; stdout and stderr are ours, as a
+	   command's run by hand. */
+	proc_spec_init(&sp, argv);
+	sp.in = PROC_FD;
+	sp.in_fd = spool;
+	sp.out = PROC_INHERIT;
+	sp.err = PROC_INHERIT;
+	sp.timeout_ms = FETCH_MDA_TIMEOUT * 1000;
+	if (proc_run(&sp, &r) == 0) {
+		rc = 0;
+		goto out;
 	}
-	while (waitpid(pid, &st, 0) == -1)
-		if (errno != EINTR) {
-			util_seterr(
-			    err, errlen, "%s: %s", argv[0], strerror(errno));
-			goto out;
-		}
-	if (WIFEXITED(st)) {
-		rc = WEXITSTATUS(st);
-		if (rc != 0)
-			util_seterr(err, errlen, "%s exited with %d%s", argv[0],
-			    rc, rc == EX_TEMPFAIL ? " (try again later)" : "");
-	} else
-		util_seterr(err, errlen, "%s was killed by signal %d", argv[0],
-		    WTERMSIG(st));
+	(void)proc_describe(&sp, &r, how, sizeof(how));
+	switch (r.how) {
+	case PROC_EXITED:
+		rc = r.code;
+		util_seterr(err, errlen, "%s %s%s", argv[0], how,
+		    rc == EX_TEMPFAIL ? " (try again later)" : "");
+		break;
+	case PROC_SIGNALED:
+		util_seterr(err, errlen, "%s %s", argv[0], how);
+		break;
+	case PROC_TIMEDOUT:
+	case PROC_NOSTART:
+		/* Nothing was delivered: try again later. */
+		rc = yerr_exit(proc_class(&r));
+		util_seterr(err, errlen, "%s%s %s (try again later)", argv[0],
+		    r.how == PROC_NOSTART ? ":" : "", how);
+		break;
+	}
 out:
 	for (i = 0; i < n; i++)
 		free(argv[i]);

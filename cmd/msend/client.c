@@ -57,7 +57,12 @@ get_secret(void *arg, char *out, size_t outlen, struct yerr *e)
 	    sizeof(e->msg));
 	if (ex == 0)
 		return 0;
-	e->cls = ex == EX_CONFIG ? YERR_CONFIG : YERR_LOCAL;
+	if (ex == EX_CONFIG)
+		e->cls = YERR_CONFIG;
+	else if (ex == EX_TEMPFAIL) /* passwordeval timed out: retry */
+		e->cls = YERR_TEMP;
+	else
+		e->cls = YERR_LOCAL;
 	return -1;
 }
 

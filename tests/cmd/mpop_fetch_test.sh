@@ -452,7 +452,8 @@ mda_cleanup() { peer_stop; }
 atf_test_case mda_failures cleanup
 mda_failures_head()
 {
-	atf_set descr "MDA exit 75 stops the run (75); another failure keeps that message"
+	atf_set descr "MDA exit 75, a missing MDA or one killed by a signal \
+stops the run (75); another failure keeps that message"
 }
 mda_failures_body()
 {
@@ -478,6 +479,10 @@ mda_failures_body()
 	mkmsgs 1 5
 	atf_check -s exit:75 -e match:'nonexistent' \
 	    ./fetch --tls=off --mda ./nonexistent \; "$URL"
+	atf_check -o inline:'u0005\n' ls drop
+	# Killed by a signal: a crash is not the message's fault (75).
+	atf_check -s exit:75 -e match:'u0005: /bin/sh was killed by signal 9' \
+	    ./fetch --tls=off --delete --mda /bin/sh -c 'kill -9 $$' \; "$URL"
 	atf_check -o inline:'u0005\n' ls drop
 }
 mda_failures_cleanup() { peer_stop; }

@@ -388,7 +388,8 @@ atf_test_case command_fds
 command_fds_head()
 {
 	atf_set descr "The delivery command inherits no second copy of its \
-stdin, stdout or stderr, and not the client's socket"
+stdin, stdout or stderr, not the client's socket, and no descriptor \
+msmtpd itself inherited"
 }
 command_fds_body()
 {
@@ -404,7 +405,8 @@ for fd in os.listdir("/proc/self/fd"):
     except OSError:
         continue  # the directory listing itself
     if fd > 2 and t != "/dev/null" and (t in me.values() or
-                                         t.startswith("socket:")):
+                                         t.startswith("socket:") or
+                                         t.endswith("/inherited.txt")):
         leaks.append("%d->%s" % (fd, t))
 with open("fds.out", "w") as f:
     f.write(" ".join(sorted(leaks)) + "\n")
@@ -412,7 +414,8 @@ sys.stdin.read()
 PY
 	[ -d /proc/self/fd ] || atf_skip "no /proc/self/fd"
 	printf 'EHLO client.test\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nx\r\n.\r\nQUIT\r\n' >in
-	inetd --command python3 "$PWD/fds.py" \;
+	: >inherited.txt
+	inetd --command python3 "$PWD/fds.py" \; 7<inherited.txt
 	atf_check -o match:'^250 2.0.0 Message accepted' sed -n 14p out.txt
 	atf_check -o inline:'\n' cat fds.out
 	rm fds.out
@@ -427,6 +430,38 @@ PY
 	stop_pidfile msmtpd.pid
 }
 command_fds_cleanup() { stop_pidfile msmtpd.pid; }
+
+atf_test_case command_signal
+command_signal_head()
+{
+	atf_set descr "A delivery command killed by a signal gives 451 4.3.0 \
+(a crash is not the message's fault), its stderr and the signal logged; \
+in the privileged parent and in one process"
+}
+command_signal_body()
+{
+	setup
+	printf 'EHLO client.test\r\nMAIL FROM:<s@b.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nhello\r\n.\r\nQUIT\r\n' >in
+	set -- --command /bin/sh -c 'cat >/dev/null; echo crashing >&2; kill -SEGV $$' \;
+	inetd "$@"
+	atf_check -o match:'^451 4.3.0 Temporary delivery failure' \
+	    sed -n 14p out.txt
+	atf_check -o match:': /bin/sh: was killed by signal 11$' \
+	    -o match:'result="451 4.3.0 .*" error="crashing"$' cat log.txt
+	# Started as root, that was the privileged parent; now as one
+	# process, as msmtpd runs when not started as root.
+	[ "$(id -u)" = 0 ] || return 0
+	command -v setpriv >/dev/null || atf_skip "no setpriv for one process"
+	uid=$(id -u nobody) || atf_skip "no user nobody"
+	# TMPDIR: kyua's is the work directory, which nobody cannot enter.
+	TMPDIR=/tmp setpriv --reuid "$uid" --regid "$(id -g nobody)" \
+	    --clear-groups "$MSMTPD" --inetd --log stderr --no-resolve --hostname mx.test \
+	    "$@" <in >out.txt 2>log.txt
+	atf_check -o match:'^451 4.3.0 Temporary delivery failure' \
+	    sed -n 14p out.txt
+	atf_check -o match:': /bin/sh: was killed by signal 11$' \
+	    -o match:'error="crashing"$' cat log.txt
+}
 
 atf_test_case command_timeout
 command_timeout_head()
@@ -1408,6 +1443,7 @@ atf_init_test_cases()
 	atf_add_test_case privsep_inetd
 	atf_add_test_case privsep_listen
 	atf_add_test_case command_timeout
+	atf_add_test_case command_signal
 	atf_add_test_case command_fds
 	atf_add_test_case smuggling
 	atf_add_test_case accept_bare_lf

@@ -327,7 +327,7 @@ ATF_TC_BODY(eval_failures, tc)
 ATF_TC_WITHOUT_HEAD(eval_child_env);
 ATF_TC_BODY(eval_child_env, tc)
 {
-	char pw[256], err[256], want[64] = "", num[8];
+	char pw[256], err[256], want[64] = "";
 	unsigned long long mask;
 	int fd, flags;
 
@@ -345,14 +345,11 @@ ATF_TC_BODY(eval_child_env, tc)
 			 sizeof(err)),
 	    0);
 	ATF_CHECK_STREQ(pw, "tok");
-	/* Descriptors 3..19 the shell has: only those we left open
-	   without FD_CLOEXEC ourselves, none of secret_eval's. */
-	for (fd = 3; fd < 20; fd++)
-		if ((flags = fcntl(fd, F_GETFD)) != -1 &&
-		    !(flags & FD_CLOEXEC)) {
-			(void)snprintf(num, sizeof(num), "%d ", fd);
-			util_strlcat(want, num, sizeof(want));
-		}
+	/* Descriptors 3..19 the shell has: none, not even one we left
+	   open without FD_CLOEXEC ourselves (common/proc closes them). */
+	ATF_REQUIRE((fd = open("/dev/null", O_RDONLY)) != -1);
+	ATF_REQUIRE(fd < 20 && (flags = fcntl(fd, F_GETFD)) != -1 &&
+	    !(flags & FD_CLOEXEC));
 	util_strlcat(want, "|", sizeof(want));
 	ATF_CHECK_EQ(secret_eval("i=3; while [ $i -lt 20 ]; do "
 				 "[ -e /proc/$$/fd/$i ] && printf '%s ' $i; "
@@ -360,6 +357,36 @@ ATF_TC_BODY(eval_child_env, tc)
 			 pw, sizeof(pw), err, sizeof(err)),
 	    0);
 	ATF_CHECK_STREQ(pw, want);
+	(void)close(fd);
+}
+
+/* A command that never ends (and ignores SIGTERM, with a child of its
+   own) fails in time with a clear message, and nothing of it stays. */
+ATF_TC(eval_timeout);
+ATF_TC_HEAD(eval_timeout, tc)
+{
+	atf_tc_set_md_var(tc, "timeout", "30");
+}
+ATF_TC_BODY(eval_timeout, tc)
+{
+	char pw[64], err[256];
+	int64_t t0, took;
+	size_t i;
+
+	t0 = util_now_ms();
+	ATF_CHECK_EQ(secret_eval_timed("echo partial; trap '' TERM; "
+				       "sleep 60 & while :; do sleep 60; done",
+			 500, pw, sizeof(pw), err, sizeof(err)),
+	    EX_TEMPFAIL);
+	took = util_now_ms() - t0;
+	ATF_CHECK_MSG(
+	    took >= 500 && took < 10000, "took %lld ms", (long long)took);
+	ATF_CHECK_STREQ(
+	    err, "passwordeval: the command timed out after 500 ms, killed");
+	for (i = 0; i < sizeof(pw); i++)
+		ATF_CHECK_EQ(pw[i], 0);
+	/* The default is SECRET_EVAL_TIMEOUT, in seconds. */
+	ATF_CHECK(SECRET_EVAL_TIMEOUT > 0 && SECRET_EVAL_TIMEOUT <= 600);
 }
 
 /* Run secret_prompt in a child whose terminal is a new pty. */
@@ -479,6 +506,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, eval_first_line);
 	ATF_TP_ADD_TC(tp, eval_failures);
 	ATF_TP_ADD_TC(tp, eval_child_env);
+	ATF_TP_ADD_TC(tp, eval_timeout);
 	ATF_TP_ADD_TC(tp, prompt_pty);
 	ATF_TP_ADD_TC(tp, get_order);
 	return atf_no_error();
