@@ -46,7 +46,8 @@ enum {
 	OPT_LOG,
 	OPT_NORESOLVE,
 	OPT_NOSEEN,
-	OPT_USER
+	OPT_USER,
+	OPT_LIFETIME
 };
 
 static const struct option longopts[] = {
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
     {"no-resolve", no_argument, NULL, OPT_NORESOLVE},
     {"no-seen", no_argument, NULL, OPT_NOSEEN},
     {"user", required_argument, NULL, OPT_USER},
+    {"max-session-time", required_argument, NULL, OPT_LIFETIME},
     {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0}};
 
@@ -97,8 +99,10 @@ usage(FILE *fp)
 	    "  --max-errors N         errors before disconnect (default %d)\n"
 	    "  --timeout S            autologout after S idle seconds "
 	    "(default %d)\n"
+	    "  --max-session-time S   a whole session (default %d; 0: none)\n"
 	    "  --auth-delay MS        delay before a failed login's answer "
-	    "(default %d)\n"
+	    "(default %d,\n"
+	    "                         doubling with each failure)\n"
 	    "  --no-seen              RETR moves to cur/ without adding the "
 	    "S flag\n"
 	    "  --hostname NAME        name in the greeting\n"
@@ -111,7 +115,8 @@ usage(FILE *fp)
 	    "hidden)\n"
 	    "  -h, --help  -V, --version\n",
 	    PROG, PROG, SERVE_CLIENTS_DEFAULT, SERVE_GRACE,
-	    SERVE_ERRORS_DEFAULT, SERVE_TIMEOUT, SERVE_AUTH_DELAY_MS,
+	    SERVE_ERRORS_DEFAULT, SERVE_TIMEOUT, SESSION_LIFETIME_DEFAULT,
+	    SERVE_AUTH_DELAY_MS,
 	    PRIVSEP_USER, PRIVSEP_USER_FALLBACK);
 }
 
@@ -157,7 +162,7 @@ serve_one(const struct serve_run *r, int rfd, int wfd)
 {
 	if (r->id != NULL)
 		return serve_privsep(r->c, r->id, rfd, wfd);
-	return serve_session(r->c, rfd, wfd) == 0 ? 0 : 1;
+	return serve_session(r->c, rfd, wfd);
 }
 
 static int
@@ -204,6 +209,7 @@ serve_main(int argc, char **argv)
 	int grace = SERVE_GRACE, rc;
 
 	c.timeout = SERVE_TIMEOUT;
+	c.lifetime = SESSION_LIFETIME_DEFAULT;
 	c.max_errors = SERVE_ERRORS_DEFAULT;
 	c.auth_delay_ms = SERVE_AUTH_DELAY_MS;
 	c.resolve = 1;
@@ -236,6 +242,11 @@ serve_main(int argc, char **argv)
 		case OPT_TIMEOUT:
 			if (num("--timeout", optarg, 1, 86400, &c.timeout) ==
 			    -1)
+				return EX_USAGE;
+			break;
+		case OPT_LIFETIME:
+			if (num("--max-session-time", optarg, 0, 86400,
+				&c.lifetime) == -1)
 				return EX_USAGE;
 			break;
 		case OPT_AUTHDELAY:
@@ -349,6 +360,9 @@ serve_main(int argc, char **argv)
 		srv.serve = serve_conn;
 		srv.busy_line = "-ERR [SYS/TEMP] too many connections, try "
 				"again later\r\n";
+		/* Sessions report their failed logins (serve_session). */
+		srv.banned_line = "-ERR [SYS/TEMP] too many failed logins "
+				  "from your address, try again later\r\n";
 		srv.arg = &run;
 		rc = server_run(&srv);
 	}

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "login.h"
 #include "msg.h"
 #include "net.h"
 #include "passwd.h"
@@ -44,8 +45,8 @@
 /* Delay before 535 after a failed AUTH, milliseconds. */
 #define MSMTPD_AUTH_DELAY_MS 1000
 /* Failed AUTH exchanges before 421 and disconnect (the delay doubles
-   with each, from --auth-delay up to 8 times it). */
-#define MSMTPD_AUTH_FAILS_MAX 3
+   with each, from --auth-delay up to 8 times it: common/login.h). */
+#define MSMTPD_AUTH_FAILS_MAX LOGIN_FAILS_MAX
 /* Seconds children get to finish after SIGTERM in --listen mode. */
 #define MSMTPD_GRACE 10
 /* Bytes our Received header adds to a message at most: helo, host and
