@@ -125,42 +125,36 @@ unknown(void *v, int verb)
 	sess_err(v, POP3_CODE_NONE, "%s", pop3_parse_text(POP3_PARSE_UNKNOWN));
 }
 
+/* QUIT, CAPA, STLS, APOP: the commands of every state, and those of
+   AUTHORIZATION that are not the login. */
 static int
-cmd_quit(void *v, const char *arg, size_t len)
+cmd_session(void *v, const char *arg, size_t len)
 {
 	struct sess *s = v;
 
 	(void)arg;
 	(void)len;
-	if (s->state == ST_TRANS)
-		drop_update(s);
-	else {
+	switch (s->cmd->verb) {
+	case POP3_CMD_QUIT:
+		if (s->state == ST_TRANS) {
+			drop_update(s);
+			return 0;
+		}
 		sess_resp(s, 1, POP3_CODE_NONE, "bye");
 		s->result = "quit";
 		s->quit = 1;
+		return 0;
+	case POP3_CMD_CAPA: cmd_capa(s); return 0;
+	case POP3_CMD_STLS: return auth_stls(s);
+	default:
+		/* APOP is not offered: it needs the passwords in the
+		   clear on the server. */
+		sess_err(s, POP3_CODE_NONE, "APOP not supported");
+		return 0;
 	}
-	return 0;
 }
 
-static int
-cmd_capa_run(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	cmd_capa(v);
-	return 0;
-}
-
-static int
-cmd_noop(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	sess_resp(v, 1, POP3_CODE_NONE, "%s", "");
-	return 0;
-}
-
-/* USER and PASS: with --preauth any name and password will do. */
+/* USER, PASS and AUTH: with --preauth any name and password will do. */
 static int
 cmd_login(void *v, const char *arg, size_t len)
 {
@@ -168,6 +162,8 @@ cmd_login(void *v, const char *arg, size_t len)
 
 	(void)arg;
 	(void)len;
+	if (s->cmd->verb == POP3_CMD_AUTH)
+		return auth_sasl(s, s->cmd);
 	if (s->c->preauth) {
 		sess_resp(s, 1, POP3_CODE_NONE, "preauthenticated");
 		return 0;
@@ -177,95 +173,43 @@ cmd_login(void *v, const char *arg, size_t len)
 	return auth_pass(s, s->cmd);
 }
 
+/* The TRANSACTION commands (serve_maildrop.c). */
 static int
-cmd_auth(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	return auth_sasl(v, ((struct sess *)v)->cmd);
-}
-
-static int
-cmd_stls(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	return auth_stls(v);
-}
-
-static int
-cmd_apop(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	/* Not offered: it keeps the passwords in the clear on the
-	   server. */
-	sess_err(v, POP3_CODE_NONE, "APOP not supported");
-	return 0;
-}
-
-static int
-cmd_stat(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	drop_stat(v);
-	return 0;
-}
-
-/* LIST, UIDL, RETR and TOP: the maildrop's listing and reading. */
-static int
-cmd_read(void *v, const char *arg, size_t len)
+cmd_drop(void *v, const char *arg, size_t len)
 {
 	struct sess *s = v;
 
 	(void)arg;
 	(void)len;
 	switch (s->cmd->verb) {
+	case POP3_CMD_STAT: drop_stat(s); return 0;
 	case POP3_CMD_LIST: return drop_list(s, s->cmd, 0);
 	case POP3_CMD_UIDL: return drop_list(s, s->cmd, 1);
 	case POP3_CMD_RETR: return drop_retr(s, s->cmd, 0);
-	default: return drop_retr(s, s->cmd, 1);
+	case POP3_CMD_TOP: return drop_retr(s, s->cmd, 1);
+	case POP3_CMD_DELE: drop_dele(s, s->cmd); return 0;
+	case POP3_CMD_RSET: drop_rset(s); return 0;
+	default: sess_resp(s, 1, POP3_CODE_NONE, "%s", ""); return 0;
 	}
-}
-
-static int
-cmd_dele(void *v, const char *arg, size_t len)
-{
-	struct sess *s = v;
-
-	(void)arg;
-	(void)len;
-	drop_dele(s, s->cmd);
-	return 0;
-}
-
-static int
-cmd_rset(void *v, const char *arg, size_t len)
-{
-	(void)arg;
-	(void)len;
-	drop_rset(v);
-	return 0;
 }
 
 /* pop3_cmd_parse checks the arguments: no SESSION_NOARG here. */
 static const struct session_cmd pop3_cmds[] = {
     {POP3_CMD_USER, LOGIN_STATES, 0, cmd_login},
     {POP3_CMD_PASS, LOGIN_STATES, 0, cmd_login},
-    {POP3_CMD_AUTH, LOGIN_STATES, 0, cmd_auth},
-    {POP3_CMD_APOP, SESSION_IN(TS_AUTH), 0, cmd_apop},
-    {POP3_CMD_STLS, SESSION_IN(TS_AUTH), 0, cmd_stls},
-    {POP3_CMD_CAPA, SESSION_ANY, 0, cmd_capa_run},
-    {POP3_CMD_QUIT, SESSION_ANY, 0, cmd_quit},
-    {POP3_CMD_STAT, TRANS_STATES, 0, cmd_stat},
-    {POP3_CMD_LIST, TRANS_STATES, 0, cmd_read},
-    {POP3_CMD_RETR, TRANS_STATES, 0, cmd_read},
-    {POP3_CMD_DELE, TRANS_STATES, 0, cmd_dele},
-    {POP3_CMD_NOOP, TRANS_STATES, 0, cmd_noop},
-    {POP3_CMD_RSET, TRANS_STATES, 0, cmd_rset},
-    {POP3_CMD_TOP, TRANS_STATES, 0, cmd_read},
-    {POP3_CMD_UIDL, TRANS_STATES, 0, cmd_read},
+    {POP3_CMD_AUTH, LOGIN_STATES, 0, cmd_login},
+    {POP3_CMD_APOP, SESSION_IN(TS_AUTH), 0, cmd_session},
+    {POP3_CMD_STLS, SESSION_IN(TS_AUTH), 0, cmd_session},
+    {POP3_CMD_CAPA, SESSION_ANY, 0, cmd_session},
+    {POP3_CMD_QUIT, SESSION_ANY, 0, cmd_session},
+    {POP3_CMD_STAT, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_LIST, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_RETR, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_DELE, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_NOOP, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_RSET, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_TOP, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_UIDL, TRANS_STATES, 0, cmd_drop},
     {0, 0, 0, NULL}};
 
 static const struct session_proto pop3_proto = {
