@@ -125,7 +125,8 @@ login_check(struct login *l, const char *user, const char *pass)
 		login_fail(l, user, l->check_waits);
 		return LOGIN_FAILED;
 	}
-	log_err(l->log, "passwd-file: %s", err);
+	log_err(l->log, "%s[%s]: cannot check the password: %s", l->host,
+	    l->addr, err);
 	return LOGIN_TEMP;
 }
 

@@ -30,7 +30,8 @@
 #define SERVE_TIMEOUT POP3_TIMEOUT_SERVER
 /* Errors (-ERR answers to bad or misplaced commands) before we close. */
 #define SERVE_ERRORS_DEFAULT 10
-/* Delay before -ERR [AUTH] after a failed login, milliseconds. */
+/* Delay before -ERR [AUTH] after a failed login, milliseconds; it
+   doubles with each failure of a session (common/login.h). */
 #define SERVE_AUTH_DELAY_MS 1000
 /* Simultaneous sessions in --listen mode. */
 #define SERVE_CLIENTS_DEFAULT 20
