@@ -1,8 +1,10 @@
 /*
  * serve_auth.c: the AUTHORIZATION state of `mpop serve': USER/PASS
  * (RFC 1939 §7), AUTH PLAIN (RFC 5034, RFC 4616) with the [AUTH] code
- * of RFC 3206, STLS (RFC 2595), the passwd-file check and, as root, the
- * change to the user before the Maildir is opened (DESIGN.md).
+ * of RFC 3206, STLS (RFC 2595), the passwd-file check (or the
+ * privileged parent's) through common/login, which also keeps the
+ * failed-login delay and count, and, as root, the change to the user
+ * before the Maildir is opened (DESIGN.md).
  */
 #include "config.h"
 

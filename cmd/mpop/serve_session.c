@@ -1,8 +1,10 @@
 /*
  * serve_session.c: one POP3 session of `mpop serve': the states of
- * RFC 1939 §3 (AUTHORIZATION, TRANSACTION, UPDATE), the command loop,
- * CAPA (RFC 2449), answers, the trace and the session's log line.  The
- * login is in serve_auth.c, the maildrop commands in serve_maildrop.c.
+ * RFC 1939 §3 (AUTHORIZATION, TRANSACTION, UPDATE) as a command table
+ * run by common/session's loop (a deadline per line, one for the
+ * session), CAPA (RFC 2449), answers, the trace and the session's log
+ * line.  The login is in serve_auth.c (over common/login), the maildrop
+ * commands in serve_maildrop.c.
  */
 #include "config.h"
 
