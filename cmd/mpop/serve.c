@@ -91,7 +91,7 @@ serve_one(const struct serve_run *r, int rfd, int wfd)
 {
 	if (r->id != NULL)
 		return serve_privsep(r->c, r->id, rfd, wfd);
-	return serve_session(r->c, rfd, wfd) == 0 ? 0 : 1;
+	return serve_session(r->c, rfd, wfd);
 }
 
 static int
@@ -138,8 +138,6 @@ serve_main(int argc, char **argv)
 
 	/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
 	srvopt_init(&so, POP3_TIMEOUT_SERVER, 0);
-	/* The session does not keep a whole-session deadline yet. */
-	so.omit = SRVOPT_BIT(SRVOPT_LIFETIME);
 	if (srvopt_longopts(&so, ownopts, longopts, SRVOPT_LONGOPTS_MAX) == -1)
 		return die(EX_SOFTWARE, "too many options");
 	optind = 1;
@@ -186,6 +184,7 @@ serve_main(int argc, char **argv)
 		    "--user is for the login with --passwd-file, not "
 		    "--preauth");
 	SRVOPT_SESSION_SET(&c, &so);
+	c.lifetime = so.lifetime;
 	run.c = &c;
 	run.id = NULL;
 	if (geteuid() == 0 && !c.preauth) {

@@ -12,11 +12,13 @@
 #define MPOP_SERVE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bounds.h"
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "login.h"
 #include "mailbox.h"
 #include "net.h"
 #include "passwd.h"
@@ -36,6 +38,7 @@ struct serve_conf {
 	int tls_on_connect;
 	int allow_plain_auth; /* USER/PASS and AUTH without TLS */
 	int timeout; /* seconds idle before autologout */
+	int lifetime; /* seconds a whole session may take, 0: no limit */
 	int max_errors;
 	int auth_delay_ms;
 	int resolve; /* reverse DNS of the peer for the log */
@@ -66,7 +69,8 @@ enum serve_ps_type {
 
 /*
  * One POP3 session on rfd/wfd (the same socket, or fd 0/1 under
- * inetd).  Returns 0 after QUIT, 1 when the connection ended otherwise.
+ * inetd).  Returns server_exit_status of how it ended (0 after QUIT)
+ * and of its failed logins, for the --listen listener.
  */
 int serve_session(const struct serve_conf *c, int rfd, int wfd);
 
@@ -74,6 +78,7 @@ int serve_session(const struct serve_conf *c, int rfd, int wfd);
 struct serve_peer {
 	const char *addr, *host, *tls; /* tls: protocol, "" none */
 	int authfail;
+	int64_t end_ms; /* the session's deadline, 0: none */
 };
 
 /*
@@ -88,7 +93,8 @@ int serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
 /*
  * serve_privsep.c: started as root with a passwd-file: the privileged
  * parent.  Forks the login process as id on rfd/wfd, answers its login
- * requests, forks the post-login process.  Returns 0 after QUIT, else 1.
+ * requests, forks the post-login process.  Returns what the session's
+ * process returned (serve_session), with the failed logins it saw.
  */
 int serve_privsep(
     const struct serve_conf *c, const struct privsep_id *id, int rfd, int wfd);
@@ -113,7 +119,9 @@ struct sess {
 	unsigned char *deleted; /* per message: DELE'd */
 	size_t ndeleted;
 	int errors; /* refused commands, for --max-errors */
-	int authfail;
+	struct login login; /* the login path; login.fails: failed logins */
+	int64_t end_ms; /* the session's deadline (util_now_ms), 0: none */
+	const struct pop3_cmd *cmd; /* the command being dispatched */
 	int quit; /* close after the answers */
 	/* For the log line. */
 	size_t nretr, ndele;
@@ -132,9 +140,10 @@ void sess_err(struct sess *s, enum pop3_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* May USER, PASS and AUTH be used now (TLS, --allow-plain-auth)? */
 int sess_login_allowed(const struct sess *s);
-/* One client line (CRLF or LF) into line; *toolong when over cap - 1. */
-int sess_read_line(
-    struct sess *s, char *line, size_t cap, size_t *len, int *toolong);
+
+/* Reading failed with rc (IO_EOF, IO_TIMEOUT, IO_ERR, or SIGTERM):
+   queue the goodbye it gets, note how the session ended. */
+void sess_lost(struct sess *s, int rc);
 
 /* serve_auth.c: the AUTHORIZATION commands.  -1: close the session. */
 int auth_user(struct sess *s, const struct pop3_cmd *cmd);

@@ -1,8 +1,10 @@
 /*
  * serve_auth.c: the AUTHORIZATION state of `mpop serve': USER/PASS
  * (RFC 1939 §7), AUTH PLAIN (RFC 5034, RFC 4616) with the [AUTH] code
- * of RFC 3206, STLS (RFC 2595), the passwd-file check and, as root, the
- * change to the user before the Maildir is opened (DESIGN.md).
+ * of RFC 3206, STLS (RFC 2595), the passwd-file check (or the
+ * privileged parent's) through common/login, which also keeps the
+ * failed-login delay and count, and, as root, the change to the user
+ * before the Maildir is opened (DESIGN.md).
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "login.h"
 #include "passwd.h"
 #include "privsep.h"
 #include "sasl.h"
@@ -82,20 +85,29 @@ auth_enter(struct sess *s, const struct passwd_entry *e)
 	return 0;
 }
 
+/* The login's check (common/login.h) and what it leaves behind. */
+struct check {
+	struct sess *s;
+	struct passwd_entry e; /* one process: the good user's line */
+};
+
 /*
- * The login process (privsep): the parent checks the password, and on
- * success starts the post-login process, which answers the client
- * through us.  Its answers are hostile too: only the expected shapes.
+ * The login process (privsep): the parent checks the password, waits
+ * the delay after a wrong one, and on success starts the post-login
+ * process, which answers the client through us.  Its answers are
+ * hostile too: only the expected shapes.  An error that ends the
+ * session sets s->result.
  */
 static int
-login_privsep(struct sess *s, const char *user, const char *pass)
+check_privsep(struct sess *s, const char *user, const char *pass, char *err,
+    size_t errlen)
 {
 	struct privsep_msg m;
 	char nfail[16];
 	const char *f[SERVE_PS_LOGIN_FIELDS];
 	int rc;
 
-	(void)snprintf(nfail, sizeof(nfail), "%d", s->authfail);
+	(void)snprintf(nfail, sizeof(nfail), "%d", s->login.fails);
 	f[0] = user;
 	f[1] = pass;
 	f[2] = s->addr;
@@ -104,73 +116,95 @@ login_privsep(struct sess *s, const char *user, const char *pass)
 	f[5] = nfail;
 	if (privsep_send(s->c->ps_fd, SERVE_PS_LOGIN, -1, SERVE_PS_LOGIN_FIELDS,
 		f) == -1) {
-		log_err(s->c->log, "privsep: send: %s", strerror(errno));
-		goto temp;
+		util_seterr(err, errlen, "privsep: send: %s", strerror(errno));
+		goto gone;
 	}
 	do
 		rc = privsep_recv(s->c->ps_fd, &m, -1);
 	while (rc == -1 && errno == EINTR && !server_terminating());
 	if (rc != 1) {
-		log_err(s->c->log, "privsep: %s",
+		util_seterr(err, errlen, "privsep: %s",
 		    rc == 0 ? "the parent went away" : strerror(errno));
-		goto temp;
+		goto gone;
 	}
 	if (m.type == SERVE_PS_OK && m.fd != -1) {
 		s->handoff_fd = m.fd;
 		s->result = "logged-in";
-		return -1;
+		return 1;
 	}
 	if (m.fd != -1)
 		(void)close(m.fd);
-	if (m.type == SERVE_PS_NO) {
-		/* The parent waited the delay already. */
-		s->authfail++;
-		sess_err(s, POP3_CODE_AUTH, "invalid user name or password");
+	if (m.type == SERVE_PS_NO)
 		return 0;
-	}
 	if (m.type == SERVE_PS_TEMP) {
-		sess_resp(s, 0, POP3_CODE_SYS_TEMP,
-		    "temporary authentication failure");
-		s->errors++;
-		return 0;
+		util_seterr(err, errlen, "the privileged parent could not "
+		    "check the password");
+		return -1;
 	}
-	log_err(s->c->log, "privsep: unexpected answer %u", m.type);
-temp:
-	sess_resp(s, 0, POP3_CODE_SYS_TEMP, "temporary authentication failure");
+	util_seterr(err, errlen, "privsep: unexpected answer %u", m.type);
+gone:
 	s->result = "privsep-error";
 	return -1;
 }
 
+static int
+check_pass(void *arg, const char *user, const char *pass, char *err,
+    size_t errlen)
+{
+	struct check *k = arg;
+
+	if (k->s->c->privsep)
+		return check_privsep(k->s, user, pass, err, errlen);
+	return passwd_check(
+	    k->s->c->passwd_file, user, pass, &k->e, err, errlen);
+}
+
 /*
- * Check user and pass; on success drop to the user (as root) and open
- * the maildrop.  Answers the client.  -1 when the session must end.
+ * Answer a login's check (rc from login_check or login_sasl): on
+ * success drop to the user (as root) and open the maildrop, or hand
+ * the session to the post-login process (privsep).  -1 when the session
+ * must end.
  */
 static int
-login(struct sess *s, const char *user, const char *pass)
+login_answer(struct sess *s, struct check *k, int rc)
 {
-	struct passwd_entry e;
-	char er[ERR_MAX];
-	int rc, ret = 0;
+	int ret = 0;
 
-	s->have_user = 0;
-	if (s->c->privsep)
-		return login_privsep(s, user, pass);
-	rc = passwd_check(s->c->passwd_file, user, pass, &e, er, sizeof(er));
-	if (rc == -1) {
-		log_err(s->c->log, "passwd-file: %s", er);
+	switch (rc) {
+	case LOGIN_OK:
+		/* privsep: the post-login process answers through us. */
+		ret = s->c->privsep ? -1 : auth_enter(s, &k->e);
+		break;
+	case LOGIN_TEMP:
 		sess_resp(s, 0, POP3_CODE_SYS_TEMP,
 		    "temporary authentication failure");
-		s->errors++;
-	} else if (rc == 0) {
+		if (s->result != NULL)
+			ret = -1;
+		else
+			s->errors++;
+		break;
+	default:
 		/* The same answer after the same delay whether the user
 		   exists or not (RFC 3206 §4: [AUTH]). */
-		s->authfail++;
-		(void)util_sleep_ms(s->c->auth_delay_ms, server_terminating);
 		sess_err(s, POP3_CODE_AUTH, "invalid user name or password");
-	} else
-		ret = auth_enter(s, &e);
-	util_wipe(&e, sizeof(e));
+		if (login_exhausted(&s->login)) {
+			s->result = "auth-failures";
+			ret = -1;
+		}
+		break;
+	}
+	util_wipe(&k->e, sizeof(k->e));
 	return ret;
+}
+
+static void
+check_begin(struct sess *s, struct check *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->s = s;
+	s->login.check = check_pass;
+	s->login.arg = k;
+	s->have_user = 0;
 }
 
 int
@@ -196,6 +230,7 @@ auth_user(struct sess *s, const struct pop3_cmd *cmd)
 int
 auth_pass(struct sess *s, const struct pop3_cmd *cmd)
 {
+	struct check k;
 	char pass[POP3_CMD_LINE_MAX];
 	int rc;
 
@@ -210,26 +245,18 @@ auth_pass(struct sess *s, const struct pop3_cmd *cmd)
 	}
 	memcpy(pass, cmd->arg[0], cmd->arglen[0]);
 	pass[cmd->arglen[0]] = '\0';
-	rc = login(s, s->user, pass);
+	check_begin(s, &k);
+	rc = login_check(&s->login, s->user, pass);
 	util_wipe(pass, sizeof(pass));
-	return rc;
-}
-
-static int
-read_sasl_line(
-    struct sess *s, char *line, size_t cap, size_t *len, int *toolong)
-{
-	return sess_read_line(s, line, cap, len, toolong);
+	return login_answer(s, &k, rc);
 }
 
 int
 auth_sasl(struct sess *s, const struct pop3_cmd *cmd)
 {
 	struct sasl_server sasl;
-	struct buf out;
-	char line[SASL_LINE_MAX + 1], er[ERR_MAX];
-	size_t n;
-	int rc, toolong, ret = 0;
+	struct check k;
+	int rc;
 
 	if (!sess_login_allowed(s)) {
 		sess_err(s, POP3_CODE_AUTH,
@@ -244,65 +271,36 @@ auth_sasl(struct sess *s, const struct pop3_cmd *cmd)
 		(void)io_line(&s->io, ".");
 		return 0;
 	}
-	if (sasl_mech_parse(cmd->arg[0], cmd->arglen[0]) != SASL_MECH_PLAIN) {
+	check_begin(s, &k);
+	if (s->c->preauth) {
+		/* Preauthenticated: any credentials will do. */
+		rc = login_exchange(&s->login, cmd->rest, cmd->restlen, &sasl);
+		sasl_server_clear(&sasl);
+		if (rc == LOGIN_OK || rc == LOGIN_FAILED) {
+			sess_resp(s, 1, POP3_CODE_NONE, "preauthenticated");
+			return 0;
+		}
+	} else
+		rc = login_sasl(&s->login, cmd->rest, cmd->restlen);
+	switch (rc) {
+	case LOGIN_CANCEL:
+		sess_err(s, POP3_CODE_NONE, "authentication cancelled");
+		return 0;
+	case LOGIN_SYNTAX:
+		sess_err(s, POP3_CODE_NONE, "cannot decode the response");
+		return 0;
+	case LOGIN_MECH:
 		sess_err(
 		    s, POP3_CODE_NONE, "unsupported authentication mechanism");
 		return 0;
+	case LOGIN_TOOLONG:
+		sess_err(s, POP3_CODE_NONE, "authentication line too long");
+		return 0;
+	case LOGIN_LOST:
+		sess_lost(s, s->login.io_rc);
+		return -1;
+	default: return login_answer(s, &k, rc);
 	}
-	buf_init(&out, SASL_LINE_MAX);
-	memset(&sasl, 0, sizeof(sasl));
-	rc = sasl_server_start(
-	    &sasl, cmd->rest, cmd->restlen, &out, er, sizeof(er));
-	while (rc == SASL_CONTINUE) {
-		/* RFC 5034 §4: "+ " and the base64 challenge. */
-		(void)io_line(&s->io, "+ %s", buf_cstr(&out));
-		buf_reset(&out);
-		if (io_flush(&s->io) == -1) {
-			ret = -1;
-			goto out;
-		}
-		rc = read_sasl_line(s, line, sizeof(line), &n, &toolong);
-		if (rc != IO_OK) {
-			ret = -1;
-			goto out;
-		}
-		if (toolong) {
-			sess_err(
-			    s, POP3_CODE_NONE, "authentication line too long");
-			goto out;
-		}
-		rc = sasl_server_step(&sasl, line, n, &out, er, sizeof(er));
-		util_wipe(line, n);
-	}
-	switch (rc) {
-	case SASL_DONE: break;
-	case SASL_ERR_CANCEL:
-		sess_err(s, POP3_CODE_NONE, "authentication cancelled");
-		goto out;
-	case SASL_ERR_SYNTAX:
-		sess_err(s, POP3_CODE_NONE, "cannot decode the response");
-		goto out;
-	case SASL_ERR_MECH:
-		sess_err(
-		    s, POP3_CODE_NONE, "unsupported authentication mechanism");
-		goto out;
-	default:
-		/* Preauthenticated: any credentials will do. */
-		if (s->c->preauth)
-			break;
-		s->authfail++;
-		(void)util_sleep_ms(s->c->auth_delay_ms, server_terminating);
-		sess_err(s, POP3_CODE_AUTH, "invalid user name or password");
-		goto out;
-	}
-	if (s->c->preauth)
-		sess_resp(s, 1, POP3_CODE_NONE, "preauthenticated");
-	else
-		ret = login(s, sasl.user, sasl.pass);
-out:
-	sasl_server_clear(&sasl);
-	buf_free(&out);
-	return ret;
 }
 
 int

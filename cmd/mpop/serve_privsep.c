@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "login.h"
 #include "passwd.h"
 #include "privsep.h"
 #include "serve.h"
@@ -56,7 +57,7 @@ forget_net(int rfd, int wfd)
  */
 static pid_t
 answer(const struct serve_conf *c, const struct privsep_msg *m, int ps,
-    int *failures)
+    int *failures, int64_t end_ms)
 {
 	struct passwd_entry e;
 	struct serve_peer peer;
@@ -83,8 +84,9 @@ answer(const struct serve_conf *c, const struct privsep_msg *m, int ps,
 	}
 	peer.tls = tls;
 	peer.authfail = (int)nf;
-	/* No more guesses than --max-errors lets a session make. */
-	rc = *failures >= c->max_errors
+	peer.end_ms = end_ms;
+	/* No more guesses than a session may make (common/login.h). */
+	rc = *failures >= LOGIN_FAILS_MAX
 	    ? 0
 	    : passwd_check(c->passwd_file, user, pass, &e, er, sizeof(er));
 	if (rc != 1)
@@ -96,8 +98,11 @@ answer(const struct serve_conf *c, const struct privsep_msg *m, int ps,
 	}
 	if (rc == 0) {
 		(*failures)++;
-		/* The same delay whether the user exists or not. */
-		(void)util_sleep_ms(c->auth_delay_ms, server_terminating);
+		/* The same delay whether the user exists or not, and the
+		   session's backoff, kept here. */
+		(void)util_sleep_ms(
+		    login_backoff_ms(c->auth_delay_ms, *failures),
+		    server_terminating);
 		(void)privsep_send(ps, SERVE_PS_NO, -1, 0, NULL);
 		return 0;
 	}
@@ -139,7 +144,10 @@ serve_privsep(
 	struct privsep_msg m;
 	char er[ERR_MAX];
 	pid_t login, post = -1, talker, w;
-	int sv[2], rc, st, failures = 0, quit = 0, left, termed = 0;
+	int sv[2], rc, st, failures = 0, status = 1, left, termed = 0;
+	int64_t end_ms = c->lifetime > 0
+	    ? util_now_ms() + (int64_t)c->lifetime * 1000
+	    : 0;
 
 	if (privsep_socketpair(sv) == -1) {
 		log_err(c->log, "socketpair: %s", strerror(errno));
@@ -182,7 +190,7 @@ serve_privsep(
 			(void)kill(login, SIGKILL);
 			break;
 		}
-		post = answer(c, &m, sv[0], &failures);
+		post = answer(c, &m, sv[0], &failures, end_ms);
 		if (m.fd != -1)
 			(void)close(m.fd);
 		util_wipe(&m, sizeof(m));
@@ -212,12 +220,14 @@ serve_privsep(
 				continue;
 			break;
 		}
-		if (w == post)
-			quit = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-		else if (w == login && post <= 0)
-			quit = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		if (w == post || (w == login && post <= 0))
+			status = WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 		if (w == login || w == post)
 			left--;
 	}
-	return quit ? 0 : 1;
+	/* For the listener: how the session ended, and its failed
+	   logins (at least those this process saw). */
+	if (failures > 0 && status < server_exit_status(1, failures))
+		status = server_exit_status(1, failures);
+	return status;
 }

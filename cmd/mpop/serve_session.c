@@ -1,8 +1,10 @@
 /*
  * serve_session.c: one POP3 session of `mpop serve': the states of
- * RFC 1939 §3 (AUTHORIZATION, TRANSACTION, UPDATE), the command loop,
- * CAPA (RFC 2449), answers, the trace and the session's log line.  The
- * login is in serve_auth.c, the maildrop commands in serve_maildrop.c.
+ * RFC 1939 §3 (AUTHORIZATION, TRANSACTION, UPDATE) as a command table
+ * run by common/session's loop (a deadline per line, one for the
+ * session), CAPA (RFC 2449), answers, the trace and the session's log
+ * line.  The login is in serve_auth.c (over common/login), the maildrop
+ * commands in serve_maildrop.c.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 
 #include "serve.h"
 #include "server.h"
+#include "session.h"
 #include "util.h"
 
 void
@@ -51,48 +54,6 @@ sess_login_allowed(const struct sess *s)
 	return s->c->preauth || s->tls || s->c->allow_plain_auth;
 }
 
-static int
-line_buffered(const struct io *io)
-{
-	return memchr(io->rbuf + io->rpos, '\n', io->rlen - io->rpos) != NULL;
-}
-
-/*
- * One line into line (cap bytes), without its ending (CRLF or a bare
- * LF: RFC 1939 asks for CRLF, clients are forgiven the LF).  *toolong
- * when it passed cap - 1 (the rest is read and dropped).
- */
-int
-sess_read_line(
-    struct sess *s, char *line, size_t cap, size_t *len, int *toolong)
-{
-	char piece[POP3_CMD_LINE_MAX];
-	size_t n, total = 0;
-	int eol, rc;
-
-	*toolong = 0;
-	for (;;) {
-		rc = io_getline(&s->io, piece, sizeof(piece), &n, &eol);
-		if (rc != IO_OK)
-			return rc;
-		if (total + n > cap - 1)
-			*toolong = 1;
-		else {
-			memcpy(line + total, piece, n);
-			total += n;
-		}
-		util_wipe(piece, n);
-		if (eol == IO_EOL_CRLF || eol == IO_EOL_LF)
-			break;
-	}
-	line[total] = '\0';
-	*len = total;
-	/* The trace hides PASS and the SASL lines (log_redact). */
-	if (s->c->log != NULL && s->c->log->trace)
-		log_trace(s->c->log, 1, line, total);
-	return IO_OK;
-}
-
 static void
 cmd_capa(struct sess *s)
 {
@@ -119,131 +80,232 @@ cmd_capa(struct sess *s)
 
 /* ---------------------------------------------------------------- loop */
 
-/* Returns -1 when the connection must close. */
-static int
-dispatch(struct sess *s, const char *line, size_t len)
+/*
+ * The states as the command table sees them (RFC 1939 §3): before the
+ * login, after it, and after a --preauth greeting (TRANSACTION, where
+ * USER, PASS and AUTH still answer for clients that log in anyway).
+ * UPDATE runs within QUIT and is never seen here.
+ */
+enum { TS_AUTH, TS_TRANS, TS_PREAUTH };
+#define TRANS_STATES (SESSION_IN(TS_TRANS) | SESSION_IN(TS_PREAUTH))
+#define LOGIN_STATES (SESSION_IN(TS_AUTH) | SESSION_IN(TS_PREAUTH))
+
+static unsigned
+pop3_state(void *v)
 {
+	const struct sess *s = v;
+
+	if (s->state == ST_AUTH)
+		return TS_AUTH;
+	return s->c->preauth ? TS_PREAUTH : TS_TRANS;
+}
+
+/* The one place that says why a command does not fit the state. */
+static void
+bad_state(void *v, const struct session_cmd *c)
+{
+	struct sess *s = v;
+
+	(void)c;
+	if (s->state == ST_AUTH)
+		sess_err(s, POP3_CODE_NONE, "not allowed before login");
+	else
+		sess_err(s, POP3_CODE_NONE, "not allowed after login");
+}
+
+static void
+bad_arg(void *v, const struct session_cmd *c)
+{
+	(void)c;
+	sess_err(v, POP3_CODE_NONE, "%s", pop3_parse_text(POP3_PARSE_NARGS));
+}
+
+static void
+unknown(void *v, int verb)
+{
+	(void)verb;
+	sess_err(v, POP3_CODE_NONE, "%s", pop3_parse_text(POP3_PARSE_UNKNOWN));
+}
+
+/* QUIT, CAPA, STLS, APOP: the commands of every state, and those of
+   AUTHORIZATION that are not the login. */
+static int
+cmd_session(void *v, const char *arg, size_t len)
+{
+	struct sess *s = v;
+
+	(void)arg;
+	(void)len;
+	switch (s->cmd->verb) {
+	case POP3_CMD_QUIT:
+		if (s->state == ST_TRANS) {
+			drop_update(s);
+			return 0;
+		}
+		sess_resp(s, 1, POP3_CODE_NONE, "bye");
+		s->result = "quit";
+		s->quit = 1;
+		return 0;
+	case POP3_CMD_CAPA: cmd_capa(s); return 0;
+	case POP3_CMD_STLS: return auth_stls(s);
+	default:
+		/* APOP is not offered: it needs the passwords in the
+		   clear on the server. */
+		sess_err(s, POP3_CODE_NONE, "APOP not supported");
+		return 0;
+	}
+}
+
+/* USER, PASS and AUTH: with --preauth any name and password will do. */
+static int
+cmd_login(void *v, const char *arg, size_t len)
+{
+	struct sess *s = v;
+
+	(void)arg;
+	(void)len;
+	if (s->cmd->verb == POP3_CMD_AUTH)
+		return auth_sasl(s, s->cmd);
+	if (s->c->preauth) {
+		sess_resp(s, 1, POP3_CODE_NONE, "preauthenticated");
+		return 0;
+	}
+	if (s->cmd->verb == POP3_CMD_USER)
+		return auth_user(s, s->cmd);
+	return auth_pass(s, s->cmd);
+}
+
+/* The TRANSACTION commands (serve_maildrop.c). */
+static int
+cmd_drop(void *v, const char *arg, size_t len)
+{
+	struct sess *s = v;
+
+	(void)arg;
+	(void)len;
+	switch (s->cmd->verb) {
+	case POP3_CMD_STAT: drop_stat(s); return 0;
+	case POP3_CMD_LIST: return drop_list(s, s->cmd, 0);
+	case POP3_CMD_UIDL: return drop_list(s, s->cmd, 1);
+	case POP3_CMD_RETR: return drop_retr(s, s->cmd, 0);
+	case POP3_CMD_TOP: return drop_retr(s, s->cmd, 1);
+	case POP3_CMD_DELE: drop_dele(s, s->cmd); return 0;
+	case POP3_CMD_RSET: drop_rset(s); return 0;
+	default: sess_resp(s, 1, POP3_CODE_NONE, "%s", ""); return 0;
+	}
+}
+
+/* pop3_cmd_parse checks the arguments: no SESSION_NOARG here. */
+static const struct session_cmd pop3_cmds[] = {
+    {POP3_CMD_USER, LOGIN_STATES, 0, cmd_login},
+    {POP3_CMD_PASS, LOGIN_STATES, 0, cmd_login},
+    {POP3_CMD_AUTH, LOGIN_STATES, 0, cmd_login},
+    {POP3_CMD_APOP, SESSION_IN(TS_AUTH), 0, cmd_session},
+    {POP3_CMD_STLS, SESSION_IN(TS_AUTH), 0, cmd_session},
+    {POP3_CMD_CAPA, SESSION_ANY, 0, cmd_session},
+    {POP3_CMD_QUIT, SESSION_ANY, 0, cmd_session},
+    {POP3_CMD_STAT, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_LIST, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_RETR, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_DELE, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_NOOP, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_RSET, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_TOP, TRANS_STATES, 0, cmd_drop},
+    {POP3_CMD_UIDL, TRANS_STATES, 0, cmd_drop},
+    {0, 0, 0, NULL}};
+
+static const struct session_proto pop3_proto = {
+    pop3_cmds, pop3_state, unknown, bad_state, bad_arg};
+
+/* A command line (session_run_loop's line hook).  -1 ends the session. */
+static int
+on_line(void *v, char *line, size_t len, int flags)
+{
+	struct sess *s = v;
 	struct pop3_cmd cmd;
 	int rc;
 
+	/* The trace hides PASS and the SASL lines (log_redact). */
+	if (s->c->log != NULL && s->c->log->trace)
+		log_trace(s->c->log, 1, line, len);
+	/* The answer (a long RETR) is bounded by the idle timeout and the
+	   session's lifetime, not by the command's deadline. */
+	io_deadline_in(&s->io, -1, s->end_ms);
+	/* RFC 1939 asks for CRLF; a bare LF is forgiven, a bare CR
+	   dropped. */
+	if (flags & IO_LINE_LONG) {
+		sess_err(s, POP3_CODE_NONE, "line too long");
+		return 0;
+	}
 	rc = pop3_cmd_parse(line, len, &cmd);
 	if (rc != POP3_PARSE_OK) {
 		sess_err(s, POP3_CODE_NONE, "%s", pop3_parse_text(rc));
 		return 0;
 	}
-	/* Commands of every state. */
-	switch (cmd.verb) {
-	case POP3_CMD_QUIT:
-		if (s->state == ST_TRANS)
-			drop_update(s);
-		else {
-			sess_resp(s, 1, POP3_CODE_NONE, "bye");
-			s->result = "quit";
-			s->quit = 1;
-		}
-		return 0;
-	case POP3_CMD_CAPA: cmd_capa(s); return 0;
-	case POP3_CMD_NOOP:
-		if (s->state == ST_TRANS) {
-			sess_resp(s, 1, POP3_CODE_NONE, "%s", "");
-			return 0;
-		}
-		break;
-	case POP3_CMD_USER:
-	case POP3_CMD_PASS:
-		/* Preauthenticated: RFC 1939 clients still log in; any
-		   name and password will do. */
-		if (s->c->preauth) {
-			sess_resp(s, 1, POP3_CODE_NONE, "preauthenticated");
-			return 0;
-		}
-		break;
-	case POP3_CMD_AUTH:
-		if (s->c->preauth)
-			return auth_sasl(s, &cmd);
-		break;
-	default: break;
+	s->cmd = &cmd;
+	rc = session_dispatch(&pop3_proto, s, (int)cmd.verb, cmd.rest,
+	    cmd.restlen);
+	s->cmd = NULL;
+	if (rc == -1 && s->result == NULL)
+		/* SIGTERM in the middle of a RETR: no terminator, so the
+		   client cannot take a cut message whole. */
+		s->result = server_terminating() ? "shutdown" : "error";
+	return rc;
+}
+
+void
+sess_lost(struct sess *s, int rc)
+{
+	if (server_terminating()) {
+		sess_resp(s, 0, POP3_CODE_SYS_TEMP, "server shutting down");
+		s->result = "shutdown";
+	} else if (rc == IO_TIMEOUT) {
+		/* RFC 1939 §3: close without a response and without
+		   entering UPDATE. */
+		s->result = "timeout";
+	} else {
+		s->result = rc == IO_EOF ? "dropped" : "error";
+		if (rc == IO_ERR)
+			log_info(s->c->log, "%s: %s", s->addr, s->io.err);
 	}
-	if (s->state == ST_AUTH) {
-		switch (cmd.verb) {
-		case POP3_CMD_USER: return auth_user(s, &cmd);
-		case POP3_CMD_PASS: return auth_pass(s, &cmd);
-		case POP3_CMD_AUTH: return auth_sasl(s, &cmd);
-		case POP3_CMD_STLS: return auth_stls(s);
-		case POP3_CMD_APOP:
-			sess_err(s, POP3_CODE_NONE, "APOP not supported");
-			return 0;
-		default:
-			sess_err(s, POP3_CODE_NONE, "not allowed before login");
-			return 0;
-		}
+}
+
+static void
+on_lost(void *v, int rc)
+{
+	sess_lost(v, rc);
+}
+
+static int
+on_done(void *v)
+{
+	struct sess *s = v;
+
+	if (s->quit)
+		return 1;
+	if (s->errors >= s->c->max_errors) {
+		sess_resp(s, 0, POP3_CODE_NONE, "too many errors, closing");
+		s->result = "too-many-errors";
+		return 1;
 	}
-	switch (cmd.verb) {
-	case POP3_CMD_STAT: drop_stat(s); return 0;
-	case POP3_CMD_LIST: return drop_list(s, &cmd, 0);
-	case POP3_CMD_UIDL: return drop_list(s, &cmd, 1);
-	case POP3_CMD_RETR: return drop_retr(s, &cmd, 0);
-	case POP3_CMD_TOP: return drop_retr(s, &cmd, 1);
-	case POP3_CMD_DELE: drop_dele(s, &cmd); return 0;
-	case POP3_CMD_RSET: drop_rset(s); return 0;
-	default:
-		sess_err(s, POP3_CODE_NONE, "not allowed after login");
-		return 0;
-	}
+	return 0;
 }
 
 static void
 session_loop(struct sess *s)
 {
-	char line[POP3_CMD_LINE_MAX - 1]; /* 253 octets, no CRLF */
-	size_t len;
-	int rc, toolong;
+	struct session_loop loop;
 
-	for (;;) {
-		if (!line_buffered(&s->io) && io_flush(&s->io) == -1) {
-			s->result = "write-error";
-			return;
-		}
-		rc = sess_read_line(s, line, sizeof(line), &len, &toolong);
-		if (server_terminating()) {
-			sess_resp(
-			    s, 0, POP3_CODE_SYS_TEMP, "server shutting down");
-			s->result = "shutdown";
-			return;
-		}
-		if (rc == IO_TIMEOUT) {
-			/* RFC 1939 §3: close without a response and without
-			   entering UPDATE. */
-			s->result = "timeout";
-			return;
-		}
-		if (rc != IO_OK) {
-			s->result = rc == IO_EOF ? "dropped" : "error";
-			if (rc == IO_ERR)
-				log_info(
-				    s->c->log, "%s: %s", s->addr, s->io.err);
-			return;
-		}
-		if (toolong)
-			sess_err(s, POP3_CODE_NONE, "line too long");
-		else if (dispatch(s, line, len) == -1) {
-			/* SIGTERM in the middle of a RETR: no terminator,
-			   so the client cannot take a cut message whole. */
-			if (s->result == NULL)
-				s->result =
-				    server_terminating() ? "shutdown" : "error";
-			return;
-		}
-		util_wipe(line, len);
-		if (s->quit)
-			return;
-		if (s->errors >= s->c->max_errors) {
-			sess_resp(
-			    s, 0, POP3_CODE_NONE, "too many errors, closing");
-			s->result = "too-many-errors";
-			return;
-		}
-	}
+	loop.io = &s->io;
+	loop.sess = s;
+	/* RFC 2449 §4: 255 octets with the CRLF. */
+	loop.line_max = POP3_CMD_LINE_MAX - 2;
+	loop.line_ms = s->c->timeout * 1000;
+	loop.end_ms = s->end_ms;
+	loop.line = on_line;
+	loop.lost = on_lost;
+	loop.done = on_done;
+	session_run_loop(&loop);
 }
 
 static void
@@ -260,7 +322,7 @@ log_session(struct sess *s)
 	    "bytes=%lld authfail=%d end=%s",
 	    peer, s->mb_open && s->user[0] != '\0' ? s->user : "-",
 	    s->tls ? s->tlsi.protocol : "no", s->nretr, s->ndele, s->bytes,
-	    s->authfail, s->result != NULL ? s->result : "dropped");
+	    s->login.fails, s->result != NULL ? s->result : "dropped");
 }
 
 static struct sess *
@@ -278,6 +340,25 @@ sess_new(const struct serve_conf *c, int rfd, int wfd)
 	buf_init(&s->enc, 0);
 	io_init(&s->io, rfd, wfd, c->timeout * 1000);
 	s->io.stop = server_terminating;
+	s->end_ms = c->lifetime > 0
+	    ? util_now_ms() + (int64_t)c->lifetime * 1000
+	    : 0;
+	s->io.deadline = s->end_ms;
+	s->login.io = &s->io;
+	s->login.log = c->log;
+	s->login.host = s->host;
+	s->login.addr = s->addr;
+	/* RFC 5034 §4: "+ " and the base64 challenge. */
+	s->login.prompt = "+ ";
+	s->login.mechs = 1u << SASL_MECH_PLAIN;
+	s->login.trace = c->log != NULL && c->log->trace;
+	s->login.line_ms = c->timeout * 1000;
+	s->login.end_ms = s->end_ms;
+	s->login.delay_ms = c->auth_delay_ms;
+	s->login.fails_max = LOGIN_FAILS_MAX;
+	/* privsep: the parent waits after a wrong password. */
+	s->login.check_waits = c->privsep;
+	s->login.stop = server_terminating;
 	if (c->log != NULL && c->log->trace) {
 		s->io.log = c->log;
 		s->io.from_peer_is_client = 1;
@@ -289,7 +370,7 @@ sess_new(const struct serve_conf *c, int rfd, int wfd)
 static int
 sess_end(struct sess *s)
 {
-	int quit;
+	int quit, fails = s->login.fails;
 
 	(void)io_flush(&s->io);
 	quit = s->quit;
@@ -317,7 +398,7 @@ sess_end(struct sess *s)
 	buf_free(&s->enc);
 	util_wipe(s, sizeof(*s));
 	free(s);
-	return quit ? 0 : 1;
+	return server_exit_status(!quit, fails);
 }
 
 int
@@ -335,7 +416,11 @@ serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
 		util_strlcpy(
 		    s->tlsi.protocol, peer->tls, sizeof(s->tlsi.protocol));
 	}
-	s->authfail = peer->authfail;
+	s->login.fails = peer->authfail;
+	if (peer->end_ms > 0 && (s->end_ms == 0 || peer->end_ms < s->end_ms)) {
+		s->end_ms = peer->end_ms;
+		s->io.deadline = s->end_ms;
+	}
 	if (auth_enter(s, e) == 0)
 		session_loop(s);
 	else if (s->result == NULL)

@@ -549,11 +549,10 @@ auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
 	if (rc == 1)
 		type = PS_AUTH_OK;
 	else if (rc == 0) {
-		/* The session's backoff (policy.c), kept here: it doubles
-		   with each failure, up to 8 times --auth-delay. */
+		/* The session's backoff (common/login.h), kept here. */
 		(*failures)++;
 		(void)util_sleep_ms(
-		    c->auth_delay_ms << (*failures < 4 ? *failures - 1 : 3),
+		    login_backoff_ms(c->auth_delay_ms, *failures),
 		    server_terminating);
 		type = PS_AUTH_NO;
 	} else {
@@ -612,8 +611,6 @@ deliver_parent(
 		sc.privsep = 1;
 		sc.ps_fd = sv[1];
 		sc.spool_fd = spool;
-		/* The parent waits the delay after a wrong password. */
-		sc.auth_delay_ms = 0;
 		_exit(session_run(&sc, rfd, wfd));
 	}
 	(void)close(sv[1]);

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "io.h"
 #include "log.h"
+#include "login.h"
 #include "msg.h"
 #include "net.h"
 #include "passwd.h"
@@ -38,8 +39,8 @@
 #define MSMTPD_TIMEOUT SMTP_TIMEOUT_SERVER
 #define MSMTPD_DATA_TIMEOUT SMTP_TIMEOUT_DATA_BLOCK
 /* Failed AUTH exchanges before 421 and disconnect (the delay doubles
-   with each, from --auth-delay up to 8 times it). */
-#define MSMTPD_AUTH_FAILS_MAX 3
+   with each, from --auth-delay up to 8 times it: common/login.h). */
+#define MSMTPD_AUTH_FAILS_MAX LOGIN_FAILS_MAX
 /* Bytes our Received header adds to a message at most: helo, host and
    hostname are 255 each, the address 46, the TLS names 64 each, the
    recipient 256, the date and the words around them well under 500. */

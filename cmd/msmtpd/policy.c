@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <string.h>
 
+#include "login.h"
 #include "msmtpd.h"
 #include "passwd.h"
 #include "util.h"
@@ -34,15 +35,25 @@ policy_auth_offered(const struct session *s)
 	return s->c->passwd_file != NULL && (s->tls || s->c->allow_plain_auth);
 }
 
+/* The login's check: passwd_check, or the privileged parent's. */
+static int
+auth_check(void *arg, const char *user, const char *pass, char *err,
+    size_t errlen)
+{
+	struct passwd_entry e;
+	int rc;
+
+	rc = deliver_auth_check(arg, user, pass, &e, err, errlen);
+	util_wipe(&e, sizeof(e));
+	return rc;
+}
+
 int
 policy_auth(struct session *s, const char *arg, size_t len)
 {
-	struct sasl_server sasl;
-	struct passwd_entry e;
-	struct buf out;
-	char line[SASL_LINE_MAX + 1], err[ERR_MAX], user[LOG_ESC_MAX];
-	size_t n;
-	int rc, flags, ret = 0;
+	struct login l;
+	char user[LOG_ESC_MAX];
+	int rc;
 
 	if (s->c->passwd_file == NULL) {
 		reply(s, 1, 502, "5.5.1", "AUTH not available");
@@ -67,83 +78,70 @@ policy_auth(struct session *s, const char *arg, size_t len)
 		    "mechanism");
 		return 0;
 	}
-	buf_init(&out, SASL_LINE_MAX);
-	memset(&sasl, 0, sizeof(sasl));
-	rc = sasl_server_start(&sasl, arg, len, &out, err, sizeof(err));
-	while (rc == SASL_CONTINUE) {
-		reply(s, 0, 334, NULL, "%s", buf_cstr(&out));
-		buf_reset(&out);
-		if (io_flush(&s->io) == -1) {
-			ret = -1;
-			goto out;
-		}
-		session_line_deadline(s);
-		rc = io_getline_max(&s->io, line, sizeof(line), &n, &flags);
-		if (rc != IO_OK) {
-			session_lost(s, rc, "in AUTH ");
-			ret = -1;
-			goto out;
-		}
-		if (flags & IO_LINE_LONG) {
-			reply(s, 1, 500, "5.5.6",
-			    "Authentication exchange line is too long");
-			goto out;
-		}
-		rc = sasl_server_step(&sasl, line, n, &out, err, sizeof(err));
-		util_wipe(line, n);
-	}
+	memset(&l, 0, sizeof(l));
+	l.io = &s->io;
+	l.log = s->c->log;
+	l.host = s->host;
+	l.addr = s->addr;
+	l.prompt = "334 ";
+	l.mechs = 1u << SASL_MECH_PLAIN | 1u << SASL_MECH_LOGIN;
+	l.line_ms = s->c->timeout * 1000;
+	l.end_ms = s->end_ms;
+	l.delay_ms = s->c->auth_delay_ms;
+	l.fails_max = MSMTPD_AUTH_FAILS_MAX;
+	l.check = auth_check;
+	l.arg = s;
+	/* Under privsep the parent waits after a wrong password. */
+	l.check_waits = s->c->privsep;
+	l.fails = s->auth_fails;
+	rc = login_sasl(&l, arg, len);
+	s->auth_fails = l.fails;
 	switch (rc) {
-	case SASL_DONE: break;
-	case SASL_ERR_MECH:
-		reply(s, 1, 504, "5.5.4", "Unrecognized authentication type");
-		goto out;
-	case SASL_ERR_CANCEL:
-		reply(s, 1, 501, "5.0.0", "Authentication cancelled");
-		goto out;
-	case SASL_ERR_SYNTAX:
-		reply(s, 1, 501, "5.5.2", "Cannot decode response");
-		goto out;
-	default: goto fail;
-	}
-	rc = deliver_auth_check(s, sasl.user, sasl.pass, &e, err, sizeof(err));
-	if (rc == 1) {
+	case LOGIN_OK:
 		s->authed = 1;
-		util_strlcpy(s->auth_user, sasl.user, sizeof(s->auth_user));
+		util_strlcpy(s->auth_user, l.user, sizeof(s->auth_user));
 		log_info(s->c->log, "%s[%s]: authenticated as %s", s->host,
 		    s->addr, log_esc(user, sizeof(user), s->auth_user));
 		reply(s, 0, 235, "2.7.0", "Authentication successful");
-		ret = 1;
-		goto out;
-	}
-	if (rc == -1) {
-		log_err(s->c->log, "passwd-file: %s", err);
+		rc = 1;
+		break;
+	case LOGIN_TEMP:
 		reply(s, 0, 454, "4.7.0", "Temporary authentication failure");
-		goto out;
+		rc = 0;
+		break;
+	case LOGIN_MECH:
+		reply(s, 1, 504, "5.5.4", "Unrecognized authentication type");
+		rc = 0;
+		break;
+	case LOGIN_CANCEL:
+		reply(s, 1, 501, "5.0.0", "Authentication cancelled");
+		rc = 0;
+		break;
+	case LOGIN_SYNTAX:
+		reply(s, 1, 501, "5.5.2", "Cannot decode response");
+		rc = 0;
+		break;
+	case LOGIN_TOOLONG:
+		reply(s, 1, 500, "5.5.6",
+		    "Authentication exchange line is too long");
+		rc = 0;
+		break;
+	case LOGIN_LOST:
+		session_lost(s, l.io_rc, "in AUTH ");
+		rc = -1;
+		break;
+	default: /* LOGIN_FAILED: counted, logged, delayed */
+		reply(s, 1, 535, "5.7.8", "Authentication credentials invalid");
+		rc = 0;
+		if (login_exhausted(&l)) {
+			reply(s, 0, 421, "4.7.0",
+			    "%s Too many failed logins, closing",
+			    s->c->hostname);
+			s->end = "auth-failures";
+			rc = -1;
+		}
+		break;
 	}
-fail:
-	/* The same answer, after the same delay, whether the user exists
-	   or not (passwd_check takes the same time for both).  The delay
-	   doubles with each failure of the session; after a few the
-	   session ends, and the listener counts them per address
-	   (server_exit_status).  This line is the one for fail2ban. */
-	s->auth_fails++;
-	log_info(s->c->log, "%s[%s]: authentication failed for user=%s",
-	    s->host, s->addr,
-	    sasl.user[0] != '\0' ? log_esc(user, sizeof(user), sasl.user)
-				 : "-");
-	(void)util_sleep_ms(s->c->auth_delay_ms
-		<< (s->auth_fails < 4 ? s->auth_fails - 1 : 3),
-	    NULL);
-	reply(s, 1, 535, "5.7.8", "Authentication credentials invalid");
-	if (s->auth_fails >= MSMTPD_AUTH_FAILS_MAX) {
-		reply(s, 0, 421, "4.7.0", "%s Too many failed logins, closing",
-		    s->c->hostname);
-		s->end = "auth-failures";
-		ret = -1;
-	}
-out:
-	sasl_server_clear(&sasl);
-	util_wipe(&e, sizeof(e));
-	buf_free(&out);
-	return ret;
+	util_wipe(l.user, sizeof(l.user));
+	return rc;
 }

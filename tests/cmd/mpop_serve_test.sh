@@ -1109,6 +1109,74 @@ usage_body()
 	    "$MPOP" serve --preauth --maildir x --user nobody
 }
 
+atf_test_case auth_backoff
+auth_backoff_head()
+{
+	atf_set descr "password guessing: the delay doubles, 3 failed logins \
+(USER/PASS or AUTH) end a session, and after 10 from one address --listen \
+refuses it"
+}
+auth_backoff_body()
+{
+	setup
+	bad=$(printf '\0alice\0wrong' | base64)
+	printf 'USER alice\r\nPASS wrong\r\nAUTH PLAIN %s\r\nUSER nobody\r\nPASS s3cret\r\nNOOP\r\n' \
+	    "$bad" >in
+	start=$(date +%s%N)
+	pop --passwd-file passwd --allow-plain-auth --auth-delay 200
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	# 200 + 400 + 800 ms.
+	[ "$ms" -ge 1400 ] || atf_fail "the delays took $ms ms"
+	expect "$GREET+OK send PASS\r\n-ERR [AUTH] invalid user name or password\r\n-ERR [AUTH] invalid user name or password\r\n+OK send PASS\r\n-ERR [AUTH] invalid user name or password\r\n"
+	atf_check -o match:'\[\]: authentication failed for user=alice$' \
+	    -o match:'\[\]: authentication failed for user=nobody$' \
+	    -o match:'authfail=3 end=auth-failures$' cat log.txt
+	start_listen --passwd-file passwd --allow-plain-auth
+	guess_ban "$PORT" '+OK ' \
+	    'USER alice\r\nPASS wrong\r\nUSER alice\r\nPASS wrong\r\nUSER alice\r\nPASS wrong\r\n' \
+	    '-ERR [AUTH]' 3 '-ERR [SYS/TEMP] too many failed logins from your address'
+	stop_pidfile mpop.pid
+}
+auth_backoff_cleanup() { stop_pidfile mpop.pid; }
+
+atf_test_case slowloris
+slowloris_head()
+{
+	atf_set descr "a client trickling a byte at a time is cut off: a \
+command line must arrive within --timeout, a session within \
+--max-session-time"
+}
+slowloris_body()
+{
+	setup
+	# trickle: one byte every 0.3 s never trips the 2 s idle timeout.
+	start=$(date +%s)
+	{ printf 'STAT\r\n'; trickle "NOOP and on and on and on"; } |
+	    "$MPOP" serve --preauth --maildir md --log stderr --timeout 2 \
+	    --hostname pop.test >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	# RFC 1939 §3: the autologout closes without a response.
+	atf_check -o inline:'+OK 2 57\r\n' sed 1d out.txt
+	atf_check -o match:'end=timeout$' cat log.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held the session $took s"
+	# The login's SASL lines have the same deadline.
+	start=$(date +%s)
+	{ printf 'AUTH PLAIN\r\n'; trickle "AGFsaWNlAHMzY3JldA=="; } |
+	    "$MPOP" serve --passwd-file passwd --allow-plain-auth \
+	    --log stderr --timeout 2 --hostname pop.test >out.txt 2>log.txt
+	took=$(( $(date +%s) - start ))
+	atf_check -o inline:'+ \r\n' sed 1d out.txt
+	atf_check -o match:'end=timeout$' cat log.txt
+	[ "$took" -le 5 ] || atf_fail "the trickle held AUTH $took s"
+	# A session of quick NOOPs still ends at --max-session-time.
+	{ i=0; while [ $i -lt 40 ]; do printf 'NOOP\r\n'; sleep 0.1; i=$((i + 1)); done; } |
+	    "$MPOP" serve --preauth --maildir md --log stderr \
+	    --hostname pop.test --max-session-time 2 >out.txt 2>log.txt
+	atf_check -o match:'end=timeout$' cat log.txt
+	n=$(grep -c '^+OK.$' out.txt)
+	[ "$n" -ge 10 ] && [ "$n" -le 30 ] || atf_fail "$n NOOPs answered"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case session_basic
@@ -1139,5 +1207,7 @@ atf_init_test_cases()
 	atf_add_test_case privilege_drop
 	atf_add_test_case privsep
 	atf_add_test_case privsep_inetd
+	atf_add_test_case auth_backoff
+	atf_add_test_case slowloris
 	atf_add_test_case usage
 }

@@ -154,3 +154,24 @@ give_maildir()
 	chmod 755 .
 	chown -R "$(id -u nobody):$(id -g nobody)" "$@"
 }
+
+# trickle TEXT: write TEXT a byte every 0.3 s (a slowloris client: the
+# idle timeout never trips).
+trickle()
+{
+	printf '%s' "$1" | while IFS= read -r -n 1 _c; do
+		printf '%s' "${_c:- }"
+		sleep 0.3
+	done
+}
+
+# guess_ban PORT GREETING REQUEST FAILURE COUNT BANNED: sessions that
+# fail logins until the --listen server (its log in ./listen.log)
+# refuses the address (see tests/lib/guess_ban.py).
+guess_ban()
+{
+	python3 "$YUBIN_SRCDIR/tests/lib/guess_ban.py" "$@" ||
+	    atf_fail "guessing was not banned"
+	atf_check -o match:'127.0.0.1: 1[0-9] failed logins: refusing its connections' \
+	    cat listen.log
+}
