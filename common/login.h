@@ -5,8 +5,8 @@
  * function the server gives (passwd_check, or the privileged parent's
  * answer), and the failure bookkeeping: a count per session, a delay
  * that doubles with each failure up to LOGIN_BACKOFF_SHIFT_MAX
- * doublings, the limit after which the session ends, the count the
- * listener gets (server_exit_status), and the one log line for
+ * doublings, the limit after which the session ends, the count handed
+ * to the listener (server_exit_status), and the one log line for
  * fail2ban:
  *
  *	HOST[ADDR]: authentication failed for user=NAME

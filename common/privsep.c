@@ -449,3 +449,48 @@ privsep_proxy(struct io *net, int fd, int idle_ms)
 	util_wipe(buf, sizeof(buf));
 	return rc;
 }
+
+pid_t
+privsep_fork(const struct privsep_id *id, struct log *log, int *fd, char *err,
+    size_t errlen)
+{
+	char why[ERR_MAX];
+	int sv[2];
+	pid_t pid;
+
+	if (privsep_socketpair(sv) == -1) {
+		util_seterr(err, errlen, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		util_seterr(err, errlen, "fork: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		if (privsep_drop(id, why, sizeof(why)) == -1) {
+			log_err(log, "%s", why);
+			_exit(1);
+		}
+		*fd = sv[1];
+		return 0;
+	}
+	(void)close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+void
+privsep_forget_net(int rfd, int wfd)
+{
+	int fd;
+
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		return;
+	(void)dup2(fd, rfd);
+	(void)dup2(fd, wfd);
+	if (fd != rfd && fd != wfd)
+		(void)close(fd);
+}

@@ -56,6 +56,7 @@
 #include <sys/types.h>
 
 #include "io.h"
+#include "log.h"
 
 /* Bytes of one message on the wire, header included. */
 #define PRIVSEP_MSG_MAX 8192
@@ -114,6 +115,19 @@ int	privsep_lookup(const char *name, struct privsep_id *id, char *err,
 
 /* Become id for good (groups, gid, uid; checked).  0 or -1. */
 int	privsep_drop(const struct privsep_id *id, char *err, size_t errlen);
+
+/*
+ * Start the unprivileged side: a socketpair, and a child that becomes
+ * id for good (a child that cannot exits 1 at once, after logging why).
+ * The parent keeps *fd = one end, the child gets the other.  Returns
+ * the child's pid in the parent, 0 in the child, -1 with err set.
+ */
+pid_t	privsep_fork(const struct privsep_id *id, struct log *log, int *fd,
+	    char *err, size_t errlen);
+
+/* The privileged side keeps no copy of the network: rfd and wfd are
+   made /dev/null (the descriptor numbers stay taken). */
+void	privsep_forget_net(int rfd, int wfd);
 
 /*
  * The login process after the handoff: send what net holds buffered

@@ -36,20 +36,6 @@
 #include "server.h"
 #include "util.h"
 
-/* The login process lost: the network fds become /dev/null here. */
-static void
-forget_net(int rfd, int wfd)
-{
-	int fd;
-
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
-		return;
-	(void)dup2(fd, rfd);
-	(void)dup2(fd, wfd);
-	if (fd != rfd && fd != wfd)
-		(void)close(fd);
-}
-
 /*
  * One login request.  Returns the pid of the post-login process after a
  * good password, 0 when the login process may try again, -1 when the
@@ -144,34 +130,23 @@ serve_privsep(
 	struct privsep_msg m;
 	char er[ERR_MAX];
 	pid_t login, post = -1, talker, w;
-	int sv[2], rc, st, failures = 0, status = 1, left, termed = 0;
+	int ps, rc, st, failures = 0, status = 1, left, termed = 0;
 	int64_t end_ms = c->lifetime > 0
 	    ? util_now_ms() + (int64_t)c->lifetime * 1000
 	    : 0;
 
-	if (privsep_socketpair(sv) == -1) {
-		log_err(c->log, "socketpair: %s", strerror(errno));
-		return 1;
-	}
-	if ((login = fork()) == -1) {
-		log_err(c->log, "fork: %s", strerror(errno));
-		close(sv[0]);
-		close(sv[1]);
+	if ((login = privsep_fork(id, c->log, &ps, er, sizeof(er))) == -1) {
+		log_err(c->log, "%s", er);
 		return 1;
 	}
 	if (login == 0) {
-		(void)close(sv[0]);
-		if (privsep_drop(id, er, sizeof(er)) == -1) {
-			log_err(c->log, "%s", er);
-			_exit(1);
-		}
+		/* The login process: POP3, TLS and SASL, never as root. */
 		lc = *c;
 		lc.privsep = 1;
-		lc.ps_fd = sv[1];
+		lc.ps_fd = ps;
 		_exit(serve_session(&lc, rfd, wfd));
 	}
-	(void)close(sv[1]);
-	forget_net(rfd, wfd);
+	privsep_forget_net(rfd, wfd);
 	talker = login;
 	/* The login requests, until a login or the login process ends. */
 	while (post == -1) {
@@ -179,7 +154,7 @@ serve_privsep(
 			(void)kill(login, SIGTERM);
 			termed = 1;
 		}
-		rc = privsep_recv(sv[0], &m, -1);
+		rc = privsep_recv(ps, &m, -1);
 		if (rc == -1 && errno == EINTR)
 			continue;
 		if (rc == 0)
@@ -190,7 +165,7 @@ serve_privsep(
 			(void)kill(login, SIGKILL);
 			break;
 		}
-		post = answer(c, &m, sv[0], &failures, end_ms);
+		post = answer(c, &m, ps, &failures, end_ms);
 		if (m.fd != -1)
 			(void)close(m.fd);
 		util_wipe(&m, sizeof(m));
@@ -201,7 +176,7 @@ serve_privsep(
 		if (post == 0)
 			post = -1;
 	}
-	(void)close(sv[0]);
+	(void)close(ps);
 	if (post > 0) {
 		talker = post;
 		termed = 0;

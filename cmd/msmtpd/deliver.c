@@ -583,45 +583,26 @@ deliver_parent(
 	struct req r;
 	char er[ERR_MAX];
 	pid_t pid, w;
-	int sv[2], spool, rc, st = 0, failures = 0, termed = 0, bad = 0;
-	int null;
+	int ps, spool, rc, st = 0, failures = 0, termed = 0, bad = 0;
 
 	if ((spool = make_spool(c)) == -1)
 		return 1;
-	if (privsep_socketpair(sv) == -1) {
-		log_err(c->log, "socketpair: %s", strerror(errno));
+	if ((pid = privsep_fork(id, c->log, &ps, er, sizeof(er))) == -1) {
+		log_err(c->log, "%s", er);
 		close(spool);
-		return 1;
-	}
-	if ((pid = fork()) == -1) {
-		log_err(c->log, "fork: %s", strerror(errno));
-		close(spool);
-		close(sv[0]);
-		close(sv[1]);
 		return 1;
 	}
 	if (pid == 0) {
 		/* The session: SMTP, TLS and SASL, never as root. */
-		(void)close(sv[0]);
-		if (privsep_drop(id, er, sizeof(er)) == -1) {
-			log_err(c->log, "%s", er);
-			_exit(1);
-		}
 		sc = *c;
 		sc.privsep = 1;
-		sc.ps_fd = sv[1];
+		sc.ps_fd = ps;
 		sc.spool_fd = spool;
 		_exit(session_run(&sc, rfd, wfd));
 	}
-	(void)close(sv[1]);
 	(void)close(spool);
 	/* The network is the session's: keep no copy. */
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
-		(void)dup2(null, rfd);
-		(void)dup2(null, wfd);
-		if (null != rfd && null != wfd)
-			(void)close(null);
-	}
+	privsep_forget_net(rfd, wfd);
 	memset(&r, 0, sizeof(r));
 	r.head.fd = -1;
 	for (;;) {
@@ -630,7 +611,7 @@ deliver_parent(
 			(void)kill(pid, SIGTERM);
 			termed = 1;
 		}
-		rc = privsep_recv(sv[0], &m, -1);
+		rc = privsep_recv(ps, &m, -1);
 		if (rc == -1 && errno == EINTR)
 			continue;
 		if (rc == 0)
@@ -647,8 +628,8 @@ deliver_parent(
 			rc = req_begin(c, &r, &m);
 			break;
 		case PS_RCPT: rc = req_rcpt(&r, &m); break;
-		case PS_GO: rc = req_go(c, &r, sv[0]); break;
-		case PS_AUTH: rc = auth_answer(c, &m, sv[0], &failures); break;
+		case PS_GO: rc = req_go(c, &r, ps); break;
+		case PS_AUTH: rc = auth_answer(c, &m, ps, &failures); break;
 		default: rc = -1; break;
 		}
 		if (m.fd != -1)
@@ -662,7 +643,7 @@ deliver_parent(
 		}
 	}
 	req_free(&r);
-	(void)close(sv[0]);
+	(void)close(ps);
 	if (bad)
 		(void)kill(pid, SIGKILL);
 	while ((w = waitpid(pid, &st, 0)) == -1 && errno == EINTR)
