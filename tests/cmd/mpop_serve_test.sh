@@ -1036,21 +1036,11 @@ privsep_inetd_body()
 	setup
 	chmod 600 passwd
 	PORT=$(free_port)
-	# A small inetd: accept a connection, run mpop on it as fd 0 and 1.
-	python3 - "$PORT" "$MPOP" >inetd.log 2>&1 <<'PY' &
-import socket, subprocess, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
-for i in range(2):
-    c, _ = s.accept()
-    p = subprocess.Popen([sys.argv[2], "serve", "--passwd-file", "passwd",
-        "--allow-plain-auth", "--log", "stderr", "--no-resolve",
-        "--hostname", "pop.test", "--auth-delay", "1000", "--user", "nobody"],
-        stdin=c, stdout=c, stderr=open("mpop.log", "a"))
-    c.close()  # inetd keeps no copy
-    p.wait()
-PY
+	# A small inetd: each connection to mpop serve as its fd 0 and 1.
+	python3 "$YUBIN_SRCDIR/tests/lib/inetd.py" "$PORT" 2 mpop.log -- \
+	    "$MPOP" serve --passwd-file passwd --allow-plain-auth --log stderr \
+	    --no-resolve --hostname pop.test --auth-delay 1000 --user nobody \
+	    >inetd.log 2>&1 &
 	echo $! >inetd.pid
 	wait_port "$PORT" || atf_fail "inetd did not listen"
 	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"

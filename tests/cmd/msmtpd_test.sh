@@ -283,27 +283,17 @@ values; SIGTERM still gets 421"
 privsep_inetd_body()
 {
 	setup
-	hash=$(openssl passwd -6 -salt saltsalt s3cret) || atf_skip "no openssl"
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+	    atf_fail "openssl cannot make a hash"
 	echo "alice:$hash:::/nonexistent" >passwd
 	chmod 600 passwd
 	PORT=$(free_port)
-	# A small inetd: accept a connection, run msmtpd on it as fd 0 and 1.
-	python3 - "$PORT" "$MSMTPD" "$PWD" >inetd.log 2>&1 <<'PY' &
-import socket, subprocess, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
-while True:
-    c, _ = s.accept()
-    p = subprocess.Popen([sys.argv[2], "--inetd", "--log", "stderr",
-        "--no-resolve", "--hostname", "mx.test", "--auth-delay", "1000",
-        "--passwd-file", "passwd", "--allow-plain-auth",
-        "--command", sys.argv[3] + "/deliver.sh", "%F", "--", "%T", ";"],
-        stdin=c, stdout=c, stderr=open("msmtpd.log", "a"))
-    c.close()  # inetd keeps no copy
-    open("msmtpd.pid", "w").write(str(p.pid))
-    p.wait()
-PY
+	# A small inetd: each connection to msmtpd as its fd 0 and 1.
+	python3 "$YUBIN_SRCDIR/tests/lib/inetd.py" "$PORT" 0 msmtpd.log \
+	    msmtpd.pid -- "$MSMTPD" --inetd --log stderr --no-resolve \
+	    --hostname mx.test --auth-delay 1000 --passwd-file passwd \
+	    --allow-plain-auth --command "$PWD/deliver.sh" %F -- %T \; \
+	    >inetd.log 2>&1 &
 	echo $! >inetd.pid
 	wait_port "$PORT" || atf_fail "inetd did not listen"
 	python3 - "$PORT" "$YUBIN_SRCDIR/tests/lib" <<'PY' || atf_fail "privsep"
