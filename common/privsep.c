@@ -19,12 +19,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "passwd.h"
 #include "privsep.h"
+#include "server.h"
 #include "tls.h"
 #include "util.h"
 
@@ -237,6 +239,22 @@ privsep_recv(int fd, struct privsep_msg *m, int timeout_ms)
 	}
 	util_wipe(raw, (size_t)r);
 	return 1;
+}
+
+int
+privsep_next(int fd, struct privsep_msg *m, pid_t child, int *termed)
+{
+	int rc;
+
+	for (;;) {
+		if (server_terminating() && !*termed) {
+			(void)kill(child, SIGTERM);
+			*termed = 1;
+		}
+		rc = privsep_recv(fd, m, -1);
+		if (rc != -1 || errno != EINTR)
+			return rc;
+	}
 }
 
 const char *

@@ -103,6 +103,15 @@ int	privsep_send(int fd, uint32_t type, int passfd, size_t n,
  */
 int	privsep_recv(int fd, struct privsep_msg *m, int timeout_ms);
 
+/*
+ * The privileged side waiting for the next request from child:
+ * privsep_recv with no timeout, resumed after a signal; when the server
+ * is told to stop (server_terminating), child gets SIGTERM, once
+ * (*termed), and says its protocol's goodbye.  Returns what privsep_recv
+ * does, never -1 with EINTR.
+ */
+int	privsep_next(int fd, struct privsep_msg *m, pid_t child, int *termed);
+
 /* Field i of m when it exists and has at most max bytes, else NULL. */
 const char *privsep_field(const struct privsep_msg *m, size_t i, size_t max);
 

@@ -150,13 +150,7 @@ serve_privsep(
 	talker = login;
 	/* The login requests, until a login or the login process ends. */
 	while (post == -1) {
-		if (server_terminating() && !termed) {
-			(void)kill(login, SIGTERM);
-			termed = 1;
-		}
-		rc = privsep_recv(ps, &m, -1);
-		if (rc == -1 && errno == EINTR)
-			continue;
+		rc = privsep_next(ps, &m, login, &termed);
 		if (rc == 0)
 			break;
 		if (rc == -1) {

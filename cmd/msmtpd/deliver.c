@@ -606,14 +606,8 @@ deliver_parent(
 	memset(&r, 0, sizeof(r));
 	r.head.fd = -1;
 	for (;;) {
-		if (server_terminating() && !termed) {
-			/* The session answers 421 and ends. */
-			(void)kill(pid, SIGTERM);
-			termed = 1;
-		}
-		rc = privsep_recv(ps, &m, -1);
-		if (rc == -1 && errno == EINTR)
-			continue;
+		/* On SIGTERM the session answers 421 and ends. */
+		rc = privsep_next(ps, &m, pid, &termed);
 		if (rc == 0)
 			break;
 		if (rc == -1) {
