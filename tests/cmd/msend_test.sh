@@ -1098,13 +1098,14 @@ PY
 aiosmtpd_cleanup() { stop_pidfile aio.pid; }
 
 # Postfix's smtp-sink: installed, or the copy tests/lib/postfix.sh unpacks
-# from Debian's package into the build dir (./quickstart check fetches it).
+# from Debian's package into the build dir (./quickstart check fetches it;
+# a build dir without one, as make distcheck's, fetches it here).
 # pfsink_start [OPTIONS]: smtp-sink on a free port dumping each message
 # into ./dump; PF_PORT is its port.
 pfsink_start()
 {
 	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
-	postfix_tools || atf_fail "$POSTFIX_WHY"
+	postfix_tools --fetch || atf_fail "$POSTFIX_WHY"
 	PF_PORT=$(free_port)
 	rm -rf dump
 	mkdir dump
