@@ -437,7 +437,8 @@ req_free(struct req *r)
 
 /* DELIVER: check the head.  0, or -1 (malformed). */
 static int
-req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m)
+req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m,
+    const char *authed)
 {
 	struct stat st;
 	long long n;
@@ -458,6 +459,11 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m)
 	    field(m, 8, sizeof(((struct tls_info *)0)->cipher) - 1) == NULL ||
 	    (nr = field(m, 9, 10)) == NULL ||
 	    util_parse_num(nr, 1, c->max_rcpt, 0, &n) == -1)
+		return -1;
+	/* Relaying and the AUTH_USER the command sees need a login this
+	   process approved: a subverted session cannot claim one. */
+	if ((strcmp(m->field[2], "1") == 0 || m->field[6][0] != '\0') &&
+	    (authed[0] == '\0' || strcmp(m->field[6], authed) != 0))
 		return -1;
 	r->head = *m;
 	for (k = 0; k < m->n; k++)
@@ -530,7 +536,7 @@ req_go(const struct msmtpd_conf *c, struct req *r, int ps)
 /* AUTH: check, wait the delay after a failure, answer. */
 static int
 auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
-    int *failures)
+    int *failures, char *authed, size_t authedlen)
 {
 	struct passwd_entry e;
 	const char *user, *pass;
@@ -546,8 +552,10 @@ auth_answer(const struct msmtpd_conf *c, const struct privsep_msg *m, int ps,
 	    ? 0
 	    : passwd_check(c->passwd_file, user, pass, &e, er, sizeof(er));
 	util_wipe(&e, sizeof(e));
-	if (rc == 1)
+	if (rc == 1) {
 		type = PS_AUTH_OK;
+		util_strlcpy(authed, user, authedlen);
+	}
 	else if (rc == 0) {
 		/* The session's backoff (common/login.h), kept here. */
 		(*failures)++;
@@ -581,6 +589,7 @@ deliver_parent(
 	struct msmtpd_conf sc;
 	struct privsep_msg m;
 	struct req r;
+	char authed[SASL_FIELD_MAX + 1] = ""; /* the login we approved */
 	char er[ERR_MAX];
 	pid_t pid, w;
 	int ps, spool, rc, st = 0, failures = 0, termed = 0, bad = 0;
@@ -619,11 +628,14 @@ deliver_parent(
 		switch (m.type) {
 		case PS_DELIVER:
 			req_free(&r);
-			rc = req_begin(c, &r, &m);
+			rc = req_begin(c, &r, &m, authed);
 			break;
 		case PS_RCPT: rc = req_rcpt(&r, &m); break;
 		case PS_GO: rc = req_go(c, &r, ps); break;
-		case PS_AUTH: rc = auth_answer(c, &m, ps, &failures); break;
+		case PS_AUTH:
+			rc = auth_answer(
+			    c, &m, ps, &failures, authed, sizeof(authed));
+			break;
 		default: rc = -1; break;
 		}
 		if (m.fd != -1)
