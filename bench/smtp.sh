@@ -2,7 +2,8 @@
 # bench/smtp.sh: SMTP messages per second, both ways, on 127.0.0.1.
 #
 #   receive  Postfix's smtp-source (S parallel sessions, one connection
-#            per message, 4 KB bodies) against msmtpd delivering with
+#            per message, 4 KB bodies; then "reuse": the same with each
+#            session sending all its messages over one connection) against msmtpd delivering with
 #            mdeliver into a Maildir, Python's aiosmtpd writing a Maildir
 #            with fsync (bench/aiosmtpd_maildir.py), and a private Postfix
 #            (virtual(8) delivery into a Maildir; root only).
@@ -26,6 +27,7 @@ RECV_N=5000
 SESSIONS=10
 ROUNDS=1
 WARM=20
+MODES="receive reuse"
 RECV_TOOLS="msmtpd aiosmtpd postfix"
 SEND_TOOLS="msend msmtp swaks curl smtp-source"
 TOOLS="$RECV_TOOLS $SEND_TOOLS"
@@ -38,11 +40,14 @@ RCPT=bob@bench.test
 usage() {
 	cat <<EOF
 usage: $prog [-n N] [-m N] [-s SESSIONS] [-r ROUNDS] [-t TOOL,...]
-       [-d DIR] [BUILDDIR]
+       [-c single|reuse|both] [-d DIR] [BUILDDIR]
 
   -n N         send: messages per client (default $SEND_N)
   -m N         receive: messages per server (default $RECV_N)
   -s SESSIONS  receive: parallel smtp-source sessions (default $SESSIONS)
+  -c MODE      receive: one connection per message (single), each
+               session's messages over one connection (reuse), or both
+               (default)
   -r ROUNDS    run every tool ROUNDS times, interleaved, each round
                starting with the next tool; report medians (default 1)
   -t TOOLS     comma-separated subset of:
@@ -69,6 +74,14 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; SEND_N=$2; shift ;;
 	-m) [ $# -ge 2 ] || die "-m needs a number"; RECV_N=$2; shift ;;
+	-c) [ $# -ge 2 ] || die "-c needs single, reuse or both"
+		case $2 in
+		single) MODES=receive ;;
+		reuse) MODES=reuse ;;
+		both) MODES="receive reuse" ;;
+		*) die "-c $2: single, reuse or both" ;;
+		esac
+		shift ;;
 	-s) [ $# -ge 2 ] || die "-s needs a number"; SESSIONS=$2; shift ;;
 	-r) [ $# -ge 2 ] || die "-r needs a number"; ROUNDS=$2; shift ;;
 	-t) [ $# -ge 2 ] || die "-t needs a tool list"
@@ -379,10 +392,11 @@ server_start() {
 	SERVER_PID=$pid
 }
 
-# source_run N SESSIONS PORT: smtp-source, one connection per message.
+# source_run N SESSIONS PORT [-d]: smtp-source, one connection per
+# message (with -d: each session keeps its connection).
 source_run() {
-	"$SMTP_SOURCE" -s "$2" -m "$1" -l 4096 -f "$FROM" -t "$RCPT" \
-	    "127.0.0.1:$3" >/dev/null
+	"$SMTP_SOURCE" ${4:-} -s "$2" -m "$1" -l 4096 -f "$FROM" \
+	    -t "$RCPT" "127.0.0.1:$3" >/dev/null
 }
 
 # wait_count DIR N: until DIR holds N files (Postfix delivers after it
@@ -422,10 +436,12 @@ verify_recv() {
 	[ "$small" -eq 0 ] || { echo "$small messages too short"; return 1; }
 }
 
-# recv_round TOOL ROUND
+# recv_round TOOL ROUND KIND (receive: a connection per message; reuse)
 recv_round() {
+	keep=
+	[ "$3" = receive ] || keep=-d
 	t=$1
-	d=$work/recv-$t-$2
+	d=$work/$3-$t-$2
 	port=$(free_port)
 	server_start "$t" "$d" "$port" || return 1
 	# Warm-up: proves the server works, then out of the way.
@@ -439,7 +455,7 @@ recv_round() {
 	find "$MD/new" -type f -exec mv -t "$d/warm/" {} +
 	sync
 	t0=$(now)
-	if ! source_run "$RECV_N" "$SESSIONS" "$port"; then
+	if ! source_run "$RECV_N" "$SESSIONS" "$port" $keep; then
 		note "$t: smtp-source failed"
 		stop "$SERVER_PID"
 		return 1
@@ -454,8 +470,8 @@ recv_round() {
 	fi
 	secs=$(echo "$t0 $t2" | awk '{ printf "%.3f", $2 - $1 }')
 	acked=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
-	echo "receive $t $RECV_N $secs $2 $acked" >>"$results"
-	note "$(printf 'round %d receive %-12s %6d in %8.3f s' "$2" "$t" \
+	echo "$3 $t $RECV_N $secs $2 $acked" >>"$results"
+	note "$(printf 'round %d %-7s %-12s %6d in %8.3f s' "$2" "$3" "$t" \
 	    "$RECV_N" "$secs")"
 	rm -rf -- "$d"
 }
@@ -652,8 +668,11 @@ load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
 	# shellcheck disable=SC2086
-	for t in $(rotate $((r - 1)) $recv); do
-		recv_round "$t" "$r" || :
+	for kind in $MODES; do
+		# shellcheck disable=SC2086
+		for t in $(rotate $((r - 1)) $recv); do
+			recv_round "$t" "$r" "$kind" || :
+		done
 	done
 	# shellcheck disable=SC2086
 	for t in $(rotate $((r - 1)) $send); do
@@ -669,9 +688,9 @@ done
 # round (rounds interleave the tools): above 1 the tool is faster.
 echo
 printf '%-8s %-12s %6s %9s %9s %8s\n' run tool N seconds msgs/s 'x yubin'
-for kind in receive send; do
+for kind in receive reuse send; do
 	case $kind in
-	receive) list=$RECV_TOOLS ref=msmtpd ;;
+	receive|reuse) list=$RECV_TOOLS ref=msmtpd ;;
 	send) list=$SEND_TOOLS ref=msend ;;
 	esac
 	for t in $list; do
@@ -710,11 +729,13 @@ echo "load average at start $load0, at end $(cut -d' ' -f1-3 \
     /proc/loadavg 2>/dev/null || echo '?')"
 echo "receive: smtp-source -s $SESSIONS -l 4096, one connection per" \
     "message; seconds until the last message is in new/"
+echo "reuse: the same with smtp-source -d, each session's messages over" \
+    "one connection"
 echo "send: one client process per message to smtp-sink (smtp-source:" \
     "one process,"
 echo "one connection per message); x yubin: yubin's time / the tool's" \
     "(below 1: yubin is faster)"
-if awk '$1 == "receive" && $2 == "postfix" { found = 1 }
+if awk '($1 == "receive" || $1 == "reuse") && $2 == "postfix" { found = 1 }
     END { exit !found }' "$results"; then
 	echo "postfix answers 250 once queued: its seconds include the" \
 	    "queue draining into the Maildir"

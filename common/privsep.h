@@ -40,9 +40,12 @@
  *    the client and the post-login process with privsep_proxy.
  *
  *  - --listen: the listener binds and accepts as root (it reads nothing
- *    from the network) and each connection's child is the privileged
- *    parent above: one design for inetd and --listen, one small
- *    privileged process per connection, no shared helper to multiplex.
+ *    from the network).  For mpop serve each connection's child is the
+ *    privileged parent above.  msmtpd keeps a pool (server.h): each
+ *    worker is the same pair of processes, the privileged parent
+ *    taking connection after connection from the listener and passing
+ *    each to its session, forgetting the last login before the next;
+ *    no shared helper to multiplex.
  *
  * Not started as root, the servers run as one process, as before.
  * No chroot: the session still needs the resolver and syslog; the

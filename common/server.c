@@ -1,6 +1,7 @@
 /*
  * server.c: the standalone listener (see server.h).  One child per
- * connection, at most max_children at once; children are reaped on
+ * connection, or a pool of workers that connections are passed to; at
+ * most max_children sessions at once; children are reaped on
  * SIGCHLD.  SIGTERM or SIGINT stops accepting, gives the children
  * `grace' seconds (a second signal cuts the grace short), then sends
  * them SIGTERM and, two seconds later, SIGKILL.  SIGCHLD, SIGTERM and
@@ -27,6 +28,7 @@
 
 #include "bounds.h"
 #include "net.h"
+#include "privsep.h"
 #include "server.h"
 #include "util.h"
 
@@ -99,12 +101,32 @@ struct fail {
 	int64_t last; /* util_now_ms of the last failure */
 };
 
+/*
+ * A child: a session (a child per connection) or a pool worker.  A
+ * worker's chan is the listener's end of its channel, -1 once closed
+ * (the worker is retiring: it ends when it reads end of file).
+ */
+struct kid {
+	pid_t pid;
+	char addr[NET_ADDRSTR_MAX]; /* the session's peer, "" when idle */
+	int busy; /* serving a connection */
+	int chan;
+	int uses; /* connections the worker has served */
+	int64_t idle_since; /* util_now_ms, idle workers */
+};
+
 struct kids {
-	pid_t pid[SERVER_CHILDREN_MAX];
-	char addr[SERVER_CHILDREN_MAX][NET_ADDRSTR_MAX];
+	struct kid kid[SERVER_CHILDREN_MAX];
 	size_t n;
 	int stopping; /* we sent the signals: do not warn about them */
+	int max_use; /* pool: connections per worker */
 	struct fail fail[SERVER_FAIL_ADDRS];
+};
+
+/* Messages on a worker's channel. */
+enum {
+	SERVER_MSG_CONN = 1, /* listener -> worker: a connection (fd), peer */
+	SERVER_MSG_DONE /* worker -> listener: it ended, status */
 };
 
 /* The failure record of addr; with add, a new one (the oldest record
@@ -151,29 +173,50 @@ fail_add(const struct server *srv, struct kids *k, const char *addr, int n)
 		    addr, f->count, SERVER_FAIL_WINDOW);
 }
 
+/* Count the failed logins a session's status carries. */
+static void
+status_fails(const struct server *srv, struct kids *k, const char *addr,
+    int code)
+{
+	if (code > SERVER_EXIT_FAILS &&
+	    code <= SERVER_EXIT_FAILS + SERVER_EXIT_FAILS_MAX)
+		fail_add(srv, k, addr, code - SERVER_EXIT_FAILS);
+}
+
+static void
+chan_close(struct kid *w)
+{
+	if (w->chan != -1)
+		(void)close(w->chan);
+	w->chan = -1;
+}
+
 static void
 drop(const struct server *srv, struct kids *k, pid_t pid, int st)
 {
+	struct kid *w;
 	size_t i;
-	int code;
 
 	for (i = 0; i < k->n; i++)
-		if (k->pid[i] == pid)
+		if (k->kid[i].pid == pid)
 			break;
 	if (i == k->n)
 		return;
-	if (WIFEXITED(st)) {
-		code = WEXITSTATUS(st);
-		if (code > SERVER_EXIT_FAILS &&
-		    code <= SERVER_EXIT_FAILS + SERVER_EXIT_FAILS_MAX)
-			fail_add(srv, k, k->addr[i], code - SERVER_EXIT_FAILS);
-	}
+	w = &k->kid[i];
+	/* A worker's sessions told their status over the channel. */
+	if (srv->work == NULL && WIFEXITED(st))
+		status_fails(srv, k, w->addr, WEXITSTATUS(st));
 	if (WIFSIGNALED(st) && !k->stopping)
-		log_warn(srv->log, "session %ld killed by signal %d", (long)pid,
+		log_warn(srv->log, "%s %ld killed by signal %d",
+		    srv->work != NULL ? "worker" : "session", (long)pid,
 		    WTERMSIG(st));
+	else if (srv->work != NULL && w->busy && !k->stopping)
+		log_warn(srv->log, "worker %ld ended during a session",
+		    (long)pid);
+	chan_close(w);
 	k->n--;
-	k->pid[i] = k->pid[k->n];
-	memcpy(k->addr[i], k->addr[k->n], sizeof(k->addr[i]));
+	if (i != k->n)
+		*w = k->kid[k->n];
 }
 
 /* Sessions open from addr. */
@@ -183,7 +226,18 @@ from_addr(const struct kids *k, const char *addr)
 	size_t i, n = 0;
 
 	for (i = 0; i < k->n; i++)
-		n += strcmp(k->addr[i], addr) == 0;
+		n += k->kid[i].busy && strcmp(k->kid[i].addr, addr) == 0;
+	return n;
+}
+
+/* Sessions open. */
+static size_t
+busy(const struct kids *k)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < k->n; i++)
+		n += k->kid[i].busy != 0;
 	return n;
 }
 
@@ -207,19 +261,84 @@ refuse(int fd, const char *line)
 }
 
 /*
- * Wait until a child ends, a signal comes or ms milliseconds pass,
- * with the signals let in only while waiting.
+ * A message on worker w's channel: a session ended (DONE), or the
+ * worker is going (end of file, or nonsense: it is not asked again).
  */
 static void
-wait_some(const sigset_t *orig, int64_t ms)
+chan_read(const struct server *srv, struct kids *k, struct kid *w)
 {
-	struct timespec ts;
+	struct privsep_msg m;
+	const char *f;
+	long long v;
+	int rc;
 
-	if (ms <= 0)
+	rc = privsep_recv(w->chan, &m, 0);
+	if (rc == -1 && (errno == EINTR || errno == ETIMEDOUT ||
+	    errno == EAGAIN))
 		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	(void)pselect(0, NULL, NULL, NULL, &ts, orig);
+	if (rc == 1 && m.fd != -1)
+		(void)close(m.fd);
+	if (rc == 1 && m.type == SERVER_MSG_DONE && w->busy &&
+	    (f = privsep_field(&m, 0, 3)) != NULL &&
+	    util_parse_num(f, 0, 255, 0, &v) == 0) {
+		status_fails(srv, k, w->addr, (int)v);
+		w->busy = 0;
+		w->addr[0] = '\0';
+		w->uses++;
+		w->idle_since = util_now_ms();
+		/* Replaced after max_use (Postfix's max_use); at
+		   shutdown, every idle worker ends. */
+		if (w->uses >= k->max_use || got_term)
+			chan_close(w);
+		return;
+	}
+	if (rc == 1)
+		log_warn(srv->log, "worker %ld: unexpected message",
+		    (long)w->pid);
+	/* It ends (or must): it counts as busy until it is reaped. */
+	chan_close(w);
+}
+
+/*
+ * Wait until a child ends, a signal comes, a worker says something or
+ * ms milliseconds pass (ms < 0: no limit), with the signals let in only
+ * while waiting; then reap and read the channels.  With lfd >= 0, also
+ * until a connection waits there: returns 1 then, else 0.
+ */
+static int
+wait_some(const struct server *srv, struct kids *k, const sigset_t *orig,
+    int64_t ms, int lfd)
+{
+	struct timespec ts, *tp = NULL;
+	fd_set rset;
+	size_t i;
+	int maxfd = -1, rc;
+
+	FD_ZERO(&rset);
+	if (lfd >= 0) {
+		FD_SET(lfd, &rset);
+		maxfd = lfd;
+	}
+	for (i = 0; i < k->n; i++)
+		if (k->kid[i].chan != -1) {
+			FD_SET(k->kid[i].chan, &rset);
+			if (k->kid[i].chan > maxfd)
+				maxfd = k->kid[i].chan;
+		}
+	if (ms >= 0) {
+		ts.tv_sec = (time_t)(ms / 1000);
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		tp = &ts;
+	}
+	got_chld = 0;
+	rc = pselect(maxfd + 1, &rset, NULL, NULL, tp, orig);
+	if (rc > 0)
+		for (i = 0; i < k->n; i++)
+			if (k->kid[i].chan != -1 &&
+			    FD_ISSET(k->kid[i].chan, &rset))
+				chan_read(srv, k, &k->kid[i]);
+	reap(srv, k);
+	return rc > 0 && lfd >= 0 && FD_ISSET(lfd, &rset);
 }
 
 /* Wait for the children until they are gone or ms passed. */
@@ -230,13 +349,12 @@ wait_kids(const struct server *srv, struct kids *k, const sigset_t *orig,
 	int64_t deadline = util_now_ms() + ms;
 
 	for (;;) {
-		got_chld = 0;
 		reap(srv, k);
 		if (k->n == 0 || util_now_ms() >= deadline)
 			return;
 		if (cut_short && got_term >= 2)
 			return;
-		wait_some(orig, deadline - util_now_ms());
+		(void)wait_some(srv, k, orig, deadline - util_now_ms(), -1);
 	}
 }
 
@@ -246,25 +364,30 @@ signal_kids(const struct kids *k, int sig)
 	size_t i;
 
 	for (i = 0; i < k->n; i++)
-		(void)kill(k->pid[i], sig);
+		(void)kill(k->kid[i].pid, sig);
 }
 
 static void
 shutdown_kids(const struct server *srv, struct kids *k, const sigset_t *orig)
 {
 	pid_t pid;
+	size_t i;
 	int st;
 
+	/* Idle workers end now; busy ones after their session. */
+	for (i = 0; i < k->n; i++)
+		if (!k->kid[i].busy)
+			chan_close(&k->kid[i]);
 	wait_kids(srv, k, orig, (int64_t)srv->grace * 1000, 1);
 	k->stopping = 1;
 	if (k->n == 0)
 		return;
-	log_info(srv->log, "grace over: terminating %zu sessions", k->n);
+	log_info(srv->log, "grace over: terminating %zu sessions", busy(k));
 	signal_kids(k, SIGTERM);
 	wait_kids(srv, k, orig, SERVER_KILL_DELAY * 1000, 0);
 	if (k->n == 0)
 		return;
-	log_warn(srv->log, "killing %zu sessions", k->n);
+	log_warn(srv->log, "killing %zu sessions", busy(k));
 	signal_kids(k, SIGKILL);
 	while (k->n > 0) {
 		if ((pid = waitpid(-1, &st, 0)) == -1) {
@@ -276,17 +399,31 @@ shutdown_kids(const struct server *srv, struct kids *k, const sigset_t *orig)
 	}
 }
 
+/* In a new child: the listener's descriptors closed, signals back. */
 static void
-child(const struct server *srv, int lfd, int fd, const sigset_t *orig)
+child_setup(struct kids *k, int lfd, const sigset_t *orig)
 {
-	int rc;
+	size_t i;
 
 	(void)close(lfd);
+	for (i = 0; i < k->n; i++)
+		if (k->kid[i].chan != -1)
+			(void)close(k->kid[i].chan);
 	(void)signal(SIGCHLD, SIG_DFL);
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGINT, SIG_DFL);
 	got_term = got_chld = 0;
 	(void)sigprocmask(SIG_SETMASK, orig, NULL);
+}
+
+/* A child per connection: the session. */
+static void
+child(const struct server *srv, struct kids *k, int lfd, int fd,
+    const sigset_t *orig)
+{
+	int rc;
+
+	child_setup(k, lfd, orig);
 	net_nodelay(fd);
 	rc = srv->serve(srv->arg, fd);
 	(void)close(fd);
@@ -294,10 +431,110 @@ child(const struct server *srv, int lfd, int fd, const sigset_t *orig)
 }
 
 /*
+ * A new pool worker, idle, or NULL (logged).  Its channel must fit in
+ * select's set, like the listening socket.
+ */
+static struct kid *
+spawn(const struct server *srv, struct kids *k, int lfd, const sigset_t *orig)
+{
+	struct kid *w;
+	pid_t pid;
+	int sv[2];
+
+	if (k->n == SERVER_CHILDREN_MAX)
+		return NULL;
+	if (privsep_socketpair(sv) == -1) {
+		log_err(srv->log, "socketpair: %s", strerror(errno));
+		return NULL;
+	}
+	if (sv[0] >= FD_SETSIZE) {
+		log_err(srv->log, "worker channel: descriptor %d too large "
+		    "for select", sv[0]);
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return NULL;
+	}
+	if ((pid = fork()) == -1) {
+		log_err(srv->log, "fork: %s", strerror(errno));
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return NULL;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		child_setup(k, lfd, orig);
+		_exit(srv->work(srv->arg, sv[1]));
+	}
+	(void)close(sv[1]);
+	w = &k->kid[k->n++];
+	memset(w, 0, sizeof(*w));
+	w->pid = pid;
+	w->chan = sv[0];
+	w->idle_since = util_now_ms();
+	return w;
+}
+
+/*
+ * Pool: pass fd to an idle worker (the one idle longest is left to
+ * expire: take the most recent), or a new one.  0, or -1 (fd is still
+ * ours).
+ */
+static int
+hand_over(const struct server *srv, struct kids *k, int lfd, int fd,
+    const char *addr, const sigset_t *orig)
+{
+	const char *f[1];
+	struct kid *w;
+	size_t i;
+	int tries;
+
+	f[0] = addr;
+	for (tries = 0; tries < 3; tries++) {
+		w = NULL;
+		for (i = 0; i < k->n; i++)
+			if (!k->kid[i].busy && k->kid[i].chan != -1 &&
+			    (w == NULL ||
+				k->kid[i].idle_since > w->idle_since))
+				w = &k->kid[i];
+		if (w == NULL && (w = spawn(srv, k, lfd, orig)) == NULL)
+			return -1;
+		if (privsep_send(w->chan, SERVER_MSG_CONN, fd, 1, f) == 0) {
+			w->busy = 1;
+			util_strlcpy(w->addr, addr, sizeof(w->addr));
+			return 0;
+		}
+		/* Gone meanwhile: it is reaped later; try another. */
+		chan_close(w);
+	}
+	return -1;
+}
+
+/* Pool: close the channels of workers idle longer than SERVER_IDLE_MAX
+   (they end); the time until the next one expires, or -1. */
+static int64_t
+expire_idle(struct kids *k)
+{
+	int64_t now = util_now_ms(), left, next = -1;
+	size_t i;
+
+	for (i = 0; i < k->n; i++) {
+		if (k->kid[i].busy || k->kid[i].chan == -1)
+			continue;
+		left = k->kid[i].idle_since + SERVER_IDLE_MAX * 1000 - now;
+		if (left <= 0)
+			chan_close(&k->kid[i]);
+		else if (next == -1 || left < next)
+			next = left;
+	}
+	return next;
+}
+
+/*
  * May one more session from addr start?  As with max_children, a
- * session that has said goodbye counts until it is reaped, and a client
- * that reconnects at once must not be turned away for that: wait up to
- * SERVER_BUSY_WAIT_MS for one of its sessions to end.
+ * session that has said goodbye counts until it is reaped (or its
+ * worker said so), and a client that reconnects at once must not be
+ * turned away for that: wait up to SERVER_BUSY_WAIT_MS for one of its
+ * sessions to end.
  */
 static int
 addr_slot(const struct server *srv, struct kids *k, const char *addr,
@@ -306,14 +543,13 @@ addr_slot(const struct server *srv, struct kids *k, const char *addr,
 	int64_t deadline = util_now_ms() + SERVER_BUSY_WAIT_MS, left;
 
 	for (;;) {
-		got_chld = 0;
 		reap(srv, k);
 		if (from_addr(k, addr) < (size_t)srv->max_per_addr)
 			return 1;
 		left = deadline - util_now_ms();
 		if (left <= 0 || got_term)
 			return 0;
-		wait_some(orig, left < 20 ? left : 20);
+		(void)wait_some(srv, k, orig, left < 20 ? left : 20, -1);
 	}
 }
 
@@ -326,7 +562,9 @@ accept_one(const struct server *srv, struct kids *k, int lfd,
 	socklen_t sl = sizeof(ss);
 	char addr[NET_ADDRSTR_MAX];
 	struct fail *f;
+	struct kid *w;
 	pid_t pid;
+	size_t nb;
 	int fd, fl;
 
 	if ((fd = accept(lfd, (struct sockaddr *)&ss, &sl)) == -1) {
@@ -336,7 +574,7 @@ accept_one(const struct server *srv, struct kids *k, int lfd,
 		log_warn(srv->log, "accept: %s", strerror(errno));
 		/* Out of descriptors or memory: the connection stays
 		   queued and select says so at once; do not spin. */
-		wait_some(orig, SERVER_ACCEPT_PAUSE_MS);
+		(void)wait_some(srv, k, orig, SERVER_ACCEPT_PAUSE_MS, -1);
 		return;
 	}
 	/* Programs the session runs must not inherit the socket; the
@@ -348,9 +586,9 @@ accept_one(const struct server *srv, struct kids *k, int lfd,
 	addr[0] = '\0';
 	if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
 		net_sa_str((struct sockaddr *)&ss, addr, sizeof(addr));
-	if (k->n >= (size_t)max) {
-		log_warn(
-		    srv->log, "%zu sessions busy: connection refused", k->n);
+	if ((nb = busy(k)) >= (size_t)max ||
+	    (srv->work == NULL && k->n == SERVER_CHILDREN_MAX)) {
+		log_warn(srv->log, "%zu sessions busy: connection refused", nb);
 		refuse(fd, srv->busy_line);
 		return;
 	}
@@ -369,17 +607,66 @@ accept_one(const struct server *srv, struct kids *k, int lfd,
 		refuse(fd, srv->busy_addr_line);
 		return;
 	}
+	if (srv->work != NULL) {
+		if (hand_over(srv, k, lfd, fd, addr, orig) == -1)
+			refuse(fd, srv->busy_line);
+		else
+			(void)close(fd);
+		return;
+	}
 	if ((pid = fork()) == -1) {
 		log_err(srv->log, "fork: %s", strerror(errno));
 		refuse(fd, srv->busy_line);
 		return;
 	}
 	if (pid == 0)
-		child(srv, lfd, fd, orig);
-	k->pid[k->n] = pid;
-	util_strlcpy(k->addr[k->n], addr, sizeof(k->addr[k->n]));
-	k->n++;
+		child(srv, k, lfd, fd, orig);
+	w = &k->kid[k->n++];
+	memset(w, 0, sizeof(*w));
+	w->pid = pid;
+	w->chan = -1;
+	w->busy = 1;
+	util_strlcpy(w->addr, addr, sizeof(w->addr));
 	(void)close(fd);
+}
+
+int
+server_take(int chan, int *fd)
+{
+	struct privsep_msg m;
+	int rc;
+
+	*fd = -1;
+	for (;;) {
+		if (server_terminating())
+			return 0;
+		rc = privsep_recv(chan, &m, -1);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		break;
+	}
+	if (rc <= 0)
+		return rc == 0 || server_terminating() ? 0 : -1;
+	if (m.type != SERVER_MSG_CONN || m.fd == -1) {
+		if (m.fd != -1)
+			(void)close(m.fd);
+		errno = EBADMSG;
+		return -1;
+	}
+	net_nodelay(m.fd);
+	*fd = m.fd;
+	return 1;
+}
+
+int
+server_done(int chan, int status)
+{
+	char num[8];
+	const char *f[1];
+
+	(void)snprintf(num, sizeof(num), "%d", status & 0xff);
+	f[0] = num;
+	return privsep_send(chan, SERVER_MSG_DONE, -1, 1, f);
 }
 
 int
@@ -388,10 +675,8 @@ server_run(const struct server *srv)
 	struct kids *kp;
 	struct sigaction sa, old_chld, old_term, old_int;
 	sigset_t block, orig, letin;
-	fd_set rset;
 	char err[ERR_MAX];
-	struct timespec tick = {0, 20 * 1000 * 1000};
-	int64_t full_since = 0;
+	int64_t full_since = 0, ms;
 	int lfd, rc, fl, max = srv->max_children;
 
 	if (max < 1)
@@ -402,6 +687,7 @@ server_run(const struct server *srv)
 		log_err(srv->log, "%s: %s", srv->hostport, strerror(errno));
 		return EX_OSERR;
 	}
+	kp->max_use = srv->max_use > 0 ? srv->max_use : SERVER_MAX_USE_DEFAULT;
 	if ((lfd = net_listen(
 		 srv->hostport, SERVER_BACKLOG, err, sizeof(err))) == -1) {
 		log_err(srv->log, "%s", err);
@@ -446,39 +732,31 @@ server_run(const struct server *srv)
 	/* Nothing buffered may be written twice by the children. */
 	(void)fflush(NULL);
 	while (!got_term) {
-		got_chld = 0;
 		reap(srv, kp);
+		ms = srv->work != NULL ? expire_idle(kp) : -1;
 		/*
 		 * At the limit, new connections wait in the kernel's queue
 		 * for a while: a session that has said goodbye counts until
-		 * it is reaped, and a client that reconnects at once must
-		 * not be turned away for that.  Only when no slot frees up
-		 * within SERVER_BUSY_WAIT_MS are they refused.
+		 * it is reaped (or its worker says so), and a client that
+		 * reconnects at once must not be turned away for that.  Only
+		 * when no slot frees up within SERVER_BUSY_WAIT_MS are they
+		 * refused.
 		 */
-		if (kp->n >= (size_t)max) {
+		if (busy(kp) >= (size_t)max) {
 			if (full_since == 0)
 				full_since = util_now_ms();
-			if (util_now_ms() - full_since < SERVER_BUSY_WAIT_MS) {
-				(void)pselect(
-				    0, NULL, NULL, NULL, &tick, &letin);
+			if (util_now_ms() - full_since <
+			    SERVER_BUSY_WAIT_MS) {
+				(void)wait_some(srv, kp, &letin, 20, -1);
 				continue;
 			}
 		} else
 			full_since = 0;
-		FD_ZERO(&rset);
-		FD_SET(lfd, &rset);
-		rc = pselect(lfd + 1, &rset, NULL, NULL, NULL, &letin);
-		if (rc == -1) {
-			if (errno == EINTR)
-				continue;
-			log_err(srv->log, "select: %s", strerror(errno));
-			break;
-		}
-		if (rc > 0 && !got_term)
+		if (wait_some(srv, kp, &letin, ms, lfd) && !got_term)
 			accept_one(srv, kp, lfd, &letin, max);
 	}
 	(void)close(lfd);
-	log_info(srv->log, "shutting down, %zu sessions open", kp->n);
+	log_info(srv->log, "shutting down, %zu sessions open", busy(kp));
 	shutdown_kids(srv, kp, &letin);
 	(void)sigaction(SIGCHLD, &old_chld, NULL);
 	(void)sigaction(SIGTERM, &old_term, NULL);

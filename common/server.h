@@ -2,7 +2,20 @@
  * server.h: the standalone listener shared by the servers (msmtpd
  * --listen, mpop serve --listen, mimap serve --listen).  DESIGN: servers
  * are inetd-first; this gives them the same shape when they listen
- * themselves: one child per connection, at most max_children at once
+ * themselves.  Two ways to run the sessions:
+ *
+ *  - a child per connection (serve): the fork is the session's; right
+ *    when a session changes its uid for good (POP3 and IMAP after the
+ *    login);
+ *  - a pool (work, after Postfix's prefork with max_use): up to
+ *    max_children worker processes, each serving connections one after
+ *    the other, replaced after max_use connections or SERVER_IDLE_MAX
+ *    idle seconds.  The listener still accepts every connection itself
+ *    and passes it over the worker's channel (SCM_RIGHTS), so the
+ *    limits below hold the same in both ways; the worker says when the
+ *    connection ended, with what serve would have returned.
+ *
+ * At most max_children sessions at once
  * (more wait in the listen queue; when no session ends within
  * SERVER_BUSY_WAIT_MS they are refused with the protocol's "busy" line
  * and closed),
@@ -29,6 +42,12 @@
 #define SERVER_BUSY_WAIT_MS 1000
 /* Pending connections in the kernel's queue (listen(2) backlog). */
 #define SERVER_BACKLOG 128
+/* Pool: connections a worker serves before it is replaced (Postfix's
+   max_use), unless told otherwise; and seconds an idle worker waits
+   for one before it ends (Postfix's max_idle). */
+#define SERVER_MAX_USE_DEFAULT 100
+#define SERVER_MAX_USE_MAX 100000
+#define SERVER_IDLE_MAX 100
 /* Sessions from one client address at once, unless told otherwise. */
 #define SERVER_PER_ADDR_DEFAULT 10
 /*
@@ -60,6 +79,15 @@ struct server {
 	 * value becomes the child's exit status.
 	 */
 	int (*serve)(void *arg, int fd);
+	/*
+	 * Pool mode when not NULL (serve is then unused): runs in each
+	 * worker process (signals as for serve), which takes connections
+	 * with server_take(chan) and reports each one's end with
+	 * server_done; the return value becomes the worker's exit status.
+	 * max_use: connections per worker (0: SERVER_MAX_USE_DEFAULT).
+	 */
+	int (*work)(void *arg, int chan);
+	int max_use;
 	/* The line sent (non-blocking, best effort) to a connection that
 	   is refused because max_children are busy, CRLF included. */
 	const char *busy_line;
@@ -85,6 +113,18 @@ int server_exit_status(int failed, int failed_logins);
  * "listening on ADDR (port N)" once bound, so tests can wait on it.
  */
 int server_run(const struct server *srv);
+
+/*
+ * In a pool worker: wait for the next connection.  1 and *fd (FD_CLOEXEC,
+ * blocking, TCP nodelay on), 0 when the worker is to end (the listener
+ * closed the channel: max_use reached, idle too long, shutting down; or
+ * SIGTERM came, see server_child_signals), -1 on a malformed message.
+ */
+int server_take(int chan, int *fd);
+
+/* In a pool worker: the connection taken last has ended (the worker
+   has closed it); status as serve would return.  0 or -1. */
+int server_done(int chan, int status);
 
 /*
  * For a child's session loop: install a SIGTERM handler that sets a

@@ -224,7 +224,9 @@ enum {
 	PS_AUTH,
 	PS_AUTH_OK,
 	PS_AUTH_NO,
-	PS_AUTH_TEMP
+	PS_AUTH_TEMP,
+	PS_CONN, /* pool: parent -> session, a connection (fd) */
+	PS_DONE /* pool: session -> parent, it ended: status */
 };
 /* DELIVER: id, from, relay ("0" or "1"), addr, host, helo, auth user,
    TLS protocol, TLS cipher ("" when not authenticated or no TLS: never
@@ -582,73 +584,166 @@ make_spool(const struct msmtpd_conf *c)
 	return fd;
 }
 
-int
-deliver_parent(
-    const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd)
-{
-	struct msmtpd_conf sc;
-	struct privsep_msg m;
+/* What the parent knows of the connection being served. */
+struct conn {
 	struct req r;
-	char authed[SASL_FIELD_MAX + 1] = ""; /* the login we approved */
-	char er[ERR_MAX];
-	pid_t pid, w;
-	int ps, spool, rc, st = 0, failures = 0, termed = 0, bad = 0;
+	char authed[SASL_FIELD_MAX + 1]; /* the login we approved */
+	int failures; /* failed logins */
+	int status; /* the session's, from DONE (pool) */
+};
 
-	if ((spool = make_spool(c)) == -1)
-		return 1;
-	if ((pid = privsep_fork(id, c->log, &ps, er, sizeof(er))) == -1) {
-		log_err(c->log, "%s", er);
-		close(spool);
-		return 1;
-	}
-	if (pid == 0) {
-		/* The session: SMTP, TLS and SASL, never as root. */
-		sc = *c;
-		sc.privsep = 1;
-		sc.ps_fd = ps;
-		sc.spool_fd = spool;
-		_exit(session_run(&sc, rfd, wfd));
-	}
-	(void)close(spool);
-	/* The network is the session's: keep no copy. */
-	privsep_forget_net(rfd, wfd);
-	memset(&r, 0, sizeof(r));
-	r.head.fd = -1;
+static void
+conn_begin(struct conn *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->r.head.fd = -1;
+}
+
+/*
+ * Answer the session's requests for one connection.  1 when the session
+ * said DONE (pool; k->status), 0 when it went away, -1 when it sent
+ * something malformed (logged).
+ */
+static int
+parent_loop(const struct msmtpd_conf *c, int ps, pid_t pid, int *termed,
+    struct conn *k)
+{
+	struct privsep_msg m;
+	const char *f;
+	long long v;
+	uint32_t type;
+	int rc, ret = 0;
+
 	for (;;) {
 		/* On SIGTERM the session answers 421 and ends. */
-		rc = privsep_next(ps, &m, pid, &termed);
+		rc = privsep_next(ps, &m, pid, termed);
 		if (rc == 0)
 			break;
 		if (rc == -1) {
 			log_err(
 			    c->log, "privsep: session: %s", strerror(errno));
-			bad = 1;
+			ret = -1;
 			break;
 		}
 		switch (m.type) {
 		case PS_DELIVER:
-			req_free(&r);
-			rc = req_begin(c, &r, &m, authed);
+			req_free(&k->r);
+			rc = req_begin(c, &k->r, &m, k->authed);
 			break;
-		case PS_RCPT: rc = req_rcpt(&r, &m); break;
-		case PS_GO: rc = req_go(c, &r, ps); break;
+		case PS_RCPT: rc = req_rcpt(&k->r, &m); break;
+		case PS_GO: rc = req_go(c, &k->r, ps); break;
 		case PS_AUTH:
-			rc = auth_answer(
-			    c, &m, ps, &failures, authed, sizeof(authed));
+			rc = auth_answer(c, &m, ps, &k->failures, k->authed,
+			    sizeof(k->authed));
+			break;
+		case PS_DONE:
+			rc = m.n == 1 && m.fd == -1 &&
+				(f = privsep_field(&m, 0, 3)) != NULL &&
+				util_parse_num(f, 0, 255, 0, &v) == 0
+			    ? 1
+			    : -1;
+			if (rc == 1)
+				k->status = (int)v;
 			break;
 		default: rc = -1; break;
 		}
+		type = m.type;
 		if (m.fd != -1)
 			(void)close(m.fd);
 		util_wipe(&m, sizeof(m));
 		if (rc == -1) {
 			log_err(c->log,
 			    "privsep: malformed request from the session");
-			bad = 1;
+			ret = -1;
+			break;
+		}
+		if (type == PS_DONE) {
+			ret = 1;
 			break;
 		}
 	}
-	req_free(&r);
+	req_free(&k->r);
+	util_wipe(k->authed, sizeof(k->authed));
+	return ret;
+}
+
+/* Pool: the session process, serving the connections the parent passes
+   on until it closes the channel or SIGTERM. */
+static int
+pool_session(const struct msmtpd_conf *c, int ps)
+{
+	struct privsep_msg m;
+	char num[8];
+	const char *f[1];
+	int rc, st;
+
+	for (;;) {
+		if (server_terminating())
+			return 0;
+		rc = privsep_recv(ps, &m, -1);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc == 0 ? 0 : 1;
+		if (m.type != PS_CONN || m.fd == -1) {
+			if (m.fd != -1)
+				(void)close(m.fd);
+			log_err(c->log, "privsep: unexpected message");
+			return 1;
+		}
+		st = session_run(c, m.fd, m.fd);
+		(void)close(m.fd);
+		(void)snprintf(num, sizeof(num), "%d", st & 0xff);
+		f[0] = num;
+		if (send_fields(c, PS_DONE, -1, 1, f) == -1)
+			return 1;
+	}
+}
+
+/*
+ * The privileged parent's start: the spool, and the session forked as
+ * the unprivileged user, serving rfd/wfd, or with pool the connections
+ * the parent passes on (the listener's channel, chan, is not the
+ * session's).  The session's pid, or -1 (logged).
+ */
+static pid_t
+parent_start(const struct msmtpd_conf *c, const struct privsep_id *id,
+    int rfd, int wfd, int pool, int chan, int *ps)
+{
+	struct msmtpd_conf sc;
+	char er[ERR_MAX];
+	pid_t pid;
+	int spool;
+
+	if ((spool = make_spool(c)) == -1)
+		return -1;
+	if ((pid = privsep_fork(id, c->log, ps, er, sizeof(er))) == -1) {
+		log_err(c->log, "%s", er);
+		close(spool);
+		return -1;
+	}
+	if (pid == 0) {
+		/* The session: SMTP, TLS and SASL, never as root. */
+		sc = *c;
+		sc.privsep = 1;
+		sc.ps_fd = *ps;
+		sc.spool_fd = spool;
+		if (chan != -1)
+			(void)close(chan);
+		_exit(pool ? pool_session(&sc, *ps)
+			   : session_run(&sc, rfd, wfd));
+	}
+	(void)close(spool);
+	return pid;
+}
+
+/* The end: no more requests; the session's exit status. */
+static int
+parent_end(int ps, pid_t pid, int bad, int termed)
+{
+	pid_t w;
+	int st = 0;
+
 	(void)close(ps);
 	if (bad)
 		(void)kill(pid, SIGKILL);
@@ -657,7 +752,57 @@ deliver_parent(
 			(void)kill(pid, SIGTERM);
 			termed = 1;
 		}
+	return w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+int
+deliver_parent(
+    const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd)
+{
+	struct conn k;
+	pid_t pid;
+	int ps, rc, termed = 0;
+
+	if ((pid = parent_start(c, id, rfd, wfd, 0, -1, &ps)) == -1)
+		return 1;
+	/* The network is the session's: keep no copy. */
+	privsep_forget_net(rfd, wfd);
+	conn_begin(&k);
+	/* A DONE is not expected here: the session just ends. */
+	rc = parent_loop(c, ps, pid, &termed, &k);
 	/* The session's status: how it ended and its failed logins, for
 	   the listener (server_exit_status). */
-	return w == pid && WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	return parent_end(ps, pid, rc != 0, termed);
+}
+
+int
+deliver_parent_pool(
+    const struct msmtpd_conf *c, const struct privsep_id *id, int chan)
+{
+	struct conn k;
+	const char *f[1] = {""};
+	pid_t pid;
+	int ps, fd, rc = 0, termed = 0;
+
+	if ((pid = parent_start(c, id, -1, -1, 1, chan, &ps)) == -1)
+		return 1;
+	while (server_take(chan, &fd) == 1) {
+		/* A new client: nothing of the last one's login stays. */
+		conn_begin(&k);
+		rc = privsep_send(ps, PS_CONN, fd, 1, f);
+		(void)close(fd);
+		if (rc == -1) {
+			log_err(c->log, "privsep: session: %s",
+			    strerror(errno));
+			(void)server_done(chan, 1);
+			break;
+		}
+		rc = parent_loop(c, ps, pid, &termed, &k);
+		(void)server_done(chan, rc == 1 ? k.status : 1);
+		if (rc != 1)
+			break;
+	}
+	(void)close(chan);
+	(void)parent_end(ps, pid, rc == -1, termed);
+	return 0;
 }

@@ -37,7 +37,8 @@ enum {
 	OPT_MAXRCPT,
 	OPT_DATATIMEOUT,
 	OPT_CMDTIMEOUT,
-	OPT_DATARATE
+	OPT_DATARATE,
+	OPT_MAXUSE
 };
 
 static const struct option ownopts[] = {
@@ -51,6 +52,7 @@ static const struct option ownopts[] = {
     {"data-timeout", required_argument, NULL, OPT_DATATIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_CMDTIMEOUT},
     {"data-min-rate", required_argument, NULL, OPT_DATARATE},
+    {"max-use", required_argument, NULL, OPT_MAXUSE},
     {NULL, 0, NULL, 0}};
 
 static void
@@ -78,9 +80,13 @@ usage(FILE *fp, const struct srvopt *so)
 	    "  --data-min-rate N      DATA/BDAT bytes/s after that (default "
 	    "%d; 0: none)\n"
 	    "  --command-timeout S    delivery command timeout (default %d)\n"
+	    "  --max-use N            --listen: connections a session "
+	    "process serves\n"
+	    "                         before it is replaced (default %d)\n"
 	    "Options every server takes:\n",
 	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_DATA_TIMEOUT,
-	    DATA_MIN_RATE_DEFAULT, MSMTPD_COMMAND_TIMEOUT);
+	    DATA_MIN_RATE_DEFAULT, MSMTPD_COMMAND_TIMEOUT,
+	    SERVER_MAX_USE_DEFAULT);
 	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
 }
 
@@ -176,6 +182,29 @@ listen_serve(void *arg, int fd)
 	return serve_one(arg, fd, fd);
 }
 
+/*
+ * --listen: a pool worker (server.h), serving connection after
+ * connection: as root the privileged parent and its session, else the
+ * sessions in this process.
+ */
+static int
+listen_work(void *arg, int chan)
+{
+	const struct msmtpd_conf *c = arg;
+	int fd, st;
+
+	server_child_signals();
+	if (c->ps_id != NULL)
+		return deliver_parent_pool(c, c->ps_id, chan);
+	while (server_take(chan, &fd) == 1) {
+		st = session_run(c, fd, fd);
+		(void)close(fd);
+		if (server_done(chan, st) == -1)
+			break;
+	}
+	return 0;
+}
+
 static int
 listen_run(const struct msmtpd_conf *c, const struct srvopt *so)
 {
@@ -198,6 +227,8 @@ listen_run(const struct msmtpd_conf *c, const struct srvopt *so)
 	srv.log = c->log;
 	srv.ready = listen_ready;
 	srv.serve = listen_serve;
+	srv.work = listen_work;
+	srv.max_use = c->max_use;
 	srv.arg = (void *)c;
 	return server_run(&srv);
 }
@@ -341,6 +372,10 @@ main(int argc, char **argv)
 		case OPT_DATARATE:
 			c.data_rate = num("--data-min-rate", optarg, 0,
 			    (long long)1 << 40, 1);
+			break;
+		case OPT_MAXUSE:
+			c.max_use = (int)num("--max-use", optarg, 1,
+			    SERVER_MAX_USE_MAX, 0);
 			break;
 		case 'h': usage(stdout, &so); return 0;
 		case 'V': return util_version(PROG);

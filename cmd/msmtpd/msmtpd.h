@@ -71,6 +71,7 @@ struct msmtpd_conf {
 	int data_timeout; /* seconds, DATA/BDAT blocks */
 	int command_timeout; /* seconds, delivery command */
 	int lifetime; /* seconds a whole session may take */
+	int max_use; /* --listen: connections per worker, 0 default */
 	long long data_rate; /* DATA/BDAT bytes a second, at least */
 	int auth_delay_ms;
 	int resolve; /* reverse DNS of the peer */
@@ -178,6 +179,14 @@ int deliver_auth_check(struct session *s, const char *user, const char *pass,
  */
 int deliver_parent(
     const struct msmtpd_conf *c, const struct privsep_id *id, int rfd, int wfd);
+/*
+ * --listen, as root: a pool worker (server.h) made of the same two
+ * processes, serving the connections the listener passes over chan one
+ * after the other; the parent forgets each login when the next
+ * connection comes.
+ */
+int deliver_parent_pool(
+    const struct msmtpd_conf *c, const struct privsep_id *id, int chan);
 
 /* policy.c */
 int policy_local(const struct msmtpd_conf *c, const struct smtp_path *p);

@@ -721,7 +721,9 @@ out:
 	(void)io_flush(&s->io);
 	rc = server_exit_status(!s->quit, s->auth_fails);
 	io_close(&s->io);
-	if (s->spool != -1)
+	/* privsep: the spool is the parent's, used for the next
+	   connection too (the session truncates it for each message). */
+	if (s->spool != -1 && !c->privsep)
 		close(s->spool);
 	buf_free(&s->sbuf);
 	free(s->rcpt);

@@ -4,7 +4,9 @@
  * connection too many with the busy line, reaps its children, stops
  * accepting on SIGTERM, gives sessions their grace, then SIGTERM (seen
  * by server_terminating()) and SIGKILL for a session that ignores it;
- * a port it cannot bind gives EX_UNAVAILABLE and says why.
+ * a port it cannot bind gives EX_UNAVAILABLE and says why.  The same in
+ * pool mode, where one worker serves connection after connection and
+ * is replaced after max_use, and failed logins come over the channel.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -31,6 +33,7 @@
 #include "util.h"
 
 #define BUSY "421 busy, try later\r\n"
+#define BANNED "421 banned\r\n"
 
 struct srvtest {
 	pid_t pid; /* the server_run process */
@@ -87,6 +90,40 @@ serve_echo(void *arg, int fd)
 		if (errno != EINTR)
 			return 1;
 	}
+}
+
+/* A session whose client says "fail" had SERVER_FAIL_MAX failed
+   logins; else serve_echo. */
+static int
+serve_failing(void *arg, int fd)
+{
+	char buf[16];
+	ssize_t n;
+
+	(void)arg;
+	greet(fd);
+	n = read(fd, buf, sizeof(buf));
+	if (n >= 4 && memcmp(buf, "fail", 4) == 0)
+		return server_exit_status(1, SERVER_FAIL_MAX);
+	return 0;
+}
+
+/* Pool mode: the callbacks of the tests, connection after connection. */
+static int (*pool_serve)(void *, int);
+
+static int
+work(void *arg, int chan)
+{
+	int fd, st;
+
+	server_child_signals();
+	while (server_take(chan, &fd) == 1) {
+		st = pool_serve(arg, fd);
+		(void)close(fd);
+		if (server_done(chan, st) == -1)
+			return 1;
+	}
+	return 0;
 }
 
 /* A session that ignores SIGTERM: only SIGKILL ends it. */
@@ -149,6 +186,8 @@ ready_no_fds(void *arg)
 
 /* Set by a test: the caller of server_run has SIGTERM blocked. */
 static int caller_blocks_term;
+/* Set by a test: pool mode with this max_use. */
+static int pool_max_use;
 
 static void
 start_with(struct srvtest *t, int max, int grace, int (*serve)(void *, int),
@@ -180,8 +219,14 @@ start_with(struct srvtest *t, int max, int grace, int (*serve)(void *, int),
 		srv.grace = grace;
 		srv.log = &lg;
 		srv.serve = serve;
+		if (pool_max_use > 0) {
+			pool_serve = serve;
+			srv.work = work;
+			srv.max_use = pool_max_use;
+		}
 		srv.ready = ready;
 		srv.busy_line = BUSY;
+		srv.banned_line = BANNED;
 		_exit(server_run(&srv));
 	}
 	close(pfd[1]);
@@ -346,8 +391,8 @@ ATF_TC_BODY(busy_and_reaped, tc)
 	ATF_CHECK_EQ(finish(&t, 5000), 0);
 }
 
-ATF_TC_WITHOUT_HEAD(sigterm_grace);
-ATF_TC_BODY(sigterm_grace, tc)
+static void
+sigterm_grace(void)
 {
 	struct srvtest t;
 	char line[128];
@@ -378,6 +423,12 @@ ATF_TC_BODY(sigterm_grace, tc)
 	ATF_CHECK(gone(kid, 1000));
 	ATF_CHECK_MSG(strstr(t.log, "grace over") != NULL, "%s", t.log);
 	ATF_CHECK_MSG(strstr(t.log, "killing") == NULL, "%s", t.log);
+}
+
+ATF_TC_WITHOUT_HEAD(sigterm_grace);
+ATF_TC_BODY(sigterm_grace, tc)
+{
+	sigterm_grace();
 }
 
 ATF_TC_WITHOUT_HEAD(second_signal_cuts_grace);
@@ -527,8 +578,136 @@ ATF_TC_BODY(ready_refuses, tc)
 	ATF_CHECK_MSG(strstr(log, "listening") == NULL, "log: %s", log);
 }
 
+/* Pool: one worker serves one connection after the other, and is
+   replaced after max_use of them. */
+ATF_TC_WITHOUT_HEAD(pool_reuse);
+ATF_TC_BODY(pool_reuse, tc)
+{
+	struct srvtest t;
+	char line[128];
+	pid_t w1, w2;
+	int a, i;
+
+	pool_max_use = 3;
+	start(&t, 2, 1, serve_echo);
+	pool_max_use = 0;
+	for (i = 0; i < 3; i++) {
+		ATF_REQUIRE((a = dial(&t)) != -1);
+		if (i == 0)
+			w1 = hello(a);
+		else
+			ATF_CHECK_EQ(hello(a), w1);
+		ATF_REQUIRE(util_write_all(a, "x\n", 2) == 0);
+		ATF_REQUIRE(get_line(a, line, sizeof(line), 3000) > 0);
+		close(a);
+		/* Its end reaches the listener before the next one. */
+		usleep(50000);
+	}
+	ATF_CHECK_MSG(gone(w1, 3000), "worker %ld not replaced", (long)w1);
+	ATF_REQUIRE((a = dial(&t)) != -1);
+	w2 = hello(a);
+	ATF_CHECK(w2 != w1);
+	close(a);
+	kill(t.pid, SIGTERM);
+	ATF_CHECK_EQ(finish(&t, 5000), 0);
+	ATF_CHECK(gone(w2, 1000));
+}
+
+/* Pool: max_children counts connections, not workers; the busy line,
+   then the worker that is free again takes the next. */
+ATF_TC_WITHOUT_HEAD(pool_busy);
+ATF_TC_BODY(pool_busy, tc)
+{
+	struct srvtest t;
+	char line[128];
+	pid_t w;
+	int a, b, c;
+
+	pool_max_use = 100;
+	start(&t, 1, 1, serve_echo);
+	pool_max_use = 0;
+	ATF_REQUIRE((a = dial(&t)) != -1);
+	w = hello(a);
+	ATF_REQUIRE((b = dial(&t)) != -1);
+	ATF_REQUIRE(get_line(b, line, sizeof(line), 3000) > 0);
+	ATF_CHECK_STREQ(line, BUSY);
+	close(b);
+	close(a);
+	/* Its end reaches the listener. */
+	usleep(100000);
+	ATF_REQUIRE((c = dial(&t)) != -1);
+	ATF_CHECK_EQ(hello(c), w);
+	close(c);
+	kill(t.pid, SIGTERM);
+	ATF_CHECK_EQ(finish(&t, 5000), 0);
+}
+
+/* Pool: a session in a worker gets the grace, then SIGTERM, as a
+   child per connection does. */
+ATF_TC_WITHOUT_HEAD(pool_sigterm_grace);
+ATF_TC_BODY(pool_sigterm_grace, tc)
+{
+	pool_max_use = 100;
+	sigterm_grace();
+	pool_max_use = 0;
+}
+
+/* Pool: idle workers end at once on SIGTERM, no grace to wait. */
+ATF_TC_WITHOUT_HEAD(pool_idle_stop);
+ATF_TC_BODY(pool_idle_stop, tc)
+{
+	struct srvtest t;
+	int64_t t0;
+	pid_t w;
+	int a;
+
+	pool_max_use = 100;
+	start(&t, 4, 30, serve_echo);
+	pool_max_use = 0;
+	ATF_REQUIRE((a = dial(&t)) != -1);
+	w = hello(a);
+	close(a);
+	usleep(100000);
+	t0 = util_now_ms();
+	kill(t.pid, SIGTERM);
+	ATF_CHECK_EQ(finish(&t, 5000), 0);
+	ATF_CHECK_MSG(util_now_ms() - t0 < 3000, "took %lld ms",
+	    (long long)(util_now_ms() - t0));
+	ATF_CHECK(gone(w, 1000));
+}
+
+/* Pool: failed logins told over the channel get the address banned. */
+ATF_TC_WITHOUT_HEAD(pool_ban);
+ATF_TC_BODY(pool_ban, tc)
+{
+	struct srvtest t;
+	char line[128];
+	int a;
+
+	pool_max_use = 100;
+	start(&t, 2, 1, serve_failing);
+	pool_max_use = 0;
+	ATF_REQUIRE((a = dial(&t)) != -1);
+	(void)hello(a);
+	ATF_REQUIRE(util_write_all(a, "fail\n", 5) == 0);
+	ATF_CHECK(get_line(a, line, sizeof(line), 3000) <= 0);
+	close(a);
+	ATF_REQUIRE(log_wait(&t, "failed logins: refusing", 3000));
+	ATF_REQUIRE((a = dial(&t)) != -1);
+	ATF_REQUIRE(get_line(a, line, sizeof(line), 3000) > 0);
+	ATF_CHECK_STREQ(line, BANNED);
+	close(a);
+	kill(t.pid, SIGTERM);
+	ATF_CHECK_EQ(finish(&t, 5000), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, pool_reuse);
+	ATF_TP_ADD_TC(tp, pool_busy);
+	ATF_TP_ADD_TC(tp, pool_sigterm_grace);
+	ATF_TP_ADD_TC(tp, pool_idle_stop);
+	ATF_TP_ADD_TC(tp, pool_ban);
 	ATF_TP_ADD_TC(tp, serves);
 	ATF_TP_ADD_TC(tp, busy_and_reaped);
 	ATF_TP_ADD_TC(tp, sigterm_grace);
