@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,33 @@ ATF_TC_BODY(bad_calls, tc)
 	nothing("M");
 }
 
+ATF_TC_WITHOUT_HEAD(namer_after_fork);
+ATF_TC_BODY(namer_after_fork, tc)
+{
+	static const char *const roots[] = {"M"};
+	char name[MAILDIR_NAME_MAX + 1], want[64];
+	struct maildir_namer nm;
+	struct lda_result res;
+	struct lda_opts o;
+	int status;
+	pid_t pid;
+
+	mkmd("M");
+	opts_init(&o, roots, 1);
+	maildir_namer_init(&nm, "h");
+	o.namer = &nm;
+	/* A namer made before a fork: the child's names carry its pid. */
+	ATF_REQUIRE((pid = fork()) >= 0);
+	if (pid == 0)
+		_exit(deliver_pipe(&o, "x\n", NULL, 0, &res));
+	ATF_REQUIRE(waitpid(pid, &status, 0) == pid);
+	ATF_REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ATF_REQUIRE_EQ(count_dir("M/new", name, sizeof(name)), 1);
+	snprintf(want, sizeof(want), "P%ldQ1.h,", (long)pid);
+	ATF_CHECK_MSG(strstr(name, want) != NULL, "%s", name);
+	ATF_CHECK_EQ(nm.pid, (long)getpid());
+}
+
 /*
  * n deliveries into M through pipes, with the namer nm (NULL: one of
  * the call's own each time): every one 0, n more files, tmp/ empty and
@@ -652,6 +680,86 @@ ATF_TC_BODY(root_child_failure, tc)
 	ATF_CHECK_EQ(open_fds(), fds);
 }
 
+/* The first child of ours that is not helper, or 0. */
+static pid_t
+other_child(pid_t helper)
+{
+	char path[64], buf[256], *p, *end;
+	long pid;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)getppid(), (long)getppid());
+	if ((fd = open(path, O_RDONLY)) < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (p = buf;; p = end) {
+		pid = strtol(p, &end, 10);
+		if (end == p)
+			return 0;
+		if (pid != (long)helper)
+			return (pid_t)pid;
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(root_child_killed);
+ATF_TC_BODY(root_child_killed, tc)
+{
+	static const char *const roots[] = {"N"};
+	struct passwd nobody, daemon;
+	struct lda_result res;
+	struct lda_opts o;
+	char path[64], want[128];
+	pid_t helper, victim;
+	int p[2], fds, status, i;
+
+	need_root(&nobody, &daemon);
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+	    (long)getpid(), (long)getpid());
+	if (access(path, R_OK) != 0)
+		atf_tc_skip("no %s", path);
+	usermd("N", &nobody);
+	memset(&o, 0, sizeof(o));
+	o.roots = roots;
+	o.nroots = 1;
+	o.keep_privileges = 1;
+	fds = open_fds();
+	ATF_REQUIRE(pipe(p) == 0);
+	/* The helper holds the message's pipe open, so the delivering
+	 * child waits for more, and kills that child. */
+	ATF_REQUIRE((helper = fork()) >= 0);
+	if (helper == 0) {
+		close(p[0]);
+		for (i = 0; i < 500; i++) {
+			if ((victim = other_child(getpid())) > 0) {
+				(void)write(p[1], "Subject: x\n", 11);
+				usleep(100000);
+				(void)kill(victim, SIGKILL);
+				_exit(0);
+			}
+			usleep(10000);
+		}
+		_exit(1);
+	}
+	close(p[1]);
+	ATF_CHECK_EQ(lda_deliver(&o, p[0], NULL, 0, &res), EX_TEMPFAIL);
+	snprintf(want, sizeof(want), "delivery as uid %lu: killed by signal %d",
+	    (unsigned long)nobody.pw_uid, SIGKILL);
+	ATF_CHECK_STREQ(res.why, want);
+	close(p[0]);
+	ATF_REQUIRE(waitpid(helper, &status, 0) == helper);
+	ATF_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Killed, it left its tmp file (as Maildir expects), nothing more. */
+	ATF_CHECK_EQ(count("N/new"), 0);
+	ATF_CHECK_EQ(geteuid(), 0);
+	ATF_CHECK_EQ(open_fds(), fds);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, one_maildir);
@@ -663,8 +771,10 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, symlinked_new);
 	ATF_TP_ADD_TC(tp, failure_leaves_nothing);
 	ATF_TP_ADD_TC(tp, bad_calls);
+	ATF_TP_ADD_TC(tp, namer_after_fork);
 	ATF_TP_ADD_TC(tp, many_calls);
 	ATF_TP_ADD_TC(tp, root_keep_privileges);
 	ATF_TP_ADD_TC(tp, root_child_failure);
+	ATF_TP_ADD_TC(tp, root_child_killed);
 	return 0;
 }
