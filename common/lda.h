@@ -37,7 +37,8 @@
  * released before it returns, on every path; nothing is kept between
  * calls but what the caller owns (the namer).  The children are waited
  * for by their pid: the caller must not reap them (waitpid(-1, ...) in
- * a SIGCHLD handler) while lda_deliver runs.  They inherit the caller's
+ * a SIGCHLD handler) while lda_deliver runs, nor set SIGCHLD to SIG_IGN
+ * (their exit status is part of the answer).  They inherit the caller's
  * descriptors and signal handlers for their short life, and end without
  * running atexit handlers or flushing stdio.
  *

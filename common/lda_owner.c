@@ -242,10 +242,11 @@ static void __attribute__((noreturn)) quit(struct lda_run *r, int sock)
 	note[0] = '\0';
 	for (i = 0; i < r->nt; i++) {
 		t = r->t[i];
-		if (t->f.state != MAILDIR_DONE)
+		if (t->f.state != MAILDIR_DONE) {
 			maildir_abort(&t->f);
-		else if (maildir_revoke(&t->f, t->keep, err, sizeof(err)) !=
-			0 &&
+			continue;
+		}
+		if (maildir_revoke(&t->f, t->keep, err, sizeof(err)) != 0 &&
 		    note[0] == '\0')
 			(void)snprintf(note, sizeof(note),
 			    "%s (a copy stays delivered there)", err);

@@ -258,8 +258,8 @@ main(int argc, char **argv)
 	args.o.namer = &namer;
 	/* As root with one owner, this process becomes that owner: it has
 	 * nothing else to do (no keep_privileges). */
-	if (lda_deliver(&args.o, STDIN_FILENO, args.rcpts, args.nrcpts, &res) !=
-	    0)
-		report(res.code, res.why);
-	return res.code;
+	n = lda_deliver(&args.o, STDIN_FILENO, args.rcpts, args.nrcpts, &res);
+	if (n != 0)
+		report(n, res.why);
+	return n;
 }

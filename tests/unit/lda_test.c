@@ -6,6 +6,9 @@
  * leaves the caller root; a child's failure comes back as the result.
  * Each case runs in its own empty directory (Kyua's work directory).
  */
+#define _GNU_SOURCE /* unshare(2), CLONE_NEWNS */
+
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -13,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -680,6 +684,42 @@ ATF_TC_BODY(root_child_failure, tc)
 	ATF_CHECK_EQ(open_fds(), fds);
 }
 
+ATF_TC_WITHOUT_HEAD(root_revoke);
+ATF_TC_BODY(root_revoke, tc)
+{
+	static const char *const roots[] = {"D", "N"};
+	struct passwd nobody, daemon;
+	struct lda_result res;
+	struct lda_opts o;
+	char data[64];
+	int fds;
+
+	need_root(&nobody, &daemon);
+	usermd("D", &daemon);
+	usermd("N", &nobody);
+	/* N/new on a filesystem of its own: N's link (and rename) fails
+	 * with EXDEV at the commit, after D's copy is in D/new. */
+	snprintf(data, sizeof(data), "mode=0700,uid=%lu,gid=%lu",
+	    (unsigned long)nobody.pw_uid, (unsigned long)nobody.pw_gid);
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("yubin-test", "N/new", "tmpfs", 0, data) != 0)
+		atf_tc_skip("cannot mount a tmpfs: %s", strerror(errno));
+	memset(&o, 0, sizeof(o));
+	o.roots = roots;
+	o.nroots = 2;
+	o.keep_privileges = 1;
+	fds = open_fds();
+	ATF_CHECK_EQ(deliver_pipe(&o, "hi\n", NULL, 0, &res), EX_CANTCREAT);
+	ATF_CHECK_STREQ(res.why, "N/new: Invalid cross-device link");
+	/* D's child took its copy back out of D/new. */
+	nothing("D");
+	nothing("N");
+	ATF_CHECK_EQ(geteuid(), 0);
+	ATF_CHECK_EQ(open_fds(), fds);
+	(void)umount("N/new");
+}
+
 /* The first child of ours that is not helper, or 0. */
 static pid_t
 other_child(pid_t helper)
@@ -776,5 +816,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, root_keep_privileges);
 	ATF_TP_ADD_TC(tp, root_child_failure);
 	ATF_TP_ADD_TC(tp, root_child_killed);
+	ATF_TP_ADD_TC(tp, root_revoke);
 	return 0;
 }
