@@ -1,7 +1,9 @@
 /*
  * mdeliver: deliver one message from standard input into one or more
  * Maildirs, durably, to all targets or to none (DESIGN.md, "mdeliver").
- * This file: options, addresses and main; see mdeliver.h for the rest.
+ * This file is the program: options, addresses, the $HOME/Maildir
+ * default and the process's own settings; the delivery itself is
+ * common/lda (lda.h), which this prints the result of.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +20,45 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "mdeliver.h"
+#include "lda.h"
+#include "maildir.h"
 #include "util.h"
 
-/* Descriptors one delivery may hold: a tmp file and a directory per
- * target, the spool, standard streams and pipes. */
-#define FDS_WANTED (2 * TARGETS_MAX + 16)
+#define PROG "mdeliver"
+
+/* What the command line asks for. */
+struct args {
+	struct lda_opts o;
+	const char *roots[LDA_ROOTS_MAX];
+	char *rcpts[LDA_RCPT_MAX];
+	size_t nrcpts;
+	char home_md[PATH_MAX];
+};
+
+/* "mdeliver: WHY (will retry: exit 75)" or "(exit N)" on stderr. */
+static void
+report(int code, const char *why)
+{
+	if (code == EX_TEMPFAIL)
+		fprintf(
+		    stderr, "%s: %s (will retry: exit %d)\n", PROG, why, code);
+	else
+		fprintf(stderr, "%s: %s (exit %d)\n", PROG, why, code);
+}
+
+/* A usage or configuration error, before any delivery: report, exit. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int code, const char *fmt, ...)
+{
+	char why[ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	report(code, why);
+	exit(code);
+}
 
 static void
 usage(FILE *fp)
@@ -56,34 +92,6 @@ usage(FILE *fp)
 	    PROG);
 }
 
-/*
- * An envelope address: at most ADDR_MAX bytes, no control bytes, space,
- * "<" or ">" (so it cannot break the header line it goes into), and
- * when it has an "@" a non-empty local part and domain within RFC 5321
- * §4.5.3.1.
- */
-static int
-addr_valid(const char *a)
-{
-	const char *at = strrchr(a, '@');
-	size_t i, len = strlen(a);
-
-	if (len == 0 || len > ADDR_MAX)
-		return 0;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)a[i];
-
-		if (c <= ' ' || c == 0x7f || c == '<' || c == '>')
-			return 0;
-	}
-	if (at != NULL &&
-	    (at == a || at[1] == '\0' ||
-		(size_t)(at - a) > SMTP_LOCALPART_MAX ||
-		strlen(at + 1) > SMTP_DOMAIN_MAX))
-		return 0;
-	return 1;
-}
-
 /* Strip one pair of angle brackets in place. */
 static char *
 unbracket(char *s)
@@ -108,17 +116,18 @@ raise_fd_limit(void)
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
-	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= FDS_WANTED)
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= LDA_FDS_WANTED)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FDS_WANTED
-	    ? FDS_WANTED
+	rl.rlim_cur =
+	    rl.rlim_max == RLIM_INFINITY || rl.rlim_max > LDA_FDS_WANTED
+	    ? LDA_FDS_WANTED
 	    : rl.rlim_max;
 	(void)setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Options into r; returns optind.  Stops at the first operand. */
+/* Options into a; returns optind.  Stops at the first operand. */
 static int
-options(struct run *r, int argc, char **argv)
+options(struct args *a, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"maildir", required_argument, NULL, 'm'},
@@ -130,6 +139,7 @@ options(struct run *r, int argc, char **argv)
 	    {"allow-root", no_argument, NULL, 'R'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+	struct lda_opts *o = &a->o;
 	char *s;
 	int ch;
 
@@ -140,42 +150,41 @@ options(struct run *r, int argc, char **argv)
 		case 'f':
 			s = unbracket(optarg);
 			if (*s == '\0')
-				r->sender = "";
-			else if (!addr_valid(s))
-				fail(NULL, EX_USAGE,
+				o->sender = "";
+			else if (!lda_addr_valid(s))
+				die(EX_USAGE,
 				    "-f %s: not a valid envelope address",
 				    optarg);
 			else
-				r->sender = s;
+				o->sender = s;
 			break;
 		case 'm':
-			if (r->nroots == ROOTS_MAX)
-				fail(NULL, EX_USAGE,
-				    "too many --maildir (at most %d)",
-				    ROOTS_MAX);
+			if (o->nroots == LDA_ROOTS_MAX)
+				die(EX_USAGE, "too many --maildir (at most %d)",
+				    LDA_ROOTS_MAX);
 			if (*optarg == '\0')
-				fail(NULL, EX_USAGE, "--maildir: empty path");
-			r->roots[r->nroots++] = optarg;
+				die(EX_USAGE, "--maildir: empty path");
+			a->roots[o->nroots++] = optarg;
 			break;
-		case 't': r->template = optarg; break;
+		case 't': o->template = optarg; break;
 		case 'F':
 			if (maildir_folder_valid(optarg) != 0)
-				fail(NULL, EX_USAGE,
+				die(EX_USAGE,
 				    "--folder %s: not a valid Maildir++ folder "
 				    "name",
 				    optarg);
-			r->folder =
+			o->folder =
 			    strcasecmp(optarg, "INBOX") == 0 ? NULL : optarg;
 			break;
-		case 'c': r->create = 1; break;
+		case 'c': o->create = 1; break;
 		case 's':
 			if (util_parse_num(
-				optarg, 0, LLONG_MAX, 1, &r->max_size) != 0)
-				fail(NULL, EX_USAGE,
-				    "--max-size %s: not a size", optarg);
+				optarg, 0, LLONG_MAX, 1, &o->max_size) != 0)
+				die(EX_USAGE, "--max-size %s: not a size",
+				    optarg);
 			break;
-		case 'p': r->passwd_file = optarg; break;
-		case 'R': r->allow_root = 1; break;
+		case 'p': o->passwd_file = optarg; break;
+		case 'R': o->allow_root = 1; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -184,73 +193,73 @@ options(struct run *r, int argc, char **argv)
 	return optind;
 }
 
-/* Recipients into r: checked, brackets removed, lower-cased. */
+/* Recipients into a: checked, brackets removed, lower-cased. */
 static void
-recipients(struct run *r, int argc, char **argv)
+recipients(struct args *a, int argc, char **argv)
 {
 	char *s;
 	int i;
 
-	if ((size_t)argc > RCPT_MAX)
-		fail(NULL, EX_USAGE, "too many recipients (at most %d)",
-		    RCPT_MAX);
+	if ((size_t)argc > LDA_RCPT_MAX)
+		die(EX_USAGE, "too many recipients (at most %d)", LDA_RCPT_MAX);
 	for (i = 0; i < argc; i++) {
 		s = unbracket(argv[i]);
-		if (!addr_valid(s))
-			fail(NULL, EX_NOUSER,
-			    "%s: not a valid recipient address", argv[i]);
+		if (!lda_addr_valid(s))
+			die(EX_NOUSER, "%s: not a valid recipient address",
+			    argv[i]);
 		util_lower(s);
-		r->rcpts[r->nrcpts++] = s;
+		a->rcpts[a->nrcpts++] = s;
 	}
 }
 
 /* Combinations of options that make no sense; $HOME/Maildir default. */
 static void
-check_targets(struct run *r)
+check_targets(struct args *a)
 {
-	static char home_md[PATH_MAX];
+	struct lda_opts *o = &a->o;
 	const char *home;
 
-	if (r->template != NULL && (r->nroots > 0 || r->nrcpts == 0))
-		fail(NULL, EX_USAGE,
+	if (o->template != NULL && (o->nroots > 0 || a->nrcpts == 0))
+		die(EX_USAGE,
 		    "--maildir-template needs recipients and no --maildir");
-	if (r->passwd_file != NULL && (r->nroots > 0 || r->nrcpts == 0))
-		fail(NULL, EX_USAGE,
+	if (o->passwd_file != NULL && (o->nroots > 0 || a->nrcpts == 0))
+		die(EX_USAGE,
 		    "--passwd-file needs recipients and no --maildir");
-	if (r->template != NULL || r->passwd_file != NULL || r->nroots > 0)
+	if (o->template != NULL || o->passwd_file != NULL || o->nroots > 0)
 		return;
 	if ((home = getenv("HOME")) == NULL || *home == '\0')
-		fail(NULL, EX_CONFIG, "HOME is not set; give --maildir");
-	if ((size_t)snprintf(home_md, sizeof(home_md), "%s/Maildir", home) >=
-	    sizeof(home_md))
-		fail(NULL, EX_CONFIG, "HOME is too long");
-	r->roots[r->nroots++] = home_md;
+		die(EX_CONFIG, "HOME is not set; give --maildir");
+	if ((size_t)snprintf(a->home_md, sizeof(a->home_md), "%s/Maildir",
+		home) >= sizeof(a->home_md))
+		die(EX_CONFIG, "HOME is too long");
+	a->roots[o->nroots++] = a->home_md;
 }
 
 int
 main(int argc, char **argv)
 {
-	static struct run run;
+	static struct args args;
+	struct maildir_namer namer;
+	struct lda_result res;
 	int n;
 
-	run.max_size = MSG_SIZE_DEFAULT;
-	run.group = GROUP_ALL;
-	run.spool = -1;
-	run.as_root = geteuid() == 0;
+	args.o.max_size = MSG_SIZE_DEFAULT;
+	args.o.roots = args.roots;
 	if (argc > 0) /* getopt's messages read "prog: why" */
 		argv[0] = (char *)PROG;
-	n = options(&run, argc, argv);
-	recipients(&run, argc - n, argv + n);
-	check_targets(&run);
+	n = options(&args, argc, argv);
+	recipients(&args, argc - n, argv + n);
+	check_targets(&args);
 	/* Past a file size limit, write(2) fails with EFBIG (exit 75 and
 	 * tmp cleaned) instead of SIGXFSZ killing us midway. */
 	(void)signal(SIGXFSZ, SIG_IGN);
 	raise_fd_limit();
-	maildir_namer_init(&run.namer, NULL);
-	plan(&run);
-	if (run.as_root)
-		owner_deliver(&run);
-	else
-		deliver_direct(&run);
-	return 0;
+	maildir_namer_init(&namer, NULL);
+	args.o.namer = &namer;
+	/* As root with one owner, this process becomes that owner: it has
+	 * nothing else to do (no keep_privileges). */
+	n = lda_deliver(&args.o, STDIN_FILENO, args.rcpts, args.nrcpts, &res);
+	if (n != 0)
+		report(n, res.why);
+	return n;
 }

@@ -113,6 +113,34 @@ ATF_TC_BODY(unique_names, tc)
 	ATF_CHECK_EQ(errno, ENAMETOOLONG);
 }
 
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+ATF_TC_WITHOUT_HEAD(unique_many);
+ATF_TC_BODY(unique_many, tc)
+{
+	enum { N = 20000 };
+	struct maildir_namer nm;
+	char(*names)[MAILDIR_NAME_MAX + 1];
+	int i;
+
+	/* Successive names of one namer, most within one second and many
+	 * within one microsecond: the counter keeps them apart. */
+	ATF_REQUIRE((names = calloc(N, sizeof(*names))) != NULL);
+	maildir_namer_init(&nm, "h");
+	for (i = 0; i < N; i++)
+		ATF_REQUIRE(
+		    maildir_unique(&nm, names[i], sizeof(names[i])) == 0);
+	qsort(names, N, sizeof(*names), cmp_name);
+	for (i = 1; i < N; i++)
+		ATF_REQUIRE_MSG(
+		    strcmp(names[i - 1], names[i]) != 0, "%s twice", names[i]);
+	free(names);
+}
+
 ATF_TC_WITHOUT_HEAD(create);
 ATF_TC_BODY(create, tc)
 {
@@ -567,6 +595,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, host_escape);
 	ATF_TP_ADD_TC(tp, unique_names);
+	ATF_TP_ADD_TC(tp, unique_many);
 	ATF_TP_ADD_TC(tp, create);
 	ATF_TP_ADD_TC(tp, folders);
 	ATF_TP_ADD_TC(tp, deliver_one);

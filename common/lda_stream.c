@@ -1,5 +1,5 @@
 /*
- * deliver.c: the message stream and the targets it goes into.
+ * lda_stream.c: the message stream and the targets it goes into.
  *
  * The message is streamed: read in chunks, a leading mbox "From " line
  * dropped, CRLF turned into LF, NUL bytes refused, and written to every
@@ -7,8 +7,9 @@
  * lines in front (one write with the first chunk).  Then every tmp file
  * is fsynced and only then linked into new/ (maildir_commit).
  *
- * As root the converted stream goes to an unlinked spool file first;
- * each owner's child then copies it into that owner's targets.
+ * As root with several owners the converted stream goes to an unlinked
+ * spool file first; each owner's child then copies it into that
+ * owner's targets.
  */
 #include "config.h"
 
@@ -16,76 +17,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "mdeliver.h"
+#include "lda_impl.h"
 #include "util.h"
 
-/* Bytes read from stdin at a time, and output kept before a write. */
+/* Bytes read at a time, and output kept before a write. */
 #define IN_CHUNK (64 * 1024)
 #define FLUSH_AT (128 * 1024)
-/* Room kept before the output for a target's prefix lines; longer
- * prefixes (hundreds of recipients) get a buffer from malloc. */
-#define HEAD_STATIC (8 * 1024)
-/* Where the spool goes as root, unless $TMPDIR says otherwise. */
 
 /* Scanner state for the stream: see convert(). */
 enum { ST_START, ST_SKIP, ST_BODY };
 
-typedef void (*sink_fn)(struct run *, char *, size_t);
-
-void
-fail(struct run *r, int code, const char *fmt, ...)
-{
-	va_list ap;
-	size_t i;
-
-	for (i = 0; r != NULL && i < r->nt; i++)
-		maildir_abort(&r->t[i]->f);
-	fprintf(stderr, "%s: ", PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (code == EX_TEMPFAIL)
-		fprintf(stderr, " (will retry: exit %d)\n", code);
-	else
-		fprintf(stderr, " (exit %d)\n", code);
-	exit(code);
-}
-
-int
-errno_code(int e)
-{
-	switch (e) {
-	case ENOSPC:
-	case EDQUOT:
-	case EFBIG: /* a file size limit: quota-like */
-	case EAGAIN:
-	case EINTR:
-	case EIO:
-	case ENOMEM:
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case EBUSY:
-	case ETIMEDOUT:
-	case ESTALE:
-	case ENOLCK:
-	case EEXIST: return EX_TEMPFAIL;
-	default: return EX_CANTCREAT; /* ELOOP (a symbolic link) too */
-	}
-}
+typedef int (*sink_fn)(struct lda_run *, char *, size_t);
 
 /* Is t one of the targets this process writes? */
 static int
-mine(const struct run *r, const struct target *t)
+mine(const struct lda_run *r, const struct lda_target *t)
 {
-	return r->group == GROUP_ALL || t->group == r->group;
+	return r->group == LDA_GROUP_ALL || t->group == r->group;
 }
 
 /*
@@ -95,7 +49,7 @@ mine(const struct run *r, const struct target *t)
  * -1 with errno and err set.
  */
 static int
-open_dir_nofollow(struct target *t, char *err, size_t errlen)
+open_dir_nofollow(struct lda_target *t, char *err, size_t errlen)
 {
 	char name[MAILDIR_NAME_MAX + 2];
 	struct stat st;
@@ -139,24 +93,24 @@ open_dir_nofollow(struct target *t, char *err, size_t errlen)
 
 /* Open t's tmp file: through its path, or as root without symlinks. */
 static int
-open_one(struct run *r, struct target *t, char *err, size_t errlen)
+open_one(struct lda_run *r, struct lda_target *t, char *err, size_t errlen)
 {
 	int dfd, rc, e;
 
 	if (!r->as_root)
-		return maildir_open(&t->f, t->dir, &r->namer, err, errlen);
+		return maildir_open(&t->f, t->dir, r->namer, err, errlen);
 	if ((dfd = open_dir_nofollow(t, err, errlen)) < 0)
 		return -1;
-	rc = maildir_open_at(&t->f, dfd, t->dir, &r->namer, err, errlen);
+	rc = maildir_open_at(&t->f, dfd, t->dir, r->namer, err, errlen);
 	e = errno;
 	(void)close(dfd);
 	errno = e;
 	return rc;
 }
 
-/* Open t's tmp file, creating the Maildir when asked; exits on failure. */
-static void
-open_target(struct run *r, struct target *t)
+/* Open t's tmp file, creating the Maildir when asked. */
+static int
+open_target(struct lda_run *r, struct lda_target *t)
 {
 	char err[ERR_MAX];
 	struct stat st;
@@ -165,33 +119,35 @@ open_target(struct run *r, struct target *t)
 	if (open_one(r, t, err, sizeof(err)) == 0)
 		goto check;
 	e = errno;
-	if (e == ENOENT && r->create) {
+	if (e == ENOENT && r->o->create) {
 		if (maildir_create_folder(
 			t->root, t->folder, err, sizeof(err)) != 0)
-			fail(r, errno_code(errno), "%s", err);
+			return lda_fail(r, lda_errno_code(errno), "%s", err);
 		if (open_one(r, t, err, sizeof(err)) == 0)
 			goto check;
 		e = errno;
 	} else if (e == ENOENT && lstat(t->root, &st) != 0) {
-		fail(r, t->from_rcpt ? EX_NOUSER : EX_CANTCREAT,
+		return lda_fail(r, t->from_rcpt ? EX_NOUSER : EX_CANTCREAT,
 		    "%s: no such Maildir%s", t->root,
 		    t->from_rcpt ? "" : " (--create makes it)");
 	}
-	fail(r, errno_code(e), "%s", err);
+	return lda_fail(r, lda_errno_code(e), "%s", err);
 check:
 	/* A missing or symlinked new/ fails now, before any link. */
 	if (maildir_check_new(&t->f, err, sizeof(err)) != 0)
-		fail(r, errno_code(errno), "%s", err);
+		return lda_fail(r, lda_errno_code(errno), "%s", err);
+	return 0;
 }
 
-static void
-open_targets(struct run *r)
+static int
+open_targets(struct lda_run *r)
 {
 	size_t i;
 
 	for (i = 0; i < r->nt; i++)
-		if (mine(r, r->t[i]))
-			open_target(r, r->t[i]);
+		if (mine(r, r->t[i]) && open_target(r, r->t[i]) != 0)
+			return -1;
+	return 0;
 }
 
 /*
@@ -246,11 +202,11 @@ convert(
 }
 
 /* Write out[0..len) (with headroom before it) to every target. */
-static void
-flush(struct run *r, char *out, size_t len)
+static int
+flush(struct lda_run *r, char *out, size_t len)
 {
 	char err[ERR_MAX];
-	struct target *t;
+	struct lda_target *t;
 	size_t i;
 
 	for (i = 0; i < r->nt; i++) {
@@ -264,89 +220,105 @@ flush(struct run *r, char *out, size_t len)
 				    t->prefix.len);
 			if (maildir_write(&t->f, out - t->prefix.len,
 				t->prefix.len + len, err, sizeof(err)) != 0)
-				fail(r, errno_code(errno), "%s", err);
+				return lda_fail(
+				    r, lda_errno_code(errno), "%s", err);
 			t->written = 1;
 		} else if (len > 0 &&
 		    maildir_write(&t->f, out, len, err, sizeof(err)) != 0)
-			fail(r, errno_code(errno), "%s", err);
+			return lda_fail(r, lda_errno_code(errno), "%s", err);
 	}
+	return 0;
 }
 
 /* The spool as a sink: the converted message, no prefix. */
-static void
-spool_sink(struct run *r, char *out, size_t len)
+static int
+spool_sink(struct lda_run *r, char *out, size_t len)
 {
 	if (util_write_all(r->spool, out, len) != 0)
-		fail(r, EX_TEMPFAIL, "spool: %s", strerror(errno));
+		return lda_fail(r, EX_TEMPFAIL, "spool: %s", strerror(errno));
+	return 0;
 }
 
 /*
- * An output buffer with room for the longest prefix before it; *base
- * is what to free (NULL when the static one does).
+ * One allocation for the input chunk (when in is not NULL) and the
+ * output, with room for the longest prefix before the output; *base is
+ * what to free.  NULL after a failure.
  */
 static char *
-out_buffer(struct run *r, char **base)
+buffers(struct lda_run *r, char **in, char **base)
 {
-	static char outbuf[HEAD_STATIC + FLUSH_AT + IN_CHUNK];
-	size_t i, head = 0;
+	size_t i, head = 0, inlen = in != NULL ? IN_CHUNK : 0;
 
-	*base = NULL;
 	for (i = 0; i < r->nt; i++)
-		if (r->t[i]->prefix.len > head)
+		if (mine(r, r->t[i]) && r->t[i]->prefix.len > head)
 			head = r->t[i]->prefix.len;
-	if (head <= HEAD_STATIC)
-		return outbuf + HEAD_STATIC;
-	if ((*base = malloc(head + FLUSH_AT + IN_CHUNK)) == NULL)
-		fail(r, EX_TEMPFAIL, "%s", strerror(errno));
-	return *base + head;
+	if ((*base = malloc(inlen + head + FLUSH_AT + IN_CHUNK)) == NULL) {
+		(void)lda_fail(r, EX_TEMPFAIL, "%s", strerror(errno));
+		return NULL;
+	}
+	if (in != NULL)
+		*in = *base;
+	return *base + inlen + head;
 }
 
-/* Read stdin to its end, convert it and hand it to sink in pieces. */
-static void
-stream(struct run *r, sink_fn sink)
+/* Read r->in to its end, convert it and hand it to sink in pieces. */
+static int
+stream(struct lda_run *r, sink_fn sink)
 {
-	static char in[IN_CHUNK];
-	char *base, *out;
+	char *base, *in, *out;
 	size_t inlen = 0, outlen = 0;
 	long long total = 0, body = 0;
-	int state = ST_START, eof = 0;
+	int state = ST_START, eof = 0, rc = -1;
 	long used;
 	ssize_t n;
 
-	out = out_buffer(r, &base);
+	if ((out = buffers(r, &in, &base)) == NULL)
+		return -1;
 	while (!eof) {
-		n = read(STDIN_FILENO, in + inlen, sizeof(in) - inlen);
+		n = read(r->in, in + inlen, IN_CHUNK - inlen);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			fail(r, EX_TEMPFAIL, "standard input: %s",
-			    strerror(errno));
+		if (n < 0) {
+			(void)lda_fail(r, EX_TEMPFAIL,
+			    "reading the message: %s", strerror(errno));
+			goto out;
+		}
 		if (n == 0)
 			eof = 1;
 		inlen += (size_t)n;
 		total += n;
-		if (r->max_size > 0 && total > r->max_size)
-			fail(r, EX_DATAERR, "message larger than %lld bytes",
-			    r->max_size);
+		if (r->o->max_size > 0 && total > r->o->max_size) {
+			(void)lda_fail(r, EX_DATAERR,
+			    "message larger than %lld bytes", r->o->max_size);
+			goto out;
+		}
 		used = convert(&state, in, inlen, eof, out, &outlen);
-		if (used < 0)
-			fail(r, EX_DATAERR, "message contains a NUL byte");
+		if (used < 0) {
+			(void)lda_fail(
+			    r, EX_DATAERR, "message contains a NUL byte");
+			goto out;
+		}
 		memmove(in, in + used, inlen - (size_t)used);
 		inlen -= (size_t)used;
 		if (outlen >= FLUSH_AT || (eof && outlen > 0)) {
-			sink(r, out, outlen);
+			if (sink(r, out, outlen) != 0)
+				goto out;
 			body += (long long)outlen;
 			outlen = 0;
 		}
 	}
-	free(base);
 	if (body == 0)
-		fail(r, EX_DATAERR, "message is empty");
+		(void)lda_fail(r, EX_DATAERR, "message is empty");
+	else
+		rc = 0;
+out:
+	free(base);
+	return rc;
 }
 
 /* fsync every tmp file of ours: after this only links are left. */
-static void
-sync_targets(struct run *r)
+static int
+sync_targets(struct lda_run *r)
 {
 	char err[ERR_MAX];
 	size_t i;
@@ -354,13 +326,14 @@ sync_targets(struct run *r)
 	for (i = 0; i < r->nt; i++)
 		if (mine(r, r->t[i]) &&
 		    maildir_sync(&r->t[i]->f, err, sizeof(err)) != 0)
-			fail(r, errno_code(errno), "%s", err);
+			return lda_fail(r, lda_errno_code(errno), "%s", err);
+	return 0;
 }
 
-void
-deliver_commit(struct run *r)
+int
+lda_stream_commit(struct lda_run *r)
 {
-	struct maildir_file *files[TARGETS_MAX];
+	struct maildir_file *files[LDA_TARGETS_MAX];
 	char err[ERR_MAX];
 	size_t i, n = 0;
 
@@ -369,48 +342,56 @@ deliver_commit(struct run *r)
 			files[n++] = &r->t[i]->f;
 	/* All tmp files are on disk: now link them all, or none. */
 	if (maildir_commit(files, n, err, sizeof(err)) != 0)
-		fail(r, errno_code(errno), "%s", err);
+		return lda_fail(r, lda_errno_code(errno), "%s", err);
+	return 0;
 }
 
-void
-deliver_direct(struct run *r)
+int
+lda_stream_direct(struct lda_run *r)
 {
-	open_targets(r);
-	stream(r, flush);
-	sync_targets(r);
-	deliver_commit(r);
+	if (open_targets(r) != 0 || stream(r, flush) != 0 ||
+	    sync_targets(r) != 0)
+		return -1;
+	return lda_stream_commit(r);
 }
 
-void
-deliver_spool(struct run *r)
+int
+lda_stream_spool(struct lda_run *r)
 {
 	char err[ERR_MAX];
 
-	if ((r->spool = util_spool_open(PROG, err, sizeof(err))) < 0)
-		fail(r, errno_code(errno), "spool %s", err);
-	stream(r, spool_sink);
+	if ((r->spool = util_spool_open("lda", err, sizeof(err))) < 0)
+		return lda_fail(r, lda_errno_code(errno), "spool %s", err);
+	return stream(r, spool_sink);
 }
 
-void
-deliver_prepare(struct run *r)
+int
+lda_stream_prepare(struct lda_run *r)
 {
 	char *base, *out;
 	off_t off = 0;
 	ssize_t n;
+	int rc = -1;
 
-	open_targets(r);
-	out = out_buffer(r, &base);
+	if (open_targets(r) != 0 || (out = buffers(r, NULL, &base)) == NULL)
+		return -1;
 	for (;;) {
 		n = pread(r->spool, out, FLUSH_AT, off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			fail(r, EX_TEMPFAIL, "spool: %s", strerror(errno));
+		if (n < 0) {
+			(void)lda_fail(
+			    r, EX_TEMPFAIL, "spool: %s", strerror(errno));
+			goto out;
+		}
 		if (n == 0)
 			break;
-		flush(r, out, (size_t)n);
+		if (flush(r, out, (size_t)n) != 0)
+			goto out;
 		off += n;
 	}
+	rc = sync_targets(r);
+out:
 	free(base);
-	sync_targets(r);
+	return rc;
 }
