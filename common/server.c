@@ -432,10 +432,14 @@ child(const struct server *srv, struct kids *k, int lfd, int fd,
 
 /*
  * A new pool worker, idle, or NULL (logged).  Its channel must fit in
- * select's set, like the listening socket.
+ * select's set, like the listening socket.  conn, the connection being
+ * handed over, is not the worker's to inherit: it comes over the
+ * channel (a copy kept would hold the connection open after the
+ * session closed it).
  */
 static struct kid *
-spawn(const struct server *srv, struct kids *k, int lfd, const sigset_t *orig)
+spawn(const struct server *srv, struct kids *k, int lfd, int conn,
+    const sigset_t *orig)
 {
 	struct kid *w;
 	pid_t pid;
@@ -462,6 +466,7 @@ spawn(const struct server *srv, struct kids *k, int lfd, const sigset_t *orig)
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
+		(void)close(conn);
 		child_setup(k, lfd, orig);
 		_exit(srv->work(srv->arg, sv[1]));
 	}
@@ -496,7 +501,7 @@ hand_over(const struct server *srv, struct kids *k, int lfd, int fd,
 			    (w == NULL ||
 				k->kid[i].idle_since > w->idle_since))
 				w = &k->kid[i];
-		if (w == NULL && (w = spawn(srv, k, lfd, orig)) == NULL)
+		if (w == NULL && (w = spawn(srv, k, lfd, fd, orig)) == NULL)
 			return -1;
 		if (privsep_send(w->chan, SERVER_MSG_CONN, fd, 1, f) == 0) {
 			w->busy = 1;

@@ -131,6 +131,62 @@ make_env(const struct deliv *s, size_t *own)
 }
 
 /*
+ * The default delivery, in this process (no exec): mdeliver's engine
+ * (common/lda) with the options the default command would get
+ * (`mdeliver --max-size N -f %F [--maildir DIR] -- %T'), and its
+ * answer worded as mdeliver words it on stderr.  As root (the
+ * privileged parent) a forked child per Maildir owner writes, and this
+ * process stays root for the next message.
+ */
+static int
+run_lda(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
+{
+	static struct maildir_namer namer;
+	static int have_namer;
+	struct lda_opts o = c->lda;
+	struct lda_result res;
+	char **rv;
+	size_t i;
+	int rc = EX_TEMPFAIL;
+
+	cmd_err[0] = '\0';
+	if (!have_namer) {
+		maildir_namer_init(&namer, NULL);
+		have_namer = 1;
+	}
+	o.namer = &namer;
+	o.sender = d->from;
+	o.keep_privileges = geteuid() == 0;
+	if ((rv = calloc(d->nrcpt + 1, sizeof(*rv))) == NULL)
+		return EX_TEMPFAIL;
+	for (i = 0; i < d->nrcpt; i++) {
+		if ((rv[i] = strdup(d->rcpt[i])) == NULL)
+			goto out;
+		util_lower(rv[i]);
+	}
+	if (o.nroots == 0 && o.template == NULL) {
+		/* mdeliver's default, $HOME/Maildir: HOME unset is our
+		   configuration's fault. */
+		(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1,
+		    "mdeliver: HOME is not set; give --maildir (exit %d)",
+		    EX_CONFIG);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	rc = lda_deliver(&o, d->spool, rv, d->nrcpt, &res);
+	if (rc != 0)
+		(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1,
+		    rc == EX_TEMPFAIL ? "mdeliver: %s (will retry: exit %d)"
+				      : "mdeliver: %s (exit %d)",
+		    res.why, rc);
+out:
+	for (i = 0; i < d->nrcpt; i++)
+		free(rv[i]);
+	free(rv);
+	return rc;
+}
+
+/*
  * Run the delivery (or relay) command for d with common/proc: the spool
  * as stdin, /dev/null as stdout, stderr kept for the log; its own
  * process group, killed as a whole after --command-timeout.  Returns
@@ -149,6 +205,8 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 	size_t na = 0, own = 0, i, j;
 	int rc = EX_TEMPFAIL;
 
+	if (!d->relay && c->lda_inproc)
+		return run_lda(c, d, cmd_err);
 	cmd_err[0] = '\0';
 	for (i = 0; tmpl[i] != NULL; i++)
 		;

@@ -7,7 +7,10 @@
  */
 #include "config.h"
 
+#include <sys/resource.h>
+
 #include <getopt.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -233,6 +236,35 @@ listen_run(const struct msmtpd_conf *c, const struct srvopt *so)
 	return server_run(&srv);
 }
 
+/* mdeliver's default Maildir, $HOME/Maildir, or NULL without HOME. */
+static const char *
+home_maildir(char *out, size_t outlen)
+{
+	const char *home = getenv("HOME");
+
+	if (home == NULL || *home == '\0' ||
+	    (size_t)snprintf(out, outlen, "%s/Maildir", home) >= outlen)
+		return NULL;
+	return out;
+}
+
+/* Room for a delivery's descriptors (lda.h): the soft limit raised
+   towards the hard one, best effort. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= LDA_FDS_WANTED)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ||
+		rl.rlim_max > LDA_FDS_WANTED
+	    ? LDA_FDS_WANTED
+	    : rl.rlim_max;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 /*
  * DESIGN: no address is ever read as an option.  Recipients are refused
  * at RCPT when they start with "-", and the command must stop its
@@ -313,6 +345,7 @@ main(int argc, char **argv)
 	struct srvopt so;
 	struct option longopts[SRVOPT_LONGOPTS_MAX];
 	char host[SMTP_DOMAIN_MAX + 1], err[ERR_MAX], mdsize[32];
+	static char hmd[PATH_MAX];
 	const char *maildir = NULL;
 	int ch, have_cmd = 0, have_relay = 0, rc;
 
@@ -409,6 +442,21 @@ main(int argc, char **argv)
 			    c.max_rcpt, MDELIVER_RCPT_MAX);
 		default_argv(c.command, "mdeliver", maildir, mdsize);
 		c.default_command = 1;
+		/* The same delivery without an exec (deliver.c). */
+		c.lda_inproc = 1;
+		c.lda.max_size =
+		    c.max_size > 0 ? c.max_size + MSMTPD_RECEIVED_MAX : 0;
+		if (maildir == NULL)
+			maildir = home_maildir(hmd, sizeof(hmd));
+		if (maildir != NULL) {
+			c.lda_roots[0] = maildir;
+			c.lda.roots = c.lda_roots;
+			c.lda.nroots = 1;
+		}
+		/* Past a file size limit write(2) fails (EFBIG: 451)
+		   instead of SIGXFSZ killing the delivery midway. */
+		(void)signal(SIGXFSZ, SIG_IGN);
+		raise_fd_limit();
 	}
 	if (!have_relay)
 		default_argv(c.relay, "msend", NULL, NULL);

@@ -14,6 +14,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "io.h"
+#include "lda.h"
 #include "log.h"
 #include "login.h"
 #include "msg.h"
@@ -54,6 +55,11 @@
 struct msmtpd_conf {
 	const char *hostname;
 	char *command[MSMTPD_ARGV_MAX + 1]; /* NULL-terminated */
+	/* No --command: deliveries run mdeliver's engine (common/lda)
+	   in-process with these options, as the default command would. */
+	int lda_inproc;
+	const char *lda_roots[1];
+	struct lda_opts lda;
 	int default_command; /* command is our mdeliver: refuse at RCPT
 				what it cannot take */
 	char *relay[MSMTPD_ARGV_MAX + 1];

@@ -676,6 +676,38 @@ ATF_TC_BODY(pool_idle_stop, tc)
 	ATF_CHECK(gone(w, 1000));
 }
 
+/* A session that says hello and ends at once. */
+static int
+serve_hello(void *arg, int fd)
+{
+	(void)arg;
+	greet(fd);
+	return 0;
+}
+
+/* Pool: when a session ends its connection is closed: no copy stays
+   in a worker (a new one is forked while the connection waits). */
+ATF_TC_WITHOUT_HEAD(pool_closes);
+ATF_TC_BODY(pool_closes, tc)
+{
+	struct srvtest t;
+	char line[128];
+	int a, i;
+
+	pool_max_use = 100;
+	start(&t, 4, 1, serve_hello);
+	pool_max_use = 0;
+	for (i = 0; i < 3; i++) {
+		ATF_REQUIRE((a = dial(&t)) != -1);
+		(void)hello(a);
+		ATF_CHECK_EQ_MSG(get_line(a, line, sizeof(line), 3000), 0,
+		    "connection %d not closed", i);
+		close(a);
+	}
+	kill(t.pid, SIGTERM);
+	ATF_CHECK_EQ(finish(&t, 5000), 0);
+}
+
 /* Pool: failed logins told over the channel get the address banned. */
 ATF_TC_WITHOUT_HEAD(pool_ban);
 ATF_TC_BODY(pool_ban, tc)
@@ -708,6 +740,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, pool_sigterm_grace);
 	ATF_TP_ADD_TC(tp, pool_idle_stop);
 	ATF_TP_ADD_TC(tp, pool_ban);
+	ATF_TP_ADD_TC(tp, pool_closes);
 	ATF_TP_ADD_TC(tp, serves);
 	ATF_TP_ADD_TC(tp, busy_and_reaped);
 	ATF_TP_ADD_TC(tp, sigterm_grace);
