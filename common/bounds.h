@@ -108,6 +108,28 @@
 /* Default largest message mdeliver/msmtpd accept (bytes); option-tunable. */
 #define MSG_SIZE_DEFAULT	(64L * 1024 * 1024)
 
+/* MIME (RFC 2045, RFC 2046; common/mime.h).  RFC 2046 sets no bound on
+   nesting: Dovecot stops at 100 levels, mail clients render far fewer.
+   A multipart or message/rfc822 deeper than this is one opaque leaf. */
+#define MIME_DEPTH_MAX		32
+/* Parts in one message (Dovecot's max_total_mime_parts is the same):
+   past it, a multipart's further body parts count as its epilogue. */
+#define MIME_PARTS_MAX		10000
+/* RFC 2046 §5.1.1: a boundary is 1 to 70 characters.  A longer one is
+   cut: boundary lines match by prefix, so it still works. */
+#define MIME_BOUNDARY_MAX	70
+/* Parameters kept per Content-Type or Content-Disposition field (RFC
+   2045 §5.1 sets no bound), and RFC 2231 §3 continuation sections of
+   one parameter. */
+#define MIME_PARAMS_MAX		64
+#define MIME_PARAM_SECTIONS_MAX	64
+/* Content-Language tags kept (RFC 3282 sets no bound). */
+#define MIME_LANG_MAX		16
+/* Field names in one HEADER.FIELDS list (RFC 3501 §6.4.5 sets none). */
+#define MIME_FIELDS_MAX		256
+/* RFC 2978 §2.3: a charset name is at most 40 characters. */
+#define MIME_CHARSET_MAX	40
+
 /* Maildir (https://cr.yp.to/proto/maildir.html): names are short. */
 #define MAILDIR_NAME_MAX	255
 /* The Maildir UID list (mailbox.h): a line is "UID UNIQ[ W=SIZE]" and LF,
