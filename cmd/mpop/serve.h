@@ -19,6 +19,7 @@
 #include "io.h"
 #include "log.h"
 #include "login.h"
+#include "loginsrv.h"
 #include "mailbox.h"
 #include "net.h"
 #include "passwd.h"
@@ -54,19 +55,6 @@ struct serve_conf {
 	int ps_fd;
 };
 
-/* Messages between the login process and the privileged parent. */
-enum serve_ps_type {
-	/* login -> parent: user, password, peer address, peer name, TLS
-	   protocol ("" without TLS), failed logins so far. */
-	SERVE_PS_LOGIN = 1,
-	/* parent -> login: logged in, with the post-login process's end
-	   of the plaintext socketpair: proxy to it from now on. */
-	SERVE_PS_OK,
-	SERVE_PS_NO, /* wrong user or password (after the delay) */
-	SERVE_PS_TEMP /* the passwd-file could not be read */
-};
-#define SERVE_PS_LOGIN_FIELDS 6
-
 /*
  * One POP3 session on rfd/wfd (the same socket, or fd 0/1 under
  * inetd).  Returns server_exit_status of how it ended (0 after QUIT)
@@ -74,12 +62,6 @@ enum serve_ps_type {
  */
 int serve_session(const struct serve_conf *c, int rfd, int wfd);
 
-/* What the login process tells the post-login process for its log. */
-struct serve_peer {
-	const char *addr, *host, *tls; /* tls: protocol, "" none */
-	int authfail;
-	int64_t end_ms; /* the session's deadline, 0: none */
-};
 
 /*
  * serve_session.c: the post-login process (privsep): as the user of e,
@@ -88,7 +70,7 @@ struct serve_peer {
  * serve_session.
  */
 int serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
-    int fd, const struct serve_peer *peer);
+    int fd, const struct loginsrv_peer *peer);
 
 /*
  * serve_privsep.c: started as root with a passwd-file: the privileged

@@ -102,49 +102,21 @@ static int
 check_privsep(struct sess *s, const char *user, const char *pass, char *err,
     size_t errlen)
 {
-	struct privsep_msg m;
-	char nfail[16];
-	const char *f[SERVE_PS_LOGIN_FIELDS];
-	int rc;
+	struct loginsrv_peer peer;
+	int rc, gone;
 
-	(void)snprintf(nfail, sizeof(nfail), "%d", s->login.fails);
-	f[0] = user;
-	f[1] = pass;
-	f[2] = s->addr;
-	f[3] = s->host;
-	f[4] = s->tls ? s->tlsi.protocol : "";
-	f[5] = nfail;
-	if (privsep_send(s->c->ps_fd, SERVE_PS_LOGIN, -1, SERVE_PS_LOGIN_FIELDS,
-		f) == -1) {
-		util_seterr(err, errlen, "privsep: send: %s", strerror(errno));
-		goto gone;
-	}
-	do
-		rc = privsep_recv(s->c->ps_fd, &m, -1);
-	while (rc == -1 && errno == EINTR && !server_terminating());
-	if (rc != 1) {
-		util_seterr(err, errlen, "privsep: %s",
-		    rc == 0 ? "the parent went away" : strerror(errno));
-		goto gone;
-	}
-	if (m.type == SERVE_PS_OK && m.fd != -1) {
-		s->handoff_fd = m.fd;
+	peer.addr = s->addr;
+	peer.host = s->host;
+	peer.tls = s->tls ? s->tlsi.protocol : "";
+	peer.authfail = s->login.fails;
+	peer.end_ms = 0;
+	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
+	    &gone, err, errlen);
+	if (rc == 1)
 		s->result = "logged-in";
-		return 1;
-	}
-	if (m.fd != -1)
-		(void)close(m.fd);
-	if (m.type == SERVE_PS_NO)
-		return 0;
-	if (m.type == SERVE_PS_TEMP) {
-		util_seterr(err, errlen, "the privileged parent could not "
-		    "check the password");
-		return -1;
-	}
-	util_seterr(err, errlen, "privsep: unexpected answer %u", m.type);
-gone:
-	s->result = "privsep-error";
-	return -1;
+	else if (rc == -1 && gone)
+		s->result = "privsep-error";
+	return rc;
 }
 
 static int

@@ -403,7 +403,7 @@ sess_end(struct sess *s)
 
 int
 serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
-    int fd, const struct serve_peer *peer)
+    int fd, const struct loginsrv_peer *peer)
 {
 	struct sess *s;
 
