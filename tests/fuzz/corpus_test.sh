@@ -35,6 +35,8 @@ atf_test_case pop3d_session
 pop3d_session_body() { replay pop3d_session; }
 atf_test_case mpop_state
 mpop_state_body() { replay mpop_state; }
+atf_test_case imap
+imap_body() { replay imap; }
 
 atf_init_test_cases()
 {
@@ -51,4 +53,5 @@ atf_init_test_cases()
 	atf_add_test_case privsep
 	atf_add_test_case pop3d_session
 	atf_add_test_case mpop_state
+	atf_add_test_case imap
 }
