@@ -902,9 +902,13 @@ resp_code(struct imap_parser *p, const char *b, size_t i, size_t end, int *rc)
 
 		p->carg_off_ = a0;
 		p->resp.code_arglen = a1 - a0;
-		/* The arguments as values, when they are in the grammar. */
-		if ((root = new_value(p, IMAP_LIST, a0, rc)) == NULL)
-			return *rc == IMAP_PARSE_NOMEM ? 0 : k + 1;
+		/* The arguments as values, when they are in the grammar
+		   (a failure but for memory only leaves them as text). */
+		if ((root = new_value(p, IMAP_LIST, a0, &r)) == NULL) {
+			if (r == IMAP_PARSE_NOMEM)
+				*rc = r;
+			return k + 1;
+		}
 		p->stack_[0] = root;
 		p->last_[0] = NULL;
 		p->depth_ = 0;

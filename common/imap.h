@@ -26,10 +26,12 @@
  * "~{n}" CRLF (literal8, RFC 3516) is followed by n octets and then the
  * rest of the command, which may hold more literals.  The caller owns
  * one buffer for the command; it appends one line (with its CRLF) and
- * calls imap_parse() on the whole buffer.  The parser is resumable: it
- * keeps its place in struct imap_parser, so each call only looks at the
- * bytes appended since the last one (the buffer may move between calls,
- * as a struct buf does when it grows, but what it held must not
+ * calls imap_parse() on the whole buffer, which starts with the command
+ * (after IMAP_PARSE_OK, the caller drops p->used octets before it reads
+ * the next one: a client may have sent more).  The parser is resumable:
+ * it keeps its place in struct imap_parser, so each call only looks at
+ * the bytes appended since the last one (the buffer may move between
+ * calls, as a struct buf does when it grows, but what it held must not
  * change).  imap_parse() returns
  *
  *   IMAP_PARSE_OK            the command is complete: p->used octets of

@@ -844,6 +844,17 @@ ATF_TC_BODY(bounds, tc)
 	ATF_CHECK_EQ(imap_parse(&p, b.data, b.len), IMAP_PARSE_ITEMS);
 	imap_parser_free(&p);
 
+	/* A code's arguments past the bound are left as text. */
+	imap_parser_init(&p, IMAP_MODE_RESPONSE);
+	p.items_max = 3;
+	buf_reset(&b);
+	buf_puts(&b, "* OK [PERMANENTFLAGS (\\Seen \\Draft \\*)] x\r\n");
+	ATF_CHECK_EQ(imap_parse(&p, b.data, b.len), 0);
+	ATF_CHECK_EQ(p.resp.code, IMAP_CODE_PERMANENTFLAGS);
+	ATF_CHECK(p.resp.code_args == NULL && p.resp.code_arglen == 17);
+	ATF_CHECK(p.resp.textlen == 1 && p.resp.text[0] == 'x');
+	imap_parser_free(&p);
+
 	/* The spool for unescaped strings counts against held_max. */
 	imap_parser_init(&p, IMAP_MODE_COMMAND);
 	buf_reset(&b);
