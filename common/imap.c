@@ -455,7 +455,6 @@ imap_parser_reset(struct imap_parser *p)
 	memset(&p->lit, 0, sizeof(p->lit));
 	p->err_off = 0;
 	p->state_ = ST_START;
-	p->rc_ = 0;
 	p->base_ = NULL;
 	p->pos_ = 0;
 	p->scan_ = 0;
@@ -1105,10 +1104,9 @@ resp_prefix(struct imap_parser *p, const char *b, size_t end)
 static int
 finish(struct imap_parser *p, int rc)
 {
-	if (rc < 0) {
+	if (rc < 0)
 		p->state_ = ST_ERROR;
-		p->rc_ = rc;
-	} else if (rc == IMAP_PARSE_OK)
+	else if (rc == IMAP_PARSE_OK)
 		p->state_ = ST_DONE;
 	rebase(p);
 	return rc;

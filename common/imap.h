@@ -346,13 +346,15 @@ struct imap_parser {
 					   lines and held literals */
 
 	/* Results, valid after IMAP_PARSE_OK (and as far as parsed after
-	   NEED_LITERAL or an error). */
+	   NEED_LITERAL or an error).  The strings point into the buffer
+	   of the last imap_parse call (or the parser's own spool for
+	   unescaped quoted strings): good while that buffer does not
+	   move, and until the parser is reset or freed. */
 	size_t		 used;		/* octets of the buffer taken */
 	const char	*tag;		/* NULL for none ("*", "+") */
 	size_t		 taglen;
 	enum imap_verb	 verb;		/* command mode */
-	const char	*verb_name;	/* as sent ("uid", then the rest is
-					   in verb) */
+	const char	*verb_name;	/* as sent: "fetch", "uid fetch" */
 	size_t		 verb_namelen;
 	struct imap_value *args;	/* the first argument, NULL: none */
 	size_t		 nargs;
@@ -365,7 +367,6 @@ struct imap_parser {
 	size_t		 scan_;		/* no CRLF before this offset */
 	size_t		 tag_off_, verb_off_, name_off_, code_off_;
 	size_t		 carg_off_, text_off_;
-	int		 rc_;
 	const char	*base_;
 	size_t		 pos_;
 	size_t		 line_bytes_;

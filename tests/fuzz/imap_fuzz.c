@@ -148,8 +148,10 @@ check_result(const struct imap_parser *p, const char *buf, size_t len)
 
 /* ---------------------------------------------------------------- write */
 
+/* enc: the writers' flags the reading parser takes (a parser without
+   IMAP_PF_UTF8 refuses UTF-8 in a quoted string). */
 static void
-write_values(const struct imap_value *v, struct buf *out)
+write_values(const struct imap_value *v, struct buf *out, unsigned enc)
 {
 	int first = 1;
 
@@ -159,15 +161,14 @@ write_values(const struct imap_value *v, struct buf *out)
 		switch (v->type) {
 		case IMAP_LIST:
 			buf_putc(out, '(');
-			write_values(v->child, out);
+			write_values(v->child, out, enc);
 			buf_putc(out, ')');
 			break;
 		case IMAP_QUOTED:
 		case IMAP_LITERAL:
 			if (v->flags & IMAP_VF_TAKEN)
 				buf_puts(out, "{0}\r\n");
-			else if (imap_put_string(out, v->s, v->len,
-				     IMAP_ENC_BINARY | IMAP_ENC_UTF8) < 0)
+			else if (imap_put_string(out, v->s, v->len, enc) < 0)
 				abort();
 			break;
 		default: buf_append(out, v->s, v->len); break;
@@ -225,7 +226,9 @@ round_trip(const struct imap_parser *p, unsigned opt)
 	buf_append(&out, p->verb_name, p->verb_namelen);
 	if (p->args != NULL) {
 		buf_putc(&out, ' ');
-		write_values(p->args, &out);
+		write_values(p->args, &out,
+		    IMAP_ENC_BINARY |
+			((opt & (OPT_UTF8 | OPT_8BIT)) ? IMAP_ENC_UTF8 : 0));
 	}
 	buf_puts(&out, "\r\n");
 
