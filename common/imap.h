@@ -6,8 +6,8 @@
  *
  *   imap.c        the parser: commands (server side) and response lines
  *                 (client side) as a tree of values, literals included;
- *                 the command and response-code tables; value helpers
- *                 (astring, nstring, numbers, flags)
+ *                 the command and response-code tables
+ *   imap_value.c  values read as astring, nstring, number, flag
  *   imap_enc.c    writing: atom / quoted / literal chosen per string,
  *                 mailbox names, status lines
  *   imap_date.c   date and date-time (RFC 3501 §9)
@@ -423,6 +423,12 @@ const char *imap_status_name(enum imap_status s);
 
 /* ---------------------------------------------------------------- values */
 
+/*
+ * RFC 3501 §9: ATOM-CHAR is any CHAR but "(" ")" "{" SP CTL "%" "*"
+ * '"' "\" "]"; ASTRING-CHAR adds "]".  1 or 0 for an octet c.
+ */
+int	imap_atom_char(int c);
+int	imap_astring_char(int c);
 /* 1 when v is a word (atom, number or NIL) equal to name in any case. */
 int	imap_is(const struct imap_value *v, const char *name);
 /*

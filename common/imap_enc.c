@@ -14,13 +14,6 @@
 #include "imap.h"
 #include "util.h"
 
-/* ASTRING-CHAR (RFC 3501 §9): CHAR but CTL, SP and "(){%*\"\\". */
-static int
-astring_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && strchr("(){%*\"\\", c) == NULL;
-}
-
 /* May s[0..len) go as a quoted string? */
 static int
 quotable(const char *s, size_t len, unsigned flags)
@@ -119,7 +112,7 @@ imap_put_astring(struct buf *b, const char *s, size_t len, unsigned flags)
 	if (len == 0 || (len == 3 && util_casecmp_n(s, "NIL", 3) == 0))
 		return imap_put_string(b, s, len, flags);
 	for (i = 0; i < len; i++)
-		if (!astring_char((unsigned char)s[i]))
+		if (!imap_astring_char((unsigned char)s[i]))
 			return imap_put_string(b, s, len, flags);
 	return buf_append(b, s, len) == -1 ? -1 : IMAP_FORM_ATOM;
 }

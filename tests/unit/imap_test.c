@@ -1317,6 +1317,18 @@ ATF_TC_BODY(values, tc)
 	unsigned bits;
 	char c[8];
 
+	/* The character classes. */
+	ATF_CHECK(imap_atom_char('a') && imap_atom_char('[') &&
+	    imap_atom_char('~') && imap_atom_char('+'));
+	ATF_CHECK(!imap_atom_char(']') && !imap_atom_char('%') &&
+	    !imap_atom_char('*') && !imap_atom_char('\\') &&
+	    !imap_atom_char('"') && !imap_atom_char('{') &&
+	    !imap_atom_char(' ') && !imap_atom_char(0) &&
+	    !imap_atom_char(0x7f) && !imap_atom_char(0x80) &&
+	    !imap_atom_char(-1));
+	ATF_CHECK(imap_astring_char(']') && !imap_astring_char('%') &&
+	    !imap_astring_char(')'));
+
 	imap_parser_init(&p, IMAP_MODE_COMMAND);
 	/* astring, string, nstring */
 	v = arg1(&p, &b, "INBOX");
