@@ -140,6 +140,49 @@
 #define UIDLIST_LINE_MAX \
 	(10 + 1 + MAILDIR_NAME_MAX + 3 + UIDLIST_SIZE_DIGITS + 1)
 
+/* IMAP (RFC 3501, RFC 9051), common/imap.h.  RFC 7162 §4: a client
+   should keep a command line to about 8192 octets (quoted strings
+   included, literals not), and a server should take at least that. */
+#define IMAP_CMD_LINE_MAX	8192
+/* A response line outside literals, as a client takes it: RFC 3501 puts
+   no bound on responses, and a SEARCH or FETCH answer over a large
+   mailbox is long; 1 MiB and no more (ESEARCH, RFC 4731, is shorter). */
+#define IMAP_RESP_LINE_MAX	(1024 * 1024)
+/* Parenthesized lists open at once.  BODYSTRUCTURE nests two lists per
+   MIME level (RFC 3501 §7.4.2 body-type-mpart, message/rfc822); MIME
+   parsers stop far sooner (Dovecot: 100 parts, nesting 100 lists). */
+#define IMAP_LIST_DEPTH_MAX	100
+/* Values in one command: each takes two octets or more of the line. */
+#define IMAP_CMD_ITEMS_MAX	(IMAP_CMD_LINE_MAX / 2)
+/* Values in one response: more than any ENVELOPE or BODYSTRUCTURE; a
+   larger SEARCH answer needs ESEARCH (RFC 4731). */
+#define IMAP_RESP_ITEMS_MAX	(256 * 1024)
+/* A literal a server holds in memory: a mailbox name, a LOGIN password,
+   a SEARCH string.  APPEND's messages are streamed to a file and
+   bounded by APPENDLIMIT (RFC 7889), not by this. */
+#define IMAP_LITERAL_MAX	(64 * 1024)
+/* RFC 7888 §5 (LITERAL-, and IMAP4rev2 per RFC 9051 §4.3): a
+   non-synchronizing literal is at most 4096 octets. */
+#define IMAP_LITERAL_MINUS_MAX	4096
+/* Octets a server holds for one command: its lines and held literals. */
+#define IMAP_CMD_HELD_MAX	(256 * 1024)
+/* A literal a client holds in memory (a header block, an address); the
+   message data of FETCH is streamed. */
+#define IMAP_RESP_LITERAL_MAX	(1024 * 1024)
+/* Octets a client holds for one response line and its held literals. */
+#define IMAP_RESP_HELD_MAX	(16 * 1024 * 1024)
+/* RFC 9051 §9 number64, RFC 7162 §7 mod-sequence-value: below 2^63. */
+#define IMAP_NUMBER64_MAX	9223372036854775807ULL
+/* Ranges one sequence set keeps after merging: a command line of
+   IMAP_CMD_LINE_MAX holds at most a quarter as many ("1,3,"); a
+   response (VANISHED, COPYUID) may hold more. */
+#define IMAP_SEQSET_RANGES_MAX	(64 * 1024)
+/* The longest string we write as a quoted string; longer ones go as
+   literals, keeping lines far under RFC 7162 §4's 8192. */
+#define IMAP_QUOTED_MAX		1024
+/* RFC 3501 §9 date-time without its quotes: "02-Dec-2026 03:49:06 +0000". */
+#define IMAP_DATETIME_LEN	26
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */

@@ -37,6 +37,8 @@ atf_test_case mpop_state
 mpop_state_body() { replay mpop_state; }
 atf_test_case mime
 mime_body() { replay mime; }
+atf_test_case imap
+imap_body() { replay imap; }
 
 atf_init_test_cases()
 {
@@ -54,4 +56,5 @@ atf_init_test_cases()
 	atf_add_test_case pop3d_session
 	atf_add_test_case mpop_state
 	atf_add_test_case mime
+	atf_add_test_case imap
 }
