@@ -90,6 +90,20 @@ struct lda_opts {
 	 */
 	int keep_privileges;
 	/*
+	 * With keep_privileges and one owner: no child either; this
+	 * process changes only its effective ids (supplementary groups,
+	 * egid, euid) to the owner's for the call and back after it, as
+	 * Dovecot's LMTP does.  Its real and saved uid stay 0 meanwhile,
+	 * so the owner can neither signal nor trace it (kill(2), ptrace(2)
+	 * want the target's real or saved uid), and the file system sees
+	 * the owner (no capability is effective while euid is not 0).  For
+	 * a server's privileged parent that delivers many messages: a
+	 * fork per message is what makes delivery as root slow.  Should
+	 * the ids not come back, the process aborts rather than go on as
+	 * someone else.  Several owners still get a child each.
+	 */
+	int switch_ids;
+	/*
 	 * Unique names in tmp/ and new/ (maildir.h).  A caller that
 	 * delivers more than once keeps one namer (maildir_namer_init once)
 	 * and passes it every time: its counter makes every name unique

@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,9 @@
 #include "lda_impl.h"
 #include "passwd.h"
 #include "util.h"
+
+/* Supplementary groups of the caller kept across run_switched. */
+#define LDA_GROUPS_MAX 256
 
 #define MSG_READY 'R'
 #define MSG_DONE 'D'
@@ -484,6 +488,44 @@ finish(struct lda_run *r, struct child *k)
 	    (unsigned long)k->uid, code);
 }
 
+/*
+ * One owner, the caller stays root and lets us change its effective ids
+ * (lda_opts.switch_ids): no child, the message streams in as the owner
+ * and the ids come back.  The groups first and back last: setgroups
+ * and setegid need euid 0.
+ */
+static int
+run_switched(struct lda_run *r, const struct child *k)
+{
+	gid_t groups[LDA_GROUPS_MAX], egid = getegid();
+	int ng, rc;
+
+	if (k->uid == 0) {
+		/* allow_root: nothing to change. */
+		r->group = 0;
+		return lda_stream_direct(r);
+	}
+	if ((ng = getgroups(LDA_GROUPS_MAX, groups)) == -1)
+		return lda_fail(r, EX_TEMPFAIL, "getgroups: %s",
+		    strerror(errno));
+	if (setgroups(1, &k->gid) != 0 || setegid(k->gid) != 0 ||
+	    seteuid(k->uid) != 0) {
+		rc = errno;
+		if (seteuid(0) != 0 || setegid(egid) != 0 ||
+		    setgroups((size_t)ng, groups) != 0)
+			abort();
+		return lda_fail(r, EX_TEMPFAIL, "uid %lu: %s",
+		    (unsigned long)k->uid, strerror(rc));
+	}
+	r->group = 0;
+	rc = lda_stream_direct(r);
+	/* Going on as someone else is the one thing worse than dying. */
+	if (seteuid(0) != 0 || setegid(egid) != 0 ||
+	    setgroups((size_t)ng, groups) != 0)
+		abort();
+	return rc;
+}
+
 /* One owner, and the caller stays root: one child does it all. */
 static int
 run_solo(struct lda_run *r, struct child *k)
@@ -552,7 +594,9 @@ lda_owner_deliver(struct lda_run *r)
 		 * no spool; the message streams in as it does for a user. */
 		if ((rc = become(r, 0, &kids[0])) == 0)
 			rc = lda_stream_direct(r);
-	} else if (n == 1)
+	} else if (n == 1 && r->o->switch_ids)
+		rc = run_switched(r, &kids[0]);
+	else if (n == 1)
 		rc = run_solo(r, &kids[0]);
 	else
 		rc = run_owners(r, kids, n);

@@ -135,8 +135,9 @@ make_env(const struct deliv *s, size_t *own)
  * (common/lda) with the options the default command would get
  * (`mdeliver --max-size N -f %F [--maildir DIR] -- %T'), and its
  * answer worded as mdeliver words it on stderr.  As root (the
- * privileged parent) a forked child per Maildir owner writes, and this
- * process stays root for the next message.
+ * privileged parent) this process writes as the one Maildir owner with
+ * its effective ids switched, or through a forked child per owner when
+ * there are several, and stays root for the next message.
  */
 static int
 run_lda(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
@@ -156,7 +157,11 @@ run_lda(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 	}
 	o.namer = &namer;
 	o.sender = d->from;
+	/* As root (the privileged parent): stay root for the next
+	   message, and for one owner just switch the effective ids, no
+	   fork (lda.h). */
 	o.keep_privileges = geteuid() == 0;
+	o.switch_ids = 1;
 	if ((rv = calloc(d->nrcpt + 1, sizeof(*rv))) == NULL)
 		return EX_TEMPFAIL;
 	for (i = 0; i < d->nrcpt; i++) {

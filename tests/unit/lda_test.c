@@ -633,6 +633,59 @@ ATF_TC_BODY(root_keep_privileges, tc)
 	ATF_CHECK_EQ(open_fds(), fds);
 }
 
+/* switch_ids: one owner without a child, and every id back after. */
+ATF_TC_WITHOUT_HEAD(root_switch_ids);
+ATF_TC_BODY(root_switch_ids, tc)
+{
+	static const char *const roots[] = {"N"};
+	static const char *const two[] = {"N", "D"};
+	struct passwd nobody, daemon;
+	struct lda_result res;
+	struct lda_opts o;
+	gid_t g0[64], g1[64];
+	int fds, i, n0, n1;
+
+	need_root(&nobody, &daemon);
+	usermd("N", &nobody);
+	usermd("D", &daemon);
+	memset(&o, 0, sizeof(o));
+	o.roots = roots;
+	o.nroots = 1;
+	o.keep_privileges = 1;
+	o.switch_ids = 1;
+	fds = open_fds();
+	ATF_REQUIRE((n0 = getgroups(64, g0)) >= 0);
+	ATF_REQUIRE_EQ_MSG(
+	    deliver_pipe(&o, "hi\n", NULL, 0, &res), 0, "%s", res.why);
+	ATF_CHECK_EQ(only_owner("N"), nobody.pw_uid);
+	for (i = 0; i < 9; i++)
+		ATF_REQUIRE_EQ_MSG(
+		    deliver_pipe(&o, "hi\n", NULL, 0, &res), 0, "%s", res.why);
+	ATF_CHECK_EQ(count("N/new"), 10);
+	ATF_CHECK_EQ(geteuid(), 0);
+	ATF_CHECK_EQ(getuid(), 0);
+	ATF_CHECK_EQ(getegid(), 0);
+	ATF_REQUIRE((n1 = getgroups(64, g1)) == n0);
+	ATF_CHECK(memcmp(g0, g1, (size_t)n0 * sizeof(g0[0])) == 0);
+	/* The file system saw the owner: a directory only root could
+	   write into refuses, and nothing is left behind. */
+	ATF_REQUIRE(chmod("N/new", 0500) == 0);
+	ATF_CHECK_EQ(deliver_pipe(&o, "hi\n", NULL, 0, &res), EX_CANTCREAT);
+	ATF_CHECK_STREQ(res.why, "N/new: Permission denied");
+	ATF_CHECK_EQ(count("N/tmp"), 0);
+	ATF_CHECK_EQ(geteuid(), 0);
+	ATF_REQUIRE(chmod("N/new", 0700) == 0);
+	/* Two owners: a child each, as without switch_ids. */
+	o.roots = two;
+	o.nroots = 2;
+	ATF_REQUIRE_EQ_MSG(
+	    deliver_pipe(&o, "hi\n", NULL, 0, &res), 0, "%s", res.why);
+	ATF_CHECK_EQ(only_owner("D"), daemon.pw_uid);
+	ATF_CHECK_EQ(count("N/new"), 11);
+	ATF_CHECK_EQ(geteuid(), 0);
+	ATF_CHECK_EQ(open_fds(), fds);
+}
+
 ATF_TC_WITHOUT_HEAD(root_child_failure);
 ATF_TC_BODY(root_child_failure, tc)
 {
@@ -815,6 +868,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, many_calls);
 	ATF_TP_ADD_TC(tp, root_keep_privileges);
 	ATF_TP_ADD_TC(tp, root_child_failure);
+	ATF_TP_ADD_TC(tp, root_switch_ids);
 	ATF_TP_ADD_TC(tp, root_child_killed);
 	ATF_TP_ADD_TC(tp, root_revoke);
 	return 0;
