@@ -130,6 +130,13 @@
    a run of UIDs each); older ones are forgotten, oldest first. */
 #define UIDLIST_EXPUNGED_MAX	2048
 
+/* RFC 3501 §2.3.2 keywords, §9 flag-keyword: no limit in the RFC.  A
+   Maildir folder holds 26 keywords (info letters a..z, Dovecot's
+   "dovecot-keywords"); a keyword name is at most this many bytes and
+   the keyword file at most KEYWORDS_FILE_MAX. */
+#define KEYWORD_NAME_MAX	128
+#define KEYWORDS_FILE_MAX	(64 * 1024)
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */
