@@ -136,6 +136,14 @@
    the keyword file at most KEYWORDS_FILE_MAX. */
 #define KEYWORD_NAME_MAX	128
 #define KEYWORDS_FILE_MAX	(64 * 1024)
+/* Maildir++ folder names (folders.h): a wire name "A/B" is the directory
+   ".A.B" in the Maildir root, one directory entry (NAME_MAX 255 with the
+   leading "."), so at most 254 bytes of UTF-8 (RFC 3501 §5.1 sets no
+   limit on mailbox names; the filesystem does). */
+#define FOLDER_NAME_MAX		254
+/* Folders one LIST returns; the subscriptions file's size. */
+#define FOLDERS_MAX		10000
+#define SUBSCRIPTIONS_FILE_MAX	(1024 * 1024)
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
