@@ -132,13 +132,40 @@
 
 /* Maildir (https://cr.yp.to/proto/maildir.html): names are short. */
 #define MAILDIR_NAME_MAX	255
-/* The Maildir UID list (mailbox.h): a line is "UID UNIQ[ W=SIZE]" and LF,
-   the UID a 32-bit nz-number (RFC 3501 §2.3.1.1: 10 digits), the UNIQ
-   part of a Maildir name, SIZE the wire size (RFC 1939 §11) in at most
-   18 digits; the header line is shorter. */
+/* RFC 7162 §7 (mod-sequence-value): a MODSEQ is a positive 63-bit
+   integer, at most 19 decimal digits. */
+#define MODSEQ_MAX		9223372036854775807LL
+#define MODSEQ_DIGITS		19
+/* The Maildir UID list (mailbox.h): a line is "UID UNIQ[ W=SIZE]
+   M=MODSEQ[ F=FLAGS]" and LF, the UID a 32-bit nz-number (RFC 3501
+   §2.3.1.1: 10 digits), the UNIQ part of a Maildir name, SIZE the wire
+   size (RFC 1939 §11) in at most 18 digits, FLAGS the Maildir info
+   letters (at most 52); header and expunge lines are shorter. */
 #define UIDLIST_SIZE_DIGITS	18
 #define UIDLIST_LINE_MAX \
-	(10 + 1 + MAILDIR_NAME_MAX + 3 + UIDLIST_SIZE_DIGITS + 1)
+	(10 + 1 + MAILDIR_NAME_MAX + 3 + UIDLIST_SIZE_DIGITS + 3 + \
+	    MODSEQ_DIGITS + 3 + 52 + 1)
+/* RFC 7162 §3.2.5.1, §3.2.10: VANISHED (EARLIER) needs the UIDs expunged
+   since a MODSEQ; a server keeps what it can and may answer an older
+   question with every UID not present (the client ignores UIDs it does
+   not know).  The UID list keeps this many expunge records (a MODSEQ and
+   a run of UIDs each); older ones are forgotten, oldest first. */
+#define UIDLIST_EXPUNGED_MAX	2048
+
+/* RFC 3501 §2.3.2 keywords, §9 flag-keyword: no limit in the RFC.  A
+   Maildir folder holds 26 keywords (info letters a..z, Dovecot's
+   "dovecot-keywords"); a keyword name is at most this many bytes and
+   the keyword file at most KEYWORDS_FILE_MAX. */
+#define KEYWORD_NAME_MAX	128
+#define KEYWORDS_FILE_MAX	(64 * 1024)
+/* Maildir++ folder names (folders.h): a wire name "A/B" is the directory
+   ".A.B" in the Maildir root, one directory entry (NAME_MAX 255 with the
+   leading "."), so at most 254 bytes of UTF-8 (RFC 3501 §5.1 sets no
+   limit on mailbox names; the filesystem does). */
+#define FOLDER_NAME_MAX		254
+/* Folders one LIST returns; the subscriptions file's size. */
+#define FOLDERS_MAX		10000
+#define SUBSCRIPTIONS_FILE_MAX	(1024 * 1024)
 
 /* IMAP (RFC 3501, RFC 9051), common/imap.h.  RFC 7162 §4: a client
    should keep a command line to about 8192 octets (quoted strings

@@ -305,6 +305,7 @@ reset(struct maildir_file *f)
 	f->wire = 0;
 	f->last = -1;
 	f->state = MAILDIR_NONE;
+	f->in_cur = 0;
 	f->name[0] = '\0';
 	f->final[0] = '\0';
 }
@@ -452,10 +453,12 @@ maildir_abort(struct maildir_file *f)
 		/* FALLTHROUGH */
 	case MAILDIR_SYNCED: sub_unlink(f, "tmp", f->name); break;
 	case MAILDIR_LINKED:
-		sub_unlink(f, "new", f->final);
+		sub_unlink(f, f->in_cur ? "cur" : "new", f->final);
 		sub_unlink(f, "tmp", f->name);
 		break;
-	case MAILDIR_MOVED: sub_unlink(f, "new", f->final); break;
+	case MAILDIR_MOVED:
+		sub_unlink(f, f->in_cur ? "cur" : "new", f->final);
+		break;
 	case MAILDIR_DONE: release(f); /* FALLTHROUGH */
 	case MAILDIR_NONE: errno = saved; return;
 	}
@@ -472,28 +475,32 @@ link_unsupported(int e)
 	    e == EMLINK;
 }
 
-/* tmp/NAME -> new/NAME,S=SIZE,W=WIRESIZE for one file. */
+/* tmp/NAME -> new/NAME,S=SIZE,W=WIRESIZE for one file, or (flags not
+ * NULL: normalised letters) cur/NAME,S=SIZE,W=WIRESIZE:2,FLAGS. */
 static int
-commit_one(struct maildir_file *f, char *err, size_t errlen)
+commit_one(struct maildir_file *f, const char *flags, char *err, size_t errlen)
 {
+	const char *sub = flags != NULL ? "cur" : "new";
 	int n, tfd, nfd = -1, rc = -1, saved;
 
-	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld,W=%lld", f->name,
-	    (long long)f->size, (long long)f->wire);
-	if (n < 0 || (size_t)n >= sizeof(f->final)) {
+	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld,W=%lld%s%s",
+	    f->name, (long long)f->size, (long long)f->wire,
+	    flags != NULL ? ":2," : "", flags != NULL ? flags : "");
+	if (n < 0 || (size_t)n >= sizeof(f->final) || n > MAILDIR_NAME_MAX) {
 		errno = ENAMETOOLONG;
-		return fail_sub(err, errlen, f->dir, "new");
+		return fail_sub(err, errlen, f->dir, sub);
 	}
+	f->in_cur = flags != NULL;
 	if ((tfd = sub_open(f, "tmp", err, errlen)) < 0)
 		return -1;
-	if ((nfd = sub_open(f, "new", err, errlen)) < 0)
+	if ((nfd = sub_open(f, sub, err, errlen)) < 0)
 		goto out;
 	if (linkat(tfd, f->name, nfd, f->final, 0) == 0) {
 		f->state = MAILDIR_LINKED;
 		rc = 0;
 	} else if (!link_unsupported(errno) ||
 	    renameat(tfd, f->name, nfd, f->final) != 0)
-		(void)fail_sub(err, errlen, f->dir, "new");
+		(void)fail_sub(err, errlen, f->dir, sub);
 	else {
 		f->state = MAILDIR_MOVED;
 		rc = 0;
@@ -507,13 +514,14 @@ out:
 	return rc;
 }
 
-/* fsync DIR/new. */
+/* fsync DIR/SUB. */
 static int
-sync_new(const struct maildir_file *f, char *err, size_t errlen)
+sync_sub(
+    const struct maildir_file *f, const char *sub, char *err, size_t errlen)
 {
 	int fd, rc, saved;
 
-	if ((fd = sub_open(f, "new", err, errlen)) < 0)
+	if ((fd = sub_open(f, sub, err, errlen)) < 0)
 		return -1;
 	rc = fsync(fd);
 	saved = errno;
@@ -521,8 +529,14 @@ sync_new(const struct maildir_file *f, char *err, size_t errlen)
 	errno = saved;
 	/* Some filesystems refuse fsync on directories: no data loss. */
 	if (rc != 0 && errno != EINVAL && errno != EROFS)
-		return fail_sub(err, errlen, f->dir, "new");
+		return fail_sub(err, errlen, f->dir, sub);
 	return 0;
+}
+
+static int
+sync_new(const struct maildir_file *f, char *err, size_t errlen)
+{
+	return sync_sub(f, "new", err, errlen);
 }
 
 int
@@ -541,7 +555,7 @@ maildir_commit(
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (commit_one(files[i], err, errlen) != 0)
+		if (commit_one(files[i], NULL, err, errlen) != 0)
 			goto undo;
 	/* One fsync per distinct new/, after all links. */
 	for (i = 0; i < n; i++) {
@@ -563,6 +577,35 @@ undo:
 	for (i = 0; i < n; i++)
 		maildir_abort(files[i]);
 	errno = saved;
+	return -1;
+}
+
+int
+maildir_commit_cur(
+    struct maildir_file *f, const char *flags, char *err, size_t errlen)
+{
+	char fl[MAILDIR_FLAGS_MAX + 1];
+
+	if (f->state != MAILDIR_SYNCED || strlen(flags) > MAILDIR_FLAGS_MAX) {
+		errno = EINVAL;
+		util_seterr(err, errlen, "%s: message not written", f->dir);
+		goto undo;
+	}
+	memcpy(fl, flags, strlen(flags) + 1);
+	if (maildir_flags_normalise(fl) != 0) {
+		util_seterr(err, errlen, "%s: bad flags \"%s\"", f->dir, flags);
+		goto undo;
+	}
+	if (commit_one(f, fl, err, errlen) != 0 ||
+	    sync_sub(f, "cur", err, errlen) != 0)
+		goto undo;
+	if (f->state == MAILDIR_LINKED)
+		sub_unlink(f, "tmp", f->name);
+	release(f);
+	f->state = MAILDIR_DONE;
+	return 0;
+undo:
+	maildir_abort(f);
 	return -1;
 }
 

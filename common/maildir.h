@@ -98,6 +98,7 @@ struct maildir_file {
 	off_t wire; /* the same with every bare LF counted as CRLF */
 	int last; /* last byte written, -1 before the first */
 	enum maildir_state state;
+	int in_cur; /* committed into cur/ (maildir_commit_cur) */
 };
 
 /*
@@ -142,6 +143,14 @@ int maildir_sync(struct maildir_file *f, char *err, size_t errlen);
  */
 int maildir_commit(
     struct maildir_file *const *files, size_t n, char *err, size_t errlen);
+/*
+ * The same for one file that goes straight into cur/ as
+ * NAME,S=SIZE,W=WIRESIZE:2,FLAGS (flags: ASCII letters, normalised;
+ * may be ""), for a message that arrives with flags (IMAP APPEND): the
+ * Maildir spec keeps new/ for mail without info.  cur/ is fsynced.
+ */
+int maildir_commit_cur(
+    struct maildir_file *f, const char *flags, char *err, size_t errlen);
 /*
  * Take a committed (DONE) file out of new/ again and fsync new/; dfd is
  * a descriptor of the same Maildir the caller kept across the commit

@@ -511,9 +511,10 @@ PY
 	prog=$(yubin_prog mpop)
 	atf_check -o inline:'43 32 40 15 210008\n' \
 	    python3 pop.py "$prog" first 5
-	# The sizes went into the UID list...
-	atf_check -o match:'^1 1700000000.M1P100.host W=43$' \
-	    -o match:'^5 1700000004.M5P104.host W=210008$' cat md/yubin-uidlist
+	# The sizes went into the UID list (beside each MODSEQ)...
+	atf_check -o match:'^1 1700000000.M1P100.host W=43 M=1$' \
+	    -o match:'^5 1700000004.M5P104.host W=210008 M=1$' \
+	    cat md/yubin-uidlist
 	# ... so the next session reads no message to LIST: files changed
 	# behind its back (which Maildir never does) keep their sizes.
 	for f in md/cur/*; do
