@@ -171,6 +171,9 @@
    should keep a command line to about 8192 octets (quoted strings
    included, literals not), and a server should take at least that. */
 #define IMAP_CMD_LINE_MAX	8192
+/* A command tag as a server keeps it: RFC 3501 §9 puts no bound on a
+   tag, and clients use a few characters ("A0001"); longer gets BAD. */
+#define IMAP_TAG_MAX		128
 /* A response line outside literals, as a client takes it: RFC 3501 puts
    no bound on responses, and a SEARCH or FETCH answer over a large
    mailbox is long; 1 MiB and no more (ESEARCH, RFC 4731, is shorter). */

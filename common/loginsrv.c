@@ -28,7 +28,7 @@
 /* Messages between the login process and the privileged parent. */
 enum {
 	/* login -> parent: user, password, peer address, peer name, TLS
-	   protocol ("" without TLS), failed logins so far. */
+	   protocol ("" without TLS), failed logins so far, the tag. */
 	LOGINSRV_LOGIN = 1,
 	/* parent -> login: logged in, with the post-login process's end
 	   of the plaintext socketpair: proxy to it from now on. */
@@ -36,7 +36,7 @@ enum {
 	LOGINSRV_NO, /* wrong user or password (after the delay) */
 	LOGINSRV_TEMP /* the passwd-file could not be read */
 };
-#define LOGINSRV_LOGIN_FIELDS 6
+#define LOGINSRV_LOGIN_FIELDS 7
 
 /*
  * One login request.  Returns the pid of the post-login process after a
@@ -64,6 +64,7 @@ answer(const struct loginsrv *ls, const struct privsep_msg *m, int ps,
 	    (tls = privsep_field(
 		 m, 4, sizeof(((struct tls_info *)0)->protocol) - 1)) == NULL ||
 	    (nfail = privsep_field(m, 5, 10)) == NULL ||
+	    (peer.tag = privsep_field(m, 6, LOGINSRV_TAG_MAX)) == NULL ||
 	    util_parse_num(nfail, 0, 1000000, 0, &nf) == -1) {
 		log_err(ls->log,
 		    "privsep: malformed request from the login "
@@ -218,6 +219,7 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	f[3] = peer->host;
 	f[4] = peer->tls;
 	f[5] = nfail;
+	f[6] = peer->tag != NULL ? peer->tag : "";
 	if (privsep_send(ps, LOGINSRV_LOGIN, -1, LOGINSRV_LOGIN_FIELDS, f) ==
 	    -1) {
 		util_seterr(err, errlen, "privsep: send: %s", strerror(errno));

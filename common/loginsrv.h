@@ -41,7 +41,11 @@ struct loginsrv_peer {
 	const char *tls; /* TLS protocol, "" without TLS */
 	int authfail; /* failed logins before this one */
 	int64_t end_ms; /* the session's deadline (util_now_ms), 0: none */
+	/* What the post-login process needs to answer the login: IMAP's
+	   command tag; "" for POP3.  At most LOGINSRV_TAG_MAX bytes. */
+	const char *tag;
 };
+#define LOGINSRV_TAG_MAX 128
 
 struct loginsrv {
 	const char *passwd_file;

@@ -110,6 +110,7 @@ check_privsep(struct sess *s, const char *user, const char *pass, char *err,
 	peer.tls = s->tls ? s->tlsi.protocol : "";
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
+	peer.tag = "";
 	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
 	    &gone, err, errlen);
 	if (rc == 1)

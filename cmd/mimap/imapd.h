@@ -1,0 +1,198 @@
+/*
+ * imapd.h: what the files of `mimap serve' share (DESIGN.md "IMAP"),
+ * after Dovecot's imap-commands.c and cmd-*.c: one file per group of
+ * commands over one session skeleton.
+ *
+ *   serve.c          options, inetd and --listen, privilege separation
+ *   imapd_session.c  the session: reading commands (literals included,
+ *                    common/imap), the command table, answers, the
+ *                    untagged updates at command boundaries, CAPABILITY,
+ *                    NOOP, LOGOUT, ID, ENABLE
+ *   imapd_auth.c     STARTTLS, LOGIN, AUTHENTICATE, the post-login
+ *                    process
+ *   imapd_select.c   SELECT, EXAMINE, CLOSE, UNSELECT, CHECK, EXPUNGE,
+ *                    UID EXPUNGE
+ *   imapd_list.c     LIST, LSUB, STATUS, NAMESPACE, CREATE, DELETE,
+ *                    RENAME, SUBSCRIBE, UNSUBSCRIBE
+ *   imapd_fetch.c    FETCH, UID FETCH
+ *
+ * The state is the Maildir++ tree (common/mailbox, folders, keywords);
+ * the session keeps the selected folder's view (struct mailbox), whose
+ * index + 1 is the message sequence number.
+ */
+#ifndef MIMAP_IMAPD_H
+#define MIMAP_IMAPD_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounds.h"
+#include "buf.h"
+#include "imap.h"
+#include "io.h"
+#include "keywords.h"
+#include "log.h"
+#include "login.h"
+#include "loginsrv.h"
+#include "mailbox.h"
+#include "net.h"
+#include "passwd.h"
+#include "tls.h"
+
+#define PROG "mimap"
+
+/* RFC 3501 §5.4: the autologout timer is at least 30 minutes. */
+#define IMAPD_TIMEOUT 1800
+/* RFC 7889 APPENDLIMIT, and the largest message APPEND takes. */
+#define IMAPD_APPEND_MAX ((long long)64 * 1024 * 1024)
+/* Literal octets a second at least, after the command timeout (as
+   SMTP's DATA: a client that announces a literal and trickles holds
+   nothing for long). */
+#define IMAPD_LITERAL_RATE 1024
+
+struct imapd_conf {
+	const char *passwd_file; /* NULL only with preauth */
+	int preauth; /* no login: maildir as the invoking user */
+	/* The Maildir (preauth), or the default for passwd lines without
+	   one ("%u" becomes the user). */
+	const char *maildir;
+	struct tls_server *tls; /* NULL: no STARTTLS */
+	int tls_on_connect;
+	int allow_plain_auth;
+	int timeout; /* seconds idle before autologout */
+	int lifetime; /* seconds a session may take, 0: no limit */
+	int max_errors;
+	int auth_delay_ms;
+	int resolve;
+	const char *hostname;
+	struct log *log;
+	/* The login process of a server started as root (loginsrv). */
+	int privsep;
+	int ps_fd;
+};
+
+/* RFC 3501 §3: the states of a connection. */
+enum imapd_state {
+	IMAPD_NOTAUTH = 0,
+	IMAPD_AUTH,
+	IMAPD_SELECTED,
+	IMAPD_LOGOUT
+};
+
+struct imapd {
+	const struct imapd_conf *c;
+	struct io io;
+	char addr[NET_ADDRSTR_MAX];
+	char host[DNS_NAME_MAX + 1];
+	enum imapd_state state;
+	int tls;
+	struct tls_info tlsi;
+	struct login login;
+	char user[PASSWD_USER_MAX + 1]; /* logged in as */
+	char root[PATH_MAX]; /* the user's Maildir (INBOX) */
+	int64_t end_ms; /* the session's deadline, 0: none */
+	int errors; /* BAD answers, for --max-errors */
+	int quit; /* close after the answers */
+	const char *result; /* how the session ended, for the log */
+	int handoff_fd; /* privsep: proxy to this after the login */
+	/* ENABLE (RFC 5161) */
+	int utf8; /* UTF8=ACCEPT / IMAP4rev2 */
+	int condstore; /* CONDSTORE enabled (or implied) */
+	int qresync;
+	int rev2; /* IMAP4rev2 enabled */
+	/* The command being run. */
+	struct imap_parser p;
+	struct buf cmd; /* its octets: lines and held literals */
+	int spool; /* a taken (message) literal, or -1 */
+	const char *tag; /* NUL-terminated copy of p.tag */
+	char tagbuf[IMAP_TAG_MAX + 1];
+	int uid; /* a UID command */
+	/* The selected folder. */
+	struct mailbox mb;
+	int mb_open;
+	int readonly; /* EXAMINE */
+	char folder[PATH_MAX]; /* its name, UTF-8 ("INBOX") */
+	struct keywords kw;
+	struct buf out; /* a response being built */
+	/* For the log line. */
+	size_t nfetch, nappend;
+};
+
+/* ---------------------------------------------------------------- session */
+
+/* imapd_session.c */
+int imapd_session(const struct imapd_conf *c, int rfd, int wfd);
+/* privsep: the post-login process for e; tag: the LOGIN's tag. */
+int imapd_post_login(const struct imapd_conf *c, const struct passwd_entry *e,
+    int fd, const struct loginsrv_peer *peer);
+
+/* Answers.  The tagged ones take the command's tag; code may be NULL
+   ("READ-WRITE", "UIDVALIDITY 3").  BAD counts toward --max-errors. */
+void imapd_ok(struct imapd *s, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void imapd_no(struct imapd *s, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void imapd_bad(struct imapd *s, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* "* " fmt CRLF */
+void imapd_untagged(struct imapd *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Send s->out as it is (it holds CRLFs and literals), then empty it. */
+void imapd_send_out(struct imapd *s);
+/* The CAPABILITY list for the state, without "CAPABILITY". */
+void imapd_capabilities(const struct imapd *s, struct buf *b);
+/* Close the selected folder (no expunge). */
+void imapd_unselect(struct imapd *s);
+/*
+ * Tell the client what changed in the selected folder (EXISTS,
+ * RECENT, FETCH FLAGS) at a command boundary; expunges too when
+ * allowed (not during FETCH, STORE, SEARCH: RFC 3501 §7.4.1).  -1 when
+ * the session must end (the folder went away: BYE sent).
+ */
+int imapd_sync(struct imapd *s, int expunges);
+/* The command's arguments, or NULL when it has fewer than i + 1. */
+const struct imap_value *imapd_arg(const struct imapd *s, size_t i);
+/* A message's flags as an IMAP flag list "(\Seen $Label)" into b. */
+int imapd_put_flags(struct imapd *s, size_t i, struct buf *b);
+
+/* Command handlers: 0 to go on, -1 to end the session. */
+int imapd_capability(struct imapd *s);
+int imapd_noop(struct imapd *s);
+int imapd_logout(struct imapd *s);
+int imapd_id(struct imapd *s);
+int imapd_enable(struct imapd *s);
+
+/* imapd_auth.c */
+int imapd_starttls(struct imapd *s);
+int imapd_login(struct imapd *s);
+int imapd_authenticate(struct imapd *s);
+/* After a good login (one process) or in the post-login process: become
+   e's user, find its Maildir, answer.  0, or -1: end the session. */
+int imapd_enter(struct imapd *s, const struct passwd_entry *e);
+
+/* imapd_select.c */
+int imapd_select(struct imapd *s);
+int imapd_close(struct imapd *s);
+int imapd_unselect_cmd(struct imapd *s);
+int imapd_check(struct imapd *s);
+int imapd_expunge(struct imapd *s);
+/* A folder name argument to its directory (INBOX: the root).  0, or
+   -1 with NO answered. */
+int imapd_folder_dir(struct imapd *s, const struct imap_value *v, char *name,
+    size_t namelen, char *dir, size_t dirlen);
+
+/* imapd_list.c */
+int imapd_list(struct imapd *s);
+int imapd_lsub(struct imapd *s);
+int imapd_status(struct imapd *s);
+int imapd_namespace(struct imapd *s);
+int imapd_create(struct imapd *s);
+int imapd_delete(struct imapd *s);
+int imapd_rename(struct imapd *s);
+int imapd_subscribe(struct imapd *s);
+
+/* imapd_fetch.c */
+int imapd_fetch(struct imapd *s);
+
+#endif

@@ -1,0 +1,428 @@
+/*
+ * imapd_list.c: the folder tree (RFC 3501 §6.3.3-6.3.10, RFC 9051,
+ * LIST-EXTENDED RFC 5258, SPECIAL-USE RFC 6154, CHILDREN RFC 3348,
+ * NAMESPACE RFC 2342, STATUS=SIZE RFC 8438): LIST, LSUB, STATUS,
+ * NAMESPACE, CREATE, DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE over
+ * common/folders.  Names are UTF-8 inside, modified UTF-7 on the wire
+ * unless the client enabled UTF-8.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "folders.h"
+#include "imapd.h"
+#include "util.h"
+
+/* The wire form of a name for answers. */
+static unsigned
+enc_flags(const struct imapd *s)
+{
+	return s->utf8 ? IMAP_ENC_UTF8 : 0;
+}
+
+/* One "* LIST (attrs) "/" name" answer. */
+static void
+list_line(struct imapd *s, const char *verb, const struct folder *f,
+    int special, int subscribed_only)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} attrs[] = {{FOLDER_NOSELECT, "\\Noselect"},
+	    {FOLDER_NONEXISTENT, "\\NonExistent"},
+	    {FOLDER_HASCHILDREN, "\\HasChildren"},
+	    {FOLDER_HASNOCHILDREN, "\\HasNoChildren"},
+	    {FOLDER_SUBSCRIBED, "\\Subscribed"}, {FOLDER_SENT, "\\Sent"},
+	    {FOLDER_DRAFTS, "\\Drafts"}, {FOLDER_TRASH, "\\Trash"},
+	    {FOLDER_JUNK, "\\Junk"}, {FOLDER_ARCHIVE, "\\Archive"}};
+	size_t i, before;
+
+	buf_reset(&s->out);
+	(void)buf_printf(&s->out, "* %s (", verb);
+	before = s->out.len;
+	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		if (!(f->attrs & attrs[i].bit))
+			continue;
+		if (!special && (attrs[i].bit & FOLDER_SPECIAL_USE))
+			continue;
+		if (subscribed_only && attrs[i].bit == FOLDER_SUBSCRIBED)
+			continue;
+		if (s->out.len > before)
+			(void)buf_putc(&s->out, ' ');
+		(void)buf_puts(&s->out, attrs[i].name);
+	}
+	(void)buf_puts(&s->out, ") \"/\" ");
+	(void)imap_put_mailbox(&s->out, f->name, strlen(f->name), enc_flags(s));
+	(void)buf_puts(&s->out, "\r\n");
+	imapd_send_out(s);
+}
+
+/* A pattern argument (list-mailbox) decoded to UTF-8 into b. */
+static int
+pattern(struct imapd *s, const struct imap_value *v, struct buf *b)
+{
+	const char *p;
+	size_t len;
+
+	if (imap_list_mailbox(v, &p, &len) == -1)
+		return -1;
+	if (s->utf8)
+		return imap_utf8_valid(p, len) ? buf_append(b, p, len) : -1;
+	return imap_utf7_decode(p, len, b);
+}
+
+/*
+ * LIST [(selection)] reference patterns [RETURN (options)] (RFC 5258).
+ * Selection SUBSCRIBED, SPECIAL-USE; return SUBSCRIBED, CHILDREN,
+ * SPECIAL-USE (children and special use are always given).
+ */
+static int
+do_list(struct imapd *s, int lsub)
+{
+	const struct imap_value *v = s->p.args, *pats, *q;
+	struct folder_list fl, subs;
+	struct buf ref, pat, full;
+	char err[ERR_MAX];
+	int sel_sub = lsub, sel_special = 0, ret_sub = 0, matched;
+	size_t i, j;
+
+	memset(&fl, 0, sizeof(fl));
+	memset(&subs, 0, sizeof(subs));
+	if (!lsub && v != NULL && v->type == IMAP_LIST) {
+		for (q = v->child; q != NULL; q = q->next) {
+			if (imap_is(q, "SUBSCRIBED"))
+				sel_sub = 1;
+			else if (imap_is(q, "SPECIAL-USE"))
+				sel_special = 1;
+			else if (!imap_is(q, "REMOTE") &&
+			    !imap_is(q, "RECURSIVEMATCH")) {
+				imapd_bad(s, NULL, "unknown selection option");
+				return 0;
+			}
+		}
+		v = v->next;
+	}
+	if (v == NULL || (pats = v->next) == NULL) {
+		imapd_bad(s, NULL, "%s takes a reference and a pattern",
+		    lsub ? "LSUB" : "LIST");
+		return 0;
+	}
+	if (pats->next != NULL) {
+		q = pats->next;
+		if (lsub || !imap_is(q, "RETURN") || q->next == NULL ||
+		    q->next->type != IMAP_LIST || q->next->next != NULL) {
+			imapd_bad(s, NULL, "bad LIST arguments");
+			return 0;
+		}
+		for (q = q->next->child; q != NULL; q = q->next)
+			if (imap_is(q, "SUBSCRIBED"))
+				ret_sub = 1;
+			else if (!imap_is(q, "CHILDREN") &&
+			    !imap_is(q, "SPECIAL-USE") &&
+			    !imap_is(q, "STATUS")) {
+				imapd_bad(s, NULL, "unknown return option");
+				return 0;
+			}
+	}
+	buf_init(&ref, FOLDER_NAME_MAX);
+	buf_init(&pat, FOLDER_NAME_MAX);
+	buf_init(&full, 2 * FOLDER_NAME_MAX + 2);
+	if (pattern(s, v, &ref) == -1) {
+		imapd_bad(s, NULL, "bad reference name");
+		goto out;
+	}
+	/* RFC 3501 §6.3.8: an empty pattern asks for the delimiter. */
+	if (pats->type != IMAP_LIST) {
+		if (pattern(s, pats, &pat) == -1) {
+			imapd_bad(s, NULL, "bad pattern");
+			goto out;
+		}
+		if (pat.len == 0 && !lsub) {
+			imapd_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
+			imapd_ok(s, NULL, "LIST completed");
+			goto out;
+		}
+	}
+	if (folders_list(s->root, &fl, err, sizeof(err)) == -1) {
+		log_err(s->c->log, "%s: %s", s->user, err);
+		imapd_no(s, "SERVERBUG", "cannot list folders");
+		goto out;
+	}
+	for (i = 0; i < fl.n; i++) {
+		const struct folder *f = &fl.v[i];
+
+		matched = 0;
+		/* One pattern, or a list of them (RFC 5258 §3). */
+		for (q = pats->type == IMAP_LIST ? pats->child : pats;
+		     q != NULL && !matched;
+		     q = pats->type == IMAP_LIST ? q->next : NULL) {
+			buf_reset(&pat);
+			buf_reset(&full);
+			if (pattern(s, q, &pat) == -1)
+				continue;
+			(void)buf_append(&full, ref.data, ref.len);
+			if (ref.len > 0 && ref.data[ref.len - 1] != '/' &&
+			    pat.len > 0 && pat.data[0] != '/')
+				(void)buf_putc(&full, '/');
+			(void)buf_append(&full, pat.data, pat.len);
+			matched = folders_match(buf_cstr(&full), f->name);
+		}
+		if (!matched)
+			continue;
+		if (sel_sub && !(f->attrs & FOLDER_SUBSCRIBED))
+			continue;
+		if (sel_special && !(f->attrs & FOLDER_SPECIAL_USE))
+			continue;
+		/* A plain LIST leaves out names that are not there, but
+		   for levels above real folders. */
+		if (!sel_sub && (f->attrs & FOLDER_NONEXISTENT) &&
+		    !(f->attrs & FOLDER_HASCHILDREN))
+			continue;
+		if (lsub) {
+			struct folder g = *f;
+
+			/* LSUB: no \Subscribed, \Noselect for what is
+			   not there (RFC 3501 §6.3.9). */
+			if (g.attrs & FOLDER_NONEXISTENT)
+				g.attrs |= FOLDER_NOSELECT;
+			g.attrs &= ~FOLDER_NONEXISTENT;
+			list_line(s, "LSUB", &g, 0, 1);
+		} else
+			list_line(s, "LIST", f, 1,
+			    !(sel_sub || ret_sub));
+	}
+	(void)j;
+	imapd_ok(s, NULL, "%s completed", lsub ? "LSUB" : "LIST");
+out:
+	folders_free(&fl);
+	folders_free(&subs);
+	buf_free(&ref);
+	buf_free(&pat);
+	buf_free(&full);
+	return 0;
+}
+
+int
+imapd_list(struct imapd *s)
+{
+	return do_list(s, 0);
+}
+
+int
+imapd_lsub(struct imapd *s)
+{
+	return do_list(s, 1);
+}
+
+int
+imapd_namespace(struct imapd *s)
+{
+	if (s->p.nargs != 0) {
+		imapd_bad(s, NULL, "NAMESPACE takes no arguments");
+		return 0;
+	}
+	/* RFC 2342: one personal namespace, no others. */
+	imapd_untagged(s, "NAMESPACE ((\"\" \"/\")) NIL NIL");
+	imapd_ok(s, NULL, "NAMESPACE completed");
+	return 0;
+}
+
+int
+imapd_status(struct imapd *s)
+{
+	const struct imap_value *v = imapd_arg(s, 0), *items, *q;
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
+	struct mailbox mb;
+	size_t i, unseen = 0;
+	long long size = 0, one;
+	size_t before;
+
+	if (v == NULL || (items = v->next) == NULL ||
+	    items->type != IMAP_LIST || items->next != NULL ||
+	    items->count == 0) {
+		imapd_bad(s, NULL, "STATUS takes a folder and a list of items");
+		return 0;
+	}
+	for (q = items->child; q != NULL; q = q->next)
+		if (!imap_is(q, "MESSAGES") && !imap_is(q, "RECENT") &&
+		    !imap_is(q, "UIDNEXT") && !imap_is(q, "UIDVALIDITY") &&
+		    !imap_is(q, "UNSEEN") && !imap_is(q, "SIZE") &&
+		    !imap_is(q, "DELETED") && !imap_is(q, "HIGHESTMODSEQ")) {
+			imapd_bad(s, NULL, "unknown STATUS item");
+			return 0;
+		}
+	if (imapd_folder_dir(s, v, name, sizeof(name), dir, sizeof(dir)) ==
+	    -1)
+		return 0;
+	memset(&mb, 0, sizeof(mb));
+	mb.lockfd = -1;
+	/* EXAMINE-like: nothing moves, nothing becomes un-recent. */
+	if (mailbox_open(&mb, dir, 0, err, sizeof(err)) == -1) {
+		if (errno == ENOENT)
+			imapd_no(s, "NONEXISTENT", "no such folder");
+		else {
+			log_err(s->c->log, "%s: %s", s->user, err);
+			imapd_no(s, "SERVERBUG", "cannot open the folder");
+		}
+		return 0;
+	}
+	buf_reset(&s->out);
+	(void)buf_puts(&s->out, "* STATUS ");
+	(void)imap_put_mailbox(&s->out, name, strlen(name),
+	    s->utf8 ? IMAP_ENC_UTF8 : 0);
+	(void)buf_puts(&s->out, " (");
+	before = s->out.len;
+	for (q = items->child; q != NULL; q = q->next) {
+		if (s->out.len > before)
+			(void)buf_putc(&s->out, ' ');
+		if (imap_is(q, "MESSAGES"))
+			(void)buf_printf(&s->out, "MESSAGES %zu", mb.n);
+		else if (imap_is(q, "RECENT")) {
+			/* Only a SELECT makes a message recent: what a
+			   SELECT would find in new/. */
+			size_t r = 0;
+
+			for (i = 0; i < mb.n; i++)
+				r += mb.msgs[i].sub == MAILBOX_NEW;
+			(void)buf_printf(&s->out, "RECENT %zu", r);
+		} else if (imap_is(q, "UIDNEXT"))
+			(void)buf_printf(&s->out, "UIDNEXT %u", mb.uidnext);
+		else if (imap_is(q, "UIDVALIDITY"))
+			(void)buf_printf(
+			    &s->out, "UIDVALIDITY %u", mb.uidvalidity);
+		else if (imap_is(q, "UNSEEN")) {
+			for (i = unseen = 0; i < mb.n; i++)
+				unseen += !(mb.msgs[i].flags &
+				    MAILBOX_FLAG('S'));
+			(void)buf_printf(&s->out, "UNSEEN %zu", unseen);
+		} else if (imap_is(q, "DELETED")) {
+			size_t d = 0;
+
+			for (i = 0; i < mb.n; i++)
+				d += (mb.msgs[i].flags & MAILBOX_FLAG('T')) != 0;
+			(void)buf_printf(&s->out, "DELETED %zu", d);
+		} else if (imap_is(q, "SIZE")) {
+			for (i = 0, size = 0; i < mb.n; i++)
+				if ((one = mailbox_size_quick(&mb, i)) > 0)
+					size += one;
+			(void)buf_printf(&s->out, "SIZE %lld", size);
+		} else
+			(void)buf_printf(&s->out, "HIGHESTMODSEQ %llu",
+			    (unsigned long long)mb.highestmodseq);
+	}
+	(void)buf_puts(&s->out, ")\r\n");
+	imapd_send_out(s);
+	mailbox_close(&mb);
+	imapd_ok(s, NULL, "STATUS completed");
+	return 0;
+}
+
+/* The one folder argument of CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE. */
+static int
+one_name(struct imapd *s, char *name, size_t namelen, char *dir,
+    size_t dirlen)
+{
+	const struct imap_value *v = imapd_arg(s, 0);
+
+	if (v == NULL || s->p.nargs != 1) {
+		imapd_bad(s, NULL, "%s takes a folder name",
+		    imap_verb_name(s->p.verb));
+		return -1;
+	}
+	return imapd_folder_dir(s, v, name, namelen, dir, dirlen);
+}
+
+static void
+folder_error(struct imapd *s, const char *err)
+{
+	switch (errno) {
+	case EEXIST: imapd_no(s, "ALREADYEXISTS", "folder exists"); break;
+	case ENOENT: imapd_no(s, "NONEXISTENT", "no such folder"); break;
+	case ENOTEMPTY:
+		imapd_no(s, "HASCHILDREN", "delete the subfolders first");
+		break;
+	case EPERM: imapd_no(s, "CANNOT", "INBOX cannot be deleted"); break;
+	case EINVAL: imapd_no(s, "CANNOT", "%s", err); break;
+	default:
+		log_err(s->c->log, "%s: %s", s->user, err);
+		imapd_no(s, "SERVERBUG", "cannot change the folders");
+	}
+}
+
+int
+imapd_create(struct imapd *s)
+{
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
+	size_t n;
+
+	if (one_name(s, name, sizeof(name), dir, sizeof(dir)) == -1)
+		return 0;
+	/* RFC 3501 §6.3.3: a trailing delimiter is a hint; it was
+	   refused by the name check, so take it off first. */
+	n = strlen(name);
+	if (folder_create(s->root, name, err, sizeof(err)) == -1 && n > 0)
+		folder_error(s, err);
+	else
+		imapd_ok(s, NULL, "CREATE completed");
+	return 0;
+}
+
+int
+imapd_delete(struct imapd *s)
+{
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
+
+	if (one_name(s, name, sizeof(name), dir, sizeof(dir)) == -1)
+		return 0;
+	/* The selected folder goes away: close it first. */
+	if (s->state == IMAPD_SELECTED && strcmp(name, s->folder) == 0)
+		imapd_unselect(s);
+	if (folder_delete(s->root, name, err, sizeof(err)) == -1)
+		folder_error(s, err);
+	else
+		imapd_ok(s, NULL, "DELETE completed");
+	return 0;
+}
+
+int
+imapd_rename(struct imapd *s)
+{
+	const struct imap_value *a = imapd_arg(s, 0), *b = imapd_arg(s, 1);
+	char from[FOLDER_NAME_MAX + 1], to[FOLDER_NAME_MAX + 1];
+	char dir[PATH_MAX], err[ERR_MAX];
+
+	if (s->p.nargs != 2) {
+		imapd_bad(s, NULL, "RENAME takes two folder names");
+		return 0;
+	}
+	if (imapd_folder_dir(s, a, from, sizeof(from), dir, sizeof(dir)) ==
+		-1 ||
+	    imapd_folder_dir(s, b, to, sizeof(to), dir, sizeof(dir)) == -1)
+		return 0;
+	if (folder_rename(s->root, from, to, err, sizeof(err)) == -1)
+		folder_error(s, err);
+	else
+		imapd_ok(s, NULL, "RENAME completed");
+	return 0;
+}
+
+int
+imapd_subscribe(struct imapd *s)
+{
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
+	int on = s->p.verb == IMAP_CMD_SUBSCRIBE;
+
+	if (one_name(s, name, sizeof(name), dir, sizeof(dir)) == -1)
+		return 0;
+	if (folder_subscribe(s->root, name, on, err, sizeof(err)) == -1)
+		folder_error(s, err);
+	else
+		imapd_ok(s, NULL, "%s completed", on ? "SUBSCRIBE"
+						     : "UNSUBSCRIBE");
+	return 0;
+}
