@@ -1,0 +1,292 @@
+#!/bin/sh
+# bench/imap.sh: IMAP servers side by side on 127.0.0.1: `mimap serve
+# --listen' and a private Dovecot imap, a folder of N messages of about
+# 4 KB (default 10,000, made by bench/pop3_gen.py with sized names), the
+# same client for both (bench/imap_client.py, Python's imaplib).  Each
+# round gives every server a fresh copy of the folder (cold: no UID list,
+# no index) and runs the client twice on it (cold, then warm); rounds
+# interleave the servers.  The table shows medians:
+#
+#   login_select     seconds from connect to SELECT done
+#   rss_kb           KB resident in the processes born for one selected
+#                    connection
+#   uid_fetch_flags  UID FETCH 1:* (FLAGS), seconds
+#   fetch_envelope   FETCH 1:* (ENVELOPE), seconds
+#   search_from      SEARCH FROM, seconds (then repeated: search_from_2)
+#   sort_date        SORT (DATE), seconds ("-": not offered)
+#   fetch_body       FETCH 1:* BODY.PEEK[] read raw, MB/s (more is better)
+#
+# Run it as root (both servers then switch to the user nobody after the
+# login, as in production) or as any user.  Everything lives in one temp
+# dir, removed on exit; every server is stopped by its PID.
+
+set -eu
+
+prog=imap.sh
+here=$(cd "$(dirname "$0")" && pwd)
+
+N=10000
+ROUNDS=1
+BUILD=$here/../build
+BASE=${TMPDIR:-/tmp}
+PY=/usr/bin/python3
+DOVECOT=$(command -v dovecot 2>/dev/null || echo /usr/sbin/dovecot)
+USER_=alice
+PASS=secret
+
+usage() {
+	cat <<EOF
+usage: $prog [-n N] [-r ROUNDS] [-d DIR] [BUILDDIR]
+
+  -n N         messages in the folder (default $N)
+  -r ROUNDS    rounds, interleaved; medians reported (default 1)
+  -d DIR       make the temp dir under DIR (default \$TMPDIR or /tmp)
+  BUILDDIR     where mimap is built (default ../build from this script)
+EOF
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "$prog: $*" >&2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
+	-r) [ $# -ge 2 ] || die "-r needs a number"; ROUNDS=$2; shift ;;
+	-d) [ $# -ge 2 ] || die "-d needs a directory"; BASE=$2; shift ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; exit 64 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -le 1 ] || { usage >&2; exit 64; }
+[ $# -eq 0 ] || BUILD=$1
+BUILD=$(cd "$BUILD" && pwd) || die "no build directory"
+[ -x "$BUILD/mimap" ] || die "$BUILD/mimap: not built"
+[ -x "$DOVECOT" ] && [ -x /usr/lib/dovecot/imap ] ||
+    die "dovecot imap: not installed (apt-get install dovecot-imapd)"
+BASE=$(cd "$BASE" && pwd)
+
+work=
+pids=
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null || :
+	done
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$p" 2>/dev/null || :
+	done
+	if [ -n "$work" ] && [ -d "$work" ]; then
+		rm -rf -- "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+work=$(mktemp -d "$BASE/imap-bench.XXXXXX")
+chmod 755 "$work"
+
+free_port() {
+	"$PY" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+wait_port() {
+	"$PY" - "$1" <<'EOF'
+import socket, sys, time
+for _ in range(200):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
+        sys.exit(0)
+    except OSError:
+        time.sleep(0.05)
+sys.exit(1)
+EOF
+}
+
+uid=$(id -u)
+if [ "$uid" -eq 0 ]; then
+	muid=$(id -u nobody) || die "running as root and no user nobody"
+	mgid=$(id -g nobody)
+	iuser=dovecot
+	luser=dovenull
+	id dovecot >/dev/null 2>&1 || die "no user dovecot (dovecot-core)"
+	id dovenull >/dev/null 2>&1 || luser=dovecot
+else
+	muid=$uid
+	mgid=$(id -g)
+	iuser=$(id -un)
+	luser=$iuser
+fi
+hash=$(openssl passwd -6 -salt imapbench "$PASS") ||
+    die "cannot hash a password (openssl)"
+
+# The folder, made once; each run serves a hard-linked copy.
+tpl=$work/tpl
+note "making $N messages in $tpl"
+"$PY" "$here/pop3_gen.py" --names sized "$tpl" "$N" >/dev/null ||
+    die "pop3_gen.py failed"
+[ "$uid" -ne 0 ] || chown -R "$muid:$mgid" "$tpl"
+SRV=$work/srv
+mkdir -p "$SRV"
+[ "$uid" -ne 0 ] || chown "$muid:$mgid" "$SRV"
+MAILDIR=$SRV/Maildir
+fresh() {
+	rm -rf -- "$MAILDIR"
+	cp -al "$tpl" "$MAILDIR"
+	sync
+}
+
+# mimap serve.
+mkdir -p "$work/mimap"
+if [ "$uid" -eq 0 ]; then
+	printf '%s:%s:%s:%s:%s\n' "$USER_" "$hash" "$muid" "$mgid" \
+	    "$MAILDIR" >"$work/mimap/passwd"
+else
+	printf '%s:%s:::%s\n' "$USER_" "$hash" "$MAILDIR" >"$work/mimap/passwd"
+fi
+chmod 600 "$work/mimap/passwd"
+MIMAP_PORT=$(free_port)
+"$BUILD/mimap" serve --listen "127.0.0.1:$MIMAP_PORT" \
+    --passwd-file "$work/mimap/passwd" --allow-plain-auth --no-resolve \
+    --log stderr --auth-delay 0 2>"$work/mimap/log" &
+MIMAP_PID=$!
+pids="$pids $MIMAP_PID"
+wait_port "$MIMAP_PORT" || die "mimap did not start: $(tail -n 3 "$work/mimap/log")"
+
+# A private Dovecot: its own config and directories, IMAP only, no TLS,
+# the same account and Maildir; otherwise Dovecot's defaults (indexes in
+# the Maildir, mail_fsync = optimized).
+D=$work/dovecot
+mkdir -p "$D/run" "$D/state"
+DOVECOT_PORT=$(free_port)
+printf '%s:{SHA512-CRYPT}%s:%s:%s::%s::\n' "$USER_" "$hash" "$muid" \
+    "$mgid" "$SRV" >"$D/passwd"
+cat >"$D/dovecot.conf" <<EOF
+base_dir = $D/run
+state_dir = $D/state
+instance_name = yubin-imapbench-$$-$DOVECOT_PORT
+log_path = $D/log
+info_log_path = $D/log
+protocols = imap
+listen = 127.0.0.1
+default_internal_user = $iuser
+default_internal_group = $(id -gn "$iuser")
+default_login_user = $luser
+mail_location = maildir:~/Maildir
+mail_uid = $muid
+mail_gid = $mgid
+first_valid_uid = 0
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+passdb {
+  driver = passwd-file
+  args = username_format=%u $D/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $D/passwd
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $DOVECOT_PORT
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+"$DOVECOT" -F -c "$D/dovecot.conf" >"$D/start.out" 2>&1 &
+DOVECOT_PID=$!
+pids="$pids $DOVECOT_PID"
+wait_port "$DOVECOT_PORT" ||
+    die "dovecot did not start: $(tail -n 3 "$D/start.out" "$D/log")"
+
+results=$work/results
+: >"$results"
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
+# run SERVER ROUND: a fresh folder, the client cold then warm.
+run() {
+	case $1 in
+	mimap) port=$MIMAP_PORT master=$MIMAP_PID ;;
+	dovecot) port=$DOVECOT_PORT master=$DOVECOT_PID ;;
+	esac
+	fresh
+	for temp in cold warm; do
+		if ! "$PY" "$here/imap_client.py" "$port" "$USER_" "$PASS" \
+		    "$master" >"$work/out" 2>"$work/err"; then
+			note "$1 $temp: $(tail -n 3 "$work/err")"
+			return 1
+		fi
+		sed "s/^/$1 $temp $2 /" "$work/out" >>"$results"
+	done
+	note "round $2 $1 done"
+}
+
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	if [ $((r % 2)) -eq 1 ]; then
+		run mimap "$r" || :
+		run dovecot "$r" || :
+	else
+		run dovecot "$r" || :
+		run mimap "$r" || :
+	fi
+	r=$((r + 1))
+done
+
+echo
+printf '%-16s %-5s %12s %12s\n' op run mimap dovecot
+for op in login_select rss_kb uid_fetch_flags fetch_envelope search_from \
+    search_from_2 sort_date fetch_body; do
+	for temp in cold warm; do
+		line=$(printf '%-16s %-5s' "$op" "$temp")
+		for srv in mimap dovecot; do
+			v=$(awk -v s="$srv" -v t="$temp" -v o="$op" '
+			function median(a, n,    i, j, v) {
+				for (i = 2; i <= n; i++) {
+					v = a[i]
+					for (j = i - 1; j >= 1 && a[j] > v; j--)
+						a[j + 1] = a[j]
+					a[j + 1] = v
+				}
+				if (n % 2)
+					return a[(n + 1) / 2]
+				return (a[n / 2] + a[n / 2 + 1]) / 2
+			}
+			$1 == s && $2 == t && $4 == o && $5 != "-" {
+				n++; a[n] = $5
+			}
+			END {
+				if (n == 0) { print "-"; exit }
+				print median(a, n)
+			}' "$results")
+			line="$line $(printf '%12s' "$v")"
+		done
+		echo "$line"
+	done
+done
+echo
+echo "$(uname -sr), $(nproc 2>/dev/null || echo '?') CPUs, N=$N," \
+    "$ROUNDS round(s), $(id -un)"
+echo "load average at start $load0, at end $(cut -d' ' -f1-3 \
+    /proc/loadavg 2>/dev/null || echo '?')"
+echo "seconds but rss_kb (KB) and fetch_body (MB/s); \"-\": not offered"
