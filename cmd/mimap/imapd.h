@@ -50,6 +50,9 @@
    SMTP's DATA: a client that announces a literal and trickles holds
    nothing for long). */
 #define IMAPD_LITERAL_RATE 1024
+/* A refused non-synchronizing literal is read past up to this size;
+   a larger one ends the session (RFC 7888 §4 allows either). */
+#define IMAPD_SKIP_MAX ((uint64_t)1024 * 1024)
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */

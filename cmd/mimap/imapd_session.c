@@ -432,26 +432,32 @@ spool_literal(struct imapd *s, uint64_t n, char *err, size_t errlen)
 {
 	char chunk[16384];
 	size_t want;
+	int failed = 0;
 
-	if (s->spool == -1 &&
-	    (s->spool = util_spool_open(PROG, err, errlen)) == -1)
-		return -1;
-	if (ftruncate(s->spool, 0) == -1 || lseek(s->spool, 0, SEEK_SET) == -1)
-		return -1;
+	if ((s->spool == -1 &&
+		(s->spool = util_spool_open(PROG, err, errlen)) == -1) ||
+	    ftruncate(s->spool, 0) == -1 ||
+	    lseek(s->spool, 0, SEEK_SET) == -1) {
+		if (s->spool != -1)
+			util_seterr(err, errlen, "spool: %s", strerror(errno));
+		failed = 1;
+	}
 	literal_deadline(s, n);
+	/* Every octet is read, even after a write failed, so that the
+	   next command starts where the client thinks it does. */
 	while (n > 0) {
 		want = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
 		if (io_read_exact(&s->io, chunk, want) != IO_OK) {
 			util_seterr(err, errlen, "%s", s->io.err);
 			return -2;
 		}
-		if (util_write_all(s->spool, chunk, want) == -1) {
+		if (!failed && util_write_all(s->spool, chunk, want) == -1) {
 			util_seterr(err, errlen, "spool: %s", strerror(errno));
-			return -1;
+			failed = 1;
 		}
 		n -= want;
 	}
-	return 0;
+	return failed ? -1 : 0;
 }
 
 /* Read and drop n octets (a literal we refused).  0 or -1 (lost). */
@@ -497,6 +503,30 @@ next_line(struct imapd *s)
 	}
 	util_wipe(line, len);
 	return 0;
+}
+
+/*
+ * The rest of a command we stopped reading: its lines, and the literals
+ * they announce (non-synchronizing ones come anyway; for a synchronizing
+ * one the client waits for a "+" it will not get, and its next line is a
+ * new command).  0, or -1 (lost).
+ */
+static int
+skip_rest(struct imapd *s)
+{
+	struct imap_lit lit;
+	int rc;
+
+	for (;;) {
+		buf_reset(&s->cmd);
+		if ((rc = next_line(s)) == -1)
+			return -1;
+		if (rc == 1 || !imap_line_literal(s->cmd.data, s->cmd.len, &lit) ||
+		    lit.sync)
+			return 0;
+		if (skip_literal(s, lit.size) == -1)
+			return -1;
+	}
 }
 
 /* Keep the tag as a C string for the answers ("*" when there is none). */
@@ -558,9 +588,9 @@ on_line(void *sess, char *line, size_t len, int flags)
 					    "message over APPENDLIMIT");
 					goto check;
 				}
-				if (skip_literal(s, s->p.lit.size) == -1)
+				if (skip_literal(s, s->p.lit.size) == -1 ||
+				    skip_rest(s) == -1)
 					return -1;
-				(void)next_line(s);
 				imapd_no(s, "TOOBIG", "message over APPENDLIMIT");
 				goto check;
 			}
@@ -573,8 +603,11 @@ on_line(void *sess, char *line, size_t len, int flags)
 				 sizeof(err))) != 0) {
 				if (rc == -2)
 					return -1;
+				/* The octets are read; the rest of the
+				   command is read past too. */
 				log_err(s->c->log, "%s", err);
-				(void)skip_literal(s, 0);
+				if (skip_rest(s) == -1)
+					return -1;
 				imapd_no(s, "SERVERBUG", "cannot keep the message");
 				goto check;
 			}
@@ -595,17 +628,27 @@ on_line(void *sess, char *line, size_t len, int flags)
 				return -1;
 			s->cmd.len += (size_t)s->p.lit.size;
 		}
-		if ((rc = next_line(s)) != 0)
-			return rc == -1 ? -1 : (s->errors < s->c->max_errors ? 0 : -1);
+		if ((rc = next_line(s)) == -1)
+			return -1;
+		if (rc == 1)
+			goto check;
 	}
 	take_tag(s);
 	if (rc < 0) {
 		if (rc == IMAP_PARSE_LITERAL_BIG) {
-			/* RFC 7888 §4: a non-synchronizing literal's octets
-			   come anyway: read them past. */
+			/* RFC 7888 §4: a non-synchronizing literal's
+			   octets come anyway: read them past, or, past
+			   what is worth reading, say goodbye. */
+			if (!s->p.lit.sync &&
+			    s->p.lit.size > IMAPD_SKIP_MAX) {
+				imapd_untagged(s, "BYE [TOOBIG] literal too "
+						  "large");
+				s->result = "literal-too-large";
+				return -1;
+			}
 			if (!s->p.lit.sync &&
 			    (skip_literal(s, s->p.lit.size) == -1 ||
-				next_line(s) == -1))
+				skip_rest(s) == -1))
 				return -1;
 			if (s->tag != NULL)
 				imapd_no(s, "TOOBIG", "literal too large");

@@ -149,6 +149,25 @@ literals_body()
 	    'a3 NO [TOOBIG] literal too large' 'a4 OK LOGOUT completed'
 }
 
+atf_test_case literal_nonsync_huge
+literal_nonsync_huge_head()
+{
+	atf_set "descr" "a huge non-synchronizing literal ends the session"
+}
+literal_nonsync_huge_body()
+{
+	setup
+	{
+		printf 'a1 LIST "" {99999999+}\r\n'
+		head -c 300 /dev/zero
+		printf '\r\na2 NOOP\r\n'
+	} >in
+	imap
+	has '* BYE [TOOBIG] literal too large'
+	grep -q '^a2' out.txt && atf_fail "read a command out of a literal"
+	grep -q 'end=literal-too-large' log.txt || atf_fail "log: $(cat log.txt)"
+}
+
 atf_test_case folders
 folders_head()
 {
@@ -246,6 +265,7 @@ atf_init_test_cases()
 	atf_add_test_case select_examine
 	atf_add_test_case fetch_items
 	atf_add_test_case literals
+	atf_add_test_case literal_nonsync_huge
 	atf_add_test_case folders
 	atf_add_test_case login_listen
 	atf_add_test_case logindisabled
