@@ -51,7 +51,7 @@ watch_open(const char *dir)
 		if (n < 0 || (size_t)n >= sizeof(p) ||
 		    inotify_add_watch(fd, p,
 			IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-			    IN_ATTRIB | IN_CLOSE_WRITE | IN_DELETE_SELF |
+			    IN_ATTRIB | IN_DELETE_SELF |
 			    IN_MOVE_SELF | IN_ONLYDIR) == -1) {
 			(void)close(fd);
 			return -1;

@@ -342,6 +342,27 @@ print("DONE", "OK" if l == "i1 OK IDLE terminated" else l)
 EOF
 }
 
+atf_test_case idle_bounds
+idle_bounds_head()
+{
+	atf_set "descr" "IDLE: only DONE ends it, the autologout timeout bounds it"
+}
+idle_bounds_body()
+{
+	setup
+	{ printf 'a1 SELECT INBOX\r\na2 IDLE\r\n'; sleep 0.3
+	  printf 'a3 NOOP\r\na4 IDLE\r\n'; sleep 0.3
+	  printf 'done\r\na5 IDLE\r\n'; sleep 4; } |
+	    "$MIMAP" serve --preauth --maildir md --log stderr --no-resolve \
+	    --hostname imap.test --timeout 2 >out.raw 2>log.txt
+	tr -d '\r' <out.raw >out.txt
+	# The command sent while idle is not run: it ends the IDLE badly.
+	has '+ idling' 'a2 BAD expected DONE' \
+	    'a4 OK IDLE terminated' '* BYE autologout; idle for too long'
+	hasnt 'a3 OK NOOP completed'
+	grep -q 'end=timeout' log.txt || atf_fail "log: $(cat log.txt)"
+}
+
 atf_test_case two_sessions
 two_sessions_head()
 {
@@ -433,6 +454,7 @@ atf_init_test_cases()
 	atf_add_test_case append
 	atf_add_test_case append_killed
 	atf_add_test_case idle_wakeup
+	atf_add_test_case idle_bounds
 	atf_add_test_case two_sessions
 	atf_add_test_case qresync_select
 }
