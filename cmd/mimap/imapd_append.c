@@ -100,6 +100,11 @@ imapd_append(struct imapd *s)
 				   "[date-time] and a message literal");
 		return 0;
 	}
+	if (msg != v && !s->utf8) {
+		/* RFC 6855 §4: only after ENABLE UTF8=ACCEPT. */
+		imapd_bad(s, NULL, "ENABLE UTF8=ACCEPT first");
+		return 0;
+	}
 	if (!(msg->flags & IMAP_VF_TAKEN) || s->spool == -1) {
 		imapd_bad(s, NULL, "the message must be a literal");
 		return 0;

@@ -240,8 +240,13 @@ append_body()
 	printf 'a5 SELECT INBOX\r\na6 APPEND INBOX {11+}\r\nSubject: x\n\r\n' >>in
 	printf 'a7 APPEND Sent (\\Recent) {3+}\r\nabc\r\n' >>in
 	printf 'a8 APPEND Sent "31-Feb-2020 10:00:00 +0000" {3+}\r\nabc\r\n' >>in
+	printf 'b1 APPEND Sent UTF8 (~{5+}\r\nhello)\r\n' >>in
+	printf 'b2 ENABLE UTF8=ACCEPT\r\nb3 APPEND Sent UTF8 (~{5+}\r\nhello)\r\n' >>in
 	printf 'a9 LOGOUT\r\n' >>in
 	imap
+	has 'b1 BAD ENABLE UTF8=ACCEPT first'
+	grep -q '^b3 OK \[APPENDUID [0-9]* 2\] APPEND completed$' out.txt ||
+	    atf_fail "b3: $(cat out.txt)"
 	grep -q '^a1 OK \[APPENDUID [0-9]* 1\] APPEND completed$' out.txt ||
 	    atf_fail "a1: $(cat out.txt)"
 	has 'a2 NO [TRYCREATE] no such folder' \
