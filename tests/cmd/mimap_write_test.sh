@@ -280,6 +280,18 @@ append_killed_body()
 	printf 'a1 SELECT INBOX\r\na2 LOGOUT\r\n' >in
 	imap
 	find md -type f | sort >before.txt
+	# The client is killed; then the server itself (kill -9).
+	half_append client
+	grep -q 'end=eof\|end=lost\|end=dropped' log.txt ||
+	    atf_fail "log: $(cat log.txt)"
+	half_append server
+}
+
+# half_append client|server: an APPEND whose literal stops half-way,
+# then kill -9 of the client or of the server; nothing may be left.
+half_append()
+{
+	rm -f pid.txt
 	MIMAP="$MIMAP" python3 - <<'EOF' &
 import os, sys, time
 sys.path.insert(0, ".")
@@ -290,6 +302,7 @@ s.send("a1 APPEND INBOX (\\Seen) {4000}")
 assert s.line(5).startswith("+ ")
 s.p.stdin.write(b"Subject: half\r\n\r\n" + b"x" * 1980)
 s.p.stdin.flush()
+time.sleep(0.3)
 open("pid.txt", "w").write(str(s.p.pid))
 time.sleep(60)
 EOF
@@ -298,6 +311,7 @@ EOF
 	while [ ! -s pid.txt ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 	[ -s pid.txt ] || atf_fail "the client did not get going"
 	srv=$(cat pid.txt)
+	[ "$1" = server ] && kill -9 "$srv"
 	kill -9 $py
 	wait $py 2>/dev/null
 	# The server sees the end of its input and goes.
@@ -309,9 +323,8 @@ EOF
 	find md -type f | sort >after.txt
 	diff before.txt after.txt | grep '^>' | grep -v 'yubin-\|dovecot-' \
 	    >new.txt || true
-	[ ! -s new.txt ] || atf_fail "left behind: $(cat new.txt)"
-	[ -z "$(ls md/tmp)" ] || atf_fail "tmp/ not empty: $(ls md/tmp)"
-	grep -q 'end=eof\|end=lost\|end=dropped' log.txt || atf_fail "log: $(cat log.txt)"
+	[ ! -s new.txt ] || atf_fail "$1 killed: left behind: $(cat new.txt)"
+	[ -z "$(ls md/tmp)" ] || atf_fail "$1 killed: tmp/ not empty: $(ls md/tmp)"
 }
 
 atf_test_case idle_wakeup
