@@ -96,8 +96,9 @@ imapd_append(struct imapd *s)
 	if (mbox == NULL || msg == NULL || v->next != NULL) {
 		/* MULTIAPPEND (RFC 3502) and CATENATE (RFC 4469) are not
 		   offered. */
-		imapd_bad(s, NULL, "APPEND takes a folder, [flags], "
-				   "[date-time] and a message literal");
+		imapd_bad(s, NULL,
+		    "APPEND takes a folder, [flags], "
+		    "[date-time] and a message literal");
 		return 0;
 	}
 	if (msg != v && !s->utf8) {
@@ -110,8 +111,8 @@ imapd_append(struct imapd *s)
 		return 0;
 	}
 	if (flags != NULL &&
-	    imapd_flag_names(s, flags, 1, names, ptrs, IMAPD_FLAGS_MAX,
-		&nnames) == -1)
+	    imapd_flag_names(
+		s, flags, 1, names, ptrs, IMAPD_FLAGS_MAX, &nnames) == -1)
 		return 0;
 	when = 0;
 	if (dt != NULL) {
@@ -149,8 +150,9 @@ imapd_append(struct imapd *s)
 			log_warn(s->c->log, "%s: %s", s->user, err);
 	}
 	nkw = kw->count;
-	if (nnames > 0 && keywords_mask(kw, dir, ptrs, nnames, 1, &mask, err,
-			      sizeof(err)) == -1) {
+	if (nnames > 0 &&
+	    keywords_mask(kw, dir, ptrs, nnames, 1, &mask, err, sizeof(err)) ==
+		-1) {
 		if (errno == EINVAL)
 			imapd_bad(s, NULL, "%s", err);
 		else if (errno == ENOSPC)

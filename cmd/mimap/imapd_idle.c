@@ -51,8 +51,8 @@ watch_open(const char *dir)
 		if (n < 0 || (size_t)n >= sizeof(p) ||
 		    inotify_add_watch(fd, p,
 			IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-			    IN_ATTRIB | IN_DELETE_SELF |
-			    IN_MOVE_SELF | IN_ONLYDIR) == -1) {
+			    IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
+			    IN_ONLYDIR) == -1) {
 			(void)close(fd);
 			return -1;
 		}

@@ -136,7 +136,8 @@ select_params(struct imapd *s, const struct imap_value *l, struct qresync *q)
 			goto bad;
 		a = a->next->next;
 		if (a != NULL && a->type != IMAP_LIST) {
-			if ((a->type != IMAP_ATOM && a->type != IMAP_NUMBER) ||
+			if ((a->type != IMAP_ATOM &&
+				a->type != IMAP_NUMBER) ||
 			    imap_seqset_parse(a->s, a->len, UINT32_MAX,
 				&q->known) == -1 ||
 			    q->known.star || q->known.last)
@@ -207,7 +208,8 @@ qresync_answers(struct imapd *s, struct qresync *q)
 		    (q->known.n > 0 && !imap_seqset_contains(&q->known, u)))
 			continue;
 		buf_reset(&s->out);
-		(void)buf_printf(&s->out, "* %zu FETCH (UID %u FLAGS ", i + 1, u);
+		(void)buf_printf(
+		    &s->out, "* %zu FETCH (UID %u FLAGS ", i + 1, u);
 		(void)imapd_put_flags(s, i, &s->out);
 		(void)buf_printf(&s->out, " MODSEQ (%llu))\r\n",
 		    (unsigned long long)s->mb.msgs[i].modseq);
@@ -227,7 +229,7 @@ imapd_select(struct imapd *s)
 	memset(&q, 0, sizeof(q));
 	if (v == NULL || (v->next != NULL && (v->next->type != IMAP_LIST ||
 						 v->next->next != NULL))) {
-		imapd_bad(s, NULL, "%s takes a folder name [and parameters]",
+		imapd_bad(s, NULL, "%s takes a folder name [and options]",
 		    imap_verb_name(s->p.verb));
 		return 0;
 	}

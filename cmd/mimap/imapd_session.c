@@ -119,8 +119,8 @@ imapd_capabilities(const struct imapd *s, struct buf *b)
 	}
 	/* Only what is implemented: a command that gets added says so
 	   here too. */
-	(void)buf_puts(b, " SASL-IR LITERAL+ IDLE NAMESPACE ID ENABLE UNSELECT "
-			  "UIDPLUS MOVE "
+	(void)buf_puts(b, " SASL-IR LITERAL+ IDLE NAMESPACE ID ENABLE "
+			  "UNSELECT UIDPLUS MOVE "
 			  "CHILDREN LIST-EXTENDED SPECIAL-USE STATUS=SIZE");
 	(void)buf_printf(b, " APPENDLIMIT=%lld CONDSTORE QRESYNC",
 	    (long long)IMAPD_APPEND_MAX);

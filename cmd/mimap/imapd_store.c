@@ -26,8 +26,8 @@
 #define IMAPD_FLAGS_MAX 64
 
 int
-imapd_msgset(struct imapd *s, const struct imap_value *v, size_t **idxp,
-    size_t *np)
+imapd_msgset(
+    struct imapd *s, const struct imap_value *v, size_t **idxp, size_t *np)
 {
 	struct imap_seqset ss = IMAP_SEQSET_INIT;
 	uint32_t max;
@@ -56,8 +56,8 @@ imapd_msgset(struct imapd *s, const struct imap_value *v, size_t **idxp,
 		return -1;
 	}
 	for (i = 0; i < s->mb.n; i++)
-		if (imap_seqset_contains(&ss,
-			s->uid ? s->mb.msgs[i].uid : (uint32_t)(i + 1)))
+		if (imap_seqset_contains(
+			&ss, s->uid ? s->mb.msgs[i].uid : (uint32_t)(i + 1)))
 			idx[n++] = i;
 	imap_seqset_free(&ss);
 	*idxp = idx;
@@ -197,10 +197,12 @@ imapd_store(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		goto out;
 	}
-	if (n > 0 && mailbox_store(&s->mb, idx, n, &st, res, &modseq, err,
-			 sizeof(err)) == -1) {
+	if (n > 0 &&
+	    mailbox_store(
+		&s->mb, idx, n, &st, res, &modseq, err, sizeof(err)) == -1) {
 		if (errno == ESTALE) {
-			imapd_untagged(s, "BYE the folder's UIDVALIDITY changed");
+			imapd_untagged(
+			    s, "BYE the folder's UIDVALIDITY changed");
 			s->result = "uidvalidity-changed";
 			rc = -1;
 			goto out;
@@ -229,9 +231,7 @@ imapd_store(struct imapd *s)
 			    s->uid ? s->mb.msgs[i].uid : (uint32_t)(i + 1),
 			    s->uid ? s->mb.msgs[i].uid : (uint32_t)(i + 1));
 			break;
-		default:
-			gone++;
-			break;
+		default: gone++; break;
 		}
 	}
 	/* No EXPUNGE during STORE (RFC 3501 §7.4.1). */
@@ -346,8 +346,7 @@ imapd_copy(struct imapd *s)
 		used |= s->mb.msgs[idx[k]].flags & MAILBOX_KEYWORD_FLAGS;
 	memset(&dkw, 0, sizeof(dkw));
 	if (keywords_load(&dkw, dir, err, sizeof(err)) == -1 ||
-	    keywords_map(&s->kw, used, &dkw, dir, map, err, sizeof(err)) ==
-		-1)
+	    keywords_map(&s->kw, used, &dkw, dir, map, err, sizeof(err)) == -1)
 		log_warn(s->c->log, "%s: %s", s->user, err);
 	if ((uids = calloc(n, sizeof(*uids))) == NULL) {
 		imapd_no(s, "SERVERBUG", "out of memory");
@@ -371,8 +370,8 @@ imapd_copy(struct imapd *s)
 		goto out;
 	}
 	for (k = 0; k < n; k++) {
-		(void)imap_seqset_add(&su, s->mb.msgs[idx[k]].uid,
-		    s->mb.msgs[idx[k]].uid);
+		(void)imap_seqset_add(
+		    &su, s->mb.msgs[idx[k]].uid, s->mb.msgs[idx[k]].uid);
 		(void)imap_seqset_add(&du, uids[k], uids[k]);
 	}
 	buf_init(&code, 0);
