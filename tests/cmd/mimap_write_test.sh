@@ -327,6 +327,59 @@ EOF
 	[ -z "$(ls md/tmp)" ] || atf_fail "$1 killed: tmp/ not empty: $(ls md/tmp)"
 }
 
+atf_test_case imaplib_client
+imaplib_client_head()
+{
+	atf_set "descr" "Python imaplib over --listen: APPEND, STORE, COPY, MOVE, EXPUNGE"
+}
+imaplib_client_body()
+{
+	peer_require python3
+	setup
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+	    atf_fail "openssl cannot make a hash"
+	ids=:
+	[ "$(id -u)" = 0 ] && ids="$(id -u nobody):$(id -g nobody)"
+	printf 'alice:%s:%s:%s/md\n' "$hash" "$ids" "$PWD" >passwd
+	PORT=$(free_port)
+	"$MIMAP" serve --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --hostname imap.test --auth-delay 0 --passwd-file passwd \
+	    --allow-plain-auth 2>listen.log &
+	echo $! >mimap.pid
+	wait_port "$PORT" || atf_fail "mimap did not listen: $(cat listen.log)"
+	atf_check -o match:'^APPEND OK \[APPENDUID [0-9]+ 1\]' \
+	    -o match:'^STORE OK 1 \(FLAGS \(\\Flagged \\Recent\)\)' \
+	    -o match:'^COPY OK \[COPYUID [0-9]+ 1 2\]' \
+	    -o match:'^MOVE OK$' -o match:'^EXPUNGE OK 2 1$' -o match:'^LEFT 3$' \
+	    python3 - "$PORT" <<'EOF'
+import imaplib, sys, time
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+m.login("alice", "s3cret")
+typ, data = m.append("Sent", "(\\Seen)", imaplib.Time2Internaldate(time.time()),
+    b"Subject: from imaplib\r\n\r\nhello\r\n")
+print("APPEND", typ, data[0].decode())
+m.select("INBOX")
+typ, data = m.store("1", "+FLAGS", "(\\Flagged)")
+print("STORE", typ, data[0].decode())
+typ, data = m.copy("1", "Sent")
+print("COPY", typ, data[0].decode())
+typ, data = m.uid("MOVE", "2", "Sent")
+print("MOVE", typ)
+m.store("1", "+FLAGS", "(\\Deleted)")
+typ, data = m.expunge()
+# imaplib keeps the MOVE's "* 2 EXPUNGE" with these.
+print("EXPUNGE", typ, " ".join(d.decode() for d in data))
+typ, data = m.select("Sent")
+print("LEFT", data[0].decode())
+m.logout()
+EOF
+	kill "$(cat mimap.pid)"
+	[ "$(find md/.Sent/cur md/.Sent/new -type f | wc -l)" = 3 ] ||
+	    atf_fail "Sent: $(ls -R md/.Sent)"
+	[ "$(find md/cur md/new -type f | wc -l)" = 1 ] ||
+	    atf_fail "INBOX: $(ls -R md)"
+}
+
 atf_test_case idle_wakeup
 idle_wakeup_head()
 {
@@ -472,6 +525,7 @@ atf_init_test_cases()
 	atf_add_test_case append
 	atf_add_test_case append_killed
 	atf_add_test_case idle_wakeup
+	atf_add_test_case imaplib_client
 	atf_add_test_case idle_bounds
 	atf_add_test_case two_sessions
 	atf_add_test_case qresync_select
