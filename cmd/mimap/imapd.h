@@ -195,6 +195,10 @@ int imapd_subscribe(struct imapd *s);
 /* imapd_fetch.c */
 int imapd_fetch(struct imapd *s);
 
+/* Flags one STORE or APPEND may name: 5 system flags and a folder's
+   KEYWORDS_N keywords, with room for names given twice. */
+#define IMAPD_FLAGS_MAX 64
+
 /* imapd_store.c */
 int imapd_store(struct imapd *s);
 int imapd_copy(struct imapd *s);

@@ -22,8 +22,6 @@
 #include "maildir.h"
 #include "util.h"
 
-#define IMAPD_FLAGS_MAX 64
-
 /* The spooled message (len octets) into f.  0 or -1 with err set. */
 static int
 spool_to(struct imapd *s, struct maildir_file *f, uint64_t len, char *err,

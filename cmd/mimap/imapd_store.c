@@ -21,10 +21,6 @@
 #include "imapd.h"
 #include "util.h"
 
-/* Flags one STORE or APPEND may name (a flag list is bounded by the
-   command line anyway: IMAP_CMD_LINE_MAX / 2 one-letter atoms). */
-#define IMAPD_FLAGS_MAX 64
-
 int
 imapd_msgset(
     struct imapd *s, const struct imap_value *v, size_t **idxp, size_t *np)
@@ -114,7 +110,7 @@ store_answer(struct imapd *s, size_t i, int flags, int modseq)
 int
 imapd_store(struct imapd *s)
 {
-	static char names[IMAPD_FLAGS_MAX][KEYWORD_NAME_MAX + 2];
+	char names[IMAPD_FLAGS_MAX][KEYWORD_NAME_MAX + 2];
 	const char *ptrs[IMAPD_FLAGS_MAX];
 	const struct imap_value *set = imapd_arg(s, 0), *v, *mod;
 	struct mailbox_store st;
