@@ -15,6 +15,9 @@
  *   imapd_list.c     LIST, LSUB, STATUS, NAMESPACE, CREATE, DELETE,
  *                    RENAME, SUBSCRIBE, UNSUBSCRIBE
  *   imapd_fetch.c    FETCH, UID FETCH
+ *   imapd_store.c    STORE, COPY, MOVE and their UID forms
+ *   imapd_append.c   APPEND
+ *   imapd_idle.c     IDLE (inotify, or polling)
  *
  * The state is the Maildir++ tree (common/mailbox, folders, keywords);
  * the session keeps the selected folder's view (struct mailbox), whose
@@ -197,5 +200,40 @@ int imapd_subscribe(struct imapd *s);
 
 /* imapd_fetch.c */
 int imapd_fetch(struct imapd *s);
+
+/* Flags one STORE or APPEND may name: 5 system flags and a folder's
+   KEYWORDS_N keywords, with room for names given twice. */
+#define IMAPD_FLAGS_MAX 64
+
+/* imapd_store.c */
+int imapd_store(struct imapd *s);
+int imapd_copy(struct imapd *s);
+/* A sequence set (UIDs for a UID command) as ascending message indexes
+   (*idxp, malloc(3)ed, *np of them).  0, or -1 with BAD or NO sent. */
+int imapd_msgset(struct imapd *s, const struct imap_value *v, size_t **idxp,
+    size_t *np);
+/* Flag names (a list when list, else v and the values after it) into
+   names/ptrs, at most max.  0, or -1 with BAD sent. */
+int imapd_flag_names(struct imapd *s, const struct imap_value *v, int list,
+    char names[][KEYWORD_NAME_MAX + 2], const char **ptrs, size_t max,
+    size_t *np);
+/* 1 when dir is a Maildir (new/ and cur/), else 0 (TRYCREATE). */
+int imapd_folder_exists(const char *dir);
+/* The process's unique-name maker for APPEND and COPY. */
+struct maildir_namer *imapd_namer(void);
+
+/* imapd_append.c */
+int imapd_append(struct imapd *s);
+
+/* imapd_idle.c */
+int imapd_idle(struct imapd *s);
+
+/* imapd_select.c: FLAGS and PERMANENTFLAGS of the selected folder
+   (SELECT, and when a STORE or APPEND made new keywords). */
+void imapd_flags_answers(struct imapd *s);
+/* imapd_select.c: "* VANISHED [(EARLIER) ]uids" for n UIDs (any order
+   but ascending is shortest), nothing when n is 0. */
+void imapd_vanished(struct imapd *s, const uint32_t *uids, size_t n,
+    int earlier);
 
 #endif

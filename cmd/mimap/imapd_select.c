@@ -52,8 +52,8 @@ imapd_folder_dir(struct imapd *s, const struct imap_value *v, char *name,
 }
 
 /* The FLAGS and PERMANENTFLAGS answers for the folder's keywords. */
-static void
-flags_answers(struct imapd *s)
+void
+imapd_flags_answers(struct imapd *s)
 {
 	buf_reset(&s->out);
 	(void)buf_puts(&s->out, "* FLAGS (\\Answered \\Flagged \\Deleted "
@@ -77,17 +77,164 @@ flags_answers(struct imapd *s)
 	imapd_send_out(s);
 }
 
+void
+imapd_vanished(struct imapd *s, const uint32_t *uids, size_t n, int earlier)
+{
+	struct imap_seqset set = IMAP_SEQSET_INIT;
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		(void)imap_seqset_add(&set, uids[i], uids[i]);
+	buf_reset(&s->out);
+	(void)buf_puts(&s->out, earlier ? "* VANISHED (EARLIER) "
+					: "* VANISHED ");
+	(void)imap_seqset_format(&set, &s->out);
+	(void)buf_puts(&s->out, "\r\n");
+	imapd_send_out(s);
+	imap_seqset_free(&set);
+}
+
+/* SELECT's QRESYNC parameter (RFC 7162 §3.2.5). */
+struct qresync {
+	int on;
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	struct imap_seqset known; /* empty: all */
+};
+
+/*
+ * The select-params (RFC 4466 §2.1): "(CONDSTORE)", "(QRESYNC (uv
+ * modseq [known-uids [seq-match-data]]))".  0, or -1 with BAD sent.
+ */
+static int
+select_params(struct imapd *s, const struct imap_value *l, struct qresync *q)
+{
+	const struct imap_value *v, *a;
+	uint32_t n;
+
+	for (v = l->child; v != NULL; v = v->next) {
+		if (imap_is(v, "CONDSTORE")) {
+			/* RFC 7162 §3.1.8: a CONDSTORE enabling command. */
+			s->condstore = 1;
+			continue;
+		}
+		if (!imap_is(v, "QRESYNC") || v->next == NULL ||
+		    v->next->type != IMAP_LIST)
+			goto bad;
+		if (!s->qresync) {
+			imapd_bad(s, "CLIENTBUG", "ENABLE QRESYNC first");
+			return -1;
+		}
+		v = v->next;
+		a = v->child;
+		if (a == NULL || imap_nz_number(a, &q->uidvalidity) == -1 ||
+		    a->next == NULL ||
+		    imap_number64(a->next, 0, &q->modseq) == -1 ||
+		    q->modseq == 0)
+			goto bad;
+		a = a->next->next;
+		if (a != NULL && a->type != IMAP_LIST) {
+			if ((a->type != IMAP_ATOM &&
+				a->type != IMAP_NUMBER) ||
+			    imap_seqset_parse(a->s, a->len, UINT32_MAX,
+				&q->known) == -1 ||
+			    q->known.star || q->known.last)
+				goto bad;
+			a = a->next;
+		}
+		/* seq-match-data: a hint this server does not need
+		   (its expunge records go back far enough or it answers
+		   with every UID it no longer has). */
+		if (a != NULL && (a->type != IMAP_LIST || a->count != 2 ||
+				     a->next != NULL ||
+				     imap_number(a->child, &n) == -1))
+			goto bad;
+		q->on = 1;
+	}
+	return 0;
+bad:
+	imapd_bad(s, NULL, "bad SELECT parameters");
+	return -1;
+}
+
+/* RFC 7162 §3.2.5.1: what changed since q->modseq, for the client. */
+static void
+qresync_answers(struct imapd *s, struct qresync *q)
+{
+	struct mailbox_range all, *set = &all, *out = NULL;
+	char err[ERR_MAX];
+	size_t nset = 1, nout = 0, i;
+	uint32_t u;
+
+	if (q->uidvalidity != s->mb.uidvalidity)
+		return;
+	all.lo = 1;
+	all.hi = s->mb.uidnext > 1 ? s->mb.uidnext - 1 : 1;
+	if (q->known.n > 0) {
+		/* struct imap_range and struct mailbox_range are alike,
+		   but copy rather than cast. */
+		if ((set = calloc(q->known.n, sizeof(*set))) == NULL)
+			return;
+		for (i = 0; i < q->known.n; i++) {
+			set[i].lo = q->known.r[i].lo;
+			set[i].hi = q->known.r[i].hi;
+		}
+		nset = q->known.n;
+	}
+	if (s->mb.uidnext > 1 &&
+	    mailbox_vanished(&s->mb, q->modseq, set, nset, &out, &nout, err,
+		sizeof(err)) == -1)
+		log_warn(s->c->log, "%s: %s", s->user, err);
+	else if (nout > 0) {
+		struct imap_seqset vs = IMAP_SEQSET_INIT;
+
+		for (i = 0; i < nout; i++)
+			(void)imap_seqset_add(&vs, out[i].lo, out[i].hi);
+		buf_reset(&s->out);
+		(void)buf_puts(&s->out, "* VANISHED (EARLIER) ");
+		(void)imap_seqset_format(&vs, &s->out);
+		(void)buf_puts(&s->out, "\r\n");
+		imapd_send_out(s);
+		imap_seqset_free(&vs);
+	}
+	free(out);
+	if (set != &all)
+		free(set);
+	for (i = 0; i < s->mb.n; i++) {
+		u = s->mb.msgs[i].uid;
+		if (s->mb.msgs[i].modseq <= q->modseq ||
+		    (q->known.n > 0 && !imap_seqset_contains(&q->known, u)))
+			continue;
+		buf_reset(&s->out);
+		(void)buf_printf(
+		    &s->out, "* %zu FETCH (UID %u FLAGS ", i + 1, u);
+		(void)imapd_put_flags(s, i, &s->out);
+		(void)buf_printf(&s->out, " MODSEQ (%llu))\r\n",
+		    (unsigned long long)s->mb.msgs[i].modseq);
+		imapd_send_out(s);
+	}
+}
+
 int
 imapd_select(struct imapd *s)
 {
 	const struct imap_value *v = imapd_arg(s, 0);
 	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
 	int examine = s->p.verb == IMAP_CMD_EXAMINE;
+	struct qresync q;
 	size_t i;
 
-	if (v == NULL) {
-		imapd_bad(s, NULL, "%s takes a folder name",
+	memset(&q, 0, sizeof(q));
+	if (v == NULL || (v->next != NULL && (v->next->type != IMAP_LIST ||
+						 v->next->next != NULL))) {
+		imapd_bad(s, NULL, "%s takes a folder name [and options]",
 		    imap_verb_name(s->p.verb));
+		return 0;
+	}
+	if (v->next != NULL && select_params(s, v->next, &q) == -1) {
+		imap_seqset_free(&q.known);
 		return 0;
 	}
 	/* RFC 3501 §6.3.1: a SELECT closes the selected folder first,
@@ -98,8 +245,10 @@ imapd_select(struct imapd *s)
 			imapd_untagged(s, "OK [CLOSED] previous folder closed");
 	}
 	if (imapd_folder_dir(s, v, name, sizeof(name), dir, sizeof(dir)) ==
-	    -1)
+	    -1) {
+		imap_seqset_free(&q.known);
 		return 0;
+	}
 	if (mailbox_open(&s->mb, dir, examine ? 0 : MAILBOX_SELECT, err,
 		sizeof(err)) == -1) {
 		if (errno == ENOENT)
@@ -108,6 +257,7 @@ imapd_select(struct imapd *s)
 			log_err(s->c->log, "%s: %s", s->user, err);
 			imapd_no(s, "SERVERBUG", "cannot open the folder");
 		}
+		imap_seqset_free(&q.known);
 		return 0;
 	}
 	s->mb_open = 1;
@@ -118,7 +268,7 @@ imapd_select(struct imapd *s)
 	s->readonly = examine;
 	util_strlcpy(s->folder, name, sizeof(s->folder));
 	s->state = IMAPD_SELECTED;
-	flags_answers(s);
+	imapd_flags_answers(s);
 	imapd_untagged(s, "%zu EXISTS", s->mb.n);
 	if (!s->rev2)
 		imapd_untagged(s, "%zu RECENT", s->mb.nrecent);
@@ -134,6 +284,9 @@ imapd_select(struct imapd *s)
 	if (s->condstore)
 		imapd_untagged(s, "OK [HIGHESTMODSEQ %llu] highest",
 		    (unsigned long long)s->mb.highestmodseq);
+	if (q.on)
+		qresync_answers(s, &q);
+	imap_seqset_free(&q.known);
 	imapd_ok(s, examine ? "READ-ONLY" : "READ-WRITE", "%s completed",
 	    examine ? "EXAMINE" : "SELECT");
 	return 0;

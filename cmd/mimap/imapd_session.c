@@ -119,8 +119,11 @@ imapd_capabilities(const struct imapd *s, struct buf *b)
 	}
 	/* Only what is implemented: a command that gets added says so
 	   here too. */
-	(void)buf_puts(b, " SASL-IR LITERAL+ NAMESPACE ID ENABLE UNSELECT "
+	(void)buf_puts(b, " SASL-IR LITERAL+ IDLE NAMESPACE ID ENABLE "
+			  "UNSELECT UIDPLUS MOVE "
 			  "CHILDREN LIST-EXTENDED SPECIAL-USE STATUS=SIZE");
+	(void)buf_printf(b, " APPENDLIMIT=%lld CONDSTORE QRESYNC",
+	    (long long)IMAPD_APPEND_MAX);
 }
 
 void
@@ -196,9 +199,15 @@ imapd_sync(struct imapd *s, int expunges)
 	if (expunges && s->mb.nexpunged > 0) {
 		if ((seqs = calloc(s->mb.nexpunged, sizeof(*seqs))) == NULL)
 			return 0;
-		n = mailbox_take_expunged(&s->mb, seqs, NULL);
-		for (i = 0; i < n; i++)
-			imapd_untagged(s, "%u EXPUNGE", seqs[i]);
+		if (s->qresync) {
+			/* RFC 7162 §3.2.10: VANISHED instead of EXPUNGE. */
+			n = mailbox_take_expunged(&s->mb, NULL, seqs);
+			imapd_vanished(s, seqs, n, 0);
+		} else {
+			n = mailbox_take_expunged(&s->mb, seqs, NULL);
+			for (i = 0; i < n; i++)
+				imapd_untagged(s, "%u EXPUNGE", seqs[i]);
+		}
 		free(seqs);
 		before -= n < before ? n : before;
 	}
@@ -342,6 +351,14 @@ static const struct cmd cmds[] = {
     {IMAP_CMD_UID_EXPUNGE, SE, imapd_expunge, 1},
     {IMAP_CMD_FETCH, SE, imapd_fetch, 0},
     {IMAP_CMD_UID_FETCH, SE, imapd_fetch, 1},
+    {IMAP_CMD_STORE, SE, imapd_store, 0},
+    {IMAP_CMD_UID_STORE, SE, imapd_store, 1},
+    {IMAP_CMD_COPY, SE, imapd_copy, 0},
+    {IMAP_CMD_UID_COPY, SE, imapd_copy, 1},
+    {IMAP_CMD_MOVE, SE, imapd_copy, 0},
+    {IMAP_CMD_UID_MOVE, SE, imapd_copy, 1},
+    {IMAP_CMD_APPEND, AU | SE, imapd_append, 0},
+    {IMAP_CMD_IDLE, AU | SE, imapd_idle, 0},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -427,37 +444,60 @@ literal_deadline(struct imapd *s, uint64_t n)
  * A message literal (APPEND) goes to an unlinked spool file, never into
  * memory.  0, or -1 with the reason in err.
  */
+/* The spool in the Maildir's tmp/ (unlinked at once: nothing is left
+   there even after a crash), for a user who cannot write $TMPDIR (a
+   server started as root keeps root's).  fd or -1. */
+static int
+spool_in_maildir(struct imapd *s, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd, n;
+
+	n = snprintf(path, sizeof(path), "%s/tmp/%s-spool.XXXXXX", s->root,
+	    PROG);
+	if (s->root[0] == '\0' || n < 0 || (size_t)n >= sizeof(path))
+		return -1;
+	if ((fd = mkstemp(path)) == -1) {
+		util_seterr(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	(void)unlink(path);
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+}
+
 static int
 spool_literal(struct imapd *s, uint64_t n, char *err, size_t errlen)
 {
 	char chunk[16384];
 	size_t want;
-	int failed = 0;
+	int bad = 0;
 
-	if ((s->spool == -1 &&
-		(s->spool = util_spool_open(PROG, err, errlen)) == -1) ||
-	    ftruncate(s->spool, 0) == -1 ||
-	    lseek(s->spool, 0, SEEK_SET) == -1) {
-		if (s->spool != -1)
-			util_seterr(err, errlen, "spool: %s", strerror(errno));
-		failed = 1;
+	if (s->spool == -1 &&
+	    (s->spool = util_spool_open(PROG, err, errlen)) == -1 &&
+	    (s->spool = spool_in_maildir(s, err, errlen)) == -1)
+		bad = 1;
+	if (!bad && (ftruncate(s->spool, 0) == -1 ||
+			lseek(s->spool, 0, SEEK_SET) == -1)) {
+		util_seterr(err, errlen, "spool: %s", strerror(errno));
+		bad = 1;
 	}
 	literal_deadline(s, n);
-	/* Every octet is read, even after a write failed, so that the
-	   next command starts where the client thinks it does. */
+	/* After a failure the octets are read all the same: the client
+	   sends them, and the command goes on after them. */
 	while (n > 0) {
 		want = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
 		if (io_read_exact(&s->io, chunk, want) != IO_OK) {
 			util_seterr(err, errlen, "%s", s->io.err);
 			return -2;
 		}
-		if (!failed && util_write_all(s->spool, chunk, want) == -1) {
+		if (!bad && util_write_all(s->spool, chunk, want) == -1) {
 			util_seterr(err, errlen, "spool: %s", strerror(errno));
-			failed = 1;
+			bad = 1;
 		}
 		n -= want;
 	}
-	return failed ? -1 : 0;
+	return bad ? -1 : 0;
 }
 
 /* Read and drop n octets (a literal we refused).  0 or -1 (lost). */
