@@ -15,6 +15,8 @@
  *   imapd_list.c     LIST, LSUB, STATUS, NAMESPACE, CREATE, DELETE,
  *                    RENAME, SUBSCRIBE, UNSUBSCRIBE
  *   imapd_fetch.c    FETCH, UID FETCH
+ *   imapd_search.c   SEARCH, UID SEARCH (ESEARCH, SEARCHRES, MODSEQ)
+ *   imapd_sort.c     SORT, THREAD and their UID forms
  *
  * The state is the Maildir++ tree (common/mailbox, folders, keywords);
  * the session keeps the selected folder's view (struct mailbox), whose
@@ -50,6 +52,11 @@
    SMTP's DATA: a client that announces a literal and trickles holds
    nothing for long). */
 #define IMAPD_LITERAL_RATE 1024
+/* A SEARCH program: at most this many keys, and NOT/OR/() nested at
+   most this deep (the parser bounds lists at IMAP_LIST_DEPTH_MAX, but
+   NOT NOT NOT... needs no list). */
+#define IMAPD_SEARCH_KEYS_MAX 512
+#define IMAPD_SEARCH_DEPTH_MAX 32
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */
@@ -117,6 +124,11 @@ struct imapd {
 	struct buf out; /* a response being built */
 	/* For the log line. */
 	size_t nfetch, nappend;
+	/* SEARCHRES (RFC 5182): the saved result "$" as UIDs, for the
+	   folder (directory, UIDVALIDITY) it was made in. */
+	struct imap_seqset saved;
+	char saved_dir[PATH_MAX];
+	uint32_t saved_validity;
 };
 
 /* ---------------------------------------------------------------- session */
@@ -194,5 +206,26 @@ int imapd_subscribe(struct imapd *s);
 
 /* imapd_fetch.c */
 int imapd_fetch(struct imapd *s);
+
+/* imapd_search.c */
+int imapd_search(struct imapd *s);
+/*
+ * Run the search keys from v on (CHARSET taken when charset): hit[i]
+ * set for each matching message of the view (s->mb.n entries).  0, or
+ * -1 after a BAD or NO answer.  *modseq: the highest MODSEQ of the
+ * hits when a MODSEQ key was used, else 0.
+ */
+int imapd_search_run(struct imapd *s, const struct imap_value *v,
+    int charset, unsigned char *hit, uint64_t *modseq);
+/* Resolve "$" (RFC 5182) into set for this folder: UIDs when uid, else
+   sequence numbers. */
+int imapd_search_saved(struct imapd *s, int uid, struct imap_seqset *set);
+/* An RFC 5322 Date value: *t the time (UTC), *day the date's 00:00 UTC
+   (time and zone disregarded, as SENT* wants).  0 or -1. */
+int imapd_parse_date(const char *p, size_t n, int64_t *t, int64_t *day);
+
+/* imapd_sort.c */
+int imapd_sort(struct imapd *s);
+int imapd_thread(struct imapd *s);
 
 #endif

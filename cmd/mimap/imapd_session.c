@@ -120,7 +120,9 @@ imapd_capabilities(const struct imapd *s, struct buf *b)
 	/* Only what is implemented: a command that gets added says so
 	   here too. */
 	(void)buf_puts(b, " SASL-IR LITERAL+ NAMESPACE ID ENABLE UNSELECT "
-			  "CHILDREN LIST-EXTENDED SPECIAL-USE STATUS=SIZE");
+			  "CHILDREN LIST-EXTENDED SPECIAL-USE ESEARCH SEARCHRES "
+			  "STATUS=SIZE CONDSTORE BINARY SORT THREAD=REFERENCES "
+			  "THREAD=ORDEREDSUBJECT");
 }
 
 void
@@ -342,6 +344,12 @@ static const struct cmd cmds[] = {
     {IMAP_CMD_UID_EXPUNGE, SE, imapd_expunge, 1},
     {IMAP_CMD_FETCH, SE, imapd_fetch, 0},
     {IMAP_CMD_UID_FETCH, SE, imapd_fetch, 1},
+    {IMAP_CMD_SEARCH, SE, imapd_search, 0},
+    {IMAP_CMD_UID_SEARCH, SE, imapd_search, 1},
+    {IMAP_CMD_SORT, SE, imapd_sort, 0},
+    {IMAP_CMD_UID_SORT, SE, imapd_sort, 1},
+    {IMAP_CMD_THREAD, SE, imapd_thread, 0},
+    {IMAP_CMD_UID_THREAD, SE, imapd_thread, 1},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
