@@ -62,7 +62,7 @@ imap()
 has()
 {
 	for l in "$@"; do
-		grep -qxF -- "$l" out.txt || {
+		grep -aqxF -- "$l" out.txt || {
 			echo "--- got"; cat out.txt; echo "--- log"; cat log.txt
 			atf_fail "no line: $l"
 		}
@@ -163,7 +163,154 @@ W
 	    atf_fail "UID SEARCH: $(cat out.txt)"
 }
 
+atf_test_case esearch_searchres
+esearch_searchres_head()
+{
+	atf_set "descr" "ESEARCH RETURN options, SEARCHRES \$, MODSEQ, IMAP4rev2"
+}
+esearch_searchres_body()
+{
+	setup
+	imap 'a1 SELECT INBOX' \
+	    'a2 SEARCH RETURN (MIN MAX COUNT ALL) UNSEEN' \
+	    'a3 UID SEARCH RETURN () SEEN' 'a4 SEARCH RETURN (COUNT) DRAFT' \
+	    'a5 SEARCH RETURN (MIN) DRAFT' 'a6 SEARCH RETURN (SAVE) SEEN' \
+	    'a7 SEARCH $' 'a8 FETCH $ (UID)' \
+	    'a9 UID SEARCH RETURN (SAVE MAX) ALL' 'b1 UID FETCH $ (FLAGS)' \
+	    'b2 SEARCH NOT UID $' 'b3 SEARCH RETURN (SAVE) FOO' \
+	    'b4 SEARCH $' 'b5 SEARCH RETURN (BOGUS) ALL' \
+	    'b6 SEARCH MODSEQ 1 SEEN' \
+	    'b7 SEARCH RETURN (COUNT) MODSEQ "/flags/\\seen" all 1' \
+	    'b8 SEARCH MODSEQ 99' 'b9 ENABLE IMAP4rev2' 'c1 SEARCH SEEN' \
+	    'c2 UID SEARCH DRAFT' 'c3 LOGOUT'
+	has '* ESEARCH (TAG "a2") MIN 1 MAX 5 COUNT 4 ALL 1,3:5' \
+	    '* ESEARCH (TAG "a3") UID ALL 2,6:7' \
+	    '* ESEARCH (TAG "a4") COUNT 0' '* ESEARCH (TAG "a5")' \
+	    'a6 OK SEARCH completed' '* SEARCH 2 6 7' \
+	    '* 2 FETCH (UID 2)' '* 6 FETCH (UID 6)' '* 7 FETCH (UID 7)' \
+	    '* ESEARCH (TAG "a9") UID MAX 7' \
+	    '* 7 FETCH (UID 7 FLAGS (\Seen))' 'b1 OK UID FETCH completed' \
+	    '* SEARCH 1 2 3 4 5 6' 'b3 BAD unknown search key' \
+	    'b5 BAD unknown RETURN option' '* SEARCH 2 6 7 (MODSEQ 1)' \
+	    '* ESEARCH (TAG "b7") COUNT 7 MODSEQ 1' 'b8 OK SEARCH completed' \
+	    '* ESEARCH (TAG "c1") ALL 2,6:7' '* ESEARCH (TAG "c2") UID'
+	# SAVE alone answers nothing but OK; a failed SAVE empties "$".
+	grep -B1 '^a6 OK' out.txt | grep -qx 'a5 OK SEARCH completed' ||
+	    atf_fail "SAVE answered: $(cat out.txt)"
+	grep -B1 '^b4 OK' out.txt | grep -qx '\* SEARCH' ||
+	    atf_fail "\$ after a failed SAVE: $(cat out.txt)"
+	grep -B1 '^b8 OK' out.txt | grep -qx '\* SEARCH' ||
+	    atf_fail "MODSEQ 99: $(cat out.txt)"
+}
+
+atf_test_case sort_thread
+sort_thread_head()
+{
+	atf_set "descr" "SORT orders with base subjects; THREAD both algorithms"
+}
+sort_thread_body()
+{
+	setup
+	imap 'a1 EXAMINE INBOX' 'a2 SORT (SUBJECT) UTF-8 ALL' \
+	    'a3 SORT (REVERSE DATE) UTF-8 ALL' \
+	    'a4 SORT (TO REVERSE ARRIVAL) UTF-8 ALL' \
+	    'a5 SORT (CC SIZE) UTF-8 NOT DELETED' 'a6 SORT (FROM) UTF-8 ALL' \
+	    'a7 UID SORT (SIZE) US-ASCII ALL' 'a8 SORT (ARRIVAL) UTF-8 SEEN' \
+	    'b1 THREAD ORDEREDSUBJECT UTF-8 ALL' \
+	    'b2 THREAD REFERENCES UTF-8 ALL' \
+	    'b3 UID THREAD REFERENCES US-ASCII SEEN' \
+	    'b4 THREAD REFERENCES UTF-8 DRAFT' 'b5 THREAD X UTF-8 ALL' \
+	    'b6 SORT (REVERSE) UTF-8 ALL' 'b7 SORT (DATE) KOI8-R ALL' \
+	    'b8 LOGOUT'
+	has '* SORT 1 2 7 5 6 3 4' '* SORT 7 2 1 4 3 6 5' \
+	    '* SORT 7 2 1 5 4 6 3' '* SORT 6 7 5 1 3 2' \
+	    '* SORT 1 2 7 3 4 5 6' '* SORT 6 7 5 1 4 2 3' '* SORT 6 2 7' \
+	    '* THREAD (5 6)(3 4)(1 2)(7)' '* THREAD (5 6)(3 4)(1 2 7)' \
+	    '* THREAD (6)(2 7)' '* THREAD' 'a7 OK UID SORT completed' \
+	    'b3 OK UID THREAD completed' \
+	    'b5 BAD unknown threading algorithm' \
+	    'b6 BAD REVERSE needs a criterion' \
+	    'b7 NO [BADCHARSET (UTF-8 US-ASCII)] unknown charset'
+}
+
+atf_test_case fetch_binary_changedsince
+fetch_binary_changedsince_head()
+{
+	atf_set "descr" "FETCH BINARY (literal8 for NULs), CHANGEDSINCE, VANISHED"
+}
+fetch_binary_changedsince_body()
+{
+	setup
+	imap 'a0 ENABLE QRESYNC' 'a1 SELECT INBOX' \
+	    'a2 FETCH 3 (BINARY.SIZE[1] BINARY.SIZE[2] BINARY.PEEK[1] BINARY.PEEK[2])' \
+	    'a3 FETCH 4 (BINARY.PEEK[1]<0.4> BINARY.SIZE[1])' \
+	    'a4 FETCH 3 (BINARY.PEEK[HEADER])' 'a5 FETCH 3 BINARY.PEEK[9]' \
+	    'a6 FETCH 1:* (FLAGS) (CHANGEDSINCE 1)' 'a7 EXPUNGE' \
+	    'a8 UID FETCH 1:* (FLAGS) (CHANGEDSINCE 1 VANISHED)' \
+	    'a9 FETCH 1 (FLAGS) (VANISHED)' \
+	    'b1 FETCH 5:6 (UID) (CHANGEDSINCE 0)' 'b2 FETCH 1 BINARY[1]' \
+	    'b3 LOGOUT'
+	has '* 3 FETCH (BINARY.SIZE[1] 19 BINARY.SIZE[2] 4 BINARY[1] {19}' \
+	    'secret banana ball' ' BINARY[2] ~{4}' \
+	    'a4 BAD bad FETCH arguments' '* 3 FETCH (BINARY[9] NIL)' \
+	    'a6 OK FETCH completed' '* VANISHED (EARLIER) 4' \
+	    'a8 OK UID FETCH completed' 'a9 BAD bad FETCH arguments' \
+	    '* 5 FETCH (UID 6 MODSEQ (1))' '* 6 FETCH (UID 7 MODSEQ (1))' \
+	    '* 1 FETCH (BINARY[1] {13}' 'hello world' \
+	    ' FLAGS (\Seen \Recent))'
+	# The QP body decoded ("café olé"), and the NULs of the binary part.
+	grep -aq '^\* 4 FETCH (BINARY\[1\]<0> {4}$' out.txt &&
+	    grep -aq "^$(printf 'caf\303') BINARY.SIZE\[1\] 12)$" out.txt ||
+	    atf_fail "BINARY of quoted-printable: $(cat out.txt)"
+	grep -a -A1 -F ' BINARY[2] ~{4}' out.raw | tail -1 | od -An -tx1 |
+	    grep -q '00 01 02 03 29 0d 0a' || atf_fail "literal8: $(od -c out.raw)"
+	# Nothing changed since MODSEQ 1: no FETCH in a6.
+	grep -a -B1 '^a6 OK' out.txt | grep -qx 'a5 OK FETCH completed' ||
+	    atf_fail "CHANGEDSINCE: $(cat out.txt)"
+}
+
+atf_test_case imaplib
+imaplib_head()
+{
+	atf_set "descr" "Python's imaplib: search, uid search, sort, thread"
+}
+imaplib_body()
+{
+	peer_require python3
+	setup
+	atf_check -o inline:'SEARCH OK 2 6 7
+CHARSET OK 1 2
+UID OK 3 4
+SORT OK 7 2 1 4 3 6 5
+THREAD OK (5 6)(3 4)(1 2 7)
+ORDERED OK (5 6)(3 4)(1 2)(7)
+' "$(command -v python3)" - "$MIMAP" <<'EOF2'
+import imaplib, sys
+m = imaplib.IMAP4_stream("TZ=UTC '%s' serve --preauth --maildir md "
+    "--log stderr --no-resolve --hostname imap.test 2>/dev/null" % sys.argv[1])
+m.select("INBOX", readonly=True)
+typ, d = m.search(None, "SEEN")
+print("SEARCH", typ, d[0].decode())
+m.literal = "grüße".encode()
+typ, d = m.search("UTF-8", "SUBJECT")
+print("CHARSET", typ, d[0].decode())
+typ, d = m.uid("SEARCH", "OR", "FLAGGED", "DELETED")
+print("UID", typ, d[0].decode())
+typ, d = m.sort("(REVERSE DATE)", "UTF-8", "ALL")
+print("SORT", typ, d[0].decode())
+typ, d = m.thread("REFERENCES", "UTF-8", "ALL")
+print("THREAD", typ, d[0].decode())
+typ, d = m.thread("ORDEREDSUBJECT", "UTF-8", "ALL")
+print("ORDERED", typ, d[0].decode())
+m.logout()
+EOF2
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case search_keys
+	atf_add_test_case esearch_searchres
+	atf_add_test_case sort_thread
+	atf_add_test_case fetch_binary_changedsince
+	atf_add_test_case imaplib
 }
