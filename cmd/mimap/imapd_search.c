@@ -862,7 +862,8 @@ imapd_search(struct imapd *s)
 		for (i = 0; i < s->mb.n && count > 0; i++) {
 			if (!hit[i])
 				continue;
-			if ((ret & (R_MIN | R_MAX)) && !(ret & (R_ALL | R_COUNT)) &&
+			if ((ret & (R_MIN | R_MAX)) &&
+			    !(ret & (R_ALL | R_COUNT)) &&
 			    !((ret & R_MIN) && i == first) &&
 			    !((ret & R_MAX) && i == last))
 				continue;

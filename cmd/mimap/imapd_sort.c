@@ -22,8 +22,10 @@
 
 /* Sort criteria of one SORT. */
 #define SORT_KEYS_MAX 16
-/* Message-IDs a References field gives that we keep. */
+/* Message-IDs a References field gives that we keep (the last ones). */
 #define THREAD_REFS_MAX 64
+/* Branches of a thread nested deeper are not written. */
+#define THREAD_DEPTH_MAX 1000
 
 enum crit {
 	C_ARRIVAL,
@@ -55,7 +57,7 @@ struct info {
 	int have_date;
 };
 
-/* ---------------------------------------------------------------- base subject */
+/* ------------------------------------------------------------ base subject */
 
 static int
 is_wsp(int c)
@@ -667,35 +669,37 @@ sort_list(struct cont *first)
 	return first;
 }
 
-/* Write a thread (RFC 5256 §4 syntax) starting at c: c's message, then
-   its one child inline, or its children as "(...)(...)". */
+/*
+ * Write the thread at c (RFC 5256 §4): "(" the message, a chain of only
+ * children inline ("(1 2 3)"), where it branches each child as its own
+ * "(...)" ")"; a dummy writes no number ("((3)(5))").  Branches nested
+ * deeper than THREAD_DEPTH_MAX are left out.
+ */
 static void
-put_thread(struct imapd *s, const struct cont *c, int open, int depth)
+put_thread(struct imapd *s, const struct cont *c, int depth)
 {
 	const struct cont *k;
 
-	if (open)
-		(void)buf_putc(&s->out, '(');
-	if (depth > 1000) { /* a pathological chain: cut */
-		(void)buf_putc(&s->out, ')');
-		return;
-	}
-	if (c->msg != NULL)
-		(void)buf_printf(&s->out, "%u",
-		    s->uid ? s->mb.msgs[c->msg->idx].uid
-			   : (uint32_t)c->msg->idx + 1);
-	if (c->child != NULL && c->child->next == NULL) {
+	(void)buf_putc(&s->out, '(');
+	for (;;) {
+		if (c->msg != NULL)
+			(void)buf_printf(&s->out, "%u",
+			    s->uid ? s->mb.msgs[c->msg->idx].uid
+				   : (uint32_t)c->msg->idx + 1);
+		if (c->child == NULL)
+			break;
 		if (c->msg != NULL)
 			(void)buf_putc(&s->out, ' ');
-		put_thread(s, c->child, 0, depth + 1);
-	} else if (c->child != NULL) {
-		if (c->msg != NULL)
-			(void)buf_putc(&s->out, ' ');
-		for (k = c->child; k != NULL; k = k->next)
-			put_thread(s, k, 1, depth + 1);
+		if (c->child->next == NULL) {
+			c = c->child;
+			continue;
+		}
+		if (depth < THREAD_DEPTH_MAX)
+			for (k = c->child; k != NULL; k = k->next)
+				put_thread(s, k, depth + 1);
+		break;
 	}
-	if (open)
-		(void)buf_putc(&s->out, ')');
+	(void)buf_putc(&s->out, ')');
 }
 
 /* The root of the subject table entry for a root's subject. */
@@ -964,7 +968,7 @@ imapd_thread(struct imapd *s)
 	struct cont *root, *c;
 	unsigned char *hit;
 	uint64_t modseq;
-	size_t n;
+	size_t n, i;
 	int refs;
 
 	if (alg == NULL || !(imap_is(alg, "REFERENCES") ||
@@ -988,7 +992,9 @@ imapd_thread(struct imapd *s)
 	memset(&t, 0, sizeof(t));
 	/* containers: each message, each reference, the dummies of step
 	   5 (at most one a root) */
-	t.cap = n * (THREAD_REFS_MAX + 3) + 1;
+	t.cap = 1;
+	for (i = 0; i < n; i++)
+		t.cap += inf[i].nrefs + 3;
 	t.nhash = 2 * t.cap + 1;
 	if ((t.all = calloc(t.cap, sizeof(*t.all))) == NULL ||
 	    (t.hash = calloc(t.nhash, sizeof(*t.hash))) == NULL) {
@@ -1002,19 +1008,8 @@ imapd_thread(struct imapd *s)
 	(void)buf_puts(&s->out, "* THREAD");
 	if (root != NULL)
 		(void)buf_putc(&s->out, ' ');
-	for (c = root; c != NULL; c = c->next) {
-		if (c->msg == NULL && c->child != NULL &&
-		    c->child->next != NULL) {
-			/* a dummy root: "((3)(5))" */
-			const struct cont *k;
-
-			(void)buf_putc(&s->out, '(');
-			for (k = c->child; k != NULL; k = k->next)
-				put_thread(s, k, 1, 1);
-			(void)buf_putc(&s->out, ')');
-		} else
-			put_thread(s, c->msg == NULL ? c->child : c, 1, 0);
-	}
+	for (c = root; c != NULL; c = c->next)
+		put_thread(s, c, 0);
 	(void)buf_puts(&s->out, "\r\n");
 	imapd_send_out(s);
 	free(t.all);

@@ -231,6 +231,24 @@ sort_thread_body()
 	    'b5 BAD unknown threading algorithm' \
 	    'b6 BAD REVERSE needs a criterion' \
 	    'b7 NO [BADCHARSET (UTF-8 US-ASCII)] unknown charset'
+	# Branches, and a dummy root (a parent that is not here).
+	mkdir -p md/.T/tmp md/.T/new md/.T/cur
+	n=0
+	for h in 'Message-ID: <p@x>\nSubject: plan' \
+	    'Message-ID: <q@x>\nReferences: <p@x>\nSubject: Re: plan' \
+	    'Message-ID: <r@x>\nReferences: <p@x>\nSubject: Re: plan' \
+	    'Message-ID: <s@x>\nReferences: <gone@x>\nSubject: alpha' \
+	    'Message-ID: <u@x>\nReferences: <gone@x>\nSubject: beta'; do
+		n=$((n + 1))
+		printf "From: a@example.org\nDate: 0$n Jan 2026 10:00:00 +0000\n$h\n\nx\n" \
+		    >"md/.T/cur/200$n.M${n}P1.test:2,S"
+	done
+	[ "$(id -u)" != 0 ] || chown -R "$(id -u nobody):$(id -g nobody)" md
+	imap 'a1 EXAMINE T' 'a2 THREAD REFERENCES UTF-8 ALL' \
+	    'a3 THREAD ORDEREDSUBJECT UTF-8 ALL' 'a4 UID THREAD REFERENCES UTF-8 2:*' \
+	    'a5 LOGOUT'
+	has '* THREAD (1 (2)(3))((4)(5))' '* THREAD (1 (2)(3))(4)(5)' \
+	    '* THREAD ((2)(3))((4)(5))' 'a4 OK UID THREAD completed'
 }
 
 atf_test_case fetch_binary_changedsince
