@@ -289,6 +289,15 @@ fetch_binary_changedsince_body()
 	# Nothing changed since MODSEQ 1: no FETCH in a6.
 	grep -a -B1 '^a6 OK' out.txt | grep -qx 'a5 OK FETCH completed' ||
 	    atf_fail "CHANGEDSINCE: $(cat out.txt)"
+	# An encoding nobody can undo: UNKNOWN-CTE (RFC 3516 §4.3).
+	mkdir -p md/.B/tmp md/.B/new md/.B/cur
+	printf 'Subject: uu\nContent-Transfer-Encoding: x-uuencode\n\nbegin 644 a\n' \
+	    >'md/.B/cur/3000.M1P1.test:2,S'
+	[ "$(id -u)" != 0 ] || chown -R "$(id -u nobody):$(id -g nobody)" md
+	imap 'a1 EXAMINE B' 'a2 FETCH 1 BINARY.PEEK[1]' \
+	    'a3 FETCH 1 BINARY.SIZE[]' 'a4 LOGOUT'
+	has 'a2 NO [UNKNOWN-CTE] a part has a transfer encoding this server cannot decode' \
+	    '* 1 FETCH (BINARY.SIZE[] 67)'
 }
 
 atf_test_case imaplib
