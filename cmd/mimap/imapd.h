@@ -57,6 +57,9 @@
    NOT NOT NOT... needs no list). */
 #define IMAPD_SEARCH_KEYS_MAX 512
 #define IMAPD_SEARCH_DEPTH_MAX 32
+/* A long SEARCH or SORT line is written in pieces of about this size
+   rather than held whole. */
+#define IMAPD_OUT_CHUNK (64 * 1024)
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */

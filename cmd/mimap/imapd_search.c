@@ -874,9 +874,14 @@ imapd_search(struct imapd *s)
 	buf_reset(&s->out);
 	if (!esearch) {
 		(void)buf_puts(&s->out, "* SEARCH");
-		for (i = 0; i < s->mb.n; i++)
-			if (hit[i])
-				(void)buf_printf(&s->out, " %u", ID(i));
+		for (i = 0; i < s->mb.n; i++) {
+			if (!hit[i])
+				continue;
+			(void)buf_printf(&s->out, " %u", ID(i));
+			/* a long line goes out as it is made */
+			if (s->out.len > IMAPD_OUT_CHUNK)
+				imapd_send_out(s);
+		}
 		if (modseq > 0)
 			(void)buf_printf(&s->out, " (MODSEQ %llu)",
 			    (unsigned long long)modseq);

@@ -518,10 +518,13 @@ imapd_sort(struct imapd *s)
 	qsort(inf, n, sizeof(*inf), info_cmp);
 	buf_reset(&s->out);
 	(void)buf_puts(&s->out, "* SORT");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		(void)buf_printf(&s->out, " %u",
 		    s->uid ? s->mb.msgs[inf[i].idx].uid
 			   : (uint32_t)inf[i].idx + 1);
+		if (s->out.len > IMAPD_OUT_CHUNK)
+			imapd_send_out(s);
+	}
 	if (modseq > 0)
 		(void)buf_printf(&s->out, " (MODSEQ %llu)",
 		    (unsigned long long)modseq);
