@@ -544,6 +544,7 @@ struct cont {
 	struct info *msg; /* NULL: dummy */
 	const char *id;
 	struct cont *parent, *child, *next;
+	struct cont *last; /* the last child: appending is O(1) */
 	struct cont *hnext; /* hash chain */
 	int64_t date; /* for sorting: the message's, a dummy's first child */
 	size_t seq;
@@ -608,15 +609,19 @@ reachable(const struct cont *a, const struct cont *b)
 static void
 unlink_child(struct cont *c)
 {
-	struct cont **pp;
+	struct cont **pp, *prev = NULL;
 
 	if (c->parent == NULL)
 		return;
-	for (pp = &c->parent->child; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &c->parent->child; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
+			if (c->parent->last == c)
+				c->parent->last = prev;
 			break;
 		}
+		prev = *pp;
+	}
 	c->parent = NULL;
 	c->next = NULL;
 }
@@ -624,14 +629,14 @@ unlink_child(struct cont *c)
 static void
 add_child(struct cont *p, struct cont *c)
 {
-	struct cont **pp;
-
 	unlink_child(c);
 	c->parent = p;
-	for (pp = &p->child; *pp != NULL; pp = &(*pp)->next)
-		;
-	*pp = c;
 	c->next = NULL;
+	if (p->child == NULL)
+		p->child = c;
+	else
+		p->last->next = c;
+	p->last = c;
 }
 
 static int
@@ -644,15 +649,28 @@ cont_cmp(const void *a_, const void *b_)
 	return r != 0 ? r : (a->seq < b->seq ? -1 : a->seq > b->seq);
 }
 
-/* Sort a sibling list by date (a dummy by its first child's), deep. */
+/*
+ * Sort a sibling list by date (a dummy by its first child's), and what
+ * lies under them: a chain of only children is walked, not recursed
+ * into (a long reply chain is common); branches nested deeper than
+ * THREAD_DEPTH_MAX stay as they are.
+ */
 static struct cont *
-sort_list(struct cont *first)
+sort_list(struct cont *first, int depth)
 {
-	struct cont **v, *c;
+	struct cont **v, *c, *d;
 	size_t n = 0, i;
 
 	for (c = first; c != NULL; c = c->next) {
-		c->child = sort_list(c->child);
+		for (d = c; d->child != NULL && d->child->next == NULL;
+		     d = d->child)
+			;
+		if (d->child != NULL && depth < THREAD_DEPTH_MAX) {
+			d->child = sort_list(d->child, depth + 1);
+			for (d->last = d->child; d->last->next != NULL;
+			     d->last = d->last->next)
+				;
+		}
 		if (c->msg == NULL && c->child != NULL) {
 			c->date = c->child->date;
 			c->seq = c->child->seq;
@@ -819,13 +837,14 @@ references(struct threads *t, struct info *inf, size_t n)
 						}
 				}
 				c->child = NULL;
+				c->last = NULL;
 				c->id = NULL;
 				again = 1;
 			}
 		} while (again);
 	}
 	/* 4: sort */
-	root = sort_list(root);
+	root = sort_list(root, 0);
 	/* 5: group the roots by base subject */
 	for (c = root; c != NULL; c = c->next)
 		ntab++;
@@ -904,7 +923,7 @@ references(struct threads *t, struct info *inf, size_t n)
 	free(v);
 	free(tab);
 	/* 6: sort again */
-	return sort_list(root);
+	return sort_list(root, 0);
 }
 
 /* ORDEREDSUBJECT (RFC 5256 §3): by base subject, then date. */
