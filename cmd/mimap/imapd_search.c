@@ -206,11 +206,11 @@ static int saved_valid(const struct imapd *s);
 static struct node *
 parse_list(struct prog *g, const struct imap_value *v, int depth)
 {
-	struct node *and, *x, **tail;
+	struct node *list, *x, **tail;
 
-	if ((and = newnode(g, K_AND)) == NULL)
+	if ((list = newnode(g, K_AND)) == NULL)
 		return NULL;
-	tail = &and->a;
+	tail = &list->a;
 	if (v == NULL) {
 		g->err = "no search keys";
 		return NULL;
@@ -221,7 +221,7 @@ parse_list(struct prog *g, const struct imap_value *v, int depth)
 		*tail = x;
 		tail = &x->next;
 	}
-	return and;
+	return list;
 }
 
 static const struct {
@@ -357,9 +357,9 @@ parse_key(struct prog *g, const struct imap_value **vp, int depth)
 		return x;
 	}
 	if (imap_is(v, "NOT") || imap_is(v, "OR")) {
-		int or = imap_is(v, "OR");
+		int isor = imap_is(v, "OR");
 
-		if ((x = newnode(g, or ? K_OR : K_NOT)) == NULL)
+		if ((x = newnode(g, isor ? K_OR : K_NOT)) == NULL)
 			return NULL;
 		if (*vp == NULL ||
 		    (x->a = parse_key(g, vp, depth + 1)) == NULL) {
@@ -367,7 +367,7 @@ parse_key(struct prog *g, const struct imap_value **vp, int depth)
 				g->err = "NOT and OR need keys";
 			return NULL;
 		}
-		if (or && (*vp == NULL ||
+		if (isor && (*vp == NULL ||
 			      (x->b = parse_key(g, vp, depth + 1)) == NULL)) {
 			if (g->err == NULL)
 				g->err = "OR needs two keys";
