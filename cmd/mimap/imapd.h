@@ -18,6 +18,8 @@
  *   imapd_store.c    STORE, COPY, MOVE and their UID forms
  *   imapd_append.c   APPEND
  *   imapd_idle.c     IDLE (inotify, or polling)
+ *   imapd_search.c   SEARCH, UID SEARCH (ESEARCH, SEARCHRES, MODSEQ)
+ *   imapd_sort.c     SORT, THREAD and their UID forms
  *
  * The state is the Maildir++ tree (common/mailbox, folders, keywords);
  * the session keeps the selected folder's view (struct mailbox), whose
@@ -56,6 +58,14 @@
 /* A refused non-synchronizing literal is read past up to this size;
    a larger one ends the session (RFC 7888 §4 allows either). */
 #define IMAPD_SKIP_MAX ((uint64_t)1024 * 1024)
+/* A SEARCH program: at most this many keys, and NOT/OR/() nested at
+   most this deep (the parser bounds lists at IMAP_LIST_DEPTH_MAX, but
+   NOT NOT NOT... needs no list). */
+#define IMAPD_SEARCH_KEYS_MAX 512
+#define IMAPD_SEARCH_DEPTH_MAX 32
+/* A long SEARCH or SORT line is written in pieces of about this size
+   rather than held whole. */
+#define IMAPD_OUT_CHUNK (64 * 1024)
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */
@@ -123,6 +133,11 @@ struct imapd {
 	struct buf out; /* a response being built */
 	/* For the log line. */
 	size_t nfetch, nappend;
+	/* SEARCHRES (RFC 5182): the saved result "$" as UIDs, for the
+	   folder (directory, UIDVALIDITY) it was made in. */
+	struct imap_seqset saved;
+	char saved_dir[PATH_MAX];
+	uint32_t saved_validity;
 };
 
 /* ---------------------------------------------------------------- session */
@@ -235,5 +250,25 @@ void imapd_flags_answers(struct imapd *s);
    but ascending is shortest), nothing when n is 0. */
 void imapd_vanished(struct imapd *s, const uint32_t *uids, size_t n,
     int earlier);
+/* imapd_search.c */
+int imapd_search(struct imapd *s);
+/*
+ * Run the search keys from v on (CHARSET taken when charset): hit[i]
+ * set for each matching message of the view (s->mb.n entries).  0, or
+ * -1 after a BAD or NO answer.  *modseq: the highest MODSEQ of the
+ * hits when a MODSEQ key was used, else 0.
+ */
+int imapd_search_run(struct imapd *s, const struct imap_value *v,
+    int charset, unsigned char *hit, uint64_t *modseq);
+/* Resolve "$" (RFC 5182) into set for this folder: UIDs when uid, else
+   sequence numbers. */
+int imapd_search_saved(struct imapd *s, int uid, struct imap_seqset *set);
+/* An RFC 5322 Date value: *t the time (UTC), *day the date's 00:00 UTC
+   (time and zone disregarded, as SENT* wants).  0 or -1. */
+int imapd_parse_date(const char *p, size_t n, int64_t *t, int64_t *day);
+
+/* imapd_sort.c */
+int imapd_sort(struct imapd *s);
+int imapd_thread(struct imapd *s);
 
 #endif

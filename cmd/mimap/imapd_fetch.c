@@ -3,7 +3,10 @@
  * CONDSTORE RFC 7162 §3.1.4): the macros ALL, FAST and FULL, and UID,
  * FLAGS, INTERNALDATE, RFC822.SIZE, ENVELOPE, BODY, BODYSTRUCTURE,
  * BODY[section]<partial>, BODY.PEEK[...], RFC822, RFC822.HEADER,
- * RFC822.TEXT, MODSEQ.  The message is read once per FETCH line and
+ * RFC822.TEXT, MODSEQ, BINARY[section]<partial>, BINARY.PEEK and
+ * BINARY.SIZE (RFC 3516), the CHANGEDSINCE modifier and, with QRESYNC,
+ * VANISHED (RFC 7162 §3.1.4.1, §3.2.6), and the saved search result
+ * "$" (RFC 5182).  The message is read once per FETCH line and
  * parsed by common/mime only when an item needs its structure; BODY[]
  * without .PEEK sets \Seen (not in a read-only folder) and the FLAGS go
  * with the answer (RFC 3501 §6.4.5).
@@ -36,7 +39,9 @@ enum item_kind {
 	IT_BODY, /* BODY without a section: the non-extensible form */
 	IT_BODYSTRUCTURE,
 	IT_SECTION, /* BODY[...] / BODY.PEEK[...] / RFC822* */
-	IT_MODSEQ
+	IT_MODSEQ,
+	IT_BINARY, /* BINARY[part] / BINARY.PEEK[part] (RFC 3516) */
+	IT_BINARY_SIZE /* BINARY.SIZE[part] */
 };
 
 struct item {
@@ -79,7 +84,7 @@ add(struct fetch *f, enum item_kind k, const char *label)
 	it->kind = k;
 	util_strlcpy(it->label, label, sizeof(it->label));
 	if (k == IT_ENVELOPE || k == IT_BODY || k == IT_BODYSTRUCTURE ||
-	    k == IT_SECTION)
+	    k == IT_SECTION || k == IT_BINARY || k == IT_BINARY_SIZE)
 		f->need_msg = 1;
 	return it;
 }
@@ -95,10 +100,23 @@ add_section(struct fetch *f, const char *t, size_t len)
 	struct item *it;
 	uint64_t a, b;
 	int peek = 0;
+	enum item_kind kind = IT_SECTION;
+	const char *word = "BODY";
 
 	if (len > 10 && strncasecmp(t, "BODY.PEEK[", 10) == 0)
 		peek = 1;
-	else if (!(len > 5 && strncasecmp(t, "BODY[", 5) == 0))
+	else if (len > 12 && strncasecmp(t, "BINARY.PEEK[", 12) == 0) {
+		peek = 1;
+		kind = IT_BINARY;
+		word = "BINARY";
+	} else if (len > 12 && strncasecmp(t, "BINARY.SIZE[", 12) == 0) {
+		peek = 1;
+		kind = IT_BINARY_SIZE;
+		word = "BINARY.SIZE";
+	} else if (len > 7 && strncasecmp(t, "BINARY[", 7) == 0) {
+		kind = IT_BINARY;
+		word = "BINARY";
+	} else if (!(len > 5 && strncasecmp(t, "BODY[", 5) == 0))
 		return -1;
 	lb = memchr(t, '[', len);
 	for (rb = end; rb > lb && rb[-1] != ']'; rb--)
@@ -106,7 +124,7 @@ add_section(struct fetch *f, const char *t, size_t len)
 	if (rb <= lb + 0 || rb[-1] != ']')
 		return -1;
 	rb--;
-	if ((it = add(f, IT_SECTION, "")) == NULL)
+	if ((it = add(f, kind, "")) == NULL)
 		return -1;
 	it->peek = peek;
 	if (mime_section_parse(&it->sec, lb + 1, (size_t)(rb - lb - 1)) ==
@@ -116,7 +134,12 @@ add_section(struct fetch *f, const char *t, size_t len)
 	}
 	it->have_sec = 1;
 	it->count = UINT64_MAX;
+	/* RFC 3516 §3: section-binary is part numbers only. */
+	if (kind != IT_SECTION && it->sec.what != MIME_SEC_BODY)
+		return -1;
 	if (rb + 1 < end) {
+		if (kind == IT_BINARY_SIZE)
+			return -1;
 		/* "<start.count>" (RFC 3501 §6.4.5) */
 		if (rb[1] != '<' || end[-1] != '>' ||
 		    (dot = memchr(rb + 2, '.', (size_t)(end - rb - 3))) ==
@@ -133,7 +156,7 @@ add_section(struct fetch *f, const char *t, size_t len)
 	}
 	/* The answer names the item as asked, without PEEK and with only
 	   the start of the partial (RFC 3501 §7.4.2). */
-	(void)snprintf(it->label, sizeof(it->label), "BODY[%.*s]",
+	(void)snprintf(it->label, sizeof(it->label), "%s[%.*s]", word,
 	    (int)(rb - lb - 1), lb + 1);
 	if (it->partial) {
 		size_t l = strlen(it->label);
@@ -269,13 +292,70 @@ put_literal(struct buf *out, const char *p, size_t n)
 	(void)buf_append(out, p, n);
 }
 
+/* Append n octets as a literal, literal8 "~{n}" when they hold a NUL
+   (RFC 3516 §4.2). */
+static void
+put_literal8(struct buf *out, const char *p, size_t n)
+{
+	if (memchr(p, '\0', n) != NULL)
+		(void)buf_putc(out, '~');
+	put_literal(out, p, n);
+}
+
+/*
+ * The decoded content of section sec (part numbers only) into out, for
+ * BINARY (RFC 3516): a leaf's body with its transfer encoding undone;
+ * the whole message, or a part that is not a leaf, as it is (NULs
+ * kept).  0, -1 with errno ENOENT (no such part), EPROTO (an encoding
+ * we do not know: UNKNOWN-CTE), ENOMEM.
+ */
+static int
+binary_content(const struct mime_msg *m, const struct mime_section *sec,
+    struct buf *out)
+{
+	const struct mime_part *pt;
+	struct buf d;
+	int rc;
+
+	if (sec->npart == 0)
+		return mime_fetch(m, sec, 0, UINT64_MAX, MIME_F_KEEP_NUL, out);
+	if (sec->beyond ||
+	    (pt = mime_part_find(m, sec->part, sec->npart)) == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (pt->kind != MIME_LEAF)
+		return mime_fetch(m, sec, 0, UINT64_MAX, MIME_F_KEEP_NUL, out);
+	switch (pt->cte) {
+	case MIME_CTE_OTHER:
+		errno = EPROTO;
+		return -1;
+	case MIME_CTE_BASE64:
+		return mime_decode_body(pt->cte, m->p + pt->body_off,
+		    pt->body_len, out);
+	case MIME_CTE_QP:
+		/* decoded, then its line ends as CRLF */
+		buf_init(&d, 0);
+		rc = mime_decode_body(pt->cte, m->p + pt->body_off,
+		    pt->body_len, &d);
+		if (rc == 0)
+			rc = mime_wire_copy(out, d.data != NULL ? d.data : "",
+			    d.len, 0, SIZE_MAX, MIME_F_KEEP_NUL);
+		buf_free(&d);
+		return rc;
+	default:
+		return mime_wire_copy(out, m->p + pt->body_off, pt->body_len,
+		    0, SIZE_MAX, MIME_F_KEEP_NUL);
+	}
+}
+
 /*
  * One "* N FETCH (...)" for message i.  0, 1 (the message is gone: said
  * nothing), -1 (a server error, logged).
  */
 static int
 fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
-    int add_uid, int add_flags)
+    int add_uid, int add_flags, int add_modseq)
 {
 	struct mime_msg m;
 	struct buf part;
@@ -370,12 +450,43 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 			put_literal(&s->out, part.data != NULL ? part.data : "",
 			    part.len);
 			break;
+		case IT_BINARY:
+		case IT_BINARY_SIZE:
+			buf_reset(&part);
+			(void)buf_printf(&s->out, "%s ", it->label);
+			if (binary_content(&m, &it->sec, &part) == -1) {
+				if (errno == ENOENT) {
+					(void)buf_puts(&s->out, "NIL");
+					break;
+				}
+				rc = errno == EPROTO ? 2 : -1;
+				break;
+			}
+			if (it->kind == IT_BINARY_SIZE) {
+				(void)buf_printf(&s->out, "%zu", part.len);
+				break;
+			}
+			{
+				size_t off, len;
+
+				mime_partial(part.len, it->start, it->count,
+				    &off, &len);
+				put_literal8(&s->out,
+				    part.data != NULL ? part.data + off : "",
+				    len);
+			}
+			break;
 		}
 	}
 	if (rc == 0 && add_flags) {
 		SEP();
 		(void)buf_puts(&s->out, "FLAGS ");
 		(void)imapd_put_flags(s, i, &s->out);
+	}
+	if (rc == 0 && add_modseq) {
+		SEP();
+		(void)buf_printf(&s->out, "MODSEQ (%llu)",
+		    (unsigned long long)s->mb.msgs[i].modseq);
 	}
 #undef SEP
 	(void)buf_puts(&s->out, ")\r\n");
@@ -412,6 +523,73 @@ mark_seen(struct imapd *s, size_t i)
 	return res == MAILBOX_STORED;
 }
 
+/*
+ * The fetch modifiers (RFC 4466 §2.4): CHANGEDSINCE n (RFC 7162
+ * §3.1.4.1) and VANISHED (§3.2.6, UID FETCH with QRESYNC only).  0 or
+ * -1 (BAD).
+ */
+static int
+modifiers(struct imapd *s, const struct imap_value *v, int *changed,
+    uint64_t *since, int *vanished)
+{
+	const struct imap_value *q;
+
+	if (v == NULL)
+		return 0;
+	if (v->type != IMAP_LIST || v->child == NULL || v->next != NULL)
+		return -1;
+	for (q = v->child; q != NULL; q = q->next) {
+		if (imap_is(q, "CHANGEDSINCE") && !*changed) {
+			if ((q = q->next) == NULL ||
+			    imap_number64(q, 1, since) == -1)
+				return -1;
+			*changed = 1;
+		} else if (imap_is(q, "VANISHED") && !*vanished)
+			*vanished = 1;
+		else
+			return -1;
+	}
+	if (*vanished && (!s->uid || !s->qresync || !*changed))
+		return -1;
+	return 0;
+}
+
+/* RFC 7162 §3.2.6: "* VANISHED (EARLIER) uids" for the UIDs of ss
+   expunged after since. */
+static void
+send_vanished(struct imapd *s, const struct imap_seqset *ss, uint64_t since)
+{
+	struct mailbox_range *set, *out = NULL;
+	struct imap_seqset v = IMAP_SEQSET_INIT;
+	char err[ERR_MAX];
+	size_t i, nout = 0;
+
+	if (ss->n == 0 || (set = calloc(ss->n, sizeof(*set))) == NULL)
+		return;
+	for (i = 0; i < ss->n; i++) {
+		set[i].lo = ss->r[i].lo;
+		set[i].hi = ss->r[i].hi;
+	}
+	if (mailbox_vanished(&s->mb, since, set, ss->n, &out, &nout, err,
+		sizeof(err)) == -1) {
+		log_warn(s->c->log, "%s: %s", s->user, err);
+		free(set);
+		return;
+	}
+	for (i = 0; i < nout; i++)
+		(void)imap_seqset_add(&v, out[i].lo, out[i].hi);
+	if (v.n > 0) {
+		buf_reset(&s->out);
+		(void)buf_puts(&s->out, "* VANISHED (EARLIER) ");
+		(void)imap_seqset_format(&v, &s->out);
+		(void)buf_puts(&s->out, "\r\n");
+		imapd_send_out(s);
+	}
+	imap_seqset_free(&v);
+	free(out);
+	free(set);
+}
+
 int
 imapd_fetch(struct imapd *s)
 {
@@ -420,8 +598,9 @@ imapd_fetch(struct imapd *s)
 	struct fetch *f;
 	struct buf msg;
 	uint32_t max;
-	size_t i, gone = 0;
-	int rc, seen;
+	uint64_t since = 0;
+	size_t i, k, gone = 0, unknown_cte = 0;
+	int rc, seen, changed = 0, vanished = 0, has_modseq = 0;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		imapd_no(s, "SERVERBUG", "out of memory");
@@ -429,13 +608,28 @@ imapd_fetch(struct imapd *s)
 	}
 	max = s->uid ? (s->mb.n > 0 ? s->mb.msgs[s->mb.n - 1].uid : 0)
 		     : (uint32_t)s->mb.n;
-	if (set == NULL || items == NULL || (set->type != IMAP_ATOM && set->type != IMAP_NUMBER) ||
-	    items->next != NULL ||
-	    imap_seqset_parse(set->s, set->len, max, &ss) == -1 || ss.last ||
+	if (set == NULL || items == NULL ||
+	    (set->type != IMAP_ATOM && set->type != IMAP_NUMBER) ||
+	    modifiers(s, items->next, &changed, &since, &vanished) == -1 ||
+	    imap_seqset_parse(set->s, set->len, max, &ss) == -1 ||
 	    parse_items(s, items, f) == -1) {
 		imapd_bad(s, NULL, "bad FETCH arguments");
 		goto out;
 	}
+	/* RFC 5182: "$" is the saved search result. */
+	if (ss.last && imapd_search_saved(s, s->uid, &ss) == -1) {
+		imapd_no(s, "SERVERBUG", "out of memory");
+		goto out;
+	}
+	if (changed) {
+		/* RFC 7162 §3.1.4.1: MODSEQ goes with each answer. */
+		s->condstore = 1;
+		for (k = 0; k < f->n; k++)
+			if (f->it[k].kind == IT_MODSEQ)
+				has_modseq = 1;
+	}
+	if (vanished)
+		send_vanished(s, &ss, since);
 	/* RFC 9051 §6.4.5: a sequence number past the last is an error;
 	   UIDs that do not exist are simply not there. */
 	if (!s->uid && ss.highest > s->mb.n) {
@@ -447,10 +641,15 @@ imapd_fetch(struct imapd *s)
 		if (!imap_seqset_contains(&ss,
 			s->uid ? s->mb.msgs[i].uid : (uint32_t)(i + 1)))
 			continue;
+		if (changed && s->mb.msgs[i].modseq <= since)
+			continue;
 		seen = f->sets_seen && mark_seen(s, i);
-		rc = fetch_one(s, f, i, &msg, s->uid, seen);
+		rc = fetch_one(s, f, i, &msg, s->uid, seen,
+		    changed && !has_modseq);
 		if (rc == 1)
 			gone++;
+		else if (rc == 2)
+			unknown_cte++;
 		else if (rc == -1) {
 			buf_free(&msg);
 			log_err(s->c->log, "%s: fetch %zu: %s", s->user, i + 1,
@@ -471,7 +670,10 @@ imapd_fetch(struct imapd *s)
 		imap_seqset_free(&ss);
 		return -1;
 	}
-	if (gone > 0)
+	if (unknown_cte > 0)
+		imapd_no(s, "UNKNOWN-CTE",
+		    "a part has a transfer encoding this server cannot decode");
+	else if (gone > 0)
 		imapd_no(s, "EXPUNGEISSUED",
 		    "some messages were expunged meanwhile");
 	else

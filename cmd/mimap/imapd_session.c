@@ -120,8 +120,9 @@ imapd_capabilities(const struct imapd *s, struct buf *b)
 	/* Only what is implemented: a command that gets added says so
 	   here too. */
 	(void)buf_puts(b, " SASL-IR LITERAL+ IDLE NAMESPACE ID ENABLE "
-			  "UNSELECT UIDPLUS MOVE "
-			  "CHILDREN LIST-EXTENDED SPECIAL-USE STATUS=SIZE");
+			  "UNSELECT UIDPLUS MOVE CHILDREN LIST-EXTENDED "
+			  "SPECIAL-USE ESEARCH SEARCHRES STATUS=SIZE BINARY "
+			  "SORT THREAD=REFERENCES THREAD=ORDEREDSUBJECT");
 	(void)buf_printf(b, " APPENDLIMIT=%lld CONDSTORE QRESYNC",
 	    (long long)IMAPD_APPEND_MAX);
 }
@@ -135,6 +136,8 @@ imapd_unselect(struct imapd *s)
 	s->readonly = 0;
 	s->folder[0] = '\0';
 	memset(&s->kw, 0, sizeof(s->kw));
+	/* RFC 5182 §2.1: "$" is empty again in a newly selected folder. */
+	imap_seqset_free(&s->saved);
 	if (s->state == IMAPD_SELECTED)
 		s->state = IMAPD_AUTH;
 }
@@ -359,6 +362,12 @@ static const struct cmd cmds[] = {
     {IMAP_CMD_UID_MOVE, SE, imapd_copy, 1},
     {IMAP_CMD_APPEND, AU | SE, imapd_append, 0},
     {IMAP_CMD_IDLE, AU | SE, imapd_idle, 0},
+    {IMAP_CMD_SEARCH, SE, imapd_search, 0},
+    {IMAP_CMD_UID_SEARCH, SE, imapd_search, 1},
+    {IMAP_CMD_SORT, SE, imapd_sort, 0},
+    {IMAP_CMD_UID_SORT, SE, imapd_sort, 1},
+    {IMAP_CMD_THREAD, SE, imapd_thread, 0},
+    {IMAP_CMD_UID_THREAD, SE, imapd_thread, 1},
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

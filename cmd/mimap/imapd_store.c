@@ -34,7 +34,8 @@ imapd_msgset(
 	max = s->uid ? (s->mb.n > 0 ? s->mb.msgs[s->mb.n - 1].uid : 0)
 		     : (uint32_t)s->mb.n;
 	if (v == NULL || (v->type != IMAP_ATOM && v->type != IMAP_NUMBER) ||
-	    imap_seqset_parse(v->s, v->len, max, &ss) == -1 || ss.last) {
+	    imap_seqset_parse(v->s, v->len, max, &ss) == -1 ||
+	    (ss.last && imapd_search_saved(s, s->uid, &ss) == -1)) {
 		imap_seqset_free(&ss);
 		imapd_bad(s, NULL, "bad message set");
 		return -1;
