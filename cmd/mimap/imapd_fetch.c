@@ -349,6 +349,27 @@ binary_content(const struct mime_msg *m, const struct mime_section *sec,
 	}
 }
 
+/* Do the items read the message only as a whole (BODY[], RFC822, with
+   or without a partial)?  Then it needs no MIME parse. */
+static int
+whole_only(const struct fetch *f)
+{
+	size_t k;
+
+	for (k = 0; k < f->n; k++) {
+		const struct item *it = &f->it[k];
+
+		if (it->kind == IT_ENVELOPE || it->kind == IT_BODY ||
+		    it->kind == IT_BODYSTRUCTURE || it->kind == IT_BINARY ||
+		    it->kind == IT_BINARY_SIZE)
+			return 0;
+		if (it->kind == IT_SECTION &&
+		    (it->sec.npart != 0 || it->sec.what != MIME_SEC_BODY))
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * One "* N FETCH (...)" for message i.  0, 1 (the message is gone: said
  * nothing), -1 (a server error, logged).
@@ -370,10 +391,13 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 	if (f->need_msg) {
 		if (read_msg(s, i, msg) == -1)
 			return errno == ENOENT ? 1 : -1;
-		if (mime_parse(&m, msg->data != NULL ? msg->data : "",
+		/* BODY[] and RFC822 alone need no structure: the file goes
+		   out with CRLF line ends, unparsed. */
+		if (!whole_only(f) &&
+		    mime_parse(&m, msg->data != NULL ? msg->data : "",
 			msg->len) == -1)
 			return -1;
-		parsed = 1;
+		parsed = !whole_only(f);
 	}
 	buf_init(&part, 0);
 	buf_reset(&s->out);
@@ -436,8 +460,21 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 		case IT_SECTION:
 			buf_reset(&part);
 			(void)buf_printf(&s->out, "%s ", it->label);
-			if (mime_fetch(&m, &it->sec, it->start, it->count, 0,
-				&part) == -1) {
+			if (!parsed) {
+				/* The whole message (whole_only). */
+				if (mime_wire_copy(&part,
+					msg->data != NULL ? msg->data : "",
+					msg->len,
+					it->start > SIZE_MAX ? SIZE_MAX
+							     : (size_t)it->start,
+					it->count > SIZE_MAX ? SIZE_MAX
+							     : (size_t)it->count,
+					0) == -1) {
+					rc = -1;
+					break;
+				}
+			} else if (mime_fetch(&m, &it->sec, it->start,
+				       it->count, 0, &part) == -1) {
 				if (errno == ENOENT) {
 					/* No such part: NIL, as Dovecot
 					   answers "" or NIL. */
