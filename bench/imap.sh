@@ -9,7 +9,7 @@
 #
 #   login_select     seconds from connect to SELECT done
 #   rss_kb           KB resident in the processes born for one selected
-#                    connection
+#                    connection (pss_kb: proportional, shared pages divided)
 #   uid_fetch_flags  UID FETCH 1:* (FLAGS), seconds
 #   fetch_envelope   FETCH 1:* (ENVELOPE), seconds
 #   search_from      SEARCH FROM, seconds (then repeated: search_from_2)
@@ -255,7 +255,7 @@ done
 
 echo
 printf '%-16s %-5s %12s %12s\n' op run mimap dovecot
-for op in login_select rss_kb uid_fetch_flags fetch_envelope search_from \
+for op in login_select rss_kb pss_kb uid_fetch_flags fetch_envelope search_from \
     search_from_2 sort_date fetch_body; do
 	for temp in cold warm; do
 		line=$(printf '%-16s %-5s' "$op" "$temp")

@@ -8,6 +8,7 @@ Logs in on 127.0.0.1:PORT with Python's imaplib and times, in this order:
   login_select     connect, LOGIN, SELECT INBOX
   rss_kb           (with PID, the server's master) the resident memory of
                    the processes born for this connection, once selected
+  pss_kb           the same, proportional (shared pages divided)
   uid_fetch_flags  UID FETCH 1:* (FLAGS)
   fetch_envelope   FETCH 1:* (ENVELOPE)
   search_from      SEARCH FROM "carol" (first, then repeated)
@@ -49,13 +50,14 @@ def children(pid):
     return out
 
 
-def rss_kb(pids):
+def mem_kb(pids, field):
+    """Sum of field ("Rss:" or "Pss:") over pids, from smaps_rollup."""
     total = 0
     for p in pids:
         try:
-            with open("/proc/%d/status" % p) as f:
+            with open("/proc/%d/smaps_rollup" % p) as f:
                 for line in f:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith(field):
                         total += int(line.split()[1])
         except OSError:
             pass
@@ -76,7 +78,11 @@ def main():
     print("login_select %.4f" % (time.monotonic() - t0))
     if master:
         time.sleep(0.2)
-        print("rss_kb %d" % rss_kb(children(master) - before))
+        born = children(master) - before
+        print("rss_kb %d" % mem_kb(born, "Rss:"))
+        # Proportional: shared pages (libraries, the parent's memory
+        # before the fork) divided among the processes sharing them.
+        print("pss_kb %d" % mem_kb(born, "Pss:"))
 
     def timed(name, fn):
         t = time.monotonic()
