@@ -85,7 +85,8 @@ maildir(const char *folder)
 			abort();
 	}
 	if (folder[0] != '\0') {
-		snprintf(path, sizeof(path), "%s/%s/maildirfolder", dir, folder);
+		snprintf(
+		    path, sizeof(path), "%s/%s/maildirfolder", dir, folder);
 		put(path, "");
 	}
 }
