@@ -138,11 +138,12 @@ do_list(struct imapd *s, int lsub)
 	}
 	/* RFC 3501 §6.3.8: an empty pattern asks for the delimiter. */
 	if (pats->type != IMAP_LIST) {
-		if (pattern(s, pats, &pat) == -1) {
+		if (imap_list_mailbox(pats, &(const char *){NULL},
+			&(size_t){0}) == -1) {
 			imapd_bad(s, NULL, "bad pattern");
 			goto out;
 		}
-		if (pat.len == 0 && !lsub) {
+		if (pattern(s, pats, &pat) == 0 && pat.len == 0 && !lsub) {
 			imapd_untagged(s, "LIST (\\Noselect) \"/\" \"\"");
 			imapd_ok(s, NULL, "LIST completed");
 			goto out;
@@ -163,6 +164,8 @@ do_list(struct imapd *s, int lsub)
 		     q = pats->type == IMAP_LIST ? q->next : NULL) {
 			buf_reset(&pat);
 			buf_reset(&full);
+			/* A pattern no name can be spelt as (bad modified
+			   UTF-7) matches nothing. */
 			if (pattern(s, q, &pat) == -1)
 				continue;
 			(void)buf_append(&full, ref.data, ref.len);
@@ -358,14 +361,23 @@ int
 imapd_create(struct imapd *s)
 {
 	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
-	size_t n;
+	const struct imap_value *v = imapd_arg(s, 0);
+	struct imap_value w;
 
-	if (one_name(s, name, sizeof(name), dir, sizeof(dir)) == -1)
+	if (v == NULL || s->p.nargs != 1) {
+		imapd_bad(s, NULL, "CREATE takes a folder name");
 		return 0;
-	/* RFC 3501 §6.3.3: a trailing delimiter is a hint; it was
-	   refused by the name check, so take it off first. */
-	n = strlen(name);
-	if (folder_create(s->root, name, err, sizeof(err)) == -1 && n > 0)
+	}
+	/* RFC 3501 §6.3.3: a trailing delimiter only says the client
+	   means to create names under it: the folder is made all the
+	   same. */
+	w = *v;
+	if (w.s != NULL && w.len > 1 && w.s[w.len - 1] == '/')
+		w.len--;
+	if (imapd_folder_dir(s, &w, name, sizeof(name), dir, sizeof(dir)) ==
+	    -1)
+		return 0;
+	if (folder_create(s->root, name, err, sizeof(err)) == -1)
 		folder_error(s, err);
 	else
 		imapd_ok(s, NULL, "CREATE completed");

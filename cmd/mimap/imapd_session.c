@@ -609,6 +609,20 @@ on_line(void *sess, char *line, size_t len, int flags)
 	buf_reset(&s->cmd);
 	s->tag = NULL;
 	if (flags & IO_LINE_LONG) {
+		/* The client waits for its tag: take it from what was
+		   kept of the line when it is one. */
+		size_t n;
+
+		for (n = 0; n < len && n < IMAP_TAG_MAX &&
+		     imap_astring_char((unsigned char)line[n]) &&
+		     line[n] != '+';
+		     n++)
+			;
+		if (n > 0 && n < len && line[n] == ' ') {
+			memcpy(s->tagbuf, line, n);
+			s->tagbuf[n] = '\0';
+			s->tag = s->tagbuf;
+		}
 		imapd_bad(s, NULL, "command line too long");
 		goto check;
 	}

@@ -1,7 +1,7 @@
 # man_test: every program answers --help and --version the same way, and
 # every man page is clean mdoc(7) with the sections a user looks for.
 
-PROGS="mdeliver mxlookup msend msmtpd mpop"
+PROGS="mdeliver mxlookup msend msmtpd mpop mimap"
 
 atf_test_case help_version
 help_version_head()
@@ -37,6 +37,12 @@ bad_option_body()
 		atf_check -s exit:0 -o match:'^usage: mpop '$sub -e empty \
 		    "$(yubin_prog mpop)" $sub --help
 	done
+	atf_check -s exit:64 -o empty -e match:'^mimap: ' \
+	    "$(yubin_prog mimap)" frobnicate
+	atf_check -s exit:64 -o empty -e match:'^mimap( serve)?: ' \
+	    "$(yubin_prog mimap)" serve --no-such-option
+	atf_check -s exit:0 -o match:'^usage: mimap serve' -e empty \
+	    "$(yubin_prog mimap)" serve --help
 }
 
 atf_test_case mandoc_lint
@@ -95,6 +101,8 @@ server_options_body()
 		grep -qxF "$item" msmtpd.items ||
 		    atf_fail "man pages differ: ${item%%|*}"
 	done <mpop.items
+	server_items "$YUBIN_SRCDIR/man/mimap.1" >mimap.items
+	atf_check -o empty diff mpop.items mimap.items
 	# --help: the same lines but the protocol's timeout and what a
 	# server leaves out.
 	"$(yubin_prog msmtpd)" --help | sed -n '/^Options every server/,$p' |
@@ -104,6 +112,10 @@ server_options_body()
 	    grep -v -e '^  --timeout' -e '^  --max-session-time' >mpop.help
 	[ $(wc -l <mpop.help) -ge 15 ] || atf_fail "mpop: no shared options"
 	atf_check -o empty diff msmtpd.help mpop.help
+	"$(yubin_prog mimap)" serve --help |
+	    sed -n '/^Options every server/,$p' |
+	    grep -v -e '^  --timeout' -e '^  --max-session-time' >mimap.help
+	atf_check -o empty diff mpop.help mimap.help
 }
 
 atf_init_test_cases()

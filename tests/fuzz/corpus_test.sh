@@ -39,6 +39,8 @@ atf_test_case mime
 mime_body() { replay mime; }
 atf_test_case imap
 imap_body() { replay imap; }
+atf_test_case imapd_session
+imapd_session_body() { replay imapd_session; }
 
 atf_init_test_cases()
 {
@@ -57,4 +59,5 @@ atf_init_test_cases()
 	atf_add_test_case mpop_state
 	atf_add_test_case mime
 	atf_add_test_case imap
+	atf_add_test_case imapd_session
 }
