@@ -163,6 +163,9 @@ void imapd_untagged(struct imapd *s, const char *fmt, ...)
 void imapd_send_out(struct imapd *s);
 /* The CAPABILITY list for the state, without "CAPABILITY". */
 void imapd_capabilities(const struct imapd *s, struct buf *b);
+/* A read-only view (EXAMINE): messages from index from on that are
+   still in new/ show as \Recent, as a SELECT would make them. */
+void imapd_examine_recent(struct imapd *s, size_t from);
 /* Close the selected folder (no expunge). */
 void imapd_unselect(struct imapd *s);
 /*

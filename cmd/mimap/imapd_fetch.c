@@ -243,9 +243,12 @@ one_item(struct imapd *s, struct fetch *f, const struct imap_value **vp)
 
 /* The fetch items: a macro, one item, or a list of them. */
 static int
-parse_items(struct imapd *s, const struct imap_value *v, struct fetch *f)
+parse_items(struct imapd *s, const struct imap_value *v, struct fetch *f,
+    const struct imap_value **last)
 {
 	const struct imap_value *q;
+
+	*last = v;
 
 	if (v->type == IMAP_ATOM &&
 	    (imap_is(v, "ALL") || imap_is(v, "FAST") || imap_is(v, "FULL"))) {
@@ -259,8 +262,14 @@ parse_items(struct imapd *s, const struct imap_value *v, struct fetch *f)
 			(void)add(f, IT_BODY, "BODY");
 		return 0;
 	}
-	if (v->type != IMAP_LIST)
-		return one_item(s, f, &v);
+	if (v->type != IMAP_LIST) {
+		/* One item, which may span values: BODY[HEADER.FIELDS
+		   (From)] is an atom, a list and a joined atom. */
+		if (one_item(s, f, &v) == -1)
+			return -1;
+		*last = v;
+		return 0;
+	}
 	if (v->count == 0)
 		return -1;
 	for (q = v->child; q != NULL; q = q->next)
@@ -637,6 +646,7 @@ imapd_fetch(struct imapd *s)
 	uint32_t max;
 	uint64_t since = 0;
 	size_t i, k, gone = 0, unknown_cte = 0;
+	const struct imap_value *last;
 	int rc, seen, changed = 0, vanished = 0, has_modseq = 0;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
@@ -647,9 +657,9 @@ imapd_fetch(struct imapd *s)
 		     : (uint32_t)s->mb.n;
 	if (set == NULL || items == NULL ||
 	    (set->type != IMAP_ATOM && set->type != IMAP_NUMBER) ||
-	    modifiers(s, items->next, &changed, &since, &vanished) == -1 ||
-	    imap_seqset_parse(set->s, set->len, max, &ss) == -1 ||
-	    parse_items(s, items, f) == -1) {
+	    parse_items(s, items, f, &last) == -1 ||
+	    modifiers(s, last->next, &changed, &since, &vanished) == -1 ||
+	    imap_seqset_parse(set->s, set->len, max, &ss) == -1) {
 		imapd_bad(s, NULL, "bad FETCH arguments");
 		goto out;
 	}

@@ -266,6 +266,10 @@ imapd_select(struct imapd *s)
 	if (keywords_load(&s->kw, dir, err, sizeof(err)) == -1)
 		log_warn(s->c->log, "%s: %s", s->user, err);
 	s->readonly = examine;
+	/* EXAMINE claims nothing, but shows what a SELECT would find
+	   recent: what is still in new/ (RFC 3501 §6.3.2: RECENT). */
+	if (examine)
+		imapd_examine_recent(s, 0);
 	util_strlcpy(s->folder, name, sizeof(s->folder));
 	s->state = IMAPD_SELECTED;
 	imapd_flags_answers(s);

@@ -159,6 +159,18 @@ imapd_put_flags(struct imapd *s, size_t i, struct buf *b)
 	return buf_putc(b, ')');
 }
 
+void
+imapd_examine_recent(struct imapd *s, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < s->mb.n; i++)
+		if (s->mb.msgs[i].sub == MAILBOX_NEW && !s->mb.msgs[i].recent) {
+			s->mb.msgs[i].recent = 1;
+			s->mb.nrecent++;
+		}
+}
+
 int
 imapd_sync(struct imapd *s, int expunges)
 {
@@ -215,6 +227,8 @@ imapd_sync(struct imapd *s, int expunges)
 		before -= n < before ? n : before;
 	}
 	if (s->mb.n != before) {
+		if (s->readonly)
+			imapd_examine_recent(s, before);
 		imapd_untagged(s, "%zu EXISTS", s->mb.n);
 		if (!s->rev2)
 			imapd_untagged(s, "%zu RECENT", s->mb.nrecent);

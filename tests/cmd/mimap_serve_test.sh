@@ -85,14 +85,14 @@ greeting_capability_body()
 atf_test_case select_examine
 select_examine_head()
 {
-	atf_set "descr" "SELECT moves new/ to cur/ with \\Recent; EXAMINE does not"
+	atf_set "descr" "SELECT moves new/ to cur/ with \\Recent; EXAMINE only shows it"
 }
 select_examine_body()
 {
 	setup
 	printf 'a1 EXAMINE INBOX\r\na2 LOGOUT\r\n' >in
 	imap
-	has '* 2 EXISTS' '* 0 RECENT' '* OK [UNSEEN 1] first unseen' \
+	has '* 2 EXISTS' '* 1 RECENT' '* OK [UNSEEN 1] first unseen' \
 	    '* OK [UIDNEXT 3] predicted next UID' \
 	    '* OK [PERMANENTFLAGS ()] read-only' \
 	    'a1 OK [READ-ONLY] EXAMINE completed'
