@@ -1,0 +1,964 @@
+/*
+ * client_fetch.c: `mimap fetch': each message of the folders once into
+ * a Maildir or an MDA, durably, as `mpop fetch' does for POP3.
+ *
+ * The state file is a journal of text lines, keyed by folder,
+ * UIDVALIDITY and UID (words are %-encoded: a space, "%", "-" and
+ * octets outside 0x21-0x7e; "-" alone is an empty word):
+ *
+ *	yubin-mimap-state 1
+ *	P folder uidvalidity uid size message-id uniq
+ *		about to be linked into the Maildir under the unique
+ *		name uniq (fdatasynced before the link)
+ *	F folder uidvalidity uid size message-id
+ *		delivered
+ *
+ * Order of the durable steps for one message into a Maildir:
+ *   UID FETCH uid BODY.PEEK[] into tmp/NAME; fsync   (maildir_sync)
+ *   journal "P ...", fdatasync
+ *   link into new/, fsync of new/                     (maildir_commit)
+ *   journal "F ..."; fdatasync before any STORE/EXPUNGE
+ * At the start of a run a P entry whose NAME is in new/ or cur/ is
+ * taken as delivered, any other is forgotten (fetched again): never
+ * lost, never twice.  An MDA cannot be asked whether it has a message,
+ * so there "F" follows its exit 0 (a crash between the two fetches
+ * that message again).  At the end the file is rewritten (temp, fsync,
+ * rename, fsync of the directory) with only what the server still has.
+ *
+ * When a folder's UIDVALIDITY changed, the messages are matched with
+ * what was fetched before by Message-ID and RFC822.SIZE, recorded under
+ * the new UIDVALIDITY, and only the others are fetched.
+ */
+#include "config.h"
+
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "maildir.h"
+#include "mimap.h"
+#include "proc.h"
+#include "secret.h"
+#include "util.h"
+
+#define STATE_MAGIC "yubin-mimap-state 1"
+#define WORD_MAX 2048
+#define MSGID_MAX 998
+
+struct sent {
+	char *folder;
+	char *msgid;
+	char *uniq; /* pending: its Maildir name */
+	uint32_t uv, uid;
+	uint64_t size;
+	int pending;
+	int dead; /* dropped at the rewrite */
+	int seen; /* on the server in this run's listing */
+};
+
+struct smsg {
+	uint32_t uid;
+	uint64_t size;
+	char msgid[MSGID_MAX + 1];
+};
+
+struct run {
+	struct cargs *a;
+	struct iclient c;
+	char path[PATH_MAX];
+	int fd, lockfd;
+	struct sent *e;
+	size_t n, cap;
+	/* the folder at hand */
+	const char *folder;
+	struct smsg *m;
+	size_t nm, capm;
+	/* one message */
+	struct maildir_namer nm_;
+	struct maildir_file mf;
+	int spool;
+	int cr, got;
+	uint64_t wrote;
+	int sinkerr;
+	char err[ERR_MAX];
+	long long nfetched, ndeleted, bytes;
+	int fail_rc;
+};
+
+/* ---------------------------------------------------------------- words */
+
+static int
+put_word(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == '\0')
+		return buf_putc(b, '-');
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == '-') {
+			if (buf_printf(b, "%%%02X", *p) == -1)
+				return -1;
+		} else if (buf_putc(b, *p) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+hexv(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode a word in place; 0 or -1. */
+static int
+get_word(char *s)
+{
+	char *o = s;
+
+	if (strcmp(s, "-") == 0) {
+		s[0] = '\0';
+		return 0;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s == '%') {
+			if (hexv(s[1]) < 0 || hexv(s[2]) < 0)
+				return -1;
+			*o = (char)(hexv(s[1]) * 16 + hexv(s[2]));
+			if (*o == '\0')
+				return -1;
+			o++;
+			s += 2;
+		} else
+			*o++ = *s;
+	}
+	*o = '\0';
+	return 0;
+}
+
+/* ---------------------------------------------------------------- state */
+
+static struct sent *
+add(struct run *r)
+{
+	void *np;
+
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 256;
+		if ((np = realloc(r->e, r->cap * sizeof(*r->e))) == NULL)
+			return NULL;
+		r->e = np;
+	}
+	memset(&r->e[r->n], 0, sizeof(r->e[0]));
+	return &r->e[r->n++];
+}
+
+static struct sent *
+find(struct run *r, const char *folder, uint32_t uv, uint32_t uid)
+{
+	size_t i;
+
+	for (i = r->n; i-- > 0;)
+		if (!r->e[i].dead && r->e[i].uid == uid && r->e[i].uv == uv &&
+		    strcmp(r->e[i].folder, folder) == 0)
+			return &r->e[i];
+	return NULL;
+}
+
+static int
+parse_line(struct run *r, char *line)
+{
+	char *w[8], *save = NULL, *t;
+	struct sent *e, *old;
+	unsigned long long v;
+	size_t n = 0;
+
+	for (t = strtok_r(line, " ", &save); t != NULL && n < 8;
+	     t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	if (n < 1 || strlen(w[0]) != 1 ||
+	    (w[0][0] == 'P' && n != 7) || (w[0][0] == 'F' && n != 6) ||
+	    (w[0][0] != 'P' && w[0][0] != 'F'))
+		return -1;
+	for (n = 1; n < (w[0][0] == 'P' ? 7u : 6u); n++)
+		if (get_word(w[n]) == -1)
+			return -1;
+	if ((e = add(r)) == NULL)
+		return -1;
+	if ((e->folder = strdup(w[1])) == NULL ||
+	    (e->msgid = strdup(w[5])) == NULL)
+		return -1;
+	if (util_parse_num(w[2], 1, UINT32_MAX, 0, (long long *)&v) == -1)
+		return -1;
+	e->uv = (uint32_t)v;
+	if (util_parse_num(w[3], 1, UINT32_MAX, 0, (long long *)&v) == -1)
+		return -1;
+	e->uid = (uint32_t)v;
+	if (util_parse_num(w[4], 0, INT64_MAX, 0, (long long *)&v) == -1)
+		return -1;
+	e->size = v;
+	if (w[0][0] == 'P') {
+		e->pending = 1;
+		if ((e->uniq = strdup(w[6])) == NULL)
+			return -1;
+	}
+	/* A later line about the same message wins. */
+	r->n--;
+	old = find(r, e->folder, e->uv, e->uid);
+	r->n++;
+	if (old != NULL)
+		old->dead = 1;
+	return 0;
+}
+
+static int
+journal(struct run *r, const struct sent *e, int sync)
+{
+	struct buf b;
+	int rc = -1;
+
+	buf_init(&b, 3 * WORD_MAX + 256);
+	if (buf_puts(&b, e->pending ? "P " : "F ") == -1 ||
+	    put_word(&b, e->folder) == -1 ||
+	    buf_printf(&b, " %lu %lu %llu ", (unsigned long)e->uv,
+		(unsigned long)e->uid, (unsigned long long)e->size) == -1 ||
+	    put_word(&b, e->msgid) == -1 ||
+	    (e->pending && (buf_putc(&b, ' ') == -1 ||
+			       put_word(&b, e->uniq) == -1)) ||
+	    buf_putc(&b, '\n') == -1)
+		goto out;
+	if (util_write_all(r->fd, b.data, b.len) == -1 ||
+	    (sync && fdatasync(r->fd) == -1)) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+static int
+mkdirs(char *path)
+{
+	char *s;
+
+	for (s = path + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+			*s = '/';
+			return -1;
+		}
+		*s = '/';
+	}
+	return 0;
+}
+
+/* Is a name with unique part uniq in dir/sub? */
+static int
+in_maildir(const char *dir, const char *sub, const char *uniq)
+{
+	char p[PATH_MAX + 16];
+	struct dirent *d;
+	size_t n = strlen(uniq);
+	DIR *dp;
+	int found = 0;
+
+	(void)snprintf(p, sizeof(p), "%s/%s", dir, sub);
+	if ((dp = opendir(p)) == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL)
+		if (strncmp(d->d_name, uniq, n) == 0 &&
+		    (d->d_name[n] == '\0' || d->d_name[n] == ',' ||
+			d->d_name[n] == ':')) {
+			found = 1;
+			break;
+		}
+	(void)closedir(dp);
+	return found;
+}
+
+static int
+state_load(struct run *r)
+{
+	struct buf b;
+	char *p, *nl, tmp[PATH_MAX + 16];
+	size_t i, lineno = 1;
+	int fd;
+
+	if (mkdirs(r->path) == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	(void)snprintf(tmp, sizeof(tmp), "%s.lock", r->path);
+	if ((r->lockfd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) ==
+	    -1) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", tmp,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (flock(r->lockfd, LOCK_EX | LOCK_NB) == -1) {
+		util_seterr(r->err, sizeof(r->err),
+		    "%s: another run holds it", tmp);
+		return EX_TEMPFAIL;
+	}
+	if ((fd = open(r->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC,
+		 0600)) == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+		return EX_CANTCREAT;
+	}
+	r->fd = fd;
+	buf_init(&b, (size_t)1 << 31);
+	if (buf_read_fd(&b, fd) == -1 || buf_putc(&b, '\0') == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+		buf_free(&b);
+		return EX_IOERR;
+	}
+	if (b.len == 1) {
+		if (util_write_all(fd, STATE_MAGIC "\n",
+			sizeof(STATE_MAGIC)) == -1 ||
+		    fsync(fd) == -1) {
+			util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+			    strerror(errno));
+			buf_free(&b);
+			return EX_IOERR;
+		}
+		buf_free(&b);
+		return 0;
+	}
+	p = b.data;
+	if (strncmp(p, STATE_MAGIC "\n", sizeof(STATE_MAGIC)) != 0) {
+		util_seterr(r->err, sizeof(r->err),
+		    "%s: not a mimap state file", r->path);
+		buf_free(&b);
+		return EX_CONFIG;
+	}
+	p += sizeof(STATE_MAGIC);
+	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		lineno++;
+		*nl = '\0';
+		if (parse_line(r, p) == -1) {
+			util_seterr(r->err, sizeof(r->err),
+			    "%s: line %zu: damaged", r->path, lineno);
+			buf_free(&b);
+			return EX_CONFIG;
+		}
+	}
+	/* What follows the last newline is a write cut short: ignored. */
+	buf_free(&b);
+	for (i = 0; i < r->n; i++) {
+		struct sent *e = &r->e[i];
+
+		if (e->dead || !e->pending)
+			continue;
+		if (r->a->maildir != NULL &&
+		    (in_maildir(r->a->maildir, "new", e->uniq) ||
+			in_maildir(r->a->maildir, "cur", e->uniq))) {
+			e->pending = 0;
+			continue;
+		}
+		if (r->a->maildir != NULL) {
+			(void)snprintf(tmp, sizeof(tmp), "%s/tmp/%s",
+			    r->a->maildir, e->uniq);
+			(void)unlink(tmp);
+		}
+		e->dead = 1;
+	}
+	return 0;
+}
+
+static int
+state_rewrite(struct run *r)
+{
+	char tmp[PATH_MAX + 16], dir[PATH_MAX], *s;
+	struct buf b;
+	size_t i;
+	int fd = -1, rc = -1;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s.new", r->path);
+	buf_init(&b, (size_t)1 << 31);
+	if (buf_puts(&b, STATE_MAGIC "\n") == -1)
+		goto out;
+	for (i = 0; i < r->n; i++) {
+		struct sent *e = &r->e[i];
+
+		if (e->dead || e->pending)
+			continue;
+		if (put_word(&b, "F") == -1 || buf_putc(&b, ' ') == -1 ||
+		    put_word(&b, e->folder) == -1 ||
+		    buf_printf(&b, " %lu %lu %llu ", (unsigned long)e->uv,
+			(unsigned long)e->uid,
+			(unsigned long long)e->size) == -1 ||
+		    put_word(&b, e->msgid) == -1 || buf_putc(&b, '\n') == -1)
+			goto out;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
+		-1 ||
+	    util_write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1 ||
+	    rename(tmp, r->path) == -1)
+		goto out;
+	(void)util_strlcpy(dir, r->path, sizeof(dir));
+	if ((s = strrchr(dir, '/')) != NULL && s != dir)
+		*s = '\0';
+	(void)util_fsync_dir(dir);
+	rc = 0;
+out:
+	if (rc == -1)
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+	if (fd != -1)
+		(void)close(fd);
+	buf_free(&b);
+	return rc;
+}
+
+static int
+default_state(struct run *r, const char *user)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *hp = strstr(r->a->o.label, "://") + 3;
+	struct passwd *pw;
+	int n;
+
+	if (home == NULL || home[0] == '\0')
+		home = (pw = getpwuid(getuid())) != NULL ? pw->pw_dir : NULL;
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(r->path, sizeof(r->path), "%s/yubin/mimap/%s@%s",
+		    xdg, user, hp);
+	else if (home != NULL)
+		n = snprintf(r->path, sizeof(r->path),
+		    "%s/.local/state/yubin/mimap/%s@%s", home, user, hp);
+	else {
+		fprintf(stderr,
+		    "%s: no HOME to keep the state file in: use --state\n",
+		    PROG);
+		return EX_CONFIG;
+	}
+	if (n < 0 || (size_t)n >= sizeof(r->path) || strchr(user, '/')) {
+		fprintf(stderr,
+		    "%s: --user %s: cannot name a state file after it (use "
+		    "--state)\n",
+		    PROG, user);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int
+state_sync_msg(struct run *r)
+{
+	if (fdatasync(r->fd) == 0)
+		return 0;
+	yerr_set(&r->c.err, YERR_LOCAL, "%s: %s", r->path, strerror(errno));
+	return -1;
+}
+
+/* ---------------------------------------------------------------- listing */
+
+/* The Message-ID in a header block ("Message-ID: <x>" CRLF CRLF). */
+static void
+msgid_of(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+
+	out[0] = '\0';
+	while (i < len && s[i] != ':')
+		i++;
+	if (i++ >= len)
+		return;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+			      s[i] == '\n'))
+		i++;
+	while (i < len && o + 1 < outlen && (unsigned char)s[i] > 0x20)
+		out[o++] = s[i++];
+	out[o] = '\0';
+}
+
+static int
+is_fetch(struct iclient *c)
+{
+	return c->p.resp.kind == IMAP_RESP_UNTAGGED && c->p.resp.has_number &&
+	    c->p.resp.namelen == 5 &&
+	    util_casecmp_n(c->p.resp.name, "FETCH", 5) == 0 &&
+	    c->p.args != NULL && c->p.args->type == IMAP_LIST;
+}
+
+static int
+on_listing(struct iclient *c, void *arg)
+{
+	struct run *r = arg;
+	struct imap_value *v;
+	struct smsg *m;
+	uint64_t size = 0;
+	uint32_t uid = 0;
+	const char *s;
+	size_t len;
+	void *np;
+	int have = 0;
+
+	if (!is_fetch(c))
+		return 0;
+	if (r->nm == r->capm) {
+		r->capm = r->capm ? r->capm * 2 : 256;
+		if ((np = realloc(r->m, r->capm * sizeof(*r->m))) == NULL) {
+			yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		r->m = np;
+	}
+	m = &r->m[r->nm];
+	m->msgid[0] = '\0';
+	for (v = c->p.args->child; v != NULL; v = v->next) {
+		if (client_word(v, "UID") && v->next != NULL) {
+			(void)imap_nz_number(v->next, &uid);
+			v = v->next;
+		} else if (client_word(v, "RFC822.SIZE") && v->next != NULL) {
+			(void)imap_number64(v->next, 1, &size);
+			v = v->next;
+		} else if ((v->type == IMAP_LITERAL ||
+			       v->type == IMAP_QUOTED) &&
+		    imap_string(v, &s, &len) == 0) {
+			msgid_of(s, len, m->msgid, sizeof(m->msgid));
+			have = 1;
+		}
+	}
+	(void)have;
+	if (uid == 0)
+		return 0; /* a flags change, not ours */
+	m->uid = uid;
+	m->size = size;
+	r->nm++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sink */
+
+static int
+sink_begin(struct iclient *c, void *arg, uint64_t size)
+{
+	struct run *r = arg;
+
+	(void)size;
+	if (r->got) {
+		yerr_set(&c->err, YERR_PROTO, "two bodies for one message");
+		return -1;
+	}
+	r->got = 1;
+	r->cr = 0;
+	r->wrote = 0;
+	if (r->a->maildir != NULL) {
+		if (maildir_open(&r->mf, r->a->maildir, &r->nm_, r->err,
+			sizeof(r->err)) == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+			r->sinkerr = 1;
+			return -1;
+		}
+	} else if (ftruncate(r->spool, 0) == -1 ||
+	    lseek(r->spool, 0, SEEK_SET) == -1) {
+		yerr_set(&c->err, YERR_LOCAL, "spool: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+out(struct run *r, struct iclient *c, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	r->wrote += n;
+	if (r->a->maildir != NULL) {
+		if (maildir_write(&r->mf, p, n, r->err, sizeof(r->err)) == 0)
+			return 0;
+		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+	} else {
+		if (util_write_all(r->spool, p, n) == 0)
+			return 0;
+		yerr_set(&c->err, YERR_LOCAL, "spool: %s", strerror(errno));
+	}
+	r->sinkerr = 1;
+	return -1;
+}
+
+/* CRLF becomes LF (also across chunks); a bare CR stays. */
+static int
+sink_write(struct iclient *c, void *arg, const char *p, size_t n)
+{
+	struct run *r = arg;
+	char b[16384 + 2];
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (r->cr) {
+			r->cr = 0;
+			if (p[i] != '\n')
+				b[o++] = '\r';
+		}
+		if (p[i] == '\r') {
+			r->cr = 1;
+			continue;
+		}
+		b[o++] = p[i];
+		if (o >= sizeof(b) - 2) {
+			if (out(r, c, b, o) == -1)
+				return -1;
+			o = 0;
+		}
+	}
+	return out(r, c, b, o);
+}
+
+static int
+on_body(struct iclient *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+	return 0;
+}
+
+/* Run the MDA on the spool.  0, or the exit code to remember. */
+static int
+mda(struct run *r)
+{
+	struct proc_spec sp;
+	struct proc_result res;
+	char how[128];
+
+	if (lseek(r->spool, 0, SEEK_SET) == -1)
+		return EX_IOERR;
+	proc_spec_init(&sp, r->a->mda);
+	sp.in = PROC_FD;
+	sp.in_fd = r->spool;
+	sp.out = PROC_INHERIT;
+	sp.err = PROC_INHERIT;
+	sp.timeout_ms = CLIENT_MDA_TIMEOUT * 1000;
+	if (proc_run(&sp, &res) == 0)
+		return 0;
+	(void)proc_describe(&sp, &res, how, sizeof(how));
+	client_complain(&r->a->o, "%s: %s %s", r->folder, r->a->mda[0], how);
+	if (res.how == PROC_EXITED && res.code != 0)
+		return res.code == EX_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	return yerr_exit(proc_class(&res));
+}
+
+/* Fetch and deliver one message.  0 (done or skipped), -1 (session). */
+static int
+fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
+{
+	struct iclient *c = &r->c;
+	struct maildir_file *mfp = &r->mf;
+	struct isink sk = {sink_begin, sink_write, r};
+	struct sent *e;
+	int st, rc;
+
+	memset(&r->mf, 0, sizeof(r->mf));
+	r->mf.fd = r->mf.dfd = -1;
+	r->got = 0;
+	r->sinkerr = 0;
+	c->sink = &sk;
+	st = client_cmdf(c, on_body, r, "UID FETCH %lu (BODY.PEEK[])",
+	    (unsigned long)m->uid);
+	c->sink = NULL;
+	if (st != IMAP_ST_OK) {
+		if (r->a->maildir != NULL)
+			maildir_abort(&r->mf);
+		return client_refused(c, st, "UID FETCH");
+	}
+	if (!r->got) /* expunged meanwhile */
+		return 0;
+	if (r->cr && out(r, c, "\r", 1) == -1)
+		return -1;
+	if ((e = add(r)) == NULL || (e->folder = strdup(r->folder)) == NULL ||
+	    (e->msgid = strdup(m->msgid)) == NULL) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	e->uv = uv;
+	e->uid = m->uid;
+	e->size = m->size;
+	e->seen = 1;
+	if (r->a->maildir != NULL) {
+		if (maildir_sync(&r->mf, r->err, sizeof(r->err)) == -1)
+			goto local;
+		e->pending = 1;
+		e->uniq = r->mf.name;
+		if (journal(r, e, 1) == -1)
+			goto local;
+		e->uniq = NULL;
+		if (maildir_commit(&mfp, 1, r->err, sizeof(r->err)) == -1)
+			goto local;
+		e->pending = 0;
+		if (journal(r, e, 0) == -1)
+			goto local;
+	} else {
+		if ((rc = mda(r)) != 0) {
+			e->dead = 1;
+			r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
+			return 0;
+		}
+		if (journal(r, e, 1) == -1)
+			goto local;
+	}
+	r->nfetched++;
+	r->bytes += (long long)r->wrote;
+	return 0;
+local:
+	e->uniq = NULL;
+	e->dead = 1;
+	if (r->a->maildir != NULL)
+		maildir_abort(&r->mf);
+	yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+	return -1;
+}
+
+static int
+cmp_msgs(const void *a, const void *b)
+{
+	const struct smsg *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/* One folder.  0 or -1 (c->err). */
+static int
+do_folder(struct run *r, const char *folder)
+{
+	struct iclient *c = &r->c;
+	struct imap_seqset done = IMAP_SEQSET_INIT;
+	struct buf set;
+	struct sent *e;
+	uint32_t uv, olduv = 0;
+	size_t i, j, matched = 0, cur = 0, old = 0;
+	int st, rc = -1;
+
+	r->folder = folder;
+	r->nm = 0;
+	buf_init(&set, 64 * 1024 * 1024);
+	if (client_select(c, folder, r->a->del || r->a->mark_seen) == -1)
+		goto out;
+	uv = c->uidvalidity;
+	if (c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH 1:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+	}
+	if (r->nm > 1)
+		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
+	for (i = 0; i < r->n; i++) {
+		e = &r->e[i];
+		if (e->dead || strcmp(e->folder, folder) != 0)
+			continue;
+		if (e->uv == uv)
+			cur++;
+		else {
+			old++;
+			olduv = e->uv;
+		}
+	}
+	/* UIDVALIDITY changed: match by Message-ID and size. */
+	if (old > 0) {
+		for (j = 0; j < r->nm; j++) {
+			if (r->m[j].msgid[0] == '\0' ||
+			    find(r, folder, uv, r->m[j].uid) != NULL)
+				continue;
+			for (i = 0; i < r->n; i++) {
+				e = &r->e[i];
+				if (e->dead || e->uv == uv ||
+				    e->size != r->m[j].size ||
+				    strcmp(e->folder, folder) != 0 ||
+				    strcmp(e->msgid, r->m[j].msgid) != 0)
+					continue;
+				e->uv = uv;
+				e->uid = r->m[j].uid;
+				if (journal(r, e, 0) == -1) {
+					yerr_set(&c->err, YERR_LOCAL, "%s",
+					    r->err);
+					goto out;
+				}
+				matched++;
+				break;
+			}
+		}
+		for (i = 0; i < r->n; i++) {
+			e = &r->e[i];
+			if (!e->dead && e->uv != uv &&
+			    strcmp(e->folder, folder) == 0)
+				e->dead = 1;
+		}
+		if (state_sync_msg(r) == -1)
+			goto out;
+		client_complain(&r->a->o,
+		    "%s: UIDVALIDITY changed from %lu to %lu: %zu of %zu "
+		    "messages matched what was fetched before (Message-ID "
+		    "and size), the others are fetched",
+		    folder, (unsigned long)olduv, (unsigned long)uv, matched,
+		    r->nm);
+	}
+	(void)cur;
+	for (j = 0; j < r->nm; j++) {
+		e = find(r, folder, uv, r->m[j].uid);
+		if (e != NULL) {
+			e->seen = 1;
+			if (imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) ==
+			    -1)
+				goto nomem;
+			continue;
+		}
+		if (fetch_one(r, &r->m[j], uv) == -1)
+			goto out;
+		if ((e = find(r, folder, uv, r->m[j].uid)) != NULL &&
+		    imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) == -1)
+			goto nomem;
+	}
+	/* Drop what the server no longer has. */
+	for (i = 0; i < r->n; i++) {
+		e = &r->e[i];
+		if (!e->dead && !e->seen && strcmp(e->folder, folder) == 0)
+			e->dead = 1;
+	}
+	if ((r->a->del || r->a->mark_seen) && done.n > 0) {
+		if (fdatasync(r->fd) == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s: %s", r->path,
+			    strerror(errno));
+			goto out;
+		}
+		if (imap_seqset_format(&done, &set) == -1 ||
+		    buf_putc(&set, '\0') == -1)
+			goto nomem;
+		st = client_cmdf(c, NULL, NULL,
+		    "UID STORE %s +FLAGS.SILENT (%s)", set.data,
+		    r->a->del ? "\\Deleted" : "\\Seen");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID STORE");
+			goto out;
+		}
+		if (r->a->del) {
+			if (c->caps & CAP_UIDPLUS)
+				st = client_cmdf(c, NULL, NULL,
+				    "UID EXPUNGE %s", set.data);
+			else
+				st = client_cmdf(c, NULL, NULL, "EXPUNGE");
+			if (st != IMAP_ST_OK) {
+				(void)client_refused(c, st, "EXPUNGE");
+				goto out;
+			}
+			r->ndeleted += (long long)imap_seqset_count(&done);
+			for (i = 0; i < r->n; i++) {
+				e = &r->e[i];
+				if (!e->dead && e->uv == uv &&
+				    strcmp(e->folder, folder) == 0 &&
+				    imap_seqset_contains(&done, e->uid))
+					e->dead = 1;
+			}
+		}
+	}
+	rc = 0;
+	goto out;
+nomem:
+	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+out:
+	imap_seqset_free(&done);
+	buf_free(&set);
+	return rc;
+}
+
+int
+client_fetch(struct cargs *a)
+{
+	static struct run r;
+	char secret[SECRET_MAX + 1];
+	const char *user;
+	size_t i;
+	int rc;
+
+	r.a = a;
+	r.fd = r.lockfd = r.spool = -1;
+	maildir_namer_init(&r.nm_, NULL);
+	if (a->maildir != NULL) {
+		if (maildir_create(a->maildir, r.err, sizeof(r.err)) == -1) {
+			fprintf(stderr, "%s: %s\n", PROG, r.err);
+			return EX_CANTCREAT;
+		}
+	} else if ((r.spool = util_spool_open("mimap", r.err,
+			sizeof(r.err))) == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, r.err);
+		return EX_CANTCREAT;
+	}
+	if ((rc = client_login_info(&a->o, &user, secret, sizeof(secret))) !=
+	    0)
+		return rc;
+	if (a->state != NULL) {
+		if (util_strlcpy(r.path, a->state, sizeof(r.path)) >=
+		    sizeof(r.path)) {
+			fprintf(stderr, "%s: --state: too long\n", PROG);
+			return EX_USAGE;
+		}
+	} else if ((rc = default_state(&r, user)) != 0)
+		return rc;
+	if ((rc = state_load(&r)) != 0) {
+		util_wipe(secret, sizeof(secret));
+		client_complain(&a->o, "%s", r.err);
+		return rc;
+	}
+	rc = client_open(&r.c, &a->o, user, secret);
+	util_wipe(secret, sizeof(secret));
+	for (i = 0; rc == 0 && i < a->nfolders; i++)
+		rc = do_folder(&r, a->folders[i]);
+	if (rc == -1) {
+		rc = yerr_exit(r.c.err.cls);
+		client_complain(&a->o, "%s", r.c.err.msg);
+	} else
+		rc = r.fail_rc;
+	client_close(&r.c);
+	/* Only folders fully listed may be pruned; on failure keep all. */
+	if (rc == 0 && state_rewrite(&r) == -1) {
+		client_complain(&a->o, "%s", r.err);
+		rc = EX_IOERR;
+	} else if (rc != 0 && fdatasync(r.fd) == -1)
+		rc = yerr_exit_worst(rc, EX_IOERR);
+	if (!a->o.quiet && (rc == 0 || r.nfetched > 0))
+		printf("%s: %lld message%s fetched (%lld bytes), %lld "
+		       "deleted\n",
+		    a->o.label, r.nfetched, r.nfetched == 1 ? "" : "s",
+		    r.bytes, r.ndeleted);
+	for (i = 0; i < r.n; i++) {
+		free(r.e[i].folder);
+		free(r.e[i].msgid);
+		free(r.e[i].uniq);
+	}
+	free(r.e);
+	free(r.m);
+	if (r.fd != -1)
+		(void)close(r.fd);
+	if (r.lockfd != -1)
+		(void)close(r.lockfd);
+	if (r.spool != -1)
+		(void)close(r.spool);
+	return rc;
+}
