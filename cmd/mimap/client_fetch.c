@@ -169,24 +169,12 @@ add(struct run *r)
 	return &r->e[r->n++];
 }
 
-static struct sent *
-find(struct run *r, const char *folder, uint32_t uv, uint32_t uid)
-{
-	size_t i;
-
-	for (i = r->n; i-- > 0;)
-		if (!r->e[i].dead && r->e[i].uid == uid && r->e[i].uv == uv &&
-		    strcmp(r->e[i].folder, folder) == 0)
-			return &r->e[i];
-	return NULL;
-}
-
 static int
 parse_line(struct run *r, char *line)
 {
 	char *w[8], *save = NULL, *t;
-	struct sent *e, *old;
-	unsigned long long v;
+	struct sent *e;
+	long long v;
 	size_t n = 0;
 
 	for (t = strtok_r(line, " ", &save); t != NULL && n < 8;
@@ -204,27 +192,129 @@ parse_line(struct run *r, char *line)
 	if ((e->folder = strdup(w[1])) == NULL ||
 	    (e->msgid = strdup(w[5])) == NULL)
 		return -1;
-	if (util_parse_num(w[2], 1, UINT32_MAX, 0, (long long *)&v) == -1)
+	if (util_parse_num(w[2], 1, UINT32_MAX, 0, &v) == -1)
 		return -1;
 	e->uv = (uint32_t)v;
-	if (util_parse_num(w[3], 1, UINT32_MAX, 0, (long long *)&v) == -1)
+	if (util_parse_num(w[3], 1, UINT32_MAX, 0, &v) == -1)
 		return -1;
 	e->uid = (uint32_t)v;
-	if (util_parse_num(w[4], 0, INT64_MAX, 0, (long long *)&v) == -1)
+	if (util_parse_num(w[4], 0, INT64_MAX, 0, &v) == -1)
 		return -1;
-	e->size = v;
+	e->size = (uint64_t)v;
 	if (w[0][0] == 'P') {
 		e->pending = 1;
 		if ((e->uniq = strdup(w[6])) == NULL)
 			return -1;
 	}
-	/* A later line about the same message wins. */
-	r->n--;
-	old = find(r, e->folder, e->uv, e->uid);
-	r->n++;
-	if (old != NULL)
-		old->dead = 1;
 	return 0;
+}
+
+static struct sent *sort_base;
+
+/* By folder, UIDVALIDITY, UID, then the order of the lines. */
+static int
+cmp_key(const void *a, const void *b)
+{
+	const struct sent *x = &sort_base[*(const size_t *)a];
+	const struct sent *y = &sort_base[*(const size_t *)b];
+	int c;
+
+	if ((c = strcmp(x->folder, y->folder)) != 0)
+		return c;
+	if (x->uv != y->uv)
+		return x->uv < y->uv ? -1 : 1;
+	if (x->uid != y->uid)
+		return x->uid < y->uid ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+/* Of the lines about one message, the last wins (P, then F). */
+static int
+dedupe(struct run *r)
+{
+	size_t *ix, i;
+
+	if (r->n < 2)
+		return 0;
+	if ((ix = calloc(r->n, sizeof(*ix))) == NULL)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		ix[i] = i;
+	sort_base = r->e;
+	qsort(ix, r->n, sizeof(*ix), cmp_key);
+	for (i = 0; i + 1 < r->n; i++) {
+		struct sent *x = &r->e[ix[i]], *y = &r->e[ix[i + 1]];
+
+		if (x->uid == y->uid && x->uv == y->uv &&
+		    strcmp(x->folder, y->folder) == 0)
+			x->dead = 1;
+	}
+	free(ix);
+	return 0;
+}
+
+/* The live entries of (folder, uv), sorted by UID, for lookups. */
+struct fidx {
+	uint32_t *uid;
+	size_t *at;
+	size_t n;
+};
+
+static int
+cmp_u32at(const void *a, const void *b)
+{
+	const struct sent *x = &sort_base[*(const size_t *)a];
+	const struct sent *y = &sort_base[*(const size_t *)b];
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+static int
+fidx_build(struct run *r, const char *folder, uint32_t uv, struct fidx *fx)
+{
+	size_t i;
+
+	fx->n = 0;
+	fx->uid = NULL;
+	if ((fx->at = calloc(r->n + 1, sizeof(*fx->at))) == NULL ||
+	    (fx->uid = calloc(r->n + 1, sizeof(*fx->uid))) == NULL)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		if (!r->e[i].dead && !r->e[i].pending && r->e[i].uv == uv &&
+		    strcmp(r->e[i].folder, folder) == 0)
+			fx->at[fx->n++] = i;
+	sort_base = r->e;
+	qsort(fx->at, fx->n, sizeof(*fx->at), cmp_u32at);
+	for (i = 0; i < fx->n; i++)
+		fx->uid[i] = r->e[fx->at[i]].uid;
+	return 0;
+}
+
+/* The entry index of uid, or (size_t)-1. */
+static size_t
+fidx_find(const struct fidx *fx, uint32_t uid)
+{
+	size_t lo = 0, hi = fx->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (fx->uid[mid] == uid)
+			return fx->at[mid];
+		if (fx->uid[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (size_t)-1;
+}
+
+static void
+fidx_free(struct fidx *fx)
+{
+	free(fx->uid);
+	free(fx->at);
+	fx->uid = NULL;
+	fx->at = NULL;
 }
 
 static int
@@ -368,6 +458,10 @@ state_load(struct run *r)
 	}
 	/* What follows the last newline is a write cut short: ignored. */
 	buf_free(&b);
+	if (dedupe(r) == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s", strerror(ENOMEM));
+		return EX_OSERR;
+	}
 	for (i = 0; i < r->n; i++) {
 		struct sent *e = &r->e[i];
 
@@ -663,7 +757,8 @@ mda(struct run *r)
 	return yerr_exit(proc_class(&res));
 }
 
-/* Fetch and deliver one message.  0 (done or skipped), -1 (session). */
+/* Fetch and deliver one message.  1 delivered, 0 skipped (gone, the
+   MDA failed), -1 (session). */
 static int
 fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 {
@@ -723,7 +818,7 @@ fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 	}
 	r->nfetched++;
 	r->bytes += (long long)r->wrote;
-	return 0;
+	return 1;
 local:
 	e->uniq = NULL;
 	e->dead = 1;
@@ -750,8 +845,9 @@ do_folder(struct run *r, const char *folder)
 	struct buf set;
 	struct sent *e;
 	uint32_t uv, olduv = 0;
-	size_t i, j, matched = 0, cur = 0, old = 0;
-	int st, rc = -1;
+	struct fidx fx = {NULL, NULL, 0};
+	size_t i, j, k, matched = 0, cur = 0, old = 0;
+	int st, got, rc = -1;
 
 	r->folder = folder;
 	r->nm = 0;
@@ -781,11 +877,13 @@ do_folder(struct run *r, const char *folder)
 			olduv = e->uv;
 		}
 	}
+	if (fidx_build(r, folder, uv, &fx) == -1)
+		goto nomem;
 	/* UIDVALIDITY changed: match by Message-ID and size. */
 	if (old > 0) {
 		for (j = 0; j < r->nm; j++) {
 			if (r->m[j].msgid[0] == '\0' ||
-			    find(r, folder, uv, r->m[j].uid) != NULL)
+			    fidx_find(&fx, r->m[j].uid) != (size_t)-1)
 				continue;
 			for (i = 0; i < r->n; i++) {
 				e = &r->e[i];
@@ -819,20 +917,22 @@ do_folder(struct run *r, const char *folder)
 		    "and size), the others are fetched",
 		    folder, (unsigned long)olduv, (unsigned long)uv, matched,
 		    r->nm);
+		fidx_free(&fx);
+		if (fidx_build(r, folder, uv, &fx) == -1)
+			goto nomem;
 	}
 	(void)cur;
 	for (j = 0; j < r->nm; j++) {
-		e = find(r, folder, uv, r->m[j].uid);
-		if (e != NULL) {
-			e->seen = 1;
+		if ((k = fidx_find(&fx, r->m[j].uid)) != (size_t)-1) {
+			r->e[k].seen = 1;
 			if (imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) ==
 			    -1)
 				goto nomem;
 			continue;
 		}
-		if (fetch_one(r, &r->m[j], uv) == -1)
+		if ((got = fetch_one(r, &r->m[j], uv)) == -1)
 			goto out;
-		if ((e = find(r, folder, uv, r->m[j].uid)) != NULL &&
+		if (got == 1 &&
 		    imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) == -1)
 			goto nomem;
 	}
@@ -883,6 +983,7 @@ do_folder(struct run *r, const char *folder)
 nomem:
 	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
 out:
+	fidx_free(&fx);
 	imap_seqset_free(&done);
 	buf_free(&set);
 	return rc;
