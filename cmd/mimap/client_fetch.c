@@ -94,6 +94,7 @@ struct run {
 	char err[ERR_MAX];
 	long long nfetched, ndeleted, bytes;
 	int fail_rc;
+	int progress; /* stderr is a terminal */
 };
 
 /* ---------------------------------------------------------------- words */
@@ -427,9 +428,13 @@ state_load(struct run *r)
 		return EX_IOERR;
 	}
 	if (b.len == 1) {
+		(void)util_strlcpy(tmp, r->path, sizeof(tmp));
+		if ((p = strrchr(tmp, '/')) != NULL && p != tmp)
+			*p = '\0';
 		if (util_write_all(fd, STATE_MAGIC "\n",
 			sizeof(STATE_MAGIC)) == -1 ||
-		    fsync(fd) == -1) {
+		    fsync(fd) == -1 ||
+		    (p != NULL && util_fsync_dir(tmp) == -1)) {
 			util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
 			    strerror(errno));
 			buf_free(&b);
@@ -846,7 +851,7 @@ do_folder(struct run *r, const char *folder)
 	struct sent *e;
 	uint32_t uv, olduv = 0;
 	struct fidx fx = {NULL, NULL, 0};
-	size_t i, j, k, matched = 0, cur = 0, old = 0;
+	size_t i, j, k, matched = 0, cur = 0, old = 0, todo, doing = 0;
 	int st, got, rc = -1;
 
 	r->folder = folder;
@@ -922,6 +927,9 @@ do_folder(struct run *r, const char *folder)
 			goto nomem;
 	}
 	(void)cur;
+	for (j = todo = 0; j < r->nm; j++)
+		if (fidx_find(&fx, r->m[j].uid) == (size_t)-1)
+			todo++;
 	for (j = 0; j < r->nm; j++) {
 		if ((k = fidx_find(&fx, r->m[j].uid)) != (size_t)-1) {
 			r->e[k].seen = 1;
@@ -930,6 +938,9 @@ do_folder(struct run *r, const char *folder)
 				goto nomem;
 			continue;
 		}
+		if (r->progress)
+			fprintf(stderr, "\r%s: %s: %zu/%zu", PROG, folder,
+			    ++doing, todo);
 		if ((got = fetch_one(r, &r->m[j], uv)) == -1)
 			goto out;
 		if (got == 1 &&
@@ -983,6 +994,8 @@ do_folder(struct run *r, const char *folder)
 nomem:
 	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
 out:
+	if (doing > 0)
+		fputc('\n', stderr);
 	fidx_free(&fx);
 	imap_seqset_free(&done);
 	buf_free(&set);
@@ -1000,6 +1013,7 @@ client_fetch(struct cargs *a)
 
 	r.a = a;
 	r.fd = r.lockfd = r.spool = -1;
+	r.progress = !a->o.quiet && isatty(2);
 	maildir_namer_init(&r.nm_, NULL);
 	if (a->maildir != NULL) {
 		if (maildir_create(a->maildir, r.err, sizeof(r.err)) == -1) {

@@ -191,7 +191,7 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 			for (i = 0; longopts[i].name != NULL; i++)
 				if (longopts[i].val == ch)
 					break;
-			die(EX_USAGE, "%s: --%s is not an option of %s", PROG,
+			die(EX_USAGE, "--%s is not an option of %s",
 			    longopts[i].name, cmdname[cmd]);
 		}
 		switch (ch) {
