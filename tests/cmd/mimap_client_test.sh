@@ -339,6 +339,92 @@ crash_cleanup()
 	imapd_stop
 }
 
+atf_test_case crash_delete cleanup
+crash_delete_head()
+{
+	atf_set "descr" "kill -9 rounds with --delete: every message delivered once before the server loses it"
+	atf_set "timeout" "300"
+}
+crash_delete_body()
+{
+	imapd_start
+	put 200
+	round=0
+	while [ $round -lt 40 ]; do
+		round=$((round + 1))
+		./cli fetch "$URL" --maildir md --state st --delete -q \
+		    2>>err &
+		pid=$!
+		sleep "0.$((round % 5 + 1))$((round % 7))"
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		[ "$(nmd md)" = 200 ] && break
+	done
+	./cli fetch "$URL" --maildir md --state st --delete >out 2>>err ||
+	    atf_fail "last run: $(cat err)"
+	once md 200
+	./cli list "$URL" | grep -q "^INBOX	0	0	" ||
+	    atf_fail "the server still has: $(./cli list "$URL")"
+}
+crash_delete_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case folders cleanup
+folders_head()
+{
+	atf_set "descr" "folders with spaces and non-ASCII names: list decodes, fetch takes several"
+	atf_set "timeout" "60"
+}
+folders_body()
+{
+	imapd_start
+	put 1
+	# Dovecot's Maildir++ names on disk are modified UTF-7.
+	put 2 10 "$MD/.A b"
+	put 1 20 "$MD/.Caf&AOk-"
+	./cli list "$URL" >out 2>err || atf_fail "list: $(cat err)"
+	grep -q '^A b	2	2	-$' out || atf_fail "list: $(cat out)"
+	grep -q '^Café	1	1	-$' out || atf_fail "list: $(cat out)"
+	./cli fetch "$URL" --folder INBOX --folder 'A b' --folder 'Café' \
+	    --maildir md --state st >out 2>err || atf_fail "fetch: $(cat err)"
+	grep -q '4 messages fetched' out || atf_fail "fetch: $(cat out)"
+	once md 4
+	./cli fetch "$URL" --folder INBOX --folder 'A b' --folder 'Café' \
+	    --maildir md --state st >out 2>err || atf_fail "again: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+	atf_check -s exit:69 -e match:'NoSuch' ./cli fetch "$URL" \
+	    --folder NoSuch --maildir md --state st
+}
+folders_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case mda_failure cleanup
+mda_failure_head()
+{
+	atf_set "descr" "an MDA that fails: exit code kept, the message fetched again next time"
+	atf_set "timeout" "60"
+}
+mda_failure_body()
+{
+	imapd_start
+	put 2
+	atf_check -s exit:75 -e match:'exited with 75' ./cli fetch "$URL" \
+	    --mda sh -c 'exit 75' ';' --state st -q
+	atf_check -s exit:69 -e match:'exited with 1' ./cli fetch "$URL" \
+	    --mda false ';' --state st -q
+	./cli fetch "$URL" --mda sh -c 'cat >>mbox' ';' --state st -q ||
+	    atf_fail "mda"
+	[ "$(grep -c '^Message-ID:' mbox)" = 2 ] || atf_fail "mbox: $(cat mbox)"
+}
+mda_failure_cleanup()
+{
+	imapd_stop
+}
+
 atf_test_case append cleanup
 append_head()
 {
@@ -480,6 +566,9 @@ atf_init_test_cases()
 	atf_add_test_case fetch
 	atf_add_test_case uidvalidity
 	atf_add_test_case crash
+	atf_add_test_case crash_delete
+	atf_add_test_case folders
+	atf_add_test_case mda_failure
 	atf_add_test_case append
 	atf_add_test_case idle
 	atf_add_test_case serve
