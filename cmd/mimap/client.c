@@ -635,7 +635,7 @@ client_open(
     struct iclient *c, const struct copts *o, const char *user, char *secret)
 {
 	char err[ERR_MAX];
-	int st;
+	int st, rc;
 
 	memset(c, 0, sizeof(*c));
 	c->o = o;
@@ -680,13 +680,17 @@ client_open(
 	if (c->preauth)
 		return 0;
 	if (c->caps & CAP_AUTH_PLAIN)
-		return auth_plain(c, user, secret);
-	if (c->caps & CAP_LOGINDISABLED) {
+		rc = auth_plain(c, user, secret);
+	else if (c->caps & CAP_LOGINDISABLED) {
 		yerr_set(&c->err, YERR_AUTH,
 		    "the server takes neither LOGIN nor AUTHENTICATE PLAIN");
 		return -1;
-	}
-	return auth_login(c, user, secret);
+	} else
+		rc = auth_login(c, user, secret);
+	/* The command went out through the write buffer. */
+	if (c->io.wbuf.data != NULL)
+		util_wipe(c->io.wbuf.data, c->io.wbuf.cap);
+	return rc;
 }
 
 void

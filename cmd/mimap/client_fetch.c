@@ -729,11 +729,29 @@ sink_write(struct iclient *c, void *arg, const char *p, size_t n)
 	return out(r, c, b, o);
 }
 
+/* A BODY[] the sink did not see: a quoted string (a server may send a
+   small message so), or a literal it held. */
 static int
 on_body(struct iclient *c, void *arg)
 {
-	(void)c;
-	(void)arg;
+	struct run *r = arg;
+	struct imap_value *v;
+	const char *s;
+	size_t len;
+
+	if (!is_fetch(c) || r->got)
+		return 0;
+	for (v = c->p.args->child; v != NULL && v->next != NULL;
+	     v = v->next) {
+		if (!client_word(v, "BODY[]") ||
+		    (v->next->flags & IMAP_VF_TAKEN) ||
+		    imap_string(v->next, &s, &len) == -1)
+			continue;
+		if (sink_begin(c, r, len) == -1 ||
+		    sink_write(c, r, s, len) == -1)
+			return -1;
+		break;
+	}
 	return 0;
 }
 
