@@ -152,7 +152,7 @@ struct cargs {
 	size_t nfolders;
 	const char *maildir, *state, *flags;
 	char *mda[CLIENT_ARGV_MAX + 1];
-	int del, mark_seen;
+	int del, mark_seen, all_folders;
 	long wait; /* idle --timeout; 0: none */
 };
 

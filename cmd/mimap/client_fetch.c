@@ -42,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -55,6 +56,7 @@
 #define STATE_MAGIC "yubin-mimap-state 1"
 #define WORD_MAX 2048
 #define MSGID_MAX 998
+#define FOLDER_SUB_MAX 1024
 
 struct sent {
 	char *folder;
@@ -95,6 +97,10 @@ struct run {
 	long long nfetched, ndeleted, bytes;
 	int fail_rc;
 	int progress; /* stderr is a terminal */
+	/* --maildir: where the folder at hand goes */
+	char dir[PATH_MAX];
+	char sub[FOLDER_SUB_MAX + 1]; /* Maildir++ name, "" for the root */
+	char delim; /* the server's hierarchy delimiter, 0: none */
 };
 
 /* ---------------------------------------------------------------- words */
@@ -392,7 +398,8 @@ static int
 state_load(struct run *r)
 {
 	struct buf b;
-	char *p, *nl, tmp[PATH_MAX + 16];
+	char *p, *nl, tmp[PATH_MAX + 16], dir[PATH_MAX], *slash;
+	const char *uniq;
 	size_t i, lineno = 1;
 	int fd;
 
@@ -472,17 +479,29 @@ state_load(struct run *r)
 
 		if (e->dead || !e->pending)
 			continue;
-		if (r->a->maildir != NULL &&
-		    (in_maildir(r->a->maildir, "new", e->uniq) ||
-			in_maildir(r->a->maildir, "cur", e->uniq))) {
+		if (r->a->maildir == NULL) {
+			e->dead = 1;
+			continue;
+		}
+		/* "SUB/uniq": delivered into the Maildir++ folder SUB. */
+		uniq = e->uniq;
+		(void)util_strlcpy(dir, r->a->maildir, sizeof(dir));
+		if ((slash = strrchr(e->uniq, '/')) != NULL) {
+			*slash = '\0';
+			uniq = slash + 1;
+			if (maildir_folder_path(r->a->maildir, e->uniq, dir,
+				sizeof(dir)) == -1) {
+				e->dead = 1;
+				continue;
+			}
+		}
+		if (in_maildir(dir, "new", uniq) ||
+		    in_maildir(dir, "cur", uniq)) {
 			e->pending = 0;
 			continue;
 		}
-		if (r->a->maildir != NULL) {
-			(void)snprintf(tmp, sizeof(tmp), "%s/tmp/%s",
-			    r->a->maildir, e->uniq);
-			(void)unlink(tmp);
-		}
+		(void)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, uniq);
+		(void)unlink(tmp);
 		e->dead = 1;
 	}
 	return 0;
@@ -668,7 +687,7 @@ sink_begin(struct iclient *c, void *arg, uint64_t size)
 	r->cr = 0;
 	r->wrote = 0;
 	if (r->a->maildir != NULL) {
-		if (maildir_open(&r->mf, r->a->maildir, &r->nm_, r->err,
+		if (maildir_open(&r->mf, r->dir, &r->nm_, r->err,
 			sizeof(r->err)) == -1) {
 			yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
 			r->sinkerr = 1;
@@ -788,6 +807,7 @@ fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 	struct iclient *c = &r->c;
 	struct maildir_file *mfp = &r->mf;
 	struct isink sk = {sink_begin, sink_write, r};
+	char uniq[FOLDER_SUB_MAX + MAILDIR_NAME_MAX + 2];
 	struct sent *e;
 	int st, rc;
 
@@ -821,7 +841,9 @@ fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 		if (maildir_sync(&r->mf, r->err, sizeof(r->err)) == -1)
 			goto local;
 		e->pending = 1;
-		e->uniq = r->mf.name;
+		(void)snprintf(uniq, sizeof(uniq), "%s%s%s", r->sub,
+		    r->sub[0] ? "/" : "", r->mf.name);
+		e->uniq = uniq;
 		if (journal(r, e, 1) == -1)
 			goto local;
 		e->uniq = NULL;
@@ -859,6 +881,113 @@ cmp_msgs(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
+/*
+ * Where a folder goes with --maildir: INBOX into the Maildir, others
+ * with --all-folders into its Maildir++ folders (the server's delimiter
+ * becomes ".", a "." or "/" inside a name "_"), the folders named with
+ * --folder into the Maildir itself.  0 or -1 (c->err).
+ */
+static int
+target(struct run *r, const char *folder)
+{
+	char *q;
+	size_t i;
+
+	r->sub[0] = '\0';
+	(void)util_strlcpy(r->dir, r->a->maildir, sizeof(r->dir));
+	if (!r->a->all_folders || strcasecmp(folder, "INBOX") == 0)
+		return 0;
+	if (util_strlcpy(r->sub, folder, sizeof(r->sub)) >= sizeof(r->sub))
+		goto bad;
+	for (q = r->sub; *q != '\0'; q++)
+		if (r->delim != '\0' && *q == r->delim)
+			*q = '.';
+		else if (*q == '.' || *q == '/')
+			*q = '_';
+	for (i = 0; r->sub[i] != '\0'; i++)
+		if ((unsigned char)r->sub[i] < 0x20)
+			r->sub[i] = '_';
+	if (maildir_folder_path(r->a->maildir, r->sub, r->dir,
+		sizeof(r->dir)) == -1)
+		goto bad;
+	if (maildir_create_folder(r->a->maildir, r->sub, r->err,
+		sizeof(r->err)) == -1) {
+		yerr_set(&r->c.err, YERR_LOCAL, "%s", r->err);
+		return -1;
+	}
+	return 0;
+bad:
+	yerr_set(&r->c.err, YERR_LOCAL,
+	    "%s: no Maildir++ folder can be named after it", folder);
+	return -1;
+}
+
+/* --all-folders: every selectable folder the server lists. */
+struct flist {
+	struct run *r;
+	char **name;
+	size_t n, cap;
+};
+
+static int
+on_flist(struct iclient *c, void *arg)
+{
+	struct flist *fl = arg;
+	struct imap_value *v = c->p.args, *f;
+	struct buf name;
+	const char *s;
+	size_t len;
+	void *np;
+
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 4 ||
+	    util_casecmp_n(c->p.resp.name, "LIST", 4) != 0)
+		return 0;
+	if (v == NULL || v->type != IMAP_LIST || v->next == NULL ||
+	    v->next->next == NULL ||
+	    imap_astring(v->next->next, &s, &len) == -1) {
+		yerr_set(&c->err, YERR_PROTO, "a LIST response without a name");
+		return -1;
+	}
+	for (f = v->child; f != NULL; f = f->next)
+		if (client_word(f, "\\Noselect") ||
+		    client_word(f, "\\NonExistent"))
+			return 0;
+	if (v->next->type == IMAP_QUOTED && v->next->len == 1)
+		fl->r->delim = v->next->s[0];
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 16;
+		if ((np = realloc(fl->name, fl->cap * sizeof(*fl->name))) ==
+		    NULL)
+			goto nomem;
+		fl->name = np;
+	}
+	buf_init(&name, 64 * 1024);
+	if (imap_utf7_decode(s, len, &name) == -1 ||
+	    buf_putc(&name, '\0') == -1) {
+		buf_free(&name);
+		client_complain(&fl->r->a->o, "%.*s: a folder name that is "
+		    "not modified UTF-7: skipped", (int)len, s);
+		return 0;
+	}
+	fl->name[fl->n++] = buf_release(&name);
+	return 0;
+nomem:
+	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+	return -1;
+}
+
+static int
+all_folders(struct run *r, struct flist *fl)
+{
+	int st;
+
+	fl->r = r;
+	st = client_cmdf(&r->c, on_flist, fl, "LIST \"\" \"*\"");
+	if (st != IMAP_ST_OK)
+		return client_refused(&r->c, st, "LIST");
+	return 0;
+}
+
 /* One folder.  0 or -1 (c->err). */
 static int
 do_folder(struct run *r, const char *folder)
@@ -874,6 +1003,8 @@ do_folder(struct run *r, const char *folder)
 
 	r->folder = folder;
 	r->nm = 0;
+	if (r->a->maildir != NULL && target(r, folder) == -1)
+		return -1;
 	buf_init(&set, 64 * 1024 * 1024);
 	if (client_select(c, folder, r->a->del || r->a->mark_seen) == -1)
 		goto out;
@@ -1024,6 +1155,7 @@ int
 client_fetch(struct cargs *a)
 {
 	static struct run r;
+	struct flist fl = {NULL, NULL, 0, 0};
 	char secret[SECRET_MAX + 1];
 	const char *user;
 	size_t i;
@@ -1061,8 +1193,14 @@ client_fetch(struct cargs *a)
 	}
 	rc = client_open(&r.c, &a->o, user, secret);
 	util_wipe(secret, sizeof(secret));
-	for (i = 0; rc == 0 && i < a->nfolders; i++)
-		rc = do_folder(&r, a->folders[i]);
+	if (rc == 0 && a->all_folders)
+		rc = all_folders(&r, &fl);
+	if (a->all_folders)
+		for (i = 0; rc == 0 && i < fl.n; i++)
+			rc = do_folder(&r, fl.name[i]);
+	else
+		for (i = 0; rc == 0 && i < a->nfolders; i++)
+			rc = do_folder(&r, a->folders[i]);
 	if (rc == -1) {
 		rc = yerr_exit(r.c.err.cls);
 		client_complain(&a->o, "%s", r.c.err.msg);
@@ -1087,6 +1225,9 @@ client_fetch(struct cargs *a)
 	}
 	free(r.e);
 	free(r.m);
+	for (i = 0; i < fl.n; i++)
+		free(fl.name[i]);
+	free(fl.name);
 	if (r.fd != -1)
 		(void)close(r.fd);
 	if (r.lockfd != -1)

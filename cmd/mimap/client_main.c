@@ -32,7 +32,8 @@ enum {
 	OPT_STATE,
 	OPT_DELETE,
 	OPT_MARKSEEN,
-	OPT_FLAGS
+	OPT_FLAGS,
+	OPT_ALLFOLDERS
 };
 
 static const struct option longopts[] = {
@@ -48,6 +49,7 @@ static const struct option longopts[] = {
     {"delete", no_argument, NULL, OPT_DELETE},
     {"mark-seen", no_argument, NULL, OPT_MARKSEEN},
     {"flags", required_argument, NULL, OPT_FLAGS},
+    {"all-folders", no_argument, NULL, OPT_ALLFOLDERS},
     {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0}};
 
@@ -85,6 +87,9 @@ usage(enum ccmd cmd, FILE *fp)
 		    "once.\n"
 		    "  --folder F             a folder to fetch (repeatable; "
 		    "default INBOX)\n"
+		    "  --all-folders          every folder, each into the "
+		    "Maildir++ folder of\n"
+		    "                         its name (INBOX: the Maildir)\n"
 		    "  --maildir DIR          deliver into this Maildir (made "
 		    "when missing)\n"
 		    "  --mda ARGV... ';'      or pipe each message to a command "
@@ -159,7 +164,8 @@ allowed(enum ccmd cmd, int ch)
 	case OPT_MDA:
 	case OPT_STATE:
 	case OPT_DELETE:
-	case OPT_MARKSEEN: return cmd == C_FETCH;
+	case OPT_MARKSEEN:
+	case OPT_ALLFOLDERS: return cmd == C_FETCH;
 	case OPT_FLAGS: return cmd == C_APPEND;
 	default: return 1;
 	}
@@ -223,6 +229,7 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 		case OPT_STATE: a->state = optarg; break;
 		case OPT_DELETE: a->del = 1; break;
 		case OPT_MARKSEEN: a->mark_seen = 1; break;
+		case OPT_ALLFOLDERS: a->all_folders = 1; break;
 		case OPT_FLAGS: a->flags = optarg; break;
 		case 'q': a->o.quiet = 1; break;
 		case 'h': usage(cmd, stdout); exit(0);
@@ -695,6 +702,8 @@ client_fetch_main(int argc, char **argv)
 	if ((a.maildir == NULL) == (a.mda[0] == NULL))
 		die(EX_USAGE,
 		    "one of --maildir DIR and --mda ARGV... is needed");
+	if (a.all_folders && a.nfolders > 0)
+		die(EX_USAGE, "--all-folders and --folder: one or the other");
 	if (a.nfolders == 0)
 		a.folders[a.nfolders++] = "INBOX";
 	return client_fetch(&a);

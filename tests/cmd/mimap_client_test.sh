@@ -402,6 +402,55 @@ folders_cleanup()
 	imapd_stop
 }
 
+atf_test_case all_folders cleanup
+all_folders_head()
+{
+	atf_set "descr" "fetch --all-folders: each folder into the Maildir++ folder of its name"
+	atf_set "timeout" "60"
+}
+all_folders_body()
+{
+	imapd_start
+	put 1
+	put 2 10 "$MD/.A b"
+	put 1 20 "$MD/.Caf&AOk-"
+	put 1 30 "$MD/.Lists.yubin"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "fetch: $(cat err)"
+	grep -q '5 messages fetched' out || atf_fail "fetch: $(cat out)"
+	[ "$(nmd md)" = 1 ] || atf_fail "INBOX: $(nmd md)"
+	[ "$(nmd 'md/.A b')" = 2 ] || atf_fail "A b: $(ls -a md)"
+	[ "$(nmd 'md/.Café')" = 1 ] || atf_fail "Café: $(ls -a md)"
+	[ "$(nmd 'md/.Lists.yubin')" = 1 ] || atf_fail "Lists/yubin: $(ls -a md)"
+	[ -f 'md/.A b/maildirfolder' ] || atf_fail "no maildirfolder marker"
+	[ -d md/.Sent/new ] || atf_fail "Sent not made"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "again: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+	# Pending records ("P", a crash between the record and the link):
+	# one whose file is in its folder counts as delivered, one whose
+	# file never got there is fetched again.
+	f1=$(cd 'md/.A b/new' && grep -l '<0010@test>' *)
+	f2=$(cd 'md/.A b/new' && grep -l '<0011@test>' *)
+	rm "md/.A b/new/$f2"
+	awk -v u1="${f1%%,*}" -v u2="${f2%%,*}" '
+	    $1 == "F" && $2 == "A%20b" { $1 = "P";
+		$0 = $0 " A%20b/" ($6 == "<0010@test>" ? u1 : u2) }
+	    { print }' st >st.new
+	mv st.new st
+	[ "$(grep -c '^P A%20b' st)" = 2 ] || atf_fail "state: $(cat st)"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "pending: $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "pending: $(cat out)"
+	once 'md/.A b' 2
+	atf_check -s exit:64 -e match:'one or the other' ./cli fetch \
+	    "$URL" --all-folders --folder INBOX --maildir md
+}
+all_folders_cleanup()
+{
+	imapd_stop
+}
+
 atf_test_case mda_failure cleanup
 mda_failure_head()
 {
@@ -568,6 +617,7 @@ atf_init_test_cases()
 	atf_add_test_case crash
 	atf_add_test_case crash_delete
 	atf_add_test_case folders
+	atf_add_test_case all_folders
 	atf_add_test_case mda_failure
 	atf_add_test_case append
 	atf_add_test_case idle
