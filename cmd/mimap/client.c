@@ -119,8 +119,9 @@ client_url(struct copts *o, const char *url, char *err, size_t errlen)
 			}
 			if (hp[i] == '%' && i + 2 < n &&
 			    hexval(hp[i + 1]) >= 0 && hexval(hp[i + 2]) >= 0) {
-				o->urluser[j++] = (char)(hexval(hp[i + 1]) * 16 +
-				    hexval(hp[i + 2]));
+				o->urluser[j++] =
+				    (char)(hexval(hp[i + 1]) * 16 +
+					hexval(hp[i + 2]));
 				i += 2;
 			} else
 				o->urluser[j++] = hp[i];

@@ -7,9 +7,10 @@
  * octets outside 0x21-0x7e; "-" alone is an empty word):
  *
  *	yubin-mimap-state 1
- *	P folder uidvalidity uid size message-id uniq
- *		about to be linked into the Maildir under the unique
- *		name uniq (fdatasynced before the link)
+ *	P folder uidvalidity uid size message-id [sub/]uniq
+ *		about to be linked into the Maildir (with --all-folders
+ *		its Maildir++ folder sub) under the unique name uniq
+ *		(fdatasynced before the link)
  *	F folder uidvalidity uid size message-id
  *		delivered
  *

@@ -92,8 +92,8 @@ usage(enum ccmd cmd, FILE *fp)
 		    "                         its name (INBOX: the Maildir)\n"
 		    "  --maildir DIR          deliver into this Maildir (made "
 		    "when missing)\n"
-		    "  --mda ARGV... ';'      or pipe each message to a command "
-		    "(no shell);\n"
+		    "  --mda ARGV... ';'      or pipe each message to a "
+		    "command (no shell);\n"
 		    "                         also --mda 'ARGV...'\n"
 		    "  --delete               delete each message once it is "
 		    "delivered\n"
@@ -123,8 +123,8 @@ usage(enum ccmd cmd, FILE *fp)
 		    "Wait for new mail in a folder: exit 0 when it comes, 75 "
 		    "on timeout.\n"
 		    "  --folder F             the folder (default INBOX)\n"
-		    "  --timeout S            give up after S seconds (default: "
-		    "wait on)\n%s",
+		    "  --timeout S            give up after S seconds "
+		    "(default: wait on)\n%s",
 		    PROG, common);
 		break;
 	}
@@ -437,7 +437,8 @@ client_list_main(int argc, char **argv)
 		l.messages = l.unseen = 0;
 		if (buf_puts(&cmd, "STATUS ") == -1 ||
 		    imap_put_astring(&cmd, l.f[i].raw, strlen(l.f[i].raw),
-			c.caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) == -1 ||
+			c.caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) ==
+			-1 ||
 		    buf_puts(&cmd, " (MESSAGES UNSEEN)") == -1) {
 			yerr_set(&c.err, YERR_LOCAL, "%s", strerror(ENOMEM));
 			rc = -1;
