@@ -51,7 +51,7 @@ static const struct option longopts[] = {
     {"flags", required_argument, NULL, OPT_FLAGS},
     {"all-folders", no_argument, NULL, OPT_ALLFOLDERS},
     {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0}};
+    {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 
 enum ccmd { C_LIST, C_FETCH, C_APPEND, C_IDLE };
 
@@ -183,7 +183,7 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 	argv[0] = (char *)PROG;
 	opterr = 1;
 	for (;;) {
-		ch = getopt_long(argc, argv, "+qh", longopts, NULL);
+		ch = getopt_long(argc, argv, "+qhV", longopts, NULL);
 		if (ch == -1) {
 			if (optind >= argc)
 				break;
@@ -233,6 +233,7 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 		case OPT_FLAGS: a->flags = optarg; break;
 		case 'q': a->o.quiet = 1; break;
 		case 'h': usage(cmd, stdout); exit(0);
+		case 'V': exit(util_version(PROG));
 		default: usage(cmd, stderr); return EX_USAGE;
 		}
 	}

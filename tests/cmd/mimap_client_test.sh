@@ -596,6 +596,11 @@ usage_body()
 {
 	M=$(yubin_prog mimap)
 	atf_check -o match:'mimap fetch' "$M" --help
+	for c in list fetch append idle; do
+		atf_check -o match:"^usage: mimap $c" -e empty "$M" $c --help
+		atf_check -s exit:64 -o empty -e match:'^mimap: ' "$M" $c \
+		    --no-such-option
+	done
 	atf_check -o match:'--mark-seen' "$M" fetch --help
 	atf_check -s exit:64 -e match:'not an imap' "$M" list pop3://x
 	atf_check -s exit:64 -e match:'password in the URL' "$M" list \
