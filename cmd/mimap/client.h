@@ -7,7 +7,8 @@
  *                   or message literals streamed to a sink), LOGOUT
  *   client_main.c   the options and URL shared by the commands; list,
  *                   append, idle
- *   client_fetch.c  fetch: the state journal and durable delivery
+ *   client_fetch.c  fetch: the session and durable delivery
+ *   client_state.c  fetch's state journal (client_fetch.h)
  *
  * Failures are typed (err.h): the class gives the exit code, as for
  * `mpop fetch'.
