@@ -1,0 +1,695 @@
+/*
+ * client_fetch.c: `mimap fetch': each message of the folders once into
+ * a Maildir or an MDA, durably, as `mpop fetch' does for POP3.
+ *
+ * The state file is a journal of text lines, keyed by folder,
+ * UIDVALIDITY and UID (words are %-encoded: a space, "%", "-" and
+ * octets outside 0x21-0x7e; "-" alone is an empty word):
+ *
+ *	yubin-mimap-state 1
+ *	P folder uidvalidity uid size message-id [sub/]uniq
+ *		about to be linked into the Maildir (with --all-folders
+ *		its Maildir++ folder sub) under the unique name uniq
+ *		(fdatasynced before the link)
+ *	F folder uidvalidity uid size message-id
+ *		delivered
+ *
+ * Order of the durable steps for one message into a Maildir:
+ *   UID FETCH uid BODY.PEEK[] into tmp/NAME; fsync   (maildir_sync)
+ *   journal "P ...", fdatasync
+ *   link into new/, fsync of new/                     (maildir_commit)
+ *   journal "F ..."; fdatasync before any STORE/EXPUNGE
+ * At the start of a run a P entry whose NAME is in new/ or cur/ is
+ * taken as delivered, any other is forgotten (fetched again): never
+ * lost, never twice.  An MDA cannot be asked whether it has a message,
+ * so there "F" follows its exit 0 (a crash between the two fetches
+ * that message again).  At the end the file is rewritten (temp, fsync,
+ * rename, fsync of the directory) with only what the server still has.
+ *
+ * When a folder's UIDVALIDITY changed, the messages are matched with
+ * what was fetched before by Message-ID and RFC822.SIZE, recorded under
+ * the new UIDVALIDITY, and only the others are fetched.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "client_fetch.h"
+#include "maildir.h"
+#include "mimap.h"
+#include "proc.h"
+#include "secret.h"
+#include "util.h"
+
+/* ---------------------------------------------------------------- listing */
+
+/* The Message-ID in a header block ("Message-ID: <x>" CRLF CRLF). */
+static void
+msgid_of(const char *s, size_t len, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+
+	out[0] = '\0';
+	while (i < len && s[i] != ':')
+		i++;
+	if (i++ >= len)
+		return;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+			      s[i] == '\n'))
+		i++;
+	while (i < len && o + 1 < outlen && (unsigned char)s[i] > 0x20)
+		out[o++] = s[i++];
+	out[o] = '\0';
+}
+
+static int
+is_fetch(struct iclient *c)
+{
+	return c->p.resp.kind == IMAP_RESP_UNTAGGED && c->p.resp.has_number &&
+	    c->p.resp.namelen == 5 &&
+	    util_casecmp_n(c->p.resp.name, "FETCH", 5) == 0 &&
+	    c->p.args != NULL && c->p.args->type == IMAP_LIST;
+}
+
+static int
+on_listing(struct iclient *c, void *arg)
+{
+	struct run *r = arg;
+	struct imap_value *v;
+	struct smsg *m;
+	uint64_t size = 0;
+	uint32_t uid = 0;
+	const char *s;
+	size_t len;
+	void *np;
+	int have = 0;
+
+	if (!is_fetch(c))
+		return 0;
+	if (r->nm == r->capm) {
+		r->capm = r->capm ? r->capm * 2 : 256;
+		if ((np = realloc(r->m, r->capm * sizeof(*r->m))) == NULL) {
+			yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		r->m = np;
+	}
+	m = &r->m[r->nm];
+	m->msgid[0] = '\0';
+	for (v = c->p.args->child; v != NULL; v = v->next) {
+		if (client_word(v, "UID") && v->next != NULL) {
+			(void)imap_nz_number(v->next, &uid);
+			v = v->next;
+		} else if (client_word(v, "RFC822.SIZE") && v->next != NULL) {
+			(void)imap_number64(v->next, 1, &size);
+			v = v->next;
+		} else if ((v->type == IMAP_LITERAL ||
+			       v->type == IMAP_QUOTED) &&
+		    imap_string(v, &s, &len) == 0) {
+			msgid_of(s, len, m->msgid, sizeof(m->msgid));
+			have = 1;
+		}
+	}
+	(void)have;
+	if (uid == 0)
+		return 0; /* a flags change, not ours */
+	m->uid = uid;
+	m->size = size;
+	r->nm++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sink */
+
+static int
+sink_begin(struct iclient *c, void *arg, uint64_t size)
+{
+	struct run *r = arg;
+
+	(void)size;
+	if (r->got) {
+		yerr_set(&c->err, YERR_PROTO, "two bodies for one message");
+		return -1;
+	}
+	r->got = 1;
+	r->cr = 0;
+	r->wrote = 0;
+	if (r->a->maildir != NULL) {
+		if (maildir_open(&r->mf, r->dir, &r->nm_, r->err,
+			sizeof(r->err)) == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+			r->sinkerr = 1;
+			return -1;
+		}
+	} else if (ftruncate(r->spool, 0) == -1 ||
+	    lseek(r->spool, 0, SEEK_SET) == -1) {
+		yerr_set(&c->err, YERR_LOCAL, "spool: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+out(struct run *r, struct iclient *c, const char *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	r->wrote += n;
+	if (r->a->maildir != NULL) {
+		if (maildir_write(&r->mf, p, n, r->err, sizeof(r->err)) == 0)
+			return 0;
+		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+	} else {
+		if (util_write_all(r->spool, p, n) == 0)
+			return 0;
+		yerr_set(&c->err, YERR_LOCAL, "spool: %s", strerror(errno));
+	}
+	r->sinkerr = 1;
+	return -1;
+}
+
+/* CRLF becomes LF (also across chunks); a bare CR stays. */
+static int
+sink_write(struct iclient *c, void *arg, const char *p, size_t n)
+{
+	struct run *r = arg;
+	char b[16384 + 2];
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		if (r->cr) {
+			r->cr = 0;
+			if (p[i] != '\n')
+				b[o++] = '\r';
+		}
+		if (p[i] == '\r') {
+			r->cr = 1;
+			continue;
+		}
+		b[o++] = p[i];
+		if (o >= sizeof(b) - 2) {
+			if (out(r, c, b, o) == -1)
+				return -1;
+			o = 0;
+		}
+	}
+	return out(r, c, b, o);
+}
+
+/* A BODY[] the sink did not see: a quoted string (a server may send a
+   small message so), or a literal it held. */
+static int
+on_body(struct iclient *c, void *arg)
+{
+	struct run *r = arg;
+	struct imap_value *v;
+	const char *s;
+	size_t len;
+
+	if (!is_fetch(c) || r->got)
+		return 0;
+	for (v = c->p.args->child; v != NULL && v->next != NULL;
+	     v = v->next) {
+		if (!client_word(v, "BODY[]") ||
+		    (v->next->flags & IMAP_VF_TAKEN) ||
+		    imap_string(v->next, &s, &len) == -1)
+			continue;
+		if (sink_begin(c, r, len) == -1 ||
+		    sink_write(c, r, s, len) == -1)
+			return -1;
+		break;
+	}
+	return 0;
+}
+
+/* Run the MDA on the spool.  0, or the exit code to remember. */
+static int
+mda(struct run *r)
+{
+	struct proc_spec sp;
+	struct proc_result res;
+	char how[128];
+
+	if (lseek(r->spool, 0, SEEK_SET) == -1)
+		return EX_IOERR;
+	proc_spec_init(&sp, r->a->mda);
+	sp.in = PROC_FD;
+	sp.in_fd = r->spool;
+	sp.out = PROC_INHERIT;
+	sp.err = PROC_INHERIT;
+	sp.timeout_ms = CLIENT_MDA_TIMEOUT * 1000;
+	if (proc_run(&sp, &res) == 0)
+		return 0;
+	(void)proc_describe(&sp, &res, how, sizeof(how));
+	client_complain(&r->a->o, "%s: %s %s", r->folder, r->a->mda[0], how);
+	if (res.how == PROC_EXITED && res.code != 0)
+		return res.code == EX_TEMPFAIL ? EX_TEMPFAIL : EX_UNAVAILABLE;
+	return yerr_exit(proc_class(&res));
+}
+
+/* Fetch and deliver one message.  1 delivered, 0 skipped (gone, the
+   MDA failed), -1 (session). */
+static int
+fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
+{
+	struct iclient *c = &r->c;
+	struct maildir_file *mfp = &r->mf;
+	struct isink sk = {sink_begin, sink_write, r};
+	char uniq[FOLDER_SUB_MAX + MAILDIR_NAME_MAX + 2];
+	struct sent *e;
+	int st, rc;
+
+	memset(&r->mf, 0, sizeof(r->mf));
+	r->mf.fd = r->mf.dfd = -1;
+	r->got = 0;
+	r->sinkerr = 0;
+	c->sink = &sk;
+	st = client_cmdf(c, on_body, r, "UID FETCH %lu (BODY.PEEK[])",
+	    (unsigned long)m->uid);
+	c->sink = NULL;
+	if (st != IMAP_ST_OK) {
+		if (r->a->maildir != NULL)
+			maildir_abort(&r->mf);
+		return client_refused(c, st, "UID FETCH");
+	}
+	if (!r->got) /* expunged meanwhile */
+		return 0;
+	if (r->cr && out(r, c, "\r", 1) == -1)
+		return -1;
+	if ((e = cst_add(r)) == NULL ||
+	    (e->folder = strdup(r->folder)) == NULL ||
+	    (e->msgid = strdup(m->msgid)) == NULL) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+		return -1;
+	}
+	e->uv = uv;
+	e->uid = m->uid;
+	e->size = m->size;
+	e->seen = 1;
+	if (r->a->maildir != NULL) {
+		if (maildir_sync(&r->mf, r->err, sizeof(r->err)) == -1)
+			goto local;
+		e->pending = 1;
+		(void)snprintf(uniq, sizeof(uniq), "%s%s%s", r->sub,
+		    r->sub[0] ? "/" : "", r->mf.name);
+		e->uniq = uniq;
+		if (cst_journal(r, e, 1) == -1)
+			goto local;
+		e->uniq = NULL;
+		if (maildir_commit(&mfp, 1, r->err, sizeof(r->err)) == -1)
+			goto local;
+		e->pending = 0;
+		if (cst_journal(r, e, 0) == -1)
+			goto local;
+	} else {
+		if ((rc = mda(r)) != 0) {
+			e->dead = 1;
+			r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
+			return 0;
+		}
+		if (cst_journal(r, e, 1) == -1)
+			goto local;
+	}
+	r->nfetched++;
+	r->bytes += (long long)r->wrote;
+	return 1;
+local:
+	e->uniq = NULL;
+	e->dead = 1;
+	if (r->a->maildir != NULL)
+		maildir_abort(&r->mf);
+	yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+	return -1;
+}
+
+static int
+cmp_msgs(const void *a, const void *b)
+{
+	const struct smsg *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/*
+ * Where a folder goes with --maildir: INBOX into the Maildir, others
+ * with --all-folders into its Maildir++ folders (the server's delimiter
+ * becomes ".", a "." or "/" inside a name "_"), the folders named with
+ * --folder into the Maildir itself.  0 or -1 (c->err).
+ */
+static int
+target(struct run *r, const char *folder)
+{
+	char *q;
+	size_t i;
+
+	r->sub[0] = '\0';
+	(void)util_strlcpy(r->dir, r->a->maildir, sizeof(r->dir));
+	if (!r->a->all_folders || strcasecmp(folder, "INBOX") == 0)
+		return 0;
+	if (util_strlcpy(r->sub, folder, sizeof(r->sub)) >= sizeof(r->sub))
+		goto bad;
+	for (q = r->sub; *q != '\0'; q++)
+		if (r->delim != '\0' && *q == r->delim)
+			*q = '.';
+		else if (*q == '.' || *q == '/')
+			*q = '_';
+	for (i = 0; r->sub[i] != '\0'; i++)
+		if ((unsigned char)r->sub[i] < 0x20)
+			r->sub[i] = '_';
+	if (maildir_folder_path(r->a->maildir, r->sub, r->dir,
+		sizeof(r->dir)) == -1)
+		goto bad;
+	if (maildir_create_folder(r->a->maildir, r->sub, r->err,
+		sizeof(r->err)) == -1) {
+		yerr_set(&r->c.err, YERR_LOCAL, "%s", r->err);
+		return -1;
+	}
+	return 0;
+bad:
+	yerr_set(&r->c.err, YERR_LOCAL,
+	    "%s: no Maildir++ folder can be named after it", folder);
+	return -1;
+}
+
+/* --all-folders: every selectable folder the server lists. */
+struct flist {
+	struct run *r;
+	char **name;
+	size_t n, cap;
+};
+
+static int
+on_flist(struct iclient *c, void *arg)
+{
+	struct flist *fl = arg;
+	struct imap_value *v = c->p.args, *f;
+	struct buf name;
+	const char *s;
+	size_t len;
+	void *np;
+
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 4 ||
+	    util_casecmp_n(c->p.resp.name, "LIST", 4) != 0)
+		return 0;
+	if (v == NULL || v->type != IMAP_LIST || v->next == NULL ||
+	    v->next->next == NULL ||
+	    imap_astring(v->next->next, &s, &len) == -1) {
+		yerr_set(&c->err, YERR_PROTO, "a LIST response without a name");
+		return -1;
+	}
+	for (f = v->child; f != NULL; f = f->next)
+		if (client_word(f, "\\Noselect") ||
+		    client_word(f, "\\NonExistent"))
+			return 0;
+	if (v->next->type == IMAP_QUOTED && v->next->len == 1)
+		fl->r->delim = v->next->s[0];
+	if (fl->n == fl->cap) {
+		fl->cap = fl->cap ? fl->cap * 2 : 16;
+		if ((np = realloc(fl->name, fl->cap * sizeof(*fl->name))) ==
+		    NULL)
+			goto nomem;
+		fl->name = np;
+	}
+	buf_init(&name, 64 * 1024);
+	if (imap_utf7_decode(s, len, &name) == -1 ||
+	    buf_putc(&name, '\0') == -1) {
+		buf_free(&name);
+		client_complain(&fl->r->a->o, "%.*s: a folder name that is "
+		    "not modified UTF-7: skipped", (int)len, s);
+		return 0;
+	}
+	fl->name[fl->n++] = buf_release(&name);
+	return 0;
+nomem:
+	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+	return -1;
+}
+
+static int
+all_folders(struct run *r, struct flist *fl)
+{
+	int st;
+
+	fl->r = r;
+	st = client_cmdf(&r->c, on_flist, fl, "LIST \"\" \"*\"");
+	if (st != IMAP_ST_OK)
+		return client_refused(&r->c, st, "LIST");
+	return 0;
+}
+
+/* One folder.  0 or -1 (c->err). */
+static int
+do_folder(struct run *r, const char *folder)
+{
+	struct iclient *c = &r->c;
+	struct imap_seqset done = IMAP_SEQSET_INIT;
+	struct buf set;
+	struct sent *e;
+	uint32_t uv, olduv = 0;
+	struct fidx fx = {NULL, NULL, 0};
+	size_t i, j, k, matched = 0, cur = 0, old = 0, todo, doing = 0;
+	int st, got, rc = -1;
+
+	r->folder = folder;
+	r->nm = 0;
+	if (r->a->maildir != NULL && target(r, folder) == -1)
+		return -1;
+	buf_init(&set, 64 * 1024 * 1024);
+	if (client_select(c, folder, r->a->del || r->a->mark_seen) == -1)
+		goto out;
+	uv = c->uidvalidity;
+	if (c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH 1:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+	}
+	if (r->nm > 1)
+		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
+	for (i = 0; i < r->n; i++) {
+		e = &r->e[i];
+		if (e->dead || strcmp(e->folder, folder) != 0)
+			continue;
+		if (e->uv == uv)
+			cur++;
+		else {
+			old++;
+			olduv = e->uv;
+		}
+	}
+	if (cst_fidx_build(r, folder, uv, &fx) == -1)
+		goto nomem;
+	/* UIDVALIDITY changed: match by Message-ID and size. */
+	if (old > 0) {
+		for (j = 0; j < r->nm; j++) {
+			if (r->m[j].msgid[0] == '\0' ||
+			    cst_fidx_find(&fx, r->m[j].uid) != (size_t)-1)
+				continue;
+			for (i = 0; i < r->n; i++) {
+				e = &r->e[i];
+				if (e->dead || e->uv == uv ||
+				    e->size != r->m[j].size ||
+				    strcmp(e->folder, folder) != 0 ||
+				    strcmp(e->msgid, r->m[j].msgid) != 0)
+					continue;
+				e->uv = uv;
+				e->uid = r->m[j].uid;
+				if (cst_journal(r, e, 0) == -1) {
+					yerr_set(&c->err, YERR_LOCAL, "%s",
+					    r->err);
+					goto out;
+				}
+				matched++;
+				break;
+			}
+		}
+		for (i = 0; i < r->n; i++) {
+			e = &r->e[i];
+			if (!e->dead && e->uv != uv &&
+			    strcmp(e->folder, folder) == 0)
+				e->dead = 1;
+		}
+		if (cst_sync(r) == -1)
+			goto out;
+		client_complain(&r->a->o,
+		    "%s: UIDVALIDITY changed from %lu to %lu: %zu of %zu "
+		    "messages matched what was fetched before (Message-ID "
+		    "and size), the others are fetched",
+		    folder, (unsigned long)olduv, (unsigned long)uv, matched,
+		    r->nm);
+		cst_fidx_free(&fx);
+		if (cst_fidx_build(r, folder, uv, &fx) == -1)
+			goto nomem;
+	}
+	(void)cur;
+	for (j = todo = 0; j < r->nm; j++)
+		if (cst_fidx_find(&fx, r->m[j].uid) == (size_t)-1)
+			todo++;
+	for (j = 0; j < r->nm; j++) {
+		if ((k = cst_fidx_find(&fx, r->m[j].uid)) != (size_t)-1) {
+			r->e[k].seen = 1;
+			if (imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) ==
+			    -1)
+				goto nomem;
+			continue;
+		}
+		if (r->progress)
+			fprintf(stderr, "\r%s: %s: %zu/%zu", PROG, folder,
+			    ++doing, todo);
+		if ((got = fetch_one(r, &r->m[j], uv)) == -1)
+			goto out;
+		if (got == 1 &&
+		    imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) == -1)
+			goto nomem;
+	}
+	/* Drop what the server no longer has. */
+	for (i = 0; i < r->n; i++) {
+		e = &r->e[i];
+		if (!e->dead && !e->seen && strcmp(e->folder, folder) == 0)
+			e->dead = 1;
+	}
+	if ((r->a->del || r->a->mark_seen) && done.n > 0) {
+		if (fdatasync(r->fd) == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s: %s", r->path,
+			    strerror(errno));
+			goto out;
+		}
+		if (imap_seqset_format(&done, &set) == -1 ||
+		    buf_putc(&set, '\0') == -1)
+			goto nomem;
+		st = client_cmdf(c, NULL, NULL,
+		    "UID STORE %s +FLAGS.SILENT (%s)", set.data,
+		    r->a->del ? "\\Deleted" : "\\Seen");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID STORE");
+			goto out;
+		}
+		if (r->a->del) {
+			if (c->caps & CAP_UIDPLUS)
+				st = client_cmdf(c, NULL, NULL,
+				    "UID EXPUNGE %s", set.data);
+			else
+				st = client_cmdf(c, NULL, NULL, "EXPUNGE");
+			if (st != IMAP_ST_OK) {
+				(void)client_refused(c, st, "EXPUNGE");
+				goto out;
+			}
+			r->ndeleted += (long long)imap_seqset_count(&done);
+			for (i = 0; i < r->n; i++) {
+				e = &r->e[i];
+				if (!e->dead && e->uv == uv &&
+				    strcmp(e->folder, folder) == 0 &&
+				    imap_seqset_contains(&done, e->uid))
+					e->dead = 1;
+			}
+		}
+	}
+	rc = 0;
+	goto out;
+nomem:
+	yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+out:
+	if (doing > 0)
+		fputc('\n', stderr);
+	cst_fidx_free(&fx);
+	imap_seqset_free(&done);
+	buf_free(&set);
+	return rc;
+}
+
+int
+client_fetch(struct cargs *a)
+{
+	static struct run r;
+	struct flist fl = {NULL, NULL, 0, 0};
+	char secret[SECRET_MAX + 1];
+	const char *user;
+	size_t i;
+	int rc;
+
+	r.a = a;
+	r.fd = r.lockfd = r.spool = -1;
+	r.progress = !a->o.quiet && isatty(2);
+	maildir_namer_init(&r.nm_, NULL);
+	if (a->maildir != NULL) {
+		if (maildir_create(a->maildir, r.err, sizeof(r.err)) == -1) {
+			fprintf(stderr, "%s: %s\n", PROG, r.err);
+			return EX_CANTCREAT;
+		}
+	} else if ((r.spool = util_spool_open("mimap", r.err,
+			sizeof(r.err))) == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, r.err);
+		return EX_CANTCREAT;
+	}
+	if ((rc = client_login_info(&a->o, &user, secret, sizeof(secret))) !=
+	    0)
+		return rc;
+	if (a->state != NULL) {
+		if (util_strlcpy(r.path, a->state, sizeof(r.path)) >=
+		    sizeof(r.path)) {
+			fprintf(stderr, "%s: --state: too long\n", PROG);
+			return EX_USAGE;
+		}
+	} else if ((rc = cst_default(&r, user)) != 0)
+		return rc;
+	if ((rc = cst_load(&r)) != 0) {
+		util_wipe(secret, sizeof(secret));
+		client_complain(&a->o, "%s", r.err);
+		return rc;
+	}
+	rc = client_open(&r.c, &a->o, user, secret);
+	util_wipe(secret, sizeof(secret));
+	if (rc == 0 && a->all_folders)
+		rc = all_folders(&r, &fl);
+	if (a->all_folders)
+		for (i = 0; rc == 0 && i < fl.n; i++)
+			rc = do_folder(&r, fl.name[i]);
+	else
+		for (i = 0; rc == 0 && i < a->nfolders; i++)
+			rc = do_folder(&r, a->folders[i]);
+	if (rc == -1) {
+		rc = yerr_exit(r.c.err.cls);
+		client_complain(&a->o, "%s", r.c.err.msg);
+	} else
+		rc = r.fail_rc;
+	client_close(&r.c);
+	/* Only folders fully listed may be pruned; on failure keep all. */
+	if (rc == 0 && cst_rewrite(&r) == -1) {
+		client_complain(&a->o, "%s", r.err);
+		rc = EX_IOERR;
+	} else if (rc != 0 && fdatasync(r.fd) == -1)
+		rc = yerr_exit_worst(rc, EX_IOERR);
+	if (!a->o.quiet && (rc == 0 || r.nfetched > 0))
+		printf("%s: %lld message%s fetched (%lld bytes), %lld "
+		       "deleted\n",
+		    a->o.label, r.nfetched, r.nfetched == 1 ? "" : "s",
+		    r.bytes, r.ndeleted);
+	for (i = 0; i < r.n; i++) {
+		free(r.e[i].folder);
+		free(r.e[i].msgid);
+		free(r.e[i].uniq);
+	}
+	free(r.e);
+	free(r.m);
+	for (i = 0; i < fl.n; i++)
+		free(fl.name[i]);
+	free(fl.name);
+	if (r.fd != -1)
+		(void)close(r.fd);
+	if (r.lockfd != -1)
+		(void)close(r.lockfd);
+	if (r.spool != -1)
+		(void)close(r.spool);
+	return rc;
+}

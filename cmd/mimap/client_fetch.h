@@ -1,0 +1,95 @@
+/*
+ * client_fetch.h: the parts of `mimap fetch' (client_fetch.c: the
+ * session and the delivery; client_state.c: the state journal).
+ */
+#ifndef MIMAP_CLIENT_FETCH_H
+#define MIMAP_CLIENT_FETCH_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "maildir.h"
+
+#define STATE_MAGIC "yubin-mimap-state 1"
+#define WORD_MAX 2048
+#define MSGID_MAX 998
+#define FOLDER_SUB_MAX 1024
+
+struct sent {
+	char *folder;
+	char *msgid;
+	char *uniq; /* pending: its Maildir name */
+	uint32_t uv, uid;
+	uint64_t size;
+	int pending;
+	int dead; /* dropped at the rewrite */
+	int seen; /* on the server in this run's listing */
+};
+
+struct smsg {
+	uint32_t uid;
+	uint64_t size;
+	char msgid[MSGID_MAX + 1];
+};
+
+struct run {
+	struct cargs *a;
+	struct iclient c;
+	char path[PATH_MAX];
+	int fd, lockfd;
+	struct sent *e;
+	size_t n, cap;
+	/* the folder at hand */
+	const char *folder;
+	struct smsg *m;
+	size_t nm, capm;
+	/* one message */
+	struct maildir_namer nm_;
+	struct maildir_file mf;
+	int spool;
+	int cr, got;
+	uint64_t wrote;
+	int sinkerr;
+	char err[ERR_MAX];
+	long long nfetched, ndeleted, bytes;
+	int fail_rc;
+	int progress; /* stderr is a terminal */
+	/* --maildir: where the folder at hand goes */
+	char dir[PATH_MAX];
+	char sub[FOLDER_SUB_MAX + 1]; /* Maildir++ name, "" for the root */
+	char delim; /* the server's hierarchy delimiter, 0: none */
+};
+
+/* The live entries of (folder, uv), sorted by UID, for lookups. */
+struct fidx {
+	uint32_t *uid;
+	size_t *at;
+	size_t n;
+};
+
+/* client_state.c (see the top of client_fetch.c for the format) */
+
+/* A new entry at the end of r->e; NULL when out of memory. */
+struct sent *cst_add(struct run *r);
+/* Index the live entries of (folder, uv).  0 or -1 (ENOMEM). */
+int cst_fidx_build(
+    struct run *r, const char *folder, uint32_t uv, struct fidx *fx);
+/* The index in r->e of uid's entry, or (size_t)-1. */
+size_t cst_fidx_find(const struct fidx *fx, uint32_t uid);
+void cst_fidx_free(struct fidx *fx);
+/* Append e's "P" or "F" line, fdatasynced when sync.  0 or -1 (r->err). */
+int cst_journal(struct run *r, const struct sent *e, int sync);
+/* Lock, load and resolve the state file r->path.  0 or an exit code
+   with r->err set. */
+int cst_load(struct run *r);
+/* Rewrite it with what is live (temp, fsync, rename).  0 or -1. */
+int cst_rewrite(struct run *r);
+/* r->path after $XDG_STATE_HOME, USER@HOST:PORT.  0 or an exit code
+   (said). */
+int cst_default(struct run *r, const char *user);
+/* fdatasync the journal.  0 or -1 (r->c.err). */
+int cst_sync(struct run *r);
+
+#endif

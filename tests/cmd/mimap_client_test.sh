@@ -1,0 +1,631 @@
+# mimap_client_test: the IMAP client (`mimap list', `fetch', `append',
+# `idle') against a private Dovecot IMAP server on 127.0.0.1 (STARTTLS
+# and imaps with a test CA, a passwd-file account alice / secret),
+# started in the test's directory and stopped by its PID.
+
+LC_ALL=C
+export LC_ALL
+
+# imapd_start: Dovecot's IMAP in ./dovecot.  Sets PORT (STARTTLS),
+# PORT_S (imaps), CA, MD (alice's Maildir), URL, and ./cli (mimap with
+# the password and the CA).
+imapd_start()
+{
+	BIN=$(command -v dovecot || echo /usr/sbin/dovecot)
+	[ -x "$BIN" ] || atf_skip "dovecot is not installed"
+	[ -x /usr/lib/dovecot/imap ] || atf_skip "dovecot-imapd is not installed"
+	D=$PWD/dovecot
+	rm -rf "$D"
+	mkdir -p "$D/run" "$D/state" "$D/home" "$D/Maildir/new" \
+	    "$D/Maildir/cur" "$D/Maildir/tmp"
+	make_certs "$D/certs"
+	CA=$D/certs/ca.pem
+	MD=$D/Maildir
+	PORT=$(free_port)
+	PORT_S=$(free_port)
+	uid=$(id -u)
+	gid=$(id -g)
+	if [ "$uid" = 0 ]; then
+		uid=$(id -u nobody) || atf_skip "no user nobody"
+		gid=$(id -g nobody)
+		iuser=dovecot
+		luser=dovenull
+		id dovecot >/dev/null 2>&1 || atf_skip "no dovecot user"
+		id dovenull >/dev/null 2>&1 || luser=dovecot
+		d=$D
+		while [ "$d" != / ]; do
+			chmod o+x "$d" 2>/dev/null || :
+			d=$(dirname "$d")
+		done
+	else
+		iuser=$(id -un)
+		luser=$iuser
+	fi
+	MAILUID=$uid
+	MAILGID=$gid
+	printf 'alice:{PLAIN}secret:%s:%s::%s::\n' "$uid" "$gid" "$D/home" \
+	    >"$D/passwd"
+	cat >"$D/dovecot.conf" <<CONF
+base_dir = $D/run
+state_dir = $D/state
+instance_name = yubin-imap-test-$$-$PORT
+log_path = $D/dovecot.log
+info_log_path = $D/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+default_internal_user = $iuser
+default_internal_group = $(id -gn "$iuser")
+default_login_user = $luser
+mail_location = maildir:$D/Maildir:INDEX=MEMORY
+mail_uid = $uid
+mail_gid = $gid
+mailbox_idle_check_interval = 1 secs
+ssl = yes
+ssl_cert = <$D/certs/server.pem
+ssl_key = <$D/certs/server.key
+disable_plaintext_auth = yes
+auth_mechanisms = plain
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = create
+  }
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $D/passwd
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $D/passwd
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $PORT_S
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+CONF
+	[ "$(id -u)" = 0 ] && chown -R "$uid:$gid" "$D/home" "$D/Maildir"
+	"$BIN" -c "$D/dovecot.conf" >"$D/start.out" 2>&1 ||
+	    atf_fail "dovecot did not start: $(cat "$D/start.out" "$D/dovecot.log" 2>/dev/null)"
+	i=0
+	while [ ! -s "$D/run/master.pid" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cp "$D/run/master.pid" "$PWD/dovecot.pid" 2>/dev/null ||
+	    atf_fail "dovecot wrote no PID: $(cat "$D/dovecot.log")"
+	wait_port "$PORT" && wait_port "$PORT_S" ||
+	    atf_fail "dovecot does not listen: $(cat "$D/dovecot.log")"
+	URL="imap://alice@127.0.0.1:$PORT"
+	URLS="imaps://alice@127.0.0.1:$PORT_S"
+	cat >cli <<EOF
+#! /bin/sh
+cmd=\$1
+shift
+exec "$(yubin_prog mimap)" "\$cmd" --passwordeval 'echo secret' \
+    --tls-trust-file "$CA" "\$@"
+EOF
+	chmod +x cli
+}
+
+imapd_stop()
+{
+	stop_pidfile "$PWD/dovecot.pid"
+}
+
+# put N [FIRST] [FOLDER-DIR]: messages with a Message-ID each into
+# alice's Maildir (new/), also kept in ./orig/ for comparison.
+put()
+{
+	dir=${3:-$MD}
+	mkdir -p orig "$dir/new" "$dir/cur" "$dir/tmp"
+	i=${2:-1}
+	end=$((i + $1))
+	while [ $i -lt $end ]; do
+		n=$(printf '%04d' $i)
+		printf 'From: a@example.org\nTo: alice@example.org\nMessage-ID: <%s@test>\nSubject: %s\n\nbody %s\n' \
+		    $n $n $n >orig/$n
+		cp orig/$n "$dir/new/1700000000.M${i}P$$.test"
+		i=$((i + 1))
+	done
+	[ "$(id -u)" = 0 ] && chown -R "$MAILUID:$MAILGID" "$MD"
+	return 0
+}
+
+nmd()
+{
+	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l | tr -d ' '
+}
+
+# once DIR N: N messages, each exactly once.
+once()
+{
+	cat "$1"/new/* "$1"/cur/* 2>/dev/null | grep '^Message-ID:' |
+	    sort | uniq -c >counts
+	if [ "$(wc -l <counts | tr -d ' ')" != "$2" ] ||
+	    grep -qv '^ *1 ' counts; then
+		cat counts
+		atf_fail "not every message exactly once"
+	fi
+}
+
+atf_test_case list cleanup
+list_head()
+{
+	atf_set "descr" "list: folders, special use, MESSAGES and UNSEEN over STARTTLS and imaps"
+	atf_set "timeout" "60"
+}
+list_body()
+{
+	imapd_start
+	put 3
+	./cli list "$URL" >out 2>err || atf_fail "list: $? $(cat err)"
+	printf 'INBOX\t3\t3\t-\nSent\t0\t0\t\\Sent\nTrash\t0\t0\t\\Trash\n' >exp
+	diff -u exp out || atf_fail "list output"
+	./cli list "$URLS" >out2 2>err || atf_fail "list imaps: $(cat err)"
+	diff -u exp out2 || atf_fail "list over imaps"
+	# A CA that did not sign the server's certificate: 69.
+	atf_check -s exit:69 -e match:'TLS' "$(yubin_prog mimap)" list \
+	    --passwordeval 'echo secret' --tls-trust-file \
+	    "$D/certs/other.pem" "$URL"
+	# Wrong password: 77.
+	atf_check -s exit:77 -e match:'AUTHENTICATE' "$(yubin_prog mimap)" \
+	    list --passwordeval 'echo wrong' --tls-trust-file "$CA" "$URL"
+	# --tls=off: no STARTTLS (Dovecot takes a plain-text login from
+	# 127.0.0.1, which it counts as secure).
+	atf_check -o file:exp "$(yubin_prog mimap)" list \
+	    --passwordeval 'echo secret' --tls=off "$URL"
+}
+list_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case fetch cleanup
+fetch_head()
+{
+	atf_set "descr" "fetch into a Maildir byte-exact; a second run fetches nothing"
+	atf_set "timeout" "60"
+}
+fetch_body()
+{
+	imapd_start
+	put 5
+	# A CRLF message and a bare CR inside stay byte-exact.
+	printf 'From: b@example.org\nMessage-ID: <cr@test>\n\nx\ry\n' >orig/cr
+	cp orig/cr "$MD/new/1700000001.Mcr.test"
+	[ "$(id -u)" = 0 ] && chown -R "$MAILUID:$MAILGID" "$MD"
+	./cli fetch "$URL" --maildir md --state st >out 2>err ||
+	    atf_fail "fetch: $? $(cat err)"
+	grep -q '6 messages fetched' out || atf_fail "summary: $(cat out)"
+	[ "$(nmd md)" = 6 ] || atf_fail "md holds $(nmd md)"
+	for f in orig/*; do
+		found=
+		for g in md/new/*; do
+			cmp -s "$f" "$g" && found=1
+		done
+		[ -n "$found" ] || atf_fail "$f not byte-exact in md"
+	done
+	./cli fetch "$URL" --maildir md --state st >out 2>err ||
+	    atf_fail "second fetch: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "second: $(cat out)"
+	[ "$(nmd md)" = 6 ] || atf_fail "md holds $(nmd md) after the second"
+	# New mail: only it comes.
+	put 2 10
+	./cli fetch "$URL" --maildir md --state st -q 2>err ||
+	    atf_fail "third fetch: $(cat err)"
+	once md 8
+	# --mark-seen: the server's copies get \Seen.
+	./cli fetch "$URL" --maildir md2 --state st2 --mark-seen -q ||
+	    atf_fail "mark-seen"
+	./cli list "$URL" | grep -q "^INBOX	8	0	" ||
+	    atf_fail "not marked seen: $(./cli list "$URL")"
+	# --delete: the server is empty afterwards, the state pruned.
+	./cli fetch "$URL" --maildir md3 --state st3 --delete >out ||
+	    atf_fail "delete"
+	grep -q '8 deleted' out || atf_fail "delete summary: $(cat out)"
+	once md3 8
+	./cli list "$URL" | grep -q "^INBOX	0	0	" || atf_fail "not deleted"
+	[ "$(wc -l <st3 | tr -d ' ')" = 1 ] || atf_fail "state not pruned"
+	# An MDA instead of a Maildir.
+	put 2 20
+	./cli fetch "$URL" --mda sh -c 'cat >>mbox' ';' --state st4 -q ||
+	    atf_fail "mda"
+	[ "$(grep -c '^Message-ID:' mbox)" = 2 ] || atf_fail "mda: $(cat mbox)"
+}
+fetch_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case uidvalidity cleanup
+uidvalidity_head()
+{
+	atf_set "descr" "a changed UIDVALIDITY: matched by Message-ID and size, only new mail fetched"
+	atf_set "timeout" "60"
+}
+uidvalidity_body()
+{
+	imapd_start
+	put 4
+	./cli fetch "$URL" --maildir md --state st -q || atf_fail "first"
+	old=$(awk 'NR == 2 { print $3 }' st)
+	imapd_stop
+	sleep 1.1
+	rm -f "$MD"/dovecot-uidlist "$MD"/dovecot.index*
+	put 1 30
+	imapd_start_again
+	./cli fetch "$URL" --maildir md --state st >out 2>err ||
+	    atf_fail "after the change: $(cat err)"
+	new=$(awk 'NR == 2 { print $3 }' st)
+	[ "$old" != "$new" ] || atf_fail "UIDVALIDITY did not change ($old)"
+	grep -q "UIDVALIDITY changed from $old to $new: 4 of 5" err ||
+	    atf_fail "not said: $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "fetched: $(cat out)"
+	once md 5
+	./cli fetch "$URL" --maildir md --state st >out 2>err
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+}
+uidvalidity_cleanup()
+{
+	imapd_stop
+}
+
+# Restart the server on the same ports and Maildir.
+imapd_start_again()
+{
+	"$BIN" -c "$D/dovecot.conf" >"$D/start.out" 2>&1 ||
+	    atf_fail "dovecot did not restart: $(cat "$D/start.out")"
+	i=0
+	while [ ! -s "$D/run/master.pid" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	cp "$D/run/master.pid" "$PWD/dovecot.pid"
+	wait_port "$PORT" || atf_fail "dovecot does not listen again"
+}
+
+atf_test_case crash cleanup
+crash_head()
+{
+	atf_set "descr" "kill -9 in the middle of fetch, then again: nothing lost, nothing twice"
+	atf_set "timeout" "300"
+}
+crash_body()
+{
+	imapd_start
+	put 300
+	round=0
+	partial=0
+	while [ $round -lt 40 ]; do
+		round=$((round + 1))
+		./cli fetch "$URL" --maildir md --state st -q 2>>err &
+		pid=$!
+		sleep "0.$((round % 5 + 1))$((round % 7))"
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		n=$(nmd md)
+		echo "round $round: $n"
+		[ "$n" -gt 0 ] && [ "$n" -lt 300 ] && partial=$((partial + 1))
+		[ "$n" = 300 ] && break
+	done
+	[ $partial -ge 2 ] || atf_fail "no kill landed in the middle of a run"
+	./cli fetch "$URL" --maildir md --state st >out 2>>err ||
+	    atf_fail "last run: $(cat err)"
+	once md 300
+	# A run killed while a message was still in tmp/ (before its "P"
+	# record) leaves that file there, as any Maildir writer does.
+	ls md/tmp | wc -l | tr -d ' ' >tmpleft
+}
+crash_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case crash_delete cleanup
+crash_delete_head()
+{
+	atf_set "descr" "kill -9 rounds with --delete: every message delivered once before the server loses it"
+	atf_set "timeout" "300"
+}
+crash_delete_body()
+{
+	imapd_start
+	put 200
+	round=0
+	while [ $round -lt 40 ]; do
+		round=$((round + 1))
+		./cli fetch "$URL" --maildir md --state st --delete -q \
+		    2>>err &
+		pid=$!
+		sleep "0.$((round % 5 + 1))$((round % 7))"
+		kill -9 $pid 2>/dev/null
+		wait $pid 2>/dev/null
+		[ "$(nmd md)" = 200 ] && break
+	done
+	./cli fetch "$URL" --maildir md --state st --delete >out 2>>err ||
+	    atf_fail "last run: $(cat err)"
+	once md 200
+	./cli list "$URL" | grep -q "^INBOX	0	0	" ||
+	    atf_fail "the server still has: $(./cli list "$URL")"
+}
+crash_delete_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case folders cleanup
+folders_head()
+{
+	atf_set "descr" "folders with spaces and non-ASCII names: list decodes, fetch takes several"
+	atf_set "timeout" "60"
+}
+folders_body()
+{
+	imapd_start
+	put 1
+	# Dovecot's Maildir++ names on disk are modified UTF-7.
+	put 2 10 "$MD/.A b"
+	put 1 20 "$MD/.Caf&AOk-"
+	./cli list "$URL" >out 2>err || atf_fail "list: $(cat err)"
+	grep -q '^A b	2	2	-$' out || atf_fail "list: $(cat out)"
+	grep -q '^Café	1	1	-$' out || atf_fail "list: $(cat out)"
+	./cli fetch "$URL" --folder INBOX --folder 'A b' --folder 'Café' \
+	    --maildir md --state st >out 2>err || atf_fail "fetch: $(cat err)"
+	grep -q '4 messages fetched' out || atf_fail "fetch: $(cat out)"
+	once md 4
+	./cli fetch "$URL" --folder INBOX --folder 'A b' --folder 'Café' \
+	    --maildir md --state st >out 2>err || atf_fail "again: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+	atf_check -s exit:69 -e match:'NoSuch' ./cli fetch "$URL" \
+	    --folder NoSuch --maildir md --state st
+}
+folders_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case all_folders cleanup
+all_folders_head()
+{
+	atf_set "descr" "fetch --all-folders: each folder into the Maildir++ folder of its name"
+	atf_set "timeout" "60"
+}
+all_folders_body()
+{
+	imapd_start
+	put 1
+	put 2 10 "$MD/.A b"
+	put 1 20 "$MD/.Caf&AOk-"
+	put 1 30 "$MD/.Lists.yubin"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "fetch: $(cat err)"
+	grep -q '5 messages fetched' out || atf_fail "fetch: $(cat out)"
+	[ "$(nmd md)" = 1 ] || atf_fail "INBOX: $(nmd md)"
+	[ "$(nmd 'md/.A b')" = 2 ] || atf_fail "A b: $(ls -a md)"
+	[ "$(nmd 'md/.Café')" = 1 ] || atf_fail "Café: $(ls -a md)"
+	[ "$(nmd 'md/.Lists.yubin')" = 1 ] || atf_fail "Lists/yubin: $(ls -a md)"
+	[ -f 'md/.A b/maildirfolder' ] || atf_fail "no maildirfolder marker"
+	[ -d md/.Sent/new ] || atf_fail "Sent not made"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "again: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+	# Pending records ("P", a crash between the record and the link):
+	# one whose file is in its folder counts as delivered, one whose
+	# file never got there is fetched again.
+	f1=$(cd 'md/.A b/new' && grep -l '<0010@test>' *)
+	f2=$(cd 'md/.A b/new' && grep -l '<0011@test>' *)
+	rm "md/.A b/new/$f2"
+	awk -v u1="${f1%%,*}" -v u2="${f2%%,*}" '
+	    $1 == "F" && $2 == "A%20b" { $1 = "P";
+		$0 = $0 " A%20b/" ($6 == "<0010@test>" ? u1 : u2) }
+	    { print }' st >st.new
+	mv st.new st
+	[ "$(grep -c '^P A%20b' st)" = 2 ] || atf_fail "state: $(cat st)"
+	./cli fetch "$URL" --all-folders --maildir md --state st >out \
+	    2>err || atf_fail "pending: $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "pending: $(cat out)"
+	once 'md/.A b' 2
+	atf_check -s exit:64 -e match:'one or the other' ./cli fetch \
+	    "$URL" --all-folders --folder INBOX --maildir md
+}
+all_folders_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case mda_failure cleanup
+mda_failure_head()
+{
+	atf_set "descr" "an MDA that fails: exit code kept, the message fetched again next time"
+	atf_set "timeout" "60"
+}
+mda_failure_body()
+{
+	imapd_start
+	put 2
+	atf_check -s exit:75 -e match:'exited with 75' ./cli fetch "$URL" \
+	    --mda sh -c 'exit 75' ';' --state st -q
+	atf_check -s exit:69 -e match:'exited with 1' ./cli fetch "$URL" \
+	    --mda false ';' --state st -q
+	./cli fetch "$URL" --mda sh -c 'cat >>mbox' ';' --state st -q ||
+	    atf_fail "mda"
+	[ "$(grep -c '^Message-ID:' mbox)" = 2 ] || atf_fail "mbox: $(cat mbox)"
+}
+mda_failure_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case append cleanup
+append_head()
+{
+	atf_set "descr" "append a message with flags; fetch gives it back byte-exact"
+	atf_set "timeout" "60"
+}
+append_body()
+{
+	imapd_start
+	printf 'From: me@example.org\nMessage-ID: <sent@test>\nSubject: sent\n\nhello\n' >msg
+	./cli append "$URL" --folder Sent --flags '\Seen $Label1' <msg ||
+	    atf_fail "append"
+	./cli list "$URL" | grep -q "^Sent	1	0	" ||
+	    atf_fail "not in Sent: $(./cli list "$URL")"
+	./cli fetch "$URL" --folder Sent --maildir md --state st -q ||
+	    atf_fail "fetch Sent"
+	cmp msg md/new/* || atf_fail "not byte-exact"
+	atf_check -s exit:69 -e match:'APPEND' ./cli append "$URL" \
+	    --folder NoSuch <msg
+	atf_check -s exit:64 -e match:'folder' ./cli append "$URL" <msg
+}
+append_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case idle cleanup
+idle_head()
+{
+	atf_set "descr" "idle: exit 0 when mail arrives, 75 on timeout"
+	atf_set "timeout" "60"
+}
+idle_body()
+{
+	imapd_start
+	put 1
+	atf_check -s exit:75 -e match:'no new mail' ./cli idle "$URL" \
+	    --timeout 2
+	./cli idle "$URL" --timeout 30 2>err &
+	pid=$!
+	sleep 1.5
+	put 1 50
+	wait $pid
+	rc=$?
+	[ $rc = 0 ] || atf_fail "idle: $rc $(cat err)"
+}
+idle_cleanup()
+{
+	imapd_stop
+}
+
+atf_test_case serve cleanup
+serve_head()
+{
+	atf_set "descr" "list and fetch against mimap serve --listen (STARTTLS, LOGIN)"
+	atf_set "timeout" "60"
+}
+serve_body()
+{
+	M=$(yubin_prog mimap)
+	mkdir -p smd/new smd/cur smd/tmp smd/.Sent/new smd/.Sent/cur \
+	    smd/.Sent/tmp
+	: >smd/.Sent/maildirfolder
+	printf 'From: a@example.org\nMessage-ID: <s1@test>\n\none\n' \
+	    >smd/new/1000.M1P1.test
+	printf 'From: b@example.org\nMessage-ID: <s2@test>\n\ntwo\r\n' \
+	    >'smd/cur/1001.M2P2.test:2,S'
+	cp smd/new/1000.M1P1.test s1
+	# Delivered with LF line ends, as every Maildir message here.
+	tr -d '\r' <'smd/cur/1001.M2P2.test:2,S' >s2
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+	    atf_fail "openssl cannot make a hash"
+	ids=:
+	if [ "$(id -u)" = 0 ]; then
+		ids="$(id -u nobody):$(id -g nobody)" ||
+		    atf_skip "running as root and there is no user nobody"
+		chmod 755 .
+		chown -R "$ids" smd
+	fi
+	printf 'alice:%s:%s:%s/smd\n' "$hash" "$ids" "$PWD" >passwd
+	make_certs certs
+	PORT=$(free_port)
+	"$M" serve --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --auth-delay 0 --passwd-file passwd --tls-cert certs/server.pem \
+	    --tls-key certs/server.key 2>listen.log &
+	echo $! >mimap.pid
+	wait_port "$PORT" || atf_fail "mimap did not listen: $(cat listen.log)"
+	u="imap://alice@127.0.0.1:$PORT"
+	"$M" list --passwordeval 'echo s3cret' --tls-trust-file certs/ca.pem \
+	    "$u" >out 2>err || atf_fail "list: $? $(cat err)"
+	grep -q '^INBOX	2	1	-$' out || atf_fail "list: $(cat out)"
+	grep -q '^Sent	0	0	' out || atf_fail "list: $(cat out)"
+	"$M" fetch --passwordeval 'echo s3cret' --tls-trust-file \
+	    certs/ca.pem --maildir md --state st "$u" >out 2>err ||
+	    atf_fail "fetch: $? $(cat err)"
+	grep -q '2 messages fetched' out || atf_fail "fetch: $(cat out)"
+	for f in s1 s2; do
+		found=
+		for g in md/new/*; do
+			cmp -s "$f" "$g" && found=1
+		done
+		[ -n "$found" ] || atf_fail "$f not byte-exact"
+	done
+	"$M" fetch --passwordeval 'echo s3cret' --tls-trust-file \
+	    certs/ca.pem --maildir md --state st "$u" >out 2>err ||
+	    atf_fail "fetch again: $? $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+}
+serve_cleanup()
+{
+	stop_pidfile mimap.pid
+}
+
+atf_test_case usage
+usage_head()
+{
+	atf_set "descr" "the command line: URLs, options, --help"
+}
+usage_body()
+{
+	M=$(yubin_prog mimap)
+	atf_check -o match:'mimap fetch' "$M" --help
+	for c in list fetch append idle; do
+		atf_check -o match:"^usage: mimap $c" -e empty "$M" $c --help
+		atf_check -s exit:64 -o empty -e match:'^mimap: ' "$M" $c \
+		    --no-such-option
+	done
+	atf_check -o match:'--mark-seen' "$M" fetch --help
+	atf_check -s exit:64 -e match:'not an imap' "$M" list pop3://x
+	atf_check -s exit:64 -e match:'password in the URL' "$M" list \
+	    imap://a:b@x
+	atf_check -s exit:64 -e match:'one of --maildir' "$M" fetch imap://a@x
+	atf_check -s exit:64 -e match:'contradict' "$M" list --tls=off \
+	    imaps://a@x
+	atf_check -s exit:64 -e match:'not an option of list' "$M" list \
+	    --delete imap://a@x
+	atf_check -s exit:75 -e match:'127.0.0.1' "$M" list \
+	    --passwordeval 'echo x' "imap://a@127.0.0.1:$(free_port)"
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case list
+	atf_add_test_case fetch
+	atf_add_test_case uidvalidity
+	atf_add_test_case crash
+	atf_add_test_case crash_delete
+	atf_add_test_case folders
+	atf_add_test_case all_folders
+	atf_add_test_case mda_failure
+	atf_add_test_case append
+	atf_add_test_case idle
+	atf_add_test_case serve
+	atf_add_test_case usage
+}
