@@ -705,8 +705,10 @@ imapd_fetch(struct imapd *s)
 			goto out;
 		}
 		s->nfetch++;
-		/* Large answers: out they go as they are made. */
-		if (io_flush(&s->io) == -1)
+		/* Out they go once a good amount is there: not a write per
+		   message, nor a whole folder's bodies in memory. */
+		if (s->io.wbuf.len >= IMAPD_OUT_CHUNK &&
+		    io_flush(&s->io) == -1)
 			break;
 	}
 	buf_free(&msg);
