@@ -253,6 +253,135 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
+# ------------------------------------------------------------ fetch
+# Every message from the private Dovecot into a fresh Maildir, by each
+# client, fresh state each time: mimap fetch, mbsync (isync), getmail6,
+# fetchmail delivering through mdeliver.  The folder is Dovecot's warm
+# (its index built by the runs above).  As root, getmail and mdeliver
+# deliver as nobody.
+now() {
+	"$PY" -c 'import time; print("%.6f" % time.time())'
+}
+me=$(id -un)
+fetch_tool() {
+	t=$1
+	d=$work/fetch-$t
+	rm -rf -- "$d"
+	md=$d/Maildir
+	mkdir -p "$d" "$md/tmp" "$md/new" "$md/cur"
+	case $t in
+	mbsync)
+		cat >"$d/mbsyncrc" <<EOF
+IMAPAccount bench
+Host 127.0.0.1
+Port $DOVECOT_PORT
+User $USER_
+Pass $PASS
+SSLType None
+AuthMechs LOGIN PLAIN
+
+IMAPStore remote
+Account bench
+
+MaildirStore local
+Path $d/
+Inbox $md
+
+Channel bench
+Far :remote:INBOX
+Near :local:INBOX
+Sync Pull
+Create Near
+SyncState $d/
+EOF
+		;;
+	getmail)
+		mkdir -p "$d/getmail"
+		gm_user=
+		if [ "$uid" -eq 0 ]; then
+			gm_user="user = nobody"
+			chown -R "$muid:$mgid" "$md"
+		fi
+		cat >"$d/getmail/getmailrc" <<EOF
+[retriever]
+type = SimpleIMAPRetriever
+server = 127.0.0.1
+port = $DOVECOT_PORT
+username = $USER_
+password = $PASS
+mailboxes = ("INBOX",)
+
+[destination]
+type = Maildir
+path = $md/
+$gm_user
+
+[options]
+read_all = true
+delete = false
+verbose = 0
+message_log_syslog = false
+EOF
+		;;
+	fetchmail)
+		# As root, mdeliver writes as the Maildir's owner and
+		# refuses root: the Maildir is nobody's.
+		[ "$uid" -ne 0 ] || chown -R "$muid:$mgid" "$md"
+		cat >"$d/fetchmailrc" <<EOF
+set no syslog
+poll 127.0.0.1 service $DOVECOT_PORT protocol imap auth password
+  user "$USER_" there with password "$PASS" is "$me" here
+  options keep fetchall no rewrite sslproto ''
+  mda "$BUILD/mdeliver --maildir $md"
+EOF
+		chmod 600 "$d/fetchmailrc" ;;
+	esac
+	t0=$(now)
+	case $t in
+	mimap)
+		env -i PATH=/usr/bin:/bin HOME="$d" "$BUILD/mimap" fetch \
+		    --tls=off --maildir "$md" --state "$d/state" \
+		    --passwordeval "echo $PASS" --quiet \
+		    "imap://$USER_@127.0.0.1:$DOVECOT_PORT" ;;
+	mbsync)
+		env -i PATH=/usr/bin:/bin HOME="$d" mbsync -q -c "$d/mbsyncrc" \
+		    bench ;;
+	getmail)
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$d" \
+		    USER="$me" LOGNAME="$me" getmail --getmaildir \
+		    "$d/getmail" --rcfile getmailrc --quiet ;;
+	fetchmail)
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$d" \
+		    FETCHMAILHOME="$d" USER="$me" LOGNAME="$me" \
+		    fetchmail -f "$d/fetchmailrc" --nosyslog --silent ;;
+	esac >"$d/out" 2>&1 || { note "$t: $(tail -n 3 "$d/out")"; return 1; }
+	t1=$(now)
+	got=$(find "$md/new" "$md/cur" -type f | wc -l)
+	if [ "$got" -ne "$N" ]; then
+		note "$t: $got messages fetched, not $N"
+		return 1
+	fi
+	echo "$t0 $t1" | awk -v t="$t" -v r="$2" \
+	    '{ printf "fetch %s %s %.3f\n", t, r, $2 - $1 }' >>"$results"
+	note "round $2 fetch $t done"
+}
+FETCH_TOOLS="mimap"
+for t in mbsync getmail fetchmail; do
+	if command -v "$t" >/dev/null 2>&1; then
+		FETCH_TOOLS="$FETCH_TOOLS $t"
+	else
+		note "skipping $t: not installed (isync, getmail6, fetchmail)"
+	fi
+done
+fresh
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	for t in $FETCH_TOOLS; do
+		fetch_tool "$t" "$r" || :
+	done
+	r=$((r + 1))
+done
+
 echo
 printf '%-16s %-5s %12s %12s\n' op run mimap dovecot
 for op in login_select rss_kb pss_kb uid_fetch_flags fetch_envelope search_from \
@@ -290,3 +419,26 @@ echo "$(uname -sr), $(nproc 2>/dev/null || echo '?') CPUs, N=$N," \
 echo "load average at start $load0, at end $(cut -d' ' -f1-3 \
     /proc/loadavg 2>/dev/null || echo '?')"
 echo "seconds but rss_kb (KB) and fetch_body (MB/s); \"-\": not offered"
+echo
+printf '%-10s %10s %10s\n' fetch seconds msgs/s
+for t in $FETCH_TOOLS; do
+	awk -v t="$t" -v n="$N" '
+	function median(a, k,    i, j, v) {
+		for (i = 2; i <= k; i++) {
+			v = a[i]
+			for (j = i - 1; j >= 1 && a[j] > v; j--)
+				a[j + 1] = a[j]
+			a[j + 1] = v
+		}
+		if (k % 2)
+			return a[(k + 1) / 2]
+		return (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	$1 == "fetch" && $2 == t { k++; a[k] = $4 }
+	END {
+		if (k == 0) { printf "%-10s %10s %10s\n", t, "-", "-"; exit }
+		m = median(a, k)
+		printf "%-10s %10.3f %10.1f\n", t, m, n / m
+	}' "$results"
+done
+echo "fetch: every message from the private Dovecot into a fresh Maildir"
