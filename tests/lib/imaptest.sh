@@ -34,9 +34,22 @@ imaptest_src()
 {
 	if [ -n "${YUBIN_IMAPTEST_SRC:-}" ]; then
 		echo "$YUBIN_IMAPTEST_SRC"
-	else
-		echo "${YUBIN_SRCDIR:-.}/../shared/imaptest"
+		return 0
 	fi
+	# shared/imaptest beside the source tree, or beside one of the
+	# directories above it (a clone made one level deeper, as CI may
+	# make it, still finds it).
+	_it_d=$(cd "${YUBIN_SRCDIR:-.}" && pwd)
+	_it_i=0
+	while [ "$_it_i" -lt 4 ] && [ "$_it_d" != / ]; do
+		if [ -f "$_it_d/../shared/imaptest/build.sh" ]; then
+			echo "$_it_d/../shared/imaptest"
+			return 0
+		fi
+		_it_d=$(dirname "$_it_d")
+		_it_i=$((_it_i + 1))
+	done
+	echo "${YUBIN_SRCDIR:-.}/../shared/imaptest"
 }
 
 # imaptest_build DIR: build imaptest into DIR (nothing to do if DIR
