@@ -18,6 +18,7 @@
  *   imapd_store.c    STORE, COPY, MOVE and their UID forms
  *   imapd_append.c   APPEND
  *   imapd_idle.c     IDLE (inotify, or polling)
+ *   imapd_notify.c   NOTIFY (RFC 5465): other folders' changes as STATUS
  *   imapd_search.c   SEARCH, UID SEARCH (ESEARCH, SEARCHRES, MODSEQ)
  *   imapd_sort.c     SORT, THREAD and their UID forms
  *
@@ -66,6 +67,14 @@
 /* A long SEARCH or SORT line is written in pieces of about this size
    rather than held whole. */
 #define IMAPD_OUT_CHUNK (64 * 1024)
+/* NOTIFY: inotify watches one session takes (the root, new/ and cur/ of
+   each folder); the rest is polled.  fs.inotify.max_user_watches
+   (8192 on many kernels) is shared by all of a user's sessions and
+   programs, so one session with hundreds of folders must not take it
+   all. */
+#define IMAPD_NOTIFY_WATCH_MAX 256
+
+struct imapd_notify;
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */
@@ -138,6 +147,8 @@ struct imapd {
 	struct imap_seqset saved;
 	char saved_dir[PATH_MAX];
 	uint32_t saved_validity;
+	/* NOTIFY (RFC 5465), NULL: none set. */
+	struct imapd_notify *notify;
 };
 
 /* ---------------------------------------------------------------- session */
@@ -245,6 +256,18 @@ int imapd_append(struct imapd *s);
 
 /* imapd_idle.c */
 int imapd_idle(struct imapd *s);
+
+/* imapd_notify.c */
+int imapd_notify(struct imapd *s);
+/* Send what changed in the folders NOTIFY watches (STATUS, LIST) at a
+   command boundary or in an IDLE.  0 (never ends the session). */
+int imapd_notify_check(struct imapd *s);
+/* The inotify descriptor that wakes an IDLE, or -1. */
+int imapd_notify_fd(const struct imapd *s);
+/* 1 when some watched folder has no inotify watch (poll it). */
+int imapd_notify_polled(const struct imapd *s);
+/* Forget the NOTIFY setting (NOTIFY NONE, end of the session). */
+void imapd_notify_end(struct imapd *s);
 
 /* imapd_select.c: FLAGS and PERMANENTFLAGS of the selected folder
    (SELECT, and when a STORE or APPEND made new keywords). */

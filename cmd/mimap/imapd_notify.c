@@ -1,0 +1,732 @@
+/*
+ * imapd_notify.c: NOTIFY (RFC 5465), after Dovecot's imap-notify and
+ * mox: a client names folders (SELECTED, SELECTED-DELAYED, INBOXES,
+ * PERSONAL, SUBSCRIBED, SUBTREE, MAILBOXES) and the events it wants of
+ * them; changes to folders other than the selected one come as
+ * untagged STATUS (MESSAGES UIDNEXT UIDVALIDITY, UNSEEN with
+ * FlagChange), folder creation and removal as LIST (MailboxName),
+ * subscription changes as LIST (SubscriptionChange).  The selected
+ * folder keeps its EXISTS/EXPUNGE/FETCH through imapd_sync.
+ *
+ * Changes are found cheaply: each watched folder keeps a signature
+ * (mtime, size and inode of new/, cur/ and the UID list) and its last
+ * STATUS; only a folder whose signature moved is opened (as STATUS
+ * does, read-only) and compared.  The folder list is re-read when the
+ * root's signature moves, the subscriptions when their file's does.
+ * inotify(7) on the root and on new/ and cur/ of up to
+ * IMAPD_NOTIFY_WATCH_MAX / 2 folders wakes an IDLE at once; the rest is
+ * polled (imapd_idle) and everything is looked at at command
+ * boundaries (imapd_notify_check from the session loop).
+ *
+ * A rename shows as the old name gone (\NonExistent) and the new one
+ * there: a poll cannot tell a rename from a delete and a create.
+ * MessageNew's fetch-att list is accepted but only EXISTS is sent.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
+
+#include "folders.h"
+#include "imapd.h"
+#include "util.h"
+
+#define EV_NEW 0x01
+#define EV_EXPUNGE 0x02
+#define EV_FLAG 0x04
+#define EV_NAME 0x08
+#define EV_SUBS 0x10
+
+#define SUPPORTED "(MessageNew MessageExpunge FlagChange MailboxName " \
+		  "SubscriptionChange)"
+
+enum kind {
+	K_INBOXES,
+	K_PERSONAL,
+	K_SUBSCRIBED,
+	K_SUBTREE,
+	K_MAILBOXES
+};
+
+struct filter {
+	enum kind kind;
+	unsigned ev;
+	char **names; /* SUBTREE, MAILBOXES */
+	size_t nnames;
+};
+
+struct watched {
+	char name[FOLDER_NAME_MAX + 1];
+	char dir[PATH_MAX];
+	unsigned ev;
+	uint64_t sig;
+	int known; /* the counts below are set */
+	size_t messages, unseen;
+	uint32_t uidnext, uidvalidity;
+	int wd[2]; /* new/ and cur/, or -1 */
+};
+
+struct imapd_notify {
+	unsigned sel_ev; /* SELECTED's events */
+	struct filter *f;
+	size_t nf;
+	struct watched *w;
+	size_t nw;
+	struct folder_list names; /* as last seen, for MailboxName */
+	struct folder_list subs; /* for SubscriptionChange */
+	uint64_t root_sig, subs_sig;
+	int ifd; /* inotify, or -1 */
+	int nwatch;
+	int polled; /* some folder has no watch */
+	int woken; /* the watch said something since the last check */
+};
+
+/* ---------------------------------------------------------------- state */
+
+static void
+filters_free(struct filter *f, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < f[i].nnames; j++)
+			free(f[i].names[j]);
+		free(f[i].names);
+	}
+	free(f);
+}
+
+static void
+notify_free(struct imapd_notify *nt)
+{
+	if (nt == NULL)
+		return;
+	filters_free(nt->f, nt->nf);
+	free(nt->w);
+	folders_free(&nt->names);
+	folders_free(&nt->subs);
+	if (nt->ifd != -1)
+		(void)close(nt->ifd);
+	free(nt);
+}
+
+void
+imapd_notify_end(struct imapd *s)
+{
+	notify_free(s->notify);
+	s->notify = NULL;
+}
+
+int
+imapd_notify_fd(const struct imapd *s)
+{
+	return s->notify != NULL ? s->notify->ifd : -1;
+}
+
+int
+imapd_notify_polled(const struct imapd *s)
+{
+	return s->notify != NULL && s->notify->polled;
+}
+
+/* A cheap fingerprint of a path's stat (0 when it is not there). */
+static uint64_t
+stat_sig(const char *dir, const char *sub)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	int n;
+
+	n = snprintf(p, sizeof(p), "%s%s", dir, sub);
+	if (n < 0 || (size_t)n >= sizeof(p) || stat(p, &st) == -1)
+		return 0;
+	return (uint64_t)st.st_mtim.tv_sec * 1000000007u ^
+	    (uint64_t)st.st_mtim.tv_nsec * 31u ^ (uint64_t)st.st_size << 20 ^
+	    (uint64_t)st.st_ino << 40 ^ (uint64_t)st.st_ino;
+}
+
+static uint64_t
+folder_sig(const char *dir)
+{
+	uint64_t a = stat_sig(dir, "/new"), b = stat_sig(dir, "/cur"),
+		 c = stat_sig(dir, "/" MAILBOX_UIDLIST);
+
+	return a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xc2b2ae3d27d4eb4full);
+}
+
+/* Does a filter name this folder? */
+static int
+filter_has(const struct imapd_notify *nt, const struct filter *f,
+    const char *name)
+{
+	size_t i, len;
+
+	switch (f->kind) {
+	case K_INBOXES:
+		return strcmp(name, "INBOX") == 0;
+	case K_PERSONAL:
+		return 1;
+	case K_SUBSCRIBED:
+		for (i = 0; i < nt->subs.n; i++)
+			if (strcmp(nt->subs.v[i].name, name) == 0)
+				return 1;
+		return 0;
+	case K_SUBTREE:
+		for (i = 0; i < f->nnames; i++) {
+			len = strlen(f->names[i]);
+			if (strncmp(name, f->names[i], len) == 0 &&
+			    (name[len] == '\0' || name[len] == '/'))
+				return 1;
+		}
+		return 0;
+	case K_MAILBOXES:
+		for (i = 0; i < f->nnames; i++)
+			if (strcmp(name, f->names[i]) == 0)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* The events asked for a folder (the first filter naming it wins, as
+   RFC 5465 §6 orders them). */
+static unsigned
+events_of(const struct imapd_notify *nt, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nt->nf; i++)
+		if (filter_has(nt, &nt->f[i], name))
+			return nt->f[i].ev;
+	return 0;
+}
+
+/* Count a folder (read-only, as STATUS).  0 or -1. */
+static int
+count(struct imapd *s, struct watched *w)
+{
+	struct mailbox mb;
+	char err[ERR_MAX];
+	size_t i;
+
+	memset(&mb, 0, sizeof(mb));
+	mb.lockfd = -1;
+	if (mailbox_open(&mb, w->dir, 0, err, sizeof(err)) == -1) {
+		if (errno != ENOENT)
+			log_warn(s->c->log, "%s: %s", s->user, err);
+		return -1;
+	}
+	w->messages = mb.n;
+	w->uidnext = mb.uidnext;
+	w->uidvalidity = mb.uidvalidity;
+	for (i = w->unseen = 0; i < mb.n; i++)
+		w->unseen += !(mb.msgs[i].flags & MAILBOX_FLAG('S'));
+	mailbox_close(&mb);
+	w->known = 1;
+	return 0;
+}
+
+static void
+send_status(struct imapd *s, const struct watched *w)
+{
+	buf_reset(&s->out);
+	(void)buf_puts(&s->out, "* STATUS ");
+	(void)imap_put_mailbox(&s->out, w->name, strlen(w->name),
+	    s->utf8 ? IMAP_ENC_UTF8 : 0);
+	(void)buf_printf(&s->out, " (MESSAGES %zu UIDNEXT %u UIDVALIDITY %u",
+	    w->messages, w->uidnext, w->uidvalidity);
+	if (w->ev & EV_FLAG)
+		(void)buf_printf(&s->out, " UNSEEN %zu", w->unseen);
+	(void)buf_puts(&s->out, ")\r\n");
+	imapd_send_out(s);
+}
+
+static void
+send_list(struct imapd *s, const char *attrs, const char *name)
+{
+	buf_reset(&s->out);
+	(void)buf_printf(&s->out, "* LIST (%s) \"/\" ", attrs);
+	(void)imap_put_mailbox(
+	    &s->out, name, strlen(name), s->utf8 ? IMAP_ENC_UTF8 : 0);
+	(void)buf_puts(&s->out, "\r\n");
+	imapd_send_out(s);
+}
+
+static int
+is_selected(const struct imapd *s, const char *name)
+{
+	return s->mb_open && strcmp(s->folder, name) == 0;
+}
+
+/* Watch new/ and cur/ of w while there is room. */
+static void
+watch_add(struct imapd_notify *nt, struct watched *w)
+{
+#ifdef __linux__
+	static const char *const sub[] = {"/new", "/cur"};
+	char p[PATH_MAX];
+	size_t k;
+	int n;
+
+	for (k = 0; k < 2; k++) {
+		w->wd[k] = -1;
+		if (nt->ifd == -1 || nt->nwatch >= IMAPD_NOTIFY_WATCH_MAX)
+			continue;
+		n = snprintf(p, sizeof(p), "%s%s", w->dir, sub[k]);
+		if (n < 0 || (size_t)n >= sizeof(p))
+			continue;
+		if ((w->wd[k] = inotify_add_watch(nt->ifd, p,
+			 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+			     IN_ATTRIB | IN_ONLYDIR)) != -1)
+			nt->nwatch++;
+	}
+	if (w->wd[0] == -1 || w->wd[1] == -1)
+		nt->polled = 1;
+#else
+	w->wd[0] = w->wd[1] = -1;
+	nt->polled = 1;
+#endif
+}
+
+static void
+watch_remove(struct imapd_notify *nt, struct watched *w)
+{
+	size_t k;
+
+	for (k = 0; k < 2; k++)
+		if (w->wd[k] != -1) {
+#ifdef __linux__
+			(void)inotify_rm_watch(nt->ifd, w->wd[k]);
+#endif
+			nt->nwatch--;
+			w->wd[k] = -1;
+		}
+}
+
+/*
+ * Rebuild the watched set from nt->names, keeping what is known of the
+ * folders that stay.  A folder new to the set is counted silently
+ * (report: send its STATUS, for NOTIFY SET STATUS).
+ */
+static int
+rebuild(struct imapd *s, int report)
+{
+	struct imapd_notify *nt = s->notify;
+	struct watched *w, *old = nt->w;
+	size_t i, j, n = 0, nold = nt->nw;
+	char err[ERR_MAX];
+	unsigned ev;
+
+	if ((w = calloc(nt->names.n + 1, sizeof(*w))) == NULL)
+		return -1;
+	nt->polled = 0;
+	for (i = 0; i < nt->names.n; i++) {
+		if (nt->names.v[i].attrs & (FOLDER_NOSELECT | FOLDER_NONEXISTENT))
+			continue;
+		ev = events_of(nt, nt->names.v[i].name) &
+		    (EV_NEW | EV_EXPUNGE | EV_FLAG);
+		if (ev == 0)
+			continue;
+		for (j = 0; j < nold; j++)
+			if (strcmp(old[j].name, nt->names.v[i].name) == 0)
+				break;
+		if (j < nold) {
+			w[n] = old[j];
+			old[j].wd[0] = old[j].wd[1] = -1;
+			w[n].ev = ev;
+			if (w[n].wd[0] == -1 || w[n].wd[1] == -1)
+				nt->polled = 1;
+			n++;
+			continue;
+		}
+		util_strlcpy(w[n].name, nt->names.v[i].name, sizeof(w[n].name));
+		if (folder_path(s->root, w[n].name, w[n].dir, sizeof(w[n].dir),
+			err, sizeof(err)) == -1)
+			continue;
+		w[n].ev = ev;
+		w[n].sig = folder_sig(w[n].dir);
+		watch_add(nt, &w[n]);
+		if (count(s, &w[n]) == 0 && report &&
+		    !is_selected(s, w[n].name))
+			send_status(s, &w[n]);
+		n++;
+	}
+	for (j = 0; j < nold; j++)
+		watch_remove(nt, &old[j]);
+	free(old);
+	nt->w = w;
+	nt->nw = n;
+	return 0;
+}
+
+/* Report folders gone and come (MailboxName). */
+static void
+names_diff(struct imapd *s, const struct folder_list *was,
+    const struct folder_list *now)
+{
+	struct imapd_notify *nt = s->notify;
+	size_t i = 0, j = 0;
+	int c;
+
+	while (i < was->n || j < now->n) {
+		if (i == was->n)
+			c = 1;
+		else if (j == now->n)
+			c = -1;
+		else
+			c = strcmp(was->v[i].name, now->v[j].name);
+		if (c < 0) {
+			if (events_of(nt, was->v[i].name) & EV_NAME)
+				send_list(s, "\\NonExistent", was->v[i].name);
+			i++;
+		} else if (c > 0) {
+			if (events_of(nt, now->v[j].name) & EV_NAME)
+				send_list(s, "", now->v[j].name);
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+}
+
+/* Report subscriptions gone and come (SubscriptionChange). */
+static void
+subs_diff(struct imapd *s, const struct folder_list *was,
+    const struct folder_list *now)
+{
+	struct imapd_notify *nt = s->notify;
+	size_t i = 0, j = 0;
+	int c;
+
+	while (i < was->n || j < now->n) {
+		if (i == was->n)
+			c = 1;
+		else if (j == now->n)
+			c = -1;
+		else
+			c = strcmp(was->v[i].name, now->v[j].name);
+		if (c < 0) {
+			if (events_of(nt, was->v[i].name) & EV_SUBS)
+				send_list(s, "", was->v[i].name);
+			i++;
+		} else if (c > 0) {
+			if (events_of(nt, now->v[j].name) & EV_SUBS)
+				send_list(s, "\\Subscribed", now->v[j].name);
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+}
+
+static void
+drain(struct imapd_notify *nt)
+{
+	char ev[4096];
+
+	if (nt->ifd == -1)
+		return;
+	while (read(nt->ifd, ev, sizeof(ev)) > 0)
+		nt->woken = 1;
+}
+
+int
+imapd_notify_check(struct imapd *s)
+{
+	struct imapd_notify *nt = s->notify;
+	struct folder_list fl;
+	char err[ERR_MAX];
+	struct watched *w;
+	uint64_t sig;
+	size_t i, was_messages, was_unseen;
+	uint32_t was_next, was_validity;
+	int refilter = 0;
+
+	if (nt == NULL || s->state == IMAPD_LOGOUT || s->quit)
+		return 0;
+	drain(nt);
+	nt->woken = 0;
+	sig = stat_sig(s->root, "/" FOLDERS_SUBSCRIPTIONS);
+	if (sig != nt->subs_sig) {
+		nt->subs_sig = sig;
+		memset(&fl, 0, sizeof(fl));
+		if (folders_subscriptions(s->root, &fl, err, sizeof(err)) ==
+		    0) {
+			subs_diff(s, &nt->subs, &fl);
+			folders_free(&nt->subs);
+			nt->subs = fl;
+			refilter = 1;
+		}
+	}
+	sig = stat_sig(s->root, "");
+	if (sig != nt->root_sig) {
+		nt->root_sig = sig;
+		memset(&fl, 0, sizeof(fl));
+		if (folders_list(s->root, &fl, err, sizeof(err)) == 0) {
+			names_diff(s, &nt->names, &fl);
+			folders_free(&nt->names);
+			nt->names = fl;
+			refilter = 1;
+		}
+	}
+	if (refilter && rebuild(s, 0) == -1)
+		return 0;
+	for (i = 0; i < nt->nw; i++) {
+		w = &nt->w[i];
+		if ((sig = folder_sig(w->dir)) == w->sig && w->known)
+			continue;
+		w->sig = sig;
+		was_messages = w->messages;
+		was_unseen = w->unseen;
+		was_next = w->uidnext;
+		was_validity = w->uidvalidity;
+		if (count(s, w) == -1)
+			continue;
+		/* The UID list a count may have written moves the
+		   signature once more: take it now. */
+		w->sig = folder_sig(w->dir);
+		if (is_selected(s, w->name))
+			continue;
+		if (w->messages != was_messages || w->uidnext != was_next ||
+		    w->uidvalidity != was_validity ||
+		    (w->unseen != was_unseen && (w->ev & EV_FLAG)))
+			send_status(s, w);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+/* An event list (or NONE) into *ev.  0, or -1 with BAD or NO sent. */
+static int
+parse_events(struct imapd *s, const struct imap_value *v, int selected,
+    unsigned *ev)
+{
+	const struct imap_value *e;
+
+	*ev = 0;
+	if (imap_is(v, "NONE"))
+		return 0;
+	if (v->type != IMAP_LIST || v->count == 0) {
+		imapd_bad(s, NULL, "events are a list or NONE");
+		return -1;
+	}
+	for (e = v->child; e != NULL; e = e->next) {
+		if (imap_is(e, "MessageNew")) {
+			*ev |= EV_NEW;
+			if (e->next != NULL && e->next->type == IMAP_LIST) {
+				/* RFC 5465 §5.2: fetch-att only for the
+				   selected folder. */
+				if (!selected) {
+					imapd_bad(s, NULL,
+					    "fetch attributes only with "
+					    "SELECTED");
+					return -1;
+				}
+				e = e->next;
+			}
+		} else if (imap_is(e, "MessageExpunge"))
+			*ev |= EV_EXPUNGE;
+		else if (imap_is(e, "FlagChange"))
+			*ev |= EV_FLAG;
+		else if (imap_is(e, "MailboxName"))
+			*ev |= EV_NAME;
+		else if (imap_is(e, "SubscriptionChange"))
+			*ev |= EV_SUBS;
+		else if (e->type == IMAP_ATOM) {
+			/* AnnotationChange, MailboxMetadataChange,
+			   ServerMetadataChange and unknown ones. */
+			imapd_no(s, "BADEVENT " SUPPORTED,
+			    "event not supported");
+			return -1;
+		} else {
+			imapd_bad(s, NULL, "an event is an atom");
+			return -1;
+		}
+	}
+	/* RFC 5465 §5: MessageNew and MessageExpunge go together, and
+	   FlagChange needs them. */
+	if (!(*ev & EV_NEW) != !(*ev & EV_EXPUNGE) ||
+	    ((*ev & EV_FLAG) && !(*ev & EV_NEW))) {
+		imapd_bad(s, NULL,
+		    "MessageNew and MessageExpunge go together; FlagChange "
+		    "needs them");
+		return -1;
+	}
+	if (selected && (*ev & (EV_NAME | EV_SUBS))) {
+		imapd_bad(s, NULL, "mailbox events not for SELECTED");
+		return -1;
+	}
+	return 0;
+}
+
+/* One mailbox or a list of them into f->names.  0 or -1 (answered). */
+static int
+parse_names(struct imapd *s, const struct imap_value *v, struct filter *f)
+{
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX];
+	const struct imap_value *m;
+	size_t n;
+
+	if (v->type == IMAP_LIST) {
+		m = v->child;
+		n = v->count;
+	} else {
+		m = v;
+		n = 1;
+	}
+	if (n == 0) {
+		imapd_bad(s, NULL, "no mailbox named");
+		return -1;
+	}
+	if ((f->names = calloc(n, sizeof(*f->names))) == NULL) {
+		imapd_no(s, "SERVERBUG", "out of memory");
+		return -1;
+	}
+	for (; m != NULL && n > 0; m = m->next, n--) {
+		if (imapd_folder_dir(s, m, name, sizeof(name), dir,
+			sizeof(dir)) == -1)
+			return -1;
+		if ((f->names[f->nnames] = strdup(name)) == NULL) {
+			imapd_no(s, "SERVERBUG", "out of memory");
+			return -1;
+		}
+		f->nnames++;
+	}
+	return 0;
+}
+
+int
+imapd_notify(struct imapd *s)
+{
+	const struct imap_value *v = imapd_arg(s, 0), *a, *k, *rest;
+	struct imapd_notify *nt;
+	char err[ERR_MAX];
+	int status = 0, sel = 0;
+	unsigned ev;
+	size_t n = 0;
+
+	if (v != NULL && imap_is(v, "NONE") && v->next == NULL) {
+		imapd_notify_end(s);
+		imapd_ok(s, NULL, "NOTIFY completed");
+		return 0;
+	}
+	if (v == NULL || !imap_is(v, "SET")) {
+		imapd_bad(s, NULL, "NOTIFY SET or NOTIFY NONE");
+		return 0;
+	}
+	a = v->next;
+	if (a != NULL && imap_is(a, "STATUS")) {
+		status = 1;
+		a = a->next;
+	}
+	if (a == NULL) {
+		imapd_bad(s, NULL, "NOTIFY SET needs an event group");
+		return 0;
+	}
+	if ((nt = calloc(1, sizeof(*nt))) == NULL) {
+		imapd_no(s, "SERVERBUG", "out of memory");
+		return 0;
+	}
+	nt->ifd = -1;
+	for (rest = a; rest != NULL; rest = rest->next)
+		n++;
+	if ((nt->f = calloc(n, sizeof(*nt->f))) == NULL) {
+		imapd_no(s, "SERVERBUG", "out of memory");
+		goto fail;
+	}
+	for (; a != NULL; a = a->next) {
+		struct filter *f = &nt->f[nt->nf];
+
+		if (a->type != IMAP_LIST || a->count < 2 ||
+		    (k = a->child)->type != IMAP_ATOM) {
+			imapd_bad(s, NULL, "an event group is (filter events)");
+			goto fail;
+		}
+		if (imap_is(k, "SELECTED") || imap_is(k, "SELECTED-DELAYED")) {
+			if (sel++ || a->count != 2) {
+				imapd_bad(s, NULL, "one SELECTED filter");
+				goto fail;
+			}
+			if (parse_events(s, k->next, 1, &ev) == -1)
+				goto fail;
+			nt->sel_ev = ev;
+			continue;
+		}
+		if (imap_is(k, "INBOXES"))
+			f->kind = K_INBOXES;
+		else if (imap_is(k, "PERSONAL"))
+			f->kind = K_PERSONAL;
+		else if (imap_is(k, "SUBSCRIBED"))
+			f->kind = K_SUBSCRIBED;
+		else if (imap_is(k, "SUBTREE"))
+			f->kind = K_SUBTREE;
+		else if (imap_is(k, "MAILBOXES"))
+			f->kind = K_MAILBOXES;
+		else {
+			imapd_bad(s, NULL, "unknown filter");
+			goto fail;
+		}
+		nt->nf++;
+		rest = k->next;
+		if (f->kind == K_SUBTREE || f->kind == K_MAILBOXES) {
+			if (a->count != 3) {
+				imapd_bad(s, NULL, "SUBTREE and MAILBOXES "
+						   "take mailboxes and events");
+				goto fail;
+			}
+			if (parse_names(s, rest, f) == -1)
+				goto fail;
+			rest = rest->next;
+		} else if (a->count != 2) {
+			imapd_bad(s, NULL, "an event group is (filter events)");
+			goto fail;
+		}
+		if (parse_events(s, rest, 0, &f->ev) == -1)
+			goto fail;
+	}
+#ifdef __linux__
+	nt->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* The root: folders come and go, subscriptions change. */
+	if (nt->ifd != -1 &&
+	    inotify_add_watch(nt->ifd, s->root,
+		IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+		    IN_ONLYDIR) != -1)
+		nt->nwatch++;
+#endif
+	imapd_notify_end(s);
+	s->notify = nt;
+	nt->root_sig = stat_sig(s->root, "");
+	nt->subs_sig = stat_sig(s->root, "/" FOLDERS_SUBSCRIPTIONS);
+	if (folders_list(s->root, &nt->names, err, sizeof(err)) == -1 ||
+	    folders_subscriptions(s->root, &nt->subs, err, sizeof(err)) ==
+		-1) {
+		log_warn(s->c->log, "%s: %s", s->user, err);
+		imapd_notify_end(s);
+		imapd_no(s, "SERVERBUG", "cannot list the folders");
+		return 0;
+	}
+	if (rebuild(s, status) == -1) {
+		imapd_notify_end(s);
+		imapd_no(s, "SERVERBUG", "out of memory");
+		return 0;
+	}
+	imapd_ok(s, NULL, "NOTIFY completed");
+	return 0;
+fail:
+	notify_free(nt);
+	return 0;
+}
