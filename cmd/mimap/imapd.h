@@ -229,6 +229,10 @@ int imapd_subscribe(struct imapd *s);
 
 /* imapd_fetch.c */
 int imapd_fetch(struct imapd *s);
+/* NOTIFY's MessageNew fetch-att list v for messages from index from on
+   (untagged, with UID; from >= s->mb.n: only check v).  0 or -1. */
+int imapd_fetch_notify(struct imapd *s, const struct imap_value *v,
+    size_t from);
 
 /* Flags one STORE or APPEND may name: 5 system flags and a folder's
    KEYWORDS_N keywords, with room for names given twice. */

@@ -20,7 +20,9 @@
  *
  * A rename shows as the old name gone (\NonExistent) and the new one
  * there: a poll cannot tell a rename from a delete and a create.
- * MessageNew's fetch-att list is accepted but only EXISTS is sent.
+ * MessageNew's fetch-att list (SELECTED) is kept as text and answered
+ * as an untagged FETCH with UID for each message past the highest UID
+ * reported so far (imapd_fetch_notify), after imapd_sync's EXISTS.
  */
 #include "config.h"
 
@@ -79,6 +81,9 @@ struct watched {
 
 struct imapd_notify {
 	unsigned sel_ev; /* SELECTED's events */
+	char *fetch; /* MessageNew's "(fetch-att...)", or NULL */
+	char sel_dir[PATH_MAX]; /* the folder sel_uid is of */
+	uint32_t sel_validity, sel_uid; /* highest UID reported */
 	struct filter *f;
 	size_t nf;
 	struct watched *w;
@@ -113,6 +118,7 @@ notify_free(struct imapd_notify *nt)
 	if (nt == NULL)
 		return;
 	filters_free(nt->f, nt->nf);
+	free(nt->fetch);
 	free(nt->w);
 	folders_free(&nt->names);
 	folders_free(&nt->subs);
@@ -332,7 +338,8 @@ rebuild(struct imapd *s, int report)
 		return -1;
 	nt->polled = 0;
 	for (i = 0; i < nt->names.n; i++) {
-		if (nt->names.v[i].attrs & (FOLDER_NOSELECT | FOLDER_NONEXISTENT))
+		if (nt->names.v[i].attrs &
+		    (FOLDER_NOSELECT | FOLDER_NONEXISTENT))
 			continue;
 		ev = events_of(nt, nt->names.v[i].name) &
 		    (EV_NEW | EV_EXPUNGE | EV_FLAG);
@@ -443,6 +450,61 @@ drain(struct imapd_notify *nt)
 		nt->woken = 1;
 }
 
+/* The highest UID of the view, 0 when empty. */
+static uint32_t
+last_uid(const struct imapd *s)
+{
+	return s->mb.n > 0 ? s->mb.msgs[s->mb.n - 1].uid : 0;
+}
+
+/*
+ * MessageNew's fetch-att for the selected folder's messages the client
+ * has had no FETCH for.  The list is parsed anew from its text; the
+ * section items want their octets in s->cmd, which is lent for it.
+ */
+static void
+fetch_new(struct imapd *s)
+{
+	struct imapd_notify *nt = s->notify;
+	struct imap_parser p;
+	struct buf cmd, keep;
+	const struct imap_value *v;
+	size_t from;
+
+	if (nt->fetch == NULL || !s->mb_open)
+		return;
+	if (strcmp(nt->sel_dir, s->mb.dir) != 0 ||
+	    nt->sel_validity != s->mb.uidvalidity) {
+		/* Another folder: what it holds now the client has. */
+		util_strlcpy(nt->sel_dir, s->mb.dir, sizeof(nt->sel_dir));
+		nt->sel_validity = s->mb.uidvalidity;
+		nt->sel_uid = last_uid(s);
+		return;
+	}
+	if (last_uid(s) <= nt->sel_uid)
+		return;
+	for (from = s->mb.n; from > 0; from--)
+		if (s->mb.msgs[from - 1].uid <= nt->sel_uid)
+			break;
+	nt->sel_uid = last_uid(s);
+	buf_init(&cmd, 0);
+	if (buf_printf(&cmd, "n FETCH 1 %s\r\n", nt->fetch) == -1) {
+		buf_free(&cmd);
+		return;
+	}
+	imap_parser_init(&p, IMAP_MODE_COMMAND);
+	if (imap_parse(&p, cmd.data, cmd.len) == IMAP_PARSE_OK &&
+	    (v = p.args) != NULL && (v = v->next) != NULL) {
+		keep = s->cmd;
+		s->cmd = cmd;
+		(void)imapd_fetch_notify(s, v, from);
+		cmd = s->cmd;
+		s->cmd = keep;
+	}
+	imap_parser_free(&p);
+	buf_free(&cmd);
+}
+
 int
 imapd_notify_check(struct imapd *s)
 {
@@ -457,6 +519,7 @@ imapd_notify_check(struct imapd *s)
 
 	if (nt == NULL || s->state == IMAPD_LOGOUT || s->quit)
 		return 0;
+	fetch_new(s);
 	drain(nt);
 	nt->woken = 0;
 	sig = stat_sig(s->root, "/" FOLDERS_SUBSCRIPTIONS);
@@ -511,9 +574,29 @@ imapd_notify_check(struct imapd *s)
 /* ---------------------------------------------------------------- parsing */
 
 /* An event list (or NONE) into *ev.  0, or -1 with BAD or NO sent. */
+/* The text of list v in the command ("(" to its ")"), or NULL. */
+static char *
+list_text(const struct imapd *s, const struct imap_value *v)
+{
+	size_t i, depth = 0;
+	const char *d = s->cmd.data;
+
+	if (v->off >= s->cmd.len || d[v->off] != '(')
+		return NULL;
+	for (i = v->off; i < s->cmd.len; i++) {
+		if (d[i] == '(')
+			depth++;
+		else if (d[i] == ')' && --depth == 0)
+			return strndup(d + v->off, i + 1 - v->off);
+		else if (d[i] == '"' || d[i] == '{' || d[i] == '\r')
+			return NULL; /* no strings or literals here */
+	}
+	return NULL;
+}
+
 static int
 parse_events(struct imapd *s, const struct imap_value *v, int selected,
-    unsigned *ev)
+    unsigned *ev, char **fetch)
 {
 	const struct imap_value *e;
 
@@ -537,6 +620,13 @@ parse_events(struct imapd *s, const struct imap_value *v, int selected,
 					return -1;
 				}
 				e = e->next;
+				if (imapd_fetch_notify(s, e, SIZE_MAX) == -1 ||
+				    (*fetch = list_text(s, e)) == NULL) {
+					imapd_bad(s, NULL,
+					    "bad fetch attributes (BODY.PEEK, "
+					    "not BODY)");
+					return -1;
+				}
 			}
 		} else if (imap_is(e, "MessageExpunge"))
 			*ev |= EV_EXPUNGE;
@@ -661,7 +751,8 @@ imapd_notify(struct imapd *s)
 				imapd_bad(s, NULL, "one SELECTED filter");
 				goto fail;
 			}
-			if (parse_events(s, k->next, 1, &ev) == -1)
+			if (parse_events(s, k->next, 1, &ev, &nt->fetch) ==
+			    -1)
 				goto fail;
 			nt->sel_ev = ev;
 			continue;
@@ -695,7 +786,7 @@ imapd_notify(struct imapd *s)
 			imapd_bad(s, NULL, "an event group is (filter events)");
 			goto fail;
 		}
-		if (parse_events(s, rest, 0, &f->ev) == -1)
+		if (parse_events(s, rest, 0, &f->ev, NULL) == -1)
 			goto fail;
 	}
 #ifdef __linux__
@@ -718,6 +809,11 @@ imapd_notify(struct imapd *s)
 		imapd_notify_end(s);
 		imapd_no(s, "SERVERBUG", "cannot list the folders");
 		return 0;
+	}
+	if (s->mb_open) {
+		util_strlcpy(nt->sel_dir, s->mb.dir, sizeof(nt->sel_dir));
+		nt->sel_validity = s->mb.uidvalidity;
+		nt->sel_uid = last_uid(s);
 	}
 	if (rebuild(s, status) == -1) {
 		imapd_notify_end(s);

@@ -132,7 +132,8 @@ from imapd import expect, deliver
 a = imapd.Session()
 b = imapd.Session()
 a.cmd("SELECT INBOX")
-out = a.cmd("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) "
+out = a.cmd("NOTIFY SET (SELECTED (MessageNew (UID FLAGS) MessageExpunge "
+    "FlagChange)) "
     "(PERSONAL (MessageNew MessageExpunge MailboxName))")
 expect(out, "t2 OK NOTIFY completed")
 a.send("i1 IDLE")
@@ -142,6 +143,9 @@ deliver()
 l, t = a.wait_for(lambda l: l == "* 2 EXISTS", 5)
 if l is None or t > 1.0:
     raise SystemExit("no EXISTS within 1 s: %r %.2f" % (l, t))
+l, t = a.wait_for(lambda l: "FETCH" in l, 5)
+if l != "* 2 FETCH (UID 2 FLAGS (\\Recent))":
+    raise SystemExit("MessageNew fetch-att: %r" % l)
 deliver("Work")
 l, t = a.wait_for(lambda l: l.startswith("* STATUS Work "), 5)
 if l is None or t > 1.0:
@@ -222,13 +226,14 @@ bad_events_body()
 	    'a7 NOTIFY SET (SELECTED (MessageNew MessageExpunge)) (SELECTED-DELAYED (MessageNew MessageExpunge))' \
 	    'a8 NOTIFY SET (PERSONAL (MessageNew (UID) MessageExpunge))' \
 	    'a9 NOTIFY SET (INBOXES NONE)' \
+	    'a12 NOTIFY SET (SELECTED (MessageNew (BODY[]) MessageExpunge))' \
 	    'a10 NOTIFY NONE' 'a11 LOGOUT' >in
 	"$MIMAP" serve --preauth --maildir md --log stderr --no-resolve \
 	    --hostname imap.test <in >out.raw 2>log.txt
 	tr -d '\r' <out.raw >out.txt
 	for l in 'a1 NO \[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)\] .*' \
 	    'a2 BAD .*' 'a3 BAD .*' 'a4 BAD .*' 'a5 BAD .*' 'a6 BAD .*' \
-	    'a7 BAD .*' 'a8 BAD .*' 'a9 OK NOTIFY completed' \
+	    'a7 BAD .*' 'a8 BAD .*' 'a12 BAD .*' 'a9 OK NOTIFY completed' \
 	    'a10 OK NOTIFY completed'; do
 		grep -qx "$l" out.txt || atf_fail "no $l: $(cat out.txt)"
 	done
