@@ -18,8 +18,10 @@
  * polled (imapd_idle) and everything is looked at at command
  * boundaries (imapd_notify_check from the session loop).
  *
- * A rename shows as the old name gone (\NonExistent) and the new one
- * there: a poll cannot tell a rename from a delete and a create.
+ * A rename is told from a delete and a create by the folder's
+ * directory inode: a name gone and a name come with the same inode is
+ * LIST with OLDNAME (RFC 5465 §5.4); the others are LIST (\NonExistent)
+ * and LIST ().
  * MessageNew's fetch-att list (SELECTED) is kept as text and answered
  * as an untagged FETCH with UID for each message past the highest UID
  * reported so far (imapd_fetch_notify), after imapd_sync's EXISTS.
@@ -89,6 +91,7 @@ struct imapd_notify {
 	struct watched *w;
 	size_t nw;
 	struct folder_list names; /* as last seen, for MailboxName */
+	ino_t *ino; /* of each names.v[i]'s directory, 0: unknown */
 	struct folder_list subs; /* for SubscriptionChange */
 	uint64_t root_sig, subs_sig;
 	int ifd; /* inotify, or -1 */
@@ -119,6 +122,7 @@ notify_free(struct imapd_notify *nt)
 		return;
 	filters_free(nt->f, nt->nf);
 	free(nt->fetch);
+	free(nt->ino);
 	free(nt->w);
 	folders_free(&nt->names);
 	folders_free(&nt->subs);
@@ -377,15 +381,59 @@ rebuild(struct imapd *s, int report)
 	return 0;
 }
 
-/* Report folders gone and come (MailboxName). */
+/* The directory inodes of fl's folders (0 where unknown), or NULL. */
+static ino_t *
+inodes(const struct imapd *s, const struct folder_list *fl)
+{
+	char dir[PATH_MAX], err[ERR_MAX];
+	struct stat st;
+	ino_t *ino;
+	size_t i;
+
+	if ((ino = calloc(fl->n + 1, sizeof(*ino))) == NULL)
+		return NULL;
+	for (i = 0; i < fl->n; i++)
+		if (strcmp(fl->v[i].name, "INBOX") != 0 &&
+		    folder_path(s->root, fl->v[i].name, dir, sizeof(dir), err,
+			sizeof(err)) == 0 &&
+		    stat(dir, &st) == 0)
+			ino[i] = st.st_ino;
+	return ino;
+}
+
+/* "* LIST () "/" to ("OLDNAME" ("from"))" (RFC 5465 §5.4). */
+static void
+send_rename(struct imapd *s, const char *from, const char *to)
+{
+	unsigned enc = s->utf8 ? IMAP_ENC_UTF8 : 0;
+
+	buf_reset(&s->out);
+	(void)buf_puts(&s->out, "* LIST () \"/\" ");
+	(void)imap_put_mailbox(&s->out, to, strlen(to), enc);
+	(void)buf_puts(&s->out, " (\"OLDNAME\" (");
+	(void)imap_put_mailbox(&s->out, from, strlen(from), enc);
+	(void)buf_puts(&s->out, "))\r\n");
+	imapd_send_out(s);
+}
+
+/* Report folders renamed, gone and come (MailboxName); both lists are
+   sorted.  wino, nino: their inodes (NULL: unknown). */
 static void
 names_diff(struct imapd *s, const struct folder_list *was,
-    const struct folder_list *now)
+    const ino_t *wino, const struct folder_list *now, const ino_t *nino)
 {
 	struct imapd_notify *nt = s->notify;
+	unsigned char *gone, *come;
 	size_t i = 0, j = 0;
 	int c;
 
+	gone = calloc(was->n + 1, 1);
+	come = calloc(now->n + 1, 1);
+	if (gone == NULL || come == NULL) {
+		free(gone);
+		free(come);
+		return;
+	}
 	while (i < was->n || j < now->n) {
 		if (i == was->n)
 			c = 1;
@@ -393,19 +441,38 @@ names_diff(struct imapd *s, const struct folder_list *was,
 			c = -1;
 		else
 			c = strcmp(was->v[i].name, now->v[j].name);
-		if (c < 0) {
-			if (events_of(nt, was->v[i].name) & EV_NAME)
-				send_list(s, "\\NonExistent", was->v[i].name);
-			i++;
-		} else if (c > 0) {
-			if (events_of(nt, now->v[j].name) & EV_NAME)
-				send_list(s, "", now->v[j].name);
-			j++;
-		} else {
+		if (c < 0)
+			gone[i++] = 1;
+		else if (c > 0)
+			come[j++] = 1;
+		else {
 			i++;
 			j++;
 		}
 	}
+	/* A directory that changed its name was renamed. */
+	for (i = 0; i < was->n; i++) {
+		if (!gone[i] || wino == NULL || nino == NULL || wino[i] == 0)
+			continue;
+		for (j = 0; j < now->n; j++)
+			if (come[j] && nino[j] == wino[i])
+				break;
+		if (j == now->n)
+			continue;
+		gone[i] = come[j] = 0;
+		if ((events_of(nt, was->v[i].name) |
+			events_of(nt, now->v[j].name)) &
+		    EV_NAME)
+			send_rename(s, was->v[i].name, now->v[j].name);
+	}
+	for (i = 0; i < was->n; i++)
+		if (gone[i] && (events_of(nt, was->v[i].name) & EV_NAME))
+			send_list(s, "\\NonExistent", was->v[i].name);
+	for (j = 0; j < now->n; j++)
+		if (come[j] && (events_of(nt, now->v[j].name) & EV_NAME))
+			send_list(s, "", now->v[j].name);
+	free(gone);
+	free(come);
 }
 
 /* Report subscriptions gone and come (SubscriptionChange). */
@@ -512,6 +579,7 @@ imapd_notify_check(struct imapd *s)
 	struct folder_list fl;
 	char err[ERR_MAX];
 	struct watched *w;
+	ino_t *ino;
 	uint64_t sig;
 	size_t i, was_messages, was_unseen;
 	uint32_t was_next, was_validity;
@@ -539,9 +607,12 @@ imapd_notify_check(struct imapd *s)
 		nt->root_sig = sig;
 		memset(&fl, 0, sizeof(fl));
 		if (folders_list(s->root, &fl, err, sizeof(err)) == 0) {
-			names_diff(s, &nt->names, &fl);
+			ino = inodes(s, &fl);
+			names_diff(s, &nt->names, nt->ino, &fl, ino);
 			folders_free(&nt->names);
+			free(nt->ino);
 			nt->names = fl;
+			nt->ino = ino;
 			refilter = 1;
 		}
 	}
@@ -810,6 +881,7 @@ imapd_notify(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "cannot list the folders");
 		return 0;
 	}
+	nt->ino = inodes(s, &nt->names);
 	if (s->mb_open) {
 		util_strlcpy(nt->sel_dir, s->mb.dir, sizeof(nt->sel_dir));
 		nt->sel_validity = s->mb.uidvalidity;
