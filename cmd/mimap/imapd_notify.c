@@ -79,6 +79,7 @@ struct watched {
 	size_t messages, unseen;
 	uint32_t uidnext, uidvalidity;
 	int wd[2]; /* new/ and cur/, or -1 */
+	int fresh; /* new to the set: watch and count it */
 };
 
 struct imapd_notify {
@@ -366,16 +367,24 @@ rebuild(struct imapd *s, int report)
 			err, sizeof(err)) == -1)
 			continue;
 		w[n].ev = ev;
-		w[n].sig = folder_sig(w[n].dir);
-		watch_add(nt, &w[n]);
-		if (count(s, &w[n]) == 0 && report &&
-		    !is_selected(s, w[n].name))
-			send_status(s, &w[n]);
+		w[n].fresh = 1;
 		n++;
 	}
+	/* The old watches go first: a renamed folder's directory is the
+	   same inode, and inotify gives its new name the same watch. */
 	for (j = 0; j < nold; j++)
 		watch_remove(nt, &old[j]);
 	free(old);
+	for (i = 0; i < n; i++) {
+		if (!w[i].fresh)
+			continue;
+		w[i].fresh = 0;
+		w[i].sig = folder_sig(w[i].dir);
+		watch_add(nt, &w[i]);
+		if (count(s, &w[i]) == 0 && report &&
+		    !is_selected(s, w[i].name))
+			send_status(s, &w[i]);
+	}
 	nt->w = w;
 	nt->nw = n;
 	return 0;

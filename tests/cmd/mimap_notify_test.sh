@@ -160,6 +160,11 @@ b.cmd("RENAME Projects Done")
 l, t = a.wait_for(lambda l: l.startswith("* LIST"), 5)
 if l != '* LIST () "/" Done ("OLDNAME" (Projects))' or t > 1.0:
     raise SystemExit("RENAME: %r %.2f" % (l, t))
+# The renamed folder is watched under its new name.
+deliver("Done")
+l, t = a.wait_for(lambda l: l.startswith("* STATUS"), 5)
+if l is None or not l.startswith("* STATUS Done (MESSAGES 1 ") or t > 1.0:
+    raise SystemExit("renamed folder: %r %.2f" % (l, t))
 b.cmd("DELETE Done")
 l, t = a.wait_for(lambda l: l.startswith("* LIST"), 5)
 if l != '* LIST (\\NonExistent) "/" Done' or t > 1.0:
@@ -184,6 +189,42 @@ if l is not None:
     raise SystemExit("after NOTIFY NONE: %r" % l)
 a.send("DONE")
 l, t = a.wait_for(lambda l: l.startswith("i2 "), 5)
+print("ALL OK")
+EOF
+}
+
+atf_test_case subscriptions
+subscriptions_head()
+{
+	atf_set "descr" "SubscriptionChange: LIST (\\Subscribed) and LIST () from another session's SUBSCRIBE/UNSUBSCRIBE"
+}
+subscriptions_body()
+{
+	peer_require python3
+	setup
+	pylib
+	atf_check -o match:'^ALL OK$' -e ignore env MIMAP="$MIMAP" \
+	    MDELIVER="$(yubin_prog mdeliver)" python3 - <<'EOF'
+import sys
+sys.path.insert(0, ".")
+import imapd
+from imapd import expect
+a = imapd.Session()
+b = imapd.Session()
+expect(a.cmd("NOTIFY SET (PERSONAL (SubscriptionChange))"),
+    "t1 OK NOTIFY completed")
+a.send("i1 IDLE")
+assert a.line(5) == "+ idling"
+b.cmd("SUBSCRIBE Work")
+l, t = a.wait_for(lambda l: True, 5)
+if l != '* LIST (\\Subscribed) "/" Work' or t > 1.0:
+    raise SystemExit("SUBSCRIBE: %r %.2f" % (l, t))
+b.cmd("UNSUBSCRIBE Work")
+l, t = a.wait_for(lambda l: True, 5)
+if l != '* LIST () "/" Work' or t > 1.0:
+    raise SystemExit("UNSUBSCRIBE: %r %.2f" % (l, t))
+a.send("DONE")
+l, t = a.wait_for(lambda l: l.startswith("i1 "), 5)
 print("ALL OK")
 EOF
 }
@@ -243,6 +284,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case capability
 	atf_add_test_case idle_all_folders
+	atf_add_test_case subscriptions
 	atf_add_test_case set_status
 	atf_add_test_case bad_events
 }
