@@ -268,7 +268,7 @@ int imapd_notify(struct imapd *s);
 int imapd_notify_check(struct imapd *s);
 /* The inotify descriptor that wakes an IDLE, or -1. */
 int imapd_notify_fd(const struct imapd *s);
-/* 1 when some watched folder has no inotify watch (poll it). */
+/* 1 when the root or some watched folder has no inotify watch (poll). */
 int imapd_notify_polled(const struct imapd *s);
 /* Forget the NOTIFY setting (NOTIFY NONE, end of the session). */
 void imapd_notify_end(struct imapd *s);

@@ -15,8 +15,9 @@
  * root's signature moves, the subscriptions when their file's does.
  * inotify(7) on the root and on new/ and cur/ of up to
  * IMAPD_NOTIFY_WATCH_MAX / 2 folders wakes an IDLE at once; the rest is
- * polled (imapd_idle) and everything is looked at at command
- * boundaries (imapd_notify_check from the session loop).
+ * polled (imapd_idle).  At command boundaries (imapd_notify_check from
+ * the session loop) the folders are looked at when inotify said
+ * something, when some folder has no watch, or every NOTIFY_SAFETY_MS.
  *
  * A rename is told from a delete and a create by the folder's
  * directory inode: a name gone and a name come with the same inode is
@@ -45,6 +46,11 @@
 #include "folders.h"
 #include "imapd.h"
 #include "util.h"
+
+/* With every folder watched, a check that inotify has nothing for is
+   skipped, but not for longer than this (a Maildir on NFS: another
+   host's changes raise no event). */
+#define NOTIFY_SAFETY_MS 30000
 
 #define EV_NEW 0x01
 #define EV_EXPUNGE 0x02
@@ -96,9 +102,11 @@ struct imapd_notify {
 	struct folder_list subs; /* for SubscriptionChange */
 	uint64_t root_sig, subs_sig;
 	int ifd; /* inotify, or -1 */
+	int root_wd; /* its watch on the root, or -1 */
 	int nwatch;
 	int polled; /* some folder has no watch */
 	int woken; /* the watch said something since the last check */
+	int64_t last_ms; /* the last full check */
 };
 
 /* ---------------------------------------------------------------- state */
@@ -148,7 +156,8 @@ imapd_notify_fd(const struct imapd *s)
 int
 imapd_notify_polled(const struct imapd *s)
 {
-	return s->notify != NULL && s->notify->polled;
+	return s->notify != NULL &&
+	    (s->notify->polled || s->notify->root_wd == -1);
 }
 
 /* A cheap fingerprint of a path's stat (0 when it is not there). */
@@ -590,6 +599,7 @@ imapd_notify_check(struct imapd *s)
 	struct watched *w;
 	ino_t *ino;
 	uint64_t sig;
+	int64_t now;
 	size_t i, was_messages, was_unseen;
 	uint32_t was_next, was_validity;
 	int refilter = 0;
@@ -598,6 +608,11 @@ imapd_notify_check(struct imapd *s)
 		return 0;
 	fetch_new(s);
 	drain(nt);
+	now = util_now_ms();
+	if (nt->root_wd != -1 && !nt->polled && !nt->woken &&
+	    now - nt->last_ms < NOTIFY_SAFETY_MS)
+		return 0;
+	nt->last_ms = now;
 	nt->woken = 0;
 	sig = stat_sig(s->root, "/" FOLDERS_SUBSCRIPTIONS);
 	if (sig != nt->subs_sig) {
@@ -811,7 +826,7 @@ imapd_notify(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
-	nt->ifd = -1;
+	nt->ifd = nt->root_wd = -1;
 	for (rest = a; rest != NULL; rest = rest->next)
 		n++;
 	if ((nt->f = calloc(n, sizeof(*nt->f))) == NULL) {
@@ -873,9 +888,9 @@ imapd_notify(struct imapd *s)
 	nt->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	/* The root: folders come and go, subscriptions change. */
 	if (nt->ifd != -1 &&
-	    inotify_add_watch(nt->ifd, s->root,
-		IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-		    IN_ONLYDIR) != -1)
+	    (nt->root_wd = inotify_add_watch(nt->ifd, s->root,
+		 IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+		     IN_CLOSE_WRITE | IN_ONLYDIR)) != -1)
 		nt->nwatch++;
 #endif
 	imapd_notify_end(s);
@@ -896,6 +911,7 @@ imapd_notify(struct imapd *s)
 		nt->sel_validity = s->mb.uidvalidity;
 		nt->sel_uid = last_uid(s);
 	}
+	nt->last_ms = util_now_ms();
 	if (rebuild(s, status) == -1) {
 		imapd_notify_end(s);
 		imapd_no(s, "SERVERBUG", "out of memory");
