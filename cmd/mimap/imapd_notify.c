@@ -61,10 +61,13 @@
 #define SUPPORTED "(MessageNew MessageExpunge FlagChange MailboxName " \
 		  "SubscriptionChange)"
 
+/* From the widest to the narrowest: a folder named by several filters
+   takes the narrowest one's events, so (MAILBOXES Spam NONE) keeps
+   Spam out of (PERSONAL (MessageNew MessageExpunge)). */
 enum kind {
-	K_INBOXES,
 	K_PERSONAL,
 	K_SUBSCRIBED,
+	K_INBOXES,
 	K_SUBTREE,
 	K_MAILBOXES
 };
@@ -219,17 +222,19 @@ filter_has(const struct imapd_notify *nt, const struct filter *f,
 	return 0;
 }
 
-/* The events asked for a folder (the first filter naming it wins, as
-   RFC 5465 §6 orders them). */
+/* The events asked for a folder: the narrowest filter naming it wins
+   (of two as narrow, the first). */
 static unsigned
 events_of(const struct imapd_notify *nt, const char *name)
 {
+	const struct filter *best = NULL;
 	size_t i;
 
 	for (i = 0; i < nt->nf; i++)
-		if (filter_has(nt, &nt->f[i], name))
-			return nt->f[i].ev;
-	return 0;
+		if ((best == NULL || nt->f[i].kind > best->kind) &&
+		    filter_has(nt, &nt->f[i], name))
+			best = &nt->f[i];
+	return best != NULL ? best->ev : 0;
 }
 
 /* Count a folder (read-only, as STATUS).  0 or -1. */

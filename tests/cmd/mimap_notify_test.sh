@@ -250,6 +250,27 @@ set_status_body()
 	return 0
 }
 
+atf_test_case narrowest_filter
+narrowest_filter_head()
+{
+	atf_set "descr" "a folder named by several filters takes the narrowest one's events"
+}
+narrowest_filter_body()
+{
+	setup
+	printf '%s\r\n' \
+	    'a1 NOTIFY SET STATUS (PERSONAL (MessageNew MessageExpunge)) (MAILBOXES Work NONE)' \
+	    'a2 NOTIFY SET STATUS (PERSONAL NONE) (INBOXES (MessageNew MessageExpunge))' \
+	    'a3 LOGOUT' >in
+	"$MIMAP" serve --preauth --maildir md --log stderr --no-resolve \
+	    --hostname imap.test <in >out.raw 2>log.txt
+	tr -d '\r' <out.raw >out.txt
+	[ "$(grep -c '^\* STATUS INBOX (MESSAGES 1 UIDNEXT 2 ' out.txt)" = 2 ] ||
+	    atf_fail "INBOX: $(cat out.txt)"
+	grep -q '^\* STATUS Work' out.txt && atf_fail "Work: $(cat out.txt)"
+	return 0
+}
+
 atf_test_case bad_events
 bad_events_head()
 {
@@ -286,5 +307,6 @@ atf_init_test_cases()
 	atf_add_test_case idle_all_folders
 	atf_add_test_case subscriptions
 	atf_add_test_case set_status
+	atf_add_test_case narrowest_filter
 	atf_add_test_case bad_events
 }
