@@ -424,6 +424,18 @@ inodes(const struct imapd *s, const struct folder_list *fl)
 	return ino;
 }
 
+/* The order of folders_list and folders_subscriptions: INBOX first,
+   then bytes. */
+static int
+name_cmp(const char *a, const char *b)
+{
+	int ia = strcmp(a, "INBOX") == 0, ib = strcmp(b, "INBOX") == 0;
+
+	if (ia != ib)
+		return ia ? -1 : 1;
+	return strcmp(a, b);
+}
+
 /* "* LIST () "/" to ("OLDNAME" ("from"))" (RFC 5465 §5.4). */
 static void
 send_rename(struct imapd *s, const char *from, const char *to)
@@ -463,7 +475,7 @@ names_diff(struct imapd *s, const struct folder_list *was,
 		else if (j == now->n)
 			c = -1;
 		else
-			c = strcmp(was->v[i].name, now->v[j].name);
+			c = name_cmp(was->v[i].name, now->v[j].name);
 		if (c < 0)
 			gone[i++] = 1;
 		else if (c > 0)
@@ -498,7 +510,8 @@ names_diff(struct imapd *s, const struct folder_list *was,
 	free(come);
 }
 
-/* Report subscriptions gone and come (SubscriptionChange). */
+/* Report subscriptions gone and come (SubscriptionChange); both lists
+   are sorted. */
 static void
 subs_diff(struct imapd *s, const struct folder_list *was,
     const struct folder_list *now)
@@ -513,7 +526,7 @@ subs_diff(struct imapd *s, const struct folder_list *was,
 		else if (j == now->n)
 			c = -1;
 		else
-			c = strcmp(was->v[i].name, now->v[j].name);
+			c = name_cmp(was->v[i].name, now->v[j].name);
 		if (c < 0) {
 			if (events_of(nt, was->v[i].name) & EV_SUBS)
 				send_list(s, "", was->v[i].name);

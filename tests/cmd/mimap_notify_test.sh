@@ -223,6 +223,18 @@ b.cmd("UNSUBSCRIBE Work")
 l, t = a.wait_for(lambda l: True, 5)
 if l != '* LIST () "/" Work' or t > 1.0:
     raise SystemExit("UNSUBSCRIBE: %r %.2f" % (l, t))
+# INBOX sorts first in the lists, "Archive" before it in bytes.
+b.cmd("SUBSCRIBE INBOX")
+l, t = a.wait_for(lambda l: True, 5)
+if l != '* LIST (\\Subscribed) "/" INBOX':
+    raise SystemExit("SUBSCRIBE INBOX: %r" % l)
+b.cmd("SUBSCRIBE Archive")
+l, t = a.wait_for(lambda l: True, 5)
+if l != '* LIST (\\Subscribed) "/" Archive':
+    raise SystemExit("SUBSCRIBE Archive: %r" % l)
+l, t = a.wait_for(lambda l: True, 1)
+if l is not None:
+    raise SystemExit("after SUBSCRIBE Archive: %r" % l)
 a.send("DONE")
 l, t = a.wait_for(lambda l: l.startswith("i1 "), 5)
 print("ALL OK")
