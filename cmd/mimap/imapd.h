@@ -260,6 +260,10 @@ int imapd_append(struct imapd *s);
 
 /* imapd_idle.c */
 int imapd_idle(struct imapd *s);
+/* The session loop's wait between commands (sess: the struct imapd):
+   with NOTIFY set, sends news until input comes or the read's deadline
+   passes.  0, or -1 to end the session. */
+int imapd_wait_command(void *sess);
 
 /* imapd_notify.c */
 int imapd_notify(struct imapd *s);
@@ -270,6 +274,9 @@ int imapd_notify_check(struct imapd *s);
 int imapd_notify_fd(const struct imapd *s);
 /* 1 when the root or some watched folder has no inotify watch (poll). */
 int imapd_notify_polled(const struct imapd *s);
+/* 1 when SELECTED asks for MessageNew (the selected folder's news are
+   sent between commands too). */
+int imapd_notify_selected(const struct imapd *s);
 /* Forget the NOTIFY setting (NOTIFY NONE, end of the session). */
 void imapd_notify_end(struct imapd *s);
 

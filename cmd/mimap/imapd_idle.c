@@ -14,7 +14,8 @@
  * With NOTIFY (imapd_notify.c) an IDLE also watches the other folders:
  * their inotify descriptor is polled too, and each wake-up (or poll
  * round, faster when some folder has no watch) sends their STATUS and
- * LIST news after the selected folder's.
+ * LIST news after the selected folder's.  imapd_wait_command does the
+ * same between commands while NOTIFY is set.
  */
 #include "config.h"
 
@@ -220,6 +221,91 @@ imapd_idle(struct imapd *s)
 		}
 	}
 out:
+	if (wfd != -1)
+		(void)close(wfd);
+	return rc;
+}
+
+/*
+ * Between commands, with NOTIFY set (RFC 5465 §1: notifications may
+ * come at any time no command is in progress): wait for the next
+ * command while sending the watched folders' news, and the selected
+ * folder's EXISTS/EXPUNGE/FETCH when SELECTED asks for MessageNew.
+ * Bounded by the read's deadline (s->io.deadline): once it passes the
+ * read that follows times out as it would have without the wait.
+ */
+int
+imapd_wait_command(void *sess)
+{
+	struct imapd *s = sess;
+	struct pollfd pfd[3];
+	int64_t now, until, next;
+	int wfd = -1, nfd, sel, ms, r, rc = 0, every, woke;
+	nfds_t np, wi = 0, ni = 0;
+
+	if (s->notify == NULL || input_buffered(s))
+		return 0;
+	nfd = imapd_notify_fd(s);
+	sel = s->mb_open && imapd_notify_selected(s);
+	if (sel)
+		wfd = watch_open(s->mb.dir);
+	every = (wfd != -1 || !sel) && nfd != -1 && !imapd_notify_polled(s)
+	    ? IMAPD_IDLE_SAFETY_MS
+	    : IMAPD_IDLE_POLL_MS;
+	until = s->io.deadline;
+	next = util_now_ms() + every;
+	for (;;) {
+		now = util_now_ms();
+		if (server_terminating() || (until > 0 && now >= until))
+			break;
+		ms = (int)((until > 0 && until < next ? until : next) - now);
+		if (ms < 0)
+			ms = 0;
+		np = 0;
+		pfd[np].fd = s->io.rfd;
+		pfd[np].events = POLLIN;
+		pfd[np++].revents = 0;
+		if (wfd != -1) {
+			wi = np;
+			pfd[np].fd = wfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		if (nfd != -1) {
+			ni = np;
+			pfd[np].fd = nfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		r = poll(pfd, np, ms);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			break; /* the read says what went wrong */
+		}
+		if (pfd[0].revents != 0)
+			break;
+		woke = 0;
+		if (r > 0 && wfd != -1 && pfd[wi].revents != 0) {
+			watch_drain(wfd);
+			woke = 1;
+		}
+		if (r > 0 && nfd != -1 && pfd[ni].revents != 0)
+			woke = 1;
+		if (!woke && util_now_ms() < next)
+			continue;
+		next = util_now_ms() + every;
+		if (sel && imapd_sync(s, 1) == -1) {
+			rc = -1;
+			break;
+		}
+		(void)imapd_notify_check(s);
+		if (io_flush(&s->io) == -1) {
+			s->result = "lost";
+			rc = -1;
+			break;
+		}
+	}
 	if (wfd != -1)
 		(void)close(wfd);
 	return rc;

@@ -15,9 +15,11 @@
  * root's signature moves, the subscriptions when their file's does.
  * inotify(7) on the root and on new/ and cur/ of up to
  * IMAPD_NOTIFY_WATCH_MAX / 2 folders wakes an IDLE at once; the rest is
- * polled (imapd_idle).  At command boundaries (imapd_notify_check from
- * the session loop) the folders are looked at when inotify said
- * something, when some folder has no watch, or every NOTIFY_SAFETY_MS.
+ * polled (imapd_idle).  The same goes while the session waits for a
+ * command (imapd_wait_command, the session loop's wait hook).  At
+ * command boundaries (imapd_notify_check from the session loop) the
+ * folders are looked at when inotify said something, when some folder
+ * has no watch, or every NOTIFY_SAFETY_MS.
  *
  * A rename is told from a delete and a create by the folder's
  * directory inode: a name gone and a name come with the same inode is
@@ -154,6 +156,12 @@ int
 imapd_notify_fd(const struct imapd *s)
 {
 	return s->notify != NULL ? s->notify->ifd : -1;
+}
+
+int
+imapd_notify_selected(const struct imapd *s)
+{
+	return s->notify != NULL && (s->notify->sel_ev & EV_NEW);
 }
 
 int

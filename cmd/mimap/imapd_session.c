@@ -843,6 +843,8 @@ loop(struct imapd *s)
 	l.line = on_line;
 	l.lost = on_lost;
 	l.done = on_done;
+	/* NOTIFY: news while the client is quiet between commands. */
+	l.wait = imapd_wait_command;
 	session_run_loop(&l);
 }
 

@@ -193,6 +193,49 @@ print("ALL OK")
 EOF
 }
 
+atf_test_case between_commands
+between_commands_head()
+{
+	atf_set "descr" "NOTIFY news come while the client is quiet between commands, without IDLE"
+}
+between_commands_body()
+{
+	peer_require python3
+	setup
+	pylib
+	atf_check -o match:'^ALL OK$' -e ignore env MIMAP="$MIMAP" \
+	    MDELIVER="$(yubin_prog mdeliver)" python3 - <<'EOF'
+import sys, time
+sys.path.insert(0, ".")
+import imapd
+from imapd import expect, deliver
+a = imapd.Session()
+a.cmd("SELECT INBOX")
+expect(a.cmd("NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge)) "
+    "(PERSONAL (MessageNew MessageExpunge))"), "t2 OK NOTIFY completed")
+time.sleep(0.3)
+deliver("Work")
+l, t = a.wait_for(lambda l: True, 5)
+if l is None or not l.startswith("* STATUS Work (MESSAGES 2 ") or t > 1.0:
+    raise SystemExit("no STATUS between commands: %r %.2f" % (l, t))
+deliver()
+l, t = a.wait_for(lambda l: True, 5)
+if l != "* 2 EXISTS" or t > 1.0:
+    raise SystemExit("no EXISTS between commands: %r %.2f" % (l, t))
+l, t = a.wait_for(lambda l: "FETCH" in l, 5)
+if l != "* 2 FETCH (UID 2)":
+    raise SystemExit("no FETCH between commands: %r" % l)
+# Commands still work, and the news stop with NOTIFY NONE.
+expect(a.cmd("NOOP"), "t3 OK NOOP completed")
+expect(a.cmd("NOTIFY NONE"), "t4 OK NOTIFY completed")
+deliver("Work")
+l, t = a.wait_for(lambda l: True, 1.5)
+if l is not None:
+    raise SystemExit("after NOTIFY NONE: %r" % l)
+print("ALL OK")
+EOF
+}
+
 atf_test_case subscriptions
 subscriptions_head()
 {
@@ -317,6 +360,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case capability
 	atf_add_test_case idle_all_folders
+	atf_add_test_case between_commands
 	atf_add_test_case subscriptions
 	atf_add_test_case set_status
 	atf_add_test_case narrowest_filter
