@@ -68,6 +68,11 @@ session_run_loop(const struct session_loop *l)
 			break;
 		}
 		io_deadline_in(l->io, l->line_ms, l->end_ms);
+		if (l->wait != NULL && !io_line_ready(l->io) &&
+		    l->wait(l->sess) == -1) {
+			l->lost(l->sess, IO_ERR);
+			break;
+		}
 		rc = io_getline_max(l->io, line, cap + 1, &len, &flags);
 		if (rc != IO_OK) {
 			l->lost(l->sess, rc);

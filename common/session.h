@@ -81,6 +81,13 @@ struct session_loop {
 	void (*lost)(void *sess, int rc);
 	/* After each line: non-zero ends the session (QUIT, errors). */
 	int (*done)(void *sess);
+	/*
+	 * Optional (NULL: none): called when no line is buffered, before
+	 * the read; it may wait for input until io->deadline and meanwhile
+	 * send what the protocol lets a server send unasked (IMAP NOTIFY).
+	 * 0 to read, -1 to end the session (lost() is called).
+	 */
+	int (*wait)(void *sess);
 };
 
 /* Serve commands until the session ends.  The line buffer is wiped. */

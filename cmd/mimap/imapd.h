@@ -18,6 +18,7 @@
  *   imapd_store.c    STORE, COPY, MOVE and their UID forms
  *   imapd_append.c   APPEND
  *   imapd_idle.c     IDLE (inotify, or polling)
+ *   imapd_notify.c   NOTIFY (RFC 5465): other folders' changes as STATUS
  *   imapd_search.c   SEARCH, UID SEARCH (ESEARCH, SEARCHRES, MODSEQ)
  *   imapd_sort.c     SORT, THREAD and their UID forms
  *
@@ -66,6 +67,14 @@
 /* A long SEARCH or SORT line is written in pieces of about this size
    rather than held whole. */
 #define IMAPD_OUT_CHUNK (64 * 1024)
+/* NOTIFY: inotify watches one session takes (the root, new/ and cur/ of
+   each folder); the rest is polled.  fs.inotify.max_user_watches
+   (8192 on many kernels) is shared by all of a user's sessions and
+   programs, so one session with hundreds of folders must not take it
+   all. */
+#define IMAPD_NOTIFY_WATCH_MAX 256
+
+struct imapd_notify;
 
 struct imapd_conf {
 	const char *passwd_file; /* NULL only with preauth */
@@ -138,6 +147,8 @@ struct imapd {
 	struct imap_seqset saved;
 	char saved_dir[PATH_MAX];
 	uint32_t saved_validity;
+	/* NOTIFY (RFC 5465), NULL: none set. */
+	struct imapd_notify *notify;
 };
 
 /* ---------------------------------------------------------------- session */
@@ -218,6 +229,10 @@ int imapd_subscribe(struct imapd *s);
 
 /* imapd_fetch.c */
 int imapd_fetch(struct imapd *s);
+/* NOTIFY's MessageNew fetch-att list v for messages from index from on
+   (untagged, with UID; from >= s->mb.n: only check v).  0 or -1. */
+int imapd_fetch_notify(struct imapd *s, const struct imap_value *v,
+    size_t from);
 
 /* Flags one STORE or APPEND may name: 5 system flags and a folder's
    KEYWORDS_N keywords, with room for names given twice. */
@@ -245,6 +260,25 @@ int imapd_append(struct imapd *s);
 
 /* imapd_idle.c */
 int imapd_idle(struct imapd *s);
+/* The session loop's wait between commands (sess: the struct imapd):
+   with NOTIFY set, sends news until input comes or the read's deadline
+   passes.  0, or -1 to end the session. */
+int imapd_wait_command(void *sess);
+
+/* imapd_notify.c */
+int imapd_notify(struct imapd *s);
+/* Send what changed in the folders NOTIFY watches (STATUS, LIST) at a
+   command boundary or in an IDLE.  0 (never ends the session). */
+int imapd_notify_check(struct imapd *s);
+/* The inotify descriptor that wakes an IDLE, or -1. */
+int imapd_notify_fd(const struct imapd *s);
+/* 1 when the root or some watched folder has no inotify watch (poll). */
+int imapd_notify_polled(const struct imapd *s);
+/* 1 when SELECTED asks for MessageNew (the selected folder's news are
+   sent between commands too). */
+int imapd_notify_selected(const struct imapd *s);
+/* Forget the NOTIFY setting (NOTIFY NONE, end of the session). */
+void imapd_notify_end(struct imapd *s);
 
 /* imapd_select.c: FLAGS and PERMANENTFLAGS of the selected folder
    (SELECT, and when a STORE or APPEND made new keywords). */

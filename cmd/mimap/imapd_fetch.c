@@ -733,3 +733,36 @@ out:
 	imap_seqset_free(&ss);
 	return 0;
 }
+
+/*
+ * NOTIFY (RFC 5465 §5.2): the fetch-att list v (parsed from s->cmd) for
+ * the selected folder's messages from index from on, untagged, each
+ * with its UID; no tagged answer.  Items that would set \Seen are
+ * refused: a notification must not change the folder.  With from at
+ * s->mb.n or past it, only checks v.  0, or -1: bad items.
+ */
+int
+imapd_fetch_notify(struct imapd *s, const struct imap_value *v, size_t from)
+{
+	const struct imap_value *last;
+	struct fetch *f;
+	struct buf msg;
+	size_t i;
+	int rc = 0;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if (v->type != IMAP_LIST || parse_items(s, v, f, &last) == -1 ||
+	    f->sets_seen)
+		rc = -1;
+	else {
+		buf_init(&msg, 0);
+		for (i = from; i < s->mb.n; i++)
+			if (fetch_one(s, f, i, &msg, 1, 0, 0) == -1)
+				break;
+		buf_free(&msg);
+	}
+	fetch_free(f);
+	free(f);
+	return rc;
+}

@@ -10,6 +10,12 @@
  * another host's changes raise no event.  An IDLE lasts at most the
  * autologout timeout (RFC 2177: clients re-issue it well before), and
  * while it runs nothing but "DONE" is read.
+ *
+ * With NOTIFY (imapd_notify.c) an IDLE also watches the other folders:
+ * their inotify descriptor is polled too, and each wake-up (or poll
+ * round, faster when some folder has no watch) sends their STATUS and
+ * LIST news after the selected folder's.  imapd_wait_command does the
+ * same between commands while NOTIFY is set.
  */
 #include "config.h"
 
@@ -115,9 +121,10 @@ read_done(struct imapd *s)
 int
 imapd_idle(struct imapd *s)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	int64_t now, until, next;
-	int wfd = -1, ms, r, rc = 0, every;
+	int wfd = -1, nfd, ms, r, rc = 0, every, woke;
+	nfds_t np;
 
 	if (s->p.nargs != 0) {
 		imapd_bad(s, NULL, "IDLE takes no arguments");
@@ -125,10 +132,15 @@ imapd_idle(struct imapd *s)
 	}
 	if (s->mb_open)
 		wfd = watch_open(s->mb.dir);
-	every = wfd != -1 ? IMAPD_IDLE_SAFETY_MS : IMAPD_IDLE_POLL_MS;
+	nfd = imapd_notify_fd(s);
+	every = (wfd != -1 || !s->mb_open) && !imapd_notify_polled(s) &&
+		(s->notify == NULL || nfd != -1)
+	    ? IMAPD_IDLE_SAFETY_MS
+	    : IMAPD_IDLE_POLL_MS;
 	/* What happened before the IDLE first. */
 	if (imapd_sync(s, 1) == -1)
 		return -1;
+	(void)imapd_notify_check(s);
 	(void)io_puts(&s->io, "+ idling\r\n");
 	if (io_flush(&s->io) == -1) {
 		s->result = "lost";
@@ -164,10 +176,18 @@ imapd_idle(struct imapd *s)
 		pfd[0].fd = s->io.rfd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
-		pfd[1].fd = wfd;
-		pfd[1].events = POLLIN;
-		pfd[1].revents = 0;
-		r = poll(pfd, wfd != -1 ? 2 : 1, ms);
+		np = 1;
+		if (wfd != -1) {
+			pfd[np].fd = wfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		if (nfd != -1) {
+			pfd[np].fd = nfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		r = poll(pfd, np, ms);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
@@ -179,15 +199,21 @@ imapd_idle(struct imapd *s)
 			rc = read_done(s);
 			break;
 		}
-		if (r > 0 && wfd != -1 && pfd[1].revents != 0)
+		woke = 0;
+		if (r > 0 && wfd != -1 && pfd[1].revents != 0) {
 			watch_drain(wfd);
-		else if (util_now_ms() < next)
+			woke = 1;
+		}
+		if (r > 0 && nfd != -1 && pfd[np - 1].revents != 0)
+			woke = 1; /* imapd_notify_check drains it */
+		if (!woke && util_now_ms() < next)
 			continue;
 		next = util_now_ms() + every;
 		if (imapd_sync(s, 1) == -1) {
 			rc = -1;
 			break;
 		}
+		(void)imapd_notify_check(s);
 		if (io_flush(&s->io) == -1) {
 			s->result = "lost";
 			rc = -1;
@@ -195,6 +221,91 @@ imapd_idle(struct imapd *s)
 		}
 	}
 out:
+	if (wfd != -1)
+		(void)close(wfd);
+	return rc;
+}
+
+/*
+ * Between commands, with NOTIFY set (RFC 5465 §1: notifications may
+ * come at any time no command is in progress): wait for the next
+ * command while sending the watched folders' news, and the selected
+ * folder's EXISTS/EXPUNGE/FETCH when SELECTED asks for MessageNew.
+ * Bounded by the read's deadline (s->io.deadline): once it passes the
+ * read that follows times out as it would have without the wait.
+ */
+int
+imapd_wait_command(void *sess)
+{
+	struct imapd *s = sess;
+	struct pollfd pfd[3];
+	int64_t now, until, next;
+	int wfd = -1, nfd, sel, ms, r, rc = 0, every, woke;
+	nfds_t np, wi = 0, ni = 0;
+
+	if (s->notify == NULL || input_buffered(s))
+		return 0;
+	nfd = imapd_notify_fd(s);
+	sel = s->mb_open && imapd_notify_selected(s);
+	if (sel)
+		wfd = watch_open(s->mb.dir);
+	every = (wfd != -1 || !sel) && nfd != -1 && !imapd_notify_polled(s)
+	    ? IMAPD_IDLE_SAFETY_MS
+	    : IMAPD_IDLE_POLL_MS;
+	until = s->io.deadline;
+	next = util_now_ms() + every;
+	for (;;) {
+		now = util_now_ms();
+		if (server_terminating() || (until > 0 && now >= until))
+			break;
+		ms = (int)((until > 0 && until < next ? until : next) - now);
+		if (ms < 0)
+			ms = 0;
+		np = 0;
+		pfd[np].fd = s->io.rfd;
+		pfd[np].events = POLLIN;
+		pfd[np++].revents = 0;
+		if (wfd != -1) {
+			wi = np;
+			pfd[np].fd = wfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		if (nfd != -1) {
+			ni = np;
+			pfd[np].fd = nfd;
+			pfd[np].events = POLLIN;
+			pfd[np++].revents = 0;
+		}
+		r = poll(pfd, np, ms);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			break; /* the read says what went wrong */
+		}
+		if (pfd[0].revents != 0)
+			break;
+		woke = 0;
+		if (r > 0 && wfd != -1 && pfd[wi].revents != 0) {
+			watch_drain(wfd);
+			woke = 1;
+		}
+		if (r > 0 && nfd != -1 && pfd[ni].revents != 0)
+			woke = 1;
+		if (!woke && util_now_ms() < next)
+			continue;
+		next = util_now_ms() + every;
+		if (sel && imapd_sync(s, 1) == -1) {
+			rc = -1;
+			break;
+		}
+		(void)imapd_notify_check(s);
+		if (io_flush(&s->io) == -1) {
+			s->result = "lost";
+			rc = -1;
+			break;
+		}
+	}
 	if (wfd != -1)
 		(void)close(wfd);
 	return rc;

@@ -125,6 +125,8 @@ imapd_capabilities(const struct imapd *s, struct buf *b)
 			  "SORT THREAD=REFERENCES THREAD=ORDEREDSUBJECT");
 	(void)buf_printf(b, " APPENDLIMIT=%lld CONDSTORE QRESYNC",
 	    (long long)IMAPD_APPEND_MAX);
+	if (s->state != IMAPD_NOTAUTH)
+		(void)buf_puts(b, " NOTIFY");
 }
 
 void
@@ -376,6 +378,7 @@ static const struct cmd cmds[] = {
     {IMAP_CMD_UID_MOVE, SE, imapd_copy, 1},
     {IMAP_CMD_APPEND, AU | SE, imapd_append, 0},
     {IMAP_CMD_IDLE, AU | SE, imapd_idle, 0},
+    {IMAP_CMD_NOTIFY, AU | SE, imapd_notify, 0},
     {IMAP_CMD_SEARCH, SE, imapd_search, 0},
     {IMAP_CMD_UID_SEARCH, SE, imapd_search, 1},
     {IMAP_CMD_SORT, SE, imapd_sort, 0},
@@ -740,9 +743,13 @@ on_line(void *sess, char *line, size_t len, int flags)
 			imapd_bad(s, NULL, "%s", imap_parse_text(rc));
 		goto check;
 	}
+	/* RFC 5465 §1: other folders' news at the command boundaries,
+	   before the command's answer and after what it changed. */
+	(void)imapd_notify_check(s);
 	rc = session_dispatch(&proto, s, (int)s->p.verb, NULL, 0);
 	if (rc == -1)
 		return -1;
+	(void)imapd_notify_check(s);
 check:
 	buf_reset(&s->cmd);
 	if (s->errors >= s->c->max_errors) {
@@ -836,6 +843,8 @@ loop(struct imapd *s)
 	l.line = on_line;
 	l.lost = on_lost;
 	l.done = on_done;
+	/* NOTIFY: news while the client is quiet between commands. */
+	l.wait = imapd_wait_command;
 	session_run_loop(&l);
 }
 
@@ -864,6 +873,7 @@ sess_end(struct imapd *s)
 		    s->tls ? s->tlsi.protocol : "no", s->nfetch, s->nappend,
 		    s->result != NULL ? s->result : "dropped");
 	io_close(&s->io);
+	imapd_notify_end(s);
 	imapd_unselect(s);
 	if (s->spool != -1)
 		(void)close(s->spool);

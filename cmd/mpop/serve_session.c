@@ -305,6 +305,7 @@ session_loop(struct sess *s)
 	loop.line = on_line;
 	loop.lost = on_lost;
 	loop.done = on_done;
+	loop.wait = NULL;
 	session_run_loop(&loop);
 }
 

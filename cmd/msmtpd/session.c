@@ -701,6 +701,7 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	loop.line = on_line;
 	loop.lost = on_lost;
 	loop.done = on_done;
+	loop.wait = NULL;
 	session_run_loop(&loop);
 out:
 	if (s->quit)
