@@ -72,7 +72,11 @@ imapd_flag_names(struct imapd *s, const struct imap_value *v, int list,
 
 	c = list ? v->child : v;
 	for (; c != NULL; c = c->next) {
-		if (c->type != IMAP_ATOM || c->len == 0 ||
+		/* RFC 3501 §9: flag-keyword = atom, and NIL and digits
+		   are atoms too: the parser's IMAP_NIL and IMAP_NUMBER
+		   are the keywords "NIL" and "1" here. */
+		if ((c->type != IMAP_ATOM && c->type != IMAP_NIL &&
+			c->type != IMAP_NUMBER) || c->len == 0 ||
 		    c->len > KEYWORD_NAME_MAX + 1 || n == max) {
 			imapd_bad(s, NULL, "bad flag");
 			return -1;
