@@ -725,7 +725,7 @@ imapd_search_run(struct imapd *s, const struct imap_value *v, int charset,
 		goto fail;
 	}
 	if (g->modseq)
-		s->condstore = 1; /* RFC 7162 §3.1: CONDSTORE from now on */
+		imapd_condstore_on(s); /* RFC 7162 §3.1 */
 	for (i = 0; i < s->mb.n; i++) {
 		g->cur = i;
 		hit[i] = 0;
@@ -887,6 +887,15 @@ imapd_search(struct imapd *s)
 			    (unsigned long long)modseq);
 		(void)buf_puts(&s->out, "\r\n");
 	} else if (ret != R_SAVE) {
+		/* RFC 7162 §3.1.5: with MIN or MAX alone, the highest
+		   MODSEQ of the messages returned, not of all that hit. */
+		if (modseq > 0 && count > 0 && !(ret & (R_ALL | R_COUNT))) {
+			modseq = 0;
+			if (ret & R_MIN)
+				modseq = s->mb.msgs[first].modseq;
+			if ((ret & R_MAX) && s->mb.msgs[last].modseq > modseq)
+				modseq = s->mb.msgs[last].modseq;
+		}
 		(void)buf_printf(&s->out, "* ESEARCH (TAG \"%s\")", s->tag);
 		if (s->uid)
 			(void)buf_puts(&s->out, " UID");
