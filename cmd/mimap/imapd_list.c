@@ -76,6 +76,56 @@ pattern(struct imapd *s, const struct imap_value *v, struct buf *b)
 	return imap_utf7_decode(p, len, b);
 }
 
+/* Whether name matches one of the patterns (one, or a list of them,
+   RFC 5258 §3) after the reference ref. */
+static int
+match_any(struct imapd *s, const struct imap_value *pats,
+    const struct buf *ref, const char *name)
+{
+	const struct imap_value *q;
+	struct buf pat, full;
+	int matched = 0;
+
+	buf_init(&pat, FOLDER_NAME_MAX);
+	buf_init(&full, 2 * FOLDER_NAME_MAX + 2);
+	for (q = pats->type == IMAP_LIST ? pats->child : pats;
+	     q != NULL && !matched;
+	     q = pats->type == IMAP_LIST ? q->next : NULL) {
+		buf_reset(&pat);
+		buf_reset(&full);
+		/* A pattern no name can be spelt as (bad modified
+		   UTF-7) matches nothing. */
+		if (pattern(s, q, &pat) == -1)
+			continue;
+		(void)buf_append(&full, ref->data, ref->len);
+		if (ref->len > 0 && ref->data[ref->len - 1] != '/' &&
+		    pat.len > 0 && pat.data[0] != '/')
+			(void)buf_putc(&full, '/');
+		(void)buf_append(&full, pat.data, pat.len);
+		matched = folders_match(buf_cstr(&full), name);
+	}
+	buf_free(&pat);
+	buf_free(&full);
+	return matched;
+}
+
+/* RFC 3501 §6.3.9: a name LSUB gives as \Noselect because a subscribed
+   name below it is one the pattern does not reach ("%"). */
+static int
+lsub_parent(struct imapd *s, const struct folder_list *fl, size_t i,
+    const struct imap_value *pats, const struct buf *ref)
+{
+	size_t j, len = strlen(fl->v[i].name);
+
+	for (j = 0; j < fl->n; j++)
+		if ((fl->v[j].attrs & FOLDER_SUBSCRIBED) &&
+		    strncmp(fl->v[j].name, fl->v[i].name, len) == 0 &&
+		    fl->v[j].name[len] == '/' &&
+		    !match_any(s, pats, ref, fl->v[j].name))
+			return 1;
+	return 0;
+}
+
 /*
  * LIST [(selection)] reference patterns [RETURN (options)] (RFC 5258).
  * Selection SUBSCRIBED, SPECIAL-USE; return SUBSCRIBED, CHILDREN,
@@ -88,7 +138,7 @@ do_list(struct imapd *s, int lsub)
 	struct folder_list fl, subs;
 	struct buf ref, pat, full;
 	char err[ERR_MAX];
-	int sel_sub = lsub, sel_special = 0, ret_sub = 0, matched;
+	int sel_sub = lsub, sel_special = 0, ret_sub = 0;
 	size_t i, j;
 
 	memset(&fl, 0, sizeof(fl));
@@ -157,26 +207,16 @@ do_list(struct imapd *s, int lsub)
 	for (i = 0; i < fl.n; i++) {
 		const struct folder *f = &fl.v[i];
 
-		matched = 0;
-		/* One pattern, or a list of them (RFC 5258 §3). */
-		for (q = pats->type == IMAP_LIST ? pats->child : pats;
-		     q != NULL && !matched;
-		     q = pats->type == IMAP_LIST ? q->next : NULL) {
-			buf_reset(&pat);
-			buf_reset(&full);
-			/* A pattern no name can be spelt as (bad modified
-			   UTF-7) matches nothing. */
-			if (pattern(s, q, &pat) == -1)
-				continue;
-			(void)buf_append(&full, ref.data, ref.len);
-			if (ref.len > 0 && ref.data[ref.len - 1] != '/' &&
-			    pat.len > 0 && pat.data[0] != '/')
-				(void)buf_putc(&full, '/');
-			(void)buf_append(&full, pat.data, pat.len);
-			matched = folders_match(buf_cstr(&full), f->name);
-		}
-		if (!matched)
+		if (!match_any(s, pats, &ref, f->name))
 			continue;
+		if (lsub && !(f->attrs & FOLDER_SUBSCRIBED) &&
+		    lsub_parent(s, &fl, i, pats, &ref)) {
+			struct folder g = *f;
+
+			g.attrs = FOLDER_NOSELECT;
+			list_line(s, "LSUB", &g, 0, 1);
+			continue;
+		}
 		if (sel_sub && !(f->attrs & FOLDER_SUBSCRIBED))
 			continue;
 		if (sel_special && !(f->attrs & FOLDER_SPECIAL_USE))
