@@ -352,6 +352,10 @@ binary_content(const struct mime_msg *m, const struct mime_section *sec,
 			    d.len, 0, SIZE_MAX, MIME_F_KEEP_NUL);
 		buf_free(&d);
 		return rc;
+	case MIME_CTE_BINARY:
+		/* RFC 3516 §4: binary is octets, with no lines to
+		   convert: the body exactly as stored. */
+		return buf_append(out, m->p + pt->body_off, pt->body_len);
 	default:
 		return mime_wire_copy(out, m->p + pt->body_off, pt->body_len,
 		    0, SIZE_MAX, MIME_F_KEEP_NUL);

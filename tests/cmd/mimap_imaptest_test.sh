@@ -12,12 +12,14 @@
 # run and reported (stdout) by the case "others"; when one starts to
 # pass, add it to PASS.
 #
-# Still failing: append-binary broken;
+# Not passing: broken/ (a directory: search-intdate, which imaptest
+# itself files as broken) assumes INTERNALDATE keeps the zone it was
+# APPENDed with; ours is the file's mtime, compared in local time.
 # 15 scripts run nothing (capabilities not offered: CATENATE, URLAUTH,
 # NOTIFY, MULTIAPPEND, ...).
-PASS="append atoms close copy esearch esearch-condstore expunge expunge2 fetch
-fetch-binary-mime fetch-binary-mime-base64 fetch-binary-mime-qp fetch-body
-fetch-body-message-rfc822 fetch-body-message-rfc822-mime
+PASS="append append-binary atoms close copy esearch esearch-condstore expunge
+expunge2 fetch fetch-binary-mime fetch-binary-mime-base64 fetch-binary-mime-qp
+fetch-body fetch-body-message-rfc822 fetch-body-message-rfc822-mime
 fetch-body-message-rfc822-x2 fetch-body-mime fetch-bodystructure fetch-envelope
 id list listext logout move mutf7 nil pipeline search-addresses search-body
 search-date search-flags search-header search-sets search-size select
@@ -103,10 +105,12 @@ others_body()
 {
 	setup
 	new=
+	# PASS on one line: its names are split by newlines too.
+	all=" $(echo $PASS) "
 	for f in "$IMAPTEST_TESTS"/*; do
 		t=${f##*/}
 		case $t in *.mbox) continue ;; esac
-		case " $PASS " in *" $t "*) continue ;; esac
+		case $all in *" $t "*) continue ;; esac
 		r=$(run "$t")
 		echo "$t: $r"
 		[ "$r" != pass ] || new="$new $t"
