@@ -169,8 +169,11 @@
 
 /* IMAP (RFC 3501, RFC 9051), common/imap.h.  RFC 7162 §4: a client
    should keep a command line to about 8192 octets (quoted strings
-   included, literals not), and a server should take at least that. */
-#define IMAP_CMD_LINE_MAX	8192
+   included, literals not), and a server should take at least that.
+   Clients send more (an ID with many fields, RFC 2971 §3.3 allows 30 of
+   1024 octets each; long UID sets): a server takes 64 KiB, as Dovecot's
+   imap_max_line_length does. */
+#define IMAP_CMD_LINE_MAX	(64 * 1024)
 /* A command tag as a server keeps it: RFC 3501 §9 puts no bound on a
    tag, and clients use a few characters ("A0001"); longer gets BAD. */
 #define IMAP_TAG_MAX		128

@@ -110,9 +110,12 @@
  * recent; a session that dies between its rename and its report takes
  * \Recent with it (RFC 3501 makes \Recent advisory; RFC 9051 dropped
  * it); a crash may undo the unsynced rename and make a message recent
- * once more.  APPEND and COPY put flagged mail straight into cur/
- * (Maildir wants no info in new/), so only unflagged ones become
- * recent.
+ * once more.  APPEND and COPY put every message into new/, a flagged one
+ * with its ":2,FLAGS" info in the new/ name (readers, Dovecot and mutt
+ * among them, take the info of a new/ name), so that it is \Recent to
+ * the one session that has the target selected and syncs it first, the
+ * copying session included (RFC 3501 §6.4.7: "the \Recent flag SHOULD
+ * be set in the copy"; §6.3.11 APPEND likewise).
  *
  * AN IMAP SERVER calls, per selected folder (dir from folder_path):
  *  - SELECT: mailbox_open(MAILBOX_SELECT); EXAMINE: mailbox_open(0).
@@ -444,7 +447,8 @@ int mailbox_remove(struct mailbox *mb, const size_t *idx, size_t n,
  * APPEND: f is a message the caller wrote into dir's tmp/ with
  * maildir_open, maildir_write and maildir_sync (MAILDIR_SYNCED).  Its
  * mtime becomes *date (INTERNALDATE; NULL keeps the current time), it
- * goes to new/ (no flags) or cur/ with ":2,FLAGS" durably, and gets its
+ * goes to new/ (with ":2,FLAGS" when it has flags: \Recent, see above)
+ * durably, and gets its
  * UID at once under dir's list lock (RFC 4315 APPENDUID: *validity and
  * *uid).  On failure f is aborted.
  */
@@ -457,8 +461,8 @@ int mailbox_append(const char *dir, struct maildir_file *f, uint64_t flags,
  * a copy written and fsynced the Maildir way with the same mtime; flags
  * kept, keyword letters translated by kwmap (kwmap[k] is the target
  * index of letter 'a'+k, or 0xff to drop it; NULL keeps them: same
- * keyword file).  Messages in src's new/ without flags go to new/, the
- * rest to cur/.  All or none: a message that is gone (ENOENT, the
+ * keyword file).  Every copy goes to new/ (with its info when it has
+ * flags: \Recent, see above).  All or none: a message that is gone (ENOENT, the
  * server's NO [EXPUNGEISSUED]) or any failure removes the copies made.
  * The target's new/ and cur/ are fsynced, then every copy gets its UID
  * under the target's list lock: uids[k] for idx[k] (ascending in the

@@ -112,7 +112,8 @@ unput(const char *dir, const struct put *v, size_t n)
 			(void)util_fsync_dir(p);
 }
 
-/* Commit f (SYNCED) into new/ (no flags) or cur/ and describe it in p. */
+/* Commit f (SYNCED) into new/, with its flags in the info, and describe
+ * it in p: new/ so that it is \Recent (see mailbox.h). */
 static int
 commit(struct maildir_file *f, uint64_t flags, struct put *p, char *err,
     size_t errlen)
@@ -122,10 +123,10 @@ commit(struct maildir_file *f, uint64_t flags, struct put *p, char *err,
 
 	(void)mailbox_flags_letters(flags, fl);
 	if (flags == 0 ? maildir_commit(&one, 1, err, errlen)
-		       : maildir_commit_cur(f, fl, err, errlen))
+		       : maildir_commit_new_info(f, fl, err, errlen))
 		return -1;
 	util_strlcpy(p->name, f->final, sizeof(p->name));
-	p->sub = flags == 0 ? MAILBOX_NEW : MAILBOX_CUR;
+	p->sub = MAILBOX_NEW;
 	p->flags = flags;
 	return 0;
 }
@@ -288,15 +289,16 @@ copy_one(struct mailbox *src, size_t i, const char *dstdir,
 	p->flags = translate(src->msgs[i].flags, kwmap);
 	if ((wire = mailbox_size(src, i)) < 0)
 		return mb_fail(err, errlen, from);
-	p->sub = src->msgs[i].sub == MAILBOX_NEW && p->flags == 0 ? MAILBOX_NEW
-								  : MAILBOX_CUR;
+	/* RFC 3501 §6.4.7: "the \Recent flag SHOULD be set in the copy":
+	   new/, with the info when there are flags (see mailbox.h). */
+	p->sub = MAILBOX_NEW;
 	(void)mailbox_flags_letters(p->flags, fl);
 	for (;;) {
 		if (maildir_unique(nm, u, sizeof(u)) != 0)
 			return mb_fail(err, errlen, dstdir);
 		n = snprintf(p->name, sizeof(p->name), "%s,S=%lld,W=%lld%s%s",
 		    u, (long long)st.st_size, wire,
-		    p->sub == MAILBOX_CUR ? ":2," : "", fl);
+		    p->flags != 0 ? ":2," : "", fl);
 		if (n < 0 || (size_t)n >= sizeof(p->name) ||
 		    n > MAILDIR_NAME_MAX ||
 		    mb_pathf(to, sizeof(to), dstdir, mb_subname[p->sub],

@@ -476,11 +476,13 @@ link_unsupported(int e)
 }
 
 /* tmp/NAME -> new/NAME,S=SIZE,W=WIRESIZE for one file, or (flags not
- * NULL: normalised letters) cur/NAME,S=SIZE,W=WIRESIZE:2,FLAGS. */
+ * NULL: normalised letters) cur/NAME,S=SIZE,W=WIRESIZE:2,FLAGS (new/
+ * when in_new). */
 static int
-commit_one(struct maildir_file *f, const char *flags, char *err, size_t errlen)
+commit_one(struct maildir_file *f, const char *flags, int in_new, char *err,
+    size_t errlen)
 {
-	const char *sub = flags != NULL ? "cur" : "new";
+	const char *sub = flags != NULL && !in_new ? "cur" : "new";
 	int n, tfd, nfd = -1, rc = -1, saved;
 
 	n = snprintf(f->final, sizeof(f->final), "%s,S=%lld,W=%lld%s%s",
@@ -490,7 +492,7 @@ commit_one(struct maildir_file *f, const char *flags, char *err, size_t errlen)
 		errno = ENAMETOOLONG;
 		return fail_sub(err, errlen, f->dir, sub);
 	}
-	f->in_cur = flags != NULL;
+	f->in_cur = flags != NULL && !in_new;
 	if ((tfd = sub_open(f, "tmp", err, errlen)) < 0)
 		return -1;
 	if ((nfd = sub_open(f, sub, err, errlen)) < 0)
@@ -513,6 +515,9 @@ out:
 	errno = saved;
 	return rc;
 }
+
+static int commit_info(
+    struct maildir_file *, const char *, int, char *, size_t);
 
 /* fsync DIR/SUB. */
 static int
@@ -555,7 +560,7 @@ maildir_commit(
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (commit_one(files[i], NULL, err, errlen) != 0)
+		if (commit_one(files[i], NULL, 0, err, errlen) != 0)
 			goto undo;
 	/* One fsync per distinct new/, after all links. */
 	for (i = 0; i < n; i++) {
@@ -584,6 +589,21 @@ int
 maildir_commit_cur(
     struct maildir_file *f, const char *flags, char *err, size_t errlen)
 {
+	return commit_info(f, flags, 0, err, errlen);
+}
+
+int
+maildir_commit_new_info(
+    struct maildir_file *f, const char *flags, char *err, size_t errlen)
+{
+	return commit_info(f, flags, 1, err, errlen);
+}
+
+/* maildir_commit_cur, or into new/ with the info when in_new. */
+static int
+commit_info(struct maildir_file *f, const char *flags, int in_new, char *err,
+    size_t errlen)
+{
 	char fl[MAILDIR_FLAGS_MAX + 1];
 
 	if (f->state != MAILDIR_SYNCED || strlen(flags) > MAILDIR_FLAGS_MAX) {
@@ -596,8 +616,8 @@ maildir_commit_cur(
 		util_seterr(err, errlen, "%s: bad flags \"%s\"", f->dir, flags);
 		goto undo;
 	}
-	if (commit_one(f, fl, err, errlen) != 0 ||
-	    sync_sub(f, "cur", err, errlen) != 0)
+	if (commit_one(f, fl, in_new, err, errlen) != 0 ||
+	    sync_sub(f, in_new ? "new" : "cur", err, errlen) != 0)
 		goto undo;
 	if (f->state == MAILDIR_LINKED)
 		sub_unlink(f, "tmp", f->name);

@@ -152,6 +152,15 @@ int maildir_commit(
 int maildir_commit_cur(
     struct maildir_file *f, const char *flags, char *err, size_t errlen);
 /*
+ * The same into new/ as NAME,S=SIZE,W=WIRESIZE:2,FLAGS: for IMAP COPY
+ * and APPEND, whose messages must be \Recent (RFC 3501 §6.4.7,
+ * §6.3.11) whatever their flags, and \Recent is the rename out of new/
+ * (see common/mailbox.h).  Readers take the info of a new/ name
+ * (Dovecot and mutt do).  new/ is fsynced.
+ */
+int maildir_commit_new_info(
+    struct maildir_file *f, const char *flags, char *err, size_t errlen);
+/*
  * Take a committed (DONE) file out of new/ again and fsync new/; dfd is
  * a descriptor of the same Maildir the caller kept across the commit
  * (it stays open).  For a transaction spread over processes: each one

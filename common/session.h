@@ -22,11 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
 #include "io.h"
 
-/* The longest command line a loop reads (IMAP's are the longest; SMTP
-   and POP3 ask far less, RFC 5321 §4.5.3.1.4, RFC 2449 §4). */
-#define SESSION_LINE_MAX 8192
+/* The longest command line a loop reads: IMAP's IMAP_CMD_LINE_MAX
+   (bounds.h) is the longest; SMTP and POP3 ask far less, RFC 5321
+   §4.5.3.1.4, RFC 2449 §4, and cut it with their own line_max. */
+#define SESSION_LINE_MAX IMAP_CMD_LINE_MAX
 
 /* A state's bit in session_cmd.states: states are small numbers. */
 #define SESSION_IN(state) (1u << (state))

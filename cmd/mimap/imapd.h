@@ -177,6 +177,9 @@ void imapd_capabilities(const struct imapd *s, struct buf *b);
 /* A read-only view (EXAMINE): messages from index from on that are
    still in new/ show as \Recent, as a SELECT would make them. */
 void imapd_examine_recent(struct imapd *s, size_t from);
+/* A CONDSTORE enabling command (RFC 7162 §3.1): CONDSTORE from now on,
+   and the first one says "* OK [HIGHESTMODSEQ n]". */
+void imapd_condstore_on(struct imapd *s);
 /* Close the selected folder (no expunge). */
 void imapd_unselect(struct imapd *s);
 /*

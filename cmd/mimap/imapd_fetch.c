@@ -229,7 +229,7 @@ one_item(struct imapd *s, struct fetch *f, const struct imap_value **vp)
 	if (imap_is(v, "BODYSTRUCTURE"))
 		return add(f, IT_BODYSTRUCTURE, "BODYSTRUCTURE") == NULL ? -1 : 0;
 	if (imap_is(v, "MODSEQ")) {
-		s->condstore = 1; /* RFC 7162 §3.1: CONDSTORE from now on */
+		imapd_condstore_on(s); /* RFC 7162 §3.1 */
 		return add(f, IT_MODSEQ, "MODSEQ") == NULL ? -1 : 0;
 	}
 	if (imap_is(v, "RFC822"))
@@ -352,6 +352,10 @@ binary_content(const struct mime_msg *m, const struct mime_section *sec,
 			    d.len, 0, SIZE_MAX, MIME_F_KEEP_NUL);
 		buf_free(&d);
 		return rc;
+	case MIME_CTE_BINARY:
+		/* RFC 3516 §4: binary is octets, with no lines to
+		   convert: the body exactly as stored. */
+		return buf_append(out, m->p + pt->body_off, pt->body_len);
 	default:
 		return mime_wire_copy(out, m->p + pt->body_off, pt->body_len,
 		    0, SIZE_MAX, MIME_F_KEEP_NUL);
@@ -670,7 +674,7 @@ imapd_fetch(struct imapd *s)
 	}
 	if (changed) {
 		/* RFC 7162 §3.1.4.1: MODSEQ goes with each answer. */
-		s->condstore = 1;
+		imapd_condstore_on(s);
 		for (k = 0; k < f->n; k++)
 			if (f->it[k].kind == IT_MODSEQ)
 				has_modseq = 1;
@@ -723,8 +727,10 @@ imapd_fetch(struct imapd *s)
 		imapd_no(s, "UNKNOWN-CTE",
 		    "a part has a transfer encoding this server cannot decode");
 	else if (gone > 0)
+		/* RFC 2180 §4.1.2: the others fetched, a tagged NO;
+		   Dovecot's words, which clients (imaptest) know. */
 		imapd_no(s, "EXPUNGEISSUED",
-		    "some messages were expunged meanwhile");
+		    "some of the requested messages no longer exist");
 	else
 		imapd_ok(s, NULL, "%s completed", s->uid ? "UID FETCH" : "FETCH");
 out:

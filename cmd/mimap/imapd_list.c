@@ -25,10 +25,11 @@ enc_flags(const struct imapd *s)
 	return s->utf8 ? IMAP_ENC_UTF8 : 0;
 }
 
-/* One "* LIST (attrs) "/" name" answer. */
+/* One "* LIST (attrs) "/" name" answer; childinfo: with RFC 5258
+   §3.5's (CHILDINFO ("SUBSCRIBED")). */
 static void
 list_line(struct imapd *s, const char *verb, const struct folder *f,
-    int special, int subscribed_only)
+    int special, int subscribed_only, int childinfo)
 {
 	static const struct {
 		unsigned bit;
@@ -58,6 +59,8 @@ list_line(struct imapd *s, const char *verb, const struct folder *f,
 	}
 	(void)buf_puts(&s->out, ") \"/\" ");
 	(void)imap_put_mailbox(&s->out, f->name, strlen(f->name), enc_flags(s));
+	if (childinfo)
+		(void)buf_puts(&s->out, " (CHILDINFO (\"SUBSCRIBED\"))");
 	(void)buf_puts(&s->out, "\r\n");
 	imapd_send_out(s);
 }
@@ -76,6 +79,57 @@ pattern(struct imapd *s, const struct imap_value *v, struct buf *b)
 	return imap_utf7_decode(p, len, b);
 }
 
+/* Whether name matches one of the patterns (one, or a list of them,
+   RFC 5258 §3) after the reference ref. */
+static int
+match_any(struct imapd *s, const struct imap_value *pats,
+    const struct buf *ref, const char *name)
+{
+	const struct imap_value *q;
+	struct buf pat, full;
+	int matched = 0;
+
+	buf_init(&pat, FOLDER_NAME_MAX);
+	buf_init(&full, 2 * FOLDER_NAME_MAX + 2);
+	for (q = pats->type == IMAP_LIST ? pats->child : pats;
+	     q != NULL && !matched;
+	     q = pats->type == IMAP_LIST ? q->next : NULL) {
+		buf_reset(&pat);
+		buf_reset(&full);
+		/* A pattern no name can be spelt as (bad modified
+		   UTF-7) matches nothing. */
+		if (pattern(s, q, &pat) == -1)
+			continue;
+		(void)buf_append(&full, ref->data, ref->len);
+		if (ref->len > 0 && ref->data[ref->len - 1] != '/' &&
+		    pat.len > 0 && pat.data[0] != '/')
+			(void)buf_putc(&full, '/');
+		(void)buf_append(&full, pat.data, pat.len);
+		matched = folders_match(buf_cstr(&full), name);
+	}
+	buf_free(&pat);
+	buf_free(&full);
+	return matched;
+}
+
+/* RFC 3501 §6.3.9: a name LSUB gives as \Noselect because a subscribed
+   name below it is one the pattern does not reach ("%"); the same names
+   get RFC 5258 §3.5's CHILDINFO with (SUBSCRIBED RECURSIVEMATCH). */
+static int
+lsub_parent(struct imapd *s, const struct folder_list *fl, size_t i,
+    const struct imap_value *pats, const struct buf *ref)
+{
+	size_t j, len = strlen(fl->v[i].name);
+
+	for (j = 0; j < fl->n; j++)
+		if ((fl->v[j].attrs & FOLDER_SUBSCRIBED) &&
+		    strncmp(fl->v[j].name, fl->v[i].name, len) == 0 &&
+		    fl->v[j].name[len] == '/' &&
+		    !match_any(s, pats, ref, fl->v[j].name))
+			return 1;
+	return 0;
+}
+
 /*
  * LIST [(selection)] reference patterns [RETURN (options)] (RFC 5258).
  * Selection SUBSCRIBED, SPECIAL-USE; return SUBSCRIBED, CHILDREN,
@@ -88,7 +142,7 @@ do_list(struct imapd *s, int lsub)
 	struct folder_list fl, subs;
 	struct buf ref, pat, full;
 	char err[ERR_MAX];
-	int sel_sub = lsub, sel_special = 0, ret_sub = 0, matched;
+	int sel_sub = lsub, sel_special = 0, ret_sub = 0, recursive = 0;
 	size_t i, j;
 
 	memset(&fl, 0, sizeof(fl));
@@ -99,11 +153,18 @@ do_list(struct imapd *s, int lsub)
 				sel_sub = 1;
 			else if (imap_is(q, "SPECIAL-USE"))
 				sel_special = 1;
-			else if (!imap_is(q, "REMOTE") &&
-			    !imap_is(q, "RECURSIVEMATCH")) {
+			else if (imap_is(q, "RECURSIVEMATCH"))
+				recursive = 1;
+			else if (!imap_is(q, "REMOTE")) {
 				imapd_bad(s, NULL, "unknown selection option");
 				return 0;
 			}
+		}
+		/* RFC 5258 §3: RECURSIVEMATCH alone (or with REMOTE) is
+		   a BAD. */
+		if (recursive && !sel_sub && !sel_special) {
+			imapd_bad(s, NULL, "RECURSIVEMATCH needs SUBSCRIBED");
+			return 0;
 		}
 		v = v->next;
 	}
@@ -157,28 +218,22 @@ do_list(struct imapd *s, int lsub)
 	for (i = 0; i < fl.n; i++) {
 		const struct folder *f = &fl.v[i];
 
-		matched = 0;
-		/* One pattern, or a list of them (RFC 5258 §3). */
-		for (q = pats->type == IMAP_LIST ? pats->child : pats;
-		     q != NULL && !matched;
-		     q = pats->type == IMAP_LIST ? q->next : NULL) {
-			buf_reset(&pat);
-			buf_reset(&full);
-			/* A pattern no name can be spelt as (bad modified
-			   UTF-7) matches nothing. */
-			if (pattern(s, q, &pat) == -1)
-				continue;
-			(void)buf_append(&full, ref.data, ref.len);
-			if (ref.len > 0 && ref.data[ref.len - 1] != '/' &&
-			    pat.len > 0 && pat.data[0] != '/')
-				(void)buf_putc(&full, '/');
-			(void)buf_append(&full, pat.data, pat.len);
-			matched = folders_match(buf_cstr(&full), f->name);
+		if (!match_any(s, pats, &ref, f->name))
+			continue;
+		if (lsub && !(f->attrs & FOLDER_SUBSCRIBED) &&
+		    lsub_parent(s, &fl, i, pats, &ref)) {
+			struct folder g = *f;
+
+			g.attrs = FOLDER_NOSELECT;
+			list_line(s, "LSUB", &g, 0, 1, 0);
+			continue;
 		}
-		if (!matched)
+		if (sel_sub && !(f->attrs & FOLDER_SUBSCRIBED)) {
+			if (!lsub && recursive &&
+			    lsub_parent(s, &fl, i, pats, &ref))
+				list_line(s, "LIST", f, 1, 1, 1);
 			continue;
-		if (sel_sub && !(f->attrs & FOLDER_SUBSCRIBED))
-			continue;
+		}
 		if (sel_special && !(f->attrs & FOLDER_SPECIAL_USE))
 			continue;
 		/* A plain LIST leaves out names that are not there, but
@@ -194,10 +249,18 @@ do_list(struct imapd *s, int lsub)
 			if (g.attrs & FOLDER_NONEXISTENT)
 				g.attrs |= FOLDER_NOSELECT;
 			g.attrs &= ~FOLDER_NONEXISTENT;
-			list_line(s, "LSUB", &g, 0, 1);
-		} else
-			list_line(s, "LIST", f, 1,
-			    !(sel_sub || ret_sub));
+			list_line(s, "LSUB", &g, 0, 1, 0);
+		} else {
+			struct folder g = *f;
+
+			/* RFC 5258 §3: \NonExistent implies \Noselect; a
+			   name with neither folder nor children (a
+			   subscription left behind) says only that. */
+			if ((g.attrs & FOLDER_NONEXISTENT) &&
+			    !(g.attrs & FOLDER_HASCHILDREN))
+				g.attrs &= ~FOLDER_NOSELECT;
+			list_line(s, "LIST", &g, 1, !(sel_sub || ret_sub), 0);
+		}
 	}
 	(void)j;
 	imapd_ok(s, NULL, "%s completed", lsub ? "LSUB" : "LIST");

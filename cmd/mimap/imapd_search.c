@@ -21,6 +21,7 @@
 
 #include "imapd.h"
 #include "mime.h"
+#include "msg.h"
 #include "util.h"
 
 enum kind {
@@ -58,6 +59,7 @@ struct node {
 	uint64_t n;
 	struct imap_seqset set;
 	char field[128];
+	int addr; /* FROM, TO, CC, BCC: the addresses match too */
 	const char *str;
 	size_t len;
 };
@@ -313,6 +315,7 @@ parse_key(struct prog *g, const struct imap_value **vp, int depth)
 		case K_HEADER:
 			util_strlcpy(x->field, simple[i].field,
 			    sizeof(x->field));
+			x->addr = strcmp(x->field, "Subject") != 0;
 			/* FALLTHROUGH */
 		case K_BODY:
 		case K_TEXT:
@@ -597,6 +600,48 @@ sent_day(struct prog *g, int64_t *day)
 	return 0;
 }
 
+/* An address search: the needle and whether an addr-spec holds it. */
+struct addr_search {
+	const struct node *x;
+	int hit;
+};
+
+static int
+addr_cb(void *arg, const char *addr, size_t addrlen)
+{
+	struct addr_search *a = arg;
+
+	if (mime_match(addr, addrlen, a->x->str, a->x->len) == 1)
+		a->hit = 1;
+	return a->hit;
+}
+
+static int
+addr_field_cb(void *arg, const struct msg_field *f, size_t off, size_t end)
+{
+	struct addr_search *a = arg;
+
+	(void)off;
+	(void)end;
+	if (msg_field_is(f, a->x->field))
+		(void)msg_addr_list(f->value, f->valuelen, addr_cb, a);
+	return a->hit;
+}
+
+/* RFC 3501 §6.4.4: FROM, TO, CC and BCC search the envelope's address
+   structure, so an addr-spec written with comments or folding inside
+   ("<a (c)@ b.org>") matches "a@b.org" too. */
+static int
+addr_match(struct prog *g, const struct node *x)
+{
+	struct addr_search a;
+
+	a.x = x;
+	a.hit = 0;
+	(void)mime_header_walk(&g->m, g->m.root, addr_field_cb, &a);
+	return a.hit;
+}
+
 static int
 eval(struct prog *g, const struct node *x)
 {
@@ -658,6 +703,8 @@ eval(struct prog *g, const struct node *x)
 		if (load(g) == -1)
 			return 0;
 		r = mime_search_header(&g->m, x->field, x->str, x->len);
+		if (r == 0 && x->addr)
+			r = addr_match(g, x);
 		break;
 	case K_BODY:
 	case K_TEXT:
@@ -725,7 +772,7 @@ imapd_search_run(struct imapd *s, const struct imap_value *v, int charset,
 		goto fail;
 	}
 	if (g->modseq)
-		s->condstore = 1; /* RFC 7162 §3.1: CONDSTORE from now on */
+		imapd_condstore_on(s); /* RFC 7162 §3.1 */
 	for (i = 0; i < s->mb.n; i++) {
 		g->cur = i;
 		hit[i] = 0;
@@ -887,6 +934,15 @@ imapd_search(struct imapd *s)
 			    (unsigned long long)modseq);
 		(void)buf_puts(&s->out, "\r\n");
 	} else if (ret != R_SAVE) {
+		/* RFC 7162 §3.1.5: with MIN or MAX alone, the highest
+		   MODSEQ of the messages returned, not of all that hit. */
+		if (modseq > 0 && count > 0 && !(ret & (R_ALL | R_COUNT))) {
+			modseq = 0;
+			if (ret & R_MIN)
+				modseq = s->mb.msgs[first].modseq;
+			if ((ret & R_MAX) && s->mb.msgs[last].modseq > modseq)
+				modseq = s->mb.msgs[last].modseq;
+		}
 		(void)buf_printf(&s->out, "* ESEARCH (TAG \"%s\")", s->tag);
 		if (s->uid)
 			(void)buf_puts(&s->out, " UID");

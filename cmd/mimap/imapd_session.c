@@ -173,6 +173,17 @@ imapd_examine_recent(struct imapd *s, size_t from)
 		}
 }
 
+void
+imapd_condstore_on(struct imapd *s)
+{
+	if (s->condstore)
+		return;
+	s->condstore = 1;
+	if (s->mb_open)
+		imapd_untagged(s, "OK [HIGHESTMODSEQ %llu] CONDSTORE on",
+		    (unsigned long long)s->mb.highestmodseq);
+}
+
 int
 imapd_sync(struct imapd *s, int expunges)
 {

@@ -218,8 +218,10 @@ first_mailbox(const char *v, size_t n)
 	while (p < e && (is_wsp(*p) || *p == '"'))
 		p++;
 	s = p;
+	/* A group "name: a@b;" starts with its group marker, whose
+	   addr-mailbox is the name (RFC 3501 §7.4.2 ENVELOPE). */
 	for (t = s; t < e && *t != '@' && *t != '>' && *t != ',' &&
-	     !is_wsp(*t); t++)
+	     *t != ':' && !is_wsp(*t); t++)
 		;
 	if ((out = malloc((size_t)(t - s) + 1)) == NULL)
 		return NULL;
@@ -776,7 +778,12 @@ references(struct threads *t, struct info *inf, size_t n)
 		c->msg = x;
 		c->date = x->date;
 		c->seq = x->idx;
-		/* 1.C: its parent is the last reference */
+		/* 1.C (RFC 5256 §3 1.B): its parent is the last reference
+		   (or none): "If the current message already has a parent,
+		   then break the current parent link", even when the new
+		   one would make a loop and is not made. */
+		if (prev != c)
+			unlink_child(c);
 		if (prev != NULL && prev != c && !reachable(c, prev))
 			add_child(prev, c);
 	}

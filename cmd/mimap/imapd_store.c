@@ -72,7 +72,11 @@ imapd_flag_names(struct imapd *s, const struct imap_value *v, int list,
 
 	c = list ? v->child : v;
 	for (; c != NULL; c = c->next) {
-		if (c->type != IMAP_ATOM || c->len == 0 ||
+		/* RFC 3501 §9: flag-keyword = atom, and NIL and digits
+		   are atoms too: the parser's IMAP_NIL and IMAP_NUMBER
+		   are the keywords "NIL" and "1" here. */
+		if ((c->type != IMAP_ATOM && c->type != IMAP_NIL &&
+			c->type != IMAP_NUMBER) || c->len == 0 ||
 		    c->len > KEYWORD_NAME_MAX + 1 || n == max) {
 			imapd_bad(s, NULL, "bad flag");
 			return -1;
@@ -171,7 +175,7 @@ imapd_store(struct imapd *s)
 	}
 	/* An UNCHANGEDSINCE is a CONDSTORE enabling command. */
 	if (st.conditional)
-		s->condstore = 1;
+		imapd_condstore_on(s);
 	nkw = s->kw.count;
 	if (keywords_mask(&s->kw, s->mb.dir, ptrs, nnames,
 		st.op != MAILBOX_STORE_REMOVE, &mask, err, sizeof(err)) == -1) {
@@ -243,8 +247,12 @@ imapd_store(struct imapd *s)
 		imapd_ok(s, buf_cstr(&code), "conditional STORE failed");
 		buf_free(&code);
 	} else if (gone > 0 && !s->uid)
-		imapd_no(s, "EXPUNGEISSUED",
-		    "some messages were expunged meanwhile");
+		/* RFC 2180 §4.2.1: the others stored, a tagged OK (§4.2.3
+		   allows a NO without .SILENT; Dovecot says OK too), and
+		   RFC 5530's code to tell why some have no FETCH. */
+		imapd_ok(s, "EXPUNGEISSUED",
+		    "%s completed, some messages were expunged meanwhile",
+		    imap_verb_name(s->p.verb));
 	else
 		imapd_ok(s, NULL, "%s completed", imap_verb_name(s->p.verb));
 out:

@@ -12,19 +12,20 @@
 # run and reported (stdout) by the case "others"; when one starts to
 # pass, add it to PASS.
 #
-# Still failing (see the closing note of the session that merged the
-# IMAP commands): append-binary broken copy esearch-condstore
-# id listext nil search-addresses sort-addresses subscribe thread;
+# Not passing: broken/ (a directory: search-intdate, which imaptest
+# itself files as broken) assumes INTERNALDATE keeps the zone it was
+# APPENDed with; ours is the file's mtime, compared in local time.
 # 15 scripts run nothing (capabilities not offered: CATENATE, URLAUTH,
 # NOTIFY, MULTIAPPEND, ...).
-PASS="append atoms close esearch expunge expunge2 fetch fetch-binary-mime
-fetch-binary-mime-base64 fetch-binary-mime-qp fetch-body-message-rfc822
-fetch-body-message-rfc822-mime fetch-body-message-rfc822-x2 fetch-body-mime
-fetch-body fetch-bodystructure fetch-envelope list logout move mutf7 pipeline select
-search-body search-date search-flags search-header search-sets search-size
-sort-arrival sort-date sort-size sort-subject store thread-orderedsubject
-thread-orderedsubject2 thread2 thread3 thread4 thread5 thread6 thread7
-thread8 uidplus uidvalidity uidvalidity-rename"
+PASS="append append-binary atoms close copy esearch esearch-condstore expunge
+expunge2 fetch fetch-binary-mime fetch-binary-mime-base64 fetch-binary-mime-qp
+fetch-body fetch-body-message-rfc822 fetch-body-message-rfc822-mime
+fetch-body-message-rfc822-x2 fetch-body-mime fetch-bodystructure fetch-envelope
+id list listext logout move mutf7 nil pipeline search-addresses search-body
+search-date search-flags search-header search-sets search-size select
+sort-addresses sort-arrival sort-date sort-size sort-subject store subscribe
+thread thread-orderedsubject thread-orderedsubject2 thread2 thread3 thread4
+thread5 thread6 thread7 thread8 uidplus uidvalidity uidvalidity-rename"
 
 IMAPTEST=
 IMAPTEST_TESTS=
@@ -104,10 +105,12 @@ others_body()
 {
 	setup
 	new=
+	# PASS on one line: its names are split by newlines too.
+	all=" $(echo $PASS) "
 	for f in "$IMAPTEST_TESTS"/*; do
 		t=${f##*/}
 		case $t in *.mbox) continue ;; esac
-		case " $PASS " in *" $t "*) continue ;; esac
+		case $all in *" $t "*) continue ;; esac
 		r=$(run "$t")
 		echo "$t: $r"
 		[ "$r" != pass ] || new="$new $t"
@@ -118,8 +121,41 @@ others_body()
 }
 others_cleanup() { stop_pidfile mimap.pid; }
 
+atf_test_case stress cleanup
+stress_head()
+{
+	atf_set "descr" "imaptest's random stress mode, 10 clients for 20 s:" \
+	    "no error, mimap serve alive"
+	atf_set "timeout" 300
+}
+stress_body()
+{
+	setup
+	# Without test=, imaptest runs its default profile: 10 sessions
+	# LOGIN, LIST, STATUS, SELECT, FETCH, STORE, EXPUNGE and APPEND
+	# (from mbox=) at random on one folder, and checks every answer
+	# against what it tracks (flags, EXISTS, EXPUNGE, \Recent).
+	timeout 120 "$IMAPTEST" host=127.0.0.1 port="$PORT" user=tester \
+	    pass=s3cret mbox="$IMAPTEST_TESTS/sort-subject.mbox" \
+	    clients=10 secs=20 >stress.out 2>&1
+	rc=$?
+	# The totals: one count per command kind, added up.
+	awk '/^Totals:/ { t = NR } t && NR == t + 4 {
+		for (i = 1; i <= NF; i++) n += $i
+		printf "%d commands in 20 s, %d/s\n", n, n / 20 }' stress.out
+	if [ $rc != 0 ] || grep -q '^\(Error\|Panic\|Fatal\)' stress.out ||
+	    ! grep -q '^Totals:' stress.out; then
+		grep '^\(Error\|Panic\|Fatal\)' stress.out | sort | uniq -c |
+		    sort -rn | head -20
+		atf_fail "imaptest stress: rc $rc, errors (see stdout)"
+	fi
+	kill -0 "$(cat mimap.pid)" || atf_fail "mimap serve died: $(cat listen.log)"
+}
+stress_cleanup() { stop_pidfile mimap.pid; }
+
 atf_init_test_cases()
 {
 	atf_add_test_case pass
 	atf_add_test_case others
+	atf_add_test_case stress
 }

@@ -207,7 +207,8 @@ copy_move_body()
 	has 'a4 NO [TRYCREATE] no such folder' \
 	    'a5 OK UID COPY completed, nothing to do' \
 	    '* 3 EXPUNGE' 'a6 OK MOVE completed' '* 3 EXISTS' \
-	    '* 3 FETCH (UID 3 FLAGS ($Work))' '* 2 FETCH (UID 2 FLAGS (\Seen))'
+	    '* 3 FETCH (UID 3 FLAGS ($Work \Recent))' \
+	    '* 2 FETCH (UID 2 FLAGS (\Seen \Recent))'
 	grep -q '^\* OK \[COPYUID [0-9]* 3 3\] moved$' out.txt ||
 	    atf_fail "a6: $(cat out.txt)"
 	# The untagged COPYUID comes before the EXPUNGE.
@@ -257,7 +258,8 @@ append_body()
 	    atf_fail "a6: $(cat out.txt)"
 	grep -q '^\* CAPABILITY\|APPENDLIMIT=67108864' out.txt ||
 	    atf_fail "no APPENDLIMIT"
-	f=$(ls md/.Sent/cur/*:2,Sa) || atf_fail "no file: $(ls -R md/.Sent)"
+	# new/, with the flags in the info: \Recent (RFC 3501 §6.3.11).
+	f=$(ls md/.Sent/new/*:2,Sa) || atf_fail "no file: $(ls -R md/.Sent)"
 	[ "$(cat "$f")" = "$(printf 'Subject: saved\r\n\r\nbody\r\n')" ] ||
 	    atf_fail "content"
 	# INTERNALDATE is the mtime: 09:00 UTC.

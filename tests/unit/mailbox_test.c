@@ -2003,8 +2003,9 @@ ATF_TC_BODY(old_list_upgraded, tc)
 	buf_free(&t);
 }
 
-/* APPEND: the date becomes the mtime (INTERNALDATE), flags put it in
- * cur/, the UID is given at once (APPENDUID). */
+/* APPEND: the date becomes the mtime (INTERNALDATE), flags go into the
+ * new/ name's info (recent for a SELECT, RFC 3501 §6.3.11), the UID is
+ * given at once (APPENDUID). */
 ATF_TC_WITHOUT_HEAD(append);
 ATF_TC_BODY(append, tc)
 {
@@ -2036,7 +2037,7 @@ ATF_TC_BODY(append, tc)
 	ATF_CHECK_EQ(mb.msgs[1].uid, 2);
 	ATF_CHECK_EQ(mb.msgs[1].sub, MAILBOX_CUR);
 	ATF_CHECK_EQ(mb.msgs[1].flags, MAILBOX_FLAG('S') | MAILBOX_FLAG('b'));
-	ATF_CHECK_EQ(mb.msgs[1].recent, 0); /* flagged: straight to cur/ */
+	ATF_CHECK_EQ(mb.msgs[1].recent, 1); /* new/ with flags, claimed */
 	ATF_CHECK_EQ(mb.msgs[1].modseq, 2);
 	ATF_CHECK_EQ(mailbox_size(&mb, 1), 20);
 	ATF_REQUIRE(mailbox_internaldate(&mb, 1, &ts, err, sizeof(err)) == 0);
