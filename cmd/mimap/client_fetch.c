@@ -26,9 +26,27 @@
  * that message again).  At the end the file is rewritten (temp, fsync,
  * rename, fsync of the directory) with only what the server still has.
  *
+ *	M folder uidvalidity highestmodseq uidnext
+ *		the folder's CONDSTORE point: written when a run went
+ *		through every message the folder had at its SELECT
+ *
  * When a folder's UIDVALIDITY changed, the messages are matched with
  * what was fetched before by Message-ID and RFC822.SIZE, recorded under
  * the new UIDVALIDITY, and only the others are fetched.
+ *
+ * Incremental runs (RFC 7162): when the server offers CONDSTORE and the
+ * folder has a point under the same UIDVALIDITY, the run lists only
+ * "UID FETCH uidnext:* (...)" (the new messages; nothing at all when
+ * HIGHESTMODSEQ and UIDNEXT did not move) instead of every UID.  Not
+ * (CHANGEDSINCE modseq): flag changes are no business of a fetch, and
+ * a server whose MODSEQ went backwards (a lost index) would hide new
+ * mail; HIGHESTMODSEQ below the point means a full listing.  With QRESYNC (ENABLE QRESYNC, SELECT folder (QRESYNC (uv
+ * modseq))) the server also names the UIDs expunged since (VANISHED
+ * (EARLIER)) and their entries are dropped; with CONDSTORE alone the
+ * entries of expunged messages stay until a full listing (a run
+ * without a point, e.g. after a UIDVALIDITY change).  A point is not
+ * written when a message was left behind (an MDA failure), and is
+ * forgotten when a pending delivery is: the next run lists everything.
  */
 #include "config.h"
 
@@ -312,6 +330,7 @@ fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 	} else {
 		if ((rc = mda(r)) != 0) {
 			e->dead = 1;
+			r->skipped = 1;
 			r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
 			return 0;
 		}
@@ -450,33 +469,39 @@ static int
 do_folder(struct run *r, const char *folder)
 {
 	struct iclient *c = &r->c;
-	struct imap_seqset done = IMAP_SEQSET_INIT;
+	struct imap_seqset done = IMAP_SEQSET_INIT, gone = IMAP_SEQSET_INIT;
+	struct smodseq *pt;
+	char params[96];
 	struct buf set;
 	struct sent *e;
 	uint32_t uv, olduv = 0;
 	struct fidx fx = {NULL, NULL, 0};
 	size_t i, j, k, matched = 0, cur = 0, old = 0, todo, doing = 0;
-	int st, got, rc = -1;
+	int st, got, inc, rc = -1;
 
 	r->folder = folder;
 	r->nm = 0;
 	if (r->a->maildir != NULL && target(r, folder) == -1)
 		return -1;
 	buf_init(&set, 64 * 1024 * 1024);
-	if (client_select(c, folder, r->a->del || r->a->mark_seen) == -1)
+	r->skipped = 0;
+	pt = cst_modseq(r, folder);
+	if (pt != NULL && pt->modseq == 0)
+		pt = NULL;
+	params[0] = '\0';
+	if (c->qresync_on && pt != NULL)
+		(void)snprintf(params, sizeof(params),
+		    " (QRESYNC (%lu %llu))", (unsigned long)pt->uv,
+		    (unsigned long long)pt->modseq);
+	else if (c->caps & CAP_CONDSTORE)
+		(void)util_strlcpy(params, " (CONDSTORE)", sizeof(params));
+	c->vanished = &gone;
+	st = client_select_p(c, folder, r->a->del || r->a->mark_seen,
+	    params[0] ? params : NULL);
+	c->vanished = NULL;
+	if (st == -1)
 		goto out;
 	uv = c->uidvalidity;
-	if (c->exists > 0) {
-		st = client_cmdf(c, on_listing, r,
-		    "UID FETCH 1:* (UID RFC822.SIZE "
-		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
-		if (st != IMAP_ST_OK) {
-			(void)client_refused(c, st, "UID FETCH");
-			goto out;
-		}
-	}
-	if (r->nm > 1)
-		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
 	for (i = 0; i < r->n; i++) {
 		e = &r->e[i];
 		if (e->dead || strcmp(e->folder, folder) != 0)
@@ -488,6 +513,57 @@ do_folder(struct run *r, const char *folder)
 			olduv = e->uv;
 		}
 	}
+	/* From the point: only what changed since. */
+	inc = pt != NULL && pt->uv == uv && old == 0 &&
+	    c->highestmodseq >= pt->modseq && (c->caps & CAP_CONDSTORE);
+	if (inc && c->highestmodseq == pt->modseq &&
+	    (c->uidnext == 0 || c->uidnext == pt->uidnext)) {
+		if (r->a->o.verbose)
+			fprintf(stderr, "%s: %s: HIGHESTMODSEQ %llu as before: "
+			    "nothing to list\n", PROG, folder,
+			    (unsigned long long)pt->modseq);
+	} else if (inc && c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH %lu:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+		    (unsigned long)pt->uidnext);
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+		/* "n:*" holds the last message even below n. */
+		for (i = j = 0; i < r->nm; i++)
+			if (r->m[i].uid >= pt->uidnext)
+				r->m[j++] = r->m[i];
+		r->nm = j;
+	} else if (c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH 1:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+	}
+	r->nlisted += (long long)r->nm;
+	if (r->a->o.verbose)
+		fprintf(stderr, "%s: %s: %zu UIDs listed (%s), "
+		    "HIGHESTMODSEQ %llu\n", PROG, folder, r->nm,
+		    inc ? (c->qresync_on ? "QRESYNC" : "CONDSTORE") : "all",
+		    (unsigned long long)c->highestmodseq);
+	if (r->nm > 1)
+		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
+	if (inc)
+		for (i = 0; i < r->n; i++) {
+			e = &r->e[i];
+			if (e->dead || e->uv != uv ||
+			    strcmp(e->folder, folder) != 0)
+				continue;
+			if (imap_seqset_contains(&gone, e->uid))
+				e->dead = 1;
+			else
+				e->seen = 1;
+		}
 	if (cst_fidx_build(r, folder, uv, &fx) == -1)
 		goto nomem;
 	/* UIDVALIDITY changed: match by Message-ID and size. */
@@ -595,6 +671,13 @@ do_folder(struct run *r, const char *folder)
 			}
 		}
 	}
+	/* The point, once every message up to it is in. */
+	if (c->highestmodseq != 0 && c->uidnext != 0 && !r->skipped &&
+	    cst_modseq_set(r, folder, uv, c->highestmodseq, c->uidnext) ==
+		-1) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+		goto out;
+	}
 	rc = 0;
 	goto out;
 nomem:
@@ -604,8 +687,44 @@ out:
 		fputc('\n', stderr);
 	cst_fidx_free(&fx);
 	imap_seqset_free(&done);
+	imap_seqset_free(&gone);
 	buf_free(&set);
 	return rc;
+}
+
+static int
+on_enabled(struct iclient *c, void *arg)
+{
+	struct imap_value *v;
+
+	(void)arg;
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 7 ||
+	    util_casecmp_n(c->p.resp.name, "ENABLED", 7) != 0)
+		return 0;
+	for (v = c->p.args; v != NULL; v = v->next)
+		if (client_word(v, "QRESYNC"))
+			c->qresync_on = 1;
+	return 0;
+}
+
+/* Capabilities as they are after login; ENABLE QRESYNC when offered.
+   0 or -1 (c->err). */
+static int
+after_login(struct iclient *c)
+{
+	int st;
+
+	if (!(c->caps & CAP_CONDSTORE)) {
+		st = client_cmdf(c, NULL, NULL, "CAPABILITY");
+		if (st != IMAP_ST_OK)
+			return client_refused(c, st, "CAPABILITY");
+	}
+	if (c->caps & CAP_QRESYNC) {
+		st = client_cmdf(c, on_enabled, NULL, "ENABLE QRESYNC");
+		if (st == -1)
+			return -1;
+	}
+	return 0;
 }
 
 int
@@ -650,6 +769,8 @@ client_fetch(struct cargs *a)
 	}
 	rc = client_open(&r.c, &a->o, user, secret);
 	util_wipe(secret, sizeof(secret));
+	if (rc == 0)
+		rc = after_login(&r.c);
 	if (rc == 0 && a->all_folders)
 		rc = all_folders(&r, &fl);
 	if (a->all_folders)
@@ -675,6 +796,9 @@ client_fetch(struct cargs *a)
 		       "deleted\n",
 		    a->o.label, r.nfetched, r.nfetched == 1 ? "" : "s",
 		    r.bytes, r.ndeleted);
+	for (i = 0; i < r.nms; i++)
+		free(r.ms[i].folder);
+	free(r.ms);
 	for (i = 0; i < r.n; i++) {
 		free(r.e[i].folder);
 		free(r.e[i].msgid);
