@@ -52,6 +52,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -727,6 +728,403 @@ after_login(struct iclient *c)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- --idle */
+
+/*
+ * `mimap fetch --idle': after a pass over the folders, stay connected
+ * and wait for a change, then pass again.  One connection: IDLE (RFC
+ * 2177) on the first folder (INBOX by default) and, when more folders
+ * are watched, a STATUS (UIDNEXT MESSAGES) of each other one every
+ * --poll seconds (default 30); NOOP polling where IDLE is not offered.
+ * One connection rather than one per folder: a server limits them per
+ * user (Dovecot: 10 per IP), and most new mail lands in INBOX.  (NOTIFY,
+ * RFC 5465, would watch every folder at once; not used yet.)  A failure
+ * that may pass (the connection) means a new connection after 1 s,
+ * doubling up to 60 s, each plus up to half again at random; any other
+ * ends the run.  SIGTERM, SIGINT or SIGHUP end it cleanly: at once while
+ * waiting, else once the message at hand is delivered.
+ */
+#define IDLE_BACKOFF_MS 1000
+#define IDLE_BACKOFF_CAP_MS 60000
+#define IDLE_POLL_S 30
+#define IDLE_ROUND_MAX_MS (25 * 60 * 1000)
+#define IDLE_NOOP_MS 5000
+
+static volatile sig_atomic_t got_term;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static int
+term_stop(void)
+{
+	return got_term != 0;
+}
+
+struct iwatch {
+	uint32_t base; /* EXISTS */
+	int got;
+	/* STATUS of the other folders */
+	uint32_t val;
+	int have;
+};
+
+static int
+on_iwait(struct iclient *c, void *arg)
+{
+	struct iwatch *w = arg;
+	struct imap_resp *r = &c->p.resp;
+
+	if (r->has_number && r->namelen == 6 &&
+	    util_casecmp_n(r->name, "EXISTS", 6) == 0) {
+		if (r->number > w->base)
+			w->got = 1;
+		w->base = r->number;
+	} else if (r->has_number && r->namelen == 7 &&
+	    util_casecmp_n(r->name, "EXPUNGE", 7) == 0 && w->base > 0)
+		w->base--;
+	return 0;
+}
+
+/* "* STATUS name (UIDNEXT n MESSAGES m)": w->val = n ^ (m << 20). */
+static int
+on_istatus(struct iclient *c, void *arg)
+{
+	struct iwatch *w = arg;
+	struct imap_value *v;
+	uint32_t n, un = 0, ms = 0;
+
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 6 ||
+	    util_casecmp_n(c->p.resp.name, "STATUS", 6) != 0 ||
+	    c->p.args == NULL || c->p.args->next == NULL ||
+	    c->p.args->next->type != IMAP_LIST)
+		return 0;
+	for (v = c->p.args->next->child; v != NULL && v->next != NULL;
+	     v = v->next->next) {
+		if (imap_number(v->next, &n) == -1)
+			continue;
+		if (client_word(v, "UIDNEXT"))
+			un = n;
+		else if (client_word(v, "MESSAGES"))
+			ms = n;
+	}
+	w->val = un ^ (ms << 20);
+	w->have = 1;
+	return 0;
+}
+
+/* The folders watched. */
+static const char *const *
+watched(struct run *r, struct flist *fl, size_t *n)
+{
+	static const char *const inbox[] = {"INBOX"};
+
+	if (r->a->all_folders) {
+		*n = fl->n;
+		return (const char *const *)fl->name;
+	}
+	if (r->a->nfolders == 0) {
+		*n = 1;
+		return inbox;
+	}
+	*n = r->a->nfolders;
+	return r->a->folders;
+}
+
+/* STATUS of folders 1..n-1 into vals.  0 or -1 (c->err). */
+static int
+status_all(struct iclient *c, const char *const *f, size_t n, uint32_t *vals)
+{
+	struct iwatch w;
+	struct buf cmd;
+	size_t i;
+	int st;
+
+	buf_init(&cmd, 64 * 1024);
+	for (i = 1; i < n; i++) {
+		memset(&w, 0, sizeof(w));
+		buf_reset(&cmd);
+		if (buf_puts(&cmd, "STATUS ") == -1 ||
+		    imap_put_mailbox(&cmd, f[i], strlen(f[i]),
+			c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) ==
+			-1 ||
+		    buf_puts(&cmd, " (UIDNEXT MESSAGES)") == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s: STATUS", f[i]);
+			buf_free(&cmd);
+			return -1;
+		}
+		st = client_cmd(c, on_istatus, &w, cmd.data, cmd.len);
+		if (st != IMAP_ST_OK) {
+			buf_free(&cmd);
+			return client_refused(c, st, "STATUS");
+		}
+		vals[i] = w.val;
+	}
+	buf_free(&cmd);
+	return 0;
+}
+
+/* A signal ends the wait of a read (plain or TLS) when stop says so. */
+static void
+stop_on(struct iclient *c, int (*stop)(void))
+{
+	c->io.stop = stop;
+	if (c->io.tls != NULL)
+		tls_set_stop(c->io.tls, stop);
+}
+
+/* One IDLE of at most ms on the selected folder.  0 or -1 (c->err; a
+   signal: got_term). */
+static int
+idle_round(struct iclient *c, struct iwatch *w, int64_t ms)
+{
+	int st;
+
+	if (!(c->caps & CAP_IDLE)) {
+		if (ms > IDLE_NOOP_MS)
+			ms = IDLE_NOOP_MS;
+		if (util_sleep_ms((int)ms, term_stop) == -1 || got_term)
+			return 0;
+		st = client_cmdf(c, on_iwait, w, "NOOP");
+		return st == IMAP_ST_OK ? 0 : client_refused(c, st, "NOOP");
+	}
+	(void)snprintf(c->tag, sizeof(c->tag), "Y%u", ++c->tagn);
+	if (c->o->verbose)
+		fprintf(stderr, "%s: > %s IDLE\n", PROG, c->tag);
+	if (io_line(&c->io, "%s IDLE", c->tag) == -1 ||
+	    io_flush(&c->io) == -1) {
+		yerr_set(&c->err, YERR_TEMP, "write: %s", c->io.err);
+		return -1;
+	}
+	for (;;) {
+		if (client_read(c) == -1)
+			return -1;
+		if (c->p.resp.kind == IMAP_RESP_CONT)
+			break;
+		if (c->p.resp.kind == IMAP_RESP_TAGGED) {
+			yerr_set(&c->err, YERR_PROTO, "IDLE refused");
+			return -1;
+		}
+		(void)on_iwait(c, w);
+	}
+	stop_on(c, term_stop);
+	c->io.deadline = util_now_ms() + ms;
+	c->io.timeout_ms = (int)ms + 1000;
+	while (!w->got) {
+		if (client_read(c) == -1) {
+			if (got_term ||
+			    (util_now_ms() >= c->io.deadline && !c->bye))
+				break;
+			stop_on(c, NULL);
+			return -1;
+		}
+		if (c->p.resp.kind != IMAP_RESP_UNTAGGED) {
+			stop_on(c, NULL);
+			yerr_set(&c->err, YERR_PROTO, "IDLE ended by the server");
+			return -1;
+		}
+		(void)on_iwait(c, w);
+	}
+	stop_on(c, NULL);
+	c->io.deadline = 0;
+	c->io.timeout_ms = (int)c->o->timeout * 1000;
+	yerr_clear(&c->err);
+	if (io_line(&c->io, "DONE") == -1 || io_flush(&c->io) == -1) {
+		yerr_set(&c->err, YERR_TEMP, "write: %s", c->io.err);
+		return -1;
+	}
+	for (;;) {
+		if (client_read(c) == -1)
+			return -1;
+		if (c->p.resp.kind == IMAP_RESP_TAGGED)
+			break;
+		(void)on_iwait(c, w);
+	}
+	return 0;
+}
+
+/* Wait for new mail in a watched folder.  1 (there is), 0 (a signal),
+   -1 (c->err). */
+static int
+wait_change(struct run *r, struct flist *fl)
+{
+	struct iclient *c = &r->c;
+	const char *const *f;
+	struct iwatch w;
+	uint32_t *before, *after;
+	size_t n, i;
+	int64_t round;
+	int rc = -1;
+
+	f = watched(r, fl, &n);
+	if (n == 0) {
+		yerr_set(&c->err, YERR_CONFIG, "no folder to watch");
+		return -1;
+	}
+	before = calloc(n, sizeof(*before));
+	after = calloc(n, sizeof(*after));
+	if (before == NULL || after == NULL) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	if (client_select(c, f[0], 0) == -1)
+		goto out;
+	memset(&w, 0, sizeof(w));
+	w.base = c->exists;
+	if (status_all(c, f, n, before) == -1)
+		goto out;
+	round = n > 1 ? (int64_t)(r->a->poll ? r->a->poll : IDLE_POLL_S) * 1000
+		      : IDLE_ROUND_MAX_MS;
+	for (;;) {
+		if (got_term) {
+			rc = 0;
+			break;
+		}
+		if (idle_round(c, &w, round) == -1)
+			goto out;
+		if (w.got) {
+			rc = 1;
+			break;
+		}
+		if (got_term) {
+			rc = 0;
+			break;
+		}
+		if (status_all(c, f, n, after) == -1)
+			goto out;
+		for (i = 1; i < n; i++)
+			if (after[i] != before[i])
+				break;
+		if (i < n) {
+			rc = 1;
+			break;
+		}
+	}
+out:
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* Every folder once on r->c.  0 or -1 (c->err). */
+static int
+pass(struct run *r, struct flist *fl)
+{
+	const char *const *f;
+	size_t i, n;
+
+	for (i = 0; i < r->n; i++)
+		r->e[i].seen = 0;
+	if (r->a->all_folders)
+		f = (const char *const *)fl->name, n = fl->n;
+	else
+		f = r->a->folders, n = r->a->nfolders;
+	for (i = 0; i < n; i++)
+		if (do_folder(r, f[i]) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+flist_free(struct flist *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->name[i]);
+	free(fl->name);
+	fl->name = NULL;
+	fl->n = fl->cap = 0;
+}
+
+/* Connect, log in and pass over the folders.  0 or -1 (r->c.err). */
+static int
+connect_pass(struct run *r, struct flist *fl, const char *user, char *secret)
+{
+	char copy[SECRET_MAX + 1];
+	int rc;
+
+	/* client_open may wipe what it is given. */
+	(void)util_strlcpy(copy, secret, sizeof(copy));
+	rc = client_open(&r->c, &r->a->o, user, copy);
+	util_wipe(copy, sizeof(copy));
+	if (rc == 0)
+		rc = after_login(&r->c);
+	if (rc == 0 && r->a->all_folders) {
+		flist_free(fl);
+		rc = all_folders(r, fl);
+	}
+	if (rc == 0)
+		rc = pass(r, fl);
+	return rc;
+}
+
+/* --idle: SIGTERM, SIGINT, SIGHUP set got_term (no SA_RESTART). */
+static void
+idle_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The --idle loop after the first pass (rc its result).  0 or -1
+   (r->c.err: a failure that does not pass). */
+static int
+idle_loop(struct run *r, struct flist *fl, const char *user, char *secret,
+    int rc)
+{
+	unsigned seed;
+	int64_t backoff = IDLE_BACKOFF_MS, ms;
+	int w;
+
+	seed = (unsigned)util_now_ms() ^ (unsigned)getpid();
+	for (;;) {
+		if (rc == -1) {
+			if (got_term)
+				return 0;
+			if (r->c.err.cls != YERR_TEMP &&
+			    r->c.err.cls != YERR_PROTO)
+				return -1;
+			client_complain(&r->a->o, "%s; again in %lld ms",
+			    r->c.err.msg, (long long)backoff);
+			client_close(&r->c);
+			ms = backoff + (int64_t)(rand_r(&seed) %
+			    (int)(backoff / 2 + 1));
+			if (util_sleep_ms((int)ms, term_stop) == -1 || got_term)
+				return 0;
+			backoff = backoff * 2 > IDLE_BACKOFF_CAP_MS ?
+			    IDLE_BACKOFF_CAP_MS : backoff * 2;
+			yerr_clear(&r->c.err);
+			if ((rc = connect_pass(r, fl, user, secret)) == -1)
+				continue;
+			backoff = IDLE_BACKOFF_MS;
+		}
+		if (got_term)
+			return 0;
+		if (r->fd != -1 && fdatasync(r->fd) == -1) {
+			yerr_set(&r->c.err, YERR_LOCAL, "%s: %s", r->path,
+			    strerror(errno));
+			return -1;
+		}
+		if ((w = wait_change(r, fl)) == 0)
+			return 0;
+		if (w == 1)
+			rc = pass(r, fl);
+		else
+			rc = -1;
+	}
+}
+
 int
 client_fetch(struct cargs *a)
 {
@@ -767,18 +1165,12 @@ client_fetch(struct cargs *a)
 		client_complain(&a->o, "%s", r.err);
 		return rc;
 	}
-	rc = client_open(&r.c, &a->o, user, secret);
+	if (a->idle)
+		idle_signals();
+	rc = connect_pass(&r, &fl, user, secret);
+	if (a->idle)
+		rc = idle_loop(&r, &fl, user, secret, rc);
 	util_wipe(secret, sizeof(secret));
-	if (rc == 0)
-		rc = after_login(&r.c);
-	if (rc == 0 && a->all_folders)
-		rc = all_folders(&r, &fl);
-	if (a->all_folders)
-		for (i = 0; rc == 0 && i < fl.n; i++)
-			rc = do_folder(&r, fl.name[i]);
-	else
-		for (i = 0; rc == 0 && i < a->nfolders; i++)
-			rc = do_folder(&r, a->folders[i]);
 	if (rc == -1) {
 		rc = yerr_exit(r.c.err.cls);
 		client_complain(&a->o, "%s", r.c.err.msg);
@@ -806,9 +1198,7 @@ client_fetch(struct cargs *a)
 	}
 	free(r.e);
 	free(r.m);
-	for (i = 0; i < fl.n; i++)
-		free(fl.name[i]);
-	free(fl.name);
+	flist_free(&fl);
 	if (r.fd != -1)
 		(void)close(r.fd);
 	if (r.lockfd != -1)

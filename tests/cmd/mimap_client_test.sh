@@ -705,6 +705,142 @@ serve_incremental_cleanup()
 	stop_pidfile mimap.pid
 }
 
+# wait_files DIR N SECONDS: until DIR's new/ and cur/ hold N files.
+wait_files()
+{
+	i=0
+	while [ "$(nmd "$1")" != "$2" ] && [ $i -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(nmd "$1")" = "$2" ]
+}
+
+# serve_start: mimap serve --listen on $PORT (set, or a free one) over
+# ./smd for alice / s3cret.
+serve_start()
+{
+	M=$(yubin_prog mimap)
+	if [ ! -f passwd ]; then
+		mkdir -p smd/new smd/cur smd/tmp
+		hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+		    atf_fail "openssl cannot make a hash"
+		ids=:
+		if [ "$(id -u)" = 0 ]; then
+			ids="$(id -u nobody):$(id -g nobody)" ||
+			    atf_skip "running as root and there is no user nobody"
+			chmod 755 .
+			chown -R "$ids" smd
+		fi
+		printf 'alice:%s:%s:%s/smd\n' "$hash" "$ids" "$PWD" >passwd
+		make_certs certs
+		PORT=$(free_port)
+	fi
+	"$M" serve --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --auth-delay 0 --passwd-file passwd --tls-cert certs/server.pem \
+	    --tls-key certs/server.key 2>>listen.log &
+	echo $! >mimap.pid
+	wait_port "$PORT" || atf_fail "mimap did not listen: $(cat listen.log)"
+}
+
+# descendants PID: the PIDs of PID's children, theirs, and so on.
+descendants()
+{
+	for k in $(ps -o pid= --ppid "$1"); do
+		echo "$k"
+		descendants "$k"
+	done
+}
+
+# deliver N: message N into ./smd with mdeliver.
+deliver()
+{
+	printf 'From: a@example.org\nMessage-ID: <d%s@test>\n\nbody %s\n' \
+	    "$1" "$1" | "$(yubin_prog mdeliver)" -f a@example.org \
+	    --maildir smd || atf_fail "mdeliver: $?"
+}
+
+atf_test_case idle_fetch cleanup
+idle_fetch_head()
+{
+	atf_set "descr" "fetch --idle against mimap serve: mail lands within 2 s, a server restart is survived, SIGTERM ends it"
+	atf_set "timeout" "90"
+}
+idle_fetch_body()
+{
+	serve_start
+	deliver 1
+	"$M" fetch --passwordeval 'echo s3cret' --tls-trust-file certs/ca.pem \
+	    --maildir md --state st --idle -v \
+	    "imap://alice@127.0.0.1:$PORT" >out 2>err &
+	echo $! >fetch.pid
+	wait_files md 1 10 || atf_fail "first pass: $(cat err)"
+	sleep 0.5
+	deliver 2
+	wait_files md 2 2 || atf_fail "not within 2 s: $(cat err)"
+	# The server goes away, its sessions too (each is a child of the
+	# listener, a privilege-separated pair); mail comes meanwhile; it
+	# comes back.
+	kids=$(descendants "$(cat mimap.pid)")
+	stop_pidfile mimap.pid
+	[ -n "$kids" ] && kill -9 $kids 2>/dev/null
+	deliver 3
+	sleep 1
+	serve_start
+	wait_files md 3 15 || atf_fail "no reconnection: $(cat err)"
+	grep -q "again in" err || atf_fail "no backoff said: $(grep -v "^mimap: [<>]" err)"
+	deliver 4
+	wait_files md 4 3 || atf_fail "after the reconnection: $(cat err)"
+	pid=$(cat fetch.pid)
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f fetch.pid
+	[ $rc = 0 ] || atf_fail "SIGTERM: exit $rc $(cat err)"
+	grep -q '4 messages fetched' out || atf_fail "summary: $(cat out)"
+	grep -q '^P ' st && atf_fail "a pending entry left: $(cat st)"
+	[ "$(grep -c '^F ' st)" = 4 ] || atf_fail "state: $(cat st)"
+	once md 4
+}
+idle_fetch_cleanup()
+{
+	stop_pidfile fetch.pid
+	stop_pidfile mimap.pid
+}
+
+atf_test_case idle_fetch_dovecot cleanup
+idle_fetch_dovecot_head()
+{
+	atf_set "descr" "fetch --idle against Dovecot, two folders (IDLE on INBOX, STATUS on the other)"
+	atf_set "timeout" "90"
+}
+idle_fetch_dovecot_body()
+{
+	imapd_start
+	put 1
+	./cli fetch "$URL" --maildir md --state st --idle --poll 1 \
+	    --folder INBOX --folder Sent -v >out 2>err &
+	echo $! >fetch.pid
+	wait_files md 1 10 || atf_fail "first pass: $(cat err)"
+	sleep 0.5
+	put 1 2
+	wait_files md 2 3 || atf_fail "INBOX not within 3 s: $(cat err)"
+	put 1 3 "$MD/.Sent"
+	wait_files md 3 5 || atf_fail "Sent not within 5 s: $(cat err)"
+	pid=$(cat fetch.pid)
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f fetch.pid
+	[ $rc = 0 ] || atf_fail "SIGTERM: exit $rc $(cat err)"
+	once md 3
+}
+idle_fetch_dovecot_cleanup()
+{
+	stop_pidfile fetch.pid
+	imapd_stop
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -747,5 +883,7 @@ atf_init_test_cases()
 	atf_add_test_case idle
 	atf_add_test_case serve
 	atf_add_test_case serve_incremental
+	atf_add_test_case idle_fetch
+	atf_add_test_case idle_fetch_dovecot
 	atf_add_test_case usage
 }
