@@ -734,8 +734,10 @@ after_login(struct iclient *c)
  * `mimap fetch --idle': after a pass over the folders, stay connected
  * and wait for a change, then pass again.  One connection: IDLE (RFC
  * 2177) on the first folder (INBOX by default) and, when more folders
- * are watched, a STATUS (UIDNEXT MESSAGES) of each other one every
+ * are watched, a STATUS (UIDNEXT) of each other one every
  * --poll seconds (default 30); NOOP polling where IDLE is not offered.
+ * A folder whose UIDNEXT moved since the pass's SELECT of it is news at
+ * once (mail that came while the pass went on).
  * One connection rather than one per folder: a server limits them per
  * user (Dovecot: 10 per IP), and most new mail lands in INBOX.  (NOTIFY,
  * RFC 5465, would watch every folder at once; not used yet.)  A failure
@@ -790,13 +792,13 @@ on_iwait(struct iclient *c, void *arg)
 	return 0;
 }
 
-/* "* STATUS name (UIDNEXT n MESSAGES m)": w->val = n ^ (m << 20). */
+/* "* STATUS name (UIDNEXT n)": w->val = n. */
 static int
 on_istatus(struct iclient *c, void *arg)
 {
 	struct iwatch *w = arg;
 	struct imap_value *v;
-	uint32_t n, un = 0, ms = 0;
+	uint32_t n, un = 0;
 
 	if (c->p.resp.name == NULL || c->p.resp.namelen != 6 ||
 	    util_casecmp_n(c->p.resp.name, "STATUS", 6) != 0 ||
@@ -809,10 +811,8 @@ on_istatus(struct iclient *c, void *arg)
 			continue;
 		if (client_word(v, "UIDNEXT"))
 			un = n;
-		else if (client_word(v, "MESSAGES"))
-			ms = n;
 	}
-	w->val = un ^ (ms << 20);
+	w->val = un;
 	w->have = 1;
 	return 0;
 }
@@ -852,7 +852,7 @@ status_all(struct iclient *c, const char *const *f, size_t n, uint32_t *vals)
 		    imap_put_mailbox(&cmd, f[i], strlen(f[i]),
 			c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) ==
 			-1 ||
-		    buf_puts(&cmd, " (UIDNEXT MESSAGES)") == -1) {
+		    buf_puts(&cmd, " (UIDNEXT)") == -1) {
 			yerr_set(&c->err, YERR_LOCAL, "%s: STATUS", f[i]);
 			buf_free(&cmd);
 			return -1;
@@ -975,8 +975,19 @@ wait_change(struct run *r, struct flist *fl)
 		goto out;
 	memset(&w, 0, sizeof(w));
 	w.base = c->exists;
+	/* What came after the pass's SELECTs is news already. */
+	if (r->npassnext == n && c->uidnext != 0 &&
+	    r->passnext[0] != 0 && c->uidnext != r->passnext[0]) {
+		rc = 1;
+		goto out;
+	}
 	if (status_all(c, f, n, before) == -1)
 		goto out;
+	for (i = 1; r->npassnext == n && i < n; i++)
+		if (r->passnext[i] != 0 && before[i] != r->passnext[i]) {
+			rc = 1;
+			goto out;
+		}
 	round = n > 1 ? (int64_t)(r->a->poll ? r->a->poll : IDLE_POLL_S) * 1000
 		      : IDLE_ROUND_MAX_MS;
 	for (;;) {
@@ -1023,9 +1034,22 @@ pass(struct run *r, struct flist *fl)
 		f = (const char *const *)fl->name, n = fl->n;
 	else
 		f = r->a->folders, n = r->a->nfolders;
-	for (i = 0; i < n; i++)
+	if (r->a->idle && r->npassnext != n) {
+		free(r->passnext);
+		r->npassnext = 0;
+		if ((r->passnext = calloc(n ? n : 1, sizeof(uint32_t))) ==
+		    NULL) {
+			yerr_set(&r->c.err, YERR_LOCAL, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		r->npassnext = n;
+	}
+	for (i = 0; i < n; i++) {
 		if (do_folder(r, f[i]) == -1)
 			return -1;
+		if (r->a->idle)
+			r->passnext[i] = r->c.uidnext;
+	}
 	return 0;
 }
 
@@ -1199,6 +1223,7 @@ client_fetch(struct cargs *a)
 	free(r.e);
 	free(r.m);
 	flist_free(&fl);
+	free(r.passnext);
 	if (r.fd != -1)
 		(void)close(r.fd);
 	if (r.lockfd != -1)

@@ -72,6 +72,8 @@ struct run {
 	size_t nms, capms;
 	int skipped; /* the folder at hand left a message behind */
 	long long nlisted; /* UIDs the listings returned */
+	uint32_t *passnext; /* --idle: each folder's UIDNEXT at its SELECT */
+	size_t npassnext;
 };
 
 /* The live entries of (folder, uv), sorted by UID, for lookups. */
