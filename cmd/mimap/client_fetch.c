@@ -40,8 +40,9 @@
  * HIGHESTMODSEQ and UIDNEXT did not move) instead of every UID.  Not
  * (CHANGEDSINCE modseq): flag changes are no business of a fetch, and
  * a server whose MODSEQ went backwards (a lost index) would hide new
- * mail; HIGHESTMODSEQ below the point means a full listing.  With QRESYNC (ENABLE QRESYNC, SELECT folder (QRESYNC (uv
- * modseq))) the server also names the UIDs expunged since (VANISHED
+ * mail; HIGHESTMODSEQ below the point means a full listing.  With
+ * QRESYNC (ENABLE QRESYNC, SELECT folder (QRESYNC (uv modseq))) the
+ * server also names the UIDs expunged since (VANISHED
  * (EARLIER)) and their entries are dropped; with CONDSTORE alone the
  * entries of expunged messages stay until a full listing (a run
  * without a point, e.g. after a UIDVALIDITY change).  A point is not
@@ -739,8 +740,12 @@ after_login(struct iclient *c)
  * A folder whose UIDNEXT moved since the pass's SELECT of it is news at
  * once (mail that came while the pass went on).
  * One connection rather than one per folder: a server limits them per
- * user (Dovecot: 10 per IP), and most new mail lands in INBOX.  (NOTIFY,
- * RFC 5465, would watch every folder at once; not used yet.)  A failure
+ * user (Dovecot: 10 per IP), and most new mail lands in INBOX.  When
+ * the server offers NOTIFY (RFC 5465) and takes NOTIFY SET for the
+ * folders, an untagged STATUS during the IDLE is news at once (NOTIFY
+ * NONE after each wait); the STATUS poll stays as a net, since a server
+ * may take NOTIFY SET and say nothing of other folders (Dovecot without
+ * mailbox_list_index).  A failure
  * that may pass (the connection) means a new connection after 1 s,
  * doubling up to 60 s, each plus up to half again at random; any other
  * ends the run.  SIGTERM, SIGINT or SIGHUP end it cleanly: at once while
@@ -773,6 +778,7 @@ struct iwatch {
 	/* STATUS of the other folders */
 	uint32_t val;
 	int have;
+	int notify; /* NOTIFY is set: a STATUS is news */
 };
 
 static int
@@ -789,7 +795,50 @@ on_iwait(struct iclient *c, void *arg)
 	} else if (r->has_number && r->namelen == 7 &&
 	    util_casecmp_n(r->name, "EXPUNGE", 7) == 0 && w->base > 0)
 		w->base--;
+	else if (w->notify && !r->has_number && r->name != NULL &&
+	    r->namelen == 6 && util_casecmp_n(r->name, "STATUS", 6) == 0)
+		w->got = 1; /* NOTIFY: another folder changed */
 	return 0;
+}
+
+/* NOTIFY SET (RFC 5465): new mail in the selected folder (EXISTS) and
+   in the other watched ones (STATUS).  1 set, 0 refused, -1 (c->err). */
+static int
+notify_set(struct iclient *c, struct iwatch *w, const char *const *f,
+    size_t n)
+{
+	struct buf cmd;
+	size_t i;
+	int st;
+
+	buf_init(&cmd, 1024 * 1024);
+	if (buf_puts(&cmd, "NOTIFY SET (selected (MessageNew "
+			   "MessageExpunge))") == -1)
+		goto nomem;
+	if (n > 1) {
+		if (buf_puts(&cmd, " (mailboxes (") == -1)
+			goto nomem;
+		for (i = 1; i < n; i++)
+			if ((i > 1 && buf_putc(&cmd, ' ') == -1) ||
+			    imap_put_mailbox(&cmd, f[i], strlen(f[i]),
+				c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS :
+							    0) == -1)
+				goto nomem;
+		if (buf_puts(&cmd, ") (MessageNew MessageExpunge))") == -1)
+			goto nomem;
+	}
+	st = client_cmd(c, on_iwait, w, cmd.data, cmd.len);
+	buf_free(&cmd);
+	if (st == -1)
+		return -1;
+	if (c->o->verbose)
+		fprintf(stderr, "%s: NOTIFY %s: %s\n", PROG,
+		    st == IMAP_ST_OK ? "on" : "refused", c->last);
+	return st == IMAP_ST_OK;
+nomem:
+	buf_free(&cmd);
+	yerr_set(&c->err, YERR_LOCAL, "NOTIFY: %s", strerror(ENOMEM));
+	return -1;
 }
 
 /* "* STATUS name (UIDNEXT n)": w->val = n. */
@@ -924,7 +973,8 @@ idle_round(struct iclient *c, struct iwatch *w, int64_t ms)
 		}
 		if (c->p.resp.kind != IMAP_RESP_UNTAGGED) {
 			stop_on(c, NULL);
-			yerr_set(&c->err, YERR_PROTO, "IDLE ended by the server");
+			yerr_set(&c->err, YERR_PROTO,
+			    "IDLE ended by the server");
 			return -1;
 		}
 		(void)on_iwait(c, w);
@@ -960,6 +1010,7 @@ wait_change(struct run *r, struct flist *fl)
 	int64_t round;
 	int rc = -1;
 
+	memset(&w, 0, sizeof(w));
 	f = watched(r, fl, &n);
 	if (n == 0) {
 		yerr_set(&c->err, YERR_CONFIG, "no folder to watch");
@@ -973,7 +1024,6 @@ wait_change(struct run *r, struct flist *fl)
 	}
 	if (client_select(c, f[0], 0) == -1)
 		goto out;
-	memset(&w, 0, sizeof(w));
 	w.base = c->exists;
 	/* What came after the pass's SELECTs is news already. */
 	if (r->npassnext == n && c->uidnext != 0 &&
@@ -990,6 +1040,10 @@ wait_change(struct run *r, struct flist *fl)
 		}
 	round = n > 1 ? (int64_t)(r->a->poll ? r->a->poll : IDLE_POLL_S) * 1000
 		      : IDLE_ROUND_MAX_MS;
+	if ((c->caps & CAP_NOTIFY) && (c->caps & CAP_IDLE)) {
+		if ((w.notify = notify_set(c, &w, f, n)) == -1)
+			goto out;
+	}
 	for (;;) {
 		if (got_term) {
 			rc = 0;
@@ -1016,6 +1070,10 @@ wait_change(struct run *r, struct flist *fl)
 		}
 	}
 out:
+	/* The passes and the next wait's STATUS take no notifications. */
+	if (w.notify && rc != -1 &&
+	    client_cmdf(c, NULL, NULL, "NOTIFY NONE") == -1)
+		rc = -1;
 	free(before);
 	free(after);
 	return rc;
