@@ -320,6 +320,12 @@ take_caps(struct iclient *c, const struct imap_value *v)
 			c->caps |= CAP_SPECIAL_USE;
 		else if (client_word(v, "LIST-STATUS"))
 			c->caps |= CAP_LIST_STATUS;
+		else if (client_word(v, "CONDSTORE"))
+			c->caps |= CAP_CONDSTORE;
+		else if (client_word(v, "QRESYNC"))
+			c->caps |= CAP_QRESYNC | CAP_CONDSTORE;
+		else if (client_word(v, "NOTIFY"))
+			c->caps |= CAP_NOTIFY;
 	}
 }
 
@@ -436,6 +442,23 @@ next_literal(const char *cmd, size_t from, size_t len, uint64_t *lit,
 	return 0;
 }
 
+/* -v: the command on stderr up to its first literal, never a login. */
+static void
+trace(struct iclient *c, const char *cmd, size_t len)
+{
+	size_t n;
+
+	if ((len >= 5 && util_casecmp_n(cmd, "LOGIN", 5) == 0) ||
+	    (len >= 12 && util_casecmp_n(cmd, "AUTHENTICATE", 12) == 0)) {
+		fprintf(stderr, "%s: > %s (login)\n", PROG, c->tag);
+		return;
+	}
+	for (n = 0; n < len && n < 200 && cmd[n] != '{' && cmd[n] != '\r';
+	     n++)
+		;
+	fprintf(stderr, "%s: > %s %.*s\n", PROG, c->tag, (int)n, cmd);
+}
+
 int
 client_cmd(struct iclient *c, iuntagged_fn fn, void *arg, const char *cmd,
     size_t len)
@@ -445,6 +468,8 @@ client_cmd(struct iclient *c, iuntagged_fn fn, void *arg, const char *cmd,
 	int sync, st;
 
 	(void)snprintf(c->tag, sizeof(c->tag), "Y%u", ++c->tagn);
+	if (c->o != NULL && c->o->verbose)
+		trace(c, cmd, len);
 	if (io_puts(&c->io, c->tag) == -1 || io_puts(&c->io, " ") == -1)
 		goto wfail;
 	while ((end = next_literal(cmd, pos, len, &lit, &sync)) != 0 &&
@@ -713,14 +738,42 @@ static int
 on_select(struct iclient *c, void *arg)
 {
 	struct imap_resp *r = &c->p.resp;
+	struct imap_seqset set = IMAP_SEQSET_INIT;
+	struct imap_value *a;
+	uint64_t m;
 	uint32_t v;
+	size_t i;
 
 	(void)arg;
+	if (c->o != NULL && c->o->verbose && c->rb.len < 300)
+		fprintf(stderr, "%s: < %.*s", PROG, (int)c->rb.len,
+		    c->rb.data);
 	if (r->has_number && r->namelen == 6 &&
 	    util_casecmp_n(r->name, "EXISTS", 6) == 0) {
 		c->exists = r->number;
 		c->exists_seen = 1;
 	}
+	/* "* VANISHED (EARLIER) 3:5,9" (QRESYNC) */
+	if (c->vanished != NULL && !r->has_number && r->namelen == 8 &&
+	    util_casecmp_n(r->name, "VANISHED", 8) == 0) {
+		a = c->p.args;
+		if (a != NULL && a->type == IMAP_LIST)
+			a = a->next;
+		if (a != NULL && a->type != IMAP_LIST &&
+		    imap_seqset_parse(a->s, a->len, UINT32_MAX, &set) == 0) {
+			for (i = 0; i < set.n; i++)
+				if (imap_seqset_add(c->vanished, set.r[i].lo,
+					set.r[i].hi) == -1)
+					break;
+		}
+		imap_seqset_free(&set);
+	}
+	if (r->status == IMAP_ST_OK && r->code == IMAP_CODE_NOMODSEQ)
+		c->highestmodseq = 0;
+	if (r->status == IMAP_ST_OK && r->code == IMAP_CODE_HIGHESTMODSEQ &&
+	    r->code_args != NULL &&
+	    imap_number64(r->code_args, 0, &m) == 0)
+		c->highestmodseq = m;
 	if (r->status == IMAP_ST_OK && r->code_args != NULL &&
 	    imap_number(r->code_args, &v) == 0) {
 		if (r->code == IMAP_CODE_UIDVALIDITY)
@@ -734,17 +787,30 @@ on_select(struct iclient *c, void *arg)
 int
 client_select(struct iclient *c, const char *folder, int rw)
 {
+	return client_select_p(c, folder, rw, NULL);
+}
+
+int
+client_select_p(
+    struct iclient *c, const char *folder, int rw, const char *params)
+{
 	struct buf cmd;
 	char what[600];
 	int st;
 
 	c->exists = c->uidvalidity = c->uidnext = 0;
+	c->highestmodseq = 0;
 	buf_init(&cmd, 64 * 1024);
 	if (buf_puts(&cmd, rw ? "SELECT " : "EXAMINE ") == -1 ||
 	    imap_put_mailbox(&cmd, folder, strlen(folder),
 		c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) == -1) {
 		buf_free(&cmd);
 		yerr_set(&c->err, YERR_USAGE, "%s: not a folder name", folder);
+		return -1;
+	}
+	if (params != NULL && buf_puts(&cmd, params) == -1) {
+		buf_free(&cmd);
+		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
 		return -1;
 	}
 	st = client_cmd(c, on_select, NULL, cmd.data, cmd.len);

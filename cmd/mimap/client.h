@@ -49,11 +49,15 @@
 #define CAP_LITERALPLUS 0x080
 #define CAP_SPECIAL_USE 0x100
 #define CAP_LIST_STATUS 0x200
+#define CAP_CONDSTORE 0x400
+#define CAP_QRESYNC 0x800
+#define CAP_NOTIFY 0x1000
 
 /* The options shared by the commands. */
 struct copts {
 	const char *user, *passwordeval, *trust;
 	int tls_off, quiet;
+	int verbose; /* -v: the commands sent, on stderr */
 	long timeout;
 	/* from the URL */
 	char label[CLIENT_URL_MAX + 64]; /* imaps://host:port */
@@ -97,6 +101,11 @@ struct iclient {
 	/* SELECT/EXAMINE results */
 	uint32_t exists, uidvalidity, uidnext;
 	int exists_seen; /* an EXISTS came (IDLE) */
+	/* CONDSTORE/QRESYNC (RFC 7162): the SELECT's HIGHESTMODSEQ (0:
+	   none or NOMODSEQ); UIDs a VANISHED named, when vanished is set */
+	uint64_t highestmodseq;
+	struct imap_seqset *vanished;
+	int qresync_on; /* ENABLE QRESYNC was accepted */
 };
 
 /* "mimap: imaps://host:port: why" on stderr. */
@@ -132,8 +141,12 @@ int client_send(struct iclient *c, const char *p, size_t n);
    BAD) naming what.  Returns -1. */
 int client_refused(struct iclient *c, int st, const char *what);
 
-/* SELECT (rw) or EXAMINE a folder: c->exists, uidvalidity, uidnext. */
+/* SELECT (rw) or EXAMINE a folder: c->exists, uidvalidity, uidnext,
+   highestmodseq. */
 int client_select(struct iclient *c, const char *folder, int rw);
+/* The same with parameters after the name (" (CONDSTORE)"), or NULL. */
+int client_select_p(
+    struct iclient *c, const char *folder, int rw, const char *params);
 
 /* Is v an atom/astring equal to s in any case? */
 int client_word(const struct imap_value *v, const char *s);
@@ -155,6 +168,8 @@ struct cargs {
 	char *mda[CLIENT_ARGV_MAX + 1];
 	int del, mark_seen, all_folders;
 	long wait; /* idle --timeout; 0: none */
+	int idle; /* fetch --idle */
+	long poll; /* fetch --idle: STATUS poll of the other folders, s */
 };
 
 /* client_fetch.c: the run of `mimap fetch' (a parsed). */

@@ -26,14 +26,34 @@
  * that message again).  At the end the file is rewritten (temp, fsync,
  * rename, fsync of the directory) with only what the server still has.
  *
+ *	M folder uidvalidity highestmodseq uidnext
+ *		the folder's CONDSTORE point: written when a run went
+ *		through every message the folder had at its SELECT
+ *
  * When a folder's UIDVALIDITY changed, the messages are matched with
  * what was fetched before by Message-ID and RFC822.SIZE, recorded under
  * the new UIDVALIDITY, and only the others are fetched.
+ *
+ * Incremental runs (RFC 7162): when the server offers CONDSTORE and the
+ * folder has a point under the same UIDVALIDITY, the run lists only
+ * "UID FETCH uidnext:* (...)" (the new messages; nothing at all when
+ * HIGHESTMODSEQ and UIDNEXT did not move) instead of every UID.  Not
+ * (CHANGEDSINCE modseq): flag changes are no business of a fetch, and
+ * a server whose MODSEQ went backwards (a lost index) would hide new
+ * mail; HIGHESTMODSEQ below the point means a full listing.  With
+ * QRESYNC (ENABLE QRESYNC, SELECT folder (QRESYNC (uv modseq))) the
+ * server also names the UIDs expunged since (VANISHED
+ * (EARLIER)) and their entries are dropped; with CONDSTORE alone the
+ * entries of expunged messages stay until a full listing (a run
+ * without a point, e.g. after a UIDVALIDITY change).  A point is not
+ * written when a message was left behind (an MDA failure), and is
+ * forgotten when a pending delivery is: the next run lists everything.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +332,7 @@ fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
 	} else {
 		if ((rc = mda(r)) != 0) {
 			e->dead = 1;
+			r->skipped = 1;
 			r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
 			return 0;
 		}
@@ -450,33 +471,39 @@ static int
 do_folder(struct run *r, const char *folder)
 {
 	struct iclient *c = &r->c;
-	struct imap_seqset done = IMAP_SEQSET_INIT;
+	struct imap_seqset done = IMAP_SEQSET_INIT, gone = IMAP_SEQSET_INIT;
+	struct smodseq *pt;
+	char params[96];
 	struct buf set;
 	struct sent *e;
 	uint32_t uv, olduv = 0;
 	struct fidx fx = {NULL, NULL, 0};
 	size_t i, j, k, matched = 0, cur = 0, old = 0, todo, doing = 0;
-	int st, got, rc = -1;
+	int st, got, inc, rc = -1;
 
 	r->folder = folder;
 	r->nm = 0;
 	if (r->a->maildir != NULL && target(r, folder) == -1)
 		return -1;
 	buf_init(&set, 64 * 1024 * 1024);
-	if (client_select(c, folder, r->a->del || r->a->mark_seen) == -1)
+	r->skipped = 0;
+	pt = cst_modseq(r, folder);
+	if (pt != NULL && pt->modseq == 0)
+		pt = NULL;
+	params[0] = '\0';
+	if (c->qresync_on && pt != NULL)
+		(void)snprintf(params, sizeof(params),
+		    " (QRESYNC (%lu %llu))", (unsigned long)pt->uv,
+		    (unsigned long long)pt->modseq);
+	else if (c->caps & CAP_CONDSTORE)
+		(void)util_strlcpy(params, " (CONDSTORE)", sizeof(params));
+	c->vanished = &gone;
+	st = client_select_p(c, folder, r->a->del || r->a->mark_seen,
+	    params[0] ? params : NULL);
+	c->vanished = NULL;
+	if (st == -1)
 		goto out;
 	uv = c->uidvalidity;
-	if (c->exists > 0) {
-		st = client_cmdf(c, on_listing, r,
-		    "UID FETCH 1:* (UID RFC822.SIZE "
-		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
-		if (st != IMAP_ST_OK) {
-			(void)client_refused(c, st, "UID FETCH");
-			goto out;
-		}
-	}
-	if (r->nm > 1)
-		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
 	for (i = 0; i < r->n; i++) {
 		e = &r->e[i];
 		if (e->dead || strcmp(e->folder, folder) != 0)
@@ -488,6 +515,57 @@ do_folder(struct run *r, const char *folder)
 			olduv = e->uv;
 		}
 	}
+	/* From the point: only what changed since. */
+	inc = pt != NULL && pt->uv == uv && old == 0 &&
+	    c->highestmodseq >= pt->modseq && (c->caps & CAP_CONDSTORE);
+	if (inc && c->highestmodseq == pt->modseq &&
+	    (c->uidnext == 0 || c->uidnext == pt->uidnext)) {
+		if (r->a->o.verbose)
+			fprintf(stderr, "%s: %s: HIGHESTMODSEQ %llu as before: "
+			    "nothing to list\n", PROG, folder,
+			    (unsigned long long)pt->modseq);
+	} else if (inc && c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH %lu:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])",
+		    (unsigned long)pt->uidnext);
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+		/* "n:*" holds the last message even below n. */
+		for (i = j = 0; i < r->nm; i++)
+			if (r->m[i].uid >= pt->uidnext)
+				r->m[j++] = r->m[i];
+		r->nm = j;
+	} else if (c->exists > 0) {
+		st = client_cmdf(c, on_listing, r,
+		    "UID FETCH 1:* (UID RFC822.SIZE "
+		    "BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])");
+		if (st != IMAP_ST_OK) {
+			(void)client_refused(c, st, "UID FETCH");
+			goto out;
+		}
+	}
+	r->nlisted += (long long)r->nm;
+	if (r->a->o.verbose)
+		fprintf(stderr, "%s: %s: %zu UIDs listed (%s), "
+		    "HIGHESTMODSEQ %llu\n", PROG, folder, r->nm,
+		    inc ? (c->qresync_on ? "QRESYNC" : "CONDSTORE") : "all",
+		    (unsigned long long)c->highestmodseq);
+	if (r->nm > 1)
+		qsort(r->m, r->nm, sizeof(*r->m), cmp_msgs);
+	if (inc)
+		for (i = 0; i < r->n; i++) {
+			e = &r->e[i];
+			if (e->dead || e->uv != uv ||
+			    strcmp(e->folder, folder) != 0)
+				continue;
+			if (imap_seqset_contains(&gone, e->uid))
+				e->dead = 1;
+			else
+				e->seen = 1;
+		}
 	if (cst_fidx_build(r, folder, uv, &fx) == -1)
 		goto nomem;
 	/* UIDVALIDITY changed: match by Message-ID and size. */
@@ -595,6 +673,13 @@ do_folder(struct run *r, const char *folder)
 			}
 		}
 	}
+	/* The point, once every message up to it is in. */
+	if (c->highestmodseq != 0 && c->uidnext != 0 && !r->skipped &&
+	    cst_modseq_set(r, folder, uv, c->highestmodseq, c->uidnext) ==
+		-1) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+		goto out;
+	}
 	rc = 0;
 	goto out;
 nomem:
@@ -604,8 +689,522 @@ out:
 		fputc('\n', stderr);
 	cst_fidx_free(&fx);
 	imap_seqset_free(&done);
+	imap_seqset_free(&gone);
 	buf_free(&set);
 	return rc;
+}
+
+static int
+on_enabled(struct iclient *c, void *arg)
+{
+	struct imap_value *v;
+
+	(void)arg;
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 7 ||
+	    util_casecmp_n(c->p.resp.name, "ENABLED", 7) != 0)
+		return 0;
+	for (v = c->p.args; v != NULL; v = v->next)
+		if (client_word(v, "QRESYNC"))
+			c->qresync_on = 1;
+	return 0;
+}
+
+/* Capabilities as they are after login; ENABLE QRESYNC when offered.
+   0 or -1 (c->err). */
+static int
+after_login(struct iclient *c)
+{
+	int st;
+
+	if (!(c->caps & CAP_CONDSTORE)) {
+		st = client_cmdf(c, NULL, NULL, "CAPABILITY");
+		if (st != IMAP_ST_OK)
+			return client_refused(c, st, "CAPABILITY");
+	}
+	if (c->caps & CAP_QRESYNC) {
+		st = client_cmdf(c, on_enabled, NULL, "ENABLE QRESYNC");
+		if (st == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- --idle */
+
+/*
+ * `mimap fetch --idle': after a pass over the folders, stay connected
+ * and wait for a change, then pass again.  One connection: IDLE (RFC
+ * 2177) on the first folder (INBOX by default) and, when more folders
+ * are watched, a STATUS (UIDNEXT) of each other one every
+ * --poll seconds (default 30); NOOP polling where IDLE is not offered.
+ * A folder whose UIDNEXT moved since the pass's SELECT of it is news at
+ * once (mail that came while the pass went on).
+ * One connection rather than one per folder: a server limits them per
+ * user (Dovecot: 10 per IP), and most new mail lands in INBOX.  When
+ * the server offers NOTIFY (RFC 5465) and takes NOTIFY SET for the
+ * folders, an untagged STATUS during the IDLE is news at once (NOTIFY
+ * NONE after each wait); the STATUS poll stays as a net, since a server
+ * may take NOTIFY SET and say nothing of other folders (Dovecot without
+ * mailbox_list_index).  A failure
+ * that may pass (the connection) means a new connection after 1 s,
+ * doubling up to 60 s, each plus up to half again at random; any other
+ * ends the run.  SIGTERM, SIGINT or SIGHUP end it cleanly: at once while
+ * waiting, else once the message at hand is delivered.
+ */
+#define IDLE_BACKOFF_MS 1000
+#define IDLE_BACKOFF_CAP_MS 60000
+#define IDLE_POLL_S 30
+#define IDLE_ROUND_MAX_MS (25 * 60 * 1000)
+#define IDLE_NOOP_MS 5000
+
+static volatile sig_atomic_t got_term;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	got_term = 1;
+}
+
+static int
+term_stop(void)
+{
+	return got_term != 0;
+}
+
+struct iwatch {
+	uint32_t base; /* EXISTS */
+	int got;
+	/* STATUS of the other folders */
+	uint32_t val;
+	int have;
+	int notify; /* NOTIFY is set: a STATUS is news */
+};
+
+static int
+on_iwait(struct iclient *c, void *arg)
+{
+	struct iwatch *w = arg;
+	struct imap_resp *r = &c->p.resp;
+
+	if (r->has_number && r->namelen == 6 &&
+	    util_casecmp_n(r->name, "EXISTS", 6) == 0) {
+		if (r->number > w->base)
+			w->got = 1;
+		w->base = r->number;
+	} else if (r->has_number && r->namelen == 7 &&
+	    util_casecmp_n(r->name, "EXPUNGE", 7) == 0 && w->base > 0)
+		w->base--;
+	else if (w->notify && !r->has_number && r->name != NULL &&
+	    r->namelen == 6 && util_casecmp_n(r->name, "STATUS", 6) == 0)
+		w->got = 1; /* NOTIFY: another folder changed */
+	return 0;
+}
+
+/* NOTIFY SET (RFC 5465): new mail in the selected folder (EXISTS) and
+   in the other watched ones (STATUS).  1 set, 0 refused, -1 (c->err). */
+static int
+notify_set(struct iclient *c, struct iwatch *w, const char *const *f,
+    size_t n)
+{
+	struct buf cmd;
+	size_t i;
+	int st;
+
+	buf_init(&cmd, 1024 * 1024);
+	if (buf_puts(&cmd, "NOTIFY SET (selected (MessageNew "
+			   "MessageExpunge))") == -1)
+		goto nomem;
+	if (n > 1) {
+		if (buf_puts(&cmd, " (mailboxes (") == -1)
+			goto nomem;
+		for (i = 1; i < n; i++)
+			if ((i > 1 && buf_putc(&cmd, ' ') == -1) ||
+			    imap_put_mailbox(&cmd, f[i], strlen(f[i]),
+				c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS :
+							    0) == -1)
+				goto nomem;
+		if (buf_puts(&cmd, ") (MessageNew MessageExpunge))") == -1)
+			goto nomem;
+	}
+	st = client_cmd(c, on_iwait, w, cmd.data, cmd.len);
+	buf_free(&cmd);
+	if (st == -1)
+		return -1;
+	if (c->o->verbose)
+		fprintf(stderr, "%s: NOTIFY %s: %s\n", PROG,
+		    st == IMAP_ST_OK ? "on" : "refused", c->last);
+	return st == IMAP_ST_OK;
+nomem:
+	buf_free(&cmd);
+	yerr_set(&c->err, YERR_LOCAL, "NOTIFY: %s", strerror(ENOMEM));
+	return -1;
+}
+
+/* "* STATUS name (UIDNEXT n)": w->val = n. */
+static int
+on_istatus(struct iclient *c, void *arg)
+{
+	struct iwatch *w = arg;
+	struct imap_value *v;
+	uint32_t n, un = 0;
+
+	if (c->p.resp.name == NULL || c->p.resp.namelen != 6 ||
+	    util_casecmp_n(c->p.resp.name, "STATUS", 6) != 0 ||
+	    c->p.args == NULL || c->p.args->next == NULL ||
+	    c->p.args->next->type != IMAP_LIST)
+		return 0;
+	for (v = c->p.args->next->child; v != NULL && v->next != NULL;
+	     v = v->next->next) {
+		if (imap_number(v->next, &n) == -1)
+			continue;
+		if (client_word(v, "UIDNEXT"))
+			un = n;
+	}
+	w->val = un;
+	w->have = 1;
+	return 0;
+}
+
+/* The folders watched. */
+static const char *const *
+watched(struct run *r, struct flist *fl, size_t *n)
+{
+	static const char *const inbox[] = {"INBOX"};
+
+	if (r->a->all_folders) {
+		*n = fl->n;
+		return (const char *const *)fl->name;
+	}
+	if (r->a->nfolders == 0) {
+		*n = 1;
+		return inbox;
+	}
+	*n = r->a->nfolders;
+	return r->a->folders;
+}
+
+/* STATUS of folders 1..n-1 into vals.  0 or -1 (c->err). */
+static int
+status_all(struct iclient *c, const char *const *f, size_t n, uint32_t *vals)
+{
+	struct iwatch w;
+	struct buf cmd;
+	size_t i;
+	int st;
+
+	buf_init(&cmd, 64 * 1024);
+	for (i = 1; i < n; i++) {
+		memset(&w, 0, sizeof(w));
+		buf_reset(&cmd);
+		if (buf_puts(&cmd, "STATUS ") == -1 ||
+		    imap_put_mailbox(&cmd, f[i], strlen(f[i]),
+			c->caps & CAP_LITERALPLUS ? IMAP_ENC_LITPLUS : 0) ==
+			-1 ||
+		    buf_puts(&cmd, " (UIDNEXT)") == -1) {
+			yerr_set(&c->err, YERR_LOCAL, "%s: STATUS", f[i]);
+			buf_free(&cmd);
+			return -1;
+		}
+		st = client_cmd(c, on_istatus, &w, cmd.data, cmd.len);
+		if (st != IMAP_ST_OK) {
+			buf_free(&cmd);
+			return client_refused(c, st, "STATUS");
+		}
+		vals[i] = w.val;
+	}
+	buf_free(&cmd);
+	return 0;
+}
+
+/* A signal ends the wait of a read (plain or TLS) when stop says so. */
+static void
+stop_on(struct iclient *c, int (*stop)(void))
+{
+	c->io.stop = stop;
+	if (c->io.tls != NULL)
+		tls_set_stop(c->io.tls, stop);
+}
+
+/* One IDLE of at most ms on the selected folder.  0 or -1 (c->err; a
+   signal: got_term). */
+static int
+idle_round(struct iclient *c, struct iwatch *w, int64_t ms)
+{
+	int st;
+
+	if (!(c->caps & CAP_IDLE)) {
+		if (ms > IDLE_NOOP_MS)
+			ms = IDLE_NOOP_MS;
+		if (util_sleep_ms((int)ms, term_stop) == -1 || got_term)
+			return 0;
+		st = client_cmdf(c, on_iwait, w, "NOOP");
+		return st == IMAP_ST_OK ? 0 : client_refused(c, st, "NOOP");
+	}
+	(void)snprintf(c->tag, sizeof(c->tag), "Y%u", ++c->tagn);
+	if (c->o->verbose)
+		fprintf(stderr, "%s: > %s IDLE\n", PROG, c->tag);
+	if (io_line(&c->io, "%s IDLE", c->tag) == -1 ||
+	    io_flush(&c->io) == -1) {
+		yerr_set(&c->err, YERR_TEMP, "write: %s", c->io.err);
+		return -1;
+	}
+	for (;;) {
+		if (client_read(c) == -1)
+			return -1;
+		if (c->p.resp.kind == IMAP_RESP_CONT)
+			break;
+		if (c->p.resp.kind == IMAP_RESP_TAGGED) {
+			yerr_set(&c->err, YERR_PROTO, "IDLE refused");
+			return -1;
+		}
+		(void)on_iwait(c, w);
+	}
+	stop_on(c, term_stop);
+	c->io.deadline = util_now_ms() + ms;
+	c->io.timeout_ms = (int)ms + 1000;
+	while (!w->got) {
+		if (client_read(c) == -1) {
+			if (got_term ||
+			    (util_now_ms() >= c->io.deadline && !c->bye))
+				break;
+			stop_on(c, NULL);
+			return -1;
+		}
+		if (c->p.resp.kind != IMAP_RESP_UNTAGGED) {
+			stop_on(c, NULL);
+			yerr_set(&c->err, YERR_PROTO,
+			    "IDLE ended by the server");
+			return -1;
+		}
+		(void)on_iwait(c, w);
+	}
+	stop_on(c, NULL);
+	c->io.deadline = 0;
+	c->io.timeout_ms = (int)c->o->timeout * 1000;
+	yerr_clear(&c->err);
+	if (io_line(&c->io, "DONE") == -1 || io_flush(&c->io) == -1) {
+		yerr_set(&c->err, YERR_TEMP, "write: %s", c->io.err);
+		return -1;
+	}
+	for (;;) {
+		if (client_read(c) == -1)
+			return -1;
+		if (c->p.resp.kind == IMAP_RESP_TAGGED)
+			break;
+		(void)on_iwait(c, w);
+	}
+	return 0;
+}
+
+/* Wait for new mail in a watched folder.  1 (there is), 0 (a signal),
+   -1 (c->err). */
+static int
+wait_change(struct run *r, struct flist *fl)
+{
+	struct iclient *c = &r->c;
+	const char *const *f;
+	struct iwatch w;
+	uint32_t *before, *after;
+	size_t n, i;
+	int64_t round;
+	int rc = -1;
+
+	memset(&w, 0, sizeof(w));
+	f = watched(r, fl, &n);
+	if (n == 0) {
+		yerr_set(&c->err, YERR_CONFIG, "no folder to watch");
+		return -1;
+	}
+	before = calloc(n, sizeof(*before));
+	after = calloc(n, sizeof(*after));
+	if (before == NULL || after == NULL) {
+		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
+		goto out;
+	}
+	if (client_select(c, f[0], 0) == -1)
+		goto out;
+	w.base = c->exists;
+	/* What came after the pass's SELECTs is news already. */
+	if (r->npassnext == n && c->uidnext != 0 &&
+	    r->passnext[0] != 0 && c->uidnext != r->passnext[0]) {
+		rc = 1;
+		goto out;
+	}
+	if (status_all(c, f, n, before) == -1)
+		goto out;
+	for (i = 1; r->npassnext == n && i < n; i++)
+		if (r->passnext[i] != 0 && before[i] != r->passnext[i]) {
+			rc = 1;
+			goto out;
+		}
+	round = n > 1 ? (int64_t)(r->a->poll ? r->a->poll : IDLE_POLL_S) * 1000
+		      : IDLE_ROUND_MAX_MS;
+	if ((c->caps & CAP_NOTIFY) && (c->caps & CAP_IDLE)) {
+		if ((w.notify = notify_set(c, &w, f, n)) == -1)
+			goto out;
+	}
+	for (;;) {
+		if (got_term) {
+			rc = 0;
+			break;
+		}
+		if (idle_round(c, &w, round) == -1)
+			goto out;
+		if (w.got) {
+			rc = 1;
+			break;
+		}
+		if (got_term) {
+			rc = 0;
+			break;
+		}
+		if (status_all(c, f, n, after) == -1)
+			goto out;
+		for (i = 1; i < n; i++)
+			if (after[i] != before[i])
+				break;
+		if (i < n) {
+			rc = 1;
+			break;
+		}
+	}
+out:
+	/* The passes and the next wait's STATUS take no notifications. */
+	if (w.notify && rc != -1 &&
+	    client_cmdf(c, NULL, NULL, "NOTIFY NONE") == -1)
+		rc = -1;
+	free(before);
+	free(after);
+	return rc;
+}
+
+/* Every folder once on r->c.  0 or -1 (c->err). */
+static int
+pass(struct run *r, struct flist *fl)
+{
+	const char *const *f;
+	size_t i, n;
+
+	for (i = 0; i < r->n; i++)
+		r->e[i].seen = 0;
+	if (r->a->all_folders)
+		f = (const char *const *)fl->name, n = fl->n;
+	else
+		f = r->a->folders, n = r->a->nfolders;
+	if (r->a->idle && r->npassnext != n) {
+		free(r->passnext);
+		r->npassnext = 0;
+		if ((r->passnext = calloc(n ? n : 1, sizeof(uint32_t))) ==
+		    NULL) {
+			yerr_set(&r->c.err, YERR_LOCAL, "%s", strerror(ENOMEM));
+			return -1;
+		}
+		r->npassnext = n;
+	}
+	for (i = 0; i < n; i++) {
+		if (do_folder(r, f[i]) == -1)
+			return -1;
+		if (r->a->idle)
+			r->passnext[i] = r->c.uidnext;
+	}
+	return 0;
+}
+
+static void
+flist_free(struct flist *fl)
+{
+	size_t i;
+
+	for (i = 0; i < fl->n; i++)
+		free(fl->name[i]);
+	free(fl->name);
+	fl->name = NULL;
+	fl->n = fl->cap = 0;
+}
+
+/* Connect, log in and pass over the folders.  0 or -1 (r->c.err). */
+static int
+connect_pass(struct run *r, struct flist *fl, const char *user, char *secret)
+{
+	char copy[SECRET_MAX + 1];
+	int rc;
+
+	/* client_open may wipe what it is given. */
+	(void)util_strlcpy(copy, secret, sizeof(copy));
+	rc = client_open(&r->c, &r->a->o, user, copy);
+	util_wipe(copy, sizeof(copy));
+	if (rc == 0)
+		rc = after_login(&r->c);
+	if (rc == 0 && r->a->all_folders) {
+		flist_free(fl);
+		rc = all_folders(r, fl);
+	}
+	if (rc == 0)
+		rc = pass(r, fl);
+	return rc;
+}
+
+/* --idle: SIGTERM, SIGINT, SIGHUP set got_term (no SA_RESTART). */
+static void
+idle_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The --idle loop after the first pass (rc its result).  0 or -1
+   (r->c.err: a failure that does not pass). */
+static int
+idle_loop(struct run *r, struct flist *fl, const char *user, char *secret,
+    int rc)
+{
+	unsigned seed;
+	int64_t backoff = IDLE_BACKOFF_MS, ms;
+	int w;
+
+	seed = (unsigned)util_now_ms() ^ (unsigned)getpid();
+	for (;;) {
+		if (rc == -1) {
+			if (got_term)
+				return 0;
+			if (r->c.err.cls != YERR_TEMP &&
+			    r->c.err.cls != YERR_PROTO)
+				return -1;
+			client_complain(&r->a->o, "%s; again in %lld ms",
+			    r->c.err.msg, (long long)backoff);
+			client_close(&r->c);
+			ms = backoff + (int64_t)(rand_r(&seed) %
+			    (int)(backoff / 2 + 1));
+			if (util_sleep_ms((int)ms, term_stop) == -1 || got_term)
+				return 0;
+			backoff = backoff * 2 > IDLE_BACKOFF_CAP_MS ?
+			    IDLE_BACKOFF_CAP_MS : backoff * 2;
+			yerr_clear(&r->c.err);
+			if ((rc = connect_pass(r, fl, user, secret)) == -1)
+				continue;
+			backoff = IDLE_BACKOFF_MS;
+		}
+		if (got_term)
+			return 0;
+		if (r->fd != -1 && fdatasync(r->fd) == -1) {
+			yerr_set(&r->c.err, YERR_LOCAL, "%s: %s", r->path,
+			    strerror(errno));
+			return -1;
+		}
+		if ((w = wait_change(r, fl)) == 0)
+			return 0;
+		if (w == 1)
+			rc = pass(r, fl);
+		else
+			rc = -1;
+	}
 }
 
 int
@@ -648,16 +1247,12 @@ client_fetch(struct cargs *a)
 		client_complain(&a->o, "%s", r.err);
 		return rc;
 	}
-	rc = client_open(&r.c, &a->o, user, secret);
+	if (a->idle)
+		idle_signals();
+	rc = connect_pass(&r, &fl, user, secret);
+	if (a->idle)
+		rc = idle_loop(&r, &fl, user, secret, rc);
 	util_wipe(secret, sizeof(secret));
-	if (rc == 0 && a->all_folders)
-		rc = all_folders(&r, &fl);
-	if (a->all_folders)
-		for (i = 0; rc == 0 && i < fl.n; i++)
-			rc = do_folder(&r, fl.name[i]);
-	else
-		for (i = 0; rc == 0 && i < a->nfolders; i++)
-			rc = do_folder(&r, a->folders[i]);
 	if (rc == -1) {
 		rc = yerr_exit(r.c.err.cls);
 		client_complain(&a->o, "%s", r.c.err.msg);
@@ -675,6 +1270,9 @@ client_fetch(struct cargs *a)
 		       "deleted\n",
 		    a->o.label, r.nfetched, r.nfetched == 1 ? "" : "s",
 		    r.bytes, r.ndeleted);
+	for (i = 0; i < r.nms; i++)
+		free(r.ms[i].folder);
+	free(r.ms);
 	for (i = 0; i < r.n; i++) {
 		free(r.e[i].folder);
 		free(r.e[i].msgid);
@@ -682,9 +1280,8 @@ client_fetch(struct cargs *a)
 	}
 	free(r.e);
 	free(r.m);
-	for (i = 0; i < fl.n; i++)
-		free(fl.name[i]);
-	free(fl.name);
+	flist_free(&fl);
+	free(r.passnext);
 	if (r.fd != -1)
 		(void)close(r.fd);
 	if (r.lockfd != -1)

@@ -28,6 +28,13 @@ struct sent {
 	int seen; /* on the server in this run's listing */
 };
 
+/* A folder's CONDSTORE point: what the last run saw of it. */
+struct smodseq {
+	char *folder;
+	uint32_t uv, uidnext;
+	uint64_t modseq;
+};
+
 struct smsg {
 	uint32_t uid;
 	uint64_t size;
@@ -60,6 +67,13 @@ struct run {
 	char dir[PATH_MAX];
 	char sub[FOLDER_SUB_MAX + 1]; /* Maildir++ name, "" for the root */
 	char delim; /* the server's hierarchy delimiter, 0: none */
+	/* CONDSTORE points ("M" lines), the last per folder counts */
+	struct smodseq *ms;
+	size_t nms, capms;
+	int skipped; /* the folder at hand left a message behind */
+	long long nlisted; /* UIDs the listings returned */
+	uint32_t *passnext; /* --idle: each folder's UIDNEXT at its SELECT */
+	size_t npassnext;
 };
 
 /* The live entries of (folder, uv), sorted by UID, for lookups. */
@@ -89,6 +103,11 @@ int cst_rewrite(struct run *r);
 /* r->path after $XDG_STATE_HOME, USER@HOST:PORT.  0 or an exit code
    (said). */
 int cst_default(struct run *r, const char *user);
+/* The CONDSTORE point of folder, or NULL. */
+struct smodseq *cst_modseq(struct run *r, const char *folder);
+/* Set it and journal an "M" line (not synced).  0 or -1 (r->err). */
+int cst_modseq_set(struct run *r, const char *folder, uint32_t uv,
+    uint64_t modseq, uint32_t uidnext);
 /* fdatasync the journal.  0 or -1 (r->c.err). */
 int cst_sync(struct run *r);
 

@@ -33,7 +33,9 @@ enum {
 	OPT_DELETE,
 	OPT_MARKSEEN,
 	OPT_FLAGS,
-	OPT_ALLFOLDERS
+	OPT_ALLFOLDERS,
+	OPT_IDLE,
+	OPT_POLL
 };
 
 static const struct option longopts[] = {
@@ -50,6 +52,9 @@ static const struct option longopts[] = {
     {"mark-seen", no_argument, NULL, OPT_MARKSEEN},
     {"flags", required_argument, NULL, OPT_FLAGS},
     {"all-folders", no_argument, NULL, OPT_ALLFOLDERS},
+    {"idle", no_argument, NULL, OPT_IDLE},
+    {"poll", required_argument, NULL, OPT_POLL},
+    {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
 
@@ -101,9 +106,14 @@ usage(enum ccmd cmd, FILE *fp)
 		    "  --state FILE           what was fetched (default: "
 		    "$XDG_STATE_HOME/yubin/\n"
 		    "                         mimap/USER@HOST:PORT)\n"
+		    "  --idle                 stay connected, fetch as mail "
+		    "arrives\n"
+		    "  --poll S               --idle: STATUS of the other "
+		    "folders every S s\n"
 		    "%s  --timeout S            network idle timeout "
 		    "(default %d)\n"
-		    "  -q, --quiet            no summary\n",
+		    "  -q, --quiet            no summary\n"
+		    "  -v, --verbose          the commands sent, on stderr\n",
 		    PROG, common, CLIENT_TIMEOUT);
 		break;
 	case C_APPEND:
@@ -165,7 +175,9 @@ allowed(enum ccmd cmd, int ch)
 	case OPT_STATE:
 	case OPT_DELETE:
 	case OPT_MARKSEEN:
-	case OPT_ALLFOLDERS: return cmd == C_FETCH;
+	case OPT_ALLFOLDERS:
+	case OPT_IDLE:
+	case OPT_POLL: return cmd == C_FETCH;
 	case OPT_FLAGS: return cmd == C_APPEND;
 	default: return 1;
 	}
@@ -183,7 +195,7 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 	argv[0] = (char *)PROG;
 	opterr = 1;
 	for (;;) {
-		ch = getopt_long(argc, argv, "+qhV", longopts, NULL);
+		ch = getopt_long(argc, argv, "+qvhV", longopts, NULL);
 		if (ch == -1) {
 			if (optind >= argc)
 				break;
@@ -231,7 +243,12 @@ parse(enum ccmd cmd, int argc, char **argv, struct cargs *a)
 		case OPT_MARKSEEN: a->mark_seen = 1; break;
 		case OPT_ALLFOLDERS: a->all_folders = 1; break;
 		case OPT_FLAGS: a->flags = optarg; break;
+		case OPT_IDLE: a->idle = 1; break;
+		case OPT_POLL:
+			a->poll = (long)num("--poll", optarg, 1, 86400);
+			break;
 		case 'q': a->o.quiet = 1; break;
+		case 'v': a->o.verbose = 1; break;
 		case 'h': usage(cmd, stdout); exit(0);
 		case 'V': exit(util_version(PROG));
 		default: usage(cmd, stderr); return EX_USAGE;

@@ -96,6 +96,95 @@ cst_add(struct run *r)
 	return &r->e[r->n++];
 }
 
+struct smodseq *
+cst_modseq(struct run *r, const char *folder)
+{
+	size_t i;
+
+	for (i = 0; i < r->nms; i++)
+		if (strcmp(r->ms[i].folder, folder) == 0)
+			return &r->ms[i];
+	return NULL;
+}
+
+/* Remember (no journal); 0 or -1 (ENOMEM). */
+static int
+modseq_put(struct run *r, const char *folder, uint32_t uv, uint64_t modseq,
+    uint32_t uidnext)
+{
+	struct smodseq *m;
+	void *np;
+
+	if ((m = cst_modseq(r, folder)) == NULL) {
+		if (r->nms == r->capms) {
+			r->capms = r->capms ? r->capms * 2 : 16;
+			if ((np = realloc(r->ms, r->capms * sizeof(*r->ms))) ==
+			    NULL)
+				return -1;
+			r->ms = np;
+		}
+		m = &r->ms[r->nms];
+		if ((m->folder = strdup(folder)) == NULL)
+			return -1;
+		r->nms++;
+	}
+	m->uv = uv;
+	m->modseq = modseq;
+	m->uidnext = uidnext;
+	return 0;
+}
+
+static int
+put_modseq(struct buf *b, const struct smodseq *m)
+{
+	if (m->modseq == 0)
+		return 0; /* forgotten */
+	if (buf_puts(b, "M ") == -1 || put_word(b, m->folder) == -1 ||
+	    buf_printf(b, " %lu %llu %lu\n", (unsigned long)m->uv,
+		(unsigned long long)m->modseq, (unsigned long)m->uidnext) == -1)
+		return -1;
+	return 0;
+}
+
+int
+cst_modseq_set(struct run *r, const char *folder, uint32_t uv,
+    uint64_t modseq, uint32_t uidnext)
+{
+	struct buf b;
+	int rc = -1;
+
+	if (modseq_put(r, folder, uv, modseq, uidnext) == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s", strerror(ENOMEM));
+		return -1;
+	}
+	buf_init(&b, WORD_MAX + 256);
+	if (put_modseq(&b, cst_modseq(r, folder)) == -1)
+		goto out;
+	if (util_write_all(r->fd, b.data, b.len) == -1) {
+		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/* "M folder uidvalidity highestmodseq uidnext" */
+static int
+parse_m(struct run *r, char **w, size_t n)
+{
+	long long uv, ms, un;
+
+	if (n != 5 || get_word(w[1]) == -1 ||
+	    util_parse_num(w[2], 1, UINT32_MAX, 0, &uv) == -1 ||
+	    util_parse_num(w[3], 1, INT64_MAX, 0, &ms) == -1 ||
+	    util_parse_num(w[4], 1, UINT32_MAX, 0, &un) == -1)
+		return -1;
+	return modseq_put(r, w[1], (uint32_t)uv, (uint64_t)ms, (uint32_t)un);
+}
+
 static int
 parse_line(struct run *r, char *line)
 {
@@ -107,6 +196,8 @@ parse_line(struct run *r, char *line)
 	for (t = strtok_r(line, " ", &save); t != NULL && n < 8;
 	     t = strtok_r(NULL, " ", &save))
 		w[n++] = t;
+	if (n >= 1 && strcmp(w[0], "M") == 0)
+		return parse_m(r, w, n);
 	if (n < 1 || strlen(w[0]) != 1 ||
 	    (w[0][0] == 'P' && n != 7) || (w[0][0] == 'F' && n != 6) ||
 	    (w[0][0] != 'P' && w[0][0] != 'F'))
@@ -314,6 +405,7 @@ cst_load(struct run *r)
 	struct buf b;
 	char *p, *nl, tmp[PATH_MAX + 16], dir[PATH_MAX], *slash;
 	const char *uniq;
+	struct smodseq *m;
 	size_t i, lineno = 1;
 	int fd;
 
@@ -417,6 +509,9 @@ cst_load(struct run *r)
 		(void)snprintf(tmp, sizeof(tmp), "%s/tmp/%s", dir, uniq);
 		(void)unlink(tmp);
 		e->dead = 1;
+		/* fetched again: by a full listing, not from a point */
+		if ((m = cst_modseq(r, e->folder)) != NULL)
+			m->modseq = 0;
 	}
 	return 0;
 }
@@ -446,6 +541,9 @@ cst_rewrite(struct run *r)
 		    put_word(&b, e->msgid) == -1 || buf_putc(&b, '\n') == -1)
 			goto out;
 	}
+	for (i = 0; i < r->nms; i++)
+		if (put_modseq(&b, &r->ms[i]) == -1)
+			goto out;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) ==
 		-1 ||
 	    util_write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1 ||

@@ -3,6 +3,7 @@
 #   msend (STARTTLS + AUTH) -> msmtpd --listen -> mdeliver -> Maildir
 #   -> mimap serve --listen (STARTTLS + LOGIN from a passwd-file)
 #   -> Python's imaplib (UID FETCH BODY.PEEK[])
+#   -> and `mimap fetch' into a second Maildir, byte-identical to the first
 # IMAP sends a message with CRLF line ends (RFC 3501 2.1 / RFC 5322), so
 # what imaplib receives must be the file in the Maildir byte for byte
 # with each LF made CRLF, its RFC822.SIZE must be its length, and the
@@ -168,6 +169,28 @@ if len(seen) != len(got):
 PY
 }
 
+# mimap_fetch: `mimap fetch' pulls bob's INBOX into ./md2; each file
+# there is byte-identical to one in the first Maildir, and the other way
+# round (the client turns the CRLF of the wire back into LF).
+mimap_fetch()
+{
+	"$(yubin_prog mimap)" fetch --tls-trust-file certs/ca.pem \
+	    --passwordeval 'echo b0bpw' --maildir md2 --state mimap.state \
+	    "imap://bob@localhost:$IPORT" >mfetch.out 2>mfetch.err ||
+	    atf_fail "mimap fetch: $? $(cat mfetch.err)"
+	"$(command -v python3)" - <<'PY' || atf_fail "md2 differs from md"
+import glob, sys
+def files(d):
+    return sorted(open(f, "rb").read()
+                  for f in glob.glob(d + "/new/*") + glob.glob(d + "/cur/*"))
+a, b = files("md"), files("md2")
+if not a:
+    sys.exit("md is empty")
+if a != b:
+    sys.exit("md holds %d files, md2 %d; not byte-identical" % (len(a), len(b)))
+PY
+}
+
 head_fields()
 {
 	printf '%s\n' 'From: Alice <alice@example.org>' \
@@ -228,6 +251,7 @@ attachment_body()
 	send in1.eml
 	fetch
 	same_as_submitted
+	mimap_fetch
 }
 attachment_cleanup() { chain_stop; }
 

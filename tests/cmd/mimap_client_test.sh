@@ -6,9 +6,10 @@
 LC_ALL=C
 export LC_ALL
 
-# imapd_start: Dovecot's IMAP in ./dovecot.  Sets PORT (STARTTLS),
-# PORT_S (imaps), CA, MD (alice's Maildir), URL, and ./cli (mimap with
-# the password and the CA).
+# imapd_start: Dovecot's IMAP in ./dovecot (indexes in memory, so no
+# MODSEQs: NOMODSEQ; IMAPD_INDEX= keeps them in the Maildir).  Sets
+# PORT (STARTTLS), PORT_S (imaps), CA, MD (alice's Maildir), URL, and
+# ./cli (mimap with the password and the CA).
 imapd_start()
 {
 	BIN=$(command -v dovecot || echo /usr/sbin/dovecot)
@@ -56,7 +57,7 @@ listen = 127.0.0.1
 default_internal_user = $iuser
 default_internal_group = $(id -gn "$iuser")
 default_login_user = $luser
-mail_location = maildir:$D/Maildir:INDEX=MEMORY
+mail_location = maildir:$D/Maildir${IMAPD_INDEX-:INDEX=MEMORY}
 mail_uid = $uid
 mail_gid = $gid
 mailbox_idle_check_interval = 1 secs
@@ -500,6 +501,64 @@ append_cleanup()
 	imapd_stop
 }
 
+atf_test_case incremental cleanup
+incremental_head()
+{
+	atf_set "descr" "CONDSTORE/QRESYNC: a second run over 500 messages lists only the new one"
+	atf_set "timeout" "120"
+}
+incremental_body()
+{
+	# In-memory indexes: NOMODSEQ, a full listing each time.
+	imapd_start
+	put 3
+	./cli fetch "$URL" --maildir md0 --state st0 -v >out 2>err ||
+	    atf_fail "fetch: $? $(cat err)"
+	grep -q 'NOMODSEQ' err || atf_fail "not NOMODSEQ: $(cat err)"
+	grep -q '^M ' st0 && atf_fail "a point without MODSEQs"
+	imapd_stop
+	rm -rf orig md0
+	IMAPD_INDEX= imapd_start
+	put 500
+	./cli fetch "$URL" --maildir md --state st -v >out 2>err ||
+	    atf_fail "fetch: $? $(cat err)"
+	grep -q 'INBOX: 500 UIDs listed (all)' err || atf_fail "first: $(cat err)"
+	grep -q '^M INBOX ' st ||
+	    atf_fail "no CONDSTORE point: $(tail -1 st | tr '\n' ' ') $(tr '\n' ' ' <err)"
+	put 1 600
+	./cli fetch "$URL" --maildir md --state st -v >out 2>err ||
+	    atf_fail "second: $? $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "second: $(cat out)"
+	grep -q 'INBOX: 1 UIDs listed (QRESYNC)' err ||
+	    atf_fail "second listed more: $(cat err)"
+	grep -q 'UID FETCH 501:\*' err || atf_fail "not from UIDNEXT: $(cat err)"
+	grep -q 'UID FETCH 1:\*' err && atf_fail "a full listing: $(cat err)"
+	once md 501
+	# Nothing new: nothing listed at all.
+	./cli fetch "$URL" --maildir md --state st -v >out 2>err ||
+	    atf_fail "third: $? $(cat err)"
+	grep -q 'nothing to list' err || atf_fail "third: $(cat err)"
+	grep -q 'UID FETCH' err && atf_fail "third listed: $(cat err)"
+	# An expunge comes back as VANISHED (EARLIER): the entry goes.
+	rm "$MD"/cur/1700000000.M7P* "$MD"/new/1700000000.M7P* 2>/dev/null
+	put 1 700
+	./cli fetch "$URL" --maildir md --state st -v >out 2>err ||
+	    atf_fail "fourth: $? $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "fourth: $(cat out)"
+	grep -q '<0007@test>' st && atf_fail "the expunged one stays in st"
+	once md 502
+	# Without CONDSTORE (a state without a point): a full listing.
+	grep -v '^M ' st >st2
+	./cli fetch "$URL" --maildir md --state st2 -v >out 2>err ||
+	    atf_fail "fifth: $? $(cat err)"
+	grep -q 'INBOX: 501 UIDs listed (all)' err || atf_fail "fifth: $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "fifth: $(cat out)"
+}
+incremental_cleanup()
+{
+	imapd_stop
+}
+
 atf_test_case idle cleanup
 idle_head()
 {
@@ -587,6 +646,207 @@ serve_cleanup()
 	stop_pidfile mimap.pid
 }
 
+atf_test_case serve_incremental cleanup
+serve_incremental_head()
+{
+	atf_set "descr" "against mimap serve: a second run over 500 messages lists only the new one"
+	atf_set "timeout" "120"
+}
+serve_incremental_body()
+{
+	M=$(yubin_prog mimap)
+	mkdir -p smd/new smd/cur smd/tmp
+	i=1
+	while [ $i -le 500 ]; do
+		printf 'From: a@example.org\nMessage-ID: <%d@s>\n\nbody %d\n' \
+		    $i $i >smd/new/1000.M${i}P1.test
+		i=$((i + 1))
+	done
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+	    atf_fail "openssl cannot make a hash"
+	ids=:
+	if [ "$(id -u)" = 0 ]; then
+		ids="$(id -u nobody):$(id -g nobody)" ||
+		    atf_skip "running as root and there is no user nobody"
+		chmod 755 .
+		chown -R "$ids" smd
+	fi
+	printf 'alice:%s:%s:%s/smd\n' "$hash" "$ids" "$PWD" >passwd
+	make_certs certs
+	PORT=$(free_port)
+	"$M" serve --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --auth-delay 0 --passwd-file passwd --tls-cert certs/server.pem \
+	    --tls-key certs/server.key 2>listen.log &
+	echo $! >mimap.pid
+	wait_port "$PORT" || atf_fail "mimap did not listen: $(cat listen.log)"
+	u="imap://alice@127.0.0.1:$PORT"
+	set -- --passwordeval 'echo s3cret' --tls-trust-file certs/ca.pem \
+	    --maildir md --state st -v "$u"
+	"$M" fetch "$@" >out 2>err || atf_fail "fetch: $? $(cat err)"
+	grep -q 'INBOX: 500 UIDs listed (all)' err || atf_fail "first: $(cat err)"
+	grep -q '^M INBOX ' st || atf_fail "no point: $(grep HIGHEST err)"
+	printf 'From: a@example.org\nMessage-ID: <new@s>\n\nnew\n' >new
+	cp new smd/new/2000.M1P1.test
+	[ "$ids" != : ] && chown "$ids" smd/new/2000.M1P1.test
+	"$M" fetch "$@" >out 2>err || atf_fail "second: $? $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "second: $(cat out)"
+	grep -Eq 'INBOX: 1 UIDs listed \((QRESYNC|CONDSTORE)\)' err ||
+	    atf_fail "second listed more: $(cat err)"
+	found=
+	for g in md/new/*; do
+		cmp -s new "$g" && found=1
+	done
+	[ -n "$found" ] || atf_fail "the new one not byte-exact"
+	"$M" fetch "$@" >out 2>err || atf_fail "third: $? $(cat err)"
+	grep -q 'nothing to list' err || atf_fail "third: $(cat err)"
+}
+serve_incremental_cleanup()
+{
+	stop_pidfile mimap.pid
+}
+
+# wait_files DIR N SECONDS: until DIR's new/ and cur/ hold N files.
+wait_files()
+{
+	i=0
+	while [ "$(nmd "$1")" != "$2" ] && [ $i -lt $(($3 * 10)) ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ "$(nmd "$1")" = "$2" ]
+}
+
+# serve_start: mimap serve --listen on $PORT (set, or a free one) over
+# ./smd for alice / s3cret.
+serve_start()
+{
+	M=$(yubin_prog mimap)
+	if [ ! -f passwd ]; then
+		mkdir -p smd/new smd/cur smd/tmp
+		hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+		    atf_fail "openssl cannot make a hash"
+		ids=:
+		if [ "$(id -u)" = 0 ]; then
+			ids="$(id -u nobody):$(id -g nobody)" ||
+			    atf_skip "running as root and there is no user nobody"
+			chmod 755 .
+			chown -R "$ids" smd
+		fi
+		printf 'alice:%s:%s:%s/smd\n' "$hash" "$ids" "$PWD" >passwd
+		make_certs certs
+		PORT=$(free_port)
+	fi
+	"$M" serve --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --auth-delay 0 --passwd-file passwd --tls-cert certs/server.pem \
+	    --tls-key certs/server.key 2>>listen.log &
+	echo $! >mimap.pid
+	wait_port "$PORT" || atf_fail "mimap did not listen: $(cat listen.log)"
+}
+
+# descendants PID: the PIDs of PID's children, theirs, and so on.
+descendants()
+{
+	for k in $(ps -o pid= --ppid "$1"); do
+		echo "$k"
+		descendants "$k"
+	done
+}
+
+# deliver N: message N into ./smd with mdeliver.
+deliver()
+{
+	printf 'From: a@example.org\nMessage-ID: <d%s@test>\n\nbody %s\n' \
+	    "$1" "$1" | "$(yubin_prog mdeliver)" -f a@example.org \
+	    --maildir smd || atf_fail "mdeliver: $?"
+}
+
+atf_test_case idle_fetch cleanup
+idle_fetch_head()
+{
+	atf_set "descr" "fetch --idle against mimap serve: mail lands within 2 s, a server restart is survived, SIGTERM ends it"
+	atf_set "timeout" "90"
+}
+idle_fetch_body()
+{
+	serve_start
+	deliver 1
+	"$M" fetch --passwordeval 'echo s3cret' --tls-trust-file certs/ca.pem \
+	    --maildir md --state st --idle -v \
+	    "imap://alice@127.0.0.1:$PORT" >out 2>err &
+	echo $! >fetch.pid
+	wait_files md 1 10 || atf_fail "first pass: $(cat err)"
+	sleep 0.5
+	deliver 2
+	wait_files md 2 2 || atf_fail "not within 2 s: $(cat err)"
+	# The server goes away, its sessions too (each is a child of the
+	# listener, a privilege-separated pair); mail comes meanwhile; it
+	# comes back.
+	kids=$(descendants "$(cat mimap.pid)")
+	stop_pidfile mimap.pid
+	[ -n "$kids" ] && kill -9 $kids 2>/dev/null
+	deliver 3
+	sleep 1
+	serve_start
+	wait_files md 3 15 || atf_fail "no reconnection: $(cat err)"
+	grep -q "again in" err ||
+	    atf_fail "no backoff said: $(grep -v '^mimap: [<>]' err)"
+	deliver 4
+	wait_files md 4 3 || atf_fail "after the reconnection: $(cat err)"
+	pid=$(cat fetch.pid)
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f fetch.pid
+	[ $rc = 0 ] || atf_fail "SIGTERM: exit $rc $(cat err)"
+	grep -q '4 messages fetched' out || atf_fail "summary: $(cat out)"
+	grep -q '^P ' st && atf_fail "a pending entry left: $(cat st)"
+	[ "$(grep -c '^F ' st)" = 4 ] || atf_fail "state: $(cat st)"
+	once md 4
+}
+idle_fetch_cleanup()
+{
+	stop_pidfile fetch.pid
+	stop_pidfile mimap.pid
+}
+
+atf_test_case idle_fetch_dovecot cleanup
+idle_fetch_dovecot_head()
+{
+	atf_set "descr" "fetch --idle against Dovecot, two folders (IDLE on INBOX, STATUS on the other)"
+	atf_set "timeout" "90"
+}
+idle_fetch_dovecot_body()
+{
+	imapd_start
+	put 1
+	./cli fetch "$URL" --maildir md --state st --idle --poll 1 \
+	    --folder INBOX --folder Sent -v >out 2>err &
+	echo $! >fetch.pid
+	wait_files md 1 10 || atf_fail "first pass: $(cat err)"
+	sleep 0.5
+	put 1 2
+	wait_files md 2 3 || atf_fail "INBOX not within 3 s: $(cat err)"
+	put 1 3 "$MD/.Sent"
+	wait_files md 3 5 ||
+	    atf_fail "Sent not within 5 s: $(grep -v '^mimap: <' err | tail -12)"
+	pid=$(cat fetch.pid)
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f fetch.pid
+	[ $rc = 0 ] || atf_fail "SIGTERM: exit $rc $(cat err)"
+	once md 3
+	# Dovecot offers NOTIFY (RFC 5465): it was set for the wait (and
+	# Sent came by the STATUS poll: Dovecot 2.3 takes NOTIFY SET but
+	# tells nothing of other folders here).
+	grep -q 'NOTIFY on' err || atf_fail "no NOTIFY: $(grep NOTIFY err)"
+}
+idle_fetch_dovecot_cleanup()
+{
+	stop_pidfile fetch.pid
+	imapd_stop
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -618,6 +878,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case list
 	atf_add_test_case fetch
+	atf_add_test_case incremental
 	atf_add_test_case uidvalidity
 	atf_add_test_case crash
 	atf_add_test_case crash_delete
@@ -627,5 +888,8 @@ atf_init_test_cases()
 	atf_add_test_case append
 	atf_add_test_case idle
 	atf_add_test_case serve
+	atf_add_test_case serve_incremental
+	atf_add_test_case idle_fetch
+	atf_add_test_case idle_fetch_dovecot
 	atf_add_test_case usage
 }

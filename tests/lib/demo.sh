@@ -8,7 +8,9 @@
 #      msmtpd listening on a loopback port, which hands the message to
 #      mdeliver, which writes it into a Maildir;
 #   4. the last hops: mpop serve offers that Maildir over POP3 (STLS and
-#      a password), mpop fetch pulls it into a second Maildir.
+#      a password), mpop fetch pulls it into a second Maildir;
+#   5. the same Maildir over IMAP: mimap serve, mimap list, mimap fetch
+#      into a third Maildir, and mimap idle woken by a delivery.
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -24,6 +26,8 @@ cleanup()
 	dns_stop "$tmp" 2>/dev/null || :
 	stop_pidfile "$tmp/msmtpd.pid" 2>/dev/null || :
 	stop_pidfile "$tmp/mpop.pid" 2>/dev/null || :
+	stop_pidfile "$tmp/mimap.pid" 2>/dev/null || :
+	stop_pidfile "$tmp/idle.pid" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -136,5 +140,43 @@ if cmp "$tmp"/fetched/new/* "$tmp"/carol/Maildir/cur/*; then
 	echo "identical"
 fi
 
+
+step "5. IMAP: Maildir -> mimap serve (STARTTLS) -> mimap list, fetch, idle"
+iport=$(free_port)
+printf '$ mimap serve --listen 127.0.0.1:%s --passwd-file pop.passwd --tls-cert server.pem --tls-key server.key\n' "$iport"
+"$BUILDDIR/mimap" serve --listen "127.0.0.1:$iport" \
+    --passwd-file "$tmp/pop.passwd" --tls-cert "$tmp/certs/server.pem" \
+    --tls-key "$tmp/certs/server.key" --log stderr --no-resolve \
+    >"$tmp/mimap.log" 2>&1 &
+echo $! >"$tmp/mimap.pid"
+wait_port "$iport" || atf_fail "mimap serve did not start: $(cat "$tmp/mimap.log")"
+url="imap://carol@localhost:$iport"
+mi() { "$BUILDDIR/mimap" "$@" --passwordeval 'echo c4rol' \
+    --tls-trust-file "$tmp/certs/ca.pem" "$url"; }
+printf '$ mimap list --passwordeval "echo ..." --tls-trust-file ca.pem %s\n' "$url"
+mi list
+printf '$ mimap fetch --maildir imap-fetched ... %s\n' "$url"
+mi fetch --maildir "$tmp/imap-fetched" --state "$tmp/imap.state"
+if cmp "$tmp"/imap-fetched/new/* "$tmp"/carol/Maildir/cur/*; then
+	echo "identical to the served file"
+fi
+printf '$ mimap idle --timeout 30 ... %s &   # waits for new mail\n' "$url"
+mi idle --timeout 30 &
+echo $! >"$tmp/idle.pid"
+sleep 1
+printf '$ mdeliver ... carol@example.net < message\n'
+# shellcheck disable=SC2086
+"$BUILDDIR/mdeliver" --create -f alice@example.org $pw \
+    --maildir-template "$tmp/%u/Maildir" -- carol@example.net <"$tmp/message"
+rc=0
+wait "$(cat "$tmp/idle.pid")" || rc=$?
+rm -f "$tmp/idle.pid"
+echo "mimap idle: exit status $rc (0: new mail came, 75: timed out)"
+printf '$ mimap fetch --maildir imap-fetched ... %s\n' "$url"
+mi fetch --maildir "$tmp/imap-fetched" --state "$tmp/imap.state"
+stop_pidfile "$tmp/mimap.pid"
+echo "--- mimap serve's log:"
+cat "$tmp/mimap.log"
+
 echo
-echo "Next: ./quickstart check runs the test suite; man man/mpop.1 man/msmtpd.8"
+echo "Next: ./quickstart check runs the test suite; man man/mpop.1 man/mimap.1 man/msmtpd.8"
