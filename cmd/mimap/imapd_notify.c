@@ -88,6 +88,7 @@ struct watched {
 	uint64_t sig;
 	int known; /* the counts below are set */
 	size_t messages, unseen;
+	uint64_t highestmodseq; /* for STATUS with CONDSTORE on */
 	uint32_t uidnext, uidvalidity;
 	int wd[2]; /* new/ and cur/, or -1 */
 	int fresh; /* new to the set: watch and count it */
@@ -263,6 +264,7 @@ count(struct imapd *s, struct watched *w)
 	w->messages = mb.n;
 	w->uidnext = mb.uidnext;
 	w->uidvalidity = mb.uidvalidity;
+	w->highestmodseq = mb.highestmodseq;
 	for (i = w->unseen = 0; i < mb.n; i++)
 		w->unseen += !(mb.msgs[i].flags & MAILBOX_FLAG('S'));
 	mailbox_close(&mb);
@@ -281,6 +283,11 @@ send_status(struct imapd *s, const struct watched *w)
 	    w->messages, w->uidnext, w->uidvalidity);
 	if (w->ev & EV_FLAG)
 		(void)buf_printf(&s->out, " UNSEEN %zu", w->unseen);
+	/* RFC 5465 §5.3: a flag change shows in STATUS as the
+	   HIGHESTMODSEQ of CONDSTORE (RFC 7162), which we always keep. */
+	if (w->ev & EV_FLAG)
+		(void)buf_printf(&s->out, " HIGHESTMODSEQ %llu",
+		    (unsigned long long)w->highestmodseq);
 	(void)buf_puts(&s->out, ")\r\n");
 	imapd_send_out(s);
 }
@@ -768,10 +775,12 @@ parse_events(struct imapd *s, const struct imap_value *v, int selected,
 			return -1;
 		}
 	}
-	/* RFC 5465 §5: MessageNew and MessageExpunge go together, and
-	   FlagChange needs them. */
-	if (!(*ev & EV_NEW) != !(*ev & EV_EXPUNGE) ||
-	    ((*ev & EV_FLAG) && !(*ev & EV_NEW))) {
+	/* RFC 5465 §5: for the selected folder MessageNew and
+	   MessageExpunge go together and FlagChange needs them (sequence
+	   numbers must stay right); other folders get STATUS, where
+	   either alone makes sense (Dovecot takes it so too). */
+	if (selected && (!(*ev & EV_NEW) != !(*ev & EV_EXPUNGE) ||
+			    ((*ev & EV_FLAG) && !(*ev & EV_NEW)))) {
 		imapd_bad(s, NULL,
 		    "MessageNew and MessageExpunge go together; FlagChange "
 		    "needs them");

@@ -17,7 +17,7 @@
 # APPENDed with; ours is the file's mtime, compared in local time.
 # 15 scripts run nothing (capabilities not offered: CATENATE, URLAUTH,
 # NOTIFY, MULTIAPPEND, ...).
-PASS="append append-binary atoms close copy esearch esearch-condstore expunge
+PASS="append append-binary atoms close copy esearch esearch-condstore expunge notify
 expunge2 fetch fetch-binary-mime fetch-binary-mime-base64 fetch-binary-mime-qp
 fetch-body fetch-body-message-rfc822 fetch-body-message-rfc822-mime
 fetch-body-message-rfc822-x2 fetch-body-mime fetch-bodystructure fetch-envelope

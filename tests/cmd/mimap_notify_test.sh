@@ -298,7 +298,7 @@ set_status_body()
 	"$MIMAP" serve --preauth --maildir md --log stderr --no-resolve \
 	    --hostname imap.test <in >out.raw 2>log.txt
 	tr -d '\r' <out.raw >out.txt
-	grep -qx '\* STATUS Work (MESSAGES 1 UIDNEXT 2 UIDVALIDITY [0-9]* UNSEEN 0)' \
+	grep -qx '\* STATUS Work (MESSAGES 1 UIDNEXT 2 UIDVALIDITY [0-9]* UNSEEN 0 HIGHESTMODSEQ [0-9]*)' \
 	    out.txt || atf_fail "no STATUS: $(cat out.txt)"
 	grep -qx 'a2 OK NOTIFY completed' out.txt || atf_fail "$(cat out.txt)"
 	grep -q '^\* STATUS INBOX' out.txt && atf_fail "selected: $(cat out.txt)"
@@ -335,8 +335,9 @@ bad_events_body()
 {
 	setup
 	printf '%s\r\n' 'a1 NOTIFY SET (PERSONAL (AnnotationChange))' \
-	    'a2 NOTIFY SET (PERSONAL (MessageNew))' \
-	    'a3 NOTIFY SET (PERSONAL (FlagChange))' \
+	    'a2 NOTIFY SET (SELECTED (MessageNew))' \
+	    'a3 NOTIFY SET (SELECTED (FlagChange))' \
+	    'a13 NOTIFY SET (PERSONAL (MessageNew))' \
 	    'a4 NOTIFY SET (NOWHERE (MessageNew MessageExpunge))' \
 	    'a5 NOTIFY SET (SELECTED (MailboxName))' \
 	    'a6 NOTIFY FOO' \
@@ -351,6 +352,7 @@ bad_events_body()
 	for l in 'a1 NO \[BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)\] .*' \
 	    'a2 BAD .*' 'a3 BAD .*' 'a4 BAD .*' 'a5 BAD .*' 'a6 BAD .*' \
 	    'a7 BAD .*' 'a8 BAD .*' 'a12 BAD .*' 'a9 OK NOTIFY completed' \
+	    'a13 OK NOTIFY completed' \
 	    'a10 OK NOTIFY completed'; do
 		grep -qx "$l" out.txt || atf_fail "no $l: $(cat out.txt)"
 	done
