@@ -319,6 +319,7 @@ static int
 info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 {
 	struct mime_msg m;
+	struct msgcache_rec cr;
 	struct timespec ts;
 	char err[ERR_MAX];
 	int fd, rc;
@@ -327,6 +328,12 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 	x->idx = i;
 	if (mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
 		x->arrival = (int64_t)ts.tv_sec;
+	if (imapd_cache_get(s, i, &cr)) {
+		x->size = (long long)cr.size;
+		if (msgcache_fields(&cr, field_cb, x) == -1)
+			return -1;
+		goto fields;
+	}
 	x->size = mailbox_size(&s->mb, i);
 	if ((fd = mailbox_open_msg(&s->mb, i, err, sizeof(err))) == -1)
 		return -1;
@@ -339,7 +346,9 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 	if (mime_parse(&m, b->data != NULL ? b->data : "", b->len) == -1)
 		return -1;
 	(void)mime_header_walk(&m, m.root, field_cb, x);
+	imapd_cache_put(s, i, &m);
 	mime_free(&m);
+fields:
 	/* RFC 5256 §2.2: no usable Date: the INTERNALDATE. */
 	if (!x->have_date)
 		x->date = x->arrival;
@@ -426,6 +435,7 @@ gather(struct imapd *s, const unsigned char *hit, size_t *n)
 		k++;
 	}
 	buf_free(&b);
+	imapd_cache_save(s);
 	*n = k;
 	return v;
 }
