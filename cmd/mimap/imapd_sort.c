@@ -314,6 +314,10 @@ info_free(struct info *x)
 		free(x->refs[k]);
 }
 
+/* Does the command sort by ARRIVAL?  Else the INTERNALDATE is read
+   only for a message without a usable Date. */
+static int want_arrival;
+
 /* Read message i's fields.  0 or -1 (gone or no memory). */
 static int
 info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
@@ -326,8 +330,6 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 
 	memset(x, 0, sizeof(*x));
 	x->idx = i;
-	if (mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
-		x->arrival = (int64_t)ts.tv_sec;
 	if (imapd_cache_get(s, i, &cr)) {
 		x->size = (long long)cr.size;
 		if (msgcache_fields(&cr, field_cb, x) == -1)
@@ -349,6 +351,10 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 	imapd_cache_put(s, i, &m);
 	mime_free(&m);
 fields:
+	/* The INTERNALDATE (a stat) only when it counts. */
+	if ((want_arrival || !x->have_date) &&
+	    mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
+		x->arrival = (int64_t)ts.tv_sec;
 	/* RFC 5256 §2.2: no usable Date: the INTERNALDATE. */
 	if (!x->have_date)
 		x->date = x->arrival;
@@ -519,6 +525,10 @@ imapd_sort(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
+	want_arrival = 0;
+	for (i = 0; i < nk; i++)
+		if (keys[i].crit == C_ARRIVAL)
+			want_arrival = 1;
 	if (imapd_search_run(s, cl->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);
@@ -1022,6 +1032,7 @@ imapd_thread(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
+	want_arrival = 0;
 	if (imapd_search_run(s, alg->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);
