@@ -433,7 +433,9 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 	int parsed = 0, rc = 0, cached = 0;
 
 	memset(&m, 0, sizeof(m));
-	if (f->need_msg && imapd_cache_get(s, i, &cr) && cache_serves(f, &cr))
+	/* The cache is looked at (and read) only for items it holds. */
+	if (f->need_msg && !whole_only(f) && imapd_cache_get(s, i, &cr) &&
+	    cache_serves(f, &cr))
 		cached = 1;
 	else if (f->need_msg) {
 		if (read_msg(s, i, msg) == -1)
