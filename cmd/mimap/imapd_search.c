@@ -656,7 +656,10 @@ addr_match(struct prog *g, const struct node *x)
 
 	a.x = x;
 	a.hit = 0;
-	(void)mime_header_walk(&g->m, g->m.root, addr_field_cb, &a);
+	if (g->loaded == 1)
+		(void)mime_header_walk(&g->m, g->m.root, addr_field_cb, &a);
+	else /* the message's cache record (cached) */
+		(void)msgcache_fields(&g->rec, addr_field_cb, &a);
 	return a.hit;
 }
 
@@ -723,6 +726,8 @@ eval(struct prog *g, const struct node *x)
 		    cached(g)) {
 			r = msgcache_search_header(&g->rec, x->field, x->str,
 			    x->len);
+			if (r == 0 && x->addr)
+				r = addr_match(g, x);
 			break;
 		}
 		if (load(g) == -1)

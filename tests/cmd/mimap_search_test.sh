@@ -408,6 +408,17 @@ message_cache_body()
 	done
 	ls md | grep -q '^yubin-cache\.' &&
 	    atf_fail "a temp file is left: $(ls md | tr '\n' ' ')"
+	# Address searches (an addr-spec with comments inside) warm too.
+	mkdir -p md/.A/tmp md/.A/new md/.A/cur
+	printf 'From: <a (c)@ (c) b.org>\nSubject: s\n\nx\n' \
+	    >'md/.A/cur/3000.M1P1.test:2,S'
+	[ "$(id -u)" != 0 ] || chown -R "$(id -u nobody):$(id -g nobody)" md
+	for run in cold warm; do
+		imap 'a1 EXAMINE A' 'a2 SEARCH FROM a@b.org' \
+		    'a3 SEARCH FROM zz' 'a4 LOGOUT'
+		has '* SEARCH 1' '* SEARCH'
+	done
+	test -s md/.A/yubin-cache || atf_fail "no cache in A"
 	return 0
 }
 
