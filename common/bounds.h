@@ -216,6 +216,17 @@
 /* RFC 3501 §9 date-time without its quotes: "02-Dec-2026 03:49:06 +0000". */
 #define IMAP_DATETIME_LEN	26
 
+/* The per-folder message cache (msgcache.h), only a cache: what passes
+   a bound is simply not cached.  A record holds one message's ENVELOPE,
+   BODY, BODYSTRUCTURE and a few header fields: a few KB for ordinary
+   mail; a larger one (hundreds of addresses or parts) is read from its
+   file each time.  The file is read whole into the session's memory:
+   MSGCACHE_FILE_MAX keeps that under what a folder of 100,000 ordinary
+   messages needs.  A Maildir file name is at most NAME_MAX (255). */
+#define MSGCACHE_RECORD_MAX	(64 * 1024)
+#define MSGCACHE_FILE_MAX	(256 * 1024 * 1024)
+#define MSGCACHE_UNIQ_MAX	255
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */

@@ -42,6 +42,8 @@
 #include "login.h"
 #include "loginsrv.h"
 #include "mailbox.h"
+#include "mime.h"
+#include "msgcache.h"
 #include "net.h"
 #include "passwd.h"
 #include "tls.h"
@@ -149,6 +151,9 @@ struct imapd {
 	uint32_t saved_validity;
 	/* NOTIFY (RFC 5465), NULL: none set. */
 	struct imapd_notify *notify;
+	/* The selected folder's message cache (imapd_cache.c), read
+	   when a command first needs it; NULL until then. */
+	struct msgcache *mc;
 };
 
 /* ---------------------------------------------------------------- session */
@@ -310,5 +315,15 @@ int imapd_parse_date(const char *p, size_t n, int64_t *t, int64_t *day);
 /* imapd_sort.c */
 int imapd_sort(struct imapd *s);
 int imapd_thread(struct imapd *s);
+
+/* imapd_cache.c: the folder's message cache (msgcache.h).  get: 1 and
+   *r when message i's record is held (its wire size known and equal),
+   else 0.  put: learn message i from m (parsed), ignoring failure.
+   save: write the file when the command learnt something (once per
+   command); free: at UNSELECT and the session's end. */
+int imapd_cache_get(struct imapd *s, size_t i, struct msgcache_rec *r);
+void imapd_cache_put(struct imapd *s, size_t i, const struct mime_msg *m);
+void imapd_cache_save(struct imapd *s);
+void imapd_cache_free(struct imapd *s);
 
 #endif

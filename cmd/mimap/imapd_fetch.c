@@ -383,6 +383,37 @@ whole_only(const struct fetch *f)
 	return 1;
 }
 
+/* Can the cache record r answer every item of f?  Then the message is
+   not read. */
+static int
+cache_serves(const struct fetch *f, const struct msgcache_rec *r)
+{
+	size_t k;
+
+	for (k = 0; k < f->n; k++)
+		switch (f->it[k].kind) {
+		case IT_ENVELOPE:
+			if (r->env == NULL)
+				return 0;
+			break;
+		case IT_BODY:
+			if (r->body == NULL)
+				return 0;
+			break;
+		case IT_BODYSTRUCTURE:
+			if (r->bs == NULL)
+				return 0;
+			break;
+		case IT_SECTION:
+		case IT_BINARY:
+		case IT_BINARY_SIZE:
+			return 0;
+		default:
+			break;
+		}
+	return 1;
+}
+
 /*
  * One "* N FETCH (...)" for message i.  0, 1 (the message is gone: said
  * nothing), -1 (a server error, logged).
@@ -392,16 +423,21 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
     int add_uid, int add_flags, int add_modseq)
 {
 	struct mime_msg m;
+	struct msgcache_rec cr;
 	struct buf part;
 	struct timespec ts;
 	char date[IMAP_DATETIME_LEN + 1], err[ERR_MAX];
 	struct tm tm;
 	long long size;
 	size_t k, first;
-	int parsed = 0, rc = 0;
+	int parsed = 0, rc = 0, cached = 0;
 
 	memset(&m, 0, sizeof(m));
-	if (f->need_msg) {
+	/* The cache is looked at (and read) only for items it holds. */
+	if (f->need_msg && !whole_only(f) && imapd_cache_get(s, i, &cr) &&
+	    cache_serves(f, &cr))
+		cached = 1;
+	else if (f->need_msg) {
 		if (read_msg(s, i, msg) == -1)
 			return errno == ENOENT ? 1 : -1;
 		/* BODY[] and RFC822 alone need no structure: the file goes
@@ -411,6 +447,8 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 			msg->len) == -1)
 			return -1;
 		parsed = !whole_only(f);
+		if (parsed && !imapd_cache_get(s, i, &cr))
+			imapd_cache_put(s, i, &m);
 	}
 	buf_init(&part, 0);
 	buf_reset(&s->out);
@@ -453,8 +491,9 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 			(void)buf_printf(&s->out, "INTERNALDATE \"%s\"", date);
 			break;
 		case IT_SIZE:
-			if ((size = parsed ? (long long)m.size
-					   : mailbox_size(&s->mb, i)) < 0) {
+			if ((size = parsed   ? (long long)m.size
+				    : cached ? (long long)cr.size
+					     : mailbox_size(&s->mb, i)) < 0) {
 				rc = errno == ENOENT ? 1 : -1;
 				break;
 			}
@@ -462,13 +501,21 @@ fetch_one(struct imapd *s, struct fetch *f, size_t i, struct buf *msg,
 			break;
 		case IT_ENVELOPE:
 			(void)buf_puts(&s->out, "ENVELOPE ");
-			(void)mime_envelope(&m, m.root, &s->out);
+			if (cached)
+				(void)buf_append(&s->out, cr.env, cr.envlen);
+			else
+				(void)mime_envelope(&m, m.root, &s->out);
 			break;
 		case IT_BODY:
 		case IT_BODYSTRUCTURE:
 			(void)buf_printf(&s->out, "%s ", it->label);
-			(void)mime_bodystructure(&m, m.root,
-			    it->kind == IT_BODYSTRUCTURE, &s->out);
+			if (cached && it->kind == IT_BODY)
+				(void)buf_append(&s->out, cr.body, cr.bodylen);
+			else if (cached)
+				(void)buf_append(&s->out, cr.bs, cr.bslen);
+			else
+				(void)mime_bodystructure(&m, m.root,
+				    it->kind == IT_BODYSTRUCTURE, &s->out);
 			break;
 		case IT_SECTION:
 			buf_reset(&part);
@@ -716,6 +763,7 @@ imapd_fetch(struct imapd *s)
 			break;
 	}
 	buf_free(&msg);
+	imapd_cache_save(s);
 	/* No EXPUNGE during FETCH (RFC 3501 §7.4.1). */
 	if (imapd_sync(s, 0) == -1) {
 		fetch_free(f);

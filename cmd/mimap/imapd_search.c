@@ -78,6 +78,8 @@ struct prog {
 	struct mime_msg m;
 	int have_date;
 	int64_t date, dateday;
+	int cached; /* 1: rec holds its cache record, -1: none, 0: unknown */
+	struct msgcache_rec rec;
 };
 
 static struct node *
@@ -549,7 +551,18 @@ load(struct prog *g)
 		return -1;
 	}
 	g->loaded = 1;
+	if (g->cached != 1)
+		imapd_cache_put(g->s, g->cur, &g->m);
 	return 0;
+}
+
+/* Message g->cur's cache record: 1 (in g->rec) or 0. */
+static int
+cached(struct prog *g)
+{
+	if (g->cached == 0)
+		g->cached = imapd_cache_get(g->s, g->cur, &g->rec) ? 1 : -1;
+	return g->cached == 1;
 }
 
 static int
@@ -588,7 +601,12 @@ internal_day(struct prog *g, int64_t *day)
 static int
 sent_day(struct prog *g, int64_t *day)
 {
-	if (load(g) == -1)
+	if (g->have_date == 0 && g->loaded != 1 && cached(g)) {
+		g->have_date = -1;
+		if (msgcache_fields(&g->rec, date_cb, g) == -1)
+			g->nomem = 1;
+	}
+	if (g->have_date == 0 && load(g) == -1)
 		return -1;
 	if (g->have_date == 0) {
 		g->have_date = -1;
@@ -638,7 +656,10 @@ addr_match(struct prog *g, const struct node *x)
 
 	a.x = x;
 	a.hit = 0;
-	(void)mime_header_walk(&g->m, g->m.root, addr_field_cb, &a);
+	if (g->loaded == 1)
+		(void)mime_header_walk(&g->m, g->m.root, addr_field_cb, &a);
+	else /* the message's cache record (cached) */
+		(void)msgcache_fields(&g->rec, addr_field_cb, &a);
 	return a.hit;
 }
 
@@ -700,6 +721,15 @@ eval(struct prog *g, const struct node *x)
 		return x->kind == K_LARGER ? (uint64_t)size > x->n
 					   : (uint64_t)size < x->n;
 	case K_HEADER:
+		if (g->loaded != 1 &&
+		    msgcache_field_cached(x->field, strlen(x->field)) &&
+		    cached(g)) {
+			r = msgcache_search_header(&g->rec, x->field, x->str,
+			    x->len);
+			if (r == 0 && x->addr)
+				r = addr_match(g, x);
+			break;
+		}
 		if (load(g) == -1)
 			return 0;
 		r = mime_search_header(&g->m, x->field, x->str, x->len);
@@ -783,6 +813,7 @@ imapd_search_run(struct imapd *s, const struct imap_value *v, int charset,
 			mime_free(&g->m);
 		g->loaded = 0;
 		g->have_date = 0;
+		g->cached = 0;
 		if (g->nomem) {
 			imapd_no(s, "SERVERBUG", "out of memory");
 			goto fail;
@@ -888,12 +919,14 @@ imapd_search(struct imapd *s)
 		return 0;
 	}
 	if (imapd_search_run(s, v, 1, hit, &modseq) == -1) {
+		imapd_cache_save(s);
 		/* RFC 5182 §2.1: a failed SEARCH with SAVE empties $. */
 		if (ret & R_SAVE)
 			saved_reset(s);
 		free(hit);
 		return 0;
 	}
+	imapd_cache_save(s);
 	for (i = 0; i < s->mb.n; i++) {
 		if (!hit[i])
 			continue;

@@ -134,6 +134,7 @@ imapd_unselect(struct imapd *s)
 {
 	if (s->mb_open)
 		mailbox_close(&s->mb);
+	imapd_cache_free(s);
 	s->mb_open = 0;
 	s->readonly = 0;
 	s->folder[0] = '\0';

@@ -314,19 +314,28 @@ info_free(struct info *x)
 		free(x->refs[k]);
 }
 
+/* Does the command sort by ARRIVAL?  Else the INTERNALDATE is read
+   only for a message without a usable Date. */
+static int want_arrival;
+
 /* Read message i's fields.  0 or -1 (gone or no memory). */
 static int
 info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 {
 	struct mime_msg m;
+	struct msgcache_rec cr;
 	struct timespec ts;
 	char err[ERR_MAX];
 	int fd, rc;
 
 	memset(x, 0, sizeof(*x));
 	x->idx = i;
-	if (mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
-		x->arrival = (int64_t)ts.tv_sec;
+	if (imapd_cache_get(s, i, &cr)) {
+		x->size = (long long)cr.size;
+		if (msgcache_fields(&cr, field_cb, x) == -1)
+			return -1;
+		goto fields;
+	}
 	x->size = mailbox_size(&s->mb, i);
 	if ((fd = mailbox_open_msg(&s->mb, i, err, sizeof(err))) == -1)
 		return -1;
@@ -339,7 +348,13 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 	if (mime_parse(&m, b->data != NULL ? b->data : "", b->len) == -1)
 		return -1;
 	(void)mime_header_walk(&m, m.root, field_cb, x);
+	imapd_cache_put(s, i, &m);
 	mime_free(&m);
+fields:
+	/* The INTERNALDATE (a stat) only when it counts. */
+	if ((want_arrival || !x->have_date) &&
+	    mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
+		x->arrival = (int64_t)ts.tv_sec;
 	/* RFC 5256 §2.2: no usable Date: the INTERNALDATE. */
 	if (!x->have_date)
 		x->date = x->arrival;
@@ -426,6 +441,7 @@ gather(struct imapd *s, const unsigned char *hit, size_t *n)
 		k++;
 	}
 	buf_free(&b);
+	imapd_cache_save(s);
 	*n = k;
 	return v;
 }
@@ -509,6 +525,10 @@ imapd_sort(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
+	want_arrival = 0;
+	for (i = 0; i < nk; i++)
+		if (keys[i].crit == C_ARRIVAL)
+			want_arrival = 1;
 	if (imapd_search_run(s, cl->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);
@@ -1012,6 +1032,7 @@ imapd_thread(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
+	want_arrival = 0;
 	if (imapd_search_run(s, alg->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);

@@ -337,6 +337,91 @@ m.logout()
 EOF2
 }
 
+atf_test_case message_cache
+message_cache_head()
+{
+	atf_set "descr" "The folder's cache (yubin-cache): cold and warm runs" \
+	    "answer byte for byte alike; a corrupt, truncated or foreign" \
+	    "cache, or one whose sizes no longer match, changes nothing"
+}
+# cache_run NAME: the commands the cache serves, answers in NAME.txt.
+cache_run()
+{
+	imap 'a1 EXAMINE INBOX' \
+	    'a2 FETCH 1:* (ENVELOPE BODY BODYSTRUCTURE RFC822.SIZE FLAGS)' \
+	    'a3 UID FETCH 1:* (UID ENVELOPE)' \
+	    'a4 SEARCH FROM bob' 'a5 SEARCH TO alice CC carol' \
+	    'a6 SEARCH SUBJECT "grüße"' 'a7 SEARCH SUBJECT report' \
+	    'a8 SEARCH HEADER Message-ID "<c@x>"' 'a9 SEARCH BCC x' \
+	    'b1 SEARCH SENTSINCE 1-Mar-2026' 'b2 SEARCH SENTON 5-Jan-2026' \
+	    'b3 SEARCH SENTBEFORE 1-Mar-2026 NOT FROM eve' \
+	    'b4 SEARCH HEADER X-Mood calm' \
+	    'b5 SEARCH OR FROM dave BODY banana' \
+	    'b6 SORT (SUBJECT) UTF-8 ALL' 'b7 SORT (REVERSE DATE) UTF-8 ALL' \
+	    'b8 SORT (TO CC FROM SIZE) UTF-8 ALL' \
+	    'b9 THREAD ORDEREDSUBJECT UTF-8 ALL' \
+	    'c1 THREAD REFERENCES UTF-8 ALL' 'c2 LOGOUT'
+	cp out.txt "$1.txt"
+}
+message_cache_body()
+{
+	setup
+	cache_run cold
+	test -s md/yubin-cache || atf_fail "no cache written"
+	head -n 1 md/yubin-cache | grep -qx 'yubin-cache 1' ||
+	    atf_fail "cache: $(head -c 100 md/yubin-cache)"
+	grep -c '^R ' md/yubin-cache | grep -qx 7 ||
+	    atf_fail "records: $(grep -c '^R ' md/yubin-cache)"
+	cache_run warm
+	diff cold.txt warm.txt || atf_fail "warm answers differ"
+	# The warm run took its answers from the cache: a message file
+	# changed in place with its size kept (Maildir never does that)
+	# still answers from the cache.
+	f=$(ls md/cur/1002.M3P3.*)
+	sed 's/\[list\] report/[LIST] REPORT/' "$f" >x && cat x >"$f"
+	cache_run same
+	diff cold.txt same.txt || atf_fail "the cache was not used"
+	# A size that no longer matches: that record is not used.
+	printf 'x\n' >>"$f"
+	rm md/yubin-cache
+	cache_run fresh
+	cache_run fresh2
+	diff fresh.txt fresh2.txt || atf_fail "after a change in size"
+	grep -q 'LIST\] REPORT' fresh2.txt || atf_fail "stale record used"
+	# Corrupt, truncated, foreign-version and empty caches: ignored,
+	# then rewritten whole.
+	cp md/yubin-cache good
+	for kind in corrupt truncated version empty dir; do
+		rm -rf md/yubin-cache
+		case $kind in
+		corrupt) sed 's/^R \([0-9]*\)/R 1\1/' good >md/yubin-cache ;;
+		truncated) head -c 700 good >md/yubin-cache ;;
+		version) sed '1s/ 1$/ 9/' good >md/yubin-cache ;;
+		empty) : >md/yubin-cache ;;
+		dir) mkdir md/yubin-cache ;;
+		esac
+		[ "$(id -u)" != 0 ] || chown -R "$(id -u nobody)" md/yubin-cache
+		cache_run "$kind"
+		diff fresh.txt "$kind.txt" || atf_fail "with a $kind cache"
+		[ "$kind" = dir ] && continue
+		cmp -s md/yubin-cache good || atf_fail "$kind: not rewritten"
+	done
+	ls md | grep -q '^yubin-cache\.' &&
+	    atf_fail "a temp file is left: $(ls md | tr '\n' ' ')"
+	# Address searches (an addr-spec with comments inside) warm too.
+	mkdir -p md/.A/tmp md/.A/new md/.A/cur
+	printf 'From: <a (c)@ (c) b.org>\nSubject: s\n\nx\n' \
+	    >'md/.A/cur/3000.M1P1.test:2,S'
+	[ "$(id -u)" != 0 ] || chown -R "$(id -u nobody):$(id -g nobody)" md
+	for run in cold warm; do
+		imap 'a1 EXAMINE A' 'a2 SEARCH FROM a@b.org' \
+		    'a3 SEARCH FROM zz' 'a4 LOGOUT'
+		has '* SEARCH 1' '* SEARCH'
+	done
+	test -s md/.A/yubin-cache || atf_fail "no cache in A"
+	return 0
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case search_keys
@@ -344,4 +429,5 @@ atf_init_test_cases()
 	atf_add_test_case sort_thread
 	atf_add_test_case fetch_binary_changedsince
 	atf_add_test_case imaplib
+	atf_add_test_case message_cache
 }

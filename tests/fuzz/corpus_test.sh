@@ -41,6 +41,8 @@ atf_test_case imap
 imap_body() { replay imap; }
 atf_test_case imapd_session
 imapd_session_body() { replay imapd_session; }
+atf_test_case msgcache
+msgcache_body() { replay msgcache; }
 
 atf_init_test_cases()
 {
@@ -60,4 +62,5 @@ atf_init_test_cases()
 	atf_add_test_case mime
 	atf_add_test_case imap
 	atf_add_test_case imapd_session
+	atf_add_test_case msgcache
 }
