@@ -152,3 +152,23 @@ login_exhausted(const struct login *l)
 {
 	return l->fails_max > 0 && l->fails >= l->fails_max;
 }
+
+void
+login_init_server(struct login *l, struct io *io, struct log *log,
+    const char *host, const char *addr, const char *prompt, int line_ms,
+    int64_t end_ms, int delay_ms, int check_waits, int (*stop)(void))
+{
+	l->io = io;
+	l->log = log;
+	l->host = host;
+	l->addr = addr;
+	l->prompt = prompt;
+	l->mechs = 1u << SASL_MECH_PLAIN;
+	l->trace = log != NULL && log->trace;
+	l->line_ms = line_ms;
+	l->end_ms = end_ms;
+	l->delay_ms = delay_ms;
+	l->fails_max = LOGIN_FAILS_MAX;
+	l->check_waits = check_waits;
+	l->stop = stop;
+}

@@ -69,6 +69,16 @@ struct login {
 	char user[SASL_FIELD_MAX + 1]; /* the name of the last attempt */
 };
 
+/*
+ * A server session's login, as every server sets it up: PLAIN offered,
+ * LOGIN_FAILS_MAX failures, the trace when log traces, the rest as
+ * given (the fields are those of struct login).
+ */
+void	login_init_server(struct login *l, struct io *io, struct log *log,
+	    const char *host, const char *addr, const char *prompt,
+	    int line_ms, int64_t end_ms, int delay_ms, int check_waits,
+	    int (*stop)(void));
+
 /* The delay after the fails-th failure: base doubled fails - 1 times,
    at most LOGIN_BACKOFF_SHIFT_MAX; 0 when fails < 1. */
 int	login_backoff_ms(int base, int fails);

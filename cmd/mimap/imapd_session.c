@@ -820,20 +820,11 @@ sess_new(const struct imapd_conf *c, int rfd, int wfd)
 	    ? util_now_ms() + (int64_t)c->lifetime * 1000
 	    : 0;
 	s->io.deadline = s->end_ms;
-	s->login.io = &s->io;
-	s->login.log = c->log;
-	s->login.host = s->host;
-	s->login.addr = s->addr;
-	/* RFC 3501 §7.5: "+ " and the base64 challenge. */
-	s->login.prompt = "+ ";
-	s->login.mechs = 1u << SASL_MECH_PLAIN;
-	s->login.trace = c->log != NULL && c->log->trace;
-	s->login.line_ms = c->timeout * 1000;
-	s->login.end_ms = s->end_ms;
-	s->login.delay_ms = c->auth_delay_ms;
-	s->login.fails_max = LOGIN_FAILS_MAX;
-	s->login.check_waits = c->privsep;
-	s->login.stop = server_terminating;
+	/* RFC 3501 §7.5: "+ " and the base64 challenge; privsep: the
+	   parent waits after a wrong password. */
+	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",
+	    c->timeout * 1000, s->end_ms, c->auth_delay_ms, c->privsep,
+	    server_terminating);
 	if (c->log != NULL && c->log->trace) {
 		s->io.log = c->log;
 		s->io.from_peer_is_client = 1;
