@@ -37,6 +37,12 @@
 #define CLIENT_MDA_TIMEOUT 600
 /* Folders named with --folder. */
 #define CLIENT_FOLDERS_MAX 256
+/* Messages one UID FETCH asks for into a Maildir, and the RFC822.SIZE
+   total a batch may pass: each body goes to its own tmp file, and the
+   batch's journal sync and fsync of new/ are shared; what a crash may
+   cost is fetching one batch again (never a loss, never twice). */
+#define CLIENT_FETCH_BATCH 64
+#define CLIENT_FETCH_BATCH_BYTES (32 * 1024 * 1024)
 
 /* Capabilities the client uses. */
 #define CAP_IMAP4REV1 0x001

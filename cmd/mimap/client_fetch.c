@@ -149,6 +149,12 @@ on_listing(struct iclient *c, void *arg)
 
 /* ---------------------------------------------------------------- sink */
 
+/*
+ * A body's octets go, as they come, to the spool (--mda) or to a new
+ * tmp file of the Maildir: r->cur, the next file of the batch.  Which
+ * message it was is known only at the end of its FETCH response (the
+ * UID may follow BODY[]): on_batch then files it under its UID.
+ */
 static int
 sink_begin(struct iclient *c, void *arg, uint64_t size)
 {
@@ -163,7 +169,15 @@ sink_begin(struct iclient *c, void *arg, uint64_t size)
 	r->cr = 0;
 	r->wrote = 0;
 	if (r->a->maildir != NULL) {
-		if (maildir_open(&r->mf, r->dir, &r->nm_, r->err,
+		if (r->nb == r->nbw) {
+			yerr_set(&c->err, YERR_PROTO, "more bodies than the "
+			    "%zu messages asked for", r->nbw);
+			return -1;
+		}
+		r->cur = &r->bf[r->nb].mf;
+		memset(r->cur, 0, sizeof(*r->cur));
+		r->cur->fd = r->cur->dfd = -1;
+		if (maildir_open(r->cur, r->dir, &r->nm_, r->err,
 			sizeof(r->err)) == -1) {
 			yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
 			r->sinkerr = 1;
@@ -184,7 +198,7 @@ out(struct run *r, struct iclient *c, const char *p, size_t n)
 		return 0;
 	r->wrote += n;
 	if (r->a->maildir != NULL) {
-		if (maildir_write(&r->mf, p, n, r->err, sizeof(r->err)) == 0)
+		if (maildir_write(r->cur, p, n, r->err, sizeof(r->err)) == 0)
 			return 0;
 		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
 	} else {
@@ -225,18 +239,16 @@ sink_write(struct iclient *c, void *arg, const char *p, size_t n)
 }
 
 /* A BODY[] the sink did not see: a quoted string (a server may send a
-   small message so), or a literal it held. */
+   small message so), or a literal it held.  Then the body's end: a
+   CR left over is written. */
 static int
-on_body(struct iclient *c, void *arg)
+body_end(struct iclient *c, struct run *r)
 {
-	struct run *r = arg;
 	struct imap_value *v;
 	const char *s;
 	size_t len;
 
-	if (!is_fetch(c) || r->got)
-		return 0;
-	for (v = c->p.args->child; v != NULL && v->next != NULL;
+	for (v = c->p.args->child; !r->got && v != NULL && v->next != NULL;
 	     v = v->next) {
 		if (!client_word(v, "BODY[]") ||
 		    (v->next->flags & IMAP_VF_TAKEN) ||
@@ -245,8 +257,67 @@ on_body(struct iclient *c, void *arg)
 		if (sink_begin(c, r, len) == -1 ||
 		    sink_write(c, r, s, len) == -1)
 			return -1;
-		break;
 	}
+	if (r->got && r->cr) {
+		r->cr = 0;
+		return out(r, c, "\r", 1);
+	}
+	return 0;
+}
+
+/* The end of a FETCH response to the one-message UID FETCH (--mda). */
+static int
+on_body(struct iclient *c, void *arg)
+{
+	struct run *r = arg;
+
+	if (!is_fetch(c) || r->got)
+		return 0;
+	return body_end(c, r);
+}
+
+/* The end of a FETCH response to a batch's UID FETCH: the body's file
+   goes to the message its UID names. */
+static int
+on_batch(struct iclient *c, void *arg)
+{
+	struct run *r = arg;
+	struct imap_value *v;
+	struct bfile *f;
+	uint32_t uid = 0;
+	size_t i;
+
+	if (!is_fetch(c))
+		return 0;
+	if (body_end(c, r) == -1)
+		return -1;
+	if (!r->got)
+		return 0; /* a flags change */
+	r->got = 0;
+	f = &r->bf[r->nb];
+	for (v = c->p.args->child; v != NULL && v->next != NULL; v = v->next)
+		if (client_word(v, "UID") &&
+		    imap_nz_number(v->next, &uid) == 0)
+			break;
+	for (i = 0; uid != 0 && i < r->nbw; i++)
+		if (r->bw[i]->uid == uid)
+			break;
+	if (uid == 0 || i == r->nbw) {
+		yerr_set(&c->err, YERR_PROTO, uid == 0
+			? "a FETCH body without its UID"
+			: "a body for UID %lu, which was not asked for",
+		    (unsigned long)uid);
+		return -1;
+	}
+	for (f = r->bf; f < r->bf + r->nb; f++)
+		if (f->w == i) {
+			yerr_set(&c->err, YERR_PROTO, "two bodies for UID %lu",
+			    (unsigned long)uid);
+			return -1;
+		}
+	f->w = i;
+	f->wrote = r->wrote;
+	r->nb++;
 	return 0;
 }
 
@@ -275,80 +346,153 @@ mda(struct run *r)
 	return yerr_exit(proc_class(&res));
 }
 
-/* Fetch and deliver one message.  1 delivered, 0 skipped (gone, the
-   MDA failed), -1 (session). */
+/* A state entry for m of the folder at hand; NULL (c->err) when out of
+   memory. */
+static struct sent *
+entry(struct run *r, const struct smsg *m, uint32_t uv)
+{
+	struct sent *e;
+
+	if ((e = cst_add(r)) == NULL ||
+	    (e->folder = strdup(r->folder)) == NULL ||
+	    (e->msgid = strdup(m->msgid)) == NULL) {
+		yerr_set(&r->c.err, YERR_LOCAL, "%s", strerror(ENOMEM));
+		return NULL;
+	}
+	e->uv = uv;
+	e->uid = m->uid;
+	e->size = m->size;
+	e->seen = 1;
+	return e;
+}
+
+/* Fetch one message for the MDA and run it.  1 delivered, 0 skipped
+   (gone, the MDA failed), -1 (session). */
 static int
-fetch_one(struct run *r, const struct smsg *m, uint32_t uv)
+fetch_mda(struct run *r, const struct smsg *m, uint32_t uv)
 {
 	struct iclient *c = &r->c;
-	struct maildir_file *mfp = &r->mf;
 	struct isink sk = {sink_begin, sink_write, r};
-	char uniq[FOLDER_SUB_MAX + MAILDIR_NAME_MAX + 2];
 	struct sent *e;
 	int st, rc;
 
-	memset(&r->mf, 0, sizeof(r->mf));
-	r->mf.fd = r->mf.dfd = -1;
 	r->got = 0;
 	r->sinkerr = 0;
 	c->sink = &sk;
 	st = client_cmdf(c, on_body, r, "UID FETCH %lu (BODY.PEEK[])",
 	    (unsigned long)m->uid);
 	c->sink = NULL;
-	if (st != IMAP_ST_OK) {
-		if (r->a->maildir != NULL)
-			maildir_abort(&r->mf);
+	if (st != IMAP_ST_OK)
 		return client_refused(c, st, "UID FETCH");
-	}
 	if (!r->got) /* expunged meanwhile */
 		return 0;
-	if (r->cr && out(r, c, "\r", 1) == -1)
+	if ((e = entry(r, m, uv)) == NULL)
 		return -1;
-	if ((e = cst_add(r)) == NULL ||
-	    (e->folder = strdup(r->folder)) == NULL ||
-	    (e->msgid = strdup(m->msgid)) == NULL) {
-		yerr_set(&c->err, YERR_LOCAL, "%s", strerror(ENOMEM));
-		return -1;
+	if ((rc = mda(r)) != 0) {
+		e->dead = 1;
+		r->skipped = 1;
+		r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
+		return 0;
 	}
-	e->uv = uv;
-	e->uid = m->uid;
-	e->size = m->size;
-	e->seen = 1;
-	if (r->a->maildir != NULL) {
-		if (maildir_sync(&r->mf, r->err, sizeof(r->err)) == -1)
-			goto local;
-		e->pending = 1;
-		(void)snprintf(uniq, sizeof(uniq), "%s%s%s", r->sub,
-		    r->sub[0] ? "/" : "", r->mf.name);
-		e->uniq = uniq;
-		if (cst_journal(r, e, 1) == -1)
-			goto local;
-		e->uniq = NULL;
-		if (maildir_commit(&mfp, 1, r->err, sizeof(r->err)) == -1)
-			goto local;
-		e->pending = 0;
-		if (cst_journal(r, e, 0) == -1)
-			goto local;
-	} else {
-		if ((rc = mda(r)) != 0) {
-			e->dead = 1;
-			r->skipped = 1;
-			r->fail_rc = yerr_exit_worst(r->fail_rc, rc);
-			return 0;
-		}
-		if (cst_journal(r, e, 1) == -1)
-			goto local;
+	if (cst_journal(r, e, 1) == -1) {
+		e->dead = 1;
+		yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
+		return -1;
 	}
 	r->nfetched++;
 	r->bytes += (long long)r->wrote;
 	return 1;
+}
+
+/*
+ * Fetch the batch r->bw into the Maildir with one UID FETCH, each body
+ * into its own tmp file, then make the batch durable in the order the
+ * top of this file gives, each step once for the whole batch: every
+ * file fsynced, the "P" lines journaled and synced, every file linked
+ * into new/ and new/ fsynced, the "F" lines journaled.  A message the
+ * server no longer has is skipped.  The UIDs delivered go into done.
+ * 0 or -1 (c->err).
+ */
+static int
+fetch_batch(struct run *r, uint32_t uv, struct imap_seqset *done)
+{
+	struct iclient *c = &r->c;
+	struct isink sk = {sink_begin, sink_write, r};
+	struct imap_seqset want = IMAP_SEQSET_INIT;
+	struct maildir_file *mfp[CLIENT_FETCH_BATCH];
+	char uniq[FOLDER_SUB_MAX + MAILDIR_NAME_MAX + 2];
+	size_t ei[CLIENT_FETCH_BATCH]; /* in r->e, which may move */
+	struct buf set;
+	struct sent *e;
+	size_t i, ne = 0;
+	int st, rc = -1;
+
+	buf_init(&set, CLIENT_LINE_MAX);
+	for (i = 0; i < r->nbw; i++)
+		if (imap_seqset_add(&want, r->bw[i]->uid, r->bw[i]->uid) == -1)
+			goto nomem;
+	if (imap_seqset_format(&want, &set) == -1 ||
+	    buf_putc(&set, '\0') == -1)
+		goto nomem;
+	r->nb = 0;
+	r->got = 0;
+	r->sinkerr = 0;
+	c->sink = &sk;
+	st = client_cmdf(c, on_batch, r, "UID FETCH %s (BODY.PEEK[])",
+	    set.data);
+	c->sink = NULL;
+	if (r->got) /* a body cut short: its file is not in r->nb */
+		maildir_abort(r->cur);
+	if (st != IMAP_ST_OK) {
+		(void)client_refused(c, st, "UID FETCH");
+		goto out;
+	}
+	for (i = 0; i < r->nb; i++) {
+		if (maildir_sync(&r->bf[i].mf, r->err, sizeof(r->err)) == -1)
+			goto local;
+		mfp[i] = &r->bf[i].mf;
+	}
+	for (i = 0; i < r->nb; i++) {
+		if ((e = entry(r, r->bw[r->bf[i].w], uv)) == NULL)
+			goto out;
+		ei[ne++] = (size_t)(e - r->e);
+		e->pending = 1;
+		(void)snprintf(uniq, sizeof(uniq), "%s%s%s", r->sub,
+		    r->sub[0] ? "/" : "", r->bf[i].mf.name);
+		e->uniq = uniq;
+		st = cst_journal(r, e, i + 1 == r->nb);
+		e->uniq = NULL;
+		if (st == -1)
+			goto local;
+	}
+	if (r->nb > 0 && maildir_commit(mfp, r->nb, r->err,
+			     sizeof(r->err)) == -1)
+		goto local;
+	for (i = 0; i < r->nb; i++) {
+		e = &r->e[ei[i]];
+		e->pending = 0;
+		if (cst_journal(r, e, 0) == -1)
+			goto local;
+		if (imap_seqset_add(done, e->uid, e->uid) == -1)
+			goto nomem;
+		r->nfetched++;
+		r->bytes += (long long)r->bf[i].wrote;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	(void)util_strlcpy(r->err, strerror(ENOMEM), sizeof(r->err));
 local:
-	e->uniq = NULL;
-	e->dead = 1;
-	if (r->a->maildir != NULL)
-		maildir_abort(&r->mf);
 	yerr_set(&c->err, YERR_LOCAL, "%s", r->err);
-	return -1;
+	for (i = 0; i < ne; i++)
+		r->e[ei[i]].dead = 1;
+out:
+	for (i = 0; i < r->nb; i++)
+		maildir_abort(&r->bf[i].mf);
+	r->nb = r->nbw = 0;
+	imap_seqset_free(&want);
+	buf_free(&set);
+	return rc;
 }
 
 static int
@@ -479,6 +623,7 @@ do_folder(struct run *r, const char *folder)
 	uint32_t uv, olduv = 0;
 	struct fidx fx = {NULL, NULL, 0};
 	size_t i, j, k, matched = 0, cur = 0, old = 0, todo, doing = 0;
+	uint64_t bbytes = 0;
 	int st, got, inc, rc = -1;
 
 	r->folder = folder;
@@ -622,14 +767,37 @@ do_folder(struct run *r, const char *folder)
 				goto nomem;
 			continue;
 		}
+		if (r->a->maildir == NULL) {
+			if (r->progress)
+				fprintf(stderr, "\r%s: %s: %zu/%zu", PROG,
+				    folder, ++doing, todo);
+			if ((got = fetch_mda(r, &r->m[j], uv)) == -1)
+				goto out;
+			if (got == 1 && imap_seqset_add(&done, r->m[j].uid,
+					    r->m[j].uid) == -1)
+				goto nomem;
+			continue;
+		}
+		r->bw[r->nbw++] = &r->m[j];
+		bbytes += r->m[j].size;
+		if (r->nbw < CLIENT_FETCH_BATCH &&
+		    bbytes < CLIENT_FETCH_BATCH_BYTES && j + 1 < r->nm)
+			continue;
+		doing += r->nbw;
+		bbytes = 0;
+		if (fetch_batch(r, uv, &done) == -1)
+			goto out;
 		if (r->progress)
 			fprintf(stderr, "\r%s: %s: %zu/%zu", PROG, folder,
-			    ++doing, todo);
-		if ((got = fetch_one(r, &r->m[j], uv)) == -1)
+			    doing, todo);
+	}
+	if (r->nbw > 0) {
+		doing += r->nbw;
+		if (fetch_batch(r, uv, &done) == -1)
 			goto out;
-		if (got == 1 &&
-		    imap_seqset_add(&done, r->m[j].uid, r->m[j].uid) == -1)
-			goto nomem;
+		if (r->progress)
+			fprintf(stderr, "\r%s: %s: %zu/%zu", PROG, folder,
+			    doing, todo);
 	}
 	/* Drop what the server no longer has. */
 	for (i = 0; i < r->n; i++) {
@@ -1226,6 +1394,11 @@ client_fetch(struct cargs *a)
 			fprintf(stderr, "%s: %s\n", PROG, r.err);
 			return EX_CANTCREAT;
 		}
+		if ((r.bf = calloc(CLIENT_FETCH_BATCH, sizeof(*r.bf))) ==
+		    NULL) {
+			fprintf(stderr, "%s: %s\n", PROG, strerror(ENOMEM));
+			return EX_OSERR;
+		}
 	} else if ((r.spool = util_spool_open("mimap", r.err,
 			sizeof(r.err))) == -1) {
 		fprintf(stderr, "%s: %s\n", PROG, r.err);
@@ -1280,6 +1453,7 @@ client_fetch(struct cargs *a)
 	}
 	free(r.e);
 	free(r.m);
+	free(r.bf);
 	flist_free(&fl);
 	free(r.passnext);
 	if (r.fd != -1)

@@ -41,6 +41,13 @@ struct smsg {
 	char msgid[MSGID_MAX + 1];
 };
 
+/* A message of the batch at hand and its tmp file (--maildir). */
+struct bfile {
+	struct maildir_file mf;
+	size_t w; /* its index in run.bw */
+	uint64_t wrote;
+};
+
 struct run {
 	struct cargs *a;
 	struct iclient c;
@@ -55,7 +62,13 @@ struct run {
 	/* one message */
 	struct maildir_namer nm_;
 	struct maildir_file mf;
+	struct maildir_file *cur; /* where the body at hand goes */
 	int spool;
+	/* the batch at hand (--maildir): what was asked, the files got */
+	const struct smsg *bw[CLIENT_FETCH_BATCH];
+	size_t nbw;
+	struct bfile *bf; /* CLIENT_FETCH_BATCH of them */
+	size_t nb;
 	int cr, got;
 	uint64_t wrote;
 	int sinkerr;

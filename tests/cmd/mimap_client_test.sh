@@ -847,6 +847,80 @@ idle_fetch_dovecot_cleanup()
 	imapd_stop
 }
 
+atf_test_case batch_edges cleanup
+batch_edges_head()
+{
+	atf_set "descr" "a batch of UID FETCH answers out of order, UID after the body, one message gone meanwhile; a body nobody asked for fails cleanly"
+	atf_set "timeout" "60"
+}
+# ipeer_start [OPTIONS]: tests/lib/imap_peer.py serving ./peer (a
+# message per file named by its UID); URL is its address.
+ipeer_start()
+{
+	rm -f ipeer.port
+	python3 "$YUBIN_SRCDIR/tests/lib/imap_peer.py" --port-file ipeer.port \
+	    --dir peer --log ipeer.log "$@" >ipeer.out 2>&1 &
+	echo $! >ipeer.pid
+	i=0
+	while [ ! -s ipeer.port ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s ipeer.port ] || atf_fail "imap_peer: $(cat ipeer.out)"
+	URL="imap://alice@127.0.0.1:$(cat ipeer.port)"
+}
+batch_edges_body()
+{
+	M=$(yubin_prog mimap)
+	mkdir peer
+	for i in 1 2 3 4 5; do
+		printf 'From: a@example.org\nMessage-ID: <m%s@test>\n\nbody %s\n' \
+		    $i $i >peer/$i
+	done
+	ipeer_start --gone 3 --uid-last --reverse
+	"$M" fetch --passwordeval 'echo x' --tls=off --maildir md --state st \
+	    "$URL" >out 2>err || atf_fail "fetch: $? $(cat err)"
+	grep -q '4 messages fetched' out || atf_fail "fetch: $(cat out)"
+	[ "$(grep -c 'UID FETCH .*BODY.PEEK\[\])' ipeer.log)" = 1 ] ||
+	    atf_fail "not one UID FETCH for the batch: $(cat ipeer.log)"
+	# Each body in the file of its own UID, byte-exact.
+	for i in 1 2 4 5; do
+		f=$(grep -l "^Message-ID: <m$i@test>" md/new/*) ||
+		    atf_fail "message $i missing"
+		cmp -s "$f" peer/$i || atf_fail "message $i is not byte-exact"
+		grep -q "^F INBOX 7 $i .*<m$i@test>" st ||
+		    atf_fail "no state for $i: $(cat st)"
+	done
+	grep -q '<m3@test>' st && atf_fail "the gone message is in the state"
+	"$M" fetch --passwordeval 'echo x' --tls=off --maildir md --state st \
+	    "$URL" >out 2>err || atf_fail "again: $? $(cat err)"
+	grep -q '0 messages fetched' out || atf_fail "again: $(cat out)"
+	stop_pidfile ipeer.pid
+	# Back again: fetched now, once.
+	ipeer_start
+	"$M" fetch --passwordeval 'echo x' --tls=off --maildir md --state st \
+	    "$URL" >out 2>err || atf_fail "third: $? $(cat err)"
+	grep -q '1 message fetched' out || atf_fail "third: $(cat out)"
+	once md 5
+	stop_pidfile ipeer.pid
+	# A body for a UID that was not asked: a protocol error (76), and
+	# nothing of the batch in the Maildir, nothing left in tmp/.
+	printf 'Message-ID: <m6@test>\n\nsix\n' >peer/6
+	ipeer_start --extra 2
+	"$M" fetch --passwordeval 'echo x' --tls=off --maildir md --state st \
+	    "$URL" >out 2>err
+	rc=$?
+	[ $rc = 76 ] || atf_fail "extra body: exit $rc, $(cat err)"
+	grep -q 'more bodies than\|not asked for\|two bodies' err ||
+	    atf_fail "extra body: $(cat err)"
+	once md 5
+	[ -z "$(ls md/tmp)" ] || atf_fail "left in tmp/: $(ls md/tmp)"
+}
+batch_edges_cleanup()
+{
+	stop_pidfile ipeer.pid
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -882,6 +956,7 @@ atf_init_test_cases()
 	atf_add_test_case uidvalidity
 	atf_add_test_case crash
 	atf_add_test_case crash_delete
+	atf_add_test_case batch_edges
 	atf_add_test_case folders
 	atf_add_test_case all_folders
 	atf_add_test_case mda_failure
