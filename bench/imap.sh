@@ -16,6 +16,11 @@
 #   sort_date        SORT (DATE), seconds ("-": not offered)
 #   fetch_body       FETCH 1:* BODY.PEEK[] read raw, MB/s (more is better)
 #
+# Then `mimap fetch', mbsync, getmail6 and fetchmail each fetch the
+# folder from the Dovecot, and Dovecot's imaptest stresses each server
+# (10 clients, $STRESS_SECS seconds, default 20, an empty folder):
+# commands per second and the errors it saw.
+#
 # Run it as root (both servers then switch to the user nobody after the
 # login, as in production) or as any user.  Everything lives in one temp
 # dir, removed on exit; every server is stopped by its PID.
@@ -382,6 +387,50 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
+# ------------------------------------------------------------ stress
+# Dovecot's imaptest in its default random mode (LOGIN, LIST, STATUS,
+# SELECT, FETCH, STORE, EXPUNGE, APPEND at random, every answer checked
+# against what it tracks) with 10 clients for STRESS_SECS on an empty
+# folder, each server in turn, every round: commands per second and
+# imaptest's error lines.  Skipped without a built imaptest
+# (./quickstart check builds one; tests/lib/imaptest.sh).
+STRESS_SECS=${STRESS_SECS:-20}
+IMAPTEST=
+eval "$(sh "$here/../tests/lib/imaptest.sh" where \
+    "$BUILD/.deps/imaptest" 2>/dev/null)" || IMAPTEST=
+stress() {
+	case $1 in
+	mimap) port=$MIMAP_PORT ;;
+	dovecot) port=$DOVECOT_PORT ;;
+	esac
+	rm -rf -- "$MAILDIR"
+	mkdir -p "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
+	[ "$uid" -ne 0 ] || chown -R "$muid:$mgid" "$MAILDIR"
+	out=$work/stress-$1
+	"$IMAPTEST" host=127.0.0.1 port="$port" user="$USER_" pass="$PASS" \
+	    mbox="$IMAPTEST_TESTS/sort-subject.mbox" clients=10 \
+	    secs="$STRESS_SECS" >"$out" 2>&1 || :
+	# The totals: one count per command kind, added up.
+	awk -v s="$1" -v r="$2" -v secs="$STRESS_SECS" '
+	/^Totals:/ { t = NR }
+	t && NR == t + 4 { for (i = 1; i <= NF; i++) n += $i }
+	/^(Error|Panic|Fatal)/ { e++ }
+	END { printf "stress %s %d %.1f %d\n", s, r, n / secs, e }' \
+	    "$out" >>"$results"
+	note "round $2 stress $1 done"
+}
+if [ -n "$IMAPTEST" ] && [ -x "$IMAPTEST" ]; then
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		stress mimap "$r"
+		stress dovecot "$r"
+		r=$((r + 1))
+	done
+else
+	note "skipping the imaptest stress: no imaptest built" \
+	    "(sh tests/lib/imaptest.sh build $BUILD/.deps/imaptest)"
+fi
+
 echo
 printf '%-16s %-5s %12s %12s\n' op run mimap dovecot
 for op in login_select rss_kb pss_kb uid_fetch_flags fetch_envelope search_from \
@@ -442,3 +491,25 @@ for t in $FETCH_TOOLS; do
 	}' "$results"
 done
 echo "fetch: every message from the private Dovecot into a fresh Maildir"
+echo
+printf '%-10s %12s %8s\n' stress commands/s errors
+for srv in mimap dovecot; do
+	awk -v s="$srv" '
+	function median(a, k,    i, j, v) {
+		for (i = 2; i <= k; i++) {
+			v = a[i]
+			for (j = i - 1; j >= 1 && a[j] > v; j--)
+				a[j + 1] = a[j]
+			a[j + 1] = v
+		}
+		if (k % 2)
+			return a[(k + 1) / 2]
+		return (a[k / 2] + a[k / 2 + 1]) / 2
+	}
+	$1 == "stress" && $2 == s { k++; a[k] = $4; e += $5 }
+	END {
+		if (k == 0) { printf "%-10s %12s %8s\n", s, "-", "-"; exit }
+		printf "%-10s %12.1f %8d\n", s, median(a, k), e
+	}' "$results"
+done
+echo "stress: imaptest, 10 clients, ${STRESS_SECS:-20} s, an empty folder"
