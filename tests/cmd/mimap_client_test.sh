@@ -809,6 +809,47 @@ idle_fetch_cleanup()
 	stop_pidfile mimap.pid
 }
 
+atf_test_case idle_fetch_notify cleanup
+idle_fetch_notify_head()
+{
+	atf_set "descr" "fetch --idle of two folders against mimap serve: NOTIFY brings mail for the other folder within 3 s (the STATUS poll would take 30 s)"
+	atf_set "timeout" "60"
+}
+idle_fetch_notify_body()
+{
+	serve_start
+	mkdir -p smd/.Sent/new smd/.Sent/cur smd/.Sent/tmp
+	: >smd/.Sent/maildirfolder
+	[ "$(id -u)" = 0 ] && chown -R "$ids" smd
+	deliver 1
+	"$M" fetch --passwordeval 'echo s3cret' --tls-trust-file certs/ca.pem \
+	    --maildir md --state st --idle --folder INBOX --folder Sent -v \
+	    "imap://alice@127.0.0.1:$PORT" >out 2>err &
+	echo $! >fetch.pid
+	wait_files md 1 10 || atf_fail "first pass: $(cat err)"
+	sleep 0.5
+	printf 'From: a@example.org\nMessage-ID: <sent1@test>\n\nsent\n' |
+	    "$(yubin_prog mdeliver)" -f a@example.org --maildir smd/.Sent ||
+	    atf_fail "mdeliver: $?"
+	wait_files md 2 3 ||
+	    atf_fail "Sent not within 3 s: $(grep -v '^mimap: <' err | tail)"
+	deliver 2
+	wait_files md 3 3 || atf_fail "INBOX not within 3 s: $(tail err)"
+	grep -q 'NOTIFY on' err || atf_fail "no NOTIFY: $(grep NOTIFY err)"
+	pid=$(cat fetch.pid)
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	rm -f fetch.pid
+	[ $rc = 0 ] || atf_fail "SIGTERM: exit $rc $(cat err)"
+	once md 3
+}
+idle_fetch_notify_cleanup()
+{
+	stop_pidfile fetch.pid
+	stop_pidfile mimap.pid
+}
+
 atf_test_case idle_fetch_dovecot cleanup
 idle_fetch_dovecot_head()
 {
@@ -965,6 +1006,7 @@ atf_init_test_cases()
 	atf_add_test_case serve
 	atf_add_test_case serve_incremental
 	atf_add_test_case idle_fetch
+	atf_add_test_case idle_fetch_notify
 	atf_add_test_case idle_fetch_dovecot
 	atf_add_test_case usage
 }
