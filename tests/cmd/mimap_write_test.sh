@@ -483,6 +483,67 @@ print("ALL OK")
 EOF
 }
 
+atf_test_case three_sessions
+three_sessions_head()
+{
+	atf_set "descr" "three sessions: a message expunged by one while another fetches it gives a clean answer; the third hears of it"
+}
+three_sessions_body()
+{
+	peer_require python3
+	setup
+	pylib
+	atf_check -o match:'^ALL OK$' -e ignore env MIMAP="$MIMAP" python3 - <<'EOF'
+import glob, os, sys
+sys.path.insert(0, ".")
+import imapd
+from imapd import expect
+a = imapd.Session()
+b = imapd.Session()
+c = imapd.Session()
+for s in (a, b, c):
+    s.cmd("SELECT INBOX")
+a.cmd("STORE 2 +FLAGS.SILENT (\\Deleted)")
+a.cmd("EXPUNGE")
+# b has not heard of it: its message 2 is still there for it (RFC 9051
+# §7.5.1: no EXPUNGE during FETCH).  Its body is gone from the disk:
+# the answer is the body or a NO, never garbage, never a dropped line.
+out = b.cmd("FETCH 2 (BODY[] FLAGS)")
+tagged = out[-1]
+if tagged.startswith("t2 OK"):
+    if not any(l.startswith("* 2 FETCH") for l in out):
+        raise SystemExit("OK without the message: %r" % out)
+elif not tagged.startswith("t2 NO [EXPUNGEISSUED]"):
+    raise SystemExit("FETCH of the expunged message: %r" % out)
+if any("EXPUNGE" in l and l.startswith("* ") for l in out):
+    raise SystemExit("EXPUNGE during FETCH: %r" % out)
+# STORE and COPY on it: the same.
+for cmd in ("STORE 2 +FLAGS (\\Flagged)", "COPY 2 Sent"):
+    out = b.cmd(cmd)
+    if not (out[-1].split(" ", 1)[1].startswith("OK") or
+            "[EXPUNGEISSUED]" in out[-1]):
+        raise SystemExit("%s: %r" % (cmd, out))
+out = b.cmd("NOOP")
+expect(out, "* 2 EXPUNGE")
+out = c.cmd("NOOP")
+expect(out, "* 2 EXPUNGE")
+out = c.cmd("FETCH 1:* (FLAGS)")
+if sum(1 for l in out if l.startswith("* ") and "FETCH" in l) != 2:
+    raise SystemExit("c: %r" % out)
+# A file taken away behind every session's back (another program).
+f = glob.glob("md/cur/1002.*")[0]
+os.unlink(f)
+out = c.cmd("FETCH 2 (BODY.PEEK[TEXT])")
+if not (out[-1].startswith("t%d OK" % c.n) or "NO" in out[-1]):
+    raise SystemExit("gone file: %r" % out)
+out = c.cmd("NOOP")
+expect(out, "* 2 EXPUNGE")
+for s in (a, b, c):
+    s.cmd("LOGOUT")
+print("ALL OK")
+EOF
+}
+
 atf_test_case qresync_select
 qresync_select_head()
 {
@@ -526,6 +587,7 @@ atf_init_test_cases()
 	atf_add_test_case copy_move
 	atf_add_test_case append
 	atf_add_test_case append_killed
+	atf_add_test_case three_sessions
 	atf_add_test_case idle_wakeup
 	atf_add_test_case imaplib_client
 	atf_add_test_case idle_bounds
