@@ -468,6 +468,17 @@ table_init(void)
 
 /* ---------------------------------------------------------------- reading */
 
+static void on_lost(void *, int);
+
+/* A read in the middle of a command failed (rc: IO_TIMEOUT, IO_EOF,
+   ...): the session ends as when the loop's own read fails.  -1. */
+static int
+lost(struct imapd *s, int rc)
+{
+	on_lost(s, rc);
+	return -1;
+}
+
 /* How long a literal of n octets may take to arrive. */
 static void
 literal_deadline(struct imapd *s, uint64_t n)
@@ -509,7 +520,7 @@ spool_literal(struct imapd *s, uint64_t n, char *err, size_t errlen)
 {
 	char chunk[16384];
 	size_t want;
-	int bad = 0;
+	int bad = 0, rc;
 
 	if (s->spool == -1 &&
 	    (s->spool = util_spool_open(PROG, err, errlen)) == -1 &&
@@ -525,8 +536,9 @@ spool_literal(struct imapd *s, uint64_t n, char *err, size_t errlen)
 	   sends them, and the command goes on after them. */
 	while (n > 0) {
 		want = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
-		if (io_read_exact(&s->io, chunk, want) != IO_OK) {
+		if ((rc = io_read_exact(&s->io, chunk, want)) != IO_OK) {
 			util_seterr(err, errlen, "%s", s->io.err);
+			(void)lost(s, rc);
 			return -2;
 		}
 		if (!bad && util_write_all(s->spool, chunk, want) == -1) {
@@ -544,12 +556,13 @@ skip_literal(struct imapd *s, uint64_t n)
 {
 	char chunk[4096];
 	size_t want;
+	int rc;
 
 	literal_deadline(s, n);
 	while (n > 0) {
 		want = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
-		if (io_read_exact(&s->io, chunk, want) != IO_OK)
-			return -1;
+		if ((rc = io_read_exact(&s->io, chunk, want)) != IO_OK)
+			return lost(s, rc);
 		n -= want;
 	}
 	return 0;
@@ -566,10 +579,8 @@ next_line(struct imapd *s)
 
 	io_deadline_in(&s->io, (int64_t)s->c->timeout * 1000, s->end_ms);
 	if ((rc = io_getline_max(&s->io, line, sizeof(line), &len, &flags)) !=
-	    IO_OK) {
-		s->result = rc == IO_EOF ? "eof" : "lost";
-		return -1;
-	}
+	    IO_OK)
+		return lost(s, rc);
 	if (flags & IO_LINE_LONG) {
 		imapd_bad(s, NULL, "command line too long");
 		return 1;
@@ -715,9 +726,10 @@ on_line(void *sess, char *line, size_t len, int flags)
 				goto check;
 			}
 			literal_deadline(s, s->p.lit.size);
-			if (io_read_exact(&s->io, s->cmd.data + s->cmd.len,
-				(size_t)s->p.lit.size) != IO_OK)
-				return -1;
+			if ((rc = io_read_exact(&s->io, s->cmd.data +
+				     s->cmd.len, (size_t)s->p.lit.size)) !=
+			    IO_OK)
+				return lost(s, rc);
 			s->cmd.len += (size_t)s->p.lit.size;
 		}
 		if ((rc = next_line(s)) == -1)

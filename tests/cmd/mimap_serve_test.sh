@@ -168,6 +168,33 @@ literal_nonsync_huge_body()
 	grep -q 'end=literal-too-large' log.txt || atf_fail "log: $(cat log.txt)"
 }
 
+atf_test_case literal_stall
+literal_stall_head()
+{
+	atf_set "descr" "a client that announces a literal and stops sending is cut at the timeout: BYE, end=timeout, nothing appended"
+	atf_set "timeout" "60"
+}
+literal_stall_body()
+{
+	setup
+	for cmd in 'a1 LIST "" {10}' 'a1 APPEND INBOX {1000}' \
+	    'a1 APPEND INBOX {1000+}'; do
+		: >log.txt
+		# The announced octets never all come; the pipe stays open.
+		{ printf '%s\r\nFrom: x\r\n' "$cmd"; sleep 4; } |
+		    "$MIMAP" serve --preauth --maildir md --log stderr \
+		    --no-resolve --timeout 1 >out.raw 2>log.txt
+		tr -d '\r' <out.raw >out.txt
+		grep -q '^\* BYE autologout' out.txt ||
+		    atf_fail "$cmd: no BYE: $(cat out.txt)"
+		grep -q 'end=timeout' log.txt ||
+		    atf_fail "$cmd: log: $(cat log.txt)"
+	done
+	[ -z "$(ls md/tmp)" ] || atf_fail "left in tmp/: $(ls md/tmp)"
+	[ "$(ls md/new md/cur | grep -c '^1')" = 2 ] ||
+	    atf_fail "appended: $(ls md/new md/cur)"
+}
+
 atf_test_case folders
 folders_head()
 {
@@ -266,6 +293,7 @@ atf_init_test_cases()
 	atf_add_test_case fetch_items
 	atf_add_test_case literals
 	atf_add_test_case literal_nonsync_huge
+	atf_add_test_case literal_stall
 	atf_add_test_case folders
 	atf_add_test_case login_listen
 	atf_add_test_case logindisabled
