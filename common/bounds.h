@@ -227,6 +227,27 @@
 #define MSGCACHE_FILE_MAX	(256 * 1024 * 1024)
 #define MSGCACHE_UNIQ_MAX	255
 
+/* The outbound queue (queue.h).  A queued message may have many
+   recipients (a list's); each transaction still carries at most what
+   the server takes (RFC 5321 §4.5.3.1.8: 100 at least).  A queue ID is
+   "SECONDS.USEC" in hex and the process, about 24 characters.  The
+   header and journal are read whole into memory: these bound them
+   (a recipient line is at most ~2.3 KB encoded, a journal line ~2 KB,
+   and compaction keeps about one line per recipient). */
+#define QUEUE_RCPT_MAX		10000
+#define QUEUE_ID_MAX		40
+#define QUEUE_PATH_MAX		1024
+#define QUEUE_HEADER_MAX	(QUEUE_RCPT_MAX * 2400 + 64 * 1024)
+#define QUEUE_JOURNAL_MAX	(64 * 1024 * 1024)
+/* A reply kept per recipient: RFC 5321 §4.5.3.1.5 bounds a reply line
+   to 512 octets; the lines of a multi-line reply are joined and cut. */
+#define QUEUE_REPLY_MAX		1024
+/* A header or journal line: the longest holds a reply and a relay,
+   each octet perhaps written as %XX. */
+#define QUEUE_LINE_MAX		8192
+/* Past this many journal bytes per recipient, a runner compacts. */
+#define QUEUE_COMPACT_PER_RCPT	4096
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */

@@ -203,3 +203,19 @@ buf_release(struct buf *b)
 	b->cap = 0;
 	return p;
 }
+
+int
+buf_put_word(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (*p == '\0')
+		return buf_putc(b, '-');
+	for (; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == '-') {
+			if (buf_printf(b, "%%%02X", *p) == -1)
+				return -1;
+		} else if (buf_putc(b, *p) == -1)
+			return -1;
+	return 0;
+}

@@ -33,6 +33,12 @@ void	buf_reset(struct buf *b);
 int	buf_append(struct buf *b, const void *p, size_t n);
 int	buf_puts(struct buf *b, const char *s);
 int	buf_putc(struct buf *b, int c);
+/*
+ * A word of the text state files (mimap fetch's journal, the queue's
+ * envelopes): "%XX" for a space, "%", "-" and octets outside 0x21-0x7e,
+ * "-" for the empty string; util_word_decode reverses it.
+ */
+int	buf_put_word(struct buf *b, const char *s);
 int	buf_printf(struct buf *b, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	buf_vprintf(struct buf *b, const char *fmt, va_list ap)

@@ -344,3 +344,41 @@ toomany:
 	util_seterr(err, errlen, "more than %zu words", max);
 	return -1;
 }
+
+int
+util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+util_word_decode(char *s)
+{
+	char *o = s;
+	int hi, lo;
+
+	if (strcmp(s, "-") == 0) {
+		s[0] = '\0';
+		return 0;
+	}
+	for (; *s != '\0'; s++) {
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		if ((hi = util_hexval((unsigned char)s[1])) < 0 ||
+		    (lo = util_hexval((unsigned char)s[2])) < 0 ||
+		    hi * 16 + lo == 0)
+			return -1;
+		*o++ = (char)(hi * 16 + lo);
+		s += 2;
+	}
+	*o = '\0';
+	return 0;
+}

@@ -33,6 +33,14 @@ void	util_lower(char *s);
 int	util_casecmp_n(const char *a, const char *b, size_t n);
 /* 1 when every byte of s is below 0x80 (no UTF-8), else 0. */
 int	util_is_ascii(const char *s);
+/* The value of a hex digit, or -1. */
+int	util_hexval(int c);
+/*
+ * Decode in place a word of the text state files (buf_put_word: "%XX"
+ * for a space, "%", "-", and octets outside 0x21-0x7e; "-" alone is the
+ * empty word).  0, or -1 for a bad escape or an encoded NUL.
+ */
+int	util_word_decode(char *s);
 
 /* write(2) until done; retries EINTR and short writes.  0 or -1 (errno). */
 int	util_write_all(int fd, const void *p, size_t n);

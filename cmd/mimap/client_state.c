@@ -23,62 +23,6 @@
 #include "mimap.h"
 #include "util.h"
 
-/* ---------------------------------------------------------------- words */
-
-static int
-put_word(struct buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (*p == '\0')
-		return buf_putc(b, '-');
-	for (; *p != '\0'; p++)
-		if (*p <= 0x20 || *p >= 0x7f || *p == '%' || *p == '-') {
-			if (buf_printf(b, "%%%02X", *p) == -1)
-				return -1;
-		} else if (buf_putc(b, *p) == -1)
-			return -1;
-	return 0;
-}
-
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Decode a word in place; 0 or -1. */
-static int
-get_word(char *s)
-{
-	char *o = s;
-
-	if (strcmp(s, "-") == 0) {
-		s[0] = '\0';
-		return 0;
-	}
-	for (; *s != '\0'; s++) {
-		if (*s == '%') {
-			if (hexv(s[1]) < 0 || hexv(s[2]) < 0)
-				return -1;
-			*o = (char)(hexv(s[1]) * 16 + hexv(s[2]));
-			if (*o == '\0')
-				return -1;
-			o++;
-			s += 2;
-		} else
-			*o++ = *s;
-	}
-	*o = '\0';
-	return 0;
-}
-
 /* ---------------------------------------------------------------- state */
 
 struct sent *
@@ -139,7 +83,7 @@ put_modseq(struct buf *b, const struct smodseq *m)
 {
 	if (m->modseq == 0)
 		return 0; /* forgotten */
-	if (buf_puts(b, "M ") == -1 || put_word(b, m->folder) == -1 ||
+	if (buf_puts(b, "M ") == -1 || buf_put_word(b, m->folder) == -1 ||
 	    buf_printf(b, " %lu %llu %lu\n", (unsigned long)m->uv,
 		(unsigned long long)m->modseq, (unsigned long)m->uidnext) == -1)
 		return -1;
@@ -177,7 +121,7 @@ parse_m(struct run *r, char **w, size_t n)
 {
 	long long uv, ms, un;
 
-	if (n != 5 || get_word(w[1]) == -1 ||
+	if (n != 5 || util_word_decode(w[1]) == -1 ||
 	    util_parse_num(w[2], 1, UINT32_MAX, 0, &uv) == -1 ||
 	    util_parse_num(w[3], 1, INT64_MAX, 0, &ms) == -1 ||
 	    util_parse_num(w[4], 1, UINT32_MAX, 0, &un) == -1)
@@ -203,7 +147,7 @@ parse_line(struct run *r, char *line)
 	    (w[0][0] != 'P' && w[0][0] != 'F'))
 		return -1;
 	for (n = 1; n < (w[0][0] == 'P' ? 7u : 6u); n++)
-		if (get_word(w[n]) == -1)
+		if (util_word_decode(w[n]) == -1)
 			return -1;
 	if ((e = cst_add(r)) == NULL)
 		return -1;
@@ -337,12 +281,12 @@ cst_journal(struct run *r, const struct sent *e, int sync)
 
 	buf_init(&b, 3 * WORD_MAX + 256);
 	if (buf_puts(&b, e->pending ? "P " : "F ") == -1 ||
-	    put_word(&b, e->folder) == -1 ||
+	    buf_put_word(&b, e->folder) == -1 ||
 	    buf_printf(&b, " %lu %lu %llu ", (unsigned long)e->uv,
 		(unsigned long)e->uid, (unsigned long long)e->size) == -1 ||
-	    put_word(&b, e->msgid) == -1 ||
+	    buf_put_word(&b, e->msgid) == -1 ||
 	    (e->pending && (buf_putc(&b, ' ') == -1 ||
-			       put_word(&b, e->uniq) == -1)) ||
+			       buf_put_word(&b, e->uniq) == -1)) ||
 	    buf_putc(&b, '\n') == -1)
 		goto out;
 	if (util_write_all(r->fd, b.data, b.len) == -1 ||
@@ -533,12 +477,12 @@ cst_rewrite(struct run *r)
 
 		if (e->dead || e->pending)
 			continue;
-		if (put_word(&b, "F") == -1 || buf_putc(&b, ' ') == -1 ||
-		    put_word(&b, e->folder) == -1 ||
+		if (buf_put_word(&b, "F") == -1 || buf_putc(&b, ' ') == -1 ||
+		    buf_put_word(&b, e->folder) == -1 ||
 		    buf_printf(&b, " %lu %lu %llu ", (unsigned long)e->uv,
 			(unsigned long)e->uid,
 			(unsigned long long)e->size) == -1 ||
-		    put_word(&b, e->msgid) == -1 || buf_putc(&b, '\n') == -1)
+		    buf_put_word(&b, e->msgid) == -1 || buf_putc(&b, '\n') == -1)
 			goto out;
 	}
 	for (i = 0; i < r->nms; i++)

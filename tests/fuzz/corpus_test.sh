@@ -44,6 +44,9 @@ imapd_session_body() { replay imapd_session; }
 atf_test_case msgcache
 msgcache_body() { replay msgcache; }
 
+atf_test_case queue
+queue_body() { replay queue; }
+
 atf_init_test_cases()
 {
 	atf_add_test_case dns
@@ -63,4 +66,5 @@ atf_init_test_cases()
 	atf_add_test_case imap
 	atf_add_test_case imapd_session
 	atf_add_test_case msgcache
+	atf_add_test_case queue
 }
