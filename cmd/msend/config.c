@@ -60,6 +60,7 @@ static const size_t str_offs[] = {
     offsetof(struct account, domain),
     offsetof(struct account, dsn_notify),
     offsetof(struct account, dsn_return),
+    offsetof(struct account, queue),
 };
 #define NSTR (sizeof(str_offs) / sizeof(str_offs[0]))
 
@@ -426,6 +427,8 @@ key_value(struct pstate *ps, const char *key, const char *v)
 		return set_str(ps, &a->dsn_notify, v);
 	if (strcmp(key, "dsn_return") == 0)
 		return set_str(ps, &a->dsn_return, v);
+	if (strcmp(key, "queue") == 0)
+		return set_str(ps, &a->queue, v);
 	for (i = 0; ignored[i] != NULL; i++)
 		if (strcmp(key, ignored[i]) == 0) {
 			if (ps->log != NULL)

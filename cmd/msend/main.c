@@ -30,6 +30,7 @@
 
 #include "msend.h"
 #include "net.h"
+#include "queue.h"
 #include "secret.h"
 #include "util.h"
 
@@ -57,6 +58,8 @@ enum {
 	OPT_DOMAIN,
 	OPT_TIMEOUT,
 	OPT_NO_CHUNKING,
+	OPT_QUEUE,
+	OPT_LIST,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -84,6 +87,8 @@ static const struct option longopts[] = {
     {"domain", required_argument, NULL, OPT_DOMAIN},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
+    {"queue", required_argument, NULL, OPT_QUEUE},
+    {"list", no_argument, NULL, OPT_LIST},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -132,6 +137,12 @@ usage(FILE *fp)
 	    "      --no-chunking      never use BDAT\n"
 	    "      --serverinfo       show what the smarthost offers, send "
 	    "nothing\n"
+	    "      --queue DIR        queue the message in DIR (also "
+	    "\"queue\" in msend.conf);\n"
+	    "                         with -odq it is only queued, exit 0 "
+	    "once on disk\n"
+	    "      --list, -bp        what waits in the queue, and why "
+	    "(mailq)\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -148,6 +159,8 @@ struct run {
 	const char *config;
 	const char *account;
 	int serverinfo;
+	int queue_only; /* -odq or --queue */
+	int list; /* -bp, --list, mailq */
 	struct rcpt *r;
 	int nr, capr;
 	int bad; /* recipients refused by us */
@@ -218,6 +231,12 @@ opt_o(struct run *rn, const char *v)
 		rn->o.dot_ends = 0;
 		return;
 	}
+	/* -odq: into the queue only (its directory: --queue, or "queue" in
+	   msend.conf). */
+	if (strcmp(v, "dq") == 0) {
+		rn->queue_only = 1;
+		return;
+	}
 	/* -oe* error mode, -odi/-odb deliver now, -om me too: no-ops. */
 	if (v[0] == 'e' || strcmp(v, "di") == 0 || strcmp(v, "db") == 0 ||
 	    strcmp(v, "m") == 0)
@@ -226,18 +245,22 @@ opt_o(struct run *rn, const char *v)
 }
 
 static void
-opt_b(const char *v)
+opt_b(struct run *rn, const char *v)
 {
 	if (strcmp(v, "m") == 0)
 		return;
+	if (strcmp(v, "p") == 0) {
+		rn->list = 1;
+		return;
+	}
 	if (strcmp(v, "i") == 0) {
 		fprintf(
 		    stderr, "%s: -bi: no aliases database to rebuild\n", PROG);
 		exit(0);
 	}
 	die(EX_USAGE,
-	    "-b%s: only -bm (deliver a message) is supported; "
-	    "msend has no daemon, queue or SMTP-on-stdin mode",
+	    "-b%s: only -bm (deliver a message) and -bp (list the queue) "
+	    "are supported; msend has no daemon or SMTP-on-stdin mode",
 	    v);
 }
 
@@ -256,7 +279,7 @@ parse_args(struct run *rn, int argc, char **argv)
 		case 't': rn->o.read_rcpts = 1; break;
 		case 'i': rn->o.dot_ends = 0; break;
 		case 'o': opt_o(rn, optarg); break;
-		case 'b': opt_b(optarg); break;
+		case 'b': opt_b(rn, optarg); break;
 		case 'v': rn->o.verbose++; break;
 		case 'N':
 			if ((rn->o.dsn_notify = parse_notify(optarg)) == -1)
@@ -285,7 +308,9 @@ parse_args(struct run *rn, int argc, char **argv)
 		case 'a': rn->account = optarg; break;
 		case 'C':
 		case OPT_CONFIG: rn->config = optarg; break;
-		case 'q': die(EX_USAGE, "-q: msend keeps no queue");
+		case 'q':
+			die(EX_USAGE, "-q: running the queue is not in this "
+				      "msend yet (msend --list shows it)");
 		/* Accepted and ignored: nothing to do for us. */
 		case 'A':
 		case 'B':
@@ -363,6 +388,11 @@ parse_args(struct run *rn, int argc, char **argv)
 			rn->cl.timeout = (long)n;
 			break;
 		case OPT_NO_CHUNKING: rn->cl.chunking = 0; break;
+		case OPT_QUEUE:
+			set(&rn->cl.queue, optarg);
+			rn->queue_only = 1;
+			break;
+		case OPT_LIST: rn->list = 1; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -568,6 +598,8 @@ main(int argc, char **argv)
 
 	(void)secret_no_core_dumps(); /* before any password is read */
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* A file size limit makes a write fail (EFBIG), not the process. */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	memset(&rn, 0, sizeof(rn));
 	account_init(&rn.cl);
 	account_init(&rn.a);
@@ -581,10 +613,8 @@ main(int argc, char **argv)
 		p = argc > 0 ? argv[0] : "";
 	if (strcmp(p, "newaliases") == 0)
 		return 0;
-	if (strcmp(p, "mailq") == 0) {
-		printf("Mail queue is empty (%s keeps no queue)\n", PROG);
-		return 0;
-	}
+	if (strcmp(p, "mailq") == 0)
+		rn.list = 1;
 	log_open(&rn.log, PROG, 0, LOG_MAIL);
 	rn.log.level = LOG_LVL_WARN;
 	if (argc > 0) /* getopt's messages read "prog: why" */
@@ -601,6 +631,24 @@ main(int argc, char **argv)
 	load_config(&rn);
 	if (account_merge(&rn.a, &rn.conf.defaults) == -1)
 		die(EX_OSERR, "%s", strerror(errno));
+	if (rn.list && rn.a.queue == NULL) {
+		/* mailq on a system where msend only sends at once. */
+		printf("%s: no queue (--queue DIR, or \"queue DIR\" in "
+		       "msend.conf): nothing waits\n",
+		    PROG);
+		run_free(&rn);
+		return 0;
+	}
+	if (rn.list || rn.queue_only) {
+		if (rn.a.queue == NULL)
+			die(EX_USAGE, "-odq: no queue (--queue DIR, or "
+				      "\"queue DIR\" in msend.conf)");
+		if (rn.list) {
+			ex = queue_list(rn.a.queue, stdout);
+			run_free(&rn);
+			return ex;
+		}
+	}
 	if (rn.a.host == NULL && !rn.rt.direct && rn.serverinfo)
 		die(EX_USAGE, "--serverinfo needs a smarthost (--host)");
 	if (rn.a.host == NULL)
@@ -700,7 +748,15 @@ main(int argc, char **argv)
 	    &m, from, rn.o.fullname, ehlo, rn.err, sizeof(rn.err));
 	if (ex != 0)
 		die(ex, "%s", rn.err);
-	route_deliver(&rn.rt, &s, &m, from, rn.r, rn.nr);
+	if (rn.queue_only) {
+		struct qsubmit qs = {rn.a.queue, from, rn.r, rn.nr, &rn.o, &m};
+		char id[QUEUE_ID_MAX + 1];
+
+		if ((ex = queue_submit(&qs, id, sizeof(id), rn.err,
+			 sizeof(rn.err))) != 0)
+			die(ex, "%s (nothing queued: exit %d)", rn.err, ex);
+	} else
+		route_deliver(&rn.rt, &s, &m, from, rn.r, rn.nr);
 	ex = report(&rn);
 	message_free(&m);
 	run_free(&rn);

@@ -72,6 +72,7 @@ struct account {
 	int chunking; /* 0: never use BDAT */
 	char *dsn_notify;
 	char *dsn_return;
+	char *queue; /* the queue directory (msend --queue) */
 };
 
 struct conf {
@@ -199,6 +200,27 @@ int client_serverinfo(int fd, const struct session *s);
 /* Set every pending recipient of r to the failure cls, why. */
 void rcpts_fail(struct rcpt **r, int n, enum yerr_class cls, const char *fmt,
     ...) __attribute__((format(printf, 4, 5)));
+
+/* queue.c: msend's side of common/queue. */
+struct qsubmit {
+	const char *dir;
+	const char *from;
+	struct rcpt *r;
+	int nr;
+	const struct msend_opts *o;
+	struct message *m;
+};
+/*
+ * Queue m for the pending recipients of q (their state becomes RS_OK,
+ * "queued as ID"), durably.  An exit code: 0, or 75 with err set when
+ * nothing was queued (a full disk), another for a queue that is not
+ * there.
+ */
+int queue_submit(const struct qsubmit *q, char *id, size_t idlen, char *err,
+    size_t errlen);
+/* msend --list DIR (mailq): every message and recipient, why it waits.
+   An exit code. */
+int queue_list(const char *dir, FILE *out);
 
 /* route.c */
 struct route {

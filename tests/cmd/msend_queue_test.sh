@@ -1,0 +1,164 @@
+# msend_queue_test: `msend --queue DIR' and -odq put a message in the
+# queue durably (common/queue), as it would have gone out; `msend
+# --list' (-bp, mailq) says what waits.  A full disk or a failed write
+# gives 75 and leaves nothing half-queued.
+
+LC_ALL=C
+export LC_ALL
+
+# qfile: the one queue file in ./qd/q (fails when there is not one).
+qfile()
+{
+	set -- qd/q/*
+	[ $# = 1 ] && [ -f "$1" ] || atf_fail "not one queue file: $*"
+	echo "$1"
+}
+
+atf_test_case enqueue
+enqueue_head()
+{
+	atf_set "descr" "--queue: envelope and message on disk, tmp/ empty, the headers msend adds, CRLF"
+}
+enqueue_body()
+{
+	M=$(yubin_prog msend)
+	printf 'Subject: hello\nTo: bob@example.net\n\nline one\n.dot line\n' >msg
+	atf_check -s exit:0 -o empty -e empty "$M" --queue "$PWD/qd" \
+	    -f alice@example.org -N failure,delay -R hdrs -V env-1 \
+	    bob@example.net carol@example.com <msg
+	f=$(qfile)
+	[ -z "$(ls qd/tmp)" ] || atf_fail "left in tmp/: $(ls qd/tmp)"
+	sed -n '1,/^$/p' "$f" >env
+	grep -qx 'yubin-queue 1' env || atf_fail "$(cat env)"
+	grep -qx 'from alice@example.org' env || atf_fail "$(cat env)"
+	grep -qx 'envid env%2D1' env || atf_fail "$(cat env)"
+	grep -qx 'ret hdrs' env || atf_fail "$(cat env)"
+	grep -qx 'rcpt bob@example.net FD -' env || atf_fail "$(cat env)"
+	grep -qx 'rcpt carol@example.com FD -' env || atf_fail "$(cat env)"
+	id=$(sed -n 's/^id //p' env)
+	[ "qd/q/$id" = "$f" ] || atf_fail "id $id, file $f"
+	# The message: CRLF, not dot-stuffed, with Date, Message-ID and
+	# From added; its size as the envelope says.
+	sed '1,/^$/d' "$f" >body
+	size=$(sed -n 's/^size 0*//p' env)
+	[ "$(wc -c <body | tr -d ' ')" = "$size" ] ||
+	    atf_fail "size $size, message $(wc -c <body)"
+	grep -q "$(printf '^\\.dot line\r$')" body || atf_fail "$(cat -A body)"
+	grep -q "$(printf '^Subject: hello\r$')" body || atf_fail "$(cat -A body)"
+	for h in Date Message-ID From; do
+		grep -q "^$h: " body || atf_fail "no $h: $(cat body)"
+	done
+	[ "$(wc -l <body | tr -d ' ')" = "$(grep -c "$(printf '\r')\$" body)" ] ||
+	    atf_fail "not CRLF throughout"
+	atf_check -s exit:0 -o save:list -e empty "$M" --queue qd --list
+	grep -q "^$id  *$size  *[0-9]*s  <alice@example.org>" list ||
+	    atf_fail "$(cat list)"
+	grep -q '^    bob@example.net  waiting for its first try$' list ||
+	    atf_fail "$(cat list)"
+	grep -q '^-- 1 message, 2 recipients waiting$' list ||
+	    atf_fail "$(cat list)"
+}
+
+atf_test_case odq_config
+odq_config_head()
+{
+	atf_set "descr" "-odq with \"queue\" in msend.conf; -bp and the name mailq list it; -t takes Bcc out"
+}
+odq_config_body()
+{
+	M=$(yubin_prog msend)
+	printf 'account default\nqueue %s/qd\nfrom alice@example.org\n' \
+	    "$PWD" >conf
+	printf 'To: bob@example.net\nBcc: secret@example.com\nSubject: x\n\nhi\n' |
+	    "$M" -C conf -odq -t || atf_fail "-odq -t: $?"
+	f=$(qfile)
+	grep -qx 'rcpt secret@example.com - -' "$f" || atf_fail "$(cat "$f")"
+	grep -q '^Bcc' "$f" && atf_fail "Bcc kept: $(cat "$f")"
+	atf_check -s exit:0 -o match:'secret@example.com  waiting' -e empty \
+	    "$M" -C conf -bp
+	ln -s "$M" mailq
+	atf_check -s exit:0 -o match:'^-- 1 message, 2 recipients waiting$' \
+	    -e empty ./mailq -C conf
+	# No queue anywhere: a usage error, nothing sent.
+	atf_check -s exit:64 -o empty -e match:'no queue' "$M" -C /dev/null \
+	    -odq bob@example.net </dev/null
+	atf_check -s exit:0 -o match:'no queue.*nothing waits' -e empty \
+	    "$M" -C /dev/null --list
+}
+
+atf_test_case full_disk
+full_disk_head()
+{
+	atf_set "descr" "a full disk (a 64 KB tmpfs) at enqueue: exit 75, nothing half-queued; a smaller message still goes in"
+	atf_set "require.user" "root"
+}
+full_disk_body()
+{
+	M=$(yubin_prog msend)
+	mkdir qd
+	mount -t tmpfs -o size=64k tmpfs qd 2>err ||
+	    atf_skip "cannot mount a tmpfs here: $(cat err)"
+	echo mounted >mounted
+	head -c 200000 /dev/zero | tr '\0' 'x' | fold -w 70 >big
+	printf 'Subject: big\n\n' | cat - big | "$M" --queue "$PWD/qd" \
+	    -f a@example.org b@example.net >out 2>err
+	rc=$?
+	[ $rc = 75 ] || atf_fail "exit $rc: $(cat err)"
+	grep -q 'No space left on device' err || atf_fail "$(cat err)"
+	grep -q 'nothing queued' err || atf_fail "$(cat err)"
+	[ -z "$(ls qd/tmp)$(ls qd/q)" ] || atf_fail "left: $(ls -R qd)"
+	printf 'Subject: small\n\nok\n' | "$M" --queue "$PWD/qd" \
+	    -f a@example.org b@example.net || atf_fail "small: $?"
+	qfile >/dev/null
+}
+full_disk_cleanup()
+{
+	[ -f mounted ] && umount qd
+	return 0
+}
+
+atf_test_case write_fails
+write_fails_head()
+{
+	atf_set "descr" "a write that fails (file size limit) at enqueue: exit 75, nothing half-queued"
+}
+write_fails_body()
+{
+	M=$(yubin_prog msend)
+	head -c 100000 /dev/zero | tr '\0' 'x' | fold -w 70 >big
+	printf 'Subject: big\n\n' | cat - big >msg
+	(ulimit -f 20; exec "$M" --queue "$PWD/qd" -f a@example.org \
+	    b@example.net <msg) >out 2>err
+	rc=$?
+	[ $rc = 75 ] || atf_fail "exit $rc: $(cat err)"
+	grep -q 'nothing queued' err || atf_fail "$(cat err)"
+	[ -z "$(ls qd/tmp)$(ls qd/q)" ] || atf_fail "left: $(ls -R qd)"
+}
+
+atf_test_case list_damaged
+list_damaged_head()
+{
+	atf_set "descr" "--list shows a damaged queue file as unreadable (exit 65) and lists the others"
+}
+list_damaged_body()
+{
+	M=$(yubin_prog msend)
+	printf 'Subject: one\n\n1\n' | "$M" --queue qd -f a@example.org \
+	    b@example.net || atf_fail "enqueue: $?"
+	printf 'yubin-queue 1\nid 0BAD\n' >qd/q/0BAD
+	atf_check -s exit:65 -o save:list -e empty "$M" --queue qd --list
+	grep -q '^0BAD  *unreadable: .*cut short' list || atf_fail "$(cat list)"
+	grep -q '^-- 1 message, 1 recipient waiting$' list ||
+	    atf_fail "$(cat list)"
+	rm -rf qd2
+	atf_check -s exit:78 -o empty -e match:'qd2' "$M" --queue qd2 --list
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case enqueue
+	atf_add_test_case odq_config
+	atf_add_test_case full_disk
+	atf_add_test_case write_fails
+	atf_add_test_case list_damaged
+}
