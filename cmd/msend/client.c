@@ -176,32 +176,53 @@ transaction(struct smtp_client *c, const struct session *s,
 }
 
 int
+client_begin(struct csession *cs, int fd, const struct session *s)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->s = s;
+	cs->fd = fd;
+	client_opts(s, &cs->o);
+	smtp_client_init(&cs->c, fd, &cs->o);
+	if (smtp_client_open(&cs->c) == 0 && smtp_client_auth(&cs->c) == 0)
+		return 0;
+	(void)snprintf(cs->why, sizeof(cs->why), "%s: %s%s", s->host,
+	    cs->c.err.msg, hint(cs->c.stop));
+	cs->tls_failed = cs->c.tls_failed && s->tls == TLSM_STARTTLS;
+	return -1;
+}
+
+void
+client_end(struct csession *cs)
+{
+	(void)smtp_client_quit(&cs->c);
+	smtp_client_close(&cs->c);
+	(void)close(cs->fd);
+	cs->fd = -1;
+}
+
+int
 client_deliver(int fd, const struct session *s, struct message *m,
     const char *from, struct rcpt **r, int n)
 {
-	struct smtp_client_opts o;
 	struct smtp_client_msg msg;
-	struct smtp_client c;
+	struct csession cs;
 	int off, tls_failed = 0;
 
-	client_opts(s, &o);
 	memset(&msg, 0, sizeof(msg));
 	msg.size = m->size;
 	msg.eightbit = m->eightbit;
 	msg.write = write_message;
 	msg.arg = m;
-	smtp_client_init(&c, fd, &o);
-	if (smtp_client_open(&c) == -1 || smtp_client_auth(&c) == -1) {
-		rcpts_fail(r, n, c.err.cls, "%s: %s%s", s->host, c.err.msg,
-		    hint(c.stop));
-		tls_failed = c.tls_failed && s->tls == TLSM_STARTTLS;
+	if (client_begin(&cs, fd, s) == -1) {
+		rcpts_fail(r, n, cs.c.err.cls, "%s", cs.why);
+		tls_failed = cs.tls_failed;
 		off = n;
 	} else
 		for (off = 0; off < n; off += SMTP_RCPT_MAX) {
 			/* One that ended early may leave MAIL in force. */
-			if (off > 0 && smtp_client_rset(&c) == -1)
+			if (off > 0 && smtp_client_rset(&cs.c) == -1)
 				break;
-			if (transaction(&c, s, &msg, from, r + off,
+			if (transaction(&cs.c, s, &msg, from, r + off,
 				n - off < SMTP_RCPT_MAX
 				    ? n - off
 				    : SMTP_RCPT_MAX) == -1) {
@@ -210,11 +231,9 @@ client_deliver(int fd, const struct session *s, struct message *m,
 			}
 		}
 	if (off < n)
-		rcpts_fail(
-		    r + off, n - off, c.err.cls, "%s: %s", s->host, c.err.msg);
-	(void)smtp_client_quit(&c);
-	smtp_client_close(&c);
-	(void)close(fd);
+		rcpts_fail(r + off, n - off, cs.c.err.cls, "%s: %s", s->host,
+		    cs.c.err.msg);
+	client_end(&cs);
 	return tls_failed ? -1 : 0;
 }
 

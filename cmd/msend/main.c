@@ -30,6 +30,7 @@
 
 #include "msend.h"
 #include "net.h"
+#include "qrun.h"
 #include "queue.h"
 #include "secret.h"
 #include "util.h"
@@ -60,6 +61,8 @@ enum {
 	OPT_NO_CHUNKING,
 	OPT_QUEUE,
 	OPT_LIST,
+	OPT_FLUSH,
+	OPT_RETRY_NOW,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -89,6 +92,8 @@ static const struct option longopts[] = {
     {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
     {"queue", required_argument, NULL, OPT_QUEUE},
     {"list", no_argument, NULL, OPT_LIST},
+    {"flush", no_argument, NULL, OPT_FLUSH},
+    {"retry-now", no_argument, NULL, OPT_RETRY_NOW},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -143,6 +148,9 @@ usage(FILE *fp)
 	    "once on disk\n"
 	    "      --list, -bp        what waits in the queue, and why "
 	    "(mailq)\n"
+	    "      --flush, -q        deliver what is due in the queue, "
+	    "once\n"
+	    "      --retry-now        with --flush: what waits is due now\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -161,6 +169,8 @@ struct run {
 	int serverinfo;
 	int queue_only; /* -odq or --queue */
 	int list; /* -bp, --list, mailq */
+	int flush; /* --flush, -q */
+	int retry_now; /* --retry-now: everything waiting is due */
 	struct rcpt *r;
 	int nr, capr;
 	int bad; /* recipients refused by us */
@@ -309,8 +319,14 @@ parse_args(struct run *rn, int argc, char **argv)
 		case 'C':
 		case OPT_CONFIG: rn->config = optarg; break;
 		case 'q':
-			die(EX_USAGE, "-q: running the queue is not in this "
-				      "msend yet (msend --list shows it)");
+			/* -q: one run of the queue; -qINTERVAL (a daemon)
+			   is not in this msend. */
+			if (optarg != NULL && optarg[0] != '\0')
+				die(EX_USAGE, "-q%s: msend has no queue "
+					      "daemon (run --flush from cron)",
+				    optarg);
+			rn->flush = 1;
+			break;
 		/* Accepted and ignored: nothing to do for us. */
 		case 'A':
 		case 'B':
@@ -393,6 +409,8 @@ parse_args(struct run *rn, int argc, char **argv)
 			rn->queue_only = 1;
 			break;
 		case OPT_LIST: rn->list = 1; break;
+		case OPT_FLUSH: rn->flush = 1; break;
+		case OPT_RETRY_NOW: rn->retry_now = 1; break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -639,10 +657,11 @@ main(int argc, char **argv)
 		run_free(&rn);
 		return 0;
 	}
-	if (rn.list || rn.queue_only) {
+	if (rn.list || rn.queue_only || rn.flush) {
 		if (rn.a.queue == NULL)
-			die(EX_USAGE, "-odq: no queue (--queue DIR, or "
-				      "\"queue DIR\" in msend.conf)");
+			die(EX_USAGE, "%s: no queue (--queue DIR, or "
+				      "\"queue DIR\" in msend.conf)",
+			    rn.flush ? "--flush" : "-odq");
 		if (rn.list) {
 			ex = queue_list(rn.a.queue, stdout);
 			run_free(&rn);
@@ -715,6 +734,24 @@ main(int argc, char **argv)
 			die(EX_TEMPFAIL, "%s", err);
 		s.tls_required = 0;
 		ex = client_serverinfo(fd, &s);
+		run_free(&rn);
+		return ex;
+	}
+
+	if (rn.flush) {
+		int tty = isatty(2) && !rn.o.verbose;
+
+		if (rn.rt.direct) {
+			/* Direct: opportunistic TLS, nothing verified
+			   (RFC 7435), no AUTH, as route.c does. */
+			s.tls_required = 0;
+			s.tls_verify = 0;
+			s.acct = NULL;
+		}
+		if (!tty && rn.log.level < LOG_LVL_INFO)
+			rn.log.level = LOG_LVL_INFO;
+		ex = queue_flush(rn.a.queue, &rn.rt, &s, &qpolicy_default,
+		    &rn.log, tty, rn.retry_now);
 		run_free(&rn);
 		return ex;
 	}

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "secret.h"
 #include "smtp.h"
+#include "smtp_client.h"
 
 #define PROG "msend"
 
@@ -187,6 +188,22 @@ struct session {
 };
 
 /* client.c: the SMTP client engine (common/smtp_client) at work. */
+/* One SMTP session over a connected fd, for several transactions. */
+struct csession {
+	struct smtp_client c;
+	struct smtp_client_opts o;
+	const struct session *s;
+	int fd;
+	int tls_failed; /* the STARTTLS handshake failed (opportunistic
+			   TLS may try again in clear) */
+	char why[ERR_MAX + SMTP_DOMAIN_MAX + 128]; /* why client_begin
+						      failed, for people */
+};
+/* Greeting, EHLO, STARTTLS, AUTH as s says.  0, or -1 (cs->c.err,
+   cs->why); client_end in both cases. */
+int client_begin(struct csession *cs, int fd, const struct session *s);
+/* QUIT (unless the link failed), free, close the fd. */
+void client_end(struct csession *cs);
 /*
  * Deliver m from sender to the pending recipients of r[0..n) over the
  * connected fd (closed on return).  Each recipient's state is set.

@@ -18,6 +18,7 @@
 
 #include "io.h"
 #include "msend.h"
+#include "qrun.h"
 #include "queue.h"
 #include "util.h"
 
@@ -119,24 +120,6 @@ nomem:
 
 /* ---------------------------------------------------------------- list */
 
-/* "45s", "12m", "3h05m", "2d04h". */
-static void
-span(int64_t s, char *out, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		(void)snprintf(out, len, "%" PRId64 "s", s);
-	else if (s < 3600)
-		(void)snprintf(out, len, "%" PRId64 "m", s / 60);
-	else if (s < 86400)
-		(void)snprintf(out, len, "%" PRId64 "h%02" PRId64 "m",
-		    s / 3600, s % 3600 / 60);
-	else
-		(void)snprintf(out, len, "%" PRId64 "d%02" PRId64 "h",
-		    s / 86400, s % 86400 / 3600);
-}
-
 /* A queue file's recipient, and why it is where it is. */
 static void
 list_rcpt(FILE *out, const struct queue_env *e, size_t i, int64_t now)
@@ -156,7 +139,7 @@ list_rcpt(FILE *out, const struct queue_env *e, size_t i, int64_t now)
 			fputs("waiting for its first try", out);
 			break;
 		}
-		span(r->next - now, when, sizeof(when));
+		qrun_span(r->next - now, when, sizeof(when));
 		fprintf(out, "deferred, %u tr%s, next %s%s", r->tries,
 		    r->tries == 1 ? "y" : "ies", r->next <= now ? "now" : "in ",
 		    r->next <= now ? "" : when);
@@ -207,7 +190,7 @@ queue_list(const char *dir, FILE *out)
 		}
 		(void)close(fd);
 		msgs++;
-		span(now - e.created, age, sizeof(age));
+		qrun_span(now - e.created, age, sizeof(age));
 		fprintf(out, "%-24s %10" PRIu64 " %6s  <%s>%s%s\n", e.id,
 		    e.size, age, e.from, e.origin ? "  " : "",
 		    e.origin ? e.origin : "");

@@ -154,6 +154,162 @@ list_damaged_body()
 	atf_check -s exit:78 -o empty -e match:'qd2' "$M" --queue qd2 --list
 }
 
+# sink_start [OPTIONS]: tests/lib/smtp_sink.py in ./sink; SINK_PORT.
+sink_start()
+{
+	rm -rf sink
+	mkdir sink
+	python3 "$YUBIN_SRCDIR/tests/lib/smtp_sink.py" --port-file sink/port \
+	    --dir sink --lifetime 60 "$@" >sink.out 2>&1 &
+	echo $! >sink.pid
+	i=0
+	while [ ! -s sink/port ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s sink/port ] || atf_fail "the SMTP sink did not start: $(cat sink.out)"
+	SINK_PORT=$(cat sink/port)
+}
+
+# enqueue N: messages 1..N from alice for bob and carol.
+enqueue()
+{
+	i=1
+	while [ $i -le "$1" ]; do
+		printf 'Subject: m%s\n\nbody %s\n.leading dot\n' $i $i |
+		    "$M" --queue "$PWD/qd" -f alice@example.org \
+		    bob@example.net carol@example.com ||
+		    atf_fail "enqueue $i: $?"
+		i=$((i + 1))
+	done
+}
+
+# flush [OPTIONS]: msend --flush of ./qd to the sink.
+flush()
+{
+	"$M" --queue "$PWD/qd" --flush --host 127.0.0.1 --port "$SINK_PORT" \
+	    --tls=off --timeout 10 "$@"
+}
+
+atf_test_case flush_sink cleanup
+flush_sink_head()
+{
+	atf_set "descr" "--flush: three messages over one session (RSET between), byte-exact at the sink, the queue empty after"
+}
+flush_sink_body()
+{
+	M=$(yubin_prog msend)
+	enqueue 3
+	n=0
+	for f in qd/q/*; do
+		n=$((n + 1))
+		sed '1,/^$/d' "$f" >"sent.$n"
+	done
+	sink_start
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	[ "$(grep -c '^EHLO' sink/log)" = 1 ] ||
+	    atf_fail "not one session: $(cat sink/log)"
+	[ "$(grep -c '^RSET' sink/log)" = 2 ] || atf_fail "$(cat sink/log)"
+	[ "$(grep -c 'status=sent' err)" = 6 ] || atf_fail "$(cat err)"
+	grep -q "to=<bob@example.net>, site=smarthost 127.0.0.1:$SINK_PORT, relay=127.0.0.1\[127.0.0.1\], delay=[0-9]*s, tries=1, dsn=2.0.0, status=sent (250 " err ||
+	    atf_fail "log line: $(cat err)"
+	for n in 1 2 3; do
+		found=
+		for s in sent.*; do
+			cmp -s "sink/msg.$n" "$s" && found=1
+		done
+		[ -n "$found" ] || atf_fail "msg.$n is not what was queued"
+	done
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	atf_check -o match:'the queue is empty' "$M" --queue qd --list
+}
+flush_sink_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
+atf_test_case greylist cleanup
+greylist_head()
+{
+	atf_set "descr" "a site that answers 451 then 250 (greylisting): deferred with the reply kept and a next try, then delivered"
+}
+greylist_body()
+{
+	M=$(yubin_prog msend)
+	enqueue 1
+	sink_start --greylist 1
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	[ "$(grep -c 'status=deferred (451 4.7.1 greylisted' err)" = 2 ] ||
+	    atf_fail "$(cat err)"
+	"$M" --queue qd --list >list
+	grep -q '^    bob@example.net  deferred, 1 try, next in [45]m$' list ||
+	    atf_fail "$(cat list)"
+	grep -q '127.0.0.1\[127.0.0.1\]: 451 4.7.1 greylisted' list ||
+	    atf_fail "$(cat list)"
+	# Not due yet: a plain flush leaves it alone.
+	flush >out 2>err || atf_fail "flush 2: $?"
+	[ "$(grep -c 'status=' err)" = 0 ] || atf_fail "retried early: $(cat err)"
+	flush --retry-now >out 2>err || atf_fail "flush 3: $? $(cat err)"
+	[ "$(grep -c 'tries=2, dsn=2.0.0, status=sent' err)" = 2 ] ||
+	    atf_fail "$(cat err)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+}
+greylist_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
+atf_test_case site_down cleanup
+site_down_head()
+{
+	atf_set "descr" "a site that is down: the message waits and --list says why; it goes out when the site is back"
+}
+site_down_body()
+{
+	M=$(yubin_prog msend)
+	enqueue 2
+	SINK_PORT=$(free_port)
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	[ "$(grep -c 'status=deferred' err)" = 4 ] || atf_fail "$(cat err)"
+	"$M" --queue qd --list >list
+	grep -q "127.0.0.1 port $SINK_PORT: .*refused" list ||
+	    atf_fail "no reason: $(cat list)"
+	grep -q '^-- 2 messages, 4 recipients waiting$' list ||
+	    atf_fail "$(cat list)"
+	sink_start --port "$SINK_PORT"
+	flush --retry-now >out 2>err || atf_fail "flush 2: $? $(cat err)"
+	[ "$(grep -c 'status=sent' err)" = 4 ] || atf_fail "$(cat err)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+}
+site_down_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
+atf_test_case failed_kept cleanup
+failed_kept_head()
+{
+	atf_set "descr" "a 5xx fails the recipient for good; the others are sent; the message waits for its bounce"
+}
+failed_kept_body()
+{
+	M=$(yubin_prog msend)
+	enqueue 1
+	sink_start --reply 'carol@example.com=550 5.1.1 no such user'
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	grep -q 'to=<carol@example.com>.*dsn=5.1.1, status=bounced (550 5.1.1 no such user)' err ||
+	    atf_fail "$(cat err)"
+	"$M" --queue qd --list >list
+	grep -q '^    carol@example.com  failed' list || atf_fail "$(cat list)"
+	grep -q '^    bob@example.net  sent$' list || atf_fail "$(cat list)"
+	grep -q '^-- 1 message, 0 recipients waiting$' list ||
+	    atf_fail "$(cat list)"
+}
+failed_kept_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -161,4 +317,8 @@ atf_init_test_cases()
 	atf_add_test_case full_disk
 	atf_add_test_case write_fails
 	atf_add_test_case list_damaged
+	atf_add_test_case flush_sink
+	atf_add_test_case greylist
+	atf_add_test_case site_down
+	atf_add_test_case failed_kept
 }

@@ -21,6 +21,8 @@ Options:
                                 --auth-plain); check the credentials
   --reply ADDR=TEXT             answer RCPT TO:<ADDR> with TEXT
                                 ("550 5.1.1 no such user"); repeatable
+  --greylist N                  answer each RCPT address "451 4.7.1
+                                greylisted" the first N times it comes
   --mail-reply TEXT  --data-reply TEXT  --greeting TEXT
   --ehlo-reply TEXT             answer EHLO with TEXT (e.g. a 502)
   --max-connections N           then exit; --lifetime SEC
@@ -164,6 +166,10 @@ def do_auth(c, args, arg):
         c.send("535 5.7.8 Authentication credentials invalid")
 
 
+# RCPT addresses seen, over every connection (--greylist).
+seen = {}
+
+
 def serve(c, args):
     c.send(args.greeting)
     mail = None
@@ -226,8 +232,11 @@ def serve(c, args):
                 c.send("503 5.5.1 need MAIL")
                 continue
             addr = cmd[cmd.find("<") + 1:cmd.find(">")].lower()
+            seen[addr] = seen.get(addr, 0) + 1
             if addr in replies:
                 c.send(replies[addr])
+            elif seen[addr] <= args.greylist:
+                c.send("451 4.7.1 greylisted, try again later")
             else:
                 rcpts.append(cmd)
                 c.send("250 2.1.5 Ok")
@@ -308,6 +317,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--reply", action="append", default=[])
+    ap.add_argument("--greylist", type=int, default=0)
     ap.add_argument("--mail-reply")
     ap.add_argument("--data-reply")
     ap.add_argument("--ehlo-reply")

@@ -1,0 +1,570 @@
+/*
+ * qrun.c: `msend --flush DIR': one pass over the queue.  Every message
+ * is read (without its lock: a listing); a message past --max-age has
+ * its waiting recipients failed; the recipients whose next try is due
+ * are grouped by destination site (qsite.c delivers to each).  Then
+ * each message that has nothing left waiting is finished: its bounces
+ * owed are queued, and it is removed.
+ *
+ * Retries wait retry_first seconds, then each wait retry_factor times
+ * the one before, never more than retry_max, each off by up to
+ * +-jitter of itself so that messages queued together do not come back
+ * together.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns.h"
+#include "msend.h"
+#include "qrun.h"
+#include "util.h"
+
+/* Sites one pass keeps apart; domains whose MX it remembers. */
+#define QRUN_SITES_MAX 4096
+#define QRUN_DOMAINS_MAX 16384
+
+const struct qpolicy qpolicy_default = {
+    5 * 86400, /* RFC 5321 §4.5.4.1: give up after 4-5 days */
+    4 * 3600,  /* a delay notice after 4 hours */
+    300.0, 1.5, 3600.0, 0.1, 100};
+
+int64_t
+qrun_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int64_t
+qrun_backoff(const struct qpolicy *p, unsigned tries)
+{
+	double w = p->retry_first, u;
+	unsigned i;
+
+	for (i = 1; i < tries && w < p->retry_max; i++)
+		w *= p->retry_factor;
+	if (w > p->retry_max)
+		w = p->retry_max;
+	/* u in [-1, 1). */
+	u = (double)(util_random() % 20001) / 10000.0 - 1.0;
+	w += w * p->jitter * u;
+	return w < 1.0 ? 1 : (int64_t)(w + 0.5);
+}
+
+void
+qrun_span(int64_t s, char *out, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		(void)snprintf(out, len, "%" PRId64 "s", s);
+	else if (s < 3600)
+		(void)snprintf(out, len, "%" PRId64 "m", s / 60);
+	else if (s < 86400)
+		(void)snprintf(out, len, "%" PRId64 "h%02" PRId64 "m",
+		    s / 3600, s % 3600 / 60);
+	else
+		(void)snprintf(out, len, "%" PRId64 "d%02" PRId64 "h",
+		    s / 86400, s % 86400 / 3600);
+}
+
+int
+qrun_connect_ms(const struct qrun *qr)
+{
+	return qr->base->timeout_ms > 0 &&
+		qr->base->timeout_ms < NET_CONNECT_TIMEOUT_MS
+	    ? qr->base->timeout_ms
+	    : NET_CONNECT_TIMEOUT_MS;
+}
+
+void
+qrun_progress(struct qrun *qr)
+{
+	unsigned long done = qr->nsent + qr->ndeferred + qr->nbounced;
+	double secs = (double)(util_now_ms() - qr->start_ms) / 1000.0;
+	double rate = secs > 0 ? (double)done / secs : 0;
+	char eta[32];
+
+	if (!qr->progress)
+		return;
+	if (rate > 0 && qr->total > done)
+		qrun_span((int64_t)((double)(qr->total - done) / rate), eta,
+		    sizeof(eta));
+	else
+		(void)util_strlcpy(eta, "-", sizeof(eta));
+	fprintf(stderr,
+	    "\r%s: sent %lu, deferred %lu, bounced %lu, %.1f/s, ETA %s   ",
+	    PROG, qr->nsent, qr->ndeferred, qr->nbounced, rate, eta);
+}
+
+/* ------------------------------------------------------------ sites */
+
+struct dom {
+	char *name;
+	size_t site; /* index, or (size_t)-1 with why */
+	int perm;
+	char why[ERR_MAX + 64];
+};
+
+struct pass {
+	struct qrun *qr;
+	struct dns_resolver *res;
+	struct qsite *sites;
+	size_t nsites, capsites;
+	struct dom *doms;
+	size_t ndoms, capdoms;
+	char **touched;
+	size_t ntouched, captouched;
+};
+
+static struct qsite *
+site_add(struct pass *ps, const char *name)
+{
+	struct qsite *s;
+	void *np;
+	size_t i;
+
+	for (i = 0; i < ps->nsites; i++)
+		if (strcmp(ps->sites[i].name, name) == 0)
+			return &ps->sites[i];
+	if (ps->nsites == QRUN_SITES_MAX)
+		return NULL;
+	if (ps->nsites == ps->capsites) {
+		ps->capsites = ps->capsites ? ps->capsites * 2 : 16;
+		if ((np = realloc(ps->sites,
+			 ps->capsites * sizeof(*ps->sites))) == NULL)
+			return NULL;
+		ps->sites = np;
+	}
+	s = &ps->sites[ps->nsites++];
+	memset(s, 0, sizeof(*s));
+	(void)util_strlcpy(s->name, name, sizeof(s->name));
+	return s;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcasecmp(((const struct dns_mx_host *)a)->name,
+	    ((const struct dns_mx_host *)b)->name);
+}
+
+/* The site of an MX result: its host names, sorted ("mx a,b:25"). */
+static void
+mx_site_name(const struct dns_mx_result *mx, const char *port, char *out,
+    size_t outlen)
+{
+	struct dns_mx_host *h;
+	int i;
+
+	(void)util_strlcpy(out, "mx ", outlen);
+	if ((h = calloc((size_t)mx->nhost, sizeof(*h))) == NULL) {
+		(void)util_strlcat(out, mx->ascii, outlen);
+		return;
+	}
+	memcpy(h, mx->host, (size_t)mx->nhost * sizeof(*h));
+	qsort(h, (size_t)mx->nhost, sizeof(*h), cmp_names);
+	for (i = 0; i < mx->nhost; i++) {
+		if (i > 0)
+			(void)util_strlcat(out, ",", outlen);
+		(void)util_strlcat(out, h[i].name, outlen);
+	}
+	free(h);
+	(void)util_strlcat(out, ":", outlen);
+	(void)util_strlcat(out, port, outlen);
+}
+
+/* Where mail for domain goes: d->site, or why not. */
+static void
+resolve(struct pass *ps, struct dom *d)
+{
+	const struct routing *rt = ps->qr->rt;
+	const struct session *b = ps->qr->base;
+	struct dns_mx_result *mx;
+	struct qsite *s;
+	char name[512], err[ERR_MAX];
+	int k, self_ok = 0;
+
+	d->site = (size_t)-1;
+	if (!rt->direct) {
+		(void)snprintf(name, sizeof(name), "smarthost %s:%s", b->host,
+		    b->port);
+		if ((s = site_add(ps, name)) == NULL)
+			goto nomem;
+		(void)util_strlcpy(s->host, b->host, sizeof(s->host));
+		(void)util_strlcpy(s->port, b->port, sizeof(s->port));
+		d->site = (size_t)(s - ps->sites);
+		return;
+	}
+	if (d->name[0] == '\0') {
+		d->perm = 1;
+		(void)util_strlcpy(d->why, "no domain: direct delivery needs "
+		    "user@domain", sizeof(d->why));
+		return;
+	}
+	for (k = 0; k < rt->nroutes; k++)
+		if (strcasecmp(rt->routes[k].domain, d->name) == 0)
+			break;
+	self_ok = k < rt->nroutes && rt->routes[k].self_ok;
+	if ((k < rt->nroutes && !self_ok) || d->name[0] == '[') {
+		const char *h = k < rt->nroutes ? rt->routes[k].host : d->name;
+		const char *p = k < rt->nroutes ? rt->routes[k].port : rt->port;
+		size_t hl = strlen(h);
+
+		(void)snprintf(name, sizeof(name), "route %s:%s", h, p);
+		if ((s = site_add(ps, name)) == NULL)
+			goto nomem;
+		/* An address literal "[192.0.2.1]" (RFC 5321 §4.1.3). */
+		if (h[0] == '[' && hl > 2 && h[hl - 1] == ']') {
+			(void)snprintf(s->host, sizeof(s->host), "%.*s",
+			    (int)(hl - 2), h + 1);
+			if (strncasecmp(s->host, "IPv6:", 5) == 0)
+				memmove(s->host, s->host + 5,
+				    strlen(s->host + 5) + 1);
+		} else
+			(void)util_strlcpy(s->host, h, sizeof(s->host));
+		(void)util_strlcpy(s->port, p, sizeof(s->port));
+		d->site = (size_t)(s - ps->sites);
+		return;
+	}
+	if (ps->res == NULL && (ps->res = dns_new(rt->dns_server, 0, 0, err,
+				    sizeof(err))) == NULL) {
+		(void)snprintf(d->why, sizeof(d->why), "DNS: %s", err);
+		return;
+	}
+	if ((mx = calloc(1, sizeof(*mx))) == NULL)
+		goto nomem;
+	switch (dns_mx_lookup(ps->res, d->name, 0, mx)) {
+	case DNS_MX_FOUND:
+	case DNS_MX_IMPLICIT: break;
+	case DNS_MX_TEMPFAIL:
+		(void)snprintf(d->why, sizeof(d->why), "%s: %s", d->name,
+		    mx->err);
+		free(mx);
+		return;
+	case DNS_MX_NULL:
+		/* RFC 7505 §4.2: 556 5.1.10 for a null MX. */
+		d->perm = 1;
+		(void)snprintf(d->why, sizeof(d->why), "556 5.1.10 %s: %s",
+		    d->name, mx->err);
+		free(mx);
+		return;
+	default:
+		d->perm = 1;
+		(void)snprintf(d->why, sizeof(d->why), "550 5.1.2 %s: %s",
+		    d->name, mx->err);
+		free(mx);
+		return;
+	}
+	mx_site_name(mx, rt->port, name, sizeof(name));
+	if ((s = site_add(ps, name)) == NULL) {
+		free(mx);
+		goto nomem;
+	}
+	if (s->mx == NULL)
+		s->mx = mx;
+	else
+		free(mx);
+	s->self_ok |= self_ok;
+	d->site = (size_t)(s - ps->sites);
+	return;
+nomem:
+	(void)util_strlcpy(d->why, "out of memory (or too many sites)",
+	    sizeof(d->why));
+}
+
+static struct dom *
+domain_of(struct pass *ps, const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *name = at != NULL ? at + 1 : "";
+	struct dom *d;
+	void *np;
+	size_t i;
+
+	for (i = 0; i < ps->ndoms; i++)
+		if (strcasecmp(ps->doms[i].name, name) == 0)
+			return &ps->doms[i];
+	if (ps->ndoms == QRUN_DOMAINS_MAX)
+		return NULL;
+	if (ps->ndoms == ps->capdoms) {
+		ps->capdoms = ps->capdoms ? ps->capdoms * 2 : 64;
+		if ((np = realloc(ps->doms, ps->capdoms * sizeof(*ps->doms))) ==
+		    NULL)
+			return NULL;
+		ps->doms = np;
+	}
+	d = &ps->doms[ps->ndoms];
+	memset(d, 0, sizeof(*d));
+	if ((d->name = strdup(name)) == NULL)
+		return NULL;
+	ps->ndoms++;
+	resolve(ps, d);
+	return d;
+}
+
+/* Recipient i of message id goes to site s.  0 or -1. */
+static int
+item_add(struct qsite *s, const char *id, size_t i, size_t nr)
+{
+	struct qitem *it;
+	void *np;
+
+	if (s->nitems > 0 && strcmp(s->items[s->nitems - 1].id, id) == 0)
+		it = &s->items[s->nitems - 1];
+	else {
+		if (s->nitems == s->capitems) {
+			s->capitems = s->capitems ? s->capitems * 2 : 16;
+			if ((np = realloc(s->items,
+				 s->capitems * sizeof(*s->items))) == NULL)
+				return -1;
+			s->items = np;
+		}
+		it = &s->items[s->nitems];
+		memset(it, 0, sizeof(*it));
+		(void)util_strlcpy(it->id, id, sizeof(it->id));
+		if ((it->r = calloc(nr, sizeof(*it->r))) == NULL)
+			return -1;
+		s->nitems++;
+	}
+	it->r[it->nr++] = i;
+	return 0;
+}
+
+static void
+touch(struct pass *ps, const char *id)
+{
+	void *np;
+
+	if (ps->ntouched == ps->captouched) {
+		ps->captouched = ps->captouched ? ps->captouched * 2 : 64;
+		if ((np = realloc(ps->touched,
+			 ps->captouched * sizeof(*ps->touched))) == NULL)
+			return;
+		ps->touched = np;
+	}
+	if ((ps->touched[ps->ntouched] = strdup(id)) != NULL)
+		ps->ntouched++;
+}
+
+/* ------------------------------------------------------------ messages */
+
+/* Fail every waiting recipient of a message too old to keep trying
+   (RFC 3464 status 4.4.7 "delivery time expired", given as 5.4.7 in a
+   failure report). */
+static void
+expire(struct pass *ps, const char *id)
+{
+	struct qrun *qr = ps->qr;
+	struct queue_env e;
+	char err[ERR_MAX], why[QUEUE_REPLY_MAX + 128], age[32];
+	char ea[LOG_ESC_MAX], ew[LOG_ESC_MAX * 2];
+	struct buf b;
+	size_t i;
+	int fd;
+
+	queue_env_init(&e);
+	if (queue_load(qr->q, id, 1, 0, &e, &fd, err, sizeof(err)) == -1) {
+		queue_env_free(&e);
+		return;
+	}
+	buf_init(&b, QUEUE_JOURNAL_MAX);
+	qrun_span(qrun_now() - e.created, age, sizeof(age));
+	for (i = 0; i < e.nr; i++) {
+		struct queue_rcpt *r = &e.r[i];
+
+		if (r->state != QUEUE_PENDING)
+			continue;
+		(void)snprintf(why, sizeof(why),
+		    "gave up after %s in the queue%s%s", age,
+		    r->reply != NULL ? "; the last reply: " : "",
+		    r->reply != NULL ? r->reply : "");
+		(void)queue_env_set(&e, i, QUEUE_FAILED, 0, r->code, "5.4.7",
+		    r->relay, why);
+		log_info(qr->log, "%s: to=<%s>, delay=%s, tries=%u, "
+		    "dsn=5.4.7, status=expired (%s)", e.id,
+		    log_esc(ea, sizeof(ea), r->addr), age, r->tries,
+		    log_esc_quoted(ew, sizeof(ew), why));
+		qr->nbounced++;
+		(void)queue_journal_rcpt(&e, i, &b);
+	}
+	if (b.len > 0 && queue_append(&e, fd, &b, err, sizeof(err)) == -1)
+		log_err(qr->log, "%s", err);
+	buf_free(&b);
+	(void)close(fd);
+	queue_env_free(&e);
+	touch(ps, id);
+}
+
+/* A message with nothing waiting: its bounces, then away.  Messages
+   whose failures are owed a bounce stay until it is queued. */
+static void
+finish(struct qrun *qr, const char *id)
+{
+	struct queue_env e;
+	char err[ERR_MAX];
+	struct buf b;
+	size_t i, failed = 0;
+	int fd;
+
+	queue_env_init(&e);
+	if (queue_load(qr->q, id, 1, 0, &e, &fd, err, sizeof(err)) == -1) {
+		queue_env_free(&e);
+		return;
+	}
+	if (queue_pending(&e) > 0)
+		goto out;
+	for (i = 0; i < e.nr; i++)
+		if (e.r[i].state == QUEUE_FAILED)
+			failed++;
+	/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to <>. */
+	if (failed > 0 && !e.bounced && e.from[0] == '\0') {
+		buf_init(&b, 16);
+		if (buf_puts(&b, "B\n") == 0 &&
+		    queue_append(&e, fd, &b, err, sizeof(err)) == 0)
+			e.bounced = 1;
+		buf_free(&b);
+		log_info(qr->log, "%s: from=<>: no bounce for a bounce", e.id);
+	}
+	if (failed > 0 && !e.bounced)
+		goto out; /* the bounce is owed (qbounce) */
+	if (queue_remove(qr->q, id, err, sizeof(err)) == -1)
+		log_err(qr->log, "%s", err);
+	else
+		log_info(qr->log, "%s: removed", id);
+out:
+	(void)close(fd);
+	queue_env_free(&e);
+}
+
+int
+queue_flush(const char *dir, const struct routing *rt,
+    const struct session *base, const struct qpolicy *p, struct log *log,
+    int progress, int now_all)
+{
+	struct queue q;
+	struct qrun qr;
+	struct pass ps;
+	struct queue_env e;
+	struct dom *d;
+	char err[ERR_MAX], **ids;
+	size_t n, i, j, k;
+	int64_t now = qrun_now();
+	int fd, ex = 0;
+
+	if (queue_open(&q, dir, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return errno == EACCES ? 77 : 78;
+	}
+	if (queue_ids(&q, &ids, &n, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		queue_close(&q);
+		return 75;
+	}
+	memset(&qr, 0, sizeof(qr));
+	qr.q = &q;
+	qr.p = p;
+	qr.rt = rt;
+	qr.base = base;
+	qr.log = log;
+	qr.progress = progress;
+	qr.start_ms = util_now_ms();
+	memset(&ps, 0, sizeof(ps));
+	ps.qr = &qr;
+	for (i = 0; i < n; i++) {
+		queue_env_init(&e);
+		if (queue_load(&q, ids[i], 0, 0, &e, &fd, err, sizeof(err)) ==
+		    -1) {
+			if (errno != ENOENT)
+				log_err(log, "%s", err);
+			queue_env_free(&e);
+			continue;
+		}
+		(void)close(fd);
+		qr.nmsgs++;
+		if (queue_pending(&e) == 0) {
+			touch(&ps, e.id);
+		} else if (now - e.created >= p->max_age) {
+			expire(&ps, e.id);
+		} else
+			for (j = 0; j < e.nr; j++) {
+				if (e.r[j].state != QUEUE_PENDING ||
+				    (e.r[j].next > now && !now_all))
+					continue;
+				if ((d = domain_of(&ps, e.r[j].addr)) == NULL) {
+					log_err(log, "%s: out of memory",
+					    e.id);
+					continue;
+				}
+				qr.total++;
+				if (d->site == (size_t)-1) {
+					/* A site of its own, to defer or
+					   fail with the domain's reason. */
+					struct qsite *s;
+					char nm[600];
+
+					(void)snprintf(nm, sizeof(nm),
+					    "unresolved %s", d->name);
+					if ((s = site_add(&ps, nm)) == NULL ||
+					    item_add(s, e.id, j, e.nr) == -1)
+						continue;
+					continue;
+				}
+				if (item_add(&ps.sites[d->site], e.id, j,
+					e.nr) == -1)
+					log_err(log, "%s: out of memory", e.id);
+			}
+		queue_env_free(&e);
+	}
+	for (k = 0; k < ps.nsites; k++) {
+		struct qsite *s = &ps.sites[k];
+
+		for (i = 0; i < s->nitems; i++)
+			touch(&ps, s->items[i].id);
+		if (strncmp(s->name, "unresolved ", 11) == 0) {
+			for (j = 0; j < ps.ndoms; j++)
+				if (strcasecmp(ps.doms[j].name,
+					s->name + 11) == 0)
+					break;
+			(void)util_strlcpy(qr.site_name, s->name,
+			    sizeof(qr.site_name));
+			qsite_defer(&qr, s, j < ps.ndoms && ps.doms[j].perm,
+			    j < ps.ndoms ? ps.doms[j].why : "unresolved");
+			continue;
+		}
+		qsite_deliver(&qr, s);
+	}
+	for (i = 0; i < ps.ntouched; i++)
+		finish(&qr, ps.touched[i]);
+	if (qr.progress)
+		fputc('\n', stderr);
+	log_info(log, "flush %s: %lu messages, %lu sent, %lu deferred, "
+	    "%lu bounced, in %.1f s", dir, qr.nmsgs, qr.nsent,
+	    qr.ndeferred, qr.nbounced,
+	    (double)(util_now_ms() - qr.start_ms) / 1000.0);
+	for (k = 0; k < ps.nsites; k++) {
+		for (i = 0; i < ps.sites[k].nitems; i++)
+			free(ps.sites[k].items[i].r);
+		free(ps.sites[k].items);
+		free(ps.sites[k].mx);
+	}
+	free(ps.sites);
+	for (i = 0; i < ps.ndoms; i++)
+		free(ps.doms[i].name);
+	free(ps.doms);
+	for (i = 0; i < ps.ntouched; i++)
+		free(ps.touched[i]);
+	free(ps.touched);
+	if (ps.res != NULL)
+		dns_free(ps.res);
+	queue_ids_free(ids, n);
+	queue_close(&q);
+	return ex;
+}
