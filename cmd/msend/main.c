@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
@@ -418,6 +419,34 @@ parse_args(struct run *rn, int argc, char **argv)
 	}
 }
 
+/*
+ * As root, a queue is worked on as its directory's owner: a runner never
+ * parses the network as root, and every file in the queue stays its
+ * owner's (a root-owned file would lock the runner out of it).  A queue
+ * root owns is refused.  Exits on failure.
+ */
+static void
+become_queue_owner(const char *dir)
+{
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;
+	if (stat(dir, &st) == -1)
+		die(errno == ENOENT ? EX_CONFIG : EX_TEMPFAIL,
+		    "%s: %s (as root msend works a queue as its owner: make "
+		    "it as that user first)",
+		    dir, strerror(errno));
+	if (st.st_uid == 0)
+		die(EX_CONFIG, "%s: owned by root; msend works a queue as its "
+			       "owner, never as root (chown it to a user)",
+		    dir);
+	if (setgroups(1, &st.st_gid) != 0 || setgid(st.st_gid) != 0 ||
+	    setuid(st.st_uid) != 0 || getuid() == 0)
+		die(EX_OSERR, "%s: cannot become its owner: %s", dir,
+		    strerror(errno));
+}
+
 /* ------------------------------------------------------------ config */
 
 static void
@@ -662,6 +691,8 @@ main(int argc, char **argv)
 			die(EX_USAGE, "%s: no queue (--queue DIR, or "
 				      "\"queue DIR\" in msend.conf)",
 			    rn.flush ? "--flush" : "-odq");
+		if (!rn.list)
+			become_queue_owner(rn.a.queue);
 		if (rn.list) {
 			ex = queue_list(rn.a.queue, stdout);
 			run_free(&rn);

@@ -459,7 +459,7 @@ queue_flush(const char *dir, const struct routing *rt,
 	int64_t now = qrun_now();
 	int fd, ex = 0;
 
-	if (queue_open(&q, dir, 0, err, sizeof(err)) == -1) {
+	if (queue_open(&q, dir, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return errno == EACCES ? 77 : 78;
 	}

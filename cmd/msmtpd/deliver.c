@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "msmtpd.h"
+#include "net.h"
 #include "passwd.h"
 #include "privsep.h"
 #include "proc.h"
@@ -212,6 +213,22 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 
 	if (!d->relay && c->lda_inproc)
 		return run_lda(c, d, cmd_err);
+	if (d->relay && c->queue != NULL) {
+		struct msmtpd_qmsg m;
+		char origin[SMTP_DOMAIN_MAX * 2 + NET_ADDRSTR_MAX + 64];
+
+		(void)snprintf(origin, sizeof(origin),
+		    "msmtpd [%s]%s%s%s%s", d->addr, d->helo ? " helo=" : "",
+		    d->helo ? d->helo : "", d->auth_user ? " auth=" : "",
+		    d->auth_user ? d->auth_user : "");
+		m.id = d->id;
+		m.from = d->from;
+		m.rcpt = d->rcpt;
+		m.nrcpt = d->nrcpt;
+		m.origin = origin;
+		m.spool = d->spool;
+		return msmtpd_enqueue(c, &m, cmd_err);
+	}
 	cmd_err[0] = '\0';
 	for (i = 0; tmpl[i] != NULL; i++)
 		;

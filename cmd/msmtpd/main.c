@@ -34,6 +34,7 @@ enum {
 	OPT_MAILDIR = 256,
 	OPT_COMMAND,
 	OPT_RELAY,
+	OPT_QUEUE,
 	OPT_DOMAIN,
 	OPT_BARELF,
 	OPT_MAXSIZE,
@@ -48,6 +49,7 @@ static const struct option ownopts[] = {
     {"maildir", required_argument, NULL, OPT_MAILDIR},
     {"command", optional_argument, NULL, OPT_COMMAND},
     {"relay-command", optional_argument, NULL, OPT_RELAY},
+    {"queue", required_argument, NULL, OPT_QUEUE},
     {"domain", required_argument, NULL, OPT_DOMAIN},
     {"accept-bare-lf", no_argument, NULL, OPT_BARELF},
     {"max-size", required_argument, NULL, OPT_MAXSIZE},
@@ -72,6 +74,8 @@ usage(FILE *fp, const struct srvopt *so)
 	    "  --command 'ARGV...'    the same as one word split at spaces\n"
 	    "  --relay-command ARGV... ';'  for relayed mail (default: msend "
 	    "-i -f %%F -- %%T)\n"
+	    "  --queue DIR            relayed mail into the queue DIR "
+	    "(msend --run delivers it)\n"
 	    "  --maildir DIR          passed to the default mdeliver command\n"
 	    "  --domain D             local domain (repeatable; none: all "
 	    "local)\n"
@@ -376,6 +380,7 @@ main(int argc, char **argv)
 			    "--relay-command", optarg, argc, argv, c.relay);
 			have_relay = 1;
 			break;
+		case OPT_QUEUE: c.queue = optarg; break;
 		case OPT_DOMAIN:
 			if (c.ndomains == MSMTPD_DOMAINS_MAX)
 				die(EX_USAGE, "--domain: at most %d",
@@ -423,6 +428,11 @@ main(int argc, char **argv)
 		    "--command put it in the command");
 	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
 		die(rc, "%s", err);
+	if (c.queue != NULL && have_relay)
+		die(EX_USAGE, "--queue and --relay-command: one or the other");
+	if (c.queue != NULL &&
+	    msmtpd_queue_check(c.queue, err, sizeof(err)) == -1)
+		die(EX_CONFIG, "%s", err);
 	SRVOPT_SESSION_SET(&c, &so);
 	c.lifetime = so.lifetime;
 	c.user = so.user;

@@ -63,6 +63,7 @@ struct msmtpd_conf {
 	int default_command; /* command is our mdeliver: refuse at RCPT
 				what it cannot take */
 	char *relay[MSMTPD_ARGV_MAX + 1];
+	const char *queue; /* --queue: relayed mail into this queue */
 	const char *domains[MSMTPD_DOMAINS_MAX];
 	size_t ndomains;
 	const char *passwd_file;
@@ -203,5 +204,21 @@ int policy_auth(struct session *s, const char *arg, size_t len);
 /* main.c: not root, --user must be who we are (as root the session
    drops: deliver_parent).  0 or -1. */
 int drop_privileges(const struct msmtpd_conf *c);
+
+/* enqueue.c: relayed mail into the queue (--queue). */
+struct msmtpd_qmsg {
+	const char *id;
+	const char *from;
+	const char *const *rcpt;
+	size_t nrcpt;
+	const char *origin; /* who sent it, for msend --list */
+	int spool; /* LF line ends, our Received first */
+};
+/* Is DIR a queue msmtpd may write (as root: not root's)?  0 or -1. */
+int msmtpd_queue_check(const char *dir, char *err, size_t errlen);
+/* Queue m in c->queue durably.  An exit code as a delivery command's
+   would be (0, 75); cmd_err says why not. */
+int msmtpd_enqueue(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
+    char *cmd_err);
 
 #endif

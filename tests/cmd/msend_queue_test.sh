@@ -6,6 +6,18 @@
 LC_ALL=C
 export LC_ALL
 
+# mkqueue: an empty queue ./qd.  As root it belongs to nobody: msend
+# works a queue as its owner, never as root.
+mkqueue()
+{
+	mkdir -p qd
+	if [ "$(id -u)" = 0 ]; then
+		chmod 755 .
+		chown "$(id -u nobody):$(id -g nobody)" qd ||
+		    atf_skip "no user nobody"
+	fi
+}
+
 # qfile: the one queue file in ./qd/q (fails when there is not one).
 qfile()
 {
@@ -22,6 +34,7 @@ enqueue_head()
 enqueue_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	printf 'Subject: hello\nTo: bob@example.net\n\nline one\n.dot line\n' >msg
 	atf_check -s exit:0 -o empty -e empty "$M" --queue "$PWD/qd" \
 	    -f alice@example.org -N failure,delay -R hdrs -V env-1 \
@@ -67,6 +80,7 @@ odq_config_head()
 odq_config_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	printf 'account default\nqueue %s/qd\nfrom alice@example.org\n' \
 	    "$PWD" >conf
 	printf 'To: bob@example.net\nBcc: secret@example.com\nSubject: x\n\nhi\n' |
@@ -96,9 +110,11 @@ full_disk_body()
 {
 	M=$(yubin_prog msend)
 	mkdir qd
+	chmod 755 .
 	mount -t tmpfs -o size=64k tmpfs qd 2>err ||
-	    atf_skip "cannot mount a tmpfs here: $(cat err)"
+	    atf_skip "cannot mount a tmpfs here: $(head -n 1 err)"
 	echo mounted >mounted
+	chown "$(id -u nobody):$(id -g nobody)" qd
 	head -c 200000 /dev/zero | tr '\0' 'x' | fold -w 70 >big
 	printf 'Subject: big\n\n' | cat - big | "$M" --queue "$PWD/qd" \
 	    -f a@example.org b@example.net >out 2>err
@@ -125,6 +141,7 @@ write_fails_head()
 write_fails_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	head -c 100000 /dev/zero | tr '\0' 'x' | fold -w 70 >big
 	printf 'Subject: big\n\n' | cat - big >msg
 	(ulimit -f 20; exec "$M" --queue "$PWD/qd" -f a@example.org \
@@ -143,6 +160,7 @@ list_damaged_head()
 list_damaged_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	printf 'Subject: one\n\n1\n' | "$M" --queue qd -f a@example.org \
 	    b@example.net || atf_fail "enqueue: $?"
 	printf 'yubin-queue 1\nid 0BAD\n' >qd/q/0BAD
@@ -199,6 +217,7 @@ flush_sink_head()
 flush_sink_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	enqueue 3
 	n=0
 	for f in qd/q/*; do
@@ -236,6 +255,7 @@ greylist_head()
 greylist_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	enqueue 1
 	sink_start --greylist 1
 	flush >out 2>err || atf_fail "flush: $? $(cat err)"
@@ -267,6 +287,7 @@ site_down_head()
 site_down_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	enqueue 2
 	SINK_PORT=$(free_port)
 	flush >out 2>err || atf_fail "flush: $? $(cat err)"
@@ -294,6 +315,7 @@ failed_kept_head()
 failed_kept_body()
 {
 	M=$(yubin_prog msend)
+	mkqueue
 	enqueue 1
 	sink_start --reply 'carol@example.com=550 5.1.1 no such user'
 	flush >out 2>err || atf_fail "flush: $? $(cat err)"
@@ -310,6 +332,55 @@ failed_kept_cleanup()
 	stop_pidfile sink.pid
 }
 
+atf_test_case msmtpd_queue cleanup
+msmtpd_queue_head()
+{
+	atf_set "descr" "msmtpd --queue accepts relayed mail while the destination is down (250 once queued); msend --flush sends it when it is back"
+}
+msmtpd_queue_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	hash=$(openssl passwd -6 -salt saltsalt s3cret) ||
+	    atf_fail "openssl cannot make a hash"
+	echo "alice:$hash:::/nonexistent" >passwd
+	printf 'EHLO client.test\r\nAUTH PLAIN %s\r\nMAIL FROM:<a@client.test>\r\nRCPT TO:<x@far.test>\r\nRCPT TO:<y@far.test>\r\nDATA\r\nSubject: relayed\r\n\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n' \
+	    "$(printf '\0alice\0s3cret' | base64)" >in
+	"$(yubin_prog msmtpd)" --inetd --log stderr --no-resolve \
+	    --hostname mx.test --auth-delay 0 --passwd-file passwd \
+	    --allow-plain-auth --domain mx.test --queue "$PWD/qd" \
+	    <in >out.raw 2>log || atf_fail "msmtpd: $? $(cat log)"
+	grep -q '^250 2.0.0 Message accepted' out.raw ||
+	    atf_fail "$(cat out.raw) $(cat log)"
+	grep -q 'queued as' log || atf_fail "$(cat log)"
+	f=$(qfile)
+	grep -q '^origin msmtpd%20\[\]%20helo=client.test%20auth=alice$' "$f" ||
+	    grep -q '^origin msmtpd.*auth=alice$' "$f" || atf_fail "$(cat "$f")"
+	[ "$(id -u)" != 0 ] || [ "$(stat -c %U "$f")" = nobody ] ||
+	    atf_fail "the queue file is not the queue's owner's"
+	sed '1,/^$/d' "$f" >queued
+	grep -q "$(printf '^Received: from client.test')" queued ||
+	    atf_fail "no Received: $(cat queued)"
+	grep -q "$(printf '^\\.dot\r$')" queued || atf_fail "$(cat -A queued)"
+	# The destination is down: it waits.
+	SINK_PORT=$(free_port)
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	[ "$(grep -c 'status=deferred' err)" = 2 ] || atf_fail "$(cat err)"
+	sink_start --port "$SINK_PORT"
+	flush --retry-now >out 2>err || atf_fail "flush 2: $? $(cat err)"
+	[ "$(grep -c 'status=sent' err)" = 2 ] || atf_fail "$(cat err)"
+	cmp -s sink/msg.1 queued || atf_fail "not byte-exact at the sink"
+	grep -q 'MAIL FROM:<a@client.test>' sink/env.1 || atf_fail "$(cat sink/env.1)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	# --queue with --relay-command, or a queue root owns: refused.
+	atf_check -s exit:64 -e match:'one or the other' \
+	    "$(yubin_prog msmtpd)" --inetd --queue qd --relay-command true \; </dev/null
+}
+msmtpd_queue_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -321,4 +392,5 @@ atf_init_test_cases()
 	atf_add_test_case greylist
 	atf_add_test_case site_down
 	atf_add_test_case failed_kept
+	atf_add_test_case msmtpd_queue
 }

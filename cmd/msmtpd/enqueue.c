@@ -1,0 +1,195 @@
+/*
+ * enqueue.c: msmtpd --queue DIR: relayed mail goes into the outbound
+ * queue (common/queue) instead of to --relay-command, and the client
+ * gets its 250 once the message is on disk there; `msend --run' or
+ * `msend --flush' takes it from there.
+ *
+ * The queue belongs to the owner of its directory, who runs msend on
+ * it: started as root, msmtpd's privileged parent writes each message
+ * from a child that has become that owner (never root: a root-owned
+ * queue is refused, since its runner would parse the network as root).
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "msmtpd.h"
+#include "queue.h"
+#include "util.h"
+
+/* The spool (LF line ends, our Received first) as the queue keeps a
+   message: CRLF line ends. */
+static int
+write_crlf(void *arg, int fd, char *err, size_t errlen)
+{
+	const int *spool = arg;
+	char in[32768], out[65536 + 2];
+	ssize_t n;
+	size_t i, o;
+	off_t at = 0;
+	int cr = 0;
+
+	for (;;) {
+		if ((n = pread(*spool, in, sizeof(in), at)) == -1) {
+			util_seterr(err, errlen, "spool: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		at += n;
+		for (i = o = 0; i < (size_t)n; i++) {
+			if (in[i] == '\n' && !cr)
+				out[o++] = '\r';
+			cr = in[i] == '\r';
+			out[o++] = in[i];
+		}
+		if (util_write_all(fd, out, o) == -1) {
+			util_seterr(err, errlen, "%s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+/* Has the spool an octet over 127 (BODY=8BITMIME for the next hop)? */
+static int
+eightbit(int spool)
+{
+	unsigned char b[32768];
+	ssize_t n, i;
+	off_t at = 0;
+
+	while ((n = pread(spool, b, sizeof(b), at)) > 0) {
+		for (i = 0; i < n; i++)
+			if (b[i] & 0x80)
+				return 1;
+		at += n;
+	}
+	return 0;
+}
+
+/* Queue it from this process.  An exit code; cmd_err says why not. */
+static int
+enqueue_here(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
+    char *cmd_err)
+{
+	struct queue q;
+	struct queue_env e;
+	char err[ERR_MAX];
+	size_t i;
+	int ex = 0, spool = m->spool;
+
+	queue_env_init(&e);
+	if ((e.from = strdup(m->from)) == NULL ||
+	    (e.origin = strdup(m->origin)) == NULL)
+		goto nomem;
+	e.eightbit = eightbit(m->spool);
+	e.smtputf8 = !util_is_ascii(m->from);
+	for (i = 0; i < m->nrcpt; i++) {
+		if (!util_is_ascii(m->rcpt[i]))
+			e.smtputf8 = 1;
+		if (queue_env_add(&e, m->rcpt[i], 0, NULL) == -1)
+			goto nomem;
+	}
+	if (queue_open(&q, c->queue, 1, err, sizeof(err)) == -1) {
+		ex = EX_TEMPFAIL;
+		goto fail;
+	}
+	if (queue_add(&q, &e, write_crlf, &spool, err, sizeof(err)) == -1)
+		ex = EX_TEMPFAIL;
+	queue_close(&q);
+	if (ex != 0)
+		goto fail;
+	log_info(c->log, "%s: queued as %s in %s", m->id, e.id, c->queue);
+	queue_env_free(&e);
+	return 0;
+nomem:
+	(void)util_strlcpy(err, strerror(ENOMEM), sizeof(err));
+	ex = EX_TEMPFAIL;
+fail:
+	(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1, "queue: %.380s", err);
+	log_err(c->log, "%s: queue: %s", m->id, err);
+	queue_env_free(&e);
+	return ex;
+}
+
+int
+msmtpd_queue_check(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1) {
+		util_seterr(err, errlen, "--queue %s: %s (msend --queue %s "
+		    "--list, run as the queue's owner, makes it)", dir,
+		    strerror(errno), dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		util_seterr(err, errlen, "--queue %s: not a directory", dir);
+		return -1;
+	}
+	if (geteuid() == 0 && st.st_uid == 0) {
+		util_seterr(err, errlen, "--queue %s: owned by root; give it "
+		    "to the user msend --run runs as (chown -R)", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+msmtpd_enqueue(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
+    char *cmd_err)
+{
+	struct stat st;
+	char err[ERR_MAX];
+	int p[2], st_, ex;
+	ssize_t n;
+	pid_t pid;
+
+	cmd_err[0] = '\0';
+	if (geteuid() != 0)
+		return enqueue_here(c, m, cmd_err);
+	if (msmtpd_queue_check(c->queue, err, sizeof(err)) == -1 ||
+	    stat(c->queue, &st) == -1) {
+		(void)util_strlcpy(cmd_err, err, MSMTPD_CMD_ERR_MAX + 1);
+		log_err(c->log, "%s: %s", m->id, err);
+		return EX_TEMPFAIL;
+	}
+	if (pipe(p) == -1)
+		return EX_TEMPFAIL;
+	if ((pid = fork()) == -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return EX_TEMPFAIL;
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		if (setgroups(1, &st.st_gid) != 0 || setgid(st.st_gid) != 0 ||
+		    setuid(st.st_uid) != 0 || getuid() == 0) {
+			(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1,
+			    "queue: cannot become its owner: %s",
+			    strerror(errno));
+			ex = EX_TEMPFAIL;
+		} else
+			ex = enqueue_here(c, m, cmd_err);
+		(void)util_write_all(p[1], cmd_err, strlen(cmd_err));
+		_exit(ex);
+	}
+	(void)close(p[1]);
+	n = read(p[0], cmd_err, MSMTPD_CMD_ERR_MAX);
+	cmd_err[n > 0 ? n : 0] = '\0';
+	(void)close(p[0]);
+	while (waitpid(pid, &st_, 0) == -1)
+		if (errno != EINTR)
+			return EX_TEMPFAIL;
+	return WIFEXITED(st_) ? WEXITSTATUS(st_) : EX_TEMPFAIL;
+}
