@@ -200,7 +200,7 @@ curl_list_cleanup()
 atf_test_case curl_fetch cleanup
 curl_fetch_head()
 {
-	atf_set "descr" "curl fetches messages by UID, byte-exact (CRLF on the wire), and by UID in another folder"
+	atf_set "descr" "curl fetches messages by UID, MAILINDEX, PARTIAL, in two folders, byte-exact (CRLF on the wire); a wrong UID or UIDVALIDITY fails"
 }
 curl_fetch_body()
 {
@@ -239,6 +239,16 @@ curl_fetch_body()
 	ccurl_ok "UID=2;PARTIAL=0.40" "$URL/INBOX;UID=2;PARTIAL=0.40"
 	head -c 40 want >want40
 	same "UID 2, PARTIAL=0.40" want40 curl.out
+	# The URL's UIDVALIDITY is checked against SELECT's.
+	ccurl_ok "STATUS UIDVALIDITY" -X 'STATUS INBOX (UIDVALIDITY)' "$URL/"
+	uv=$(tr -d '\r' <curl.out | sed -n 's/^\* STATUS INBOX (UIDVALIDITY \([0-9]*\))$/\1/p')
+	[ -n "$uv" ] || fail "STATUS INBOX (UIDVALIDITY): $(cat curl.out)"
+	ccurl_ok "UIDVALIDITY=$uv" "$URL/INBOX;UIDVALIDITY=$uv/;UID=2"
+	same "UIDVALIDITY=$uv/;UID=2" want curl.out
+	rc=0
+	ccurl "$URL/INBOX;UIDVALIDITY=$((uv + 1))/;UID=2" || rc=$?
+	[ $rc = 78 ] && grep -q 'UIDVALIDITY has changed' curl.err ||
+	    fail "UIDVALIDITY=$((uv + 1)): exit $rc $(cat curl.err)"
 }
 curl_fetch_cleanup()
 {
@@ -534,22 +544,30 @@ sizes_match()
 atf_test_case mbsync_pull cleanup
 mbsync_pull_head()
 {
-	atf_set "descr" "mbsync pulls INBOX and Sent byte-exact; a second run changes nothing"
+	atf_set "descr" "mbsync pulls INBOX and Sent byte-exact (a CRLF file too) with their flags; a second run changes nothing"
 }
 mbsync_pull_body()
 {
 	mbsync_setup
+	# One the server stored as a client APPENDed it, with CRLF (and so
+	# without ",W=" in its name: the server counts its size).
+	printf 'From: c@example.org\r\nSubject: crlf\r\nMessage-ID: <crlf@test>\r\n\r\nsecond\r\n.\r\nthird\r\n' \
+	    >'smd/cur/1001.M2P2.test:2,S'
+	[ -z "$IDS" ] || chown "$IDS" 'smd/cur/1001.M2P2.test:2,S'
 	mbsync_run "first"
 	[ -d near/INBOX/cur ] && [ -d near/Sent/cur ] ||
 	    fail "folders near: $(ls near)"
-	for id in one two three; do
+	for id in one two three crlf; do
 		pair $id smd near/INBOX
 	done
 	pair sent1 smd/.Sent near/Sent
 	sizes_match
-	# Pulled messages keep the server's flags: none.
+	# Pulled messages keep the server's flags: none but crlf's \Seen.
 	for f in near/INBOX/*/* near/Sent/*/*; do
-		[ -z "$(flags_of "$f")" ] || fail "flags near: $f"
+		case $(flags_of "$f"):$(grep -c '^Message-ID: <crlf@test>' "$f") in
+		:0 | S:1) ;;
+		*) fail "flags near: $f" ;;
+		esac
 	done
 	ls -R near smd >before
 	mbsync_run "second"
