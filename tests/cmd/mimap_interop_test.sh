@@ -531,6 +531,12 @@ setflags()
 	    fail "cannot rename $(cat once.out)"
 }
 
+# snapshot: the names of every message on both sides.
+snapshot()
+{
+	find near smd -path '*/cur/*' -o -path '*/new/*' | sort
+}
+
 # sizes_match: the two sides hold as many messages in each folder.
 sizes_match()
 {
@@ -569,10 +575,11 @@ mbsync_pull_body()
 		*) fail "flags near: $f" ;;
 		esac
 	done
-	ls -R near smd >before
+	snapshot >before
 	mbsync_run "second"
-	ls -R near smd >after
-	diff -u before after >&2 || fail "a second run changed the folders (diff on stderr)"
+	snapshot >after
+	diff -u before after >&2 ||
+	    fail "a second run renamed, added or removed messages (diff on stderr)"
 }
 mbsync_pull_cleanup()
 {
@@ -684,10 +691,11 @@ mbsync_append_body()
 	# changes nothing, the server lists them in order.
 	imapdo "select INBOX" uids >uids
 	[ "$(cat uids)" = "1 2 3 4 5" ] || fail "INBOX UIDs: $(cat uids)"
-	ls -R near smd >before
+	snapshot >before
 	mbsync_run "second"
-	ls -R near smd >after
-	diff -u before after >&2 || fail "a second run changed the folders (diff on stderr)"
+	snapshot >after
+	diff -u before after >&2 ||
+	    fail "a second run renamed, added or removed messages (diff on stderr)"
 }
 mbsync_append_cleanup()
 {
