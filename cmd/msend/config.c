@@ -89,6 +89,7 @@ account_free(struct account *a)
 			free(*s);
 		}
 	}
+	free(a->qpolicy);
 	account_init(a);
 }
 
@@ -117,8 +118,25 @@ account_merge(struct account *dst, const struct account *src)
 		dst->timeout = src->timeout;
 	if (dst->chunking == -1)
 		dst->chunking = src->chunking;
+	if (src->qpolicy != NULL) {
+		/* src's lines first: dst's (the account's) come later and
+		   win. */
+		size_t a = strlen(src->qpolicy);
+		size_t b = dst->qpolicy != NULL ? strlen(dst->qpolicy) : 0;
+		char *m = malloc(a + b + 1);
+
+		if (m == NULL)
+			return -1;
+		memcpy(m, src->qpolicy, a);
+		if (b > 0)
+			memcpy(m + a, dst->qpolicy, b);
+		m[a + b] = '\0';
+		free(dst->qpolicy);
+		dst->qpolicy = m;
+	}
 	return 0;
 }
+
 
 void
 conf_init(struct conf *c)
@@ -317,6 +335,24 @@ static const char *const ignored[] = {"logfile", "logfile_time_format",
     "tls_crl_file", "tls_min_dh_prime_bits", "tls_host_override", "ntlmdomain",
     "add_missing_from_header", "add_missing_date_header", NULL};
 
+/* A queue policy line for the account at hand ("key value\n"). */
+static int
+add_qpolicy(struct pstate *ps, const char *key, const char *v)
+{
+	struct account *a = ps->cur;
+	size_t old = a->qpolicy != NULL ? strlen(a->qpolicy) : 0;
+	size_t add = strlen(key) + strlen(v) + 2;
+	char *m;
+
+	if (old + add > CONF_QPOLICY_MAX)
+		return perr(ps, "too many queue policy settings");
+	if ((m = realloc(a->qpolicy, old + add + 1)) == NULL)
+		return perr(ps, "%s", strerror(errno));
+	(void)snprintf(m + old, add + 1, "%s %s\n", key, v);
+	a->qpolicy = m;
+	return 0;
+}
+
 static int
 key_value(struct pstate *ps, const char *key, const char *v)
 {
@@ -429,6 +465,9 @@ key_value(struct pstate *ps, const char *key, const char *v)
 		return set_str(ps, &a->dsn_return, v);
 	if (strcmp(key, "queue") == 0)
 		return set_str(ps, &a->queue, v);
+	if (strncmp(key, "queue_", 6) == 0 || strncmp(key, "site_", 5) == 0 ||
+	    strcmp(key, "site") == 0)
+		return add_qpolicy(ps, key, v);
 	for (i = 0; ignored[i] != NULL; i++)
 		if (strcmp(key, ignored[i]) == 0) {
 			if (ps->log != NULL)

@@ -64,6 +64,8 @@ enum {
 	OPT_LIST,
 	OPT_FLUSH,
 	OPT_RETRY_NOW,
+	OPT_RUN,
+	OPT_POLL,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -95,6 +97,8 @@ static const struct option longopts[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"flush", no_argument, NULL, OPT_FLUSH},
     {"retry-now", no_argument, NULL, OPT_RETRY_NOW},
+    {"run", no_argument, NULL, OPT_RUN},
+    {"poll", required_argument, NULL, OPT_POLL},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -152,6 +156,10 @@ usage(FILE *fp)
 	    "      --flush, -q        deliver what is due in the queue, "
 	    "once\n"
 	    "      --retry-now        with --flush: what waits is due now\n"
+	    "      --run              deliver from the queue as mail is due, "
+	    "until SIGTERM\n"
+	    "      --poll S           --run: look every S s (no inotify: "
+	    "NFS)\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -172,6 +180,8 @@ struct run {
 	int list; /* -bp, --list, mailq */
 	int flush; /* --flush, -q */
 	int retry_now; /* --retry-now: everything waiting is due */
+	int run; /* --run */
+	int poll; /* --poll S: scan every S s, no inotify */
 	struct rcpt *r;
 	int nr, capr;
 	int bad; /* recipients refused by us */
@@ -412,6 +422,13 @@ parse_args(struct run *rn, int argc, char **argv)
 		case OPT_LIST: rn->list = 1; break;
 		case OPT_FLUSH: rn->flush = 1; break;
 		case OPT_RETRY_NOW: rn->retry_now = 1; break;
+		case OPT_RUN: rn->run = 1; break;
+		case OPT_POLL:
+			if (util_parse_num(optarg, 1, 3600, 0, &n) == -1)
+				die(EX_USAGE, "--poll %s: 1..3600 seconds",
+				    optarg);
+			rn->poll = (int)n;
+			break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -686,11 +703,13 @@ main(int argc, char **argv)
 		run_free(&rn);
 		return 0;
 	}
+	if (rn.run)
+		rn.flush = 1;
 	if (rn.list || rn.queue_only || rn.flush) {
 		if (rn.a.queue == NULL)
 			die(EX_USAGE, "%s: no queue (--queue DIR, or "
 				      "\"queue DIR\" in msend.conf)",
-			    rn.flush ? "--flush" : "-odq");
+			    rn.run ? "--run" : rn.flush ? "--flush" : "-odq");
 		if (!rn.list)
 			become_queue_owner(rn.a.queue);
 		if (rn.list) {
@@ -771,6 +790,11 @@ main(int argc, char **argv)
 
 	if (rn.flush) {
 		int tty = isatty(2) && !rn.o.verbose;
+		struct qpolicy qp = qpolicy_default;
+
+		if (qpolicy_parse(&qp, rn.a.qpolicy, rn.err,
+			sizeof(rn.err)) == -1)
+			die(EX_CONFIG, "msend.conf: %s", rn.err);
 
 		if (rn.rt.direct) {
 			/* Direct: opportunistic TLS, nothing verified
@@ -781,8 +805,14 @@ main(int argc, char **argv)
 		}
 		if (!tty && rn.log.level < LOG_LVL_INFO)
 			rn.log.level = LOG_LVL_INFO;
-		ex = queue_flush(rn.a.queue, &rn.rt, &s, &qpolicy_default,
-		    &rn.log, tty, rn.retry_now);
+		if (rn.run) {
+			if (rn.log.level < LOG_LVL_INFO)
+				rn.log.level = LOG_LVL_INFO;
+			ex = queue_run(rn.a.queue, &rn.rt, &s, &qp, &rn.log,
+			    rn.poll);
+		} else
+			ex = queue_flush(rn.a.queue, &rn.rt, &s, &qp, &rn.log,
+			    tty, rn.retry_now);
 		run_free(&rn);
 		return ex;
 	}

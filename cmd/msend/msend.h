@@ -27,6 +27,8 @@
 #define CONF_LINE_MAX 4096
 #define CONF_NAME_MAX 64
 #define CONF_ACCOUNTS_MAX 64
+/* Bytes of queue policy lines an account may hold. */
+#define CONF_QPOLICY_MAX (64 * 1024)
 /* A message body is kept in memory up to this, then in a temp file. */
 #define SPOOL_MEM_MAX (4 * 1024 * 1024)
 /* --route entries. */
@@ -74,6 +76,10 @@ struct account {
 	char *dsn_notify;
 	char *dsn_return;
 	char *queue; /* the queue directory (msend --queue) */
+	/* The queue's policy: "key value" lines (queue_*, site_*, site),
+	   an account's after its defaults' (qpolicy_parse reads them in
+	   order, so the account's win). */
+	char *qpolicy;
 };
 
 struct conf {

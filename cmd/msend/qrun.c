@@ -13,7 +13,14 @@
  */
 #include "config.h"
 
+#ifdef __linux__
+#include <sys/inotify.h>
+#endif
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,35 +34,20 @@
 #include "qrun.h"
 #include "util.h"
 
+/* --run: seconds between scans when nothing tells it to look (with
+   inotify, only a safety net; without, how soon new mail is seen), and
+   how long a burst of new messages may settle before a scan. */
+#define QRUN_IDLE_S 300
+#define QRUN_POLL_S 5
+#define QRUN_SETTLE_MS 200
 /* Sites one pass keeps apart; domains whose MX it remembers. */
 #define QRUN_SITES_MAX 4096
 #define QRUN_DOMAINS_MAX 16384
-
-const struct qpolicy qpolicy_default = {
-    5 * 86400, /* RFC 5321 §4.5.4.1: give up after 4-5 days */
-    4 * 3600,  /* a delay notice after 4 hours */
-    300.0, 1.5, 3600.0, 0.1, 100};
 
 int64_t
 qrun_now(void)
 {
 	return (int64_t)time(NULL);
-}
-
-int64_t
-qrun_backoff(const struct qpolicy *p, unsigned tries)
-{
-	double w = p->retry_first, u;
-	unsigned i;
-
-	for (i = 1; i < tries && w < p->retry_max; i++)
-		w *= p->retry_factor;
-	if (w > p->retry_max)
-		w = p->retry_max;
-	/* u in [-1, 1). */
-	u = (double)(util_random() % 20001) / 10000.0 - 1.0;
-	w += w * p->jitter * u;
-	return w < 1.0 ? 1 : (int64_t)(w + 0.5);
 }
 
 void
@@ -200,6 +192,8 @@ resolve(struct pass *ps, struct dom *d)
 			goto nomem;
 		(void)util_strlcpy(s->host, b->host, sizeof(s->host));
 		(void)util_strlcpy(s->port, b->port, sizeof(s->port));
+		if (s->pol == NULL)
+			s->pol = qpolicy_site(ps->qr->p, b->host, NULL);
 		d->site = (size_t)(s - ps->sites);
 		return;
 	}
@@ -231,6 +225,8 @@ resolve(struct pass *ps, struct dom *d)
 		} else
 			(void)util_strlcpy(s->host, h, sizeof(s->host));
 		(void)util_strlcpy(s->port, p, sizeof(s->port));
+		if (s->pol == NULL)
+			s->pol = qpolicy_site(ps->qr->p, d->name, NULL);
 		d->site = (size_t)(s - ps->sites);
 		return;
 	}
@@ -268,6 +264,8 @@ resolve(struct pass *ps, struct dom *d)
 		free(mx);
 		goto nomem;
 	}
+	if (s->pol == NULL)
+		s->pol = qpolicy_site(ps->qr->p, d->name, mx);
 	if (s->mx == NULL)
 		s->mx = mx;
 	else
@@ -444,6 +442,156 @@ out:
 	queue_env_free(&e);
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+int
+qsched_stop_requested(void)
+{
+	return stop_flag != 0;
+}
+
+/* Read the queue into ps: what is due, by site; what is finished (or
+   expires) into ps->touched.  Messages with a worker are left out. */
+static void
+pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
+{
+	struct qrun *qr = ps->qr;
+	struct queue_env e;
+	struct dom *d;
+	char err[ERR_MAX], **ids;
+	size_t n, i, j;
+	int64_t now = qrun_now();
+	int fd;
+
+	*next_due = 0;
+	if (queue_ids(qr->q, &ids, &n, err, sizeof(err)) == -1) {
+		log_err(qr->log, "%s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (qsched_busy(sc, ids[i]))
+			continue;
+		queue_env_init(&e);
+		if (queue_load(qr->q, ids[i], 0, 0, &e, &fd, err,
+			sizeof(err)) == -1) {
+			if (errno != ENOENT)
+				log_err(qr->log, "%s", err);
+			queue_env_free(&e);
+			continue;
+		}
+		(void)close(fd);
+		qr->nmsgs++;
+		if (queue_pending(&e) == 0) {
+			touch(ps, e.id);
+			queue_env_free(&e);
+			continue;
+		}
+		if (now - e.created >= qr->p->max_age) {
+			expire(ps, e.id);
+			queue_env_free(&e);
+			continue;
+		}
+		for (j = 0; j < e.nr; j++) {
+			if (e.r[j].state != QUEUE_PENDING)
+				continue;
+			if (e.r[j].next > now && !now_all) {
+				if (*next_due == 0 || e.r[j].next < *next_due)
+					*next_due = e.r[j].next;
+				continue;
+			}
+			if ((d = domain_of(ps, e.r[j].addr)) == NULL) {
+				log_err(qr->log, "%s: out of memory", e.id);
+				continue;
+			}
+			qr->total++;
+			if (d->site == (size_t)-1) {
+				/* A site of its own, to defer or fail with
+				   the domain's reason. */
+				struct qsite *s;
+				char nm[600];
+
+				(void)snprintf(nm, sizeof(nm), "unresolved %s",
+				    d->name);
+				if ((s = site_add(ps, nm)) != NULL)
+					(void)item_add(s, e.id, j, e.nr);
+				continue;
+			}
+			if (item_add(&ps->sites[d->site], e.id, j, e.nr) == -1)
+				log_err(qr->log, "%s: out of memory", e.id);
+		}
+		/* The message's age limit is a due time too. */
+		if (*next_due == 0 || e.created + qr->p->max_age < *next_due)
+			*next_due = e.created + qr->p->max_age;
+		queue_env_free(&e);
+	}
+	queue_ids_free(ids, n);
+}
+
+/* The unresolved sites: their recipients deferred or failed now. */
+static void
+pass_unresolved(struct pass *ps)
+{
+	struct qrun *qr = ps->qr;
+	size_t k, j;
+
+	for (k = 0; k < ps->nsites; k++) {
+		struct qsite *s = &ps->sites[k];
+
+		if (strncmp(s->name, "unresolved ", 11) != 0)
+			continue;
+		for (j = 0; j < ps->ndoms; j++)
+			if (strcasecmp(ps->doms[j].name, s->name + 11) == 0)
+				break;
+		(void)util_strlcpy(qr->site_name, s->name,
+		    sizeof(qr->site_name));
+		qsite_defer(qr, s, j < ps->ndoms && ps->doms[j].perm,
+		    j < ps->ndoms ? ps->doms[j].why : "unresolved");
+		s->nitems = 0; /* nothing for the workers */
+	}
+}
+
+static void
+pass_free(struct pass *ps)
+{
+	size_t i, k;
+
+	for (k = 0; k < ps->nsites; k++) {
+		for (i = 0; i < ps->sites[k].nitems; i++)
+			free(ps->sites[k].items[i].r);
+		free(ps->sites[k].items);
+		free(ps->sites[k].mx);
+	}
+	free(ps->sites);
+	for (i = 0; i < ps->ndoms; i++)
+		free(ps->doms[i].name);
+	free(ps->doms);
+	for (i = 0; i < ps->ntouched; i++)
+		free(ps->touched[i]);
+	free(ps->touched);
+	if (ps->res != NULL)
+		dns_free(ps->res);
+	memset(ps, 0, sizeof(*ps));
+}
+
+static void
+stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+}
+
 int
 queue_flush(const char *dir, const struct routing *rt,
     const struct session *base, const struct qpolicy *p, struct log *log,
@@ -452,22 +600,20 @@ queue_flush(const char *dir, const struct routing *rt,
 	struct queue q;
 	struct qrun qr;
 	struct pass ps;
-	struct queue_env e;
-	struct dom *d;
-	char err[ERR_MAX], **ids;
-	size_t n, i, j, k;
-	int64_t now = qrun_now();
-	int fd, ex = 0;
+	struct qsched *sc;
+	char err[ERR_MAX];
+	int64_t next_due;
+	size_t i, k;
 
 	if (queue_open(&q, dir, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
 		return errno == EACCES ? 77 : 78;
 	}
-	if (queue_ids(&q, &ids, &n, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", PROG, err);
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
 		queue_close(&q);
-		return 75;
+		return 71;
 	}
+	stop_signals();
 	memset(&qr, 0, sizeof(qr));
 	qr.q = &q;
 	qr.p = p;
@@ -478,69 +624,14 @@ queue_flush(const char *dir, const struct routing *rt,
 	qr.start_ms = util_now_ms();
 	memset(&ps, 0, sizeof(ps));
 	ps.qr = &qr;
-	for (i = 0; i < n; i++) {
-		queue_env_init(&e);
-		if (queue_load(&q, ids[i], 0, 0, &e, &fd, err, sizeof(err)) ==
-		    -1) {
-			if (errno != ENOENT)
-				log_err(log, "%s", err);
-			queue_env_free(&e);
-			continue;
-		}
-		(void)close(fd);
-		qr.nmsgs++;
-		if (queue_pending(&e) == 0) {
-			touch(&ps, e.id);
-		} else if (now - e.created >= p->max_age) {
-			expire(&ps, e.id);
-		} else
-			for (j = 0; j < e.nr; j++) {
-				if (e.r[j].state != QUEUE_PENDING ||
-				    (e.r[j].next > now && !now_all))
-					continue;
-				if ((d = domain_of(&ps, e.r[j].addr)) == NULL) {
-					log_err(log, "%s: out of memory",
-					    e.id);
-					continue;
-				}
-				qr.total++;
-				if (d->site == (size_t)-1) {
-					/* A site of its own, to defer or
-					   fail with the domain's reason. */
-					struct qsite *s;
-					char nm[600];
-
-					(void)snprintf(nm, sizeof(nm),
-					    "unresolved %s", d->name);
-					if ((s = site_add(&ps, nm)) == NULL ||
-					    item_add(s, e.id, j, e.nr) == -1)
-						continue;
-					continue;
-				}
-				if (item_add(&ps.sites[d->site], e.id, j,
-					e.nr) == -1)
-					log_err(log, "%s: out of memory", e.id);
-			}
-		queue_env_free(&e);
-	}
-	for (k = 0; k < ps.nsites; k++) {
-		struct qsite *s = &ps.sites[k];
-
-		for (i = 0; i < s->nitems; i++)
-			touch(&ps, s->items[i].id);
-		if (strncmp(s->name, "unresolved ", 11) == 0) {
-			for (j = 0; j < ps.ndoms; j++)
-				if (strcasecmp(ps.doms[j].name,
-					s->name + 11) == 0)
-					break;
-			(void)util_strlcpy(qr.site_name, s->name,
-			    sizeof(qr.site_name));
-			qsite_defer(&qr, s, j < ps.ndoms && ps.doms[j].perm,
-			    j < ps.ndoms ? ps.doms[j].why : "unresolved");
-			continue;
-		}
-		qsite_deliver(&qr, s);
-	}
+	pass_scan(&ps, sc, now_all, &next_due);
+	pass_unresolved(&ps);
+	for (k = 0; k < ps.nsites; k++)
+		for (i = 0; i < ps.sites[k].nitems; i++)
+			touch(&ps, ps.sites[k].items[i].id);
+	qsched_dispatch(&qr, sc, ps.sites, ps.nsites, 1);
+	while (qsched_reap(&qr, sc, 1) > 0)
+		;
 	for (i = 0; i < ps.ntouched; i++)
 		finish(&qr, ps.touched[i]);
 	if (qr.progress)
@@ -549,22 +640,152 @@ queue_flush(const char *dir, const struct routing *rt,
 	    "%lu bounced, in %.1f s", dir, qr.nmsgs, qr.nsent,
 	    qr.ndeferred, qr.nbounced,
 	    (double)(util_now_ms() - qr.start_ms) / 1000.0);
-	for (k = 0; k < ps.nsites; k++) {
-		for (i = 0; i < ps.sites[k].nitems; i++)
-			free(ps.sites[k].items[i].r);
-		free(ps.sites[k].items);
-		free(ps.sites[k].mx);
-	}
-	free(ps.sites);
-	for (i = 0; i < ps.ndoms; i++)
-		free(ps.doms[i].name);
-	free(ps.doms);
-	for (i = 0; i < ps.ntouched; i++)
-		free(ps.touched[i]);
-	free(ps.touched);
-	if (ps.res != NULL)
-		dns_free(ps.res);
-	queue_ids_free(ids, n);
+	pass_free(&ps);
+	free(sc);
 	queue_close(&q);
-	return ex;
+	return 0;
+}
+
+/* ------------------------------------------------------------ --run */
+
+static int wake_fd = -1; /* the self-pipe's write end */
+
+static void
+on_child(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (wake_fd != -1)
+		(void)write(wake_fd, "c", 1);
+	errno = saved;
+}
+
+/* inotify on DIR/q: a descriptor that becomes readable when a message
+   is linked in, or -1 (then the runner polls). */
+static int
+watch_queue(const char *dir)
+{
+#ifdef __linux__
+	char path[QUEUE_PATH_MAX + 4];
+	int fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+		return -1;
+	(void)snprintf(path, sizeof(path), "%s/q", dir);
+	if (inotify_add_watch(fd, path, IN_CREATE | IN_MOVED_TO) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+#else
+	(void)dir;
+	return -1;
+#endif
+}
+
+static void
+drain(int fd)
+{
+	char b[4096];
+
+	while (fd != -1 && read(fd, b, sizeof(b)) > 0)
+		;
+}
+
+int
+queue_run(const char *dir, const struct routing *rt,
+    const struct session *base, const struct qpolicy *p, struct log *log,
+    int poll_s)
+{
+	struct queue q;
+	struct qrun qr;
+	struct pass ps;
+	struct qsched *sc;
+	struct sigaction sa;
+	struct pollfd pf[2];
+	char err[ERR_MAX];
+	int64_t next_due, wait_ms, now;
+	size_t i;
+	int wp[2], ino, npf;
+
+	if (queue_open(&q, dir, 1, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return errno == EACCES ? 77 : 78;
+	}
+	if ((sc = calloc(1, sizeof(*sc))) == NULL || pipe(wp) == -1) {
+		free(sc);
+		queue_close(&q);
+		return 71;
+	}
+	(void)fcntl(wp[0], F_SETFL, O_NONBLOCK);
+	(void)fcntl(wp[1], F_SETFL, O_NONBLOCK);
+	(void)fcntl(wp[0], F_SETFD, FD_CLOEXEC);
+	(void)fcntl(wp[1], F_SETFD, FD_CLOEXEC);
+	wake_fd = wp[1];
+	stop_signals();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	(void)sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_NOCLDSTOP;
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	ino = poll_s > 0 ? -1 : watch_queue(dir);
+	if (poll_s <= 0)
+		poll_s = ino == -1 ? QRUN_POLL_S : QRUN_IDLE_S;
+	log_info(log, "run %s: started (%s)", dir,
+	    ino != -1 ? "inotify" : "polling");
+	memset(&qr, 0, sizeof(qr));
+	qr.q = &q;
+	qr.p = p;
+	qr.rt = rt;
+	qr.base = base;
+	qr.log = log;
+	while (!qsched_stop_requested()) {
+		(void)qsched_reap(&qr, sc, 0);
+		drain(wp[0]);
+		drain(ino);
+		memset(&ps, 0, sizeof(ps));
+		ps.qr = &qr;
+		qr.total = 0;
+		pass_scan(&ps, sc, 0, &next_due);
+		pass_unresolved(&ps);
+		qsched_dispatch(&qr, sc, ps.sites, ps.nsites, 0);
+		for (i = 0; i < ps.ntouched; i++)
+			if (!qsched_busy(sc, ps.touched[i]))
+				finish(&qr, ps.touched[i]);
+		/* Items a site had no slot for: try again when one frees. */
+		pass_free(&ps);
+		now = qrun_now();
+		wait_ms = (int64_t)poll_s * 1000;
+		if (next_due > 0 && (next_due - now) * 1000 < wait_ms)
+			wait_ms = next_due > now ? (next_due - now) * 1000 : 0;
+		if (wait_ms < 100)
+			wait_ms = 100; /* never spin */
+		npf = 0;
+		pf[npf].fd = wp[0];
+		pf[npf++].events = POLLIN;
+		if (ino != -1) {
+			pf[npf].fd = ino;
+			pf[npf++].events = POLLIN;
+		}
+		if (poll(pf, (nfds_t)npf, (int)wait_ms) > 0 && ino != -1 &&
+		    (pf[npf - 1].revents & POLLIN))
+			/* Let a burst of new messages settle. */
+			(void)util_sleep_ms(QRUN_SETTLE_MS,
+			    qsched_stop_requested);
+	}
+	log_info(log, "run %s: stopping; %zu connection%s to finish", dir,
+	    sc->nw, sc->nw == 1 ? "" : "s");
+	while (sc->nw > 0)
+		(void)qsched_reap(&qr, sc, 1);
+	log_info(log, "run %s: stopped: %lu sent, %lu deferred, %lu bounced",
+	    dir, qr.nsent, qr.ndeferred, qr.nbounced);
+	wake_fd = -1;
+	(void)close(wp[0]);
+	(void)close(wp[1]);
+	if (ino != -1)
+		(void)close(ino);
+	free(sc);
+	queue_close(&q);
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "dns.h"
 #include "log.h"
@@ -15,7 +16,16 @@
 #include "net.h"
 #include "queue.h"
 
-/* The queue's policy (defaults in qrun.c; msend.conf may change them). */
+/* A site's own limits (msend.conf "site NAME ..."): 0 / -1 not set. */
+#define QPOLICY_SITES_MAX 64
+struct qsitepol {
+	char name[SMTP_DOMAIN_MAX + 1];
+	int conns;
+	double rate; /* -1: not set, 0: none */
+	int mpc;
+};
+
+/* The queue's policy (defaults and settings in qpolicy.c). */
 struct qpolicy {
 	int64_t max_age; /* seconds in the queue, then a bounce */
 	int64_t delay_warn; /* a delay notice after this long; 0: none */
@@ -24,6 +34,11 @@ struct qpolicy {
 	double retry_max; /* seconds, the longest wait */
 	double jitter; /* each wait is off by up to this fraction */
 	int msgs_per_conn; /* messages in one session; 0: no limit */
+	int site_conns; /* connections to one site at once */
+	int total_conns; /* connections at once in all */
+	double site_rate; /* messages a second to one site; 0: no limit */
+	struct qsitepol sites[QPOLICY_SITES_MAX];
+	size_t nsites;
 };
 
 /* A message's recipients bound for one site. */
@@ -41,6 +56,9 @@ struct qsite {
 	char port[16];
 	struct dns_mx_result *mx; /* NULL: a named host */
 	int self_ok; /* --route DOMAIN=[mx]: its MX even here */
+	const struct qsitepol *pol; /* its own limits, or NULL */
+	int64_t pace_ms; /* a worker: at least this between messages */
+	int64_t last_ms; /* when its last message started */
 	struct qitem *items;
 	size_t nitems, capitems;
 	/* the last failure, for what is left */
@@ -58,25 +76,75 @@ struct qrun {
 	unsigned long txns; /* in the session at hand */
 	/* counts of this pass */
 	unsigned long nsent, ndeferred, nbounced, nmsgs;
+	unsigned long ntemp, n421; /* back-pressure seen (a worker's) */
 	size_t total; /* recipients due at the start */
 	int64_t start_ms;
 	int progress; /* a line on the terminal */
 };
 
-/* qrun.c */
+/* qpolicy.c */
 extern const struct qpolicy qpolicy_default;
+/* Apply msend.conf's "key value" lines (struct account's qpolicy) to p.
+   0, or -1 with err "key value: why". */
+int qpolicy_parse(struct qpolicy *p, const char *lines, char *err,
+    size_t errlen);
+/* The "site" entry for a destination (its domain, its MX hosts). */
+const struct qsitepol *qpolicy_site(const struct qpolicy *p,
+    const char *domain, const struct dns_mx_result *mx);
+/* Seconds before try number tries + 1. */
+int64_t qrun_backoff(const struct qpolicy *p, unsigned tries);
+
+/* qrun.c */
 /* msend --flush DIR: one pass (the top of qrun.c); with now_all every
    waiting recipient is due (--retry-now).  An exit code. */
 int queue_flush(const char *dir, const struct routing *rt,
     const struct session *base, const struct qpolicy *p, struct log *log,
     int progress, int now_all);
+/* msend --run DIR: deliver as mail is due, until SIGTERM; poll_s > 0:
+   scan every poll_s seconds instead of watching with inotify. */
+int queue_run(const char *dir, const struct routing *rt,
+    const struct session *base, const struct qpolicy *p, struct log *log,
+    int poll_s);
 int64_t qrun_now(void);
-/* Seconds before try number tries + 1. */
-int64_t qrun_backoff(const struct qpolicy *p, unsigned tries);
 /* "45s", "12m", "3h05m", "2d04h". */
 void qrun_span(int64_t s, char *out, size_t len);
 int qrun_connect_ms(const struct qrun *qr);
 void qrun_progress(struct qrun *qr);
+
+/* qsched.c: connections at once (forked workers), limits, pacing. */
+#define QSCHED_WORKERS_MAX 256
+#define QSCHED_THROTTLE_MAX 256
+struct qworker {
+	pid_t pid;
+	int fd; /* its report */
+	char site[512];
+	char **ids; /* messages it has */
+	size_t nids;
+	double rate; /* the site's rate when it started */
+};
+struct qthrottle {
+	char site[512];
+	double rate;
+	int64_t until;
+};
+struct qsched {
+	struct qworker w[QSCHED_WORKERS_MAX];
+	size_t nw;
+	struct qthrottle thr[QSCHED_THROTTLE_MAX];
+	size_t nthr;
+};
+/* Start workers for the sites' items within the limits; with block,
+   wait for slots until every item is handed out. */
+void qsched_dispatch(struct qrun *qr, struct qsched *sc, struct qsite *sites,
+    size_t nsites, int block);
+/* Reap finished workers (with block, at least one), add their counts.
+   The number reaped. */
+int qsched_reap(struct qrun *qr, struct qsched *sc, int block);
+/* Is message id with a worker now? */
+int qsched_busy(const struct qsched *sc, const char *id);
+void qsched_free_worker(struct qworker *w);
+/* SIGTERM or SIGINT came (qrun.c): start nothing new. */
+int qsched_stop_requested(void);
 
 /* qsite.c */
 void qsite_deliver(struct qrun *qr, struct qsite *s);

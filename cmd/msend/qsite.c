@@ -139,6 +139,8 @@ outcome(struct qrun *qr, struct queue_env *e, size_t i, int ok, int perm,
 		    now + qrun_backoff(qr->p, r->tries), code, st, relay, why);
 		what = "deferred";
 		qr->ndeferred++;
+		if (code >= 400 && code < 500)
+			qr->ntemp++;
 	}
 	qrun_span(now - e->created, delay, sizeof(delay));
 	log_info(qr->log,
@@ -336,6 +338,8 @@ over_connection(struct qrun *qr, struct qsite *s, int fd, const char *host,
 	(void)snprintf(s->last_relay, sizeof(s->last_relay), "%s[%s]", host,
 	    addr);
 	if (client_begin(&cs, fd, &ss) == -1) {
+		if (cs.c.reply.code == 421)
+			qr->n421++;
 		(void)util_strlcpy(s->last_why, cs.why, sizeof(s->last_why));
 		*tls_failed = cs.tls_failed && !ss.tls_required;
 		client_end(&cs);
@@ -345,10 +349,21 @@ over_connection(struct qrun *qr, struct qsite *s, int fd, const char *host,
 	for (i = 0; i < s->nitems; i++) {
 		if (s->items[i].done)
 			continue;
-		if (qr->p->msgs_per_conn > 0 && nmsg >= qr->p->msgs_per_conn)
+		if ((qr->p->msgs_per_conn > 0 &&
+			nmsg >= qr->p->msgs_per_conn) ||
+		    qsched_stop_requested())
 			break;
 		nmsg++;
+		/* The site's rate: this worker's share of it. */
+		if (s->pace_ms > 0 && s->last_ms > 0 &&
+		    util_now_ms() < s->last_ms + s->pace_ms)
+			(void)util_sleep_ms(
+			    (int)(s->last_ms + s->pace_ms - util_now_ms()),
+			    qsched_stop_requested);
+		s->last_ms = util_now_ms();
 		if (one_message(qr, &cs, &s->items[i], s->last_relay) == -1) {
+			if (cs.c.reply.code == 421)
+				qr->n421++;
 			(void)snprintf(s->last_why, sizeof(s->last_why),
 			    "%s: %s", s->last_relay, cs.c.err.msg);
 			rc = -1;

@@ -381,6 +381,172 @@ msmtpd_queue_cleanup()
 	stop_pidfile sink.pid
 }
 
+# conf KEY VALUE...: ./conf, an msend.conf with the queue ./qd, the sink
+# as smarthost, and these settings.
+conf()
+{
+	{
+		printf 'defaults\nqueue %s/qd\nhost 127.0.0.1\nport %s\n' \
+		    "$PWD" "$SINK_PORT"
+		printf 'tls off\ntimeout 10\n'
+		while [ $# -ge 2 ]; do
+			printf '%s %s\n' "$1" "$2"
+			shift 2
+		done
+	} >conf
+}
+
+# enqueue_one N: message N for rN@example.net.
+enqueue_many()
+{
+	i=1
+	while [ $i -le "$1" ]; do
+		printf 'Subject: n%s\n\nbody %s\n' $i $i |
+		    "$M" --queue "$PWD/qd" -f alice@example.org \
+		    "r$i@example.net" || atf_fail "enqueue $i: $?"
+		i=$((i + 1))
+	done
+}
+
+# delivered_once N: the sink has messages n1..nN, each exactly once.
+delivered_once()
+{
+	cat sink/msg.* 2>/dev/null | tr -d '\r' | grep '^Subject: n' |
+	    sort | uniq -c >counts
+	[ "$(wc -l <counts | tr -d ' ')" = "$1" ] ||
+	    atf_fail "$(wc -l <counts) of $1 delivered"
+	! grep -qv '^ *1 ' counts || atf_fail "twice: $(grep -v '^ *1 ' counts)"
+}
+
+atf_test_case limits cleanup
+limits_head()
+{
+	atf_set "descr" "per-site connections and rate are never exceeded (a threaded sink records each connection and message); sessions carry several messages"
+	atf_set "timeout" "120"
+}
+limits_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	enqueue_many 24
+	sink_start --threads --data-delay 0.1
+	conf site_connections 2 site_rate 8/s site_messages_per_connection 5
+	"$M" -C conf --flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	delivered_once 24
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	# At most 2 connections at any time; about 5 messages each.
+	awk '$1 == "open" { n++; if (n > max) max = n }
+	    $1 == "close" { n-- } END { print max + 0 }' sink/conns >max
+	[ "$(cat max)" -le 2 ] || atf_fail "$(cat max) connections at once"
+	[ "$(cat max)" = 2 ] || atf_fail "never 2 connections: $(cat sink/conns)"
+	[ "$(grep -c '^open' sink/conns)" -ge 5 ] ||
+	    atf_fail "not 5 messages a connection: $(grep -c '^open' sink/conns) connections"
+	# The rate: no second holds more than 8 messages (with a little
+	# slack for the edges of a second: 10).
+	awk '$1 == "msg" { t[NR] = $2; n = NR } END {
+		bad = 0
+		for (i in t) { c = 0
+			for (j in t) if (t[j] >= t[i] && t[j] < t[i] + 1) c++
+			if (c > 10) bad = c }
+		print bad }' sink/conns >burst
+	[ "$(cat burst)" = 0 ] || atf_fail "$(cat burst) messages in one second"
+	first=$(awk '$1 == "msg" { print $2; exit }' sink/conns)
+	last=$(awk '$1 == "msg" { t = $2 } END { print t }' sink/conns)
+	awk -v a="$first" -v b="$last" 'BEGIN { exit !(b - a >= 2.0) }' ||
+	    atf_fail "24 messages at 8/s took under 2 s ($first .. $last)"
+}
+limits_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
+atf_test_case run_daemon cleanup
+run_daemon_head()
+{
+	atf_set "descr" "--run: a message queued while it runs goes out within 2 s (inotify, and with --poll); SIGTERM ends it with 0"
+	atf_set "timeout" "60"
+}
+run_daemon_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	sink_start --threads
+	conf
+	for mode in inotify poll; do
+		rm -f sink/msg.*
+		if [ $mode = poll ]; then
+			"$M" -C conf --run --poll 1 2>run.log &
+		else
+			"$M" -C conf --run 2>run.log &
+		fi
+		echo $! >run.pid
+		sleep 1
+		printf 'Subject: n1\n\nx\n' | "$M" -C conf -odq \
+		    -f alice@example.org r1@example.net || atf_fail "queue"
+		i=0
+		while ! ls sink/msg.* >/dev/null 2>&1 && [ $i -lt 30 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ $i -lt 30 ] || atf_fail "$mode: not within 3 s: $(cat run.log)"
+		grep -q "started ($( [ $mode = poll ] && echo polling || echo inotify))" run.log ||
+		    atf_fail "$(cat run.log)"
+		kill -TERM "$(cat run.pid)"
+		rc=0
+		wait "$(cat run.pid)" || rc=$?
+		rm -f run.pid
+		[ $rc = 0 ] || atf_fail "$mode: SIGTERM: exit $rc"
+		grep -q 'stopped: 1 sent' run.log || atf_fail "$(cat run.log)"
+	done
+}
+run_daemon_cleanup()
+{
+	stop_pidfile run.pid
+	stop_pidfile sink.pid
+}
+
+atf_test_case kill9 cleanup
+kill9_head()
+{
+	atf_set "descr" "kill -9 of msend --run (and its connections) at random moments, then a restart: every message delivered, none twice beyond one per connection in flight at each kill"
+	atf_set "timeout" "240"
+}
+kill9_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	enqueue_many 60
+	sink_start --threads --lifetime 200 --data-delay 0.05
+	conf site_connections 3 site_rate 20/s site_messages_per_connection 4
+	kills=0
+	round=0
+	while [ -n "$(ls qd/q)" ] && [ $round -lt 40 ]; do
+		round=$((round + 1))
+		# Its own process group: kill -9 takes the workers too.
+		setsid "$M" -C conf --run 2>>run.log &
+		pid=$!
+		sleep "0.$(( (round * 37) % 9 + 1))"
+		kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid"
+		wait "$pid" 2>/dev/null
+		kills=$((kills + 1))
+	done
+	"$M" -C conf --flush --retry-now >out 2>err ||
+	    atf_fail "last flush: $(cat err)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	cat sink/msg.* | tr -d '\r' | grep '^Subject: n' | sort | uniq -c >counts
+	[ "$(wc -l <counts | tr -d ' ')" = 60 ] ||
+	    atf_fail "$(wc -l <counts) of 60 delivered"
+	dups=$(awk '$1 > 1 { d += $1 - 1 } END { print d + 0 }' counts)
+	echo "$kills kills, $dups duplicates"
+	[ $kills -ge 3 ] || atf_fail "only $kills kills landed before the end"
+	[ "$dups" -le $((kills * 3)) ] ||
+	    atf_fail "$dups duplicates for $kills kills of 3 connections"
+}
+kill9_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -393,4 +559,7 @@ atf_init_test_cases()
 	atf_add_test_case site_down
 	atf_add_test_case failed_kept
 	atf_add_test_case msmtpd_queue
+	atf_add_test_case limits
+	atf_add_test_case run_daemon
+	atf_add_test_case kill9
 }

@@ -26,6 +26,10 @@ Options:
   --mail-reply TEXT  --data-reply TEXT  --greeting TEXT
   --ehlo-reply TEXT             answer EHLO with TEXT (e.g. a 502)
   --max-connections N           then exit; --lifetime SEC
+  --threads                     serve connections at once, a thread each;
+                                D/conns gets "open T", "close T" and
+                                "msg T" lines (T: seconds since the epoch)
+  --data-delay SEC              wait before answering the end of data
 """
 import argparse
 import base64
@@ -33,7 +37,19 @@ import os
 import socket
 import ssl
 import sys
+import threading
 import time
+
+# --threads: the message numbers and D/conns are shared.
+lock = threading.RLock()
+
+
+def note(args, what):
+    if not args.threads:
+        return
+    with lock:
+        with open(os.path.join(args.dir, "conns"), "a") as f:
+            f.write("%s %.6f\n" % (what, time.time()))
 
 
 class Conn:
@@ -71,8 +87,10 @@ class Conn:
 
     def flush_batch(self):
         if self.batch:
-            with open(os.path.join(self.args.dir, "batches"), "a") as f:
-                f.write(" ".join(self.batch) + "\n")
+            with lock:
+                with open(os.path.join(self.args.dir, "batches"),
+                          "a") as f:
+                    f.write(" ".join(self.batch) + "\n")
             self.batch = []
 
     def exact(self, n):
@@ -85,8 +103,9 @@ class Conn:
 
 
 def log(args, text):
-    with open(os.path.join(args.dir, "log"), "a") as f:
-        f.write(text + "\n")
+    with lock:
+        with open(os.path.join(args.dir, "log"), "a") as f:
+            f.write(text + "\n")
 
 
 def next_n(args):
@@ -286,14 +305,41 @@ def finish(c, args, mail, rcpts, data):
     if args.data_reply:
         c.send(args.data_reply)
         return
-    n = next_n(args)
-    with open(os.path.join(args.dir, "env.%d" % n), "w") as f:
-        f.write(mail + "\n")
-        for r in rcpts:
-            f.write(r + "\n")
-    with open(os.path.join(args.dir, "msg.%d" % n), "wb") as f:
-        f.write(data)
+    if args.data_delay:
+        time.sleep(args.data_delay)
+    with lock:
+        n = next_n(args)
+        with open(os.path.join(args.dir, "env.%d" % n), "w") as f:
+            f.write(mail + "\n")
+            for r in rcpts:
+                f.write(r + "\n")
+        with open(os.path.join(args.dir, "msg.%d" % n), "wb") as f:
+            f.write(data)
+    note(args, "msg")
     c.send("250 2.0.0 Ok: queued as %d" % n)
+
+
+def one(conn, args):
+    """Serve one connection."""
+    note(args, "open")
+    conn.settimeout(20)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c = Conn(conn, args)
+    try:
+        if args.tls_on_connect:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(args.cert, args.key)
+            c.sock = ctx.wrap_socket(conn, server_side=True)
+            c.tls = True
+        serve(c, args)
+    except (EOFError, OSError, ssl.SSLError, ValueError) as e:
+        log(args, "END %s" % type(e).__name__)
+    c.flush_batch()
+    try:
+        c.sock.close()
+    except OSError:
+        pass
+    note(args, "close")
 
 
 def main():
@@ -327,6 +373,8 @@ def main():
     ap.add_argument("--addr", default="127.0.0.1",
                     help="loopback address to listen on (127.0.0.0/8 only)")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--threads", action="store_true")
+    ap.add_argument("--data-delay", type=float, default=0)
     args = ap.parse_args()
     if not args.addr.startswith("127."):
         sys.exit("smtp_sink: only loopback addresses, not " + args.addr)
@@ -334,7 +382,7 @@ def main():
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((args.addr, args.port))
-    s.listen(8)
+    s.listen(64)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % s.getsockname()[1])
@@ -347,23 +395,11 @@ def main():
             conn, _ = s.accept()
         except socket.timeout:
             break
-        conn.settimeout(20)
-        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        c = Conn(conn, args)
-        try:
-            if args.tls_on_connect:
-                ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-                ctx.load_cert_chain(args.cert, args.key)
-                c.sock = ctx.wrap_socket(conn, server_side=True)
-                c.tls = True
-            serve(c, args)
-        except (EOFError, OSError, ssl.SSLError, ValueError) as e:
-            log(args, "END %s" % type(e).__name__)
-        c.flush_batch()
-        try:
-            c.sock.close()
-        except OSError:
-            pass
+        if args.threads:
+            threading.Thread(target=one, args=(conn, args),
+                             daemon=True).start()
+        else:
+            one(conn, args)
         served += 1
         if args.max_connections and served >= args.max_connections:
             break
