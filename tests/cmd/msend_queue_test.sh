@@ -547,6 +547,48 @@ kill9_cleanup()
 	stop_pidfile sink.pid
 }
 
+atf_test_case direct_sites cleanup
+direct_sites_head()
+{
+	atf_set "descr" "--direct: domains with the same MX hosts are one site (one connection, one transaction); a null MX and a domain that does not exist fail at once"
+	atf_set "timeout" "60"
+}
+direct_sites_body()
+{
+	M=$(yubin_prog msend)
+	. "$YUBIN_SRCDIR/tests/lib/dns.sh"
+	dns_require
+	mkdir dns
+	dnsport=$(dns_start dns) || atf_fail "NSD did not start"
+	mkqueue
+	printf 'Subject: sites\n\nx\n' | "$M" --queue "$PWD/qd" \
+	    -f alice@example.org a@share1.test b@share2.test c@probe.test \
+	    d@nullmx.test e@nosuchdomain.test || atf_fail "enqueue"
+	sink_start
+	"$M" --queue "$PWD/qd" --flush --direct --port "$SINK_PORT" \
+	    --dns-server "127.0.0.1:$dnsport" --timeout 10 \
+	    --route 'share1.test=[mx]' --route 'share2.test=[mx]' \
+	    --route 'probe.test=[mx]' >out 2>err ||
+	    atf_fail "flush: $? $(cat err)"
+	[ "$(grep -c '^EHLO' sink/log)" = 1 ] ||
+	    atf_fail "not one connection: $(cat sink/log)"
+	for r in a@share1.test b@share2.test c@probe.test; do
+		grep -q "RCPT TO:<$r>" sink/env.1 ||
+		    atf_fail "$r not in the one transaction: $(cat sink/env.1)"
+	done
+	grep -q "site=mx mx.test:$SINK_PORT" err || atf_fail "$(cat err)"
+	grep -q 'to=<d@nullmx.test>.*dsn=5.1.10, status=bounced' err ||
+	    atf_fail "null MX: $(cat err)"
+	grep -q 'to=<e@nosuchdomain.test>.*dsn=5.1.2, status=bounced' err ||
+	    atf_fail "no such domain: $(cat err)"
+}
+direct_sites_cleanup()
+{
+	stop_pidfile sink.pid
+	[ -d dns ] && stop_pidfile dns/nsd.pid
+	return 0
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -559,6 +601,7 @@ atf_init_test_cases()
 	atf_add_test_case site_down
 	atf_add_test_case failed_kept
 	atf_add_test_case msmtpd_queue
+	atf_add_test_case direct_sites
 	atf_add_test_case limits
 	atf_add_test_case run_daemon
 	atf_add_test_case kill9

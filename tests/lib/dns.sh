@@ -72,6 +72,10 @@ xmx		CNAME	mail.other.
 ; the --probe target, on loopback
 probe		MX	10 mx.test.
 mx		A	127.0.0.1
+; two more domains with the same MX host: one destination site for the
+; queue runner (msend_queue_test)
+share1		MX	10 mx.test.
+share2		MX	10 mx.test.
 ; MX fallback (RFC 5321 5.1): the first host answers 4xx, the second
 ; refuses connections, the third (mx.test) takes the mail; all loopback
 fallback	MX	10 mxbusy.test.
