@@ -310,8 +310,10 @@ domain_of(struct pass *ps, const char *addr)
 
 /* Recipient i of message id goes to site s.  0 or -1. */
 static int
-item_add(struct qsite *s, const char *id, size_t i, size_t nr)
+item_add(struct qsite *s, const struct queue_env *e, size_t i)
 {
+	const char *id = e->id;
+	size_t nr = e->nr;
 	struct qitem *it;
 	void *np;
 
@@ -328,6 +330,7 @@ item_add(struct qsite *s, const char *id, size_t i, size_t nr)
 		it = &s->items[s->nitems];
 		memset(it, 0, sizeof(*it));
 		(void)util_strlcpy(it->id, id, sizeof(it->id));
+		it->null_sender = e->from[0] == '\0';
 		if ((it->r = calloc(nr, sizeof(*it->r))) == NULL)
 			return -1;
 		s->nitems++;
@@ -520,10 +523,10 @@ pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
 				(void)snprintf(nm, sizeof(nm), "unresolved %s",
 				    d->name);
 				if ((s = site_add(ps, nm)) != NULL)
-					(void)item_add(s, e.id, j, e.nr);
+					(void)item_add(s, &e, j);
 				continue;
 			}
-			if (item_add(&ps->sites[d->site], e.id, j, e.nr) == -1)
+			if (item_add(&ps->sites[d->site], &e, j) == -1)
 				log_err(qr->log, "%s: out of memory", e.id);
 		}
 		/* The message's age limit is a due time too. */
@@ -636,8 +639,9 @@ queue_flush(const char *dir, const struct routing *rt,
 		finish(&qr, ps.touched[i]);
 	if (qr.progress)
 		fputc('\n', stderr);
-	log_info(log, "flush %s: %lu messages, %lu sent, %lu deferred, "
-	    "%lu bounced, in %.1f s", dir, qr.nmsgs, qr.nsent,
+	log_info(log, "flush %s: %lu message%s, %lu sent, %lu deferred, "
+	    "%lu bounced, in %.1f s", dir, qr.nmsgs, qr.nmsgs == 1 ? "" : "s",
+	    qr.nsent,
 	    qr.ndeferred, qr.nbounced,
 	    (double)(util_now_ms() - qr.start_ms) / 1000.0);
 	pass_free(&ps);

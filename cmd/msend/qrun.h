@@ -47,6 +47,7 @@ struct qitem {
 	size_t *r; /* recipient indices */
 	size_t nr;
 	int done;
+	int null_sender; /* a bounce: not held back by the site's rate */
 };
 
 /* A destination: the smarthost, a --route host, or a set of MX hosts. */

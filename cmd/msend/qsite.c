@@ -121,8 +121,12 @@ outcome(struct qrun *qr, struct queue_env *e, size_t i, int ok, int perm,
 	const char *what;
 
 	reply_status(why, code, st, sizeof(st));
+	/* No reply of the server's: RFC 3463 X.4.1, no answer from host. */
 	if (st[0] == '\0')
-		(void)util_strlcpy(st, ok ? "2.0.0" : perm ? "5.0.0" : "4.0.0",
+		(void)util_strlcpy(st, ok ? "2.0.0"
+			: code == 0 ? (perm ? "5.4.1" : "4.4.1")
+			: perm	    ? "5.0.0"
+				    : "4.0.0",
 		    sizeof(st));
 	r->tries++;
 	if (ok) {
@@ -354,8 +358,10 @@ over_connection(struct qrun *qr, struct qsite *s, int fd, const char *host,
 		    qsched_stop_requested())
 			break;
 		nmsg++;
-		/* The site's rate: this worker's share of it. */
+		/* The site's rate: this worker's share of it (bounces, from
+		   <>, are not held back). */
 		if (s->pace_ms > 0 && s->last_ms > 0 &&
+		    !s->items[i].null_sender &&
 		    util_now_ms() < s->last_ms + s->pace_ms)
 			(void)util_sleep_ms(
 			    (int)(s->last_ms + s->pace_ms - util_now_ms()),

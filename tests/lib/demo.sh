@@ -10,7 +10,9 @@
 #   4. the last hops: mpop serve offers that Maildir over POP3 (STLS and
 #      a password), mpop fetch pulls it into a second Maildir;
 #   5. the same Maildir over IMAP: mimap serve, mimap list, mimap fetch
-#      into a third Maildir, and mimap idle woken by a delivery.
+#      into a third Maildir, and mimap idle woken by a delivery;
+#   6. the queue: a message for a server that is down waits, msend --list
+#      says why, the server comes up (msmtpd), msend --flush sends it.
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -28,6 +30,7 @@ cleanup()
 	stop_pidfile "$tmp/mpop.pid" 2>/dev/null || :
 	stop_pidfile "$tmp/mimap.pid" 2>/dev/null || :
 	stop_pidfile "$tmp/idle.pid" 2>/dev/null || :
+	stop_pidfile "$tmp/mx.pid" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -178,5 +181,40 @@ stop_pidfile "$tmp/mimap.pid"
 echo "--- mimap serve's log:"
 cat "$tmp/mimap.log"
 
+step "6. the queue: msend --queue, the server down, msend --list, then --flush"
+# The queue belongs to a user of its own; as root msend works it as that
+# user ("nobody" here), never as root.
+mkdir "$tmp/queue"
+[ "$(id -u)" != 0 ] || chown "$(id -u nobody):$(id -g nobody)" "$tmp/queue"
+mxport=$(free_port)
+q="$BUILDDIR/msend --queue $tmp/queue"
+printf '$ msend --queue queue -f alice@example.org carol@example.net < message
+'
+$q -f alice@example.org carol@example.net <"$tmp/message"
+echo "exit status $? (0: the message is on disk in the queue)"
+printf '$ msend --queue queue --flush --host localhost --port %s --tls=off   # nothing listens there
+' "$mxport"
+$q --flush --host localhost --port "$mxport" --tls=off 2>&1 || :
+printf '$ msend --queue queue --list
+'
+$q --list
+echo "--- the server comes up: msmtpd on port $mxport, delivering to carol's Maildir"
+# shellcheck disable=SC2086
+PATH="$BUILDDIR:$PATH" "$BUILDDIR/msmtpd" --listen "127.0.0.1:$mxport" \
+    --command mdeliver --create -f %F $pw \
+    --maildir-template "$tmp/%u/Maildir" -- %T \; \
+    --log stderr --no-resolve --hostname mx.test >"$tmp/mx.log" 2>&1 &
+echo $! >"$tmp/mx.pid"
+wait_port "$mxport" || atf_fail "msmtpd did not start: $(cat "$tmp/mx.log")"
+printf '$ msend --queue queue --flush --retry-now --host localhost --port %s --tls=off
+' "$mxport"
+$q --flush --retry-now --host localhost --port "$mxport" --tls=off 2>&1
+printf '$ msend --queue queue --list
+'
+$q --list
+echo "--- carol's Maildir:"
+ls "$tmp"/carol/Maildir/new "$tmp"/carol/Maildir/cur
+stop_pidfile "$tmp/mx.pid"
+
 echo
-echo "Next: ./quickstart check runs the test suite; man man/mpop.1 man/mimap.1 man/msmtpd.8"
+echo "Next: ./quickstart check runs the test suite; man man/msend.1 man/mpop.1 man/mimap.1 man/msmtpd.8"
