@@ -215,6 +215,11 @@
 #define IMAP_QUOTED_MAX		1024
 /* RFC 3501 §9 date-time without its quotes: "02-Dec-2026 03:49:06 +0000". */
 #define IMAP_DATETIME_LEN	26
+/* mimap serve --idle-poll: seconds between looks at the folders during
+   IDLE and NOTIFY when inotify is not used (NFS).  RFC 2177 §3: a
+   client re-issues IDLE at least every 29 minutes, so a longer interval
+   would never come round within one IDLE. */
+#define IMAP_IDLE_POLL_MAX	(29 * 60)
 
 /* The per-folder message cache (msgcache.h), only a cache: what passes
    a bound is simply not cached.  A record holds one message's ENVELOPE,

@@ -21,9 +21,13 @@
 #include "srvmain.h"
 #include "util.h"
 
-/* mimap serve's own options: none beyond srvmain's (--preauth,
-   --maildir, -v) and srvopt's, the ones every server has. */
-static const struct option ownopts[] = {{NULL, 0, NULL, 0}};
+/* mimap serve's own options; srvmain has --preauth, --maildir and -v,
+   srvopt the ones every server has. */
+enum { OPT_IDLE_POLL = 256 };
+
+static const struct option ownopts[] = {
+    {"idle-poll", required_argument, NULL, OPT_IDLE_POLL},
+    {NULL, 0, NULL, 0}};
 
 static void
 usage(FILE *fp, const struct srvopt *so)
@@ -41,6 +45,10 @@ usage(FILE *fp, const struct srvopt *so)
 	    "default for\n"
 	    "                         passwd lines without one (%%u: the "
 	    "user)\n"
+	    "  --idle-poll S          IDLE and NOTIFY look at the folders "
+	    "every S seconds,\n"
+	    "                         never with inotify (NFS); 0: inotify "
+	    "(default)\n"
 	    "  -v                     protocol trace on stderr (passwords "
 	    "hidden)\n"
 	    "Options every server takes:\n",
@@ -63,6 +71,21 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
+}
+
+static int
+own_option(void *arg, int ch, const char *val, char *err, size_t errlen)
+{
+	struct imapd_conf *c = arg;
+	long long n;
+
+	if (ch != OPT_IDLE_POLL)
+		return 0;
+	if (srvopt_num("--idle-poll", val, 0, IMAP_IDLE_POLL_MAX, 0, &n, err,
+	    errlen) == -1)
+		return -1;
+	c->idle_poll = (int)n;
+	return 1;
 }
 
 static int
@@ -100,6 +123,7 @@ serve_main(int argc, char **argv)
 	srvmain_init(&m, PROG, IMAPD_TIMEOUT);
 	m.own = ownopts;
 	m.usage = usage;
+	m.option = own_option;
 	m.busy_line = "* BYE [UNAVAILABLE] too many connections, try again "
 	    "later\r\n";
 	m.busy_addr_line = "* BYE [UNAVAILABLE] too many connections from "
