@@ -231,6 +231,11 @@
 #define MSGCACHE_RECORD_MAX	(64 * 1024)
 #define MSGCACHE_FILE_MAX	(256 * 1024 * 1024)
 #define MSGCACHE_UNIQ_MAX	255
+/* A save's temporary file (MSGCACHE_NAME ".PID.tmp") lives for well
+   under a second; one older than this was left by a killed session and
+   is removed by the next save in its folder.  Age, not the PID: the
+   writer may be another host's (NFS). */
+#define MSGCACHE_TMP_STALE	3600
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
