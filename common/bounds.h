@@ -215,6 +215,11 @@
 #define IMAP_QUOTED_MAX		1024
 /* RFC 3501 §9 date-time without its quotes: "02-Dec-2026 03:49:06 +0000". */
 #define IMAP_DATETIME_LEN	26
+/* mimap serve --idle-poll: seconds between looks at the folders during
+   IDLE and NOTIFY when inotify is not used (NFS).  RFC 2177 §3: a
+   client re-issues IDLE at least every 29 minutes, so a longer interval
+   would never come round within one IDLE. */
+#define IMAP_IDLE_POLL_MAX	(29 * 60)
 
 /* The per-folder message cache (msgcache.h), only a cache: what passes
    a bound is simply not cached.  A record holds one message's ENVELOPE,
@@ -226,6 +231,11 @@
 #define MSGCACHE_RECORD_MAX	(64 * 1024)
 #define MSGCACHE_FILE_MAX	(256 * 1024 * 1024)
 #define MSGCACHE_UNIQ_MAX	255
+/* A save's temporary file (MSGCACHE_NAME ".PID.tmp") lives for well
+   under a second; one older than this was left by a killed session and
+   is removed by the next save in its folder.  Age, not the PID: the
+   writer may be another host's (NFS). */
+#define MSGCACHE_TMP_STALE	3600
 
 /* The outbound queue (queue.h).  A queued message may have many
    recipients (a list's); each transaction still carries at most what

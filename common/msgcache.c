@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -586,6 +590,38 @@ msgcache_write(struct msgcache *c, msgcache_keep_cb keep, void *arg,
 	return 0;
 }
 
+/*
+ * Remove the temporary files (MSGCACHE_NAME ".PID.tmp") that killed
+ * sessions left in dir, those older than MSGCACHE_TMP_STALE seconds.
+ * Best effort: a cache is only a cache.
+ */
+static void
+sweep_stale(const char *dir)
+{
+	static const char pre[] = MSGCACHE_NAME ".", suf[] = ".tmp";
+	const size_t np = sizeof(pre) - 1, ns = sizeof(suf) - 1;
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t len;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= np + ns || strncmp(de->d_name, pre, np) != 0 ||
+		    strcmp(de->d_name + len - ns, suf) != 0 ||
+		    strspn(de->d_name + np, "0123456789") != len - np - ns)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime > MSGCACHE_TMP_STALE)
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	(void)closedir(d);
+}
+
 int
 msgcache_save(struct msgcache *c, msgcache_keep_cb keep, void *arg)
 {
@@ -604,6 +640,7 @@ msgcache_save(struct msgcache *c, msgcache_keep_cb keep, void *arg)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	sweep_stale(c->dir);
 	buf_init(&b, 0);
 	if (msgcache_write(c, keep, arg, &b) != 0) {
 		buf_free(&b);

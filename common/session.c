@@ -5,8 +5,11 @@
 
 #include <string.h>
 
+#include "log.h"
+#include "net.h"
 #include "server.h"
 #include "session.h"
+#include "tls.h"
 #include "util.h"
 
 const struct session_cmd *
@@ -85,4 +88,25 @@ session_run_loop(const struct session_loop *l)
 	}
 	/* What is left of the session lives within its lifetime. */
 	io_deadline_in(l->io, -1, l->end_ms);
+}
+
+int
+session_accept(struct io *io, int rfd, int resolve, struct tls_server *tls,
+    struct log *log, char addr[NET_ADDRSTR_MAX], char host[DNS_NAME_MAX + 1],
+    struct tls_info *ti)
+{
+	if (net_peer(rfd, resolve, addr, NET_ADDRSTR_MAX, host,
+	    DNS_NAME_MAX + 1) == -1) {
+		addr[0] = '\0';
+		host[0] = '\0';
+	}
+	if (tls == NULL)
+		return 0;
+	if (io_starttls_server(io, tls) == -1) {
+		log_info(log, "%s: TLS handshake failed: %s",
+		    addr[0] != '\0' ? addr : "local", io->err);
+		return -1;
+	}
+	tls_info(io->tls, ti);
+	return 1;
 }

@@ -13,6 +13,8 @@
  * deadline each (a client that trickles a byte at a time holds nothing
  * for long), holds the replies back while the client pipelines, and
  * ends the session on SIGTERM, a read error, or when the protocol says.
+ * Before the greeting, session_accept learns who the client is and
+ * runs the TLS handshake of TLS on connect (mpop serve, mimap serve).
  *
  * Nothing here is global; the protocol owns its session struct.
  */
@@ -24,6 +26,9 @@
 
 #include "bounds.h"
 #include "io.h"
+#include "log.h"
+#include "net.h"
+#include "tls.h"
 
 /* The longest command line a loop reads: IMAP's IMAP_CMD_LINE_MAX
    (bounds.h) is the longest; SMTP and POP3 ask far less, RFC 5321
@@ -94,5 +99,18 @@ struct session_loop {
 
 /* Serve commands until the session ends.  The line buffer is wiped. */
 void session_run_loop(const struct session_loop *l);
+
+/*
+ * A session's start on io (read side rfd): the client's address and
+ * name (reverse DNS with resolve) into addr and host, both "" when rfd
+ * is not a socket; then with tls (the caller passes its credentials
+ * only for TLS on connect, RFC 8314 §3.3) the handshake, its protocol
+ * and cipher into ti.  1: TLS is on; 0: no TLS asked; -1: the handshake
+ * failed, logged as "ADDR: TLS handshake failed: why" (the session
+ * ends: no greeting).
+ */
+int session_accept(struct io *io, int rfd, int resolve,
+    struct tls_server *tls, struct log *log, char addr[NET_ADDRSTR_MAX],
+    char host[DNS_NAME_MAX + 1], struct tls_info *ti);
 
 #endif

@@ -94,6 +94,9 @@ struct imapd_conf {
 	int resolve;
 	const char *hostname;
 	struct log *log;
+	/* IDLE and NOTIFY: 0, inotify where it works (else polling); N,
+	   never inotify, a look every N seconds (--idle-poll, NFS). */
+	int idle_poll;
 	/* The login process of a server started as root (loginsrv). */
 	int privsep;
 	int ps_fd;

@@ -7,9 +7,12 @@
  * within a second; where inotify is not there (or cannot be set up) the
  * folder is polled every IMAPD_IDLE_POLL_MS, and even with inotify it is
  * looked at every IMAPD_IDLE_SAFETY_MS, for a Maildir on NFS where
- * another host's changes raise no event.  An IDLE lasts at most the
- * autologout timeout (RFC 2177: clients re-issue it well before), and
- * while it runs nothing but "DONE" is read.
+ * another host's changes raise no event.  With `mimap serve --idle-poll
+ * N' (c->idle_poll) inotify is never used, for IDLE nor NOTIFY: on NFS
+ * it "works" but stays silent about other clients' changes, so the
+ * folders are looked at every N seconds instead.  An IDLE lasts at most
+ * the autologout timeout (RFC 2177: clients re-issue it well before),
+ * and while it runs nothing but "DONE" is read.
  *
  * With NOTIFY (imapd_notify.c) an IDLE also watches the other folders:
  * their inotify descriptor is polled too, and each wake-up (or poll
@@ -40,9 +43,10 @@
 /* With inotify, a look anyway now and then (NFS: remote changes). */
 #define IMAPD_IDLE_SAFETY_MS 30000
 
-/* An inotify descriptor watching dir, dir/new and dir/cur, or -1. */
+/* An inotify descriptor watching dir, dir/new and dir/cur, or -1
+   (also with --idle-poll: polling only). */
 static int
-watch_open(const char *dir)
+watch_open(const struct imapd *s, const char *dir)
 {
 #ifdef __linux__
 	static const char *const sub[] = {"", "/new", "/cur"};
@@ -50,7 +54,8 @@ watch_open(const char *dir)
 	size_t k;
 	int fd, n;
 
-	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
+	if (s->c->idle_poll > 0 ||
+	    (fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 		return -1;
 	for (k = 0; k < sizeof(sub) / sizeof(sub[0]); k++) {
 		n = snprintf(p, sizeof(p), "%s%s", dir, sub[k]);
@@ -65,9 +70,23 @@ watch_open(const char *dir)
 	}
 	return fd;
 #else
+	(void)s;
 	(void)dir;
 	return -1;
 #endif
+}
+
+/*
+ * Milliseconds between looks without an event: --idle-poll's; else a
+ * safety look now and then when inotify watches all there is to watch
+ * (watched), or the polling interval when something goes unwatched.
+ */
+static int
+look_every(const struct imapd *s, int watched)
+{
+	if (s->c->idle_poll > 0)
+		return s->c->idle_poll * 1000;
+	return watched ? IMAPD_IDLE_SAFETY_MS : IMAPD_IDLE_POLL_MS;
 }
 
 /* Read and drop what the watch says (it only wakes us). */
@@ -131,12 +150,10 @@ imapd_idle(struct imapd *s)
 		return 0;
 	}
 	if (s->mb_open)
-		wfd = watch_open(s->mb.dir);
+		wfd = watch_open(s, s->mb.dir);
 	nfd = imapd_notify_fd(s);
-	every = (wfd != -1 || !s->mb_open) && !imapd_notify_polled(s) &&
-		(s->notify == NULL || nfd != -1)
-	    ? IMAPD_IDLE_SAFETY_MS
-	    : IMAPD_IDLE_POLL_MS;
+	every = look_every(s, (wfd != -1 || !s->mb_open) &&
+	    !imapd_notify_polled(s) && (s->notify == NULL || nfd != -1));
 	/* What happened before the IDLE first. */
 	if (imapd_sync(s, 1) == -1)
 		return -1;
@@ -248,10 +265,9 @@ imapd_wait_command(void *sess)
 	nfd = imapd_notify_fd(s);
 	sel = s->mb_open && imapd_notify_selected(s);
 	if (sel)
-		wfd = watch_open(s->mb.dir);
-	every = (wfd != -1 || !sel) && nfd != -1 && !imapd_notify_polled(s)
-	    ? IMAPD_IDLE_SAFETY_MS
-	    : IMAPD_IDLE_POLL_MS;
+		wfd = watch_open(s, s->mb.dir);
+	every = look_every(s,
+	    (wfd != -1 || !sel) && nfd != -1 && !imapd_notify_polled(s));
 	until = s->io.deadline;
 	next = util_now_ms() + every;
 	for (;;) {

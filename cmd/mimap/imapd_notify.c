@@ -15,8 +15,9 @@
  * root's signature moves, the subscriptions when their file's does.
  * inotify(7) on the root and on new/ and cur/ of up to
  * IMAPD_NOTIFY_WATCH_MAX / 2 folders wakes an IDLE at once; the rest is
- * polled (imapd_idle).  The same goes while the session waits for a
- * command (imapd_wait_command, the session loop's wait hook).  At
+ * polled (imapd_idle), and everything with --idle-poll (NFS).  The same
+ * goes while the session waits for a command (imapd_wait_command, the
+ * session loop's wait hook).  At
  * command boundaries (imapd_notify_check from the session loop) the
  * folders are looked at when inotify said something, when some folder
  * has no watch, or every NOTIFY_SAFETY_MS.
@@ -920,7 +921,9 @@ imapd_notify(struct imapd *s)
 			goto fail;
 	}
 #ifdef __linux__
-	nt->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	/* --idle-poll: no inotify (NFS), every folder is polled. */
+	if (s->c->idle_poll == 0)
+		nt->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	/* The root: folders come and go, subscriptions change. */
 	if (nt->ifd != -1 &&
 	    (nt->root_wd = inotify_add_watch(nt->ifd, s->root,

@@ -2,39 +2,28 @@
  * serve.c: `mpop serve', a POP3 server over a Maildir.  POP3 runs on
  * fd 0/1 (inetd, systemd Accept=yes, ssh) or, with --listen, on each
  * connection of a standalone listener (common/server.c).  This file
- * reads the options and picks the mode; the protocol is in
- * serve_session.c.  Started as root, the login runs unprivileged
- * (serve_privsep.c).
+ * has mpop serve's own options, usage and POP3 wording; the options,
+ * set-up and modes both servers share are common/srvmain.c, the
+ * protocol is in serve_session.c.  Started as root, the login runs
+ * unprivileged (serve_privsep.c).
  */
 #include "config.h"
 
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sysexits.h>
-#include <syslog.h>
-#include <unistd.h>
 
 #include "mpop.h"
-#include "passwd.h"
-#include "privsep.h"
 #include "serve.h"
-#include "server.h"
-#include "srvopt.h"
+#include "srvmain.h"
 #include "util.h"
 
-/* mpop serve's own options; the servers' common ones are srvopt's. */
-enum { OPT_PREAUTH = 256, OPT_MAILDIR, OPT_NOSEEN };
+/* mpop serve's own options; srvmain has --preauth, --maildir and -v,
+   srvopt the ones every server has. */
+enum { OPT_NOSEEN = 256 };
 
 static const struct option ownopts[] = {
-    {"preauth", no_argument, NULL, OPT_PREAUTH},
-    {"maildir", required_argument, NULL, OPT_MAILDIR},
     {"no-seen", no_argument, NULL, OPT_NOSEEN},
     {NULL, 0, NULL, 0}};
 
@@ -80,162 +69,50 @@ die(int code, const char *fmt, ...)
 	return code;
 }
 
-/* Started as root: the user of the login process; else NULL. */
-struct serve_run {
-	const struct serve_conf *c;
-	const struct privsep_id *id;
-};
-
 static int
-serve_one(const struct serve_run *r, int rfd, int wfd)
+own_option(void *arg, int ch, const char *val, char *err, size_t errlen)
 {
-	if (r->id != NULL)
-		return serve_privsep(r->c, r->id, rfd, wfd);
-	return serve_session(r->c, rfd, wfd);
+	struct serve_conf *c = arg;
+
+	(void)val;
+	(void)err;
+	(void)errlen;
+	if (ch != OPT_NOSEEN)
+		return 0;
+	c->no_seen = 1;
+	return 1;
 }
 
 static int
-serve_conn(void *arg, int fd)
+session_proc(void *arg, int rfd, int wfd)
 {
-	server_child_signals();
-	return serve_one(arg, fd, fd);
-}
-
-/*
- * --preauth started as root: serve the Maildir as its owner (as
- * mdeliver delivers), never as root.  0 or an exit code.
- */
-static int
-preauth_become_owner(const char *maildir)
-{
-	struct stat st;
-	char er[ERR_MAX];
-
-	if (stat(maildir, &st) == -1)
-		return die(EX_NOINPUT, "%s: %s", maildir, strerror(errno));
-	if (st.st_uid == 0)
-		return die(EX_NOPERM,
-		    "%s: owned by root; as root --preauth serves a Maildir "
-		    "as its owner, and never as root",
-		    maildir);
-	if (passwd_drop_privileges(st.st_uid, st.st_gid, er, sizeof(er)) == -1)
-		return die(EX_OSERR, "%s: %s", maildir, er);
-	return 0;
+	return serve_session(arg, rfd, wfd);
 }
 
 int
 serve_main(int argc, char **argv)
 {
 	static struct serve_conf c;
-	static struct log lg;
-	static struct privsep_id id;
-	struct serve_run run;
-	struct server srv;
-	struct srvopt so;
-	struct option longopts[SRVOPT_LONGOPTS_MAX];
-	char host[DNS_NAME_MAX + 1], err[ERR_MAX];
-	int ch, trace = 0, rc;
+	static struct srvmain m;
+	char err[ERR_MAX];
+	int rc;
 
 	/* RFC 1939 §3: the autologout timer is at least 10 minutes. */
-	srvopt_init(&so, POP3_TIMEOUT_SERVER, 0);
-	if (srvopt_longopts(&so, ownopts, longopts, SRVOPT_LONGOPTS_MAX) == -1)
-		return die(EX_SOFTWARE, "too many options");
-	optind = 1;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+hVv", longopts, NULL)) != -1) {
-		if ((rc = srvopt_take(&so, ch, optarg, err, sizeof(err))) == -1)
-			return die(EX_USAGE, "%s", err);
-		if (rc == 1)
-			continue;
-		switch (ch) {
-		case OPT_PREAUTH: c.preauth = 1; break;
-		case OPT_MAILDIR: c.maildir = optarg; break;
-		case OPT_NOSEEN: c.no_seen = 1; break;
-		case 'v': trace = 1; break;
-		case 'h': usage(stdout, &so); return 0;
-		case 'V': return util_version(PROG);
-		default:
-			usage(stderr, &so);
-			return die(EX_USAGE,
-			    "serve: %s: unknown option or "
-			    "missing argument",
-			    argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return die(
-		    EX_USAGE, "serve: unexpected argument: %s", argv[optind]);
-	if (c.preauth && c.maildir == NULL)
-		return die(EX_USAGE, "--preauth needs --maildir DIR");
-	if (c.preauth && so.passwd_file != NULL)
-		return die(
-		    EX_USAGE, "--preauth and --passwd-file exclude each other");
-	if (!c.preauth && so.passwd_file == NULL)
-		return die(EX_USAGE,
-		    "give --passwd-file FILE, or --preauth --maildir DIR");
-	if (c.preauth && so.listen != NULL)
-		return die(EX_USAGE,
-		    "--preauth is for one session on "
-		    "stdin/stdout, not --listen");
-	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
-		return die(rc, "%s", err);
-	if (so.user != NULL && c.preauth)
-		return die(EX_USAGE,
-		    "--user is for the login with --passwd-file, not "
-		    "--preauth");
-	SRVOPT_SESSION_SET(&c, &so);
-	c.lifetime = so.lifetime;
-	run.c = &c;
-	run.id = NULL;
-	if (geteuid() == 0 && !c.preauth) {
-		/* DESIGN: no network parsing as root. */
-		if (privsep_lookup(so.user, &id, err, sizeof(err)) == -1)
-			return die(EX_NOUSER, "%s", err);
-		run.id = &id;
-	} else if (so.user != NULL && geteuid() != 0) {
-		struct privsep_id me;
-
-		if (privsep_lookup(so.user, &me, err, sizeof(err)) == -1)
-			return die(EX_NOUSER, "%s", err);
-		if (me.uid != geteuid())
-			return die(
-			    EX_NOPERM, "--user %s: not running as root", so.user);
-	}
-	if (c.hostname == NULL) {
-		util_hostname(host, sizeof(host));
-		c.hostname = host;
-	}
-	/* Under inetd, stderr may be the client's socket: syslog.  With
-	   --preauth (ssh, tests) stderr is the invoker's. */
-	log_open(&lg, PROG, srvopt_syslog(&so, so.listen == NULL && !c.preauth),
-	    LOG_MAIL);
-	lg.level = LOG_LVL_INFO;
-	lg.trace = trace;
-	c.log = &lg;
-	if (so.cert != NULL && (c.tls = tls_server_new(so.cert, so.key, err,
-	    sizeof(err))) == NULL)
-		return die(EX_CONFIG, "TLS: %s", err);
-	(void)signal(SIGPIPE, SIG_IGN);
-	if (c.preauth && geteuid() == 0 &&
-	    (rc = preauth_become_owner(c.maildir)) != 0)
-		return rc;
-	if (so.listen == NULL) {
-		server_child_signals();
-		(void)serve_one(&run, 0, 1);
-		rc = 0;
-	} else {
-		srvopt_server(&so, &srv,
-		    "-ERR [SYS/TEMP] too many connections, try again later\r\n",
-		    "-ERR [SYS/TEMP] too many connections from your address, "
-		    "try again later\r\n",
-		    "-ERR [SYS/TEMP] too many failed logins from your address, "
-		    "try again later\r\n");
-		srv.log = &lg;
-		srv.serve = serve_conn;
-		srv.arg = &run;
-		rc = server_run(&srv);
-	}
-	if (c.tls != NULL)
-		tls_server_free(c.tls);
-	return rc;
+	srvmain_init(&m, PROG, POP3_TIMEOUT_SERVER);
+	m.own = ownopts;
+	m.usage = usage;
+	m.option = own_option;
+	m.busy_line =
+	    "-ERR [SYS/TEMP] too many connections, try again later\r\n";
+	m.busy_addr_line = "-ERR [SYS/TEMP] too many connections from your "
+	    "address, try again later\r\n";
+	m.banned_line = "-ERR [SYS/TEMP] too many failed logins from your "
+	    "address, try again later\r\n";
+	m.session = session_proc;
+	serve_privsep_init(&m);
+	m.arg = &c;
+	if (srvmain_start(&m, argc, argv, &rc, err, sizeof(err)) == -1)
+		return err[0] != '\0' ? die(rc, "%s", err) : rc;
+	SRVMAIN_CONF_SET(&c, &m);
+	return srvmain_serve(&m);
 }

@@ -1,12 +1,13 @@
 /*
- * serve.h: the pieces of `mpop serve' shared between serve.c (options,
- * inetd and --listen modes), serve_session.c (the session: states,
- * command loop, CAPA, answers, log), serve_auth.c (USER/PASS, AUTH
- * PLAIN, STLS, the passwd-file and the change of user) and
+ * serve.h: the pieces of `mpop serve' shared between serve.c (its own
+ * options and POP3 wording; common/srvmain does the rest of the set-up
+ * and the inetd and --listen modes), serve_session.c (the session:
+ * states, command loop, CAPA, answers, log), serve_auth.c (USER/PASS,
+ * AUTH PLAIN, STLS, the passwd-file and the change of user) and
  * serve_maildrop.c (the maildrop and the TRANSACTION and UPDATE
- * commands), serve_privsep.c (started as root: the privileged parent of
- * the login and post-login processes, see common/privsep.h), and with
- * the fuzz target.
+ * commands), serve_privsep.c (started as root: the login and
+ * post-login processes behind loginsrv's privileged parent, see
+ * common/privsep.h), and with the fuzz target.
  */
 #ifndef MPOP_SERVE_H
 #define MPOP_SERVE_H
@@ -73,13 +74,12 @@ int serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
     int fd, const struct loginsrv_peer *peer);
 
 /*
- * serve_privsep.c: started as root with a passwd-file: the privileged
- * parent.  Forks the login process as id on rfd/wfd, answers its login
- * requests, forks the post-login process.  Returns what the session's
- * process returned (serve_session), with the failed logins it saw.
+ * serve_privsep.c: started as root with a passwd-file, srvmain runs
+ * loginsrv's privileged parent with POP3's login and post-login
+ * processes: set them in m (m->arg is the serve_conf).
  */
-int serve_privsep(
-    const struct serve_conf *c, const struct privsep_id *id, int rfd, int wfd);
+struct srvmain;
+void serve_privsep_init(struct srvmain *m);
 
 /* ---------------------------------------------------------------- session */
 

@@ -423,25 +423,18 @@ int
 serve_session(const struct serve_conf *c, int rfd, int wfd)
 {
 	struct sess *s;
+	int tls;
 
 	if ((s = sess_new(c, rfd, wfd)) == NULL)
 		return 1;
-	if (net_peer(rfd, c->resolve, s->addr, sizeof(s->addr), s->host,
-		sizeof(s->host)) == -1) {
-		s->addr[0] = '\0';
-		s->host[0] = '\0';
+	/* RFC 8314 §3.3: TLS from the first byte (port 995). */
+	if ((tls = session_accept(&s->io, rfd, c->resolve,
+	    c->tls_on_connect ? c->tls : NULL, c->log, s->addr, s->host,
+	    &s->tlsi)) == -1) {
+		s->result = "tls-failed";
+		goto out;
 	}
-	if (c->tls != NULL && c->tls_on_connect) {
-		/* RFC 8314 §3.3: TLS from the first byte (port 995). */
-		if (io_starttls_server(&s->io, c->tls) == -1) {
-			log_info(c->log, "%s: TLS handshake failed: %s",
-			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
-			s->result = "tls-failed";
-			goto out;
-		}
-		tls_info(s->io.tls, &s->tlsi);
-		s->tls = 1;
-	}
+	s->tls = tls;
 	if (c->preauth) {
 		struct passwd *pw = getpwuid(getuid());
 		char e[ERR_MAX];

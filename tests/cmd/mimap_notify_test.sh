@@ -31,10 +31,11 @@ import os, select, subprocess, sys, time
 MIMAP = os.environ["MIMAP"]
 
 class Session:
-    def __init__(self):
+    def __init__(self, extra=()):
         self.p = subprocess.Popen([MIMAP, "serve", "--preauth", "--maildir",
             "md", "--log", "stderr", "--no-resolve", "--hostname",
-            "imap.test"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            "imap.test"] + list(extra), stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             stderr=open("log.txt", "ab"))
         self.buf = b""
         self.n = 0
@@ -84,6 +85,20 @@ class Session:
                 return None, time.monotonic() - t0
             if pred(l):
                 return l, time.monotonic() - t0
+
+    def inotify_fds(self):
+        """The server's inotify descriptors now; None without /proc."""
+        d = "/proc/%d/fd" % self.p.pid
+        if not os.path.isdir(d):
+            return None
+        n = 0
+        for f in os.listdir(d):
+            try:
+                if os.readlink(os.path.join(d, f)) == "anon_inode:inotify":
+                    n += 1
+            except OSError:
+                pass
+        return n
 
 def expect(lines, want):
     if want not in lines:
@@ -236,6 +251,106 @@ print("ALL OK")
 EOF
 }
 
+atf_test_case idle_poll
+idle_poll_head()
+{
+	atf_set "descr" "--idle-poll 1: no inotify; IDLE reports new mail and another session's flag change, NOTIFY another folder's new mail, within seconds"
+}
+idle_poll_body()
+{
+	peer_require python3
+	setup
+	pylib
+	atf_check -o match:'^ALL OK$' -e ignore env MIMAP="$MIMAP" \
+	    MDELIVER="$(yubin_prog mdeliver)" python3 - <<'EOF'
+import sys, time
+sys.path.insert(0, ".")
+import imapd
+from imapd import expect, deliver
+
+def no_inotify(s, when):
+    n = s.inotify_fds()
+    if n:
+        raise SystemExit("%d inotify descriptors %s" % (n, when))
+
+def within(s, pred, secs, what):
+    l, t = s.wait_for(pred, secs + 3)
+    if l is None or t > secs:
+        raise SystemExit("%s: not within %d s: %r %.2f" % (what, secs, l, t))
+    return l
+
+# The control: without --idle-poll an IDLE has its inotify watch.
+c = imapd.Session()
+c.cmd("SELECT INBOX")
+c.send("c1 IDLE")
+assert c.line(5) == "+ idling"
+if c.inotify_fds() == 0:
+    raise SystemExit("control: no inotify descriptor in IDLE")
+c.send("DONE")
+c.wait_for(lambda l: l.startswith("c1 "), 5)
+
+a = imapd.Session(["--idle-poll", "1"])
+b = imapd.Session(["--idle-poll", "1"])
+a.cmd("SELECT INBOX")
+a.send("i1 IDLE")
+assert a.line(5) == "+ idling"
+no_inotify(a, "in IDLE")
+deliver()
+within(a, lambda l: l == "* 2 EXISTS", 3, "new mail in IDLE")
+# Another session's flag change.
+b.cmd("SELECT INBOX")
+expect(b.cmd("STORE 1 +FLAGS.SILENT (\\Flagged)"), "t2 OK STORE completed")
+l = within(a, lambda l: l.startswith("* 1 FETCH"), 3, "flag change in IDLE")
+if "\\Flagged" not in l:
+    raise SystemExit("flag change: %r" % l)
+a.send("DONE")
+l, t = a.wait_for(lambda l: l.startswith("i1 "), 5)
+if l != "i1 OK IDLE terminated":
+    raise SystemExit("DONE: %r" % l)
+# NOTIFY: new mail in another folder, in IDLE and between commands.
+expect(a.cmd("NOTIFY SET (SELECTED (MessageNew MessageExpunge)) "
+    "(PERSONAL (MessageNew MessageExpunge))"), "t2 OK NOTIFY completed")
+a.send("i2 IDLE")
+assert a.line(5) == "+ idling"
+no_inotify(a, "with NOTIFY in IDLE")
+deliver("Work")
+l = within(a, lambda l: l.startswith("* STATUS Work "), 3, "NOTIFY in IDLE")
+if "MESSAGES 2 " not in l:
+    raise SystemExit("STATUS: %r" % l)
+a.send("DONE")
+l, t = a.wait_for(lambda l: l.startswith("i2 "), 5)
+if l != "i2 OK IDLE terminated":
+    raise SystemExit("DONE: %r" % l)
+time.sleep(0.3)
+deliver("Work")
+l = within(a, lambda l: l.startswith("* STATUS Work "), 3,
+    "NOTIFY between commands")
+if "MESSAGES 3 " not in l:
+    raise SystemExit("STATUS: %r" % l)
+no_inotify(a, "with NOTIFY between commands")
+print("ALL OK")
+EOF
+}
+
+atf_test_case idle_poll_bounds
+idle_poll_bounds_head()
+{
+	atf_set "descr" "--idle-poll takes 0 to 1740 seconds, and --help tells"
+}
+idle_poll_bounds_body()
+{
+	setup
+	for v in 1741 x -1; do
+		msg="mimap: --idle-poll $v: not a number in [0, 1740]"
+		atf_check -s exit:64 -e inline:"$msg\n" \
+		    "$MIMAP" serve --preauth --maildir md --idle-poll "$v"
+	done
+	atf_check -o match:'--idle-poll S' "$MIMAP" serve --help
+	printf 'a1 LOGOUT\r\n' >in
+	atf_check -o match:'a1 OK' -e ignore "$MIMAP" serve --preauth \
+	    --maildir md --log stderr --idle-poll 0 <in
+}
+
 atf_test_case subscriptions
 subscriptions_head()
 {
@@ -363,6 +478,8 @@ atf_init_test_cases()
 	atf_add_test_case capability
 	atf_add_test_case idle_all_folders
 	atf_add_test_case between_commands
+	atf_add_test_case idle_poll
+	atf_add_test_case idle_poll_bounds
 	atf_add_test_case subscriptions
 	atf_add_test_case set_status
 	atf_add_test_case narrowest_filter

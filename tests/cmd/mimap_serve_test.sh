@@ -286,6 +286,36 @@ logindisabled_body()
 	has 'a2 NO [PRIVACYREQUIRED] no login without TLS; use STARTTLS first'
 }
 
+atf_test_case cache_stale_tmp
+cache_stale_tmp_head()
+{
+	atf_set "descr" "writing the message cache removes the temporary files killed sessions left over an hour ago, and no others"
+}
+cache_stale_tmp_body()
+{
+	setup
+	# A killed session's temp of two hours ago, one of a save running
+	# now, and files that only look alike.
+	for f in yubin-cache.4242.tmp yubin-cache.4343.tmp \
+	    yubin-cache.x1.tmp yubin-cache.4444.tmpx; do
+		echo partial >"md/$f"
+	done
+	touch -d '2 hours ago' md/yubin-cache.4242.tmp md/yubin-cache.x1.tmp \
+	    md/yubin-cache.4444.tmpx
+	[ -z "$IDS" ] || chown -R "$IDS" md
+	printf '%s\r\n' 'a1 SELECT INBOX' \
+	    'a2 FETCH 1:* (ENVELOPE BODYSTRUCTURE)' 'a3 LOGOUT' >in
+	imap
+	has 'a2 OK FETCH completed'
+	[ -f md/yubin-cache ] || atf_fail "no cache written: $(ls -a md)"
+	[ ! -e md/yubin-cache.4242.tmp ] ||
+	    atf_fail "the stale temp is still there"
+	for f in yubin-cache.4343.tmp yubin-cache.x1.tmp \
+	    yubin-cache.4444.tmpx; do
+		[ -f "md/$f" ] || atf_fail "md/$f was removed"
+	done
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case greeting_capability
@@ -297,4 +327,5 @@ atf_init_test_cases()
 	atf_add_test_case folders
 	atf_add_test_case login_listen
 	atf_add_test_case logindisabled
+	atf_add_test_case cache_stale_tmp
 }

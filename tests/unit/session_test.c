@@ -1,15 +1,21 @@
 /*
- * session_test: the command table (verbs, states, arguments) and the
- * command loop (bounded lines, deadlines, pipelined replies held back).
+ * session_test: the command table (verbs, states, arguments), the
+ * command loop (bounded lines, deadlines, pipelined replies held back)
+ * and a session's start (the peer, TLS on connect).
  */
 #include <sys/socket.h>
 
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <atf-c.h>
 
+#include "certs.h"
 #include "session.h"
 #include "util.h"
 
@@ -241,10 +247,81 @@ ATF_TC_BODY(loop_deadline, tc)
 	(void)close(sv[1]);
 }
 
+ATF_TC_WITHOUT_HEAD(accept_plain);
+ATF_TC_BODY(accept_plain, tc)
+{
+	char addr[NET_ADDRSTR_MAX] = "x", host[DNS_NAME_MAX + 1] = "y";
+	struct tls_info ti;
+	struct log lg;
+	struct io io;
+	int p[2];
+
+	log_open(&lg, "session_test", 0, LOG_MAIL);
+	ATF_REQUIRE(pipe(p) == 0);
+	io_init(&io, p[0], p[1], 1000);
+	/* Not a socket (a pipe, as under test): no address; no TLS. */
+	ATF_CHECK_EQ(session_accept(&io, p[0], 0, NULL, &lg, addr, host, &ti),
+	    0);
+	ATF_CHECK_STREQ(addr, "");
+	ATF_CHECK_STREQ(host, "");
+	io_close(&io);
+}
+
+ATF_TC_WITHOUT_HEAD(accept_tls_failed);
+ATF_TC_BODY(accept_tls_failed, tc)
+{
+	char addr[NET_ADDRSTR_MAX], host[DNS_NAME_MAX + 1];
+	char dir[PATH_MAX], cert[PATH_MAX], key[PATH_MAX], err[ERR_MAX];
+	char logged[512];
+	struct tls_server *srv;
+	struct tls_info ti;
+	struct log lg;
+	struct io io;
+	ssize_t n;
+	int sv[2], fd, saved;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	ATF_REQUIRE(getcwd(dir, sizeof(dir)) != NULL);
+	if (certs_make(dir, err, sizeof(err)) == -1)
+		atf_tc_fail("making certificates: %s", err);
+	certs_path(dir, "server.pem", cert, sizeof(cert));
+	certs_path(dir, "server-key.pem", key, sizeof(key));
+	ATF_REQUIRE(
+	    (srv = tls_server_new(cert, key, err, sizeof(err))) != NULL);
+	log_open(&lg, "session_test", 0, LOG_MAIL);
+	/* A client that speaks plain text to a TLS port, then leaves. */
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ATF_REQUIRE(write(sv[1], "EHLO x\r\n", 8) == 8);
+	(void)shutdown(sv[1], SHUT_WR);
+	io_init(&io, sv[0], sv[0], 5000);
+	ATF_REQUIRE((fd = open("log", O_WRONLY | O_CREAT | O_TRUNC, 0600)) !=
+	    -1);
+	saved = dup(2);
+	ATF_REQUIRE(dup2(fd, 2) == 2);
+	ATF_CHECK_EQ(session_accept(&io, sv[0], 0, srv, &lg, addr, host, &ti),
+	    -1);
+	(void)fflush(stderr);
+	(void)dup2(saved, 2);
+	(void)close(fd);
+	ATF_REQUIRE((fd = open("log", O_RDONLY)) != -1);
+	n = read(fd, logged, sizeof(logged) - 1);
+	(void)close(fd);
+	logged[n > 0 ? n : 0] = '\0';
+	ATF_CHECK_MSG(strncmp(logged,
+			  "session_test: local: TLS handshake failed: ",
+			  43) == 0,
+	    "logged: %s", logged);
+	io_close(&io);
+	(void)close(sv[1]);
+	tls_server_free(srv);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, dispatch);
 	ATF_TP_ADD_TC(tp, loop);
 	ATF_TP_ADD_TC(tp, loop_deadline);
+	ATF_TP_ADD_TC(tp, accept_plain);
+	ATF_TP_ADD_TC(tp, accept_tls_failed);
 	return atf_no_error();
 }
