@@ -8,6 +8,7 @@
 #define MSEND_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "bounds.h"
