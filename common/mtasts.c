@@ -253,7 +253,10 @@ mtasts_mx_match(const char *pattern, const char *host)
 		hlen--;
 	if (plen == 0 || hlen == 0)
 		return 0;
-	if (plen >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+	if (pattern[0] == '*') {
+		/* "*." and a domain, or no pattern at all: not "*" */
+		if (plen < 3 || pattern[1] != '.')
+			return 0;
 		/* §4.1: the wildcard stands for exactly one label. */
 		slen = plen - 1; /* ".example.net" */
 		if (hlen <= slen ||

@@ -313,6 +313,11 @@ ATF_TC_BODY(match_table, tc)
 	    {"*.example.net", "mxexample.net", 0},
 	    {"*.example.net", "mx.example.org", 0},
 	    {"*.example.net", "*.example.net", 1},
+	    /* not patterns: never a match (found by mtasts_fuzz) */
+	    {"*.", "*", 0},
+	    {"*", "*", 0},
+	    {"*x.example", "*x.example", 0},
+	    {"*..", "*.", 0},
 	    {"mx.example.net", "", 0},
 	    {"", "mx.example.net", 0},
 	    {"", "", 0},
