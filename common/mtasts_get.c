@@ -277,8 +277,13 @@ mtasts_get(struct dns_resolver *r, const char *domain, const char *cachedir,
 			take(res, cp, cid, cfetched, MTASTS_SRC_CACHE);
 			util_seterr(note, sizeof(note), "%s", e);
 			explain(res, ascii, note);
-		} else
-			nothing(res, e);
+		} else {
+			/* a cache file that is not one is worth a word */
+			if (cached == -1)
+				util_seterr(note, sizeof(note),
+				    "%s; ignored %s", e, ce);
+			nothing(res, cached == -1 ? note : e);
+		}
 		goto out;
 	}
 	/* A new id, an expired policy or none cached: fetch (§3.3). */

@@ -474,6 +474,9 @@ ATF_TC_BODY(get_dns_down, tc)
 	write_cache("id1", now, "garbage");
 	ATF_CHECK_EQ(mtasts_get(r, "example.net", "cache", &o, now, res), 0);
 	ATF_CHECK_EQ(res->policy.mode, MTASTS_NONE);
+	ATF_CHECK_MSG(
+	    strstr(res->why, "; ignored cache/example.net: policy") != NULL,
+	    "%s", res->why);
 	/* no domain */
 	ATF_CHECK_EQ(mtasts_get(r, "a..b", "cache", &o, now, res), -1);
 	ATF_CHECK_EQ(res->policy.mode, MTASTS_NONE);
