@@ -258,6 +258,19 @@
 /* Past this many journal bytes per recipient, a runner compacts. */
 #define QUEUE_COMPACT_PER_RCPT	4096
 
+/* MTA-STS (RFC 8461, mtasts.h).  §3.1: a policy id is 1 to 32 letters
+   and digits.  §3.3: a policy body should be bounded (64 KiB suggested)
+   and its fetch given a timeout (a minute suggested).  §3.2: max_age is
+   at most 31557600 seconds (about a year).  Patterns one policy keeps:
+   RFC 8461 sets no limit; real policies list a handful. */
+#define MTASTS_ID_MAX		32
+#define MTASTS_POLICY_MAX	(64 * 1024)
+#define MTASTS_FETCH_TIMEOUT	60
+#define MTASTS_MAX_AGE_MAX	31557600L
+#define MTASTS_MX_MAX		64
+/* A cache file: the policy and a few header lines. */
+#define MTASTS_CACHE_MAX	(MTASTS_POLICY_MAX + 256)
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */

@@ -102,12 +102,14 @@ stop_pidfile()
 	return 0
 }
 
-# make_certs DIR: a test CA and a server certificate for "localhost" and
-# 127.0.0.1, made with certtool.  Files: ca.pem ca.key server.pem
-# server.key, and other.pem/other.key from an untrusted second CA.
+# make_certs DIR [NAME...]: a test CA and a server certificate for
+# "localhost", 127.0.0.1 and each NAME, made with certtool.  Files:
+# ca.pem ca.key server.pem server.key, and other.pem/other.key from an
+# untrusted second CA.
 make_certs()
 {
 	d=$1
+	shift
 	mkdir -p "$d"
 	cat >"$d/ca.tmpl" <<'T'
 cn = "yubin test CA"
@@ -125,6 +127,9 @@ encryption_key
 signing_key
 expiration_days = 30
 T
+	for _n in "$@"; do
+		echo "dns_name = \"$_n\"" >>"$d/server.tmpl"
+	done
 	certtool --generate-privkey --key-type=ecdsa --outfile "$d/ca.key" \
 	    >/dev/null 2>&1 &&
 	certtool --generate-self-signed --load-privkey "$d/ca.key" \
