@@ -2,11 +2,19 @@
  * dns_test: the raw response parser on hand-built messages (MX, CNAME
  * chains, compression pointers, TXT, the additional section, and
  * truncated or malicious buffers rejected cleanly), MX ordering and
- * shuffling, explicit-server strings, IDNA and name checks.  Lookups
- * against a real server are in tests/cmd/mxlookup_test.
+ * shuffling, explicit-server strings, IDNA and name checks; TLSA
+ * records and the AD bit, parsed and looked up from a forked responder
+ * that sets AD only where the table says so.  Lookups against a real
+ * server are in tests/cmd/mxlookup_test.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <signal.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +35,7 @@ struct mb {
 #define AA 0x0400
 #define TC 0x0200
 #define RD 0x0100
+#define AD 0x0020
 
 static void
 put8(struct mb *m, unsigned v)
@@ -765,6 +774,355 @@ ATF_TC_BODY(addr_sockaddr, tc)
 	ATF_CHECK_STREQ(dns_status_str(DNS_NXDOMAIN), "no such domain");
 }
 
+/* ------------------------------------------------------------ TLSA */
+
+static void
+rr_tlsa(struct mb *m, const char *owner, int ptr, unsigned usage,
+    unsigned selector, unsigned mtype, const unsigned char *d, size_t n)
+{
+	size_t at = rr_begin(m, owner, ptr, DNS_T_TLSA, 600);
+
+	put8(m, usage);
+	put8(m, selector);
+	put8(m, mtype);
+	ATF_REQUIRE(m->n + n <= sizeof(m->b));
+	memcpy(m->b + m->n, d, n);
+	m->n += n;
+	rr_end(m, at);
+}
+
+ATF_TC_WITHOUT_HEAD(tlsa_rdata);
+ATF_TC_BODY(tlsa_rdata, tc)
+{
+	static const struct {
+		const char *rdata; /* hex */
+		int ok, usage, selector, mtype;
+		size_t len;
+	} cases[] = {
+	    {"030101"
+	     "00112233445566778899aabbccddeeff"
+	     "00112233445566778899aabbccddeeff",
+		1, 3, 1, 1, 32},
+	    {"020002"
+	     "ab",
+		1, 2, 0, 2, 1}, /* lengths: tls's business */
+	    {"ffffff"
+	     "00",
+		1, 255, 255, 255, 1}, /* unknown: kept */
+	    {"030101", 0, 0, 0, 0, 0}, /* no data */
+	    {"0301", 0, 0, 0, 0, 0},
+	    {"", 0, 0, 0, 0, 0},
+	};
+	unsigned char b[80], *big;
+	struct dns_tlsa *t = malloc(sizeof(*t));
+	char err[ERR_MAX];
+	size_t i, j, n;
+	unsigned v;
+
+	ATF_REQUIRE(t != NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].rdata) / 2;
+		for (j = 0; j < n; j++) {
+			ATF_REQUIRE(
+			    sscanf(cases[i].rdata + 2 * j, "%2x", &v) == 1);
+			b[j] = (unsigned char)v;
+		}
+		err[0] = '\0';
+		if (!cases[i].ok) {
+			ATF_CHECK_MSG(
+			    dns_tlsa_parse(b, n, t, err, sizeof(err)) == -1,
+			    "case %zu accepted", i);
+			ATF_CHECK(err[0] != '\0');
+			continue;
+		}
+		ATF_REQUIRE_MSG(dns_tlsa_parse(b, n, t, err, sizeof(err)) == 0,
+		    "case %zu: %s", i, err);
+		ATF_CHECK_EQ(t->usage, cases[i].usage);
+		ATF_CHECK_EQ(t->selector, cases[i].selector);
+		ATF_CHECK_EQ(t->mtype, cases[i].mtype);
+		ATF_CHECK_EQ(t->len, cases[i].len);
+		ATF_CHECK(memcmp(t->data, b + 3, t->len) == 0);
+	}
+	/* Data at the bound is kept, one byte past it is refused. */
+	ATF_REQUIRE((big = calloc(1, DNS_TLSA_DATA_MAX + 4)) != NULL);
+	big[0] = 3;
+	ATF_CHECK(dns_tlsa_parse(
+		      big, DNS_TLSA_DATA_MAX + 3, t, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(t->len, DNS_TLSA_DATA_MAX);
+	ATF_CHECK(dns_tlsa_parse(
+		      big, DNS_TLSA_DATA_MAX + 4, t, err, sizeof(err)) == -1);
+	ATF_CHECK_MSG(strstr(err, "TLSA data") != NULL, "%s", err);
+	free(big);
+	free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_tlsa);
+ATF_TC_BODY(parse_tlsa, tc)
+{
+	unsigned char d32[32], d64[64];
+	struct mb m;
+	struct dns_answer *a;
+	size_t q;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		d64[i] = (unsigned char)i;
+	memcpy(d32, d64, sizeof(d32));
+	/* AD set; a good record, a malformed one, a SHA-512 one, another
+	   owner's, and a CNAME in front. */
+	header(&m, QR | RD | AD, 1, 5, 0, 0);
+	q = question(&m, "_25._tcp.mx.test", DNS_T_TLSA);
+	rr_cname(&m, "_25._tcp.mx.test", "_25._tcp.real.test");
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 3, 1, 1, d32, sizeof(d32));
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 3, 1, 1, d32, 0);
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 2, 0, 2, d64, sizeof(d64));
+	rr_tlsa(&m, "_25._tcp.other.test", -1, 3, 0, 1, d32, sizeof(d32));
+	a = parse_ok(&m);
+	ATF_CHECK_EQ(a->ad, 1);
+	ATF_CHECK_EQ(a->qtype, DNS_T_TLSA);
+	ATF_CHECK_STREQ(a->canon, "_25._tcp.real.test");
+	ATF_REQUIRE_EQ(a->ntlsa, 2);
+	ATF_CHECK_EQ(a->tlsa_dropped, 1);
+	ATF_CHECK_EQ(a->dropped, 1);
+	ATF_CHECK_EQ(a->tlsa[0].usage, 3);
+	ATF_CHECK_EQ(a->tlsa[0].selector, 1);
+	ATF_CHECK_EQ(a->tlsa[0].mtype, 1);
+	ATF_CHECK_EQ(a->tlsa[0].ttl, 600);
+	ATF_CHECK_EQ(a->tlsa[0].len, 32);
+	ATF_CHECK(memcmp(a->tlsa[0].data, d32, 32) == 0);
+	ATF_CHECK_EQ(a->tlsa[1].usage, 2);
+	ATF_CHECK_EQ(a->tlsa[1].mtype, 2);
+	ATF_CHECK_EQ(a->tlsa[1].len, 64);
+	ATF_CHECK(memcmp(a->tlsa[1].data, d64, 64) == 0);
+	free(a);
+
+	/* Without AD; past DNS_TLSA_MAX the rest are dropped. */
+	header(&m, QR | RD, 1, DNS_TLSA_MAX + 2, 0, 0);
+	q = question(&m, "_25._tcp.mx.test", DNS_T_TLSA);
+	for (i = 0; i < DNS_TLSA_MAX + 2; i++)
+		rr_tlsa(&m, NULL, (int)q, 3, 1, 1, d32, sizeof(d32));
+	a = parse_ok(&m);
+	ATF_CHECK_EQ(a->ad, 0);
+	ATF_CHECK_EQ(a->ntlsa, DNS_TLSA_MAX);
+	ATF_CHECK_EQ(a->tlsa_dropped, 2);
+	free(a);
+}
+
+/*
+ * A forked DNS responder on a loopback UDP port.  Each rule: a name it
+ * answers for, how, and whether it sets AD (only ever when the query
+ * asked with AD: RFC 6840 §5.7).
+ */
+enum how { H_TLSA, H_NODATA, H_NXDOMAIN, H_SERVFAIL, H_CNAME, H_A };
+
+static const struct rule {
+	const char *name;
+	enum how how;
+	int ad;
+	const char *target; /* H_CNAME */
+} rules[] = {
+    {"_25._tcp.dane.test", H_TLSA, 1, NULL},
+    {"_25._tcp.plain.test", H_TLSA, 0, NULL},
+    {"_25._tcp.none.test", H_NODATA, 1, NULL},
+    {"_25._tcp.nx.test", H_NXDOMAIN, 1, NULL},
+    {"_25._tcp.nxplain.test", H_NXDOMAIN, 0, NULL},
+    {"_25._tcp.fail.test", H_SERVFAIL, 0, NULL},
+    {"_25._tcp.alias.test", H_CNAME, 1, "_25._tcp.dane.test"},
+    {"_25._tcp.badalias.test", H_CNAME, 0, "_25._tcp.dane.test"},
+    {"_465._tcp.dane.test", H_TLSA, 1, NULL},
+    {"mx.test", H_A, 1, NULL},
+};
+
+static const unsigned char tlsa_data[32] = {0xde, 0xad, 0xbe, 0xef};
+
+static void
+respond(int fd)
+{
+	unsigned char in[512];
+	char name[DNS_NAME_MAX + 1];
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct mb m;
+	size_t i, o, len, qend;
+	ssize_t n;
+	unsigned flags, qflags, type;
+	const struct rule *r;
+
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(
+		    fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 12)
+			_exit(n < 0 ? 0 : 1);
+		/* The question's name, in text. */
+		for (i = 12, o = 0; i < (size_t)n && in[i] != 0; i += len + 1) {
+			len = in[i];
+			if (len > 63 || i + 1 + len >= (size_t)n ||
+			    o + len + 2 > sizeof(name))
+				_exit(1);
+			if (o > 0)
+				name[o++] = '.';
+			memcpy(name + o, in + i + 1, len);
+			o += len;
+		}
+		name[o] = '\0';
+		qend = i + 5;
+		if (qend > (size_t)n)
+			_exit(1);
+		type = (unsigned)in[i + 1] << 8 | in[i + 2];
+		qflags = (unsigned)in[2] << 8 | in[3];
+		r = NULL;
+		for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+			if (strcasecmp(rules[i].name, name) == 0)
+				r = &rules[i];
+		flags = QR | AA | (qflags & RD);
+		if (r != NULL && r->ad && (qflags & AD))
+			flags |= AD;
+		m.n = 0;
+		memcpy(m.b, in, qend);
+		m.n = qend;
+		m.b[2] = (unsigned char)(flags >> 8);
+		m.b[3] = (unsigned char)(flags & 0xff);
+		memset(m.b + 6, 0, 6); /* an, ns, ar */
+		m.b[7] = 0;
+		if (r == NULL || r->how == H_NXDOMAIN)
+			m.b[3] |= 3;
+		else if (r->how == H_SERVFAIL)
+			m.b[3] |= 2;
+		else if (r->how == H_TLSA && type == DNS_T_TLSA) {
+			m.b[7] = 2;
+			rr_tlsa(&m, NULL, 12, 3, 1, 1, tlsa_data,
+			    sizeof(tlsa_data));
+			rr_tlsa(&m, NULL, 12, 1, 1, 1, tlsa_data,
+			    sizeof(tlsa_data));
+		} else if (r->how == H_CNAME) {
+			m.b[7] = 1;
+			rr_cname(&m, name, r->target);
+		} else if (r->how == H_A && type == DNS_T_A) {
+			m.b[7] = 1;
+			rr_a(&m, NULL, 12, 300, 127, 0, 0, 1);
+		}
+		(void)sendto(
+		    fd, m.b, m.n, 0, (struct sockaddr *)&from, fromlen);
+	}
+}
+
+static pid_t
+responder_start(char *server, size_t len)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct timeval tv = {30, 0};
+	pid_t pid;
+	int fd;
+
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM, 0)) != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ATF_REQUIRE(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ATF_REQUIRE(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+	ATF_REQUIRE(
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		respond(fd);
+	(void)close(fd);
+	(void)snprintf(server, len, "127.0.0.1:%u", ntohs(sin.sin_port));
+	return pid;
+}
+
+static void
+responder_stop(pid_t pid)
+{
+	int status;
+
+	(void)kill(pid, SIGTERM);
+	(void)waitpid(pid, &status, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tlsa_lookup);
+ATF_TC_BODY(tlsa_lookup, tc)
+{
+	static const struct {
+		const char *host;
+		int port, status, secure, ntlsa, ncname;
+	} cases[] = {
+	    /* validated records: DANE */
+	    {"dane.test", 25, DNS_TLSA_FOUND, 1, 2, 0},
+	    {"DANE.test.", 465, DNS_TLSA_FOUND, 1, 2, 0},
+	    /* the same records without AD: never used */
+	    {"plain.test", 25, DNS_TLSA_INSECURE, 0, 0, 0},
+	    /* validated denial: no DANE */
+	    {"none.test", 25, DNS_TLSA_NONE, 1, 0, 0},
+	    {"nx.test", 25, DNS_TLSA_NONE, 1, 0, 0},
+	    {"nxplain.test", 25, DNS_TLSA_INSECURE, 0, 0, 0},
+	    /* the lookup failed: defer (RFC 7672 §2.1.1) */
+	    {"fail.test", 25, DNS_TLSA_TEMPFAIL, 0, 0, 0},
+	    /* a CNAME: secure only when every hop is */
+	    {"alias.test", 25, DNS_TLSA_FOUND, 1, 2, 1},
+	    {"badalias.test", 25, DNS_TLSA_INSECURE, 0, 0, 1},
+	    {"dane.test", 0, DNS_TLSA_BADNAME, 0, 0, 0},
+	    {"bad name.test", 25, DNS_TLSA_BADNAME, 0, 0, 0},
+	};
+	struct dns_tlsa_result *res = malloc(sizeof(*res));
+	struct dns_mx_result *mx = malloc(sizeof(*mx));
+	struct dns_resolver *r;
+	char server[64], err[ERR_MAX];
+	size_t i;
+	pid_t pid;
+
+	ATF_REQUIRE(res != NULL && mx != NULL);
+	pid = responder_start(server, sizeof(server));
+	r = dns_new(server, 2, 1, err, sizeof(err));
+	ATF_REQUIRE_MSG(r != NULL, "%s", err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = dns_tlsa_lookup(r, cases[i].host, cases[i].port, res);
+
+		ATF_CHECK_EQ_MSG(st, res->status, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(st, cases[i].status, "%s:%d: %s (%s)",
+		    cases[i].host, cases[i].port, dns_tlsa_status_str(st),
+		    res->err);
+		ATF_CHECK_EQ_MSG(
+		    res->secure, cases[i].secure, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(
+		    res->ntlsa, cases[i].ntlsa, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(
+		    res->ncname, cases[i].ncname, "%s", cases[i].host);
+		if (st == DNS_TLSA_INSECURE || st == DNS_TLSA_TEMPFAIL ||
+		    st == DNS_TLSA_BADNAME)
+			ATF_CHECK_MSG(res->err[0] != '\0', "%s: no reason",
+			    cases[i].host);
+		if (st == DNS_TLSA_FOUND) {
+			/* Both records kept; PKIX-EE is tls's to refuse. */
+			ATF_CHECK_EQ(res->tlsa[0].usage, 3);
+			ATF_CHECK_EQ(res->tlsa[1].usage, 1);
+			ATF_CHECK_EQ(res->tlsa[0].len, 32);
+			ATF_CHECK(
+			    memcmp(res->tlsa[0].data, tlsa_data, 32) == 0);
+		}
+	}
+	dns_tlsa_lookup(r, "dane.test", 25, res);
+	ATF_CHECK_STREQ(res->qname, "_25._tcp.dane.test");
+	dns_tlsa_lookup(r, "plain.test", 25, res);
+	ATF_CHECK_MSG(strstr(res->err, "no AD") != NULL, "%s", res->err);
+
+	/* The MX answer's AD reaches the result; addresses' AD the host. */
+	ATF_CHECK_EQ(
+	    dns_mx_lookup(r, "mx.test", DNS_F_NO_SHUFFLE, mx), DNS_MX_IMPLICIT);
+	ATF_CHECK_EQ(mx->host[0].naddr, 1);
+	/* mx.test has AD; its NODATA for MX too (same rule). */
+	ATF_CHECK_EQ(mx->secure, 1);
+	/* AAAA comes back NODATA with AD, A with AD. */
+	ATF_CHECK_EQ(mx->host[0].secure, 1);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "nxplain.test", 0, mx), DNS_MX_NXDOMAIN);
+	ATF_CHECK_EQ(mx->secure, 0);
+	dns_free(r);
+	responder_stop(pid);
+	free(res);
+	free(mx);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_mx);
@@ -783,5 +1141,8 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, idna);
 	ATF_TP_ADD_TC(tp, name_valid);
 	ATF_TP_ADD_TC(tp, addr_sockaddr);
+	ATF_TP_ADD_TC(tp, tlsa_rdata);
+	ATF_TP_ADD_TC(tp, parse_tlsa);
+	ATF_TP_ADD_TC(tp, tlsa_lookup);
 	return atf_no_error();
 }
