@@ -10,9 +10,11 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include <atf-c.h>
 
 #include "dns.h"
+#include "tls.h"
 
 /* ------------------------------------------------------------ builder */
 
@@ -1123,6 +1126,246 @@ ATF_TC_BODY(tlsa_lookup, tc)
 	free(mx);
 }
 
+/*
+ * The whole path on loopback: NSD serving a zone with a TLSA record made
+ * from a certificate at test time, reached straight or through
+ * tests/lib/dns_ad.py, which sets AD as a validating resolver would (or
+ * clears it, or fails TLSA lookups); then the records the lookup gave
+ * against a TLS server with that certificate and with another.
+ */
+
+/* The source tree: this file's path, taken from the build tree. */
+static void
+top_srcdir(const atf_tc_t *tc, char *out, size_t outlen)
+{
+	const char *bin = atf_tc_get_config_var(tc, "srcdir");
+	const char *file = __FILE__, *tail = "/tests/unit/dns_test.c";
+	char p[PATH_MAX];
+	size_t n;
+
+	if (file[0] == '/')
+		(void)snprintf(p, sizeof(p), "%s", file);
+	else
+		(void)snprintf(p, sizeof(p), "%s/../../%s", bin, file);
+	n = strlen(p);
+	ATF_REQUIRE_MSG(
+	    n > strlen(tail) && strcmp(p + n - strlen(tail), tail) == 0,
+	    "cannot tell the source tree from %s", p);
+	p[n - strlen(tail)] = '\0';
+	(void)snprintf(out, outlen, "%s", p);
+}
+
+/* sh SRCDIR/tests/lib/dane.sh what SRCDIR: its exit status. */
+static int
+dane_sh(const char *src, const char *what)
+{
+	char script[PATH_MAX];
+	char *argv[5];
+	pid_t pid;
+	int status;
+
+	(void)snprintf(script, sizeof(script), "%s/tests/lib/dane.sh", src);
+	argv[0] = "sh";
+	argv[1] = script;
+	argv[2] = (char *)what;
+	argv[3] = (char *)src;
+	argv[4] = NULL;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A TLS server for one handshake on a socketpair; our end. */
+static pid_t
+tls_peer(const char *cert, const char *key, int *fd)
+{
+	char err[ERR_MAX], b[64];
+	struct tls_server *srv;
+	struct tls *t;
+	int sv[2];
+	pid_t pid;
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(sv[0]);
+		if ((srv = tls_server_new(cert, key, err, sizeof(err))) ==
+		    NULL) {
+			(void)fprintf(stderr, "peer: %s\n", err);
+			_exit(2);
+		}
+		if ((t = tls_server(
+			 sv[1], sv[1], srv, 5000, err, sizeof(err))) == NULL)
+			_exit(1);
+		(void)tls_read(t, b, sizeof(b), 5000, err, sizeof(err));
+		tls_close(t);
+		_exit(0);
+	}
+	(void)close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+/* The handshake with the records of res: NULL on success, else why. */
+static const char *
+dane_handshake(const struct dns_tlsa_result *res, const char *cert,
+    const char *key, int *fail)
+{
+	static char err[ERR_MAX];
+	struct tls_tlsa t[DNS_TLSA_MAX];
+	struct tls_client_opts o;
+	struct tls_info info;
+	struct tls *s;
+	int i, fd, status;
+	pid_t pid;
+
+	for (i = 0; i < res->ntlsa; i++) {
+		t[i].usage = res->tlsa[i].usage;
+		t[i].selector = res->tlsa[i].selector;
+		t[i].mtype = res->tlsa[i].mtype;
+		t[i].data = res->tlsa[i].data;
+		t[i].len = res->tlsa[i].len;
+	}
+	pid = tls_peer(cert, key, &fd);
+	memset(&o, 0, sizeof(o));
+	o.hostname = "mx.test";
+	o.tlsa = t;
+	o.ntlsa = res->ntlsa;
+	o.fail = fail;
+	s = tls_client(fd, fd, &o, 5000, err, sizeof(err));
+	if (s != NULL) {
+		tls_info(s, &info);
+		ATF_CHECK_EQ(info.dane, 1);
+		ATF_CHECK(tls_write(s, "x", 1, 5000, err, sizeof(err)) == 0);
+		tls_close(s);
+	}
+	(void)close(fd);
+	(void)waitpid(pid, &status, 0);
+	return s != NULL ? NULL : err;
+}
+
+ATF_TC_WITH_CLEANUP(tlsa_nsd);
+ATF_TC_HEAD(tlsa_nsd, tc)
+{
+	atf_tc_set_md_var(tc, "require.progs", "certtool python3");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(tlsa_nsd, tc)
+{
+	struct dns_tlsa_result *res = malloc(sizeof(*res));
+	struct dns_mx_result *mx = malloc(sizeof(*mx));
+	struct dns_resolver *r;
+	char src[PATH_MAX], server[64], err[ERR_MAX], line[256];
+	const char *why;
+	unsigned nsd, ad, noad, sf;
+	unsigned char want[32];
+	FILE *f;
+	char *p;
+	int i, fail;
+	unsigned v;
+
+	ATF_REQUIRE(res != NULL && mx != NULL);
+	top_srcdir(tc, src, sizeof(src));
+	ATF_REQUIRE_MSG(
+	    dane_sh(src, "start") == 0, "tests/lib/dane.sh start failed");
+	ATF_REQUIRE((f = fopen("ports", "r")) != NULL);
+	ATF_REQUIRE(fscanf(f, "%u %u %u %u", &nsd, &ad, &noad, &sf) == 4);
+	(void)fclose(f);
+	/* The record's data as the zone has it (certtool made it). */
+	ATF_REQUIRE((f = fopen("test.extra", "r")) != NULL);
+	p = NULL;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if ((p = strstr(line, "TLSA\t3 1 1 ")) != NULL)
+			break;
+	(void)fclose(f);
+	ATF_REQUIRE(p != NULL);
+	p += strlen("TLSA\t3 1 1 ");
+	for (i = 0; i < 32; i++) {
+		ATF_REQUIRE(sscanf(p + 2 * i, "%2x", &v) == 1);
+		want[i] = (unsigned char)v;
+	}
+
+	/* Through the validating stand-in: the records, and DANE. */
+	(void)snprintf(server, sizeof(server), "127.0.0.1:%u", ad);
+	ATF_REQUIRE_MSG(
+	    (r = dns_new(server, 2, 1, err, sizeof(err))) != NULL, "%s", err);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", DNS_F_NO_ADDITIONAL, mx),
+	    DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(mx->host[0].secure, 1);
+	ATF_CHECK_STREQ(mx->host[0].name, "mx.test");
+	/* NSD puts mx.test's A in the additional section: not covered. */
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", 0, mx), DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(mx->host[0].secure, 0);
+	ATF_CHECK_EQ_MSG(dns_tlsa_lookup(r, "mx.test", 25, res), DNS_TLSA_FOUND,
+	    "%s", res->err);
+	ATF_REQUIRE_EQ(res->ntlsa, 1);
+	ATF_CHECK_EQ(res->secure, 1);
+	ATF_CHECK_EQ(res->tlsa[0].usage, 3);
+	ATF_CHECK_EQ(res->tlsa[0].selector, 1);
+	ATF_CHECK_EQ(res->tlsa[0].mtype, 1);
+	ATF_CHECK(
+	    res->tlsa[0].len == 32 && memcmp(res->tlsa[0].data, want, 32) == 0);
+	why =
+	    dane_handshake(res, "certs/server.pem", "certs/server.key", &fail);
+	ATF_CHECK_MSG(why == NULL, "%s", why);
+	fail = -1;
+	why = dane_handshake(res, "certs/other.pem", "certs/other.key", &fail);
+	ATF_CHECK(why != NULL &&
+	    strstr(why,
+		"certificate does not match "
+		"its TLSA records (3 1 1 ") != NULL);
+	ATF_CHECK_EQ(fail, TLS_FAIL_CERT);
+	/* A host without TLSA records: a validated no. */
+	ATF_CHECK_EQ(dns_tlsa_lookup(r, "mx1.test", 25, res), DNS_TLSA_NONE);
+	ATF_CHECK_EQ(res->secure, 1);
+	dns_free(r);
+
+	/* Straight from NSD, or through a proxy that clears AD: ignored. */
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(server, sizeof(server), "127.0.0.1:%u",
+		    i == 0 ? nsd : noad);
+		ATF_REQUIRE(
+		    (r = dns_new(server, 2, 1, err, sizeof(err))) != NULL);
+		ATF_CHECK_EQ(
+		    dns_mx_lookup(r, "dane.test", 0, mx), DNS_MX_FOUND);
+		ATF_CHECK_EQ(mx->secure, 0);
+		ATF_CHECK_EQ_MSG(dns_tlsa_lookup(r, "mx.test", 25, res),
+		    DNS_TLSA_INSECURE, "%s", server);
+		ATF_CHECK_EQ(res->ntlsa, 0);
+		ATF_CHECK_EQ(res->secure, 0);
+		ATF_CHECK_MSG(
+		    strstr(res->err, "no AD") != NULL, "%s", res->err);
+		dns_free(r);
+	}
+
+	/* A TLSA lookup that fails: temporary (RFC 7672 §2.1.1). */
+	(void)snprintf(server, sizeof(server), "127.0.0.1:%u", sf);
+	ATF_REQUIRE((r = dns_new(server, 2, 1, err, sizeof(err))) != NULL);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", DNS_F_NO_ADDITIONAL, mx),
+	    DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(dns_tlsa_lookup(r, "mx.test", 25, res), DNS_TLSA_TEMPFAIL);
+	ATF_CHECK_MSG(strstr(res->err, "SERVFAIL") != NULL, "%s", res->err);
+	dns_free(r);
+	free(res);
+	free(mx);
+}
+ATF_TC_CLEANUP(tlsa_nsd, tc)
+{
+	char src[PATH_MAX];
+
+	top_srcdir(tc, src, sizeof(src));
+	(void)dane_sh(src, "stop");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_mx);
@@ -1144,5 +1387,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, tlsa_rdata);
 	ATF_TP_ADD_TC(tp, parse_tlsa);
 	ATF_TP_ADD_TC(tp, tlsa_lookup);
+	ATF_TP_ADD_TC(tp, tlsa_nsd);
 	return atf_no_error();
 }
