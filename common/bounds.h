@@ -100,6 +100,13 @@
 /* Addresses taken from an additional section; queries for one MX lookup. */
 #define DNS_EXTRA_MAX		64
 #define DNS_QUERIES_MAX		80
+/* TLSA records kept per answer (RFC 6698 §2.1; RFC 7671 §8.1 expects a
+   few: the current key and the next one, for rollover) and the bytes of
+   one's certificate association data: a digest is 32 (SHA-256) or 64
+   (SHA-512); a full (matching type 0) certificate or key is larger and
+   one past this bound is dropped as unusable (RFC 7672 §3.1.3). */
+#define DNS_TLSA_MAX		8
+#define DNS_TLSA_DATA_MAX	4096
 
 /* RFC 5322 §2.1.1: lines must be at most 998 characters plus CRLF. */
 #define MSG_LINE_MAX		998

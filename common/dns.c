@@ -1,6 +1,6 @@
 /*
- * dns.c: MX, A, AAAA and TXT lookups over libresolv, RFC 5321 §5.1 MX
- * ordering, implicit and null MX, IDNA.
+ * dns.c: MX, A, AAAA, TXT and TLSA lookups over libresolv, RFC 5321 §5.1
+ * MX ordering, implicit and null MX, IDNA, the AD bit for DANE.
  *
  * Queries are built with res_nmkquery and sent with res_nsend on a
  * resolver state the caller owns (res_ninit).  We do not use res_nquery:
@@ -41,6 +41,8 @@ struct dns_resolver {
 	struct dns_answer *mxans; /* dns_mx_lookup's MX answer */
 	struct dns_answer *aans; /* dns_mx_lookup's A/AAAA */
 	int nqueries; /* since the last reset */
+	/* Every answer since the last reset had AD (see dns.h). */
+	int all_ad;
 };
 
 /* ------------------------------------------------------------ names */
@@ -245,6 +247,15 @@ dns_new(const char *server, int timeout_s, int tries, char *err, size_t errlen)
 	r->res.retry = tries > 0 ? tries : DNS_TRIES;
 	/* No search list, no default domain: names are absolute. */
 	r->res.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
+#ifdef RES_TRUSTAD
+	/*
+	 * glibc (2.31 and later) clears AD in every answer unless told to
+	 * trust it, as resolv.conf's "options trust-ad" does.  We keep it
+	 * and report it as "secure"; only the caller's choice of resolver
+	 * (a local validating one) makes it mean anything (dns.h).
+	 */
+	r->res.options |= RES_TRUSTAD;
+#endif
 	util_strlcpy(r->name, "resolv.conf", sizeof(r->name));
 	if (server == NULL)
 		return r;
@@ -404,6 +415,30 @@ parse_mx(const unsigned char *msg, const unsigned char *eom, const ns_rr *rr,
 	return 0;
 }
 
+int
+dns_tlsa_parse(const unsigned char *rdata, size_t len, struct dns_tlsa *t,
+    char *err, size_t errlen)
+{
+	memset(t, 0, offsetof(struct dns_tlsa, data));
+	/* RFC 6698 §2.1: three one-octet fields, then the data. */
+	if (len < 4) {
+		util_seterr(err, errlen, "TLSA record of %zu bytes", len);
+		return -1;
+	}
+	if (len - 3 > DNS_TLSA_DATA_MAX) {
+		util_seterr(err, errlen,
+		    "TLSA data of %zu bytes (we keep at most %d)", len - 3,
+		    DNS_TLSA_DATA_MAX);
+		return -1;
+	}
+	t->usage = rdata[0];
+	t->selector = rdata[1];
+	t->mtype = rdata[2];
+	t->len = len - 3;
+	memcpy(t->data, rdata + 3, t->len);
+	return 0;
+}
+
 #define PARSE_FAIL(...) \
 	do { \
 		util_seterr(err, errlen, __VA_ARGS__); \
@@ -424,6 +459,8 @@ dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
 	ans->ntxt = 0;
 	ans->nextra = 0;
 	ans->dropped = 0;
+	ans->ntlsa = 0;
+	ans->tlsa_dropped = 0;
 	if (len < NS_HFIXEDSZ)
 		PARSE_FAIL("short message (%zu bytes)", len);
 	if (len > DNS_MSG_MAX)
@@ -440,6 +477,7 @@ dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
 	ans->rcode = ns_msg_getflag(h, ns_f_rcode);
 	ans->aa = ns_msg_getflag(h, ns_f_aa);
 	ans->tc = ns_msg_getflag(h, ns_f_tc);
+	ans->ad = ns_msg_getflag(h, ns_f_ad);
 	if (ns_msg_count(h, ns_s_qd) != 1)
 		PARSE_FAIL(
 		    "%d questions in the response", ns_msg_count(h, ns_s_qd));
@@ -529,6 +567,21 @@ dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
 			}
 			ans->ntxt++;
 			break;
+		case ns_t_tlsa:
+			/*
+			 * A record we cannot keep is dropped, not fatal: the
+			 * others may still be usable, and the name still has
+			 * TLSA records (RFC 7672 §2.2: TLS stays required).
+			 */
+			if (ans->ntlsa == DNS_TLSA_MAX ||
+			    dns_tlsa_parse(ns_rr_rdata(rr), ns_rr_rdlen(rr),
+				&ans->tlsa[ans->ntlsa], NULL, 0) != 0) {
+				ans->dropped++;
+				ans->tlsa_dropped++;
+				break;
+			}
+			ans->tlsa[ans->ntlsa++].ttl = ttl_of(&rr);
+			break;
 		default: break;
 		}
 	}
@@ -602,6 +655,19 @@ dns_mx_status_str(int status)
 	return "unknown";
 }
 
+const char *
+dns_tlsa_status_str(int status)
+{
+	switch (status) {
+	case DNS_TLSA_FOUND: return "TLSA records (validated)";
+	case DNS_TLSA_NONE: return "no TLSA records (validated)";
+	case DNS_TLSA_INSECURE: return "not validated (no AD)";
+	case DNS_TLSA_TEMPFAIL: return "temporary failure";
+	case DNS_TLSA_BADNAME: return "bad name";
+	}
+	return "unknown";
+}
+
 static const char *
 type_str(int type)
 {
@@ -611,6 +677,7 @@ type_str(int type)
 	case DNS_T_MX: return "MX";
 	case DNS_T_TXT: return "TXT";
 	case DNS_T_CNAME: return "CNAME";
+	case DNS_T_TLSA: return "TLSA";
 	}
 	return "?";
 }
@@ -623,6 +690,7 @@ have_records(const struct dns_answer *a)
 	case ns_t_a:
 	case ns_t_aaaa: return a->naddr > 0;
 	case ns_t_txt: return a->ntxt > 0;
+	case ns_t_tlsa: return a->ntlsa > 0 || a->tlsa_dropped > 0;
 	}
 	return 0;
 }
@@ -653,6 +721,12 @@ query_once(struct dns_resolver *r, const char *name, int type,
 		util_seterr(err, errlen, "%s: cannot build a query", name);
 		return DNS_BADNAME;
 	}
+	/*
+	 * RFC 6840 §5.7: AD in a query asks the resolver to tell us whether
+	 * it validated the answer, without DO and the DNSSEC records.
+	 * RES_TRUSTAD does this on glibc; say it ourselves anyway.
+	 */
+	q[3] |= 0x20;
 	r->nqueries++;
 	errno = 0;
 	m = res_nsend(&r->res, q, n, r->msg, DNS_MSG_MAX);
@@ -696,6 +770,8 @@ query_once(struct dns_resolver *r, const char *name, int type,
 		    name, type_str(type), r->name);
 		return DNS_TEMPFAIL;
 	}
+	if (!ans->ad)
+		r->all_ad = 0;
 	switch (ans->rcode) {
 	case ns_r_noerror: return have_records(ans) ? DNS_OK : DNS_NODATA;
 	case ns_r_nxdomain:
@@ -767,6 +843,7 @@ dns_query(struct dns_resolver *r, const char *name, int type,
     struct dns_answer *ans, char *err, size_t errlen)
 {
 	r->nqueries = 0;
+	r->all_ad = 1;
 	return query_follow(r, name, type, ans, err, errlen);
 }
 
@@ -851,6 +928,7 @@ host_addrs(struct dns_resolver *r, struct dns_mx_host *h,
 
 	h->naddr = 0;
 	h->err[0] = '\0';
+	h->secure = 1;
 	for (t = 0; t < 2; t++) {
 		fam = types[t] == DNS_T_A ? AF_INET : AF_INET6;
 		got = 0;
@@ -863,9 +941,15 @@ host_addrs(struct dns_resolver *r, struct dns_mx_host *h,
 		if (got) {
 			h->from_additional |=
 			    fam == AF_INET ? DNS_ADDL_A : DNS_ADDL_AAAA;
+			/* AD does not vouch for the additional section. */
+			h->secure = 0;
 			continue;
 		}
+		r->all_ad = 1;
 		st = query_follow(r, h->name, types[t], a, err, sizeof(err));
+		/* A NODATA must be validated too: it says there is no other. */
+		if (!r->all_ad || st == DNS_TEMPFAIL || st == DNS_BADNAME)
+			h->secure = 0;
 		if ((st == DNS_OK || st == DNS_NODATA) && a->ncname > 0 &&
 		    h->ncname == 0) {
 			h->ncname = a->ncname;
@@ -884,6 +968,8 @@ host_addrs(struct dns_resolver *r, struct dns_mx_host *h,
 				util_strlcpy(h->err, err, sizeof(h->err));
 		}
 	}
+	if (h->naddr == 0)
+		h->secure = 0;
 	if (h->naddr > 0) {
 		h->status = DNS_OK;
 		h->err[0] = '\0';
@@ -927,8 +1013,10 @@ dns_mx_lookup(struct dns_resolver *r, const char *domain, int flags,
 		domain, res->ascii, sizeof(res->ascii), err, sizeof(err)) != 0)
 		return mx_fail(res, DNS_MX_BADNAME, err);
 
+	r->all_ad = 1;
 	st = query_follow(r, res->ascii, DNS_T_MX, ans, err, sizeof(err));
 	res->nqueries = r->nqueries;
+	res->secure = r->all_ad && st != DNS_TEMPFAIL && st != DNS_BADNAME;
 	if (st == DNS_OK || st == DNS_NODATA || st == DNS_NXDOMAIN) {
 		res->ncname = ans->ncname;
 		memcpy(res->cname, ans->cname,
@@ -1047,6 +1135,81 @@ dns_mx_lookup(struct dns_resolver *r, const char *domain, int flags,
 	/* Keep the hosts in res->host so the caller can show them. */
 	res->status = DNS_MX_NOADDR;
 	util_strlcpy(res->err, "no MX host has an address", sizeof(res->err));
+	return res->status;
+}
+
+/* ------------------------------------------------------------ TLSA */
+
+int
+dns_tlsa_lookup(struct dns_resolver *r, const char *host, int port,
+    struct dns_tlsa_result *res)
+{
+	struct dns_answer *ans = r->mxans;
+	char ascii[DNS_NAME_MAX + 1], err[ERR_MAX];
+	int st, n;
+
+	memset(res, 0, offsetof(struct dns_tlsa_result, tlsa));
+	res->dropped = 0;
+	res->err[0] = '\0';
+	res->status = DNS_TLSA_BADNAME;
+	r->nqueries = 0;
+	r->all_ad = 1;
+	if (port < 1 || port > 65535) {
+		util_seterr(res->err, sizeof(res->err), "bad port %d", port);
+		return res->status;
+	}
+	if (dns_to_ascii(host, ascii, sizeof(ascii), err, sizeof(err)) != 0) {
+		util_seterr(res->err, sizeof(res->err), "%s: %s", host, err);
+		return res->status;
+	}
+	/* RFC 6698 §3: "_" port "._tcp." host. */
+	n = snprintf(
+	    res->qname, sizeof(res->qname), "_%d._tcp.%s", port, ascii);
+	if (n < 0 || (size_t)n >= sizeof(res->qname) ||
+	    !dns_name_valid(res->qname)) {
+		util_seterr(res->err, sizeof(res->err),
+		    "_%d._tcp.%s: name too long", port, ascii);
+		return res->status;
+	}
+	st = query_follow(r, res->qname, DNS_T_TLSA, ans, err, sizeof(err));
+	res->secure = r->all_ad;
+	if (st == DNS_OK || st == DNS_NODATA || st == DNS_NXDOMAIN) {
+		res->ncname = ans->ncname;
+		memcpy(res->cname, ans->cname,
+		    sizeof(ans->cname[0]) * (size_t)ans->ncname);
+	}
+	switch (st) {
+	case DNS_OK:
+		if (!res->secure)
+			break;
+		res->status = DNS_TLSA_FOUND;
+		res->ntlsa = ans->ntlsa;
+		memcpy(res->tlsa, ans->tlsa,
+		    sizeof(ans->tlsa[0]) * (size_t)ans->ntlsa);
+		res->dropped = ans->tlsa_dropped;
+		return res->status;
+	case DNS_NODATA:
+	case DNS_NXDOMAIN:
+		if (!res->secure)
+			break;
+		/* RFC 7672 §2.2: validated denial: no DANE. */
+		res->status = DNS_TLSA_NONE;
+		return res->status;
+	case DNS_BADNAME:
+		util_strlcpy(res->err, err, sizeof(res->err));
+		return res->status;
+	default:
+		/* RFC 7672 §2.1.1: the caller defers a secure host. */
+		res->secure = 0;
+		res->status = DNS_TLSA_TEMPFAIL;
+		util_strlcpy(res->err, err, sizeof(res->err));
+		return res->status;
+	}
+	res->secure = 0;
+	res->status = DNS_TLSA_INSECURE;
+	util_seterr(res->err, sizeof(res->err),
+	    "%s TLSA: answer from %s not validated (no AD bit): not used",
+	    res->qname, r->name);
 	return res->status;
 }
 

@@ -3,7 +3,15 @@
  * libresolv with a resolver state the caller owns, RFC 5321 §5.1 MX
  * ordering, implicit MX, null MX (RFC 7505), CNAMEs followed and
  * reported, IDNA for UTF-8 domains, and an explicit server "ADDR[:PORT]"
- * for tests and debugging.
+ * for tests and debugging.  TLSA lookups for DANE (RFC 6698, RFC 7672)
+ * with the resolver's word on whether the answers were DNSSEC-validated.
+ *
+ * "secure" below is the AD bit of the answers (RFC 4035 §3.2.3, asked
+ * for with AD set in the query, RFC 6840 §5.7).  We do not validate
+ * DNSSEC ourselves: AD is only as trustworthy as the resolver that set
+ * it and the path to it, so it means something only when that resolver
+ * is a validating one on the same host (127.0.0.1 in resolv.conf) or
+ * reached over a secured channel (RFC 7672 §1.3, §2.1; RFC 6698 §4.1).
  *
  * Names handed to and returned by this module are in text form without
  * the trailing dot ("mx1.example.org"); the root is ".".
@@ -24,6 +32,7 @@
 #define DNS_T_MX 15
 #define DNS_T_TXT 16
 #define DNS_T_AAAA 28
+#define DNS_T_TLSA 52 /* RFC 6698 §7.1 */
 
 /* Outcome of one query (dns_query) or of one host's address lookup. */
 enum dns_status {
@@ -48,6 +57,25 @@ enum dns_mx_status {
 	DNS_MX_NXDOMAIN, /* the domain does not exist */
 	DNS_MX_TEMPFAIL, /* try again later */
 	DNS_MX_BADNAME /* not a valid domain name */
+};
+
+/* Outcome of a TLSA lookup (dns_tlsa_lookup), RFC 7672 §2.2. */
+enum dns_tlsa_status {
+	/* A validated answer holding TLSA records: DANE applies.  Some
+	   (or all) may be unusable or dropped: RFC 7672 §2.2 then still
+	   wants TLS, unauthenticated. */
+	DNS_TLSA_FOUND = 0,
+	/* A validated NXDOMAIN or NODATA: no TLSA records, no DANE
+	   (opportunistic TLS). */
+	DNS_TLSA_NONE,
+	/* An answer without AD, whatever it held: its records must not be
+	   used (RFC 7672 §2.1); no DANE. */
+	DNS_TLSA_INSECURE,
+	/* SERVFAIL, timeout, bad answer: when the host's address (and the
+	   MX RRset) was secure, delivery to it must be deferred, not made
+	   without DANE (RFC 7672 §2.1.1). */
+	DNS_TLSA_TEMPFAIL,
+	DNS_TLSA_BADNAME /* not a valid host name or port */
 };
 
 /* Flags for dns_mx_lookup. */
@@ -81,6 +109,16 @@ struct dns_mx_rr {
 	char host[DNS_NAME_MAX + 1]; /* "." for a null MX */
 };
 
+/* One TLSA record (RFC 6698 §2.1). */
+struct dns_tlsa {
+	uint8_t usage; /* 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE */
+	uint8_t selector; /* 0 full certificate, 1 SubjectPublicKeyInfo */
+	uint8_t mtype; /* 0 exact, 1 SHA2-256, 2 SHA2-512 */
+	uint32_t ttl;
+	size_t len; /* of data: 1..DNS_TLSA_DATA_MAX */
+	unsigned char data[DNS_TLSA_DATA_MAX];
+};
+
 struct dns_txt {
 	size_t len; /* the strings joined (RFC 7208 §3.3) */
 	uint32_t ttl;
@@ -102,6 +140,7 @@ struct dns_answer {
 	/* RFC 1035 §4.1.1: 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED */
 	int rcode;
 	int aa, tc; /* header flags */
+	int ad; /* authentic data: see "secure" at the top */
 	int qtype;
 	char qname[DNS_NAME_MAX + 1];
 	char canon[DNS_NAME_MAX + 1];
@@ -118,6 +157,11 @@ struct dns_answer {
 	/* Records not kept: past a bound, a TXT too long for us, an
 	   additional-section address that does not parse. */
 	int dropped;
+	int ntlsa;
+	struct dns_tlsa tlsa[DNS_TLSA_MAX];
+	/* TLSA records not kept (past the bounds, malformed): counted in
+	   dropped too; they still say that the name has TLSA records. */
+	int tlsa_dropped;
 };
 
 /* One MX host (or the implicit MX) with its addresses. */
@@ -135,6 +179,11 @@ struct dns_mx_host {
 	char err[ERR_MAX]; /* why there is no address */
 	int naddr;
 	struct dns_addr addr[DNS_ADDR_MAX]; /* IPv6 first, then IPv4 */
+	/* Every address answer (and CNAME hop) had AD, and none of the
+	   addresses came from an additional section (AD does not cover it,
+	   RFC 4035 §3.2.3): where RFC 7672 §2.2 allows a TLSA lookup.
+	   A DANE client asks with DNS_F_NO_ADDITIONAL. */
+	int secure;
 };
 
 struct dns_mx_result {
@@ -148,8 +197,28 @@ struct dns_mx_result {
 	/* MX records not kept: bounds, "." beside other MX, bad names. */
 	int dropped;
 	int nqueries; /* queries sent for this lookup */
+	/* The MX answer (with its CNAMEs) had AD; for an implicit MX, the
+	   denial of MX did.  RFC 7672 §2.2: DANE applies only to MX hosts
+	   of a secure MX RRset (and only when the host's addresses are
+	   secure too: dns_mx_host.secure). */
+	int secure;
 	/* Why, for every status but FOUND and IMPLICIT. */
 	char err[ERR_MAX];
+};
+
+/* A TLSA lookup (dns_tlsa_lookup). */
+struct dns_tlsa_result {
+	int status; /* enum dns_tlsa_status */
+	int secure; /* every answer of the lookup had AD */
+	char qname[DNS_NAME_MAX + 1]; /* "_25._tcp.mx.example.net" */
+	int ncname; /* CNAMEs of qname (RFC 7672 §2.2.3) */
+	struct dns_cname cname[DNS_CNAME_MAX];
+	/* The records: only with DNS_TLSA_FOUND; never to be used without
+	   it. */
+	int ntlsa;
+	struct dns_tlsa tlsa[DNS_TLSA_MAX];
+	int dropped; /* TLSA records past the bounds or malformed */
+	char err[ERR_MAX]; /* why, for every status but FOUND and NONE */
 };
 
 /*
@@ -223,6 +292,24 @@ int dns_mx_lookup(struct dns_resolver *r, const char *domain, int flags,
     struct dns_mx_result *res);
 
 /*
+ * The TLSA records of host's TCP port (RFC 6698 §3: the owner
+ * "_PORT._tcp.HOST"), asked for with AD set; CNAMEs followed.  host may
+ * be UTF-8.  res->status tells DANE, no DANE, or defer (RFC 7672 §2.2,
+ * §2.1.1).  Only a host whose address records were secure should be
+ * looked up (dns_mx_host.secure).  Returns res->status.
+ */
+int dns_tlsa_lookup(struct dns_resolver *r, const char *host, int port,
+    struct dns_tlsa_result *res);
+
+/*
+ * The TLSA rdata (RFC 6698 §2.1: usage, selector, matching type, data)
+ * of len bytes into t (ttl left 0).  0, or -1 with err set: shorter
+ * than 4 bytes, or data longer than DNS_TLSA_DATA_MAX.
+ */
+int dns_tlsa_parse(const unsigned char *rdata, size_t len, struct dns_tlsa *t,
+    char *err, size_t errlen);
+
+/*
  * Order hosts[0..n) by preference; among equal preferences shuffle
  * (util_random) or, with DNS_F_NO_SHUFFLE, sort by name.
  */
@@ -237,6 +324,7 @@ socklen_t dns_addr_sockaddr(
 /* Words for statuses and rcodes: "NXDOMAIN", "null MX", ... */
 const char *dns_status_str(int status);
 const char *dns_mx_status_str(int status);
+const char *dns_tlsa_status_str(int status);
 const char *dns_rcode_str(int rcode);
 
 #endif

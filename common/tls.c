@@ -12,7 +12,13 @@
  *   - pin: the SHA-256 fingerprint of the end-entity certificate must be
  *     the given one; this replaces CA verification (like DANE-EE);
  *   - no_verify: anything is accepted, but the outcome of the default
- *     check is still recorded for tls_info (opportunistic TLS).
+ *     check is still recorded for tls_info (opportunistic TLS);
+ *   - DANE (RFC 7672 §3): validated TLSA records replace all of the
+ *     above.  Done with GnuTLS's own certificate functions, not
+ *     libgnutls-dane: that library fetches its own records through
+ *     libunbound (we have ours, and their DNSSEC status, from dns.c),
+ *     would honour PKIX-TA/PKIX-EE, which SMTP must not (§3.1.3), and
+ *     leaves the DANE-TA name check (§3.2) to the caller anyway.
  */
 #include "config.h"
 
@@ -32,12 +38,18 @@
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 
 #include "tls.h"
 #include "util.h"
 
 #define TLS_SHA256_LEN 32
+#define TLS_SHA512_LEN 64
+/* TLSA records named in a mismatch message, and their data bytes shown. */
+#define TLS_TLSA_SHOW 3
+#define TLS_TLSA_SHOW_BYTES 8
 /* How long tls_close waits to send close_notify. */
 #define TLS_BYE_TIMEOUT_MS 1000
 
@@ -58,6 +70,11 @@ struct tls {
 	int has_pin;
 	unsigned char pin[TLS_SHA256_LEN];
 	char hostname[DNS_NAME_MAX + 1];
+	/* DANE: the caller's records and names, during tls_client only. */
+	const struct tls_tlsa *tlsa;
+	int ntlsa;
+	const char *const *dane_names;
+	int dane;
 	int verified;
 	char verify_msg[256];
 };
@@ -320,6 +337,277 @@ status_words(gnutls_session_t s, unsigned int status, char *out, size_t outlen)
 		gnutls_x509_crt_deinit(crt);
 }
 
+/* ------------------------------------------------------------ DANE */
+
+int
+tls_tlsa_usable(const struct tls_tlsa *r)
+{
+	/* RFC 7672 §3.1.3: PKIX-TA(0) and PKIX-EE(1) are unusable. */
+	if (r->usage != 2 && r->usage != 3)
+		return 0;
+	if (r->selector != 0 && r->selector != 1)
+		return 0;
+	if (r->data == NULL || r->len == 0)
+		return 0;
+	switch (r->mtype) {
+	case 0: return 1;
+	case 1: return r->len == TLS_SHA256_LEN;
+	case 2: return r->len == TLS_SHA512_LEN;
+	}
+	return 0;
+}
+
+/*
+ * Does the certificate (DER) match the record (RFC 6698 §2.1.2-2.1.3)?
+ * 1 yes, 0 no.  A certificate we cannot take apart matches nothing.
+ */
+static int
+tlsa_match(const gnutls_datum_t *der, const struct tls_tlsa *r)
+{
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t pk = NULL;
+	gnutls_datum_t spki = {NULL, 0};
+	const gnutls_datum_t *d = der;
+	unsigned char md[TLS_SHA512_LEN];
+	int m = 0;
+
+	if (r->selector == 1) {
+		if (gnutls_x509_crt_init(&crt) < 0)
+			return 0;
+		if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) < 0 ||
+		    gnutls_pubkey_init(&pk) < 0 ||
+		    gnutls_pubkey_import_x509(pk, crt, 0) < 0 ||
+		    gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
+			goto out;
+		d = &spki;
+	}
+	switch (r->mtype) {
+	case 0:
+		m = d->size == r->len && memcmp(d->data, r->data, r->len) == 0;
+		break;
+	case 1:
+		m = r->len == TLS_SHA256_LEN &&
+		    gnutls_hash_fast(GNUTLS_DIG_SHA256, d->data, d->size, md) ==
+			0 &&
+		    memcmp(md, r->data, TLS_SHA256_LEN) == 0;
+		break;
+	case 2:
+		m = r->len == TLS_SHA512_LEN &&
+		    gnutls_hash_fast(GNUTLS_DIG_SHA512, d->data, d->size, md) ==
+			0 &&
+		    memcmp(md, r->data, TLS_SHA512_LEN) == 0;
+		break;
+	}
+out:
+	gnutls_free(spki.data);
+	if (pk != NULL)
+		gnutls_pubkey_deinit(pk);
+	if (crt != NULL)
+		gnutls_x509_crt_deinit(crt);
+	return m;
+}
+
+/* "3 1 1 0A1B2C3D4E5F6071..." */
+static void
+tlsa_words(const struct tls_tlsa *r, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	char data[2 * TLS_TLSA_SHOW_BYTES + 4];
+	size_t i, o = 0;
+
+	for (i = 0; i < r->len && i < TLS_TLSA_SHOW_BYTES; i++) {
+		data[o++] = hex[r->data[i] >> 4];
+		data[o++] = hex[r->data[i] & 15];
+	}
+	if (r->len > TLS_TLSA_SHOW_BYTES) {
+		memcpy(data + o, "...", 3);
+		o += 3;
+	}
+	data[o] = '\0';
+	(void)snprintf(
+	    out, outlen, "%d %d %d %s", r->usage, r->selector, r->mtype, data);
+}
+
+/* The usable records, listed for a message: "3 1 1 ab..., 2 1 1 cd...". */
+static void
+tlsa_list(const struct tls *t, char *out, size_t outlen)
+{
+	char one[64];
+	int i, n = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < t->ntlsa; i++) {
+		if (!tls_tlsa_usable(&t->tlsa[i]))
+			continue;
+		if (n++ == TLS_TLSA_SHOW) {
+			util_strlcat(out, ", ...", outlen);
+			break;
+		}
+		tlsa_words(&t->tlsa[i], one, sizeof(one));
+		if (n > 1)
+			util_strlcat(out, ", ", outlen);
+		util_strlcat(out, one, outlen);
+	}
+}
+
+/*
+ * RFC 7672 §3.2: a certificate verified through DANE-TA must be for the
+ * MX host name or one of the other reference identifiers.  1 yes.
+ */
+static int
+dane_name_ok(const struct tls *t, gnutls_x509_crt_t crt)
+{
+	int i;
+
+	if (t->hostname[0] != '\0' &&
+	    gnutls_x509_crt_check_hostname2(crt, t->hostname, 0) != 0)
+		return 1;
+	for (i = 0; t->dane_names != NULL && t->dane_names[i] != NULL; i++)
+		if (t->dane_names[i][0] != '\0' &&
+		    gnutls_x509_crt_check_hostname2(crt, t->dane_names[i], 0) !=
+			0)
+			return 1;
+	return 0;
+}
+
+/*
+ * DANE-TA: the chain list[0..ta] must verify with list[ta] as the one
+ * trust anchor (dates checked, as for any CA-issued chain), and the end
+ * entity must have one of our names.  0, or -1 with t->verify_msg set.
+ */
+static int
+dane_ta_check(struct tls *t, gnutls_session_t s, const gnutls_datum_t *list,
+    unsigned int ta, const struct tls_tlsa *r)
+{
+	gnutls_x509_trust_list_t tl = NULL;
+	gnutls_x509_crt_t chain[16], anchor = NULL;
+	unsigned int n = 0, i, status = 0;
+	char rec[64], why[200], names[200];
+	int rc = -1;
+
+	tlsa_words(r, rec, sizeof(rec));
+	if (ta + 1 > sizeof(chain) / sizeof(chain[0])) {
+		util_seterr(t->verify_msg, sizeof(t->verify_msg),
+		    "certificate chain too long for TLSA %s", rec);
+		return -1;
+	}
+	for (i = 0; i <= ta; i++) {
+		if (gnutls_x509_crt_init(&chain[i]) < 0)
+			goto out;
+		n++;
+		if (gnutls_x509_crt_import(
+			chain[i], &list[i], GNUTLS_X509_FMT_DER) < 0)
+			goto out;
+	}
+	if (gnutls_x509_crt_init(&anchor) < 0 ||
+	    gnutls_x509_trust_list_init(&tl, 0) < 0)
+		goto out;
+	if (gnutls_x509_crt_import(anchor, &list[ta], GNUTLS_X509_FMT_DER) < 0)
+		goto out;
+	/* The list owns the anchor from here on. */
+	if (gnutls_x509_trust_list_add_cas(tl, &anchor, 1, 0) != 1)
+		goto out;
+	anchor = NULL;
+	if (gnutls_x509_trust_list_verify_crt2(
+		tl, chain, ta + 1, NULL, 0, 0, &status, NULL) < 0)
+		goto out;
+	if (status != 0) {
+		status_words(s, status, why, sizeof(why));
+		util_seterr(t->verify_msg, sizeof(t->verify_msg),
+		    "chain to the TLSA %s trust anchor does not verify: %s",
+		    rec, why);
+		goto out;
+	}
+	if (!dane_name_ok(t, chain[0])) {
+		cert_names(chain[0], names, sizeof(names));
+		if (t->dane_names != NULL && t->dane_names[0] != NULL)
+			util_seterr(t->verify_msg, sizeof(t->verify_msg),
+			    "certificate chains to TLSA %s but is for %s, "
+			    "not %s or %s",
+			    rec, names, t->hostname, t->dane_names[0]);
+		else
+			util_seterr(t->verify_msg, sizeof(t->verify_msg),
+			    "certificate chains to TLSA %s but is for %s, "
+			    "not %s",
+			    rec, names, t->hostname);
+		goto out;
+	}
+	util_seterr(t->verify_msg, sizeof(t->verify_msg),
+	    "DANE-TA: chain verifies to TLSA %s", rec);
+	rc = 0;
+out:
+	if (rc == -1 && t->verify_msg[0] == '\0')
+		util_seterr(t->verify_msg, sizeof(t->verify_msg),
+		    "cannot check the certificate chain against TLSA %s", rec);
+	if (anchor != NULL)
+		gnutls_x509_crt_deinit(anchor);
+	if (tl != NULL)
+		gnutls_x509_trust_list_deinit(tl, 1);
+	for (i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(chain[i]);
+	return rc;
+}
+
+/*
+ * RFC 7672 §3.1: any one usable record that matches will do.  DANE-EE
+ * matches the end-entity certificate, names and dates ignored (§3.1.1);
+ * DANE-TA matches a certificate the server sent above it (§3.1.2:
+ * servers must send the trust anchor), then dane_ta_check.  0 or -1.
+ */
+static int
+dane_check(struct tls *t, gnutls_session_t s)
+{
+	const gnutls_datum_t *list;
+	unsigned int n = 0, i;
+	char rec[64], all[256], why[sizeof(t->verify_msg)];
+	int k;
+
+	why[0] = '\0';
+	t->verified = 0;
+	t->verify_msg[0] = '\0';
+	if (gnutls_certificate_type_get(s) != GNUTLS_CRT_X509 ||
+	    (list = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0) {
+		util_strlcpy(t->verify_msg, "no certificate to match TLSA",
+		    sizeof(t->verify_msg));
+		return -1;
+	}
+	for (k = 0; k < t->ntlsa; k++) {
+		if (!tls_tlsa_usable(&t->tlsa[k]) || t->tlsa[k].usage != 3 ||
+		    !tlsa_match(&list[0], &t->tlsa[k]))
+			continue;
+		tlsa_words(&t->tlsa[k], rec, sizeof(rec));
+		util_seterr(t->verify_msg, sizeof(t->verify_msg),
+		    "DANE-EE: certificate matches TLSA %s", rec);
+		t->verified = 1;
+		return 0;
+	}
+	for (k = 0; k < t->ntlsa; k++) {
+		if (!tls_tlsa_usable(&t->tlsa[k]) || t->tlsa[k].usage != 2)
+			continue;
+		for (i = 1; i < n; i++) {
+			if (!tlsa_match(&list[i], &t->tlsa[k]))
+				continue;
+			if (dane_ta_check(t, s, list, i, &t->tlsa[k]) == 0) {
+				t->verified = 1;
+				return 0;
+			}
+			/* Keep the first reason; another record may match. */
+			if (why[0] == '\0')
+				util_strlcpy(why, t->verify_msg, sizeof(why));
+			t->verify_msg[0] = '\0';
+			break;
+		}
+	}
+	if (why[0] != '\0') {
+		util_strlcpy(t->verify_msg, why, sizeof(t->verify_msg));
+		return -1;
+	}
+	tlsa_list(t, all, sizeof(all));
+	util_seterr(t->verify_msg, sizeof(t->verify_msg),
+	    "certificate does not match its TLSA records (%s)", all);
+	return -1;
+}
+
 /*
  * Pin and no_verify modes: GnuTLS calls this during the handshake once
  * the peer's certificate is in.  Non-zero aborts the handshake.
@@ -333,6 +621,8 @@ verify_cb(gnutls_session_t s)
 	char fp[3 * TLS_SHA256_LEN];
 	unsigned int status = 0;
 
+	if (t->dane)
+		return dane_check(t, s);
 	if (t->has_pin) {
 		t->verified = 0;
 		if (peer_cert(s, &crt) == -1) {
@@ -610,7 +900,7 @@ client_creds(
 			    o->trust_file);
 			return -1;
 		}
-	} else if (!t->has_pin) {
+	} else if (!t->has_pin && !t->dane) {
 		rc = gnutls_certificate_set_x509_system_trust(t->cred);
 		if (rc < 0 && !t->no_verify) {
 			util_seterr(err, errlen,
@@ -649,7 +939,7 @@ tls_client(int rfd, int wfd, const struct tls_client_opts *o, int timeout_ms,
     char *err, size_t errlen)
 {
 	struct tls *t;
-	int rc;
+	int rc, i;
 
 	if (o->fail != NULL)
 		*o->fail = TLS_FAIL_SETUP;
@@ -677,6 +967,15 @@ tls_client(int rfd, int wfd, const struct tls_client_opts *o, int timeout_ms,
 		}
 		t->has_pin = 1;
 	}
+	if (o->tlsa != NULL)
+		for (i = 0; i < o->ntlsa; i++)
+			if (tls_tlsa_usable(&o->tlsa[i])) {
+				t->dane = 1;
+				t->tlsa = o->tlsa;
+				t->ntlsa = o->ntlsa;
+				t->dane_names = o->dane_names;
+				break;
+			}
 	if (client_creds(t, o, err, errlen) == -1)
 		goto fail;
 	if ((rc = gnutls_init(&t->s, GNUTLS_CLIENT)) < 0) {
@@ -698,18 +997,23 @@ tls_client(int rfd, int wfd, const struct tls_client_opts *o, int timeout_ms,
 		gterr(err, errlen, "TLS server name", rc);
 		goto fail;
 	}
-	if (t->has_pin || t->no_verify)
+	if (t->dane || t->has_pin || t->no_verify)
 		gnutls_session_set_verify_function(t->s, verify_cb);
 	else
 		gnutls_session_set_verify_cert(
 		    t->s, t->hostname[0] ? t->hostname : NULL, 0);
-	if (handshake(t, timeout_ms, err, errlen) == -1) {
+	rc = handshake(t, timeout_ms, err, errlen);
+	/* The caller's records are not ours to keep. */
+	t->tlsa = NULL;
+	t->ntlsa = 0;
+	t->dane_names = NULL;
+	if (rc == -1) {
 		if (o->fail != NULL)
 			*o->fail = t->cert_failed ? TLS_FAIL_CERT
 						  : TLS_FAIL_HANDSHAKE;
 		goto fail;
 	}
-	if (!t->has_pin && !t->no_verify) {
+	if (!t->dane && !t->has_pin && !t->no_verify) {
 		t->verified = 1;
 		util_strlcpy(t->verify_msg, "ok", sizeof(t->verify_msg));
 	}
@@ -919,6 +1223,7 @@ tls_info(struct tls *t, struct tls_info *info)
 	name = gnutls_cipher_get_name(gnutls_cipher_get(t->s));
 	util_strlcpy(info->cipher, name ? name : "?", sizeof(info->cipher));
 	info->verified = t->verified;
+	info->dane = t->dane && t->verified;
 	util_strlcpy(info->verify_msg, t->verify_msg, sizeof(info->verify_msg));
 	if (peer_cert(t->s, &crt) == -1) {
 		if (info->verify_msg[0] == '\0')

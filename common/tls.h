@@ -16,6 +16,21 @@
 struct tls;		/* one session */
 struct tls_server;	/* server credentials, shared by sessions */
 
+/*
+ * One TLSA record for DANE (RFC 6698 §2.1), as dns_tlsa_lookup gives
+ * it; data points into the caller's storage.
+ */
+struct tls_tlsa {
+	/* 2 DANE-TA, 3 DANE-EE; 0 PKIX-TA and 1 PKIX-EE are unusable for
+	   SMTP (RFC 7672 §3.1.3) */
+	int			 usage;
+	int			 selector;	/* 0 certificate, 1 SPKI */
+	int			 mtype;		/* 0 exact, 1 SHA-256,
+						   2 SHA-512 */
+	const unsigned char	*data;
+	size_t			 len;
+};
+
 struct tls_client_opts {
 	const char	*hostname;	/* SNI and certificate name check */
 	const char	*trust_file;	/* PEM CA file; NULL: system store */
@@ -29,13 +44,34 @@ struct tls_client_opts {
 	const char	*priorities;	/* GnuTLS priority string; NULL default */
 	int		*fail;		/* optional: when tls_client fails, it
 					   gets an enum tls_fail */
+	/*
+	 * DANE (RFC 7672 §3): TLSA records of the host, to be given only
+	 * when the lookup was DNSSEC-validated (DNS_TLSA_FOUND).  With at
+	 * least one usable record they are the only check: DANE-EE(3)
+	 * matches the server's own certificate or key whatever its names
+	 * and dates; DANE-TA(2) a certificate of the chain the server sent,
+	 * which must then verify up to it and be for hostname or one of
+	 * dane_names.  trust_file, fingerprint and no_verify are ignored.
+	 * With none usable, as if not given (RFC 7672 §2.2: the caller
+	 * must still insist on TLS).
+	 */
+	const struct tls_tlsa *tlsa;
+	int		 ntlsa;
+	/* More reference identifiers for DANE-TA (RFC 7672 §3.2.2): the
+	   next-hop domain, the TLSA base domain after CNAMEs.  NULL, or a
+	   NULL-terminated list. */
+	const char *const *dane_names;
 };
+
+/* Is the record usable for SMTP DANE (RFC 7672 §3.1): DANE-TA or DANE-EE,
+   a known selector and matching type, data of the digest's length? */
+int	tls_tlsa_usable(const struct tls_tlsa *r);
 
 /* What a failed client handshake was about, for the caller's class. */
 enum tls_fail {
 	TLS_FAIL_HANDSHAKE = 0,	/* the link or the peer: may pass */
 	TLS_FAIL_CERT,		/* the peer's certificate: not trusted,
-				   wrong name, pin mismatch */
+				   wrong name, pin or TLSA mismatch */
 	TLS_FAIL_SETUP		/* ours: trust file, client certificate,
 				   priorities, memory */
 };
@@ -47,7 +83,9 @@ struct tls_info {
 	char	issuer[256];
 	char	fingerprint[3 * 32];	/* SHA-256, "AB:CD:..." */
 	char	not_after[32];		/* "2027-01-01 00:00:00 UTC" */
-	int	verified;		/* 1 trusted and name matches (or pin) */
+	int	verified;		/* 1 trusted and name matches (or pin,
+					   or TLSA records) */
+	int	dane;			/* 1 verified by TLSA records */
 	char	verify_msg[256];	/* why not, in words */
 };
 

@@ -1,8 +1,9 @@
 /*
  * dns_fuzz: the raw DNS response parser (dns_parse) on arbitrary bytes,
  * then what mxlookup and msend do with a parsed answer: names checked
- * and shown (IDNA reverse mapping), addresses printed, MX hosts sorted.
- * Any broken invariant aborts.
+ * and shown (IDNA reverse mapping), addresses printed, MX hosts sorted,
+ * TLSA records within their bounds; the bytes are also taken as one
+ * TLSA rdata (dns_tlsa_parse).  Any broken invariant aborts.
  */
 #include <sys/socket.h>
 
@@ -32,6 +33,15 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if ((ans = malloc(sizeof(*ans))) == NULL)
 		return 0;
+	/* The same bytes as TLSA rdata: kept whole, or refused with a why. */
+	err[0] = '\0';
+	if (dns_tlsa_parse(d, n, &ans->tlsa[0], err, sizeof(err)) == 0) {
+		if (n < 4 || ans->tlsa[0].len != n - 3 ||
+		    ans->tlsa[0].usage != d[0] ||
+		    memcmp(ans->tlsa[0].data, d + 3, n - 3) != 0)
+			abort();
+	} else if (err[0] == '\0' || (n >= 4 && n - 3 <= DNS_TLSA_DATA_MAX))
+		abort();
 	if (dns_parse(d, n, ans, err, sizeof(err)) != 0) {
 		if (err[0] == '\0')
 			abort(); /* a rejection always says why */
@@ -42,8 +52,15 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	    ans->nmx > DNS_MX_MAX || ans->naddr < 0 ||
 	    ans->naddr > DNS_ADDR_MAX || ans->ntxt < 0 ||
 	    ans->ntxt > DNS_TXT_MAX || ans->nextra < 0 ||
-	    ans->nextra > DNS_EXTRA_MAX || ans->rcode < 0 || ans->rcode > 15)
+	    ans->nextra > DNS_EXTRA_MAX || ans->rcode < 0 || ans->rcode > 15 ||
+	    ans->ntlsa < 0 || ans->ntlsa > DNS_TLSA_MAX ||
+	    ans->tlsa_dropped < 0 || ans->tlsa_dropped > ans->dropped ||
+	    (ans->ad != 0 && ans->ad != 1))
 		abort();
+	for (i = 0; i < ans->ntlsa; i++)
+		if (ans->tlsa[i].len < 1 ||
+		    ans->tlsa[i].len > DNS_TLSA_DATA_MAX)
+			abort();
 	check_name(ans->qname);
 	check_name(ans->canon);
 	(void)dns_to_unicode(ans->canon, u, sizeof(u));

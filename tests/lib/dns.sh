@@ -101,6 +101,50 @@ $TTL 3600
 @		NS	ns.test.
 mail		A	192.0.2.77
 ZONE
+	# Records a test adds (TLSA made from its certificates, dns_tlsa).
+	if [ -f "$(dirname "$1")/test.extra" ]; then
+		cat "$(dirname "$1")/test.extra" >>"$1"
+	fi
+}
+
+# dns_tlsa CERT [USAGE]: the TLSA record data "USAGE 1 1 HEX" for the
+# public key of CERT (SHA-256 of its SubjectPublicKeyInfo, certtool's
+# "Public Key ID"); USAGE 3 (DANE-EE) unless given.  For test.extra:
+#   echo "_25._tcp.mx TLSA $(dns_tlsa server.pem)" >>test.extra
+dns_tlsa()
+{
+	hex=$(certtool -i --infile "$1" |
+	    sed -n '/Public Key ID:/,/sha256:/s/.*sha256:\([0-9a-f]*\).*/\1/p')
+	[ ${#hex} -eq 64 ] || return 1
+	echo "${2:-3} 1 1 $hex"
+}
+
+# dns_ad_start DIR NAME UPSTREAM_PORT [dns_ad.py options]: a proxy to the
+# NSD of dns_start that sets AD as a validating resolver would (or
+# clears it: --no-ad; --servfail TLSA).  Prints its port (UDP and TCP);
+# DIR/NAME.pid holds its PID for dns_ad_stop.
+dns_ad_start()
+{
+	d=$1 name=$2 up=$3
+	shift 3
+	rm -f "$d/$name.port"
+	python3 "$YUBIN_SRCDIR/tests/lib/dns_ad.py" --upstream "127.0.0.1:$up" \
+	    --port-file "$d/$name.port" --lifetime 300 "$@" \
+	    >"$d/$name.log" 2>&1 &
+	echo $! >"$d/$name.pid"
+	i=0
+	while [ ! -s "$d/$name.port" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s "$d/$name.port" ] || return 1
+	cat "$d/$name.port"
+}
+
+# dns_ad_stop DIR NAME: stop the proxy dns_ad_start started.
+dns_ad_stop()
+{
+	stop_pidfile "$1/$2.pid"
 }
 
 # dns_start DIR [ADDR]: write the zone and a configuration into DIR,

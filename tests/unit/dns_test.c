@@ -2,11 +2,21 @@
  * dns_test: the raw response parser on hand-built messages (MX, CNAME
  * chains, compression pointers, TXT, the additional section, and
  * truncated or malicious buffers rejected cleanly), MX ordering and
- * shuffling, explicit-server strings, IDNA and name checks.  Lookups
- * against a real server are in tests/cmd/mxlookup_test.
+ * shuffling, explicit-server strings, IDNA and name checks; TLSA
+ * records and the AD bit, parsed and looked up from a forked responder
+ * that sets AD only where the table says so.  Lookups against a real
+ * server are in tests/cmd/mxlookup_test.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <limits.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +25,7 @@
 #include <atf-c.h>
 
 #include "dns.h"
+#include "tls.h"
 
 /* ------------------------------------------------------------ builder */
 
@@ -27,6 +38,7 @@ struct mb {
 #define AA 0x0400
 #define TC 0x0200
 #define RD 0x0100
+#define AD 0x0020
 
 static void
 put8(struct mb *m, unsigned v)
@@ -765,6 +777,595 @@ ATF_TC_BODY(addr_sockaddr, tc)
 	ATF_CHECK_STREQ(dns_status_str(DNS_NXDOMAIN), "no such domain");
 }
 
+/* ------------------------------------------------------------ TLSA */
+
+static void
+rr_tlsa(struct mb *m, const char *owner, int ptr, unsigned usage,
+    unsigned selector, unsigned mtype, const unsigned char *d, size_t n)
+{
+	size_t at = rr_begin(m, owner, ptr, DNS_T_TLSA, 600);
+
+	put8(m, usage);
+	put8(m, selector);
+	put8(m, mtype);
+	ATF_REQUIRE(m->n + n <= sizeof(m->b));
+	memcpy(m->b + m->n, d, n);
+	m->n += n;
+	rr_end(m, at);
+}
+
+ATF_TC_WITHOUT_HEAD(tlsa_rdata);
+ATF_TC_BODY(tlsa_rdata, tc)
+{
+	static const struct {
+		const char *rdata; /* hex */
+		int ok, usage, selector, mtype;
+		size_t len;
+	} cases[] = {
+	    {"030101"
+	     "00112233445566778899aabbccddeeff"
+	     "00112233445566778899aabbccddeeff",
+		1, 3, 1, 1, 32},
+	    {"020002"
+	     "ab",
+		1, 2, 0, 2, 1}, /* lengths: tls's business */
+	    {"ffffff"
+	     "00",
+		1, 255, 255, 255, 1}, /* unknown: kept */
+	    {"030101", 0, 0, 0, 0, 0}, /* no data */
+	    {"0301", 0, 0, 0, 0, 0},
+	    {"", 0, 0, 0, 0, 0},
+	};
+	unsigned char b[80], *big;
+	struct dns_tlsa *t = malloc(sizeof(*t));
+	char err[ERR_MAX];
+	size_t i, j, n;
+	unsigned v;
+
+	ATF_REQUIRE(t != NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].rdata) / 2;
+		for (j = 0; j < n; j++) {
+			ATF_REQUIRE(
+			    sscanf(cases[i].rdata + 2 * j, "%2x", &v) == 1);
+			b[j] = (unsigned char)v;
+		}
+		err[0] = '\0';
+		if (!cases[i].ok) {
+			ATF_CHECK_MSG(
+			    dns_tlsa_parse(b, n, t, err, sizeof(err)) == -1,
+			    "case %zu accepted", i);
+			ATF_CHECK(err[0] != '\0');
+			continue;
+		}
+		ATF_REQUIRE_MSG(dns_tlsa_parse(b, n, t, err, sizeof(err)) == 0,
+		    "case %zu: %s", i, err);
+		ATF_CHECK_EQ(t->usage, cases[i].usage);
+		ATF_CHECK_EQ(t->selector, cases[i].selector);
+		ATF_CHECK_EQ(t->mtype, cases[i].mtype);
+		ATF_CHECK_EQ(t->len, cases[i].len);
+		ATF_CHECK(memcmp(t->data, b + 3, t->len) == 0);
+	}
+	/* Data at the bound is kept, one byte past it is refused. */
+	ATF_REQUIRE((big = calloc(1, DNS_TLSA_DATA_MAX + 4)) != NULL);
+	big[0] = 3;
+	ATF_CHECK(dns_tlsa_parse(
+		      big, DNS_TLSA_DATA_MAX + 3, t, err, sizeof(err)) == 0);
+	ATF_CHECK_EQ(t->len, DNS_TLSA_DATA_MAX);
+	ATF_CHECK(dns_tlsa_parse(
+		      big, DNS_TLSA_DATA_MAX + 4, t, err, sizeof(err)) == -1);
+	ATF_CHECK_MSG(strstr(err, "TLSA data") != NULL, "%s", err);
+	free(big);
+	free(t);
+}
+
+ATF_TC_WITHOUT_HEAD(parse_tlsa);
+ATF_TC_BODY(parse_tlsa, tc)
+{
+	unsigned char d32[32], d64[64];
+	struct mb m;
+	struct dns_answer *a;
+	size_t q;
+	int i;
+
+	for (i = 0; i < 64; i++)
+		d64[i] = (unsigned char)i;
+	memcpy(d32, d64, sizeof(d32));
+	/* AD set; a good record, a malformed one, a SHA-512 one, another
+	   owner's, and a CNAME in front. */
+	header(&m, QR | RD | AD, 1, 5, 0, 0);
+	q = question(&m, "_25._tcp.mx.test", DNS_T_TLSA);
+	rr_cname(&m, "_25._tcp.mx.test", "_25._tcp.real.test");
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 3, 1, 1, d32, sizeof(d32));
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 3, 1, 1, d32, 0);
+	rr_tlsa(&m, "_25._tcp.real.test", -1, 2, 0, 2, d64, sizeof(d64));
+	rr_tlsa(&m, "_25._tcp.other.test", -1, 3, 0, 1, d32, sizeof(d32));
+	a = parse_ok(&m);
+	ATF_CHECK_EQ(a->ad, 1);
+	ATF_CHECK_EQ(a->qtype, DNS_T_TLSA);
+	ATF_CHECK_STREQ(a->canon, "_25._tcp.real.test");
+	ATF_REQUIRE_EQ(a->ntlsa, 2);
+	ATF_CHECK_EQ(a->tlsa_dropped, 1);
+	ATF_CHECK_EQ(a->dropped, 1);
+	ATF_CHECK_EQ(a->tlsa[0].usage, 3);
+	ATF_CHECK_EQ(a->tlsa[0].selector, 1);
+	ATF_CHECK_EQ(a->tlsa[0].mtype, 1);
+	ATF_CHECK_EQ(a->tlsa[0].ttl, 600);
+	ATF_CHECK_EQ(a->tlsa[0].len, 32);
+	ATF_CHECK(memcmp(a->tlsa[0].data, d32, 32) == 0);
+	ATF_CHECK_EQ(a->tlsa[1].usage, 2);
+	ATF_CHECK_EQ(a->tlsa[1].mtype, 2);
+	ATF_CHECK_EQ(a->tlsa[1].len, 64);
+	ATF_CHECK(memcmp(a->tlsa[1].data, d64, 64) == 0);
+	free(a);
+
+	/* Without AD; past DNS_TLSA_MAX the rest are dropped. */
+	header(&m, QR | RD, 1, DNS_TLSA_MAX + 2, 0, 0);
+	q = question(&m, "_25._tcp.mx.test", DNS_T_TLSA);
+	for (i = 0; i < DNS_TLSA_MAX + 2; i++)
+		rr_tlsa(&m, NULL, (int)q, 3, 1, 1, d32, sizeof(d32));
+	a = parse_ok(&m);
+	ATF_CHECK_EQ(a->ad, 0);
+	ATF_CHECK_EQ(a->ntlsa, DNS_TLSA_MAX);
+	ATF_CHECK_EQ(a->tlsa_dropped, 2);
+	free(a);
+}
+
+/*
+ * A forked DNS responder on a loopback UDP port.  Each rule: a name it
+ * answers for, how, and whether it sets AD (only ever when the query
+ * asked with AD: RFC 6840 §5.7).
+ */
+enum how { H_TLSA, H_NODATA, H_NXDOMAIN, H_SERVFAIL, H_CNAME, H_A };
+
+static const struct rule {
+	const char *name;
+	enum how how;
+	int ad;
+	const char *target; /* H_CNAME */
+} rules[] = {
+    {"_25._tcp.dane.test", H_TLSA, 1, NULL},
+    {"_25._tcp.plain.test", H_TLSA, 0, NULL},
+    {"_25._tcp.none.test", H_NODATA, 1, NULL},
+    {"_25._tcp.nx.test", H_NXDOMAIN, 1, NULL},
+    {"_25._tcp.nxplain.test", H_NXDOMAIN, 0, NULL},
+    {"_25._tcp.fail.test", H_SERVFAIL, 0, NULL},
+    {"_25._tcp.alias.test", H_CNAME, 1, "_25._tcp.dane.test"},
+    {"_25._tcp.badalias.test", H_CNAME, 0, "_25._tcp.dane.test"},
+    {"_465._tcp.dane.test", H_TLSA, 1, NULL},
+    {"mx.test", H_A, 1, NULL},
+};
+
+static const unsigned char tlsa_data[32] = {0xde, 0xad, 0xbe, 0xef};
+
+static void
+respond(int fd)
+{
+	unsigned char in[512];
+	char name[DNS_NAME_MAX + 1];
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	struct mb m;
+	size_t i, o, len, qend;
+	ssize_t n;
+	unsigned flags, qflags, type;
+	const struct rule *r;
+
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(
+		    fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fromlen);
+		if (n < 12)
+			_exit(n < 0 ? 0 : 1);
+		/* The question's name, in text. */
+		for (i = 12, o = 0; i < (size_t)n && in[i] != 0; i += len + 1) {
+			len = in[i];
+			if (len > 63 || i + 1 + len >= (size_t)n ||
+			    o + len + 2 > sizeof(name))
+				_exit(1);
+			if (o > 0)
+				name[o++] = '.';
+			memcpy(name + o, in + i + 1, len);
+			o += len;
+		}
+		name[o] = '\0';
+		qend = i + 5;
+		if (qend > (size_t)n)
+			_exit(1);
+		type = (unsigned)in[i + 1] << 8 | in[i + 2];
+		qflags = (unsigned)in[2] << 8 | in[3];
+		r = NULL;
+		for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+			if (strcasecmp(rules[i].name, name) == 0)
+				r = &rules[i];
+		flags = QR | AA | (qflags & RD);
+		if (r != NULL && r->ad && (qflags & AD))
+			flags |= AD;
+		m.n = 0;
+		memcpy(m.b, in, qend);
+		m.n = qend;
+		m.b[2] = (unsigned char)(flags >> 8);
+		m.b[3] = (unsigned char)(flags & 0xff);
+		memset(m.b + 6, 0, 6); /* an, ns, ar */
+		m.b[7] = 0;
+		if (r == NULL || r->how == H_NXDOMAIN)
+			m.b[3] |= 3;
+		else if (r->how == H_SERVFAIL)
+			m.b[3] |= 2;
+		else if (r->how == H_TLSA && type == DNS_T_TLSA) {
+			m.b[7] = 2;
+			rr_tlsa(&m, NULL, 12, 3, 1, 1, tlsa_data,
+			    sizeof(tlsa_data));
+			rr_tlsa(&m, NULL, 12, 1, 1, 1, tlsa_data,
+			    sizeof(tlsa_data));
+		} else if (r->how == H_CNAME) {
+			m.b[7] = 1;
+			rr_cname(&m, name, r->target);
+		} else if (r->how == H_A && type == DNS_T_A) {
+			m.b[7] = 1;
+			rr_a(&m, NULL, 12, 300, 127, 0, 0, 1);
+		}
+		(void)sendto(
+		    fd, m.b, m.n, 0, (struct sockaddr *)&from, fromlen);
+	}
+}
+
+static pid_t
+responder_start(char *server, size_t len)
+{
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct timeval tv = {30, 0};
+	pid_t pid;
+	int fd;
+
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM, 0)) != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ATF_REQUIRE(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ATF_REQUIRE(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+	ATF_REQUIRE(
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		respond(fd);
+	(void)close(fd);
+	(void)snprintf(server, len, "127.0.0.1:%u", ntohs(sin.sin_port));
+	return pid;
+}
+
+static void
+responder_stop(pid_t pid)
+{
+	int status;
+
+	(void)kill(pid, SIGTERM);
+	(void)waitpid(pid, &status, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tlsa_lookup);
+ATF_TC_BODY(tlsa_lookup, tc)
+{
+	static const struct {
+		const char *host;
+		int port, status, secure, ntlsa, ncname;
+	} cases[] = {
+	    /* validated records: DANE */
+	    {"dane.test", 25, DNS_TLSA_FOUND, 1, 2, 0},
+	    {"DANE.test.", 465, DNS_TLSA_FOUND, 1, 2, 0},
+	    /* the same records without AD: never used */
+	    {"plain.test", 25, DNS_TLSA_INSECURE, 0, 0, 0},
+	    /* validated denial: no DANE */
+	    {"none.test", 25, DNS_TLSA_NONE, 1, 0, 0},
+	    {"nx.test", 25, DNS_TLSA_NONE, 1, 0, 0},
+	    {"nxplain.test", 25, DNS_TLSA_INSECURE, 0, 0, 0},
+	    /* the lookup failed: defer (RFC 7672 §2.1.1) */
+	    {"fail.test", 25, DNS_TLSA_TEMPFAIL, 0, 0, 0},
+	    /* a CNAME: secure only when every hop is */
+	    {"alias.test", 25, DNS_TLSA_FOUND, 1, 2, 1},
+	    {"badalias.test", 25, DNS_TLSA_INSECURE, 0, 0, 1},
+	    {"dane.test", 0, DNS_TLSA_BADNAME, 0, 0, 0},
+	    {"bad name.test", 25, DNS_TLSA_BADNAME, 0, 0, 0},
+	};
+	struct dns_tlsa_result *res = malloc(sizeof(*res));
+	struct dns_mx_result *mx = malloc(sizeof(*mx));
+	struct dns_resolver *r;
+	char server[64], err[ERR_MAX];
+	size_t i;
+	pid_t pid;
+
+	ATF_REQUIRE(res != NULL && mx != NULL);
+	pid = responder_start(server, sizeof(server));
+	r = dns_new(server, 2, 1, err, sizeof(err));
+	ATF_REQUIRE_MSG(r != NULL, "%s", err);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int st = dns_tlsa_lookup(r, cases[i].host, cases[i].port, res);
+
+		ATF_CHECK_EQ_MSG(st, res->status, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(st, cases[i].status, "%s:%d: %s (%s)",
+		    cases[i].host, cases[i].port, dns_tlsa_status_str(st),
+		    res->err);
+		ATF_CHECK_EQ_MSG(
+		    res->secure, cases[i].secure, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(
+		    res->ntlsa, cases[i].ntlsa, "%s", cases[i].host);
+		ATF_CHECK_EQ_MSG(
+		    res->ncname, cases[i].ncname, "%s", cases[i].host);
+		if (st == DNS_TLSA_INSECURE || st == DNS_TLSA_TEMPFAIL ||
+		    st == DNS_TLSA_BADNAME)
+			ATF_CHECK_MSG(res->err[0] != '\0', "%s: no reason",
+			    cases[i].host);
+		if (st == DNS_TLSA_FOUND) {
+			/* Both records kept; PKIX-EE is tls's to refuse. */
+			ATF_CHECK_EQ(res->tlsa[0].usage, 3);
+			ATF_CHECK_EQ(res->tlsa[1].usage, 1);
+			ATF_CHECK_EQ(res->tlsa[0].len, 32);
+			ATF_CHECK(
+			    memcmp(res->tlsa[0].data, tlsa_data, 32) == 0);
+		}
+	}
+	dns_tlsa_lookup(r, "dane.test", 25, res);
+	ATF_CHECK_STREQ(res->qname, "_25._tcp.dane.test");
+	dns_tlsa_lookup(r, "plain.test", 25, res);
+	ATF_CHECK_MSG(strstr(res->err, "no AD") != NULL, "%s", res->err);
+
+	/* The MX answer's AD reaches the result; addresses' AD the host. */
+	ATF_CHECK_EQ(
+	    dns_mx_lookup(r, "mx.test", DNS_F_NO_SHUFFLE, mx), DNS_MX_IMPLICIT);
+	ATF_CHECK_EQ(mx->host[0].naddr, 1);
+	/* mx.test has AD; its NODATA for MX too (same rule). */
+	ATF_CHECK_EQ(mx->secure, 1);
+	/* AAAA comes back NODATA with AD, A with AD. */
+	ATF_CHECK_EQ(mx->host[0].secure, 1);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "nxplain.test", 0, mx), DNS_MX_NXDOMAIN);
+	ATF_CHECK_EQ(mx->secure, 0);
+	dns_free(r);
+	responder_stop(pid);
+	free(res);
+	free(mx);
+}
+
+/*
+ * The whole path on loopback: NSD serving a zone with a TLSA record made
+ * from a certificate at test time, reached straight or through
+ * tests/lib/dns_ad.py, which sets AD as a validating resolver would (or
+ * clears it, or fails TLSA lookups); then the records the lookup gave
+ * against a TLS server with that certificate and with another.
+ */
+
+/* The source tree: this file's path, taken from the build tree. */
+static void
+top_srcdir(const atf_tc_t *tc, char *out, size_t outlen)
+{
+	const char *bin = atf_tc_get_config_var(tc, "srcdir");
+	const char *file = __FILE__, *tail = "/tests/unit/dns_test.c";
+	char p[PATH_MAX];
+	size_t n;
+
+	if (file[0] == '/')
+		(void)snprintf(p, sizeof(p), "%s", file);
+	else
+		(void)snprintf(p, sizeof(p), "%s/../../%s", bin, file);
+	n = strlen(p);
+	ATF_REQUIRE_MSG(
+	    n > strlen(tail) && strcmp(p + n - strlen(tail), tail) == 0,
+	    "cannot tell the source tree from %s", p);
+	p[n - strlen(tail)] = '\0';
+	(void)snprintf(out, outlen, "%s", p);
+}
+
+/* sh SRCDIR/tests/lib/dane.sh what SRCDIR: its exit status. */
+static int
+dane_sh(const char *src, const char *what)
+{
+	char script[PATH_MAX];
+	char *argv[5];
+	pid_t pid;
+	int status;
+
+	(void)snprintf(script, sizeof(script), "%s/tests/lib/dane.sh", src);
+	argv[0] = "sh";
+	argv[1] = script;
+	argv[2] = (char *)what;
+	argv[3] = (char *)src;
+	argv[4] = NULL;
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/* A TLS server for one handshake on a socketpair; our end. */
+static pid_t
+tls_peer(const char *cert, const char *key, int *fd)
+{
+	char err[ERR_MAX], b[64];
+	struct tls_server *srv;
+	struct tls *t;
+	int sv[2];
+	pid_t pid;
+
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0) {
+		(void)close(sv[0]);
+		if ((srv = tls_server_new(cert, key, err, sizeof(err))) ==
+		    NULL) {
+			(void)fprintf(stderr, "peer: %s\n", err);
+			_exit(2);
+		}
+		if ((t = tls_server(
+			 sv[1], sv[1], srv, 5000, err, sizeof(err))) == NULL)
+			_exit(1);
+		(void)tls_read(t, b, sizeof(b), 5000, err, sizeof(err));
+		tls_close(t);
+		_exit(0);
+	}
+	(void)close(sv[1]);
+	*fd = sv[0];
+	return pid;
+}
+
+/* The handshake with the records of res: NULL on success, else why. */
+static const char *
+dane_handshake(const struct dns_tlsa_result *res, const char *cert,
+    const char *key, int *fail)
+{
+	static char err[ERR_MAX];
+	struct tls_tlsa t[DNS_TLSA_MAX];
+	struct tls_client_opts o;
+	struct tls_info info;
+	struct tls *s;
+	int i, fd, status;
+	pid_t pid;
+
+	for (i = 0; i < res->ntlsa; i++) {
+		t[i].usage = res->tlsa[i].usage;
+		t[i].selector = res->tlsa[i].selector;
+		t[i].mtype = res->tlsa[i].mtype;
+		t[i].data = res->tlsa[i].data;
+		t[i].len = res->tlsa[i].len;
+	}
+	pid = tls_peer(cert, key, &fd);
+	memset(&o, 0, sizeof(o));
+	o.hostname = "mx.test";
+	o.tlsa = t;
+	o.ntlsa = res->ntlsa;
+	o.fail = fail;
+	s = tls_client(fd, fd, &o, 5000, err, sizeof(err));
+	if (s != NULL) {
+		tls_info(s, &info);
+		ATF_CHECK_EQ(info.dane, 1);
+		ATF_CHECK(tls_write(s, "x", 1, 5000, err, sizeof(err)) == 0);
+		tls_close(s);
+	}
+	(void)close(fd);
+	(void)waitpid(pid, &status, 0);
+	return s != NULL ? NULL : err;
+}
+
+ATF_TC_WITH_CLEANUP(tlsa_nsd);
+ATF_TC_HEAD(tlsa_nsd, tc)
+{
+	atf_tc_set_md_var(tc, "require.progs", "certtool python3");
+	atf_tc_set_md_var(tc, "timeout", "120");
+}
+ATF_TC_BODY(tlsa_nsd, tc)
+{
+	struct dns_tlsa_result *res = malloc(sizeof(*res));
+	struct dns_mx_result *mx = malloc(sizeof(*mx));
+	struct dns_resolver *r;
+	char src[PATH_MAX], server[64], err[ERR_MAX], line[256];
+	const char *why;
+	unsigned nsd, ad, noad, sf;
+	unsigned char want[32];
+	FILE *f;
+	char *p;
+	int i, fail;
+	unsigned v;
+
+	ATF_REQUIRE(res != NULL && mx != NULL);
+	top_srcdir(tc, src, sizeof(src));
+	ATF_REQUIRE_MSG(
+	    dane_sh(src, "start") == 0, "tests/lib/dane.sh start failed");
+	ATF_REQUIRE((f = fopen("ports", "r")) != NULL);
+	ATF_REQUIRE(fscanf(f, "%u %u %u %u", &nsd, &ad, &noad, &sf) == 4);
+	(void)fclose(f);
+	/* The record's data as the zone has it (certtool made it). */
+	ATF_REQUIRE((f = fopen("test.extra", "r")) != NULL);
+	p = NULL;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if ((p = strstr(line, "TLSA\t3 1 1 ")) != NULL)
+			break;
+	(void)fclose(f);
+	ATF_REQUIRE(p != NULL);
+	p += strlen("TLSA\t3 1 1 ");
+	for (i = 0; i < 32; i++) {
+		ATF_REQUIRE(sscanf(p + 2 * i, "%2x", &v) == 1);
+		want[i] = (unsigned char)v;
+	}
+
+	/* Through the validating stand-in: the records, and DANE. */
+	(void)snprintf(server, sizeof(server), "127.0.0.1:%u", ad);
+	ATF_REQUIRE_MSG(
+	    (r = dns_new(server, 2, 1, err, sizeof(err))) != NULL, "%s", err);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", DNS_F_NO_ADDITIONAL, mx),
+	    DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(mx->host[0].secure, 1);
+	ATF_CHECK_STREQ(mx->host[0].name, "mx.test");
+	/* NSD puts mx.test's A in the additional section: not covered. */
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", 0, mx), DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(mx->host[0].secure, 0);
+	ATF_CHECK_EQ_MSG(dns_tlsa_lookup(r, "mx.test", 25, res), DNS_TLSA_FOUND,
+	    "%s", res->err);
+	ATF_REQUIRE_EQ(res->ntlsa, 1);
+	ATF_CHECK_EQ(res->secure, 1);
+	ATF_CHECK_EQ(res->tlsa[0].usage, 3);
+	ATF_CHECK_EQ(res->tlsa[0].selector, 1);
+	ATF_CHECK_EQ(res->tlsa[0].mtype, 1);
+	ATF_CHECK(
+	    res->tlsa[0].len == 32 && memcmp(res->tlsa[0].data, want, 32) == 0);
+	why =
+	    dane_handshake(res, "certs/server.pem", "certs/server.key", &fail);
+	ATF_CHECK_MSG(why == NULL, "%s", why);
+	fail = -1;
+	why = dane_handshake(res, "certs/other.pem", "certs/other.key", &fail);
+	ATF_CHECK(why != NULL &&
+	    strstr(why,
+		"certificate does not match "
+		"its TLSA records (3 1 1 ") != NULL);
+	ATF_CHECK_EQ(fail, TLS_FAIL_CERT);
+	/* A host without TLSA records: a validated no. */
+	ATF_CHECK_EQ(dns_tlsa_lookup(r, "mx1.test", 25, res), DNS_TLSA_NONE);
+	ATF_CHECK_EQ(res->secure, 1);
+	dns_free(r);
+
+	/* Straight from NSD, or through a proxy that clears AD: ignored. */
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(server, sizeof(server), "127.0.0.1:%u",
+		    i == 0 ? nsd : noad);
+		ATF_REQUIRE(
+		    (r = dns_new(server, 2, 1, err, sizeof(err))) != NULL);
+		ATF_CHECK_EQ(
+		    dns_mx_lookup(r, "dane.test", 0, mx), DNS_MX_FOUND);
+		ATF_CHECK_EQ(mx->secure, 0);
+		ATF_CHECK_EQ_MSG(dns_tlsa_lookup(r, "mx.test", 25, res),
+		    DNS_TLSA_INSECURE, "%s", server);
+		ATF_CHECK_EQ(res->ntlsa, 0);
+		ATF_CHECK_EQ(res->secure, 0);
+		ATF_CHECK_MSG(
+		    strstr(res->err, "no AD") != NULL, "%s", res->err);
+		dns_free(r);
+	}
+
+	/* A TLSA lookup that fails: temporary (RFC 7672 §2.1.1). */
+	(void)snprintf(server, sizeof(server), "127.0.0.1:%u", sf);
+	ATF_REQUIRE((r = dns_new(server, 2, 1, err, sizeof(err))) != NULL);
+	ATF_CHECK_EQ(dns_mx_lookup(r, "dane.test", DNS_F_NO_ADDITIONAL, mx),
+	    DNS_MX_FOUND);
+	ATF_CHECK_EQ(mx->secure, 1);
+	ATF_CHECK_EQ(dns_tlsa_lookup(r, "mx.test", 25, res), DNS_TLSA_TEMPFAIL);
+	ATF_CHECK_MSG(strstr(res->err, "SERVFAIL") != NULL, "%s", res->err);
+	dns_free(r);
+	free(res);
+	free(mx);
+}
+ATF_TC_CLEANUP(tlsa_nsd, tc)
+{
+	char src[PATH_MAX];
+
+	top_srcdir(tc, src, sizeof(src));
+	(void)dane_sh(src, "stop");
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_mx);
@@ -783,5 +1384,9 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, idna);
 	ATF_TP_ADD_TC(tp, name_valid);
 	ATF_TP_ADD_TC(tp, addr_sockaddr);
+	ATF_TP_ADD_TC(tp, tlsa_rdata);
+	ATF_TP_ADD_TC(tp, parse_tlsa);
+	ATF_TP_ADD_TC(tp, tlsa_lookup);
+	ATF_TP_ADD_TC(tp, tlsa_nsd);
 	return atf_no_error();
 }

@@ -541,6 +541,318 @@ ATF_TC_BODY(over_pipes, tc)
 	(void)close(down[0]);
 }
 
+/* ------------------------------------------------------------ DANE */
+
+static int
+hexdigit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* 2n hex digits into n bytes. */
+static void
+unhex(const char *h, unsigned char *out, size_t n)
+{
+	size_t i;
+
+	ATF_REQUIRE(strlen(h) == 2 * n);
+	for (i = 0; i < n; i++) {
+		ATF_REQUIRE(
+		    hexdigit(h[2 * i]) >= 0 && hexdigit(h[2 * i + 1]) >= 0);
+		out[i] = (unsigned char)(hexdigit(h[2 * i]) << 4 |
+		    hexdigit(h[2 * i + 1]));
+	}
+}
+
+/*
+ * TLSA data for a certificate file, computed by certtool (not by the
+ * code under test): selector 0 is the certificate's SHA-256 fingerprint,
+ * selector 1 certtool's "Public Key ID" SHA-256, the digest of the
+ * SubjectPublicKeyInfo.
+ */
+static void
+tlsa_of(const char *file, int usage, int selector, unsigned char *data,
+    struct tls_tlsa *r)
+{
+	char err[ERR_MAX], fp[80], info[PATH_MAX], infofile[PATH_MAX];
+	char line[512], *p;
+	FILE *f;
+	int inid = 0, found = 0;
+
+	ATF_REQUIRE_MSG(
+	    certs_fingerprint(dir, file, fp, sizeof(fp), err, sizeof(err)) == 0,
+	    "%s", err);
+	if (selector == 1) {
+		(void)snprintf(infofile, sizeof(infofile), "%s.info", file);
+		path(infofile, info, sizeof(info));
+		ATF_REQUIRE((f = fopen(info, "r")) != NULL);
+		while (!found && fgets(line, sizeof(line), f) != NULL) {
+			if (strstr(line, "Public Key ID:") != NULL)
+				inid = 1;
+			else if (inid &&
+			    (p = strstr(line, "sha256:")) != NULL) {
+				p += strlen("sha256:");
+				p[strcspn(p, " \t\r\n")] = '\0';
+				(void)snprintf(fp, sizeof(fp), "%s", p);
+				found = 1;
+			}
+		}
+		(void)fclose(f);
+		ATF_REQUIRE_MSG(found, "no Public Key ID in %s", info);
+	}
+	unhex(fp, data, 32);
+	r->usage = usage;
+	r->selector = selector;
+	r->mtype = 1;
+	r->data = data;
+	r->len = 32;
+}
+
+/* server.pem followed by ca.pem: a server that sends its chain. */
+static void
+make_chain(const char *leaf, const char *out)
+{
+	char in[PATH_MAX], o[PATH_MAX], b[8192];
+	const char *parts[2];
+	size_t n;
+	FILE *f, *g;
+	int i;
+
+	parts[0] = leaf;
+	parts[1] = "ca.pem";
+	path(out, o, sizeof(o));
+	ATF_REQUIRE((g = fopen(o, "w")) != NULL);
+	for (i = 0; i < 2; i++) {
+		path(parts[i], in, sizeof(in));
+		ATF_REQUIRE((f = fopen(in, "r")) != NULL);
+		while ((n = fread(b, 1, sizeof(b), f)) > 0)
+			ATF_REQUIRE(fwrite(b, 1, n, g) == n);
+		(void)fclose(f);
+	}
+	ATF_REQUIRE(fclose(g) == 0);
+}
+
+/*
+ * Connect to a peer showing cert (with key) with the TLSA records r, the
+ * host name host and the extra names.  want NULL: must succeed by DANE;
+ * else must fail on the certificate with want in the message.
+ */
+static void
+dane_case(const char *cert, const char *key, const struct tls_tlsa *r, int nr,
+    const char *host, const char *const *names, const char *want)
+{
+	struct tls_client_opts o;
+	struct tls_info info;
+	struct peer p;
+	struct tls *t;
+	char err[ERR_MAX];
+	int fail = -1;
+
+	peer_start(&p, cert, key, PEER_ECHO);
+	memset(&o, 0, sizeof(o));
+	o.hostname = host;
+	o.tlsa = r;
+	o.ntlsa = nr;
+	o.dane_names = names;
+	o.fail = &fail;
+	err[0] = '\0';
+	t = connect_with(&p, &o, err, sizeof(err));
+	if (want == NULL) {
+		ATF_REQUIRE_MSG(t != NULL, "%s", err);
+		tls_info(t, &info);
+		ATF_CHECK_EQ(info.verified, 1);
+		ATF_CHECK_EQ(info.dane, 1);
+		ATF_CHECK_MSG(strstr(info.verify_msg, "DANE-") != NULL, "%s",
+		    info.verify_msg);
+		echo_check(t);
+		tls_close(t);
+		ATF_CHECK_EQ(peer_stop(&p, 0), 0);
+		return;
+	}
+	ATF_REQUIRE_MSG(t == NULL, "handshake should have failed");
+	ATF_CHECK_EQ(fail, TLS_FAIL_CERT);
+	ATF_CHECK_MSG(strstr(err, want) != NULL, "error: %s", err);
+	ATF_CHECK_MSG(strstr(err, host) != NULL, "error: %s", err);
+	ATF_CHECK(strchr(err, '\n') == NULL);
+	(void)peer_stop(&p, 0);
+}
+
+ATF_TC_WITHOUT_HEAD(tlsa_usable);
+ATF_TC_BODY(tlsa_usable, tc)
+{
+	static const unsigned char d64[64];
+	static const struct {
+		int usage, selector, mtype;
+		size_t len;
+		int usable;
+	} cases[] = {
+	    {3, 1, 1, 32, 1}, {3, 0, 1, 32, 1}, {2, 1, 1, 32, 1},
+	    {2, 0, 2, 64, 1}, {3, 1, 0, 40, 1}, /* exact: any length */
+	    {0, 1, 1, 32, 0}, /* PKIX-TA: RFC 7672 §3.1.3 */
+	    {1, 1, 1, 32, 0}, /* PKIX-EE */
+	    {4, 1, 1, 32, 0}, /* unknown usage */
+	    {3, 2, 1, 32, 0}, /* unknown selector */
+	    {3, 1, 3, 32, 0}, /* unknown matching type */
+	    {3, 1, 1, 31, 0}, /* SHA-256 of the wrong length */
+	    {3, 1, 2, 32, 0}, /* SHA-512 of the wrong length */
+	    {3, 1, 0, 0, 0}, /* no data */
+	};
+	struct tls_tlsa r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r.usage = cases[i].usage;
+		r.selector = cases[i].selector;
+		r.mtype = cases[i].mtype;
+		r.data = d64;
+		r.len = cases[i].len;
+		ATF_CHECK_EQ_MSG(tls_tlsa_usable(&r), cases[i].usable,
+		    "case %zu: %d %d %d len %zu", i, r.usage, r.selector,
+		    r.mtype, r.len);
+	}
+}
+
+/* DANE-EE: a self-signed certificate no CA vouches for, any name. */
+ATF_TC_WITHOUT_HEAD(dane_ee);
+ATF_TC_BODY(dane_ee, tc)
+{
+	unsigned char d[2][32];
+	struct tls_tlsa r[2];
+
+	setup();
+	tlsa_of("other.pem", 3, 1, d[0], &r[0]);
+	dane_case(
+	    "other.pem", "other-key.pem", r, 1, "mx.example.net", NULL, NULL);
+	tlsa_of("other.pem", 3, 0, d[0], &r[0]);
+	dane_case(
+	    "other.pem", "other-key.pem", r, 1, "mx.example.net", NULL, NULL);
+	/* §3.1.1: dates are ignored too; the key is the one that counts. */
+	tlsa_of("expired.pem", 3, 1, d[0], &r[0]);
+	dane_case(
+	    "expired.pem", "server-key.pem", r, 1, "localhost", NULL, NULL);
+	/* Any one matching record is enough (rollover: old and new key). */
+	tlsa_of("server.pem", 3, 0, d[0], &r[0]);
+	tlsa_of("other.pem", 3, 1, d[1], &r[1]);
+	dane_case(
+	    "other.pem", "other-key.pem", r, 2, "mx.example.net", NULL, NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(dane_ee_mismatch);
+ATF_TC_BODY(dane_ee_mismatch, tc)
+{
+	unsigned char d[32];
+	struct tls_tlsa r;
+	char want[100];
+
+	setup();
+	tlsa_of("server.pem", 3, 1, d, &r);
+	(void)snprintf(want, sizeof(want),
+	    "certificate does not match its TLSA records (3 1 1 "
+	    "%02x%02x%02x%02x",
+	    d[0], d[1], d[2], d[3]);
+	dane_case(
+	    "other.pem", "other-key.pem", &r, 1, "mx.example.net", NULL, want);
+}
+
+/* DANE-TA: the CA the server sends; the name is checked. */
+ATF_TC_WITHOUT_HEAD(dane_ta);
+ATF_TC_BODY(dane_ta, tc)
+{
+	static const char *const names[] = {"localhost", NULL};
+	unsigned char d[32];
+	struct tls_tlsa r;
+
+	setup();
+	make_chain("server.pem", "chain.pem");
+	tlsa_of("ca.pem", 2, 1, d, &r);
+	dane_case(
+	    "chain.pem", "server-key.pem", &r, 1, "localhost", NULL, NULL);
+	tlsa_of("ca.pem", 2, 0, d, &r);
+	dane_case(
+	    "chain.pem", "server-key.pem", &r, 1, "localhost", NULL, NULL);
+	/* §3.2.2: the next-hop domain is a reference identifier too. */
+	dane_case("chain.pem", "server-key.pem", &r, 1, "mx.example.net", names,
+	    NULL);
+}
+
+ATF_TC_WITHOUT_HEAD(dane_ta_fail);
+ATF_TC_BODY(dane_ta_fail, tc)
+{
+	static const char *const names[] = {"example.net", NULL};
+	unsigned char d[2][32];
+	struct tls_tlsa r[2];
+
+	setup();
+	make_chain("server.pem", "chain.pem");
+	make_chain("expired.pem", "chain-expired.pem");
+	tlsa_of("ca.pem", 2, 1, d[0], &r[0]);
+	/* The chain verifies, but not for this host. */
+	dane_case("chain.pem", "server-key.pem", r, 1, "mx.example.net", names,
+	    "but is for localhost, 127.0.0.1, ::1, not mx.example.net or "
+	    "example.net");
+	/* The chain to the anchor has an expired certificate. */
+	dane_case("chain-expired.pem", "server-key.pem", r, 1, "localhost",
+	    NULL, "does not verify: expired");
+	/* The anchor is not sent (RFC 7672 §3.1.2 says it must be). */
+	dane_case("server.pem", "server-key.pem", r, 1, "localhost", NULL,
+	    "certificate does not match its TLSA records (2 1 1 ");
+	/* A self-signed certificate is no chain to another CA. */
+	dane_case("other.pem", "other-key.pem", r, 1, "localhost", NULL,
+	    "does not match its TLSA records");
+	/* DANE-TA on the end entity's own key is not DANE-EE. */
+	tlsa_of("other.pem", 2, 1, d[1], &r[1]);
+	dane_case("other.pem", "other-key.pem", &r[1], 1, "localhost", NULL,
+	    "does not match its TLSA records");
+}
+
+/*
+ * PKIX-TA/PKIX-EE records only: not DANE (RFC 7672 §3.1.3), so the
+ * other options rule: here the trust file, which the peer fails.
+ */
+ATF_TC_WITHOUT_HEAD(dane_unusable);
+ATF_TC_BODY(dane_unusable, tc)
+{
+	struct tls_client_opts o;
+	struct tls_info info;
+	struct peer p;
+	struct tls *t;
+	unsigned char d[2][32];
+	struct tls_tlsa r[2];
+	char ca[PATH_MAX], err[ERR_MAX];
+
+	setup();
+	path("ca.pem", ca, sizeof(ca));
+	tlsa_of("other.pem", 1, 1, d[0], &r[0]);
+	tlsa_of("other.pem", 0, 0, d[1], &r[1]);
+	peer_start(&p, "other.pem", "other-key.pem", PEER_ECHO);
+	memset(&o, 0, sizeof(o));
+	o.hostname = "localhost";
+	o.trust_file = ca;
+	o.tlsa = r;
+	o.ntlsa = 2;
+	t = connect_with(&p, &o, err, sizeof(err));
+	ATF_REQUIRE_MSG(t == NULL, "PKIX-EE should not have been used");
+	ATF_CHECK_MSG(strstr(err, "unknown authority") != NULL, "%s", err);
+	(void)peer_stop(&p, 0);
+
+	/* And the CA-signed peer passes by the trust file, not by DANE. */
+	peer_start(&p, "server.pem", "server-key.pem", PEER_ECHO);
+	t = connect_with(&p, &o, err, sizeof(err));
+	ATF_REQUIRE_MSG(t != NULL, "%s", err);
+	tls_info(t, &info);
+	ATF_CHECK_EQ(info.verified, 1);
+	ATF_CHECK_EQ(info.dane, 0);
+	echo_check(t);
+	tls_close(t);
+	ATF_CHECK_EQ(peer_stop(&p, 0), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, trusted);
@@ -559,5 +871,11 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, server_bad_files);
 	ATF_TP_ADD_TC(tp, client_bad_trust);
 	ATF_TP_ADD_TC(tp, over_pipes);
+	ATF_TP_ADD_TC(tp, tlsa_usable);
+	ATF_TP_ADD_TC(tp, dane_ee);
+	ATF_TP_ADD_TC(tp, dane_ee_mismatch);
+	ATF_TP_ADD_TC(tp, dane_ta);
+	ATF_TP_ADD_TC(tp, dane_ta_fail);
+	ATF_TP_ADD_TC(tp, dane_unusable);
 	return atf_no_error();
 }
