@@ -98,6 +98,9 @@ client_opts(const struct session *s, struct smtp_client_opts *o)
 	o->tlso.key_file = s->key;
 	o->tlso.priorities = s->priorities;
 	o->tlso.no_verify = !s->tls_verify;
+	o->tlso.tlsa = s->tlsa;
+	o->tlso.ntlsa = s->ntlsa;
+	o->tlso.dane_names = s->dane_names;
 	if (a != NULL) {
 		mode = a->auth;
 		if (mode == AUTHM_UNSET)

@@ -29,6 +29,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "msend.h"
 #include "net.h"
 #include "qrun.h"
@@ -66,6 +68,9 @@ enum {
 	OPT_RETRY_NOW,
 	OPT_RUN,
 	OPT_POLL,
+	OPT_NO_STS,
+	OPT_STS_CA,
+	OPT_STS_CONNECT,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -99,6 +104,9 @@ static const struct option longopts[] = {
     {"retry-now", no_argument, NULL, OPT_RETRY_NOW},
     {"run", no_argument, NULL, OPT_RUN},
     {"poll", required_argument, NULL, OPT_POLL},
+    {"no-mta-sts", no_argument, NULL, OPT_NO_STS},
+    {"mta-sts-trust-file", required_argument, NULL, OPT_STS_CA},
+    {"mta-sts-connect-to", required_argument, NULL, OPT_STS_CONNECT},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -160,6 +168,12 @@ usage(FILE *fp)
 	    "until SIGTERM\n"
 	    "      --poll S           --run: look every S s (no inotify: "
 	    "NFS)\n"
+	    "      --no-mta-sts       the queue's direct delivery ignores "
+	    "MTA-STS policies\n"
+	    "      --mta-sts-trust-file FILE, --mta-sts-connect-to "
+	    "HOST:443:ADDR:PORT\n"
+	    "                         how policies are fetched (tests, "
+	    "debugging)\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -423,6 +437,11 @@ parse_args(struct run *rn, int argc, char **argv)
 		case OPT_FLUSH: rn->flush = 1; break;
 		case OPT_RETRY_NOW: rn->retry_now = 1; break;
 		case OPT_RUN: rn->run = 1; break;
+		case OPT_NO_STS: rn->rt.mta_sts = 0; break;
+		case OPT_STS_CA: rn->rt.mta_sts_ca = optarg; break;
+		case OPT_STS_CONNECT:
+			rn->rt.mta_sts_connect_to = optarg;
+			break;
 		case OPT_POLL:
 			if (util_parse_num(optarg, 1, 3600, 0, &n) == -1)
 				die(EX_USAGE, "--poll %s: 1..3600 seconds",
@@ -670,6 +689,7 @@ main(int argc, char **argv)
 	conf_init(&rn.conf);
 	rn.o.dot_ends = 1;
 	rn.rt.port = "25";
+	rn.rt.mta_sts = 1;
 	/* Installed as sendmail, it may be called by its other names. */
 	if (argc > 0 && (p = strrchr(argv[0], '/')) != NULL)
 		p++;
@@ -796,9 +816,12 @@ main(int argc, char **argv)
 			sizeof(rn.err)) == -1)
 			die(EX_CONFIG, "msend.conf: %s", rn.err);
 
+		/* libcurl fetches MTA-STS policies (common/mtasts). */
+		(void)curl_global_init(CURL_GLOBAL_DEFAULT);
 		if (rn.rt.direct) {
 			/* Direct: opportunistic TLS, nothing verified
-			   (RFC 7435), no AUTH, as route.c does. */
+			   (RFC 7435), no AUTH, as route.c does; an MTA-STS
+			   policy or DANE asks for more, host by host. */
 			s.tls_required = 0;
 			s.tls_verify = 0;
 			s.acct = NULL;

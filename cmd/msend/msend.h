@@ -192,6 +192,11 @@ struct session {
 	int chunking;
 	const struct msend_opts *o;
 	struct log *log;
+	/* DANE (RFC 7672): the MX host's usable TLSA records, and the
+	   names a DANE-TA certificate may carry; ntlsa 0: none. */
+	const struct tls_tlsa *tlsa;
+	int ntlsa;
+	const char *const *dane_names;
 };
 
 /* client.c: the SMTP client engine (common/smtp_client) at work. */
@@ -256,6 +261,12 @@ struct route {
 
 struct routing {
 	int direct;
+	/* The queue runner's direct delivery: MTA-STS (RFC 8461) policies
+	   fetched so (the CA and connect-to are for tests and debugging);
+	   mta_sts 0: not looked up (--no-mta-sts). */
+	int mta_sts;
+	const char *mta_sts_ca;
+	const char *mta_sts_connect_to;
 	const char *dns_server;
 	const char *port; /* port for direct delivery (25) */
 	struct route routes[ROUTES_MAX];

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #ifdef __linux__
 #include <sys/inotify.h>
 #endif
@@ -180,6 +182,7 @@ resolve(struct pass *ps, struct dom *d)
 	const struct routing *rt = ps->qr->rt;
 	const struct session *b = ps->qr->base;
 	struct dns_mx_result *mx;
+	struct mtasts_result *sts = NULL;
 	struct qsite *s;
 	char name[512], err[ERR_MAX];
 	int k, self_ok = 0;
@@ -235,9 +238,12 @@ resolve(struct pass *ps, struct dom *d)
 		(void)snprintf(d->why, sizeof(d->why), "DNS: %s", err);
 		return;
 	}
+	ps->qr->dns = ps->res;
 	if ((mx = calloc(1, sizeof(*mx))) == NULL)
 		goto nomem;
-	switch (dns_mx_lookup(ps->res, d->name, 0, mx)) {
+	/* Addresses by query, not from the additional section: DANE
+	   needs to know each host's answer was validated (RFC 7672 §2.2). */
+	switch (dns_mx_lookup(ps->res, d->name, DNS_F_NO_ADDITIONAL, mx)) {
 	case DNS_MX_FOUND:
 	case DNS_MX_IMPLICIT: break;
 	case DNS_MX_TEMPFAIL:
@@ -260,10 +266,31 @@ resolve(struct pass *ps, struct dom *d)
 		return;
 	}
 	mx_site_name(mx, rt->port, name, sizeof(name));
+	/* MTA-STS (RFC 8461): domains share a site only under the same
+	   policy. */
+	if (ps->qr->sts_opts != NULL &&
+	    (sts = calloc(1, sizeof(*sts))) != NULL) {
+		(void)mtasts_get(ps->res, d->name, ps->qr->sts_dir,
+		    ps->qr->sts_opts, time(NULL), sts);
+		if (sts->policy.mode != MTASTS_NONE) {
+			(void)util_strlcat(name, " mta-sts=", sizeof(name));
+			(void)util_strlcat(name, d->name, sizeof(name));
+		}
+		log_info(ps->qr->log, "%s: MTA-STS: %s", d->name, sts->why);
+	}
 	if ((s = site_add(ps, name)) == NULL) {
 		free(mx);
+		free(sts);
 		goto nomem;
 	}
+	if (s->sts == NULL && sts != NULL &&
+	    sts->policy.mode != MTASTS_NONE) {
+		if ((s->sts = malloc(sizeof(*s->sts))) != NULL)
+			*s->sts = sts->policy;
+	}
+	free(sts);
+	if (s->domain[0] == '\0')
+		(void)util_strlcpy(s->domain, d->name, sizeof(s->domain));
 	if (s->pol == NULL)
 		s->pol = qpolicy_site(ps->qr->p, d->name, mx);
 	if (s->mx == NULL)
@@ -570,6 +597,7 @@ pass_free(struct pass *ps)
 			free(ps->sites[k].items[i].r);
 		free(ps->sites[k].items);
 		free(ps->sites[k].mx);
+		free(ps->sites[k].sts);
 	}
 	free(ps->sites);
 	for (i = 0; i < ps->ndoms; i++)
@@ -578,9 +606,30 @@ pass_free(struct pass *ps)
 	for (i = 0; i < ps->ntouched; i++)
 		free(ps->touched[i]);
 	free(ps->touched);
-	if (ps->res != NULL)
+	if (ps->res != NULL) {
+		if (ps->qr->dns == ps->res)
+			ps->qr->dns = NULL;
 		dns_free(ps->res);
+	}
 	memset(ps, 0, sizeof(*ps));
+}
+
+/* MTA-STS for direct delivery: policies cached in DIR/mta-sts. */
+static void
+sts_setup(struct qrun *qr, const char *dir, struct mtasts_fetch_opts *o)
+{
+	qr->sts_opts = NULL;
+	if (!qr->rt->direct || !qr->rt->mta_sts)
+		return;
+	(void)snprintf(qr->sts_dir, sizeof(qr->sts_dir), "%s/mta-sts", dir);
+	if (mkdir(qr->sts_dir, 0700) == -1 && errno != EEXIST) {
+		log_warn(qr->log, "%s: %s: MTA-STS policies are not cached",
+		    qr->sts_dir, strerror(errno));
+	}
+	memset(o, 0, sizeof(*o));
+	o->cafile = qr->rt->mta_sts_ca;
+	o->connect_to = qr->rt->mta_sts_connect_to;
+	qr->sts_opts = o;
 }
 
 static void
@@ -604,6 +653,7 @@ queue_flush(const char *dir, const struct routing *rt,
 	struct qrun qr;
 	struct pass ps;
 	struct qsched *sc;
+	struct mtasts_fetch_opts stso;
 	char err[ERR_MAX];
 	int64_t next_due;
 	size_t i, k;
@@ -623,6 +673,7 @@ queue_flush(const char *dir, const struct routing *rt,
 	qr.rt = rt;
 	qr.base = base;
 	qr.log = log;
+	sts_setup(&qr, dir, &stso);
 	qr.progress = progress;
 	qr.start_ms = util_now_ms();
 	memset(&ps, 0, sizeof(ps));
@@ -707,6 +758,7 @@ queue_run(const char *dir, const struct routing *rt,
 	struct pass ps;
 	struct qsched *sc;
 	struct sigaction sa;
+	struct mtasts_fetch_opts stso;
 	struct pollfd pf[2];
 	char err[ERR_MAX];
 	int64_t next_due, wait_ms, now;
@@ -744,6 +796,7 @@ queue_run(const char *dir, const struct routing *rt,
 	qr.rt = rt;
 	qr.base = base;
 	qr.log = log;
+	sts_setup(&qr, dir, &stso);
 	while (!qsched_stop_requested()) {
 		(void)qsched_reap(&qr, sc, 0);
 		drain(wp[0]);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "dns.h"
+#include "mtasts.h"
 #include "log.h"
 #include "msend.h"
 #include "net.h"
@@ -58,6 +59,10 @@ struct qsite {
 	struct dns_mx_result *mx; /* NULL: a named host */
 	int self_ok; /* --route DOMAIN=[mx]: its MX even here */
 	const struct qsitepol *pol; /* its own limits, or NULL */
+	/* TLS rules of the site's first domain: its MTA-STS policy
+	   (RFC 8461), and the name DANE-TA certificates may carry. */
+	struct mtasts_policy *sts; /* NULL: none (or mode none) */
+	char domain[SMTP_DOMAIN_MAX + 1];
 	int64_t pace_ms; /* a worker: at least this between messages */
 	int64_t last_ms; /* when its last message started */
 	struct qitem *items;
@@ -73,6 +78,10 @@ struct qrun {
 	const struct routing *rt;
 	const struct session *base;
 	struct log *log;
+	/* MTA-STS: the policy cache (DIR/mta-sts), and how to fetch */
+	char sts_dir[QUEUE_PATH_MAX + 16];
+	const struct mtasts_fetch_opts *sts_opts; /* NULL: no MTA-STS */
+	struct dns_resolver *dns; /* the pass's, for TLSA lookups */
 	char site_name[512]; /* the site at hand, for the log */
 	unsigned long txns; /* in the session at hand */
 	/* counts of this pass */

@@ -180,6 +180,18 @@ journal(struct qrun *qr, struct queue_env *e, int fd, const size_t *idx,
 
 /* ------------------------------------------------------------ session */
 
+/* How TLS goes with one MX host (host_tls). */
+struct hosttls {
+	int required; /* TLS or no delivery there */
+	int verify; /* PKIX, the host's name (MTA-STS) */
+	struct tls_tlsa rec[DNS_TLSA_MAX]; /* DANE: the usable records */
+	unsigned char *data[DNS_TLSA_MAX];
+	const struct tls_tlsa *tlsa;
+	int ntlsa;
+	const char *names[3]; /* DANE-TA reference identifiers */
+	char how[16]; /* "dane", "mta-sts", "" */
+};
+
 /* One message of the site over the open session cs.  Returns 0 when the
    session may go on, -1 when it is over (the message's recipients not
    yet answered stay for the next host). */
@@ -328,7 +340,7 @@ qsite_defer(struct qrun *qr, struct qsite *s, int perm, const char *why)
    and opportunistic TLS may try it again in clear, RFC 7435 §3). */
 static int
 over_connection(struct qrun *qr, struct qsite *s, int fd, const char *host,
-    const char *addr, int clear, int *tls_failed)
+    const char *addr, const struct hosttls *ht, int clear, int *tls_failed)
 {
 	struct session ss = *qr->base;
 	struct csession cs;
@@ -337,7 +349,15 @@ over_connection(struct qrun *qr, struct qsite *s, int fd, const char *host,
 
 	*tls_failed = 0;
 	ss.host = host;
-	if (clear)
+	if (ht != NULL && ht->required) {
+		/* DANE or MTA-STS: TLS, verified as they say, or nothing. */
+		ss.tls = TLSM_STARTTLS;
+		ss.tls_required = 1;
+		ss.tls_verify = ht->verify;
+		ss.tlsa = ht->tlsa;
+		ss.ntlsa = ht->ntlsa;
+		ss.dane_names = ht->names;
+	} else if (clear)
 		ss.tls = TLSM_OFF;
 	(void)snprintf(s->last_relay, sizeof(s->last_relay), "%s[%s]", host,
 	    addr);
@@ -424,18 +444,18 @@ connect_host(struct qrun *qr, struct qsite *s, const char *host,
    STARTTLS was tried again in clear. */
 static void
 over_address(struct qrun *qr, struct qsite *s, const char *host,
-    const char *addr, int (*connect)(struct qrun *, struct qsite *, void *),
-    void *arg)
+    const char *addr, const struct hosttls *ht,
+    int (*connect)(struct qrun *, struct qsite *, void *), void *arg)
 {
 	int fd, clear = 0, tls_failed;
 
 	while (left(s) > 0) {
 		if ((fd = connect(qr, s, arg)) == -1)
 			return;
-		if (over_connection(qr, s, fd, host, addr, clear,
+		if (over_connection(qr, s, fd, host, addr, ht, clear,
 			&tls_failed) == 0)
 			continue; /* the per-connection cap: a new one */
-		if (!tls_failed || clear)
+		if (!tls_failed || clear || (ht != NULL && ht->required))
 			return;
 		log_warn(qr->log, "%s [%s]: STARTTLS failed; trying again "
 		    "without TLS", host, addr);
@@ -463,7 +483,7 @@ via_named(struct qrun *qr, struct qsite *s)
 	struct named nm;
 
 	(void)util_strlcpy(nm.addr, s->host, sizeof(nm.addr));
-	over_address(qr, s, s->host, nm.addr, connect_named, &nm);
+	over_address(qr, s, s->host, nm.addr, NULL, connect_named, &nm);
 }
 
 struct mxaddr {
@@ -488,11 +508,98 @@ connect_mx(struct qrun *qr, struct qsite *s, void *arg)
 	return fd;
 }
 
+/*
+ * How TLS must go with MX host h: DANE when the MX answer and the
+ * host's TLSA records are DNSSEC-validated (RFC 7672: TLS required, the
+ * certificate matched to the records; a TLSA lookup that fails means
+ * the host is not tried now, §2.1.1), else the domain's MTA-STS policy
+ * in enforce mode (RFC 8461 §4: only hosts it names, TLS with a
+ * certificate valid for the host name), else opportunistic.  DANE wins
+ * over MTA-STS (RFC 8461 §2).  0, or -1 when h is not to be tried (why
+ * in s->last_why).
+ */
+static int
+host_tls(struct qrun *qr, struct qsite *s, const struct dns_mx_host *h,
+    struct hosttls *ht)
+{
+	struct dns_tlsa_result *tr = NULL;
+	int port = atoi(qr->rt->port), i, rc = 0;
+
+	memset(ht, 0, sizeof(*ht));
+	if (s->mx->secure && h->secure && qr->dns != NULL &&
+	    (tr = calloc(1, sizeof(*tr))) != NULL) {
+		(void)dns_tlsa_lookup(qr->dns, h->name, port, tr);
+		switch (tr->status) {
+		case DNS_TLSA_FOUND:
+			ht->required = 1;
+			ht->names[0] = h->name;
+			ht->names[1] = s->domain[0] ? s->domain : NULL;
+			for (i = 0; i < tr->ntlsa && i < DNS_TLSA_MAX; i++) {
+				ht->rec[ht->ntlsa].usage = tr->tlsa[i].usage;
+				ht->rec[ht->ntlsa].selector =
+				    tr->tlsa[i].selector;
+				ht->rec[ht->ntlsa].mtype = tr->tlsa[i].mtype;
+				ht->rec[ht->ntlsa].len = tr->tlsa[i].len;
+				if ((ht->data[ht->ntlsa] = malloc(
+					 tr->tlsa[i].len + 1)) == NULL)
+					continue;
+				memcpy(ht->data[ht->ntlsa], tr->tlsa[i].data,
+				    tr->tlsa[i].len);
+				ht->rec[ht->ntlsa].data = ht->data[ht->ntlsa];
+				if (tls_tlsa_usable(&ht->rec[ht->ntlsa]))
+					ht->ntlsa++;
+				else
+					free(ht->data[ht->ntlsa]);
+			}
+			/* §2.2: records but none usable: TLS, unchecked. */
+			ht->tlsa = ht->ntlsa > 0 ? ht->rec : NULL;
+			ht->verify = 0;
+			(void)util_strlcpy(ht->how, ht->ntlsa > 0
+				? "dane" : "dane-unusable", sizeof(ht->how));
+			goto out;
+		case DNS_TLSA_TEMPFAIL:
+			(void)snprintf(s->last_why, sizeof(s->last_why),
+			    "%s: TLSA lookup failed (DANE, RFC 7672 "
+			    "§2.1.1): %s", h->name, tr->err);
+			rc = -1;
+			goto out;
+		default:
+			break; /* no DANE for this host */
+		}
+	}
+	if (s->sts != NULL && s->sts->mode == MTASTS_ENFORCE) {
+		if (!mtasts_policy_match(s->sts, h->name)) {
+			(void)snprintf(s->last_why, sizeof(s->last_why),
+			    "%s: not an MX host the MTA-STS policy of %s "
+			    "names (RFC 8461 §4)", h->name, s->domain);
+			rc = -1;
+			goto out;
+		}
+		ht->required = 1;
+		ht->verify = 1;
+		(void)util_strlcpy(ht->how, "mta-sts", sizeof(ht->how));
+	}
+out:
+	free(tr);
+	return rc;
+}
+
+static void
+hosttls_free(struct hosttls *ht)
+{
+	int i;
+
+	for (i = 0; i < ht->ntlsa; i++)
+		free(ht->data[i]);
+	ht->ntlsa = 0;
+}
+
 /* The MX hosts in order, each address in order, until nothing is left. */
 static void
 via_mx(struct qrun *qr, struct qsite *s)
 {
 	struct dns_mx_host *h;
+	struct hosttls ht;
 	struct mxaddr m;
 	int i, j, port = atoi(qr->rt->port);
 
@@ -503,6 +610,11 @@ via_mx(struct qrun *qr, struct qsite *s)
 			    "%s: %s", h->name, h->err);
 			continue;
 		}
+		if (host_tls(qr, s, h, &ht) == -1)
+			continue;
+		if (ht.how[0] != '\0')
+			log_info(qr->log, "%s: TLS by %s%s", h->name, ht.how,
+			    ht.ntlsa > 0 ? " (TLSA records)" : "");
 		for (j = 0; j < h->naddr && left(s) > 0; j++) {
 			m.sl = dns_addr_sockaddr(&h->addr[j], port, &m.ss);
 			dns_addr_str(&h->addr[j], m.a, sizeof(m.a));
@@ -516,8 +628,10 @@ via_mx(struct qrun *qr, struct qsite *s)
 				    h->name, m.a);
 				continue;
 			}
-			over_address(qr, s, h->name, m.a, connect_mx, &m);
+			over_address(qr, s, h->name, m.a, &ht, connect_mx,
+			    &m);
 		}
+		hosttls_free(&ht);
 	}
 }
 

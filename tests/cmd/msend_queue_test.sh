@@ -589,6 +589,137 @@ direct_sites_cleanup()
 	return 0
 }
 
+atf_test_case tls_policies cleanup
+tls_policies_head()
+{
+	atf_set "descr" "direct delivery from the queue: DANE (TLSA trusted only with the resolver's AD bit: a match delivers, a mismatch defers, no AD means opportunistic) and MTA-STS enforce (a named MX with a verified certificate delivers; an MX the policy does not name, or no STARTTLS, defers)"
+	atf_set "timeout" "120"
+}
+tls_policies_body()
+{
+	M=$(yubin_prog msend)
+	. "$YUBIN_SRCDIR/tests/lib/dns.sh"
+	dns_require
+	mkqueue
+	make_certs certs mxs.test mta-sts.sts1.test mta-sts.sts2.test
+	SINK_PORT=$(free_port)
+	mkdir dns sts
+	tlsa=$(dns_tlsa certs/server.pem) || atf_fail "no TLSA"
+	{
+		echo "dane1		MX	10 mx.test."
+		echo "_$SINK_PORT._tcp.mx	TLSA	$tlsa"
+		echo "mxs		A	127.0.0.1"
+		echo "sts1		MX	10 mxs.test."
+		echo "_mta-sts.sts1	TXT	\"v=STSv1; id=1;\""
+		echo "sts2		MX	10 mxs.test."
+		echo "_mta-sts.sts2	TXT	\"v=STSv1; id=7;\""
+	} >dns/test.extra
+	nsd=$(dns_start dns) || atf_fail "NSD did not start"
+	ad=$(dns_ad_start dns ad "$nsd") || atf_fail "no AD proxy"
+	# The policy host of sts1.test (sts2.test's cannot be reached).
+	printf 'version: STSv1\r\nmode: enforce\r\nmx: mxs.test\r\nmax_age: 86400\r\n' \
+	    >sts/policy.txt
+	python3 "$YUBIN_SRCDIR/tests/lib/mtasts_https.py" certs/server.pem \
+	    certs/server.key sts >sts.out 2>&1 &
+	echo $! >sts.pid
+	i=0
+	while [ ! -s sts/port ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s sts/port ] || atf_fail "the policy server did not start"
+	[ "$(id -u)" != 0 ] || chmod -R a+rX certs
+	# run DNSPORT DOMAIN...: queue one message for each domain, flush.
+	run()
+	{
+		p=$1
+		shift
+		for dom in "$@"; do
+			printf 'Subject: to %s\n\nx\n' "$dom" | "$M" --queue \
+			    "$PWD/qd" -f alice@example.org "u@$dom" ||
+			    atf_fail "enqueue"
+		done
+		"$M" --queue "$PWD/qd" --flush --retry-now --direct \
+		    --port "$SINK_PORT" --dns-server "127.0.0.1:$p" \
+		    --timeout 10 --tls-trust-file "$PWD/certs/ca.pem" \
+		    --mta-sts-trust-file "$PWD/certs/ca.pem" \
+		    --mta-sts-connect-to "mta-sts.sts1.test:443:127.0.0.1:$(cat sts/port)" \
+		    --route 'dane1.test=[mx]' --route 'sts1.test=[mx]' \
+		    --route 'sts2.test=[mx]' >out 2>err ||
+		    atf_fail "flush: $? $(cat err)"
+	}
+	# DANE, the right certificate: delivered, with TLS.
+	sink_start --port "$SINK_PORT" --starttls --cert certs/server.pem \
+	    --key certs/server.key
+	run "$ad" dane1.test
+	grep -q 'mx.test: TLS by dane (TLSA records)' err || atf_fail "$(cat err)"
+	grep -q 'to=<u@dane1.test>.*status=sent' err || atf_fail "$(cat err)"
+	grep -q '^TLS ' sink/log || atf_fail "not over TLS: $(cat sink/log)"
+	stop_pidfile sink.pid
+	# Another certificate: deferred, the reason said.
+	sink_start --port "$SINK_PORT" --starttls --cert certs/other.pem \
+	    --key certs/other.key
+	run "$ad" dane1.test
+	grep -q 'to=<u@dane1.test>.*status=deferred.*TLSA' err ||
+	    atf_fail "mismatch: $(cat err)"
+	# No AD bit (NSD itself): the records are not trusted, and
+	# opportunistic TLS takes the same certificate.
+	"$M" --queue "$PWD/qd" --flush --retry-now --direct \
+	    --port "$SINK_PORT" --dns-server "127.0.0.1:$nsd" --timeout 10 \
+	    --no-mta-sts --route 'dane1.test=[mx]' >out 2>err ||
+	    atf_fail "flush: $? $(cat err)"
+	grep -q 'TLS by dane' err && atf_fail "DANE without AD: $(cat err)"
+	grep -q 'to=<u@dane1.test>.*status=sent' err || atf_fail "$(cat err)"
+	stop_pidfile sink.pid
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	# MTA-STS enforce, mxs.test named, its certificate valid: sent.
+	sink_start --port "$SINK_PORT" --starttls --cert certs/server.pem \
+	    --key certs/server.key
+	run "$ad" sts1.test
+	grep -q 'sts1.test: MTA-STS: .*enforce' err || atf_fail "$(cat err)"
+	grep -q 'mxs.test: TLS by mta-sts' err || atf_fail "$(cat err)"
+	grep -q 'to=<u@sts1.test>.*status=sent' err || atf_fail "$(cat err)"
+	grep -q 'GET /.well-known/mta-sts.txt mta-sts.sts1.test' sts/requests.log ||
+	    atf_fail "no policy fetch: $(cat sts/requests.log)"
+	stop_pidfile sink.pid
+	# No STARTTLS offered: TLS is required, so it waits.
+	sink_start --port "$SINK_PORT"
+	run "$ad" sts1.test
+	grep -q 'to=<u@sts1.test>.*status=deferred' err ||
+	    atf_fail "no TLS, still sent: $(cat err)"
+	[ "$(grep -c '^MAIL' sink/log)" = 0 ] || atf_fail "$(cat sink/log)"
+	# A policy that names another MX: not tried at all.
+	printf 'version: STSv1\nmode: enforce\nmx: mx.elsewhere.test\nmax_age: 86400\n' \
+	    >sts/policy.txt
+	sed -i 's/id=1;/id=2;/' dns/test.extra
+	rm -rf qd/mta-sts
+	run "$ad" sts1.test
+	grep -q 'not an MX host the MTA-STS policy of sts1.test names' err ||
+	    atf_fail "$(cat err)"
+	# sts2.test's policy cannot be fetched and none is cached: plain
+	# opportunistic delivery (RFC 8461 §5).
+	stop_pidfile sink.pid
+	sink_start --port "$SINK_PORT"
+	"$M" --queue "$PWD/qd" --flush --direct --port "$SINK_PORT" \
+	    --dns-server "127.0.0.1:$ad" --timeout 10 \
+	    --mta-sts-trust-file "$PWD/certs/ca.pem" \
+	    --route 'sts2.test=[mx]' >/dev/null 2>err </dev/null || :
+	printf 'Subject: to sts2\n\nx\n' | "$M" --queue "$PWD/qd" \
+	    -f alice@example.org u@sts2.test || atf_fail "enqueue"
+	"$M" --queue "$PWD/qd" --flush --direct --port "$SINK_PORT" \
+	    --dns-server "127.0.0.1:$ad" --timeout 5 \
+	    --mta-sts-trust-file "$PWD/certs/ca.pem" \
+	    --route 'sts2.test=[mx]' >out 2>err || atf_fail "$(cat err)"
+	grep -q 'to=<u@sts2.test>.*status=sent' err || atf_fail "$(cat err)"
+}
+tls_policies_cleanup()
+{
+	stop_pidfile sink.pid
+	stop_pidfile sts.pid
+	[ -d dns ] && { dns_ad_stop dns ad; stop_pidfile dns/nsd.pid; }
+	return 0
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -602,6 +733,7 @@ atf_init_test_cases()
 	atf_add_test_case failed_kept
 	atf_add_test_case msmtpd_queue
 	atf_add_test_case direct_sites
+	atf_add_test_case tls_policies
 	atf_add_test_case limits
 	atf_add_test_case run_daemon
 	atf_add_test_case kill9
