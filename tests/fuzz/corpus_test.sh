@@ -46,6 +46,8 @@ msgcache_body() { replay msgcache; }
 
 atf_test_case queue
 queue_body() { replay queue; }
+atf_test_case dsn
+dsn_body() { replay dsn; }
 
 atf_init_test_cases()
 {
@@ -67,4 +69,5 @@ atf_init_test_cases()
 	atf_add_test_case imapd_session
 	atf_add_test_case msgcache
 	atf_add_test_case queue
+	atf_add_test_case dsn
 }
