@@ -210,8 +210,8 @@ put_clean(struct buf *b, const char *s, size_t max, int ascii)
  * with indent and the space goes.  Ends with CRLF.
  */
 static int
-put_folded(struct buf *b, const char *s, size_t n, size_t col,
-    const char *indent)
+put_folded(
+    struct buf *b, const char *s, size_t n, size_t col, const char *indent)
 {
 	size_t pos = 0, room, hard, cut, i, ilen = strlen(indent);
 
@@ -276,9 +276,9 @@ put_text(struct buf *b, const char *indent, const char *s, size_t max)
 	int rc;
 
 	buf_init(&t, 0);
-	rc = buf_puts(&t, indent) == -1 || put_clean(&t, s, max, 0) == -1 ?
-	    -1 :
-	    put_folded(b, t.data, t.len, 0, indent);
+	rc = buf_puts(&t, indent) == -1 || put_clean(&t, s, max, 0) == -1
+	    ? -1
+	    : put_folded(b, t.data, t.len, 0, indent);
 	buf_free(&t);
 	return rc;
 }
@@ -287,8 +287,8 @@ put_text(struct buf *b, const char *indent, const char *s, size_t max)
 static int
 put_date(struct buf *b, int64_t t)
 {
-	static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu",
-	    "Fri", "Sat"};
+	static const char *const wd[] = {
+	    "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 	static const char *const mo[] = {"Jan", "Feb", "Mar", "Apr", "May",
 	    "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	time_t tt = (time_t)t;
@@ -385,8 +385,8 @@ orcpt_value(const char *orcpt, char *out, size_t outlen)
 	char addr[SMTP_ORCPT_MAX + 1];
 	size_t tlen, i;
 
-	if (orcpt == NULL || strnlen(orcpt, SMTP_ORCPT_MAX + 1) >
-	    SMTP_ORCPT_MAX)
+	if (orcpt == NULL ||
+	    strnlen(orcpt, SMTP_ORCPT_MAX + 1) > SMTP_ORCPT_MAX)
 		return 0;
 	tlen = strcspn(orcpt, ";");
 	if (tlen == 0 || orcpt[tlen] != ';' || tlen > 32)
@@ -400,7 +400,8 @@ orcpt_value(const char *orcpt, char *out, size_t outlen)
 	/* RFC 3461 §4.2: the address is xtext; RFC 3464 §2.3.1 wants
 	   it decoded.  Controls (a decoded "+0D") are not taken. */
 	if (dsn_xtext_decode(orcpt + tlen + 1, strlen(orcpt + tlen + 1), 1,
-		addr, sizeof(addr)) == -1 || addr[0] == '\0')
+		addr, sizeof(addr)) == -1 ||
+	    addr[0] == '\0')
 		return 0;
 	for (i = 0; addr[i] != '\0'; i++)
 		if ((unsigned char)addr[i] < 0x21 || addr[i] == 0x7f)
@@ -419,7 +420,7 @@ struct scan {
 	size_t blen;
 	unsigned char taken[DSN_CANDIDATES / 8];
 	size_t k; /* octets of base matched so far, then the XX */
-	int hex;  /* the first X's value */
+	int hex; /* the first X's value */
 	/* the whole original */
 	int nul, barecr, barelf, eight, prevcr;
 	size_t linelen, maxline;
@@ -555,24 +556,24 @@ scan_bytes(struct scan *s, const unsigned char *p, size_t n)
 /* Read [off, off + size) of fd through cb in chunks. */
 static int
 read_range(int fd, off_t off, uint64_t size, unsigned char *chunk,
-    int (*cb)(void *, const unsigned char *, size_t), void *arg,
-    char *err, size_t errlen)
+    int (*cb)(void *, const unsigned char *, size_t), void *arg, char *err,
+    size_t errlen)
 {
 	uint64_t done = 0;
 	size_t want;
 	ssize_t r;
 
 	while (done < size) {
-		want = size - done < DSN_CHUNK ? (size_t)(size - done) :
-						 DSN_CHUNK;
+		want =
+		    size - done < DSN_CHUNK ? (size_t)(size - done) : DSN_CHUNK;
 		r = pread(fd, chunk, want, off + (off_t)done);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r == -1) {
 			int e = errno;
 
-			util_seterr(err, errlen, "dsn: reading the original: %s",
-			    strerror(e));
+			util_seterr(err, errlen,
+			    "dsn: reading the original: %s", strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -612,16 +613,17 @@ make_token(const char *given, char *out, size_t outlen)
 	size_t i, o = 0;
 
 	if (given != NULL)
-		for (i = 0; given[i] != '\0' && o + 1 < outlen &&
-		     o < DSN_TOKEN_MAX; i++)
+		for (i = 0;
+		     given[i] != '\0' && o + 1 < outlen && o < DSN_TOKEN_MAX;
+		     i++)
 			if ((given[i] >= 'a' && given[i] <= 'z') ||
 			    (given[i] >= 'A' && given[i] <= 'Z') ||
 			    (given[i] >= '0' && given[i] <= '9') ||
 			    given[i] == '.')
 				out[o++] = given[i];
 	if (o == 0)
-		(void)snprintf(out, outlen, "%08x%08x",
-		    (unsigned)util_random(), (unsigned)util_random());
+		(void)snprintf(out, outlen, "%08x%08x", (unsigned)util_random(),
+		    (unsigned)util_random());
 	else
 		out[o] = '\0';
 }
@@ -651,8 +653,8 @@ scan_original(const struct dsn *d, int fd, off_t off, uint64_t size,
 		memset(s, 0, sizeof(*s));
 		buf_init(&s->hdr, DSN_HEADER_MAX);
 		s->hfirst = 1;
-		(void)snprintf(s->base, sizeof(s->base), "=_yubin-%s-%d", token,
-		    pass);
+		(void)snprintf(
+		    s->base, sizeof(s->base), "=_yubin-%s-%d", token, pass);
 		s->blen = strlen(s->base);
 		if (read_range(fd, off, size, chunk, scan_cb, s, err, errlen) ==
 		    -1) {
@@ -742,11 +744,16 @@ put_human1(struct buf *b, const struct dsn *d, int full, struct buf *t)
 		if (r->reply != NULL && r->reply[0] != '\0') {
 			if (r->code != 0 && r->relay != NULL &&
 			    r->relay[0] != '\0') {
-				if (buf_puts(b, "    The receiving server ") ==
+				/* A relay name is ours, from DNS; still,
+				   fold it as any text. */
+				buf_reset(t);
+				if (buf_puts(t, "The receiving server ") ==
 					-1 ||
-				    put_clean(b, r->relay, DSN_TEXT_MAX, 0) ==
+				    put_clean(t, r->relay, DSN_TEXT_MAX, 0) ==
 					-1 ||
-				    buf_puts(b, " said:\r\n") == -1)
+				    buf_puts(t, " said:") == -1 ||
+				    put_text(b, "    ", t->data,
+					DSN_TEXT_MAX + 32) == -1)
 					return -1;
 			} else if (r->code != 0) {
 				if (buf_puts(b,
@@ -761,8 +768,8 @@ put_human1(struct buf *b, const struct dsn *d, int full, struct buf *t)
 				buf_printf(t, "%d ", r->code) == -1) ||
 			    buf_append(t, r->reply,
 				strnlen(r->reply, DSN_TEXT_MAX)) == -1 ||
-			    put_text(b, "        ", t->data, DSN_TEXT_MAX + 4) ==
-				-1)
+			    put_text(
+				b, "        ", t->data, DSN_TEXT_MAX + 4) == -1)
 				return -1;
 		}
 		if (r->action == DSN_ACT_DELAYED && r->retry_until != 0 &&
@@ -791,13 +798,14 @@ put_human1(struct buf *b, const struct dsn *d, int full, struct buf *t)
 		"delivered when the time above has passed, you will "
 		"get another report.\r\n\r\n") == -1)
 		return -1;
-	if (buf_puts(b, full ? "A copy of your message is attached below."
-			       "\r\n\r\n" :
-			       "The header of your message is attached below."
-			       "\r\n\r\n") == -1)
+	if (buf_puts(b,
+		full ? "A copy of your message is attached below."
+		       "\r\n\r\n"
+		     : "The header of your message is attached below."
+		       "\r\n\r\n") == -1)
 		return -1;
 	if (buf_puts(b, "This report was written by the mail system at ") ==
-	    -1 ||
+		-1 ||
 	    buf_puts(b, d->host) == -1 || buf_puts(b, ".\r\n") == -1)
 		return -1;
 	return 0;
@@ -877,17 +885,17 @@ put_status(struct buf *b, const struct dsn *d, int global)
 		}
 		/* §2.3.2; RFC 6533 §3: utf-8 for a non-ASCII address. */
 		buf_reset(&t);
-		if (buf_puts(&t, addr_ascii(r->addr) ? "rfc822; " : "utf-8; ") ==
-			-1 ||
+		if (buf_puts(&t,
+			addr_ascii(r->addr) ? "rfc822; " : "utf-8; ") == -1 ||
 		    put_clean(&t, r->addr, SMTP_PATH_MAX, ascii) == -1 ||
 		    put_field(b, "Final-Recipient", t.data) == -1)
 			goto fail;
 		/* §2.3.3, §2.3.4. */
 		if (put_field(b, "Action",
-			r->action == DSN_ACT_FAILED	 ? "failed" :
-			    r->action == DSN_ACT_DELAYED ? "delayed" :
-			    r->action == DSN_ACT_DELIVERED ? "delivered" :
-							     "relayed") == -1)
+			r->action == DSN_ACT_FAILED	     ? "failed"
+			    : r->action == DSN_ACT_DELAYED   ? "delayed"
+			    : r->action == DSN_ACT_DELIVERED ? "delivered"
+							     : "relayed") == -1)
 			goto fail;
 		rcpt_status(r, st, sizeof(st));
 		if (put_field(b, "Status", st) == -1)
@@ -949,8 +957,8 @@ from_ok(const char *from)
 }
 
 int
-dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
-    int outfd, unsigned *needs, char *err, size_t errlen)
+dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size, int outfd,
+    unsigned *needs, char *err, size_t errlen)
 {
 	struct scan *s = NULL;
 	struct buf b, part;
@@ -964,14 +972,12 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 	if (needs != NULL)
 		*needs = 0;
 	/* RFC 3461 §6.1, RFC 5321 §4.5.5: never a report to <>. */
-	if (d->from == NULL || d->from[0] == '\0' || strcmp(d->from, "<>") ==
-	    0)
+	if (d->from == NULL || d->from[0] == '\0' || strcmp(d->from, "<>") == 0)
 		return fail(err, errlen, EINVAL,
 		    "no report to the null sender <> (RFC 5321 4.5.5)");
 	if (!from_ok(d->from))
 		return fail(err, errlen, EINVAL, "the sender is no address");
-	if (d->host == NULL ||
-	    !smtp_domain_valid(d->host, strlen(d->host), 0))
+	if (d->host == NULL || !smtp_domain_valid(d->host, strlen(d->host), 0))
 		return fail(err, errlen, EINVAL, "no valid host name");
 	if (d->kind != DSN_FAILURE && d->kind != DSN_DELAY &&
 	    d->kind != DSN_SUCCESS)
@@ -1009,7 +1015,7 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 	   §2.1.1 lengths). */
 	full = d->kind == DSN_FAILURE &&
 	    (d->ret == SMTP_RET_FULL ||
-		   (d->ret == SMTP_RET_NONE && size <= DSN_FULL_MAX)) &&
+		(d->ret == SMTP_RET_NONE && size <= DSN_FULL_MAX)) &&
 	    !s->nul && !s->barecr && !s->barelf && s->maxline <= MSG_LINE_MAX;
 
 	/* The header of the report. */
@@ -1018,24 +1024,27 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 	    buf_puts(&b, "To: <") == -1 || buf_puts(&b, d->from) == -1 ||
 	    buf_puts(&b, ">\r\n") == -1 ||
 	    put_field(&b, "Subject",
-		d->kind == DSN_FAILURE	 ? "Undelivered Mail Returned to Sender" :
-		    d->kind == DSN_DELAY ? "Delayed Mail (still being retried)" :
-					   "Successful Mail Delivery Report") ==
-		-1 ||
+		d->kind == DSN_FAILURE ? "Undelivered Mail Returned to Sender"
+		    : d->kind == DSN_DELAY
+		    ? "Delayed Mail (still being retried)"
+		    : "Successful Mail Delivery Report") == -1 ||
 	    buf_puts(&b, "Date: ") == -1 || put_date(&b, now) == -1)
 		goto nomem;
 	make_token(d->token, token, sizeof(token));
 	if (buf_printf(&b, "\r\nMessage-ID: <%lld.%08x.%s.dsn@%s>\r\n",
-		(long long)now, (unsigned)util_random(), token, d->host) == -1 ||
+		(long long)now, (unsigned)util_random(), token,
+		d->host) == -1 ||
 	    /* RFC 3834 §5: a report made by a machine. */
-	    buf_puts(&b, "Auto-Submitted: auto-replied\r\n"
-			 "MIME-Version: 1.0\r\n"
-			 "Content-Type: multipart/report; "
-			 "report-type=delivery-status;\r\n"
-			 "\tboundary=\"") == -1 ||
+	    buf_puts(&b,
+		"Auto-Submitted: auto-replied\r\n"
+		"MIME-Version: 1.0\r\n"
+		"Content-Type: multipart/report; "
+		"report-type=delivery-status;\r\n"
+		"\tboundary=\"") == -1 ||
 	    buf_puts(&b, boundary) == -1 ||
-	    buf_puts(&b, "\"\r\n\r\n"
-			 "This is a MIME-encapsulated message.\r\n\r\n") == -1)
+	    buf_puts(&b,
+		"\"\r\n\r\n"
+		"This is a MIME-encapsulated message.\r\n\r\n") == -1)
 		goto nomem;
 	/* 1: for a person. */
 	if (put_human(&part, d, full) == -1)
@@ -1060,9 +1069,9 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 		"%s"
 		"Content-Description: Delivery report\r\n\r\n",
 		boundary, global ? "global-" : "",
-		has8(part.data, part.len) ?
-		    "Content-Transfer-Encoding: 8bit\r\n" :
-		    "") == -1 ||
+		has8(part.data, part.len)
+		    ? "Content-Transfer-Encoding: 8bit\r\n"
+		    : "") == -1 ||
 	    buf_append(&b, part.data, part.len) == -1)
 		goto nomem;
 	/* 3: the original (RFC 6522 §3, RFC 6533 §6.3, §6.4). */
@@ -1076,9 +1085,9 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 		"Content-Transfer-Encoding: %s\r\n"
 		"Content-Description: %s\r\n\r\n",
 		boundary,
-		full ? (d->smtputf8 ? "message/global" : "message/rfc822") :
-		    (d->smtputf8 ? "message/global-headers" :
-				   "text/rfc822-headers"),
+		full ? (d->smtputf8 ? "message/global" : "message/rfc822")
+		     : (d->smtputf8 ? "message/global-headers"
+				    : "text/rfc822-headers"),
 		(full ? s->eight : s->h8) ? "8bit" : "7bit",
 		full ? "Undelivered Message" : "Undelivered Message Headers") ==
 	    -1)
@@ -1112,14 +1121,12 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
 nomem:
 	oom(err, errlen);
 	goto out;
-wfail:
-	{
-		int e = errno;
+wfail : {
+	int e = errno;
 
-		util_seterr(err, errlen, "dsn: writing the report: %s",
-		    strerror(e));
-		errno = e;
-	}
+	util_seterr(err, errlen, "dsn: writing the report: %s", strerror(e));
+	errno = e;
+}
 out:
 	if (s != NULL)
 		buf_free(&s->hdr);

@@ -45,8 +45,8 @@
 /* What a report (or one recipient's line in it) tells. */
 enum dsn_kind {
 	DSN_FAILURE = 0, /* failed for good: a bounce */
-	DSN_DELAY,	 /* not yet delivered, still being retried */
-	DSN_SUCCESS	 /* delivered or relayed (only on NOTIFY=SUCCESS) */
+	DSN_DELAY, /* not yet delivered, still being retried */
+	DSN_SUCCESS /* delivered or relayed (only on NOTIFY=SUCCESS) */
 };
 
 /* RFC 3464 §2.3.3 Action. */
@@ -59,24 +59,24 @@ enum dsn_action {
 
 /* One recipient of the report.  Strings are the caller's (NULL: none). */
 struct dsn_rcpt {
-	const char *addr;  /* the forward-path tried (Final-Recipient) */
+	const char *addr; /* the forward-path tried (Final-Recipient) */
 	const char *orcpt; /* RFC 3461 §4.2 ORCPT "type;xtext", or NULL */
-	int notify;	   /* SMTP_NOTIFY_* bits, 0: NOTIFY not given */
+	int notify; /* SMTP_NOTIFY_* bits, 0: NOTIFY not given */
 	enum dsn_action action;
 	const char *status; /* RFC 3463 "5.1.1"; NULL: from the action */
-	const char *relay;  /* the remote MTA, "host[addr]" or "host" */
-	int code;	    /* the SMTP reply code, 0: not an SMTP reply */
-	const char *reply;  /* the reply text (code and status may lead,
-			     * lines joined), or our own reason (code 0) */
+	const char *relay; /* the remote MTA, "host[addr]" or "host" */
+	int code; /* the SMTP reply code, 0: not an SMTP reply */
+	const char *reply; /* the reply text (code and status may lead,
+			    * lines joined), or our own reason (code 0) */
 	int64_t last_attempt; /* seconds; 0: none */
-	int64_t retry_until;  /* seconds; 0: none (delay notices) */
+	int64_t retry_until; /* seconds; 0: none (delay notices) */
 };
 
 struct dsn {
-	const char *host;  /* our host name: Reporting-MTA, From, Message-ID */
+	const char *host; /* our host name: Reporting-MTA, From, Message-ID */
 	const char *envid; /* RFC 3461 ENVID, xtext-decoded; NULL: none */
-	int64_t arrival;   /* when the original was queued (seconds) */
-	const char *from;  /* the original's envelope sender: To: */
+	int64_t arrival; /* when the original was queued (seconds) */
+	const char *from; /* the original's envelope sender: To: */
 	enum smtp_ret ret;
 	int eightbit; /* the original had BODY=8BITMIME */
 	int smtputf8; /* the original had SMTPUTF8 */
@@ -85,7 +85,7 @@ struct dsn {
 			     * (and whose NOTIFY asks for it) are in it */
 	const struct dsn_rcpt *r;
 	size_t nr;
-	int64_t now;	   /* the report's Date (seconds); 0: time(2) */
+	int64_t now; /* the report's Date (seconds); 0: time(2) */
 	const char *token; /* unique text for Message-ID and boundary
 			    * (the queue ID); NULL: random */
 };
@@ -101,12 +101,12 @@ struct dsn {
  * FAILURE, and DELAY at the MTA's discretion (we send delay notices).
  * 1 or 0.
  */
-int	dsn_wanted(int notify, enum dsn_kind kind);
+int dsn_wanted(int notify, enum dsn_kind kind);
 /* The kind of report an action belongs to. */
 enum dsn_kind dsn_action_kind(enum dsn_action a);
 /* The recipients of d that the report would name: their action is of
    d->kind and dsn_wanted(notify, d->kind). */
-size_t	dsn_count(const struct dsn *d);
+size_t dsn_count(const struct dsn *d);
 
 /*
  * Decode RFC 3461 §4 xtext ("+" HEXCHAR HEXCHAR for octets outside
@@ -115,8 +115,8 @@ size_t	dsn_count(const struct dsn *d);
  * encoded NUL, a raw octet outside 0x21-0x7e (UTF-8 taken when utf8,
  * RFC 6533 §3) or no room.
  */
-int	dsn_xtext_decode(const char *s, size_t n, int utf8, char *out,
-	    size_t outlen);
+int dsn_xtext_decode(
+    const char *s, size_t n, int utf8, char *out, size_t outlen);
 
 /*
  * Write the report d about the original at [off, off + size) of msgfd
@@ -130,7 +130,7 @@ int	dsn_xtext_decode(const char *s, size_t n, int utf8, char *out,
  * practice), ENOMEM, or pread(2)/write(2)'s errno.  On error, part of
  * the report may have been written: write to a file, not a socket.
  */
-int	dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
-	    int outfd, unsigned *needs, char *err, size_t errlen);
+int dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size,
+    int outfd, unsigned *needs, char *err, size_t errlen);
 
 #endif

@@ -114,8 +114,9 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	char err[ERR_MAX], bd[MIME_BOUNDARY_MAX + 1];
 	const uint8_t *orig;
 	size_t olen, i;
-	int full, rets[] = {SMTP_RET_NONE, SMTP_RET_FULL, SMTP_RET_HDRS,
-			  SMTP_RET_NONE};
+	int full,
+	    rets[] = {
+		SMTP_RET_NONE, SMTP_RET_FULL, SMTP_RET_HDRS, SMTP_RET_NONE};
 	const char *b, *sub;
 
 	if (n < 1)
@@ -143,11 +144,12 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	    lseek(outfd, 0, SEEK_SET) == -1 ||
 	    pwrite(infd, PREFIX, strlen(PREFIX), 0) !=
 		(ssize_t)strlen(PREFIX) ||
-	    (olen > 0 && pwrite(infd, orig, olen, (off_t)strlen(PREFIX)) !=
+	    (olen > 0 &&
+		pwrite(infd, orig, olen, (off_t)strlen(PREFIX)) !=
 		    (ssize_t)olen))
 		abort();
-	if (dsn_write(&ds, infd, (off_t)strlen(PREFIX), olen, outfd, NULL,
-		err, sizeof(err)) != 0)
+	if (dsn_write(&ds, infd, (off_t)strlen(PREFIX), olen, outfd, NULL, err,
+		sizeof(err)) != 0)
 		abort();
 	buf_init(&out, 0);
 	if (lseek(outfd, 0, SEEK_SET) == -1 || buf_read_fd(&out, outfd) == -1)

@@ -28,12 +28,12 @@
 #define ENV_PREFIX "yubin-queue 1\nid Q1\nrcpt bob@example.net - -\n\n"
 #define JOURNAL "R 0 F 1 0 550 5.1.1 mx.example.net[192.0.2.1] x\n"
 
-#define ORIG_HDR                                              \
-	"Received: from client by host\r\n"                   \
+#define ORIG_HDR \
+	"Received: from client by host\r\n" \
 	"\tfor <bob@example.net>; Tue, 2 Dec 2025 07:00:00 +0000\r\n" \
-	"From: Alice <alice@example.org>\r\n"                 \
-	"To: Bob <bob@example.net>\r\n"                       \
-	"Subject: lunch\r\n"                                  \
+	"From: Alice <alice@example.org>\r\n" \
+	"To: Bob <bob@example.net>\r\n" \
+	"Subject: lunch\r\n" \
 	"Message-ID: <1@example.org>\r\n"
 #define ORIG ORIG_HDR "\r\nShall we?\r\n-- \r\nAlice\r\n"
 
@@ -48,9 +48,9 @@ struct report {
 	char *status; /* part 2's body, a C string */
 };
 
-static const struct dsn_rcpt bob_550 = {
-    "bob@example.net", "rfc822;bob+2Bx@example.net", 0, DSN_ACT_FAILED,
-    "5.1.1", "mx.example.net[192.0.2.1]", 550,
+static const struct dsn_rcpt bob_550 = {"bob@example.net",
+    "rfc822;bob+2Bx@example.net", 0, DSN_ACT_FAILED, "5.1.1",
+    "mx.example.net[192.0.2.1]", 550,
     "550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown",
     1764658800, 0};
 
@@ -152,8 +152,8 @@ run(struct report *rp, const struct dsn *d, const char *orig, size_t olen)
 	ATF_CHECK(strcasecmp(rp->p[0]->type, "text") == 0 &&
 	    strcasecmp(rp->p[0]->subtype, "plain") == 0);
 	ATF_CHECK(strcasecmp(rp->p[1]->type, "message") == 0);
-	rp->status = strndup(rp->out.data + rp->p[1]->body_off,
-	    rp->p[1]->body_len);
+	rp->status =
+	    strndup(rp->out.data + rp->p[1]->body_off, rp->p[1]->body_len);
 	ATF_REQUIRE(rp->status != NULL);
 	check_lines(rp);
 }
@@ -180,8 +180,8 @@ has(const struct report *rp, const char *s)
 
 /* Part 3's type, and whether its body is exactly want[0..n). */
 static void
-check_part3(const struct report *rp, const char *subtype, const char *want,
-    size_t n)
+check_part3(
+    const struct report *rp, const char *subtype, const char *want, size_t n)
 {
 	const struct mime_part *p = rp->p[2];
 
@@ -222,8 +222,8 @@ ATF_TC_BODY(wanted, tc)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ATF_CHECK_EQ_MSG(dsn_wanted(t[i].notify, DSN_FAILURE),
 		    t[i].fail, "row %zu", i);
-		ATF_CHECK_EQ_MSG(dsn_wanted(t[i].notify, DSN_DELAY),
-		    t[i].delay, "row %zu", i);
+		ATF_CHECK_EQ_MSG(dsn_wanted(t[i].notify, DSN_DELAY), t[i].delay,
+		    "row %zu", i);
 		ATF_CHECK_EQ_MSG(dsn_wanted(t[i].notify, DSN_SUCCESS),
 		    t[i].success, "row %zu", i);
 	}
@@ -244,7 +244,7 @@ ATF_TC_BODY(xtext, tc)
 	    {"bob+2Bx@example.net", 0, "bob+x@example.net"},
 	    {"a+20b", 0, "a b"},
 	    {"a+3db", 0, "a=b"}, /* lower case hex: liberal */
-	    {"a+00b", 0, NULL},	 /* an encoded NUL */
+	    {"a+00b", 0, NULL}, /* an encoded NUL */
 	    {"a+2", 0, NULL},
 	    {"a+zzb", 0, NULL},
 	    {"a=b", 0, NULL}, /* "=" must be encoded */
@@ -258,8 +258,8 @@ ATF_TC_BODY(xtext, tc)
 	int rc;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		rc = dsn_xtext_decode(t[i].in, strlen(t[i].in), t[i].utf8, out,
-		    sizeof(out));
+		rc = dsn_xtext_decode(
+		    t[i].in, strlen(t[i].in), t[i].utf8, out, sizeof(out));
 		if (t[i].out == NULL)
 			ATF_CHECK_EQ_MSG(rc, -1, "row %zu", i);
 		else {
@@ -276,7 +276,8 @@ ATF_TC_WITHOUT_HEAD(original_table);
 ATF_TC_BODY(original_table, tc)
 {
 	static const char nul_orig[] = ORIG_HDR "\r\nbody\0with a NUL\r\n";
-	static const char nul_hdr[] = "A: 1\0" "2\r\n\r\nx";
+	static const char nul_hdr[] = "A: 1\0"
+				      "2\r\n\r\nx";
 	static const struct {
 		const char *name;
 		enum smtp_ret ret;
@@ -320,10 +321,10 @@ ATF_TC_BODY(original_table, tc)
 		if (t[i].full)
 			check_part3(&rp, "rfc822", t[i].orig, n);
 		else
-			check_part3(&rp, "rfc822-headers", t[i].hdr,
-			    strlen(t[i].hdr));
-		ATF_CHECK_MSG(rp.needs == 0, "%s: needs %u", t[i].name,
-		    rp.needs);
+			check_part3(
+			    &rp, "rfc822-headers", t[i].hdr, strlen(t[i].hdr));
+		ATF_CHECK_MSG(
+		    rp.needs == 0, "%s: needs %u", t[i].name, rp.needs);
 		report_free(&rp);
 	}
 }
@@ -341,8 +342,9 @@ ATF_TC_BODY(huge, tc)
 	buf_init(&o, 0);
 	ATF_REQUIRE(buf_puts(&o, ORIG_HDR "\r\n") == 0);
 	for (i = 0; o.len <= DSN_FULL_MAX + 1000; i++)
-		ATF_REQUIRE(buf_printf(&o, "line %zu of a long message, "
-					   "long enough to matter\r\n",
+		ATF_REQUIRE(buf_printf(&o,
+				"line %zu of a long message, "
+				"long enough to matter\r\n",
 				i) == 0);
 	dsn_init(&d, &bob_550, 1);
 	run(&rp, &d, o.data, o.len);
@@ -376,8 +378,8 @@ ATF_TC_BODY(header_bounds, tc)
 		ATF_REQUIRE(buf_putc(&o, 'a') == 0);
 	ATF_REQUIRE(buf_puts(&o, "\r\n") == 0);
 	for (i = 0; o.len < DSN_HEADER_MAX * 2; i++)
-		ATF_REQUIRE(buf_printf(&o, "X-Filler-%zu: some value\r\n", i) ==
-		    0);
+		ATF_REQUIRE(
+		    buf_printf(&o, "X-Filler-%zu: some value\r\n", i) == 0);
 	ATF_REQUIRE(buf_puts(&o, "\r\nbody\r\n") == 0);
 	dsn_init(&d, &bob_550, 1);
 	d.ret = SMTP_RET_FULL; /* the long line forbids it */
@@ -415,9 +417,10 @@ ATF_TC_BODY(boundary, tc)
 	ATF_CHECK_STREQ(first.boundary, "=_yubin-T-000");
 
 	buf_init(&o, 0);
-	ATF_REQUIRE(buf_printf(&o, ORIG_HDR "\r\nbefore\r\n--%s\r\n"
-				   "Content-Type: text/plain\r\n\r\nfake\r\n"
-				   "--%s--\r\n",
+	ATF_REQUIRE(buf_printf(&o,
+			ORIG_HDR "\r\nbefore\r\n--%s\r\n"
+				 "Content-Type: text/plain\r\n\r\nfake\r\n"
+				 "--%s--\r\n",
 			first.boundary, first.boundary) == 0);
 	run(&rp, &d, o.data, o.len);
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
@@ -438,9 +441,10 @@ ATF_TC_BODY(boundary, tc)
 	/* Anywhere, not only at a line's start: the original's own
 	   boundary parameter. */
 	buf_reset(&o);
-	ATF_REQUIRE(buf_puts(&o, "Content-Type: multipart/mixed;\r\n"
-				 " boundary=\"=_yubin-T-000\"\r\n\r\n"
-				 "no parts\r\n") == 0);
+	ATF_REQUIRE(buf_puts(&o,
+			"Content-Type: multipart/mixed;\r\n"
+			" boundary=\"=_yubin-T-000\"\r\n\r\n"
+			"no parts\r\n") == 0);
 	d.ret = SMTP_RET_FULL;
 	run(&rp, &d, o.data, o.len);
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
@@ -534,13 +538,16 @@ ATF_TC_BODY(fields, tc)
 	ATF_CHECK(strstr(rp.status, "frank@") == NULL);
 	ATF_CHECK(!has(&rp, "dave@") && !has(&rp, "frank@"));
 	/* For a person: the address, the server, its words, what to do. */
-	ATF_CHECK(has(&rp, "\r\n<bob@example.net>\r\n"
-			   "    The receiving server mx.example.net[192.0.2.1] "
-			   "said:\r\n        550 5.1.1 <bob@example.net>: "));
-	ATF_CHECK(has(&rp, "<carol@example.com>\r\n    The receiving server "
-			   "said:\r\n        552 5.2.2 mailbox full\r\n"));
-	ATF_CHECK(has(&rp, "<erin@example.com>\r\n    Reason:\r\n"
-			   "        delivery time expired\r\n"));
+	ATF_CHECK(has(&rp,
+	    "\r\n<bob@example.net>\r\n"
+	    "    The receiving server mx.example.net[192.0.2.1] "
+	    "said:\r\n        550 5.1.1 <bob@example.net>: "));
+	ATF_CHECK(has(&rp,
+	    "<carol@example.com>\r\n    The receiving server "
+	    "said:\r\n        552 5.2.2 mailbox full\r\n"));
+	ATF_CHECK(has(&rp,
+	    "<erin@example.com>\r\n    Reason:\r\n"
+	    "        delivery time expired\r\n"));
 	ATF_CHECK(has(&rp, "What you can do:"));
 	ATF_CHECK(has(&rp, "Content-Type: text/plain; charset=utf-8\r\n"));
 	ATF_CHECK_EQ(rp.needs, 0);
@@ -578,11 +585,13 @@ ATF_TC_BODY(delay, tc)
 	d.ret = SMTP_RET_FULL; /* about failed DSNs only: the header */
 	run(&rp, &d, ORIG, strlen(ORIG));
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
-	ATF_CHECK(has(&rp, "\r\nSubject: Delayed Mail (still being retried)"
-			   "\r\n"));
+	ATF_CHECK(has(&rp,
+	    "\r\nSubject: Delayed Mail (still being retried)"
+	    "\r\n"));
 	ATF_CHECK(strstr(rp.status, "Action: delayed\r\nStatus: 4.7.1\r\n"));
-	ATF_CHECK(strstr(rp.status, "Will-Retry-Until: Sun, 07 Dec 2025 "
-				    "06:46:40 +0000\r\n"));
+	ATF_CHECK(strstr(rp.status,
+	    "Will-Retry-Until: Sun, 07 Dec 2025 "
+	    "06:46:40 +0000\r\n"));
 	ATF_CHECK(strstr(rp.status, "Original-Envelope-Id") == NULL);
 	ATF_CHECK(strstr(rp.status, "dave@example.net"));
 	ATF_CHECK(!has(&rp, "carol@"));
@@ -620,10 +629,12 @@ ATF_TC_BODY(success, tc)
 	run(&rp, &d, ORIG, strlen(ORIG));
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
 	ATF_CHECK(has(&rp, "\r\nSubject: Successful Mail Delivery Report\r\n"));
-	ATF_CHECK(strstr(rp.status, "Final-Recipient: rfc822; bob@example.net"
-				    "\r\nAction: relayed\r\nStatus: 2.0.0\r\n"));
-	ATF_CHECK(strstr(rp.status, "Final-Recipient: rfc822; carol@example."
-				    "net\r\nAction: delivered\r\n"));
+	ATF_CHECK(strstr(rp.status,
+	    "Final-Recipient: rfc822; bob@example.net"
+	    "\r\nAction: relayed\r\nStatus: 2.0.0\r\n"));
+	ATF_CHECK(strstr(rp.status,
+	    "Final-Recipient: rfc822; carol@example."
+	    "net\r\nAction: delivered\r\n"));
 	ATF_CHECK(!has(&rp, "dave@"));
 	check_part3(&rp, "rfc822-headers", ORIG_HDR, strlen(ORIG_HDR));
 	report_free(&rp);
@@ -699,17 +710,23 @@ ATF_TC_BODY(hostile_reply, tc)
 	struct dsn_rcpt r = bob_550;
 	struct dsn d;
 	struct report rp;
-	struct buf reply;
+	struct buf reply, relay;
 	size_t i;
 
 	buf_init(&reply, 0);
-	ATF_REQUIRE(buf_puts(&reply, "550 5.1.1 no\r\n--=_yubin-T-000\r\n"
-				     "Content-Type: text/html\r\n\r\n"
-				     "<b>x</b>\x1b[2J\xff\xfe ") == 0);
+	buf_init(&relay, 0);
+	ATF_REQUIRE(buf_puts(&reply,
+			"550 5.1.1 no\r\n--=_yubin-T-000\r\n"
+			"Content-Type: text/html\r\n\r\n"
+			"<b>x</b>\x1b[2J\xff\xfe ") == 0);
 	for (i = 0; i < 1500; i++)
 		ATF_REQUIRE(buf_putc(&reply, 'w') == 0);
 	r.reply = reply.data;
-	r.relay = "evil\r\nX-Injected: 1[192.0.2.9]";
+	ATF_REQUIRE(buf_puts(&relay, "evil\r\nX-Injected: 1") == 0);
+	for (i = 0; i < 1500; i++)
+		ATF_REQUIRE(buf_putc(&relay, 'r') == 0);
+	ATF_REQUIRE(buf_puts(&relay, "[192.0.2.9]") == 0);
+	r.relay = relay.data;
 	r.orcpt = "rfc822;a+0D+0AX-Injected:+201@b";
 	dsn_init(&d, &r, 1);
 	run(&rp, &d, ORIG, strlen(ORIG));
@@ -717,11 +734,13 @@ ATF_TC_BODY(hostile_reply, tc)
 	ATF_CHECK(!has(&rp, "\nX-Injected"));
 	ATF_CHECK(!has(&rp, "\n--=_yubin-T-000\r\nContent-Type: text/html"));
 	ATF_CHECK(strstr(rp.status, "Original-Recipient") == NULL);
-	ATF_CHECK(strstr(rp.status, "Diagnostic-Code: smtp; 550 5.1.1 no --=_"));
+	ATF_CHECK(
+	    strstr(rp.status, "Diagnostic-Code: smtp; 550 5.1.1 no --=_"));
 	ATF_CHECK(strstr(rp.status, "??") != NULL); /* not UTF-8 */
 	ATF_CHECK(rp.needs == 0);
 	report_free(&rp);
 	buf_free(&reply);
+	buf_free(&relay);
 }
 
 /* UTF-8: an SMTPUTF8 recipient makes the report's status global (RFC
@@ -743,25 +762,29 @@ ATF_TC_BODY(utf8, tc)
 	run(&rp, &d, orig8, strlen(orig8));
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
 	check_part3(&rp, "rfc822", orig8, strlen(orig8));
-	ATF_CHECK(has(&rp, "Content-Type: message/rfc822\r\n"
-			   "Content-Transfer-Encoding: 8bit\r\n"));
+	ATF_CHECK(has(&rp,
+	    "Content-Type: message/rfc822\r\n"
+	    "Content-Transfer-Encoding: 8bit\r\n"));
 	ATF_CHECK_EQ(rp.needs, DSN_NEED_8BITMIME);
 	ATF_CHECK(strcasecmp(rp.p[1]->subtype, "delivery-status") == 0);
 	report_free(&rp);
 
 	/* SMTPUTF8: a UTF-8 recipient and sender. */
-	r.addr = "b\xc3\xb6" "b@example.net";
-	r.orcpt = "utf-8;b\xc3\xb6" "b@example.net";
+	r.addr = "b\xc3\xb6"
+		 "b@example.net";
+	r.orcpt = "utf-8;b\xc3\xb6"
+		  "b@example.net";
 	d.smtputf8 = 1;
 	d.from = "\xc3\xa4lice@example.org";
 	d.ret = SMTP_RET_HDRS;
 	run(&rp, &d, orig8, strlen(orig8));
 	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
-	ATF_CHECK(strcasecmp(rp.p[1]->subtype, "global-delivery-status") ==
-	    0);
+	ATF_CHECK(strcasecmp(rp.p[1]->subtype, "global-delivery-status") == 0);
 	ATF_CHECK(strstr(rp.status,
-	    "Original-Recipient: utf-8; b\xc3\xb6" "b@example.net\r\n"
-	    "Final-Recipient: utf-8; b\xc3\xb6" "b@example.net\r\n"));
+	    "Original-Recipient: utf-8; b\xc3\xb6"
+	    "b@example.net\r\n"
+	    "Final-Recipient: utf-8; b\xc3\xb6"
+	    "b@example.net\r\n"));
 	ATF_CHECK(strcasecmp(rp.p[2]->subtype, "global-headers") == 0);
 	ATF_CHECK(has(&rp, "To: <\xc3\xa4lice@example.org>\r\n"));
 	ATF_CHECK_EQ(rp.needs, DSN_NEED_8BITMIME | DSN_NEED_SMTPUTF8);
@@ -782,8 +805,8 @@ ATF_TC_BODY(short_file, tc)
 	ATF_REQUIRE(in >= 0 && out >= 0);
 	ATF_REQUIRE(util_write_all(in, ORIG, strlen(ORIG)) == 0);
 	dsn_init(&d, &bob_550, 1);
-	ATF_CHECK_EQ(dsn_write(&d, in, 10, strlen(ORIG), out, NULL, err,
-			 sizeof(err)),
+	ATF_CHECK_EQ(
+	    dsn_write(&d, in, 10, strlen(ORIG), out, NULL, err, sizeof(err)),
 	    -1);
 	ATF_CHECK_EQ(errno, EIO);
 	ATF_CHECK(strstr(err, "shorter") != NULL);
