@@ -428,7 +428,7 @@ struct scan {
 	struct buf hdr;
 	char line[MSG_LINE_MAX];
 	size_t ll;
-	int lcut, hdone, hfirst, h8;
+	int hdone, hfirst, h8;
 	uint64_t hread;
 };
 
@@ -502,7 +502,6 @@ hdr_line_end(struct scan *s)
 	    buf_append(&s->hdr, "\r\n", 2) == -1)
 		return -1;
 	s->ll = 0;
-	s->lcut = 0;
 	return 0;
 }
 
@@ -539,10 +538,9 @@ scan_bytes(struct scan *s, const unsigned char *p, size_t n)
 		if (c >= 0x80)
 			s->eight = 1;
 		if (!s->hdone && c != '\0') {
+			/* A line past MSG_LINE_MAX is cut there. */
 			if (s->ll < sizeof(s->line))
 				s->line[s->ll++] = (char)c;
-			else
-				s->lcut = 1;
 		}
 	}
 	if (!s->hdone) {

@@ -78,7 +78,8 @@ struct dsn {
 	int64_t arrival; /* when the original was queued (seconds) */
 	const char *from; /* the original's envelope sender: To: */
 	enum smtp_ret ret;
-	int eightbit; /* the original had BODY=8BITMIME */
+	int eightbit; /* the original had BODY=8BITMIME (for the record:
+		       * *needs comes from the octets the report holds) */
 	int smtputf8; /* the original had SMTPUTF8 */
 	enum dsn_kind kind; /* what this report is about: only the
 			     * recipients whose action is of this kind

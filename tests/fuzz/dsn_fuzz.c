@@ -1,8 +1,11 @@
 /*
  * dsn_fuzz: delivery status notifications (dsn_write) about hostile
  * originals.  The first input octet picks RET (bits 0-1), SMTPUTF8 (bit
- * 2) and a delay notice instead of a bounce (bit 3); the rest is the
- * original, stored at an offset in a file as a queue file holds it.
+ * 2) and a delay notice instead of a bounce (bit 3); with bit 4 the
+ * original's first line (to the first LF or NUL) is also the remote
+ * server's reply, the relay and the ORCPT (hostile texts in parts 1
+ * and 2).  The rest is the original, stored at an offset in a file as
+ * a queue file holds it.
  * Checks the promises, not only the absence of crashes: the report is
  * written; every line ends in CRLF and is at most 998 octets; the
  * boundary begins exactly three delimiter lines and one close line;
@@ -118,6 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	    rets[] = {
 		SMTP_RET_NONE, SMTP_RET_FULL, SMTP_RET_HDRS, SMTP_RET_NONE};
 	const char *b, *sub;
+	char *text = NULL;
 
 	if (n < 1)
 		return 0;
@@ -138,6 +142,16 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	ds.kind = d[0] & 8 ? DSN_DELAY : DSN_FAILURE;
 	if (ds.kind == DSN_DELAY)
 		rr.action = DSN_ACT_DELAYED;
+	if (d[0] & 16) {
+		/* strndup stops at a NUL as well. */
+		const uint8_t *lf = memchr(orig, '\n', olen);
+
+		text = strndup((const char *)orig,
+		    lf != NULL ? (size_t)(lf - orig) : olen);
+		if (text == NULL)
+			return 0;
+		rr.reply = rr.relay = rr.orcpt = text;
+	}
 	ds.r = &rr;
 	ds.nr = 1;
 	if (ftruncate(infd, 0) == -1 || ftruncate(outfd, 0) == -1 ||
@@ -199,5 +213,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	}
 	mime_free(&m);
 	buf_free(&out);
+	free(text);
 	return 0;
 }
