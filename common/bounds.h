@@ -277,6 +277,18 @@
 #define MTASTS_MX_MAX		64
 /* A cache file: the policy and a few header lines. */
 #define MTASTS_CACHE_MAX	(MTASTS_POLICY_MAX + 256)
+/* Delivery status notifications (dsn.h).  RFC 3461 §4.3: without RET
+   the MTA chooses what to return: the whole original when at most
+   DSN_FULL_MAX octets, else its header (RFC 6522 §4
+   text/rfc822-headers), itself at most DSN_HEADER_MAX octets (a header
+   longer is cut at a line; a header line past MSG_LINE_MAX is cut; no
+   more than MSG_HEADER_MAX octets are read looking for its end).  A
+   string of a recipient's (a remote server's reply, our reason) is
+   taken up to DSN_TEXT_MAX octets (QUEUE_REPLY_MAX is what the queue
+   keeps). */
+#define DSN_FULL_MAX		(256 * 1024)
+#define DSN_HEADER_MAX		(64 * 1024)
+#define DSN_TEXT_MAX		QUEUE_REPLY_MAX
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)

@@ -48,6 +48,8 @@ atf_test_case queue
 queue_body() { replay queue; }
 atf_test_case mtasts
 mtasts_body() { replay mtasts; }
+atf_test_case dsn
+dsn_body() { replay dsn; }
 
 atf_init_test_cases()
 {
@@ -70,4 +72,5 @@ atf_init_test_cases()
 	atf_add_test_case msgcache
 	atf_add_test_case queue
 	atf_add_test_case mtasts
+	atf_add_test_case dsn
 }
