@@ -150,4 +150,21 @@ void	privsep_forget_net(int rfd, int wfd);
  */
 int	privsep_proxy(struct io *net, int fd, int idle_ms);
 
+/*
+ * Without TLS there is nothing to proxy: the login process hands the
+ * client itself to the post-login process and ends, one process less
+ * per session (as Dovecot's login processes do).  privsep_pass_client
+ * sends net's descriptors (SCM_RIGHTS) and the input it holds buffered
+ * (what the client pipelined after the login) over the stream socket
+ * fd, as one record: "YPC1", the length (4 octets, host order), the
+ * bytes; net's buffer is wiped.  0, or -1 (net->err says why).
+ * privsep_take_client, in the post-login process, reads that record
+ * from fd (within timeout_ms): *rfd and *wfd (close-on-exec) and the
+ * bytes into buf (IO_RBUF_SIZE octets), *len of them.  0, or -1 with
+ * errno (EBADMSG: not such a record, whatever else came).
+ */
+int	privsep_pass_client(struct io *net, int fd);
+int	privsep_take_client(int fd, int timeout_ms, int *rfd, int *wfd,
+	    char *buf, size_t *len);
+
 #endif

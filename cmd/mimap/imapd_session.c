@@ -857,9 +857,18 @@ sess_end(struct imapd *s)
 	int quit = s->quit, fails = s->login.fails;
 
 	(void)io_flush(&s->io);
-	if (s->handoff_fd != -1) {
-		/* The login process: the session goes on in the post-login
-		   process, which logs it; we pass bytes until it ends. */
+	if (s->handoff_fd != -1 && !s->tls) {
+		/* The login process without TLS: the post-login process
+		   takes the client itself and logs the session; we end. */
+		if (privsep_pass_client(&s->io, s->handoff_fd) == -1)
+			log_info(s->c->log, "%s: %s",
+			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
+		(void)close(s->handoff_fd);
+		quit = 1;
+	} else if (s->handoff_fd != -1) {
+		/* The login process with TLS: the session goes on in the
+		   post-login process, which logs it; we pass bytes until
+		   it ends. */
 		if (privsep_proxy(&s->io, s->handoff_fd,
 			(s->c->timeout + 60) * 1000) == -1)
 			log_info(s->c->log, "%s: %s",
@@ -949,9 +958,30 @@ imapd_post_login(const struct imapd_conf *c, const struct passwd_entry *e,
     int fd, const struct loginsrv_peer *peer)
 {
 	struct imapd *s;
+	char pre[IO_RBUF_SIZE];
+	size_t npre = 0;
+	int rfd = fd, wfd = fd;
 
-	if ((s = sess_new(c, fd, fd)) == NULL)
+	/* Without TLS the login process hands the client over (its
+	   descriptors and what it read past the login) and ends; with TLS
+	   it proxies, and fd is the client. */
+	if (peer->tls[0] == '\0') {
+		if (privsep_take_client(fd, (c->timeout + 60) * 1000, &rfd,
+			&wfd, pre, &npre) == -1) {
+			log_err(c->log, "%s: handoff: %s", peer->addr,
+			    strerror(errno));
+			(void)close(fd);
+			return 1;
+		}
+		(void)close(fd);
+	}
+	if ((s = sess_new(c, rfd, wfd)) == NULL) {
+		util_wipe(pre, npre);
 		return 1;
+	}
+	memcpy(s->io.rbuf, pre, npre);
+	s->io.rlen = npre;
+	util_wipe(pre, npre);
 	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
 	util_strlcpy(s->host, peer->host, sizeof(s->host));
 	if (peer->tls[0] != '\0') {
