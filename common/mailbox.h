@@ -176,6 +176,11 @@
    may change again within the same timestamp: mailbox_sync does not
    trust such a stamp (filesystem clocks are coarse). */
 #define MAILBOX_STAMP_SLACK 2
+/* The same in milliseconds for times with a fraction of a second
+   (ext4, XFS, btrfs, tmpfs: the kernel's clock tick, a few ms at most,
+   is the grain): a folder just changed (a SELECT moves new/ to cur/)
+   is trusted again after this, not after seconds of rescans. */
+#define MAILBOX_STAMP_SLACK_MS 100
 
 #define MAILBOX_UIDLIST "yubin-uidlist"
 #define MAILBOX_UIDLIST_LOCK "yubin-uidlist.lock"
@@ -347,7 +352,8 @@ struct mailbox_sync_info {
  * when IDLE wakes.  Cheap when nothing changed: new/, cur/ and the UID
  * list are stat(2)ed and compared with the last stamp (mtime, ctime,
  * inode, size; a stamp taken within MAILBOX_STAMP_SLACK seconds of a
- * change is not trusted).  Otherwise the Maildir is scanned and the
+ * change is not trusted, MAILBOX_STAMP_SLACK_MS when the times have a
+ * fraction of a second).  Otherwise the Maildir is scanned and the
  * list updated as an open does, and then:
  *  - messages that arrived are appended to msgs (UIDs above all in the
  *    view; in a SELECT view they are moved to cur/ and may be recent);
