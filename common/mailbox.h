@@ -168,6 +168,9 @@
 /* Messages a mailbox may hold; more is refused (EFBIG) rather than
    scanned without bound. */
 #define MAILBOX_MSGS_MAX 1000000
+/* Octets of file names a view holds (its pool, renames included): a
+   message's name_off is 32 bits.  A view past it fails (EFBIG). */
+#define MAILBOX_NAMES_MAX ((size_t)UINT32_MAX)
 /* Seconds to wait for the UID list lock before giving up (EAGAIN). */
 #define MAILBOX_LOCK_WAIT 30
 /* Seconds mailbox_save_sizes waits for the lock (a cache may wait). */
@@ -191,13 +194,19 @@
 
 enum mailbox_sub { MAILBOX_NEW = 0, MAILBOX_CUR = 1 };
 
+/* One message of the view: 48 bytes (a session holds one per message
+   of the selected folder), the wide fields first. */
 struct mailbox_msg {
-	size_t name_off; /* file name in mb->names, NUL-terminated */
+	long long size; /* wire size (CRLF); -1 until known */
+	long long disk; /* bytes on disk (",S=" or stat); -1 until known */
+	/* Added for IMAP: */
+	uint64_t flags; /* the info letters as a mask (MAILBOX_FLAG) */
+	uint64_t modseq; /* RFC 7162 mod-sequence of the flags */
+	uint32_t name_off; /* file name in mb->names, NUL-terminated (the
+			      pool stays below MAILBOX_NAMES_MAX) */
 	uint32_t uid;
 	unsigned char sub; /* enum mailbox_sub */
 	unsigned char gone; /* vanished under us (another client) */
-	long long size; /* wire size (CRLF); -1 until known */
-	long long disk; /* bytes on disk (",S=" or stat); -1 until known */
 	unsigned char learned; /* size counted, not yet in the UID list */
 	/* Added for IMAP: */
 	unsigned char recent; /* \Recent in this session (see above) */
@@ -205,8 +214,6 @@ struct mailbox_msg {
 				   view until mailbox_take_expunged */
 	unsigned char changed; /* flags or MODSEQ changed by someone
 				  else since the client was told */
-	uint64_t flags; /* the info letters as a mask (MAILBOX_FLAG) */
-	uint64_t modseq; /* RFC 7162 mod-sequence of the flags */
 };
 
 /* What new/, cur/ and the UID list looked like (mailbox_sync). */

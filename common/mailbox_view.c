@@ -137,8 +137,12 @@ static int
 put_msg(struct mailbox_msg *v, size_t *n, struct buf *pool,
     const struct mailbox_msg *m, const char *name)
 {
+	if (pool->len >= MAILBOX_NAMES_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
 	v[*n] = *m;
-	v[*n].name_off = pool->len;
+	v[*n].name_off = (uint32_t)pool->len;
 	if (buf_append(pool, name, strlen(name) + 1) != 0)
 		return -1;
 	(*n)++;
