@@ -958,30 +958,32 @@ imapd_post_login(const struct imapd_conf *c, const struct passwd_entry *e,
     int fd, const struct loginsrv_peer *peer)
 {
 	struct imapd *s;
-	char pre[IO_RBUF_SIZE];
-	size_t npre = 0;
-	int rfd = fd, wfd = fd;
+	size_t npre;
+	int rfd, wfd;
 
+	if ((s = sess_new(c, fd, fd)) == NULL) {
+		(void)close(fd);
+		return 1;
+	}
 	/* Without TLS the login process hands the client over (its
-	   descriptors and what it read past the login) and ends; with TLS
-	   it proxies, and fd is the client. */
+	   descriptors, and what it read past the login straight into our
+	   input buffer) and ends; with TLS it proxies, and fd is the
+	   client. */
 	if (peer->tls[0] == '\0') {
 		if (privsep_take_client(fd, (c->timeout + 60) * 1000, &rfd,
-			&wfd, pre, &npre) == -1) {
+			&wfd, s->io.rbuf, &npre) == -1) {
 			log_err(c->log, "%s: handoff: %s", peer->addr,
 			    strerror(errno));
 			(void)close(fd);
-			return 1;
+			s->result = "handoff-failed";
+			return sess_end(s);
 		}
 		(void)close(fd);
+		s->io.rfd = rfd;
+		s->io.wfd = wfd;
+		s->io.rpos = 0;
+		s->io.rlen = npre;
 	}
-	if ((s = sess_new(c, rfd, wfd)) == NULL) {
-		util_wipe(pre, npre);
-		return 1;
-	}
-	memcpy(s->io.rbuf, pre, npre);
-	s->io.rlen = npre;
-	util_wipe(pre, npre);
 	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
 	util_strlcpy(s->host, peer->host, sizeof(s->host));
 	if (peer->tls[0] != '\0') {
