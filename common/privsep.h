@@ -37,7 +37,9 @@
  *    the Maildir and says "+OK" itself (so [IN-USE] still works), and
  *    hands the login process the other end of a plaintext stream
  *    socketpair: the login process proxies TLS (or plain) bytes between
- *    the client and the post-login process with privsep_proxy.
+ *    the client and the post-login process with privsep_proxy (mimap
+ *    serve without TLS hands the client over instead and ends:
+ *    privsep_pass_client).
  *
  *  - --listen: the listener binds and accepts as root (it reads nothing
  *    from the network).  For mpop serve each connection's child is the
