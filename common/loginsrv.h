@@ -18,7 +18,9 @@
  *    answers the login itself, on a plaintext stream socketpair whose
  *    other end goes to the login process: from then on that one only
  *    proxies bytes between the client (TLS or plain) and the post-login
- *    process (privsep_proxy).
+ *    process (privsep_proxy); or, without TLS (mimap serve), hands the
+ *    client itself over that socketpair (privsep_pass_client) and
+ *    ends.
  *
  * The parent forwards SIGTERM to the process that talks to the client,
  * and returns the session's status with the failed logins it saw folded

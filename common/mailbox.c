@@ -639,7 +639,11 @@ build(struct mailbox *mb, struct scan *s)
 	for (i = 0; i < s->n; i++) {
 		struct mailbox_msg *m = &mb->msgs[i];
 
-		m->name_off = s->v[i].off;
+		if (s->v[i].off >= MAILBOX_NAMES_MAX) {
+			errno = EFBIG;
+			return -1;
+		}
+		m->name_off = (uint32_t)s->v[i].off;
 		m->uid = s->v[i].uid;
 		m->sub = s->v[i].sub;
 		m->size = s->v[i].size >= 0 ? s->v[i].size : s->v[i].lsize;

@@ -168,6 +168,9 @@
 /* Messages a mailbox may hold; more is refused (EFBIG) rather than
    scanned without bound. */
 #define MAILBOX_MSGS_MAX 1000000
+/* Octets of file names a view holds (its pool, renames included): a
+   message's name_off is 32 bits.  A view past it fails (EFBIG). */
+#define MAILBOX_NAMES_MAX ((size_t)UINT32_MAX)
 /* Seconds to wait for the UID list lock before giving up (EAGAIN). */
 #define MAILBOX_LOCK_WAIT 30
 /* Seconds mailbox_save_sizes waits for the lock (a cache may wait). */
@@ -176,6 +179,11 @@
    may change again within the same timestamp: mailbox_sync does not
    trust such a stamp (filesystem clocks are coarse). */
 #define MAILBOX_STAMP_SLACK 2
+/* The same in milliseconds for times with a fraction of a second
+   (ext4, XFS, btrfs, tmpfs: the kernel's clock tick, a few ms at most,
+   is the grain): a folder just changed (a SELECT moves new/ to cur/)
+   is trusted again after this, not after seconds of rescans. */
+#define MAILBOX_STAMP_SLACK_MS 100
 
 #define MAILBOX_UIDLIST "yubin-uidlist"
 #define MAILBOX_UIDLIST_LOCK "yubin-uidlist.lock"
@@ -186,13 +194,19 @@
 
 enum mailbox_sub { MAILBOX_NEW = 0, MAILBOX_CUR = 1 };
 
+/* One message of the view: 48 bytes (a session holds one per message
+   of the selected folder), the wide fields first. */
 struct mailbox_msg {
-	size_t name_off; /* file name in mb->names, NUL-terminated */
+	long long size; /* wire size (CRLF); -1 until known */
+	long long disk; /* bytes on disk (",S=" or stat); -1 until known */
+	/* Added for IMAP: */
+	uint64_t flags; /* the info letters as a mask (MAILBOX_FLAG) */
+	uint64_t modseq; /* RFC 7162 mod-sequence of the flags */
+	uint32_t name_off; /* file name in mb->names, NUL-terminated (the
+			      pool stays below MAILBOX_NAMES_MAX) */
 	uint32_t uid;
 	unsigned char sub; /* enum mailbox_sub */
 	unsigned char gone; /* vanished under us (another client) */
-	long long size; /* wire size (CRLF); -1 until known */
-	long long disk; /* bytes on disk (",S=" or stat); -1 until known */
 	unsigned char learned; /* size counted, not yet in the UID list */
 	/* Added for IMAP: */
 	unsigned char recent; /* \Recent in this session (see above) */
@@ -200,8 +214,6 @@ struct mailbox_msg {
 				   view until mailbox_take_expunged */
 	unsigned char changed; /* flags or MODSEQ changed by someone
 				  else since the client was told */
-	uint64_t flags; /* the info letters as a mask (MAILBOX_FLAG) */
-	uint64_t modseq; /* RFC 7162 mod-sequence of the flags */
 };
 
 /* What new/, cur/ and the UID list looked like (mailbox_sync). */
@@ -347,7 +359,8 @@ struct mailbox_sync_info {
  * when IDLE wakes.  Cheap when nothing changed: new/, cur/ and the UID
  * list are stat(2)ed and compared with the last stamp (mtime, ctime,
  * inode, size; a stamp taken within MAILBOX_STAMP_SLACK seconds of a
- * change is not trusted).  Otherwise the Maildir is scanned and the
+ * change is not trusted, MAILBOX_STAMP_SLACK_MS when the times have a
+ * fraction of a second).  Otherwise the Maildir is scanned and the
  * list updated as an open does, and then:
  *  - messages that arrived are appended to msgs (UIDs above all in the
  *    view; in a SELECT view they are moved to cur/ and may be recent);

@@ -75,9 +75,13 @@ mb_rename_entry(
 		return 0;
 	if (maildir_name_parse(name, len, &mn) != 0)
 		return -1;
+	if (off >= MAILBOX_NAMES_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
 	if (buf_append(&mb->names, name, len + 1) != 0)
 		return -1;
-	m->name_off = off;
+	m->name_off = (uint32_t)off;
 	m->sub = (unsigned char)sub;
 	if (m->size < 0)
 		m->size = mn.vsize;

@@ -26,11 +26,13 @@ take_stamp(const char *dir, struct mailbox_stamp *st)
 	static const char *const what[3] = {"new", "cur", MAILBOX_UIDLIST};
 	char p[PATH_MAX];
 	struct stat sb;
-	time_t now = time(NULL);
+	struct timespec now;
+	int64_t age_ms;
 	int k;
 
 	memset(st, 0, sizeof(*st));
 	st->ok = 1;
+	(void)clock_gettime(CLOCK_REALTIME, &now);
 	for (k = 0; k < 3; k++) {
 		if (mb_pathf(p, sizeof(p), dir, what[k], NULL) != 0 ||
 		    stat(p, &sb) != 0) {
@@ -46,8 +48,18 @@ take_stamp(const char *dir, struct mailbox_stamp *st)
 		/* A change within the same clock tick as a later one would
 		   leave the same stamp: only old stamps are trusted.  Every
 		   change of a directory's entries (and a new list) sets
-		   its mtime, so the mtime says how old the stamp is. */
-		if (st->sec[k] >= (long long)now - MAILBOX_STAMP_SLACK)
+		   its mtime, so the mtime says how old the stamp is.  Times
+		   with a fraction of a second come from a filesystem whose
+		   grain is the kernel's tick: MAILBOX_STAMP_SLACK_MS is
+		   old enough then (a whole second may be a coarse
+		   filesystem's, or chance: the slack in seconds). */
+		if (st->nsec[k] != 0 && st->cnsec[k] != 0) {
+			age_ms = ((int64_t)now.tv_sec - st->sec[k]) * 1000 +
+			    ((int64_t)now.tv_nsec - st->nsec[k]) / 1000000;
+			if (age_ms < MAILBOX_STAMP_SLACK_MS)
+				st->ok = 0;
+		} else if (st->sec[k] >=
+		    (long long)now.tv_sec - MAILBOX_STAMP_SLACK)
 			st->ok = 0;
 	}
 }
@@ -125,8 +137,12 @@ static int
 put_msg(struct mailbox_msg *v, size_t *n, struct buf *pool,
     const struct mailbox_msg *m, const char *name)
 {
+	if (pool->len >= MAILBOX_NAMES_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
 	v[*n] = *m;
-	v[*n].name_off = pool->len;
+	v[*n].name_off = (uint32_t)pool->len;
 	if (buf_append(pool, name, strlen(name) + 1) != 0)
 		return -1;
 	(*n)++;

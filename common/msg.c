@@ -322,6 +322,125 @@ msg_date(time_t t, char *out, size_t outlen)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- */
+/* Reading a Date field. */
+
+/* Days since 1970-01-01 of y-m-d (m 1-12), after H. Hinnant. */
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static const char *
+skip_cfws(const char *p, const char *e)
+{
+	int depth = 0;
+
+	for (; p < e; p++) {
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && *p != ' ' && *p != '\t' && *p != '\r' &&
+		    *p != '\n' && *p != ',')
+			break;
+	}
+	return p;
+}
+
+static int
+date_num(const char **pp, const char *e, int maxdig, long *out)
+{
+	const char *p = *pp;
+	long v = 0;
+	int n = 0;
+
+	while (p < e && *p >= '0' && *p <= '9' && n < maxdig) {
+		v = v * 10 + (*p++ - '0');
+		n++;
+	}
+	if (n == 0)
+		return -1;
+	*pp = p;
+	*out = v;
+	return 0;
+}
+
+int
+msg_date_parse(const char *s, size_t n, int64_t *t, int64_t *day)
+{
+	const char *p = s, *e = s + n;
+	long d, y, hh = 0, mm = 0, ss = 0, z = 0;
+	int mon, sign = 1;
+	size_t k;
+
+	p = skip_cfws(p, e);
+	/* [day-of-week ","] */
+	if (e - p >= 3 && !(*p >= '0' && *p <= '9')) {
+		while (p < e && *p != ',' && *p != ' ')
+			p++;
+		p = skip_cfws(p, e);
+	}
+	if (date_num(&p, e, 2, &d) == -1 || d < 1 || d > 31)
+		return -1;
+	p = skip_cfws(p, e);
+	if (e - p < 3)
+		return -1;
+	for (mon = -1, k = 0; k < 12; k++) {
+		if (strncasecmp(p, months[k], 3) == 0) {
+			mon = (int)k + 1;
+			break;
+		}
+	}
+	if (mon == -1)
+		return -1;
+	p += 3;
+	if (p < e && *p == '-')
+		p++;
+	p = skip_cfws(p, e);
+	if (p < e && *p == '-')
+		p++;
+	if (date_num(&p, e, 4, &y) == -1)
+		return -1;
+	if (y < 50)
+		y += 2000;
+	else if (y < 1000)
+		y += 1900;
+	*day = days_from_civil(y, (unsigned)mon, (unsigned)d) * 86400;
+	p = skip_cfws(p, e);
+	if (date_num(&p, e, 2, &hh) == 0 && p < e && *p == ':') {
+		p++;
+		if (date_num(&p, e, 2, &mm) == -1)
+			mm = 0;
+		if (p < e && *p == ':') {
+			p++;
+			if (date_num(&p, e, 2, &ss) == -1)
+				ss = 0;
+		}
+		p = skip_cfws(p, e);
+		if (p < e && (*p == '+' || *p == '-')) {
+			sign = *p == '-' ? -1 : 1;
+			p++;
+			if (date_num(&p, e, 4, &z) == -1)
+				z = 0;
+		}
+	}
+	if (hh > 23 || mm > 59 || ss > 60)
+		hh = mm = ss = 0;
+	*t = *day + hh * 3600 + mm * 60 + ss -
+	    sign * ((z / 100) * 3600 + (z % 100) * 60);
+	return 0;
+}
+
 /* RFC 5322 §3.2.3 atext. */
 static int
 is_atext(int c)

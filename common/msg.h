@@ -16,6 +16,7 @@
 #define YUBIN_MSG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "bounds.h"
@@ -121,6 +122,14 @@ int msg_unfold(const char *in, size_t len, struct buf *out);
  * offset: "Sun, 22 Nov 2026 18:22:06 +0100".  0, or -1 (EINVAL/ERANGE).
  */
 int msg_date(time_t t, char *out, size_t outlen);
+/*
+ * Read an RFC 5322 §3.3 date-time (a Date field's unfolded value), the
+ * obsolete forms of §4.3 too (2-digit years, no day of week, comments):
+ * *t the time (UTC), *day 00:00 UTC of the date as written (time and
+ * zone disregarded, as IMAP's SENTON wants); a time out of range counts
+ * as 00:00:00.  0, or -1 when no day, month and year can be read.
+ */
+int msg_date_parse(const char *s, size_t n, int64_t *t, int64_t *day);
 /* RFC 5322 §3.6.4 msg-id "<YYYYMMDDhhmmss.RANDOM@domain>", unique by
  * time and 64 random bits.  0, or -1 (ERANGE, or EINVAL for a domain
  * that is not a dot-atom). */

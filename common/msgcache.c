@@ -222,20 +222,62 @@ number(const char **pp, const char *e, char end, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/* A signed decimal number ("-" before a negative one, no leading
+   zeros, "-0" refused) at *pp, up to the first octet that is no digit.
+   Advances *pp; 0 or -1. */
+static int
+snumber(const char **pp, const char *e, int64_t *v)
+{
+	const char *p = *pp;
+	uint64_t x = 0;
+	int neg = 0;
+
+	if (p < e && *p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (p >= e || *p < '0' || *p > '9' ||
+	    (*p == '0' && (neg || (p + 1 < e && p[1] >= '0' && p[1] <= '9'))))
+		return -1;
+	for (; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (x > ((uint64_t)INT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -1;
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	*pp = p;
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return 0;
+}
+
+/* A 'D' item's bytes p[0..n): "T DAY".  0 or -1. */
+static int
+date_item(const char *p, size_t n, int64_t *t, int64_t *day)
+{
+	const char *e = p + n;
+
+	if (snumber(&p, e, t) == -1 || p >= e || *p++ != ' ' ||
+	    snumber(&p, e, day) == -1 || p != e)
+		return -1;
+	return 0;
+}
+
 /* Is p[0..n) a payload: items TAG LEN ":" BYTES? */
 static int
 payload_ok(const char *p, size_t n)
 {
 	const char *e = p + n;
+	int64_t dt, dd;
 	uint64_t len;
 	char t;
 
 	while (p < e) {
 		t = *p++;
-		if (t != 'E' && t != 'B' && t != 'S' && t != 'H')
+		if (t != 'E' && t != 'B' && t != 'S' && t != 'H' && t != 'D')
 			return 0;
 		if (number(&p, e, ':', MSGCACHE_RECORD_MAX, &len) == -1 ||
 		    len > (uint64_t)(e - p))
+			return 0;
+		if (t == 'D' && date_item(p, (size_t)len, &dt, &dd) == -1)
 			return 0;
 		if (t == 'H' && (len == 0 || memchr(p, ':', (size_t)len) ==
 		    NULL || *p == ':'))
@@ -380,6 +422,12 @@ msgcache_get(struct msgcache *c, const char *uniq, size_t ulen,
 			out->bs = p;
 			out->bslen = (size_t)len;
 			break;
+		case 'D':
+			if (!out->have_date &&
+			    date_item(p, (size_t)len, &out->date,
+				&out->day) == 0)
+				out->have_date = 1;
+			break;
 		case 'H':
 			if (out->hdr == NULL)
 				out->hdr = at;
@@ -405,6 +453,9 @@ item(struct buf *b, char tag, const char *p, size_t n)
 struct hdrs {
 	struct buf *b;
 	int err;
+	int dated; /* the first Date field was seen */
+	int have_date;
+	int64_t date, day;
 };
 
 static int
@@ -416,6 +467,12 @@ hdr_cb(void *arg, const struct msg_field *f, size_t off, size_t end)
 	(void)end;
 	if (!msgcache_field_cached(f->name, f->namelen))
 		return 0;
+	if (!h->dated && f->namelen == 4 &&
+	    strncasecmp(f->name, "Date", 4) == 0) {
+		h->dated = 1;
+		h->have_date = msg_date_parse(f->value, f->valuelen, &h->date,
+		    &h->day) == 0;
+	}
 	if (buf_putc(h->b, 'H') != 0 ||
 	    buf_printf(h->b, "%zu:", f->namelen + 1 + f->valuelen) != 0 ||
 	    buf_append(h->b, f->name, f->namelen) != 0 ||
@@ -453,9 +510,23 @@ msgcache_put(struct msgcache *c, const char *uniq, size_t ulen,
 	if (mime_bodystructure(m, m->root, 1, &t) != 0 ||
 	    item(&b, 'S', t.data, t.len) != 0)
 		goto done;
-	h.b = &b;
-	h.err = 0;
+	/* The 'H' items into t, then the 'D' item before them. */
+	buf_reset(&t);
+	memset(&h, 0, sizeof(h));
+	h.b = &t;
 	if (mime_header_walk(m, m->root, hdr_cb, &h) != 0 || h.err)
+		goto done;
+	if (h.have_date) {
+		char d[48];
+		int dn;
+
+		dn = snprintf(d, sizeof(d), "%lld %lld", (long long)h.date,
+		    (long long)h.day);
+		if (dn < 0 || (size_t)dn >= sizeof(d) ||
+		    item(&b, 'D', d, (size_t)dn) != 0)
+			goto done;
+	}
+	if (t.len > 0 && buf_append(&b, t.data, t.len) != 0)
 		goto done;
 	rc = 0;
 	if (b.len > MSGCACHE_RECORD_MAX)

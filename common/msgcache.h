@@ -8,9 +8,9 @@
  * delete it and nothing is lost; a missing, unreadable, truncated,
  * corrupt or foreign-version file is ignored and rewritten.
  *
- * Format (version 1), bytes:
+ * Format (version 2), bytes:
  *
- *	"yubin-cache 1\n"
+ *	"yubin-cache 2\n"
  *	record*		"R " SIZE " " DISK " " LEN " " UNIQ "\n"
  *			PAYLOAD(LEN) "#" CHECK "\n"
  *	PAYLOAD		item*, each TAG LEN ":" BYTES(LEN)
@@ -22,7 +22,11 @@
  * size on disk, from ",S=" or stat(2)): a file replaced under the same
  * UNIQ with another size is never served stale (Maildir files are never
  * rewritten in place).  TAG is one letter: 'E' the ENVELOPE,
- * 'B' the BODY, 'S' the BODYSTRUCTURE (as mime writes them), 'H' a
+ * 'B' the BODY, 'S' the BODYSTRUCTURE (as mime writes them), 'D' the
+ * message's first Date field as msg_date_parse reads it, "T DAY" (two
+ * decimal numbers, "-" before a negative one: the time and the day
+ * SORT and SEARCH SENT* use; no 'D' item: no Date field, or one that
+ * does not parse), 'H' a
  * header field of the message header as "Name:value" (unfolded, as
  * msg.h gives it; RFC 2047 words kept: SEARCH decodes them as
  * mime_search_header does, which keeps answers byte for byte those of
@@ -32,6 +36,7 @@
  * the end of its payload: a record damaged in place (a bit flipped, a
  * write cut short or overlapping) is caught; it is no defence against
  * a forger, who would need to write the user's own Maildir anyway.
+ * Version 1 (no 'D' items) is a foreign version: ignored and rebuilt.
  * The parse is total: the first record that does not parse ends the
  * file (what came before is kept), a record or a file past its bound in
  * bounds.h is dropped.  Memory: the file is read whole (a session
@@ -55,7 +60,7 @@
 #include "msg.h"
 
 #define MSGCACHE_NAME "yubin-cache"
-#define MSGCACHE_MAGIC "yubin-cache 1\n"
+#define MSGCACHE_MAGIC "yubin-cache 2\n"
 
 struct msgcache;
 
@@ -68,6 +73,8 @@ struct msgcache_rec {
 	size_t envlen, bodylen, bslen;
 	const char *hdr; /* the 'H' items, to walk with msgcache_fields */
 	size_t hdrlen;
+	int have_date; /* a 'D' item: date and day hold it */
+	int64_t date, day;
 };
 
 /* A cache for folder directory dir (nothing read yet).  NULL: ENOMEM. */

@@ -512,3 +512,167 @@ privsep_forget_net(int rfd, int wfd)
 	if (fd != rfd && fd != wfd)
 		(void)close(fd);
 }
+
+/* ---------------------------------------------------------------- */
+/* Handing a plaintext client over. */
+
+#define CLIENT_MAGIC "YPC1"
+#define CLIENT_HDR 8
+
+int
+privsep_pass_client(struct io *net, int fd)
+{
+	unsigned char hdr[CLIENT_HDR];
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct msghdr mh;
+	struct iovec iov[2];
+	struct cmsghdr *c;
+	int fds[2];
+	size_t len, total;
+	ssize_t w;
+
+	if (io_flush(net) == -1)
+		return -1;
+	len = net->rlen - net->rpos;
+	memcpy(hdr, CLIENT_MAGIC, 4);
+	put32(hdr + 4, (uint32_t)len);
+	fds[0] = net->rfd;
+	fds[1] = net->wfd;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cm, 0, sizeof(cm));
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
+	iov[1].iov_base = net->rbuf + net->rpos;
+	iov[1].iov_len = len;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = len > 0 ? 2 : 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	total = sizeof(hdr) + len;
+	do
+		w = sendmsg(fd, &mh, MSG_NOSIGNAL);
+	while (w == -1 && errno == EINTR);
+	util_wipe(net->rbuf, net->rlen);
+	net->rpos = net->rlen = 0;
+	if (w == -1 || (size_t)w != total) {
+		/* A local socketpair takes 16 KB at once; a short write
+		   would leave a record the other side refuses. */
+		util_seterr(net->err, sizeof(net->err), "handoff: %s",
+		    w == -1 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+int
+privsep_take_client(int fd, int timeout_ms, int *rfd, int *wfd, char *buf,
+    size_t *len)
+{
+	unsigned char hdr[CLIENT_HDR];
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+	} cm;
+	struct msghdr mh;
+	struct iovec iov[2];
+	struct cmsghdr *c;
+	struct pollfd pfd;
+	size_t got = 0, want = sizeof(hdr), k, i, nfd = 0;
+	ssize_t r;
+	int fds[2] = {-1, -1}, f, bad = 0, w;
+	uint32_t n = 0;
+
+	*rfd = *wfd = -1;
+	*len = 0;
+	while (got < want) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if ((w = poll(&pfd, 1, timeout_ms)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (w == 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		memset(&mh, 0, sizeof(mh));
+		memset(&cm, 0, sizeof(cm));
+		if (got < sizeof(hdr)) {
+			iov[0].iov_base = hdr + got;
+			iov[0].iov_len = sizeof(hdr) - got;
+			iov[1].iov_base = buf;
+			iov[1].iov_len = IO_RBUF_SIZE;
+			mh.msg_iovlen = 2;
+		} else {
+			iov[0].iov_base = buf + (got - sizeof(hdr));
+			iov[0].iov_len = want - got;
+			mh.msg_iovlen = 1;
+		}
+		mh.msg_iov = iov;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		if ((r = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		/* The descriptors come with the record's first octets, and
+		   only there: two of them, nothing else. */
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		     c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level != SOL_SOCKET ||
+			    c->cmsg_type != SCM_RIGHTS ||
+			    c->cmsg_len < CMSG_LEN(0)) {
+				bad = 1;
+				continue;
+			}
+			k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			for (i = 0; i < k; i++) {
+				memcpy(&f, CMSG_DATA(c) + i * sizeof(int),
+				    sizeof(int));
+				if (got == 0 && nfd < 2)
+					fds[nfd++] = f;
+				else {
+					(void)close(f);
+					bad = 1;
+				}
+			}
+		}
+		if (r == 0 || bad || (mh.msg_flags & MSG_CTRUNC) != 0)
+			goto bad;
+		got += (size_t)r;
+		if (got >= sizeof(hdr) && want == sizeof(hdr)) {
+			n = get32(hdr + 4);
+			if (memcmp(hdr, CLIENT_MAGIC, 4) != 0 ||
+			    n > IO_RBUF_SIZE || nfd != 2)
+				goto bad;
+			want = sizeof(hdr) + n;
+		}
+		if (got > want)
+			goto bad; /* more than the record: not expected */
+	}
+	*rfd = fds[0];
+	*wfd = fds[1];
+	*len = n;
+	return 0;
+bad:
+	errno = EBADMSG;
+fail:
+	f = errno;
+	if (fds[0] != -1)
+		(void)close(fds[0]);
+	if (fds[1] != -1)
+		(void)close(fds[1]);
+	util_wipe(buf, IO_RBUF_SIZE);
+	errno = f;
+	return -1;
+}

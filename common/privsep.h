@@ -37,7 +37,9 @@
  *    the Maildir and says "+OK" itself (so [IN-USE] still works), and
  *    hands the login process the other end of a plaintext stream
  *    socketpair: the login process proxies TLS (or plain) bytes between
- *    the client and the post-login process with privsep_proxy.
+ *    the client and the post-login process with privsep_proxy (mimap
+ *    serve without TLS hands the client over instead and ends:
+ *    privsep_pass_client).
  *
  *  - --listen: the listener binds and accepts as root (it reads nothing
  *    from the network).  For mpop serve each connection's child is the
@@ -149,5 +151,22 @@ void	privsep_forget_net(int rfd, int wfd);
  * timeout (net->err says why).
  */
 int	privsep_proxy(struct io *net, int fd, int idle_ms);
+
+/*
+ * Without TLS there is nothing to proxy: the login process hands the
+ * client itself to the post-login process and ends, one process less
+ * per session (as Dovecot's login processes do).  privsep_pass_client
+ * sends net's descriptors (SCM_RIGHTS) and the input it holds buffered
+ * (what the client pipelined after the login) over the stream socket
+ * fd, as one record: "YPC1", the length (4 octets, host order), the
+ * bytes; net's buffer is wiped.  0, or -1 (net->err says why).
+ * privsep_take_client, in the post-login process, reads that record
+ * from fd (within timeout_ms): *rfd and *wfd (close-on-exec) and the
+ * bytes into buf (IO_RBUF_SIZE octets), *len of them.  0, or -1 with
+ * errno (EBADMSG: not such a record, whatever else came).
+ */
+int	privsep_pass_client(struct io *net, int fd);
+int	privsep_take_client(int fd, int timeout_ms, int *rfd, int *wfd,
+	    char *buf, size_t *len);
 
 #endif

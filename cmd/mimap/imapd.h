@@ -311,9 +311,6 @@ int imapd_search_run(struct imapd *s, const struct imap_value *v,
 /* Resolve "$" (RFC 5182) into set for this folder: UIDs when uid, else
    sequence numbers. */
 int imapd_search_saved(struct imapd *s, int uid, struct imap_seqset *set);
-/* An RFC 5322 Date value: *t the time (UTC), *day the date's 00:00 UTC
-   (time and zone disregarded, as SENT* wants).  0 or -1. */
-int imapd_parse_date(const char *p, size_t n, int64_t *t, int64_t *day);
 
 /* imapd_sort.c */
 int imapd_sort(struct imapd *s);

@@ -105,7 +105,10 @@ check_pass(void *arg, const char *user, const char *pass, char *err,
 		    s->c->passwd_file, user, pass, &k->e, err, errlen);
 	peer.addr = s->addr;
 	peer.host = s->host;
-	peer.tls = s->tls ? s->tlsi.protocol : "";
+	/* Never "" with TLS: "" tells the post-login process the client
+	   comes to it (privsep_take_client), not through a proxy. */
+	peer.tls = !s->tls ? ""
+	    : s->tlsi.protocol[0] != '\0' ? s->tlsi.protocol : "TLS";
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
 	peer.tag = s->tag != NULL ? s->tag : "*";

@@ -9,6 +9,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +264,12 @@ imapd_select(struct imapd *s)
 		return 0;
 	}
 	s->mb_open = 1;
+#ifdef HAVE_MALLOC_TRIM
+	/* The scan, the UID list and the renames of a large folder used
+	   heap the view no longer needs: give it back (glibc keeps freed
+	   memory below its moving trim threshold). */
+	(void)malloc_trim(0);
+#endif
 	if (s->mb.reset || s->mb.repaired)
 		log_warn(s->c->log, "%s: %s", s->user, err);
 	if (keywords_load(&s->kw, dir, err, sizeof(err)) == -1)

@@ -869,9 +869,18 @@ sess_end(struct imapd *s)
 	int quit = s->quit, fails = s->login.fails;
 
 	(void)io_flush(&s->io);
-	if (s->handoff_fd != -1) {
-		/* The login process: the session goes on in the post-login
-		   process, which logs it; we pass bytes until it ends. */
+	if (s->handoff_fd != -1 && !s->tls) {
+		/* The login process without TLS: the post-login process
+		   takes the client itself and logs the session; we end. */
+		if (privsep_pass_client(&s->io, s->handoff_fd) == -1)
+			log_info(s->c->log, "%s: %s",
+			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
+		(void)close(s->handoff_fd);
+		quit = 1;
+	} else if (s->handoff_fd != -1) {
+		/* The login process with TLS: the session goes on in the
+		   post-login process, which logs it; we pass bytes until
+		   it ends. */
 		if (privsep_proxy(&s->io, s->handoff_fd,
 			(s->c->timeout + 60) * 1000) == -1)
 			log_info(s->c->log, "%s: %s",
@@ -954,9 +963,32 @@ imapd_post_login(const struct imapd_conf *c, const struct passwd_entry *e,
     int fd, const struct loginsrv_peer *peer)
 {
 	struct imapd *s;
+	size_t npre;
+	int rfd, wfd;
 
-	if ((s = sess_new(c, fd, fd)) == NULL)
+	if ((s = sess_new(c, fd, fd)) == NULL) {
+		(void)close(fd);
 		return 1;
+	}
+	/* Without TLS the login process hands the client over (its
+	   descriptors, and what it read past the login straight into our
+	   input buffer) and ends; with TLS it proxies, and fd is the
+	   client. */
+	if (peer->tls[0] == '\0') {
+		if (privsep_take_client(fd, (c->timeout + 60) * 1000, &rfd,
+			&wfd, s->io.rbuf, &npre) == -1) {
+			log_err(c->log, "%s: handoff: %s", peer->addr,
+			    strerror(errno));
+			(void)close(fd);
+			s->result = "handoff-failed";
+			return sess_end(s);
+		}
+		(void)close(fd);
+		s->io.rfd = rfd;
+		s->io.wfd = wfd;
+		s->io.rpos = 0;
+		s->io.rlen = npre;
+	}
 	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
 	util_strlcpy(s->host, peer->host, sizeof(s->host));
 	if (peer->tls[0] != '\0') {

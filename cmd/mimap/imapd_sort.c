@@ -42,20 +42,40 @@ struct key {
 	int reverse;
 };
 
+/*
+ * What a command wants of each message (want, below): only that is
+ * read.  SIZE and ARRIVAL need no message read; DATE comes parsed from
+ * the message cache; the others walk the header fields.
+ */
+#define W_SUBJECT 0x01
+#define W_FROM 0x02
+#define W_TO 0x04
+#define W_CC 0x08
+#define W_DATE 0x10
+#define W_ARRIVAL 0x20
+#define W_SIZE 0x40
+#define W_IDS 0x80 /* Message-ID, References, In-Reply-To (THREAD) */
+/* What the header fields give. */
+#define W_FIELDS (W_SUBJECT | W_FROM | W_TO | W_CC | W_DATE | W_IDS)
+
 /* What a message gives the sort and the threads. */
 struct info {
 	size_t idx; /* in the view */
 	int64_t arrival, date;
 	long long size;
-	char *subject; /* base subject */
-	int reply; /* the subject was a reply or forward */
+	char *subject; /* base subject (W_SUBJECT) */
 	char *from, *to, *cc; /* addr-mailbox of the first address */
 	char *msgid;
-	char *refs[THREAD_REFS_MAX];
-	size_t nrefs;
+	char **refs; /* THREAD_REFS_MAX slots, NULL without References */
 	char *irt; /* In-Reply-To's first id */
-	int have_date;
+	unsigned nrefs;
+	unsigned char reply; /* the subject was a reply or forward */
+	unsigned char dated; /* the first Date field was looked at */
+	unsigned char have_date; /* and it gave date */
 };
+
+/* What the command being run wants (W_*). */
+static unsigned want;
 
 /* ------------------------------------------------------------ base subject */
 
@@ -271,27 +291,45 @@ field_cb(void *arg, const struct msg_field *f, size_t off, size_t end)
 	(void)end;
 #define IS(nm) (f->namelen == strlen(nm) && \
 	    strncasecmp(f->name, nm, f->namelen) == 0)
-	if (IS("Subject") && x->subject == NULL)
-		x->subject = base_subject(f->value, f->valuelen, &x->reply);
-	else if (IS("From") && x->from == NULL)
-		x->from = first_mailbox(f->value, f->valuelen);
-	else if (IS("To") && x->to == NULL)
-		x->to = first_mailbox(f->value, f->valuelen);
-	else if (IS("Cc") && x->cc == NULL)
-		x->cc = first_mailbox(f->value, f->valuelen);
-	else if (IS("Date") && !x->have_date) {
-		int64_t day;
+	if (IS("Subject")) {
+		if ((want & W_SUBJECT) && x->subject == NULL) {
+			int reply;
 
-		if (imapd_parse_date(f->value, f->valuelen, &x->date, &day) ==
-		    0)
-			x->have_date = 1;
-	} else if (IS("Message-ID") && x->msgid == NULL) {
+			x->subject = base_subject(f->value, f->valuelen,
+			    &reply);
+			x->reply = (unsigned char)reply;
+		}
+	} else if (IS("From")) {
+		if ((want & W_FROM) && x->from == NULL)
+			x->from = first_mailbox(f->value, f->valuelen);
+	} else if (IS("To")) {
+		if ((want & W_TO) && x->to == NULL)
+			x->to = first_mailbox(f->value, f->valuelen);
+	} else if (IS("Cc")) {
+		if ((want & W_CC) && x->cc == NULL)
+			x->cc = first_mailbox(f->value, f->valuelen);
+	} else if (IS("Date")) {
+		/* The first Date field (as SEARCH SENT* and the message
+		   cache read it). */
+		if ((want & W_DATE) && !x->dated) {
+			int64_t day;
+
+			x->dated = 1;
+			x->have_date = msg_date_parse(f->value, f->valuelen,
+			    &x->date, &day) == 0;
+		}
+	} else if (!(want & W_IDS))
+		return 0;
+	else if (IS("Message-ID") && x->msgid == NULL) {
 		if (msgids(f->value, f->valuelen, ids, 1) == 1)
 			x->msgid = ids[0];
-	} else if (IS("References") && x->nrefs == 0)
-		x->nrefs = msgids(f->value, f->valuelen, x->refs,
-		    THREAD_REFS_MAX);
-	else if (IS("In-Reply-To") && x->irt == NULL) {
+	} else if (IS("References") && x->nrefs == 0) {
+		if (x->refs == NULL)
+			x->refs = calloc(THREAD_REFS_MAX, sizeof(*x->refs));
+		if (x->refs != NULL)
+			x->nrefs = (unsigned)msgids(f->value, f->valuelen,
+			    x->refs, THREAD_REFS_MAX);
+	} else if (IS("In-Reply-To") && x->irt == NULL) {
 		if (msgids(f->value, f->valuelen, ids, 1) == 1)
 			x->irt = ids[0];
 	}
@@ -312,11 +350,8 @@ info_free(struct info *x)
 	free(x->irt);
 	for (k = 0; k < x->nrefs; k++)
 		free(x->refs[k]);
+	free(x->refs);
 }
-
-/* Does the command sort by ARRIVAL?  Else the INTERNALDATE is read
-   only for a message without a usable Date. */
-static int want_arrival;
 
 /* Read message i's fields.  0 or -1 (gone or no memory). */
 static int
@@ -330,9 +365,23 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 
 	memset(x, 0, sizeof(*x));
 	x->idx = i;
+	if (!(want & W_FIELDS)) {
+		/* SIZE and ARRIVAL: the view and a stat(2). */
+		if ((want & W_SIZE) &&
+		    (x->size = mailbox_size(&s->mb, i)) < 0)
+			return -1;
+		goto fields;
+	}
 	if (imapd_cache_get(s, i, &cr)) {
 		x->size = (long long)cr.size;
-		if (msgcache_fields(&cr, field_cb, x) == -1)
+		if (want & W_DATE) {
+			x->dated = 1;
+			x->have_date = (unsigned char)cr.have_date;
+			x->date = cr.date;
+		}
+		/* DATE alone (with SIZE, ARRIVAL) walks no field. */
+		if ((want & W_FIELDS & ~W_DATE) &&
+		    msgcache_fields(&cr, field_cb, x) == -1)
 			return -1;
 		goto fields;
 	}
@@ -352,15 +401,16 @@ info_load(struct imapd *s, size_t i, struct info *x, struct buf *b)
 	mime_free(&m);
 fields:
 	/* The INTERNALDATE (a stat) only when it counts. */
-	if ((want_arrival || !x->have_date) &&
+	if (((want & W_ARRIVAL) || ((want & W_DATE) && !x->have_date)) &&
 	    mailbox_internaldate(&s->mb, i, &ts, err, sizeof(err)) == 0)
 		x->arrival = (int64_t)ts.tv_sec;
 	/* RFC 5256 §2.2: no usable Date: the INTERNALDATE. */
 	if (!x->have_date)
 		x->date = x->arrival;
-	if (x->subject == NULL)
-		x->subject = strdup("");
-	return x->subject == NULL ? -1 : 0;
+	if ((want & W_SUBJECT) && x->subject == NULL &&
+	    (x->subject = strdup("")) == NULL)
+		return -1;
+	return 0;
 }
 
 static const char *
@@ -383,7 +433,8 @@ cmp64(int64_t a, int64_t b)
 static int
 info_cmp(const void *a_, const void *b_)
 {
-	const struct info *a = a_, *b = b_;
+	const struct info *a = *(const struct info *const *)a_;
+	const struct info *b = *(const struct info *const *)b_;
 	size_t k;
 	int r = 0;
 
@@ -399,7 +450,7 @@ info_cmp(const void *a_, const void *b_)
 			r = cmp64(a->size, b->size);
 			break;
 		case C_SUBJECT:
-			r = strcmp(a->subject, b->subject);
+			r = strcmp(nz(a->subject), nz(b->subject));
 			break;
 		case C_FROM:
 			r = strcmp(nz(a->from), nz(b->from));
@@ -476,19 +527,37 @@ charset_ok(struct imapd *s, const struct imap_value *v)
 static const struct {
 	const char *name;
 	enum crit crit;
+	unsigned want;
 } crits[] = {
-	{"ARRIVAL", C_ARRIVAL}, {"CC", C_CC}, {"DATE", C_DATE},
-	{"FROM", C_FROM}, {"SIZE", C_SIZE}, {"SUBJECT", C_SUBJECT},
-	{"TO", C_TO},
+	{"ARRIVAL", C_ARRIVAL, W_ARRIVAL}, {"CC", C_CC, W_CC},
+	{"DATE", C_DATE, W_DATE}, {"FROM", C_FROM, W_FROM},
+	{"SIZE", C_SIZE, W_SIZE}, {"SUBJECT", C_SUBJECT, W_SUBJECT},
+	{"TO", C_TO, W_TO},
 };
+
+/* " N" at the end of b. */
+static void
+put_num(struct buf *b, uint32_t n)
+{
+	char d[12];
+	size_t k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	d[--k] = ' ';
+	(void)buf_append(b, d + k, sizeof(d) - k);
+}
 
 int
 imapd_sort(struct imapd *s)
 {
 	const struct imap_value *cl = imapd_arg(s, 0), *v;
 	struct key keys[SORT_KEYS_MAX];
-	struct info *inf;
+	struct info *inf, **pv;
 	unsigned char *hit;
+	unsigned w = 0;
 	uint64_t modseq;
 	size_t nk = 0, i, n;
 	int rev = 0;
@@ -512,6 +581,7 @@ imapd_sort(struct imapd *s)
 		}
 		keys[nk].crit = crits[i].crit;
 		keys[nk].reverse = rev;
+		w |= crits[i].want;
 		nk++;
 		rev = 0;
 	}
@@ -525,28 +595,33 @@ imapd_sort(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
-	want_arrival = 0;
-	for (i = 0; i < nk; i++)
-		if (keys[i].crit == C_ARRIVAL)
-			want_arrival = 1;
+	want = w;
 	if (imapd_search_run(s, cl->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);
 		return 0;
 	}
 	free(hit);
+	/* Pointers are sorted, not the infos. */
+	if ((pv = calloc(n + 1, sizeof(*pv))) == NULL) {
+		infos_free(inf, n);
+		imapd_no(s, "SERVERBUG", "out of memory");
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		pv[i] = &inf[i];
 	sort_keys = keys;
 	sort_nkeys = nk;
-	qsort(inf, n, sizeof(*inf), info_cmp);
+	qsort(pv, n, sizeof(*pv), info_cmp);
 	buf_reset(&s->out);
 	(void)buf_puts(&s->out, "* SORT");
 	for (i = 0; i < n; i++) {
-		(void)buf_printf(&s->out, " %u",
-		    s->uid ? s->mb.msgs[inf[i].idx].uid
-			   : (uint32_t)inf[i].idx + 1);
+		put_num(&s->out, s->uid ? s->mb.msgs[pv[i]->idx].uid
+					: (uint32_t)pv[i]->idx + 1);
 		if (s->out.len > IMAPD_OUT_CHUNK)
 			imapd_send_out(s);
 	}
+	free(pv);
 	if (modseq > 0)
 		(void)buf_printf(&s->out, " (MODSEQ %llu)",
 		    (unsigned long long)modseq);
@@ -1032,7 +1107,7 @@ imapd_thread(struct imapd *s)
 		imapd_no(s, "SERVERBUG", "out of memory");
 		return 0;
 	}
-	want_arrival = 0;
+	want = W_SUBJECT | W_DATE | W_IDS;
 	if (imapd_search_run(s, alg->next->next, 0, hit, &modseq) == -1 ||
 	    (inf = gather(s, hit, &n)) == NULL) {
 		free(hit);

@@ -360,7 +360,9 @@ cache_run()
 	    'b6 SORT (SUBJECT) UTF-8 ALL' 'b7 SORT (REVERSE DATE) UTF-8 ALL' \
 	    'b8 SORT (TO CC FROM SIZE) UTF-8 ALL' \
 	    'b9 THREAD ORDEREDSUBJECT UTF-8 ALL' \
-	    'c1 THREAD REFERENCES UTF-8 ALL' 'c2 LOGOUT'
+	    'c1 THREAD REFERENCES UTF-8 ALL' 'c2 SORT (DATE) UTF-8 ALL' \
+	    'c3 UID SORT (REVERSE SIZE) UTF-8 ALL' \
+	    'c4 SORT (SUBJECT DATE) UTF-8 ALL' 'c5 LOGOUT'
 	cp out.txt "$1.txt"
 }
 message_cache_body()
@@ -368,7 +370,7 @@ message_cache_body()
 	setup
 	cache_run cold
 	test -s md/yubin-cache || atf_fail "no cache written"
-	head -n 1 md/yubin-cache | grep -qx 'yubin-cache 1' ||
+	head -n 1 md/yubin-cache | grep -qx 'yubin-cache 2' ||
 	    atf_fail "cache: $(head -c 100 md/yubin-cache)"
 	grep -c '^R ' md/yubin-cache | grep -qx 7 ||
 	    atf_fail "records: $(grep -c '^R ' md/yubin-cache)"
@@ -396,7 +398,7 @@ message_cache_body()
 		case $kind in
 		corrupt) sed 's/^R \([0-9]*\)/R 1\1/' good >md/yubin-cache ;;
 		truncated) head -c 700 good >md/yubin-cache ;;
-		version) sed '1s/ 1$/ 9/' good >md/yubin-cache ;;
+		version) sed '1s/ 2$/ 1/' good >md/yubin-cache ;;
 		empty) : >md/yubin-cache ;;
 		dir) mkdir md/yubin-cache ;;
 		esac

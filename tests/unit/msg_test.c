@@ -189,6 +189,49 @@ ATF_TC_BODY(date, tc)
 	ATF_CHECK(msg_date(0, d, 10) == -1);
 }
 
+/* msg_date_parse: the forms of RFC 5322 §3.3 and §4.3. */
+ATF_TC_WITHOUT_HEAD(date_parse);
+ATF_TC_BODY(date_parse, tc)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		long long t, day;
+	} v[] = {
+		{ "Tue, 1 Dec 2026 10:00:00 +0100", 0, 1796115600LL,
+		    1796083200LL },
+		{ "1 Dec 2026 10:00:00 +0100", 0, 1796115600LL,
+		    1796083200LL },
+		/* 2-digit year, no seconds, a zone with minutes */
+		{ "Tue, 01 Dec 26 10:00 -0030", 0, 1796121000LL,
+		    1796083200LL },
+		/* a comment, a month in lower case, an hour out of range */
+		{ "(x) 1 dec 2026 25:00:00 +0000", 0, 1796083200LL,
+		    1796083200LL },
+		{ "1 Jan 99 12:00:00 +0000", 0, 915192000LL, 915148800LL },
+		/* before the epoch */
+		{ "1 Jan 1960 00:00:00 +0000", 0, -315619200LL,
+		    -315619200LL },
+		{ "soon", -1, 0, 0 },
+		{ "", -1, 0, 0 },
+		{ "32 Dec 2026 10:00:00 +0000", -1, 0, 0 },
+		{ "1 Foo 2026 10:00:00 +0000", -1, 0, 0 },
+		{ "Dec 1 2026", -1, 0, 0 },
+	};
+	int64_t t, day;
+	size_t k;
+
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		t = day = 0;
+		ATF_CHECK_EQ_MSG(msg_date_parse(v[k].in, strlen(v[k].in), &t,
+		    &day), v[k].rc, "%s", v[k].in);
+		if (v[k].rc != 0)
+			continue;
+		ATF_CHECK_EQ_MSG((long long)t, v[k].t, "%s", v[k].in);
+		ATF_CHECK_EQ_MSG((long long)day, v[k].day, "%s", v[k].in);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(message_id);
 ATF_TC_BODY(message_id, tc)
 {
@@ -370,6 +413,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, scan_bounds);
 	ATF_TP_ADD_TC(tp, unfold);
 	ATF_TP_ADD_TC(tp, date);
+	ATF_TP_ADD_TC(tp, date_parse);
 	ATF_TP_ADD_TC(tp, message_id);
 	ATF_TP_ADD_TC(tp, addr_list);
 	ATF_TP_ADD_TC(tp, addr_list_bounds);

@@ -124,6 +124,10 @@ ATF_TC_BODY(roundtrip, tc)
 	    m.len, &r), 1);
 	ATF_REQUIRE_EQ(r.size, m.size);
 	ATF_REQUIRE_EQ(r.disk, strlen(msg1));
+	/* The Date parsed: 2026-12-01 09:00:00 UTC, that day 00:00. */
+	ATF_REQUIRE(r.have_date);
+	ATF_REQUIRE_EQ(r.date, 1796115600LL);
+	ATF_REQUIRE_EQ(r.day, 1796083200LL);
 	e = mimestr(msg1, 'E');
 	b = mimestr(msg1, 'B');
 	s = mimestr(msg1, 'S');
@@ -242,46 +246,65 @@ ATF_TC_BODY(broken, tc)
 		long kept;
 	} t[] = {
 		{ "empty", "", 0 },
-		{ "magic only", "yubin-cache 1\n", 0 },
-		{ "other version", "yubin-cache 2\nR 1 1 0 a\n#@\n", 0 },
+		{ "magic only", "yubin-cache 2\n", 0 },
+		{ "other version", "yubin-cache 1\nR 1 1 0 a\n#@\n", 0 },
 		{ "foreign", "dovecot.index\n", 0 },
-		{ "one", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\n", 1 },
-		{ "no items", "yubin-cache 1\nR 10 9 0 a\n#@\n", 1 },
-		{ "two", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\n"
+		{ "one", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\n", 1 },
+		{ "no items", "yubin-cache 2\nR 10 9 0 a\n#@\n", 1 },
+		{ "two", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\n"
 		    "R 1 1 4 b\nS1:y#@\n", 2 },
-		{ "bad check", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\n"
+		{ "bad check", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\n"
 		    "R 1 1 4 b\nS1:y#!\n", 1 },
-		{ "no check", "yubin-cache 1\nR 10 9 4 a\nE1:x\n", 0 },
-		{ "truncated payload", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\n"
+		{ "no check", "yubin-cache 2\nR 10 9 4 a\nE1:x\n", 0 },
+		{ "truncated payload", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\n"
 		    "R 1 1 4 b\nS1:", 1 },
-		{ "truncated check", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\n"
+		{ "truncated check", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\n"
 		    "R 1 1 4 b\nS1:y#0123", 1 },
-		{ "truncated line", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\nR 1 1",
+		{ "truncated line", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\nR 1 1",
 		    1 },
-		{ "no final LF", "yubin-cache 1\nR 10 9 4 a\nE1:x#@", 0 },
-		{ "leading zero", "yubin-cache 1\nR 010 9 4 a\nE1:x#@\n", 0 },
-		{ "negative", "yubin-cache 1\nR -1 9 4 a\nE1:x#@\n", 0 },
-		{ "overflow", "yubin-cache 1\nR 99999999999999999999 9 4 a\n"
+		{ "no final LF", "yubin-cache 2\nR 10 9 4 a\nE1:x#@", 0 },
+		{ "leading zero", "yubin-cache 2\nR 010 9 4 a\nE1:x#@\n", 0 },
+		{ "negative", "yubin-cache 2\nR -1 9 4 a\nE1:x#@\n", 0 },
+		{ "overflow", "yubin-cache 2\nR 99999999999999999999 9 4 a\n"
 		    "E1:x#@\n", 0 },
-		{ "length short", "yubin-cache 1\nR 10 9 3 a\nE1:x#@\n", 0 },
-		{ "length long", "yubin-cache 1\nR 10 9 5 a\nE1:x#@\n", 0 },
-		{ "item past end", "yubin-cache 1\nR 10 9 4 a\nE2:x#@\n", 0 },
-		{ "unknown tag", "yubin-cache 1\nR 10 9 4 a\nZ1:x#@\n", 0 },
-		{ "H without colon", "yubin-cache 1\nR 10 9 4 a\nH1:x#@\n", 0 },
-		{ "H empty name", "yubin-cache 1\nR 10 9 4 a\nH1::#@\n", 0 },
-		{ "no uniq", "yubin-cache 1\nR 10 9 4 \nE1:x#@\n", 0 },
-		{ "uniq with space", "yubin-cache 1\nR 10 9 4 a b\nE1:x#@\n",
+		{ "length short", "yubin-cache 2\nR 10 9 3 a\nE1:x#@\n", 0 },
+		{ "length long", "yubin-cache 2\nR 10 9 5 a\nE1:x#@\n", 0 },
+		{ "item past end", "yubin-cache 2\nR 10 9 4 a\nE2:x#@\n", 0 },
+		{ "unknown tag", "yubin-cache 2\nR 10 9 4 a\nZ1:x#@\n", 0 },
+		{ "H without colon", "yubin-cache 2\nR 10 9 4 a\nH1:x#@\n", 0 },
+		{ "H empty name", "yubin-cache 2\nR 10 9 4 a\nH1::#@\n", 0 },
+		{ "no uniq", "yubin-cache 2\nR 10 9 4 \nE1:x#@\n", 0 },
+		{ "uniq with space", "yubin-cache 2\nR 10 9 4 a b\nE1:x#@\n",
 		    0 },
-		{ "uniq with slash", "yubin-cache 1\nR 10 9 4 ../a\nE1:x#@\n",
+		{ "uniq with slash", "yubin-cache 2\nR 10 9 4 ../a\nE1:x#@\n",
 		    0 },
-		{ "uniq with colon", "yubin-cache 1\nR 10 9 4 a:2,S\nE1:x#@\n",
+		{ "uniq with colon", "yubin-cache 2\nR 10 9 4 a:2,S\nE1:x#@\n",
 		    0 },
 		{ "record over bound",
-		    "yubin-cache 1\nR 10 9 65537 a\nE1:x#@\n", 0 },
-		{ "garbage after", "yubin-cache 1\nR 10 9 4 a\nE1:x#@\nxyz",
+		    "yubin-cache 2\nR 10 9 65537 a\nE1:x#@\n", 0 },
+		{ "garbage after", "yubin-cache 2\nR 10 9 4 a\nE1:x#@\nxyz",
 		    1 },
+		{ "date", "yubin-cache 2\nR 10 9 6 a\nD3:1 0#@\n", 1 },
+		{ "date negative", "yubin-cache 2\nR 10 9 15 a\n"
+		    "D11:-100 -86400#@\n", 1 },
+		{ "date and fields", "yubin-cache 2\nR 10 9 15 a\n"
+		    "D3:1 0H6:Date:x#@\n", 1 },
+		{ "date one number", "yubin-cache 2\nR 10 9 4 a\nD1:1#@\n",
+		    0 },
+		{ "date no second", "yubin-cache 2\nR 10 9 5 a\nD2:1 #@\n",
+		    0 },
+		{ "date not a number", "yubin-cache 2\nR 10 9 6 a\n"
+		    "D3:1 x#@\n", 0 },
+		{ "date leading zero", "yubin-cache 2\nR 10 9 7 a\n"
+		    "D4:01 0#@\n", 0 },
+		{ "date minus zero", "yubin-cache 2\nR 10 9 7 a\n"
+		    "D4:-0 0#@\n", 0 },
+		{ "date three numbers", "yubin-cache 2\nR 10 9 8 a\n"
+		    "D5:1 0 0#@\n", 0 },
+		{ "date overflow", "yubin-cache 2\nR 10 9 25 a\n"
+		    "D21:9223372036854775808 0#@\n", 0 },
 		{ "duplicate: last wins",
-		    "yubin-cache 1\nR 10 9 4 a\nE1:x#@\nR 11 9 4 a\nE1:y#@\n",
+		    "yubin-cache 2\nR 10 9 4 a\nE1:x#@\nR 11 9 4 a\nE1:y#@\n",
 		    2 },
 	};
 	struct msgcache *c;
@@ -348,10 +371,10 @@ ATF_TC_BODY(save_load, tc)
 	ATF_REQUIRE_EQ(msgcache_load(c), 0);
 	ATF_REQUIRE_EQ(msgcache_get(c, "a", 1, 10, 9, &r), 0);
 	msgcache_free(c);
-	two = seal("yubin-cache 1\nR 10 9 4 a\nE1:x#@\nR 1 1 4 b\nS1:y#@\n",
+	two = seal("yubin-cache 2\nR 10 9 4 a\nE1:x#@\nR 1 1 4 b\nS1:y#@\n",
 	    &ntwo);
-	one = seal("yubin-cache 1\nR 1 1 4 b\nS1:y#@\n", &none);
-	bad = seal("yubin-cache 1\nR 1 1 4 b\nS1:y#!\n", &nbad);
+	one = seal("yubin-cache 2\nR 1 1 4 b\nS1:y#@\n", &none);
+	bad = seal("yubin-cache 2\nR 1 1 4 b\nS1:y#!\n", &nbad);
 	/* Save keeps what keep() wants, in a file of its own (renamed). */
 	c = fresh(".");
 	ATF_REQUIRE_EQ(msgcache_parse(c, two, ntwo), 2);
@@ -399,6 +422,58 @@ ATF_TC_BODY(save_load, tc)
 	put(c, "m", msg1);
 	ATF_REQUIRE_EQ(msgcache_save(c, NULL, NULL), -1);
 	msgcache_free(c);
+}
+
+/* The 'D' item: the first Date field, parsed; none when it is missing
+   or does not parse (a later good one does not count). */
+ATF_TC_WITHOUT_HEAD(dates);
+ATF_TC_BODY(dates, tc)
+{
+	static const struct {
+		const char *msg;
+		int have;
+		long long t, day;
+	} v[] = {
+		{ "Date: 1 Jan 1960 00:00:00 +0000\nSubject: old\n\nx\n", 1,
+		    -315619200LL, -315619200LL },
+		{ "Subject: no date\n\nx\n", 0, 0, 0 },
+		{ "Date: soon\nSubject: bad\n\nx\n", 0, 0, 0 },
+		{ "Date: soon\nDate: 1 Jan 1960 00:00:00 +0000\n\nx\n", 0, 0,
+		    0 },
+		{ "Date: 1 Dec 2026 10:00:00 +0100\nDate: soon\n\nx\n", 1,
+		    1796115600LL, 1796083200LL },
+	};
+	struct msgcache *c = fresh("."), *d;
+	struct msgcache_rec r;
+	struct mime_msg m;
+	struct buf w;
+	char u[16];
+	size_t k;
+
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		(void)snprintf(u, sizeof(u), "d%zu", k);
+		put(c, u, v[k].msg);
+	}
+	buf_init(&w, 0);
+	ATF_REQUIRE_EQ(msgcache_write(c, NULL, NULL, &w), 0);
+	d = fresh(".");
+	ATF_REQUIRE_EQ(msgcache_parse(d, w.data, w.len),
+	    (long)(sizeof(v) / sizeof(v[0])));
+	for (k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+		(void)snprintf(u, sizeof(u), "d%zu", k);
+		ATF_REQUIRE_EQ(mime_parse(&m, v[k].msg, strlen(v[k].msg)), 0);
+		ATF_REQUIRE_EQ(msgcache_get(d, u, strlen(u), m.size, m.len,
+		    &r), 1);
+		mime_free(&m);
+		ATF_CHECK_EQ_MSG(r.have_date, v[k].have, "%zu", k);
+		if (!v[k].have)
+			continue;
+		ATF_CHECK_EQ_MSG((long long)r.date, v[k].t, "%zu", k);
+		ATF_CHECK_EQ_MSG((long long)r.day, v[k].day, "%zu", k);
+	}
+	buf_free(&w);
+	msgcache_free(c);
+	msgcache_free(d);
 }
 
 /* A record over MSGCACHE_RECORD_MAX is not kept (the message is read
@@ -472,6 +547,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, search);
 	ATF_TP_ADD_TC(tp, broken);
 	ATF_TP_ADD_TC(tp, save_load);
+	ATF_TP_ADD_TC(tp, dates);
 	ATF_TP_ADD_TC(tp, bounds);
 	ATF_TP_ADD_TC(tp, many);
 	return atf_no_error();

@@ -318,6 +318,80 @@ ATF_TC_BODY(proxy_both_ways, tc)
 	ATF_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* Without TLS: the client's descriptors and its pipelined input go to
+ * the post-login side whole; anything but such a record is refused. */
+ATF_TC_WITHOUT_HEAD(pass_client);
+ATF_TC_BODY(pass_client, tc)
+{
+	struct io net;
+	char buf[IO_RBUF_SIZE], b[16];
+	unsigned char junk[12];
+	uint32_t big = IO_RBUF_SIZE + 1;
+	int up[2], down[2], inner[2], rfd, wfd;
+	size_t n;
+
+	/* Separate read and write descriptors, as inetd's 0 and 1 may be. */
+	ATF_REQUIRE(pipe(up) == 0);
+	ATF_REQUIRE(pipe(down) == 0);
+	ATF_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, inner) == 0);
+	io_init(&net, up[0], down[1], 5000);
+	memcpy(net.rbuf, "xxa2 NOOP\r\n", 11);
+	net.rpos = 2;
+	net.rlen = 11;
+	ATF_REQUIRE_EQ(privsep_pass_client(&net, inner[0]), 0);
+	ATF_CHECK_EQ(net.rlen, 0);
+	ATF_REQUIRE_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), 0);
+	ATF_REQUIRE_EQ(n, 9);
+	ATF_CHECK(memcmp(buf, "a2 NOOP\r\n", 9) == 0);
+	ATF_CHECK(fcntl(rfd, F_GETFD) & FD_CLOEXEC);
+	/* They are the client's: what it writes comes on rfd, what we
+	   write on wfd reaches it. */
+	ATF_REQUIRE(write(up[1], "a3", 2) == 2);
+	ATF_REQUIRE(read(rfd, b, sizeof(b)) == 2);
+	ATF_REQUIRE(write(wfd, "* OK", 4) == 4);
+	ATF_REQUIRE(read(down[0], b, sizeof(b)) == 4);
+	ATF_CHECK(memcmp(b, "* OK", 4) == 0);
+	close(rfd);
+	close(wfd);
+	/* Nothing buffered: a record of its header only. */
+	io_init(&net, up[0], down[1], 5000);
+	ATF_REQUIRE_EQ(privsep_pass_client(&net, inner[0]), 0);
+	ATF_REQUIRE_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), 0);
+	ATF_CHECK_EQ(n, 0);
+	close(rfd);
+	close(wfd);
+	/* No descriptors, a bad magic, a length past the buffer: refused;
+	   nothing at all: a timeout. */
+	memcpy(junk, "YPC1", 4);
+	memset(junk + 4, 0, 8);
+	ATF_REQUIRE(write(inner[0], junk, 8) == 8);
+	ATF_CHECK_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), -1);
+	ATF_CHECK_EQ(errno, EBADMSG);
+	memcpy(junk, "XXXX", 4);
+	ATF_REQUIRE(write(inner[0], junk, 8) == 8);
+	ATF_CHECK_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), -1);
+	memcpy(junk, "YPC1", 4);
+	memcpy(junk + 4, &big, 4);
+	ATF_REQUIRE(write(inner[0], junk, 8) == 8);
+	ATF_CHECK_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), -1);
+	ATF_CHECK_EQ(privsep_take_client(inner[1], 100, &rfd, &wfd, buf,
+	    &n), -1);
+	ATF_CHECK_EQ(errno, ETIMEDOUT);
+	close(inner[0]);
+	ATF_CHECK_EQ(privsep_take_client(inner[1], 5000, &rfd, &wfd, buf,
+	    &n), -1);
+	close(inner[1]);
+	close(up[0]);
+	close(up[1]);
+	close(down[0]);
+	close(down[1]);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, round_trip);
@@ -327,5 +401,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, lookup);
 	ATF_TP_ADD_TC(tp, proxy);
 	ATF_TP_ADD_TC(tp, proxy_both_ways);
+	ATF_TP_ADD_TC(tp, pass_client);
 	return atf_no_error();
 }
