@@ -431,6 +431,43 @@ expire(struct pass *ps, const char *id)
 	touch(ps, id);
 }
 
+/* Recipients waiting for longer than queue_delay_warn get a delay
+   notice (once: "W").  Under the message's lock. */
+static void
+warn_delays(struct pass *ps, const char *id)
+{
+	struct qrun *qr = ps->qr;
+	struct queue_env e;
+	char err[ERR_MAX];
+	struct buf b;
+	size_t i, k = 0, *idx;
+	int fd;
+
+	queue_env_init(&e);
+	if (queue_load(qr->q, id, 1, 0, &e, &fd, err, sizeof(err)) == -1) {
+		queue_env_free(&e);
+		return;
+	}
+	if ((idx = calloc(e.nr, sizeof(*idx))) == NULL)
+		goto out;
+	for (i = 0; i < e.nr; i++)
+		if (e.r[i].state == QUEUE_PENDING && e.r[i].tries > 0 &&
+		    !e.r[i].warned)
+			idx[k++] = i;
+	if (k > 0 && qbounce_send(qr, &e, fd, DSN_DELAY, idx, k) == 0) {
+		buf_init(&b, QUEUE_JOURNAL_MAX);
+		for (i = 0; i < k; i++)
+			(void)buf_printf(&b, "W %zu\n", idx[i]);
+		if (queue_append(&e, fd, &b, err, sizeof(err)) == -1)
+			log_err(qr->log, "%s", err);
+		buf_free(&b);
+	}
+	free(idx);
+out:
+	(void)close(fd);
+	queue_env_free(&e);
+}
+
 /* A message with nothing waiting: its bounces, then away.  Messages
    whose failures are owed a bounce stay until it is queued. */
 static void
@@ -452,14 +489,28 @@ finish(struct qrun *qr, const char *id)
 	for (i = 0; i < e.nr; i++)
 		if (e.r[i].state == QUEUE_FAILED)
 			failed++;
-	/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to <>. */
-	if (failed > 0 && !e.bounced && e.from[0] == '\0') {
-		buf_init(&b, 16);
-		if (buf_puts(&b, "B\n") == 0 &&
-		    queue_append(&e, fd, &b, err, sizeof(err)) == 0)
-			e.bounced = 1;
-		buf_free(&b);
-		log_info(qr->log, "%s: from=<>: no bounce for a bounce", e.id);
+	if (failed > 0 && !e.bounced) {
+		size_t *idx = calloc(e.nr, sizeof(*idx)), k = 0;
+
+		for (i = 0; idx != NULL && i < e.nr; i++)
+			if (e.r[i].state == QUEUE_FAILED)
+				idx[k++] = i;
+		/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to
+		   <> (qbounce_send sends none and says done). */
+		if (idx != NULL &&
+		    qbounce_send(qr, &e, fd, DSN_FAILURE, idx, k) == 0) {
+			buf_init(&b, 16);
+			if (buf_puts(&b, "B\n") == 0 &&
+			    queue_append(&e, fd, &b, err, sizeof(err)) == 0)
+				e.bounced = 1;
+			else
+				log_err(qr->log, "%s", err);
+			buf_free(&b);
+			if (e.from[0] == '\0')
+				log_info(qr->log, "%s: from=<>: no bounce "
+				    "for a bounce", e.id);
+		}
+		free(idx);
 	}
 	if (failed > 0 && !e.bounced)
 		goto out; /* the bounce is owed (qbounce) */
@@ -528,6 +579,14 @@ pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
 			queue_env_free(&e);
 			continue;
 		}
+		if (qr->p->delay_warn > 0 &&
+		    now - e.created >= qr->p->delay_warn)
+			for (j = 0; j < e.nr; j++)
+				if (e.r[j].state == QUEUE_PENDING &&
+				    e.r[j].tries > 0 && !e.r[j].warned) {
+					warn_delays(ps, e.id);
+					break;
+				}
 		for (j = 0; j < e.nr; j++) {
 			if (e.r[j].state != QUEUE_PENDING)
 				continue;

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "dns.h"
+#include "dsn.h"
 #include "mtasts.h"
 #include "log.h"
 #include "msend.h"
@@ -155,6 +156,13 @@ int qsched_busy(const struct qsched *sc, const char *id);
 void qsched_free_worker(struct qworker *w);
 /* SIGTERM or SIGINT came (qrun.c): start nothing new. */
 int qsched_stop_requested(void);
+
+/* qbounce.c: a report (kind DSN_FAILURE or DSN_DELAY) to e's sender
+   about its recipients idx[0..n), queued from <>; nothing for a message
+   from <> or when no recipient's NOTIFY asks for it.  0 (done), or -1
+   (logged: try again later).  fd: e's file, for the original. */
+int qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,
+    enum dsn_kind kind, const size_t *idx, size_t n);
 
 /* qsite.c */
 void qsite_deliver(struct qrun *qr, struct qsite *s);

@@ -307,12 +307,12 @@ site_down_cleanup()
 	stop_pidfile sink.pid
 }
 
-atf_test_case failed_kept cleanup
-failed_kept_head()
+atf_test_case bounce cleanup
+bounce_head()
 {
-	atf_set "descr" "a 5xx fails the recipient for good; the others are sent; the message waits for its bounce"
+	atf_set "descr" "a 5xx fails the recipient for good; the others are sent; one RFC 3464 bounce from <> to the sender, with the original; a message from <> gets none"
 }
-failed_kept_body()
+bounce_body()
 {
 	M=$(yubin_prog msend)
 	mkqueue
@@ -321,13 +321,77 @@ failed_kept_body()
 	flush >out 2>err || atf_fail "flush: $? $(cat err)"
 	grep -q 'to=<carol@example.com>.*dsn=5.1.1, status=bounced (550 5.1.1 no such user)' err ||
 	    atf_fail "$(cat err)"
+	grep -q 'bounce to <alice@example.org> queued as' err ||
+	    atf_fail "no bounce: $(cat err)"
 	"$M" --queue qd --list >list
-	grep -q '^    carol@example.com  failed' list || atf_fail "$(cat list)"
-	grep -q '^    bob@example.net  sent$' list || atf_fail "$(cat list)"
-	grep -q '^-- 1 message, 0 recipients waiting$' list ||
+	grep -q '^[0-9A-F]*  *[0-9]*  *[0-9]*s  <>  msend bounce for ' list ||
 	    atf_fail "$(cat list)"
+	grep -q '^-- 1 message, 1 recipient waiting$' list ||
+	    atf_fail "the original is still there: $(cat list)"
+	# The next flush sends it.
+	flush >out 2>err || atf_fail "flush 2: $? $(cat err)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+	n=$(grep -l 'MAIL FROM:<>' sink/env.* | sed 's/.*env\.//')
+	[ -n "$n" ] || atf_fail "no message from <>: $(cat sink/env.*)"
+	grep -q 'RCPT TO:<alice@example.org>' "sink/env.$n" ||
+	    atf_fail "$(cat "sink/env.$n")"
+	tr -d '\r' <"sink/msg.$n" >dsn
+	for l in 'Content-Type: multipart/report; report-type=delivery-status;' \
+	    'Auto-Submitted: auto-replied' 'Action: failed' 'Status: 5.1.1' \
+	    'Final-Recipient: rfc822; carol@example.com' \
+	    'Diagnostic-Code: smtp; 550 5.1.1 no such user' \
+	    'Subject: m1'; do
+		grep -q "^$l" dsn || atf_fail "no \"$l\": $(cat dsn)"
+	done
+	grep -q '^Final-Recipient: rfc822; bob@example.net' dsn &&
+	    atf_fail "bob was delivered: $(cat dsn)"
+	# From <>: failed, no bounce, gone.
+	printf 'Subject: from nobody\n\nx\n' | "$M" --queue "$PWD/qd" -f '<>' \
+	    carol@example.com || atf_fail "enqueue"
+	flush >out 2>err || atf_fail "flush 3: $? $(cat err)"
+	grep -q 'no bounce for a bounce' err || atf_fail "$(cat err)"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
 }
-failed_kept_cleanup()
+bounce_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
+atf_test_case delay_expire cleanup
+delay_expire_head()
+{
+	atf_set "descr" "a recipient still deferred after queue_delay_warn gets one delay notice; after queue_max_age it fails with 5.4.7 and a bounce"
+	atf_set "timeout" "60"
+}
+delay_expire_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	sink_start --reply 'bob@example.net=451 4.7.1 not now'
+	conf queue_delay_warn 1s queue_max_age 4s
+	printf 'Subject: late\n\nx\n' | "$M" -C conf -odq -f alice@example.org \
+	    bob@example.net || atf_fail "enqueue"
+	"$M" -C conf --flush >out 2>err || atf_fail "flush: $(cat err)"
+	grep -q 'status=deferred (451 4.7.1 not now)' err || atf_fail "$(cat err)"
+	sleep 2
+	"$M" -C conf --flush --retry-now >out 2>err || atf_fail "$(cat err)"
+	grep -q 'delay notice to <alice@example.org> queued' err ||
+	    atf_fail "no delay notice: $(cat err)"
+	"$M" -C conf --flush --retry-now >out 2>err || atf_fail "$(cat err)"
+	grep -q 'delay notice' err && atf_fail "a second notice: $(cat err)"
+	grep -q 'status=sent' err || atf_fail "the notice not sent: $(cat err)"
+	grep -l '^Action: delayed' sink/msg.* >/dev/null ||
+	    atf_fail "no delayed report at the sink"
+	grep -l 'Will-Retry-Until: ' sink/msg.* >/dev/null ||
+	    atf_fail "no Will-Retry-Until"
+	sleep 3
+	"$M" -C conf --flush >out 2>err || atf_fail "$(cat err)"
+	grep -q 'to=<bob@example.net>.*dsn=5.4.7, status=expired (gave up after [0-9]*s in the queue; the last reply: 451 4.7.1 not now)' err ||
+	    atf_fail "not expired: $(cat err)"
+	grep -q 'bounce to <alice@example.org> queued' err ||
+	    atf_fail "no bounce: $(cat err)"
+}
+delay_expire_cleanup()
 {
 	stop_pidfile sink.pid
 }
@@ -730,7 +794,8 @@ atf_init_test_cases()
 	atf_add_test_case flush_sink
 	atf_add_test_case greylist
 	atf_add_test_case site_down
-	atf_add_test_case failed_kept
+	atf_add_test_case bounce
+	atf_add_test_case delay_expire
 	atf_add_test_case msmtpd_queue
 	atf_add_test_case direct_sites
 	atf_add_test_case tls_policies
