@@ -529,11 +529,6 @@ queue_compact(struct queue *q, struct queue_env *e, int *fdp, char *err,
 			(void)fail(q, "tmp", tmp, err, errlen);
 			goto bad;
 		}
-	if (e->bounced && buf_puts(&b, "B\n") == -1) {
-		errno = ENOMEM;
-		(void)fail(q, "tmp", tmp, err, errlen);
-		goto bad;
-	}
 	if (util_write_all(fd, b.data, b.len) == -1 || fsync(fd) == -1) {
 		(void)fail(q, "tmp", tmp, err, errlen);
 		goto bad;

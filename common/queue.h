@@ -33,7 +33,8 @@
  *		and enhanced STATUS ("-"), the RELAY "host[addr]" ("-"),
  *		the REPLY text (all words as buf_put_word writes them)
  *	W IDX		a delay notice went out for recipient IDX
- *	B		the bounces this message owed are queued
+ *	B IDX		the bounce for recipient IDX (failed) is queued
+ *	B		(the same for every recipient failed so far)
  *
  * WORDs are encoded as buf_put_word does.  Each journal line is
  * appended and fdatasynced as soon as the reply it records is read, so
@@ -86,6 +87,7 @@ struct queue_rcpt {
 	char *relay; /* "host[addr]" of the last try, NULL: none */
 	char *reply; /* the last reply (lines joined), or our reason */
 	int warned; /* a delay notice went out */
+	int bounced; /* failed, and its bounce is queued */
 };
 
 struct queue_env {
@@ -99,7 +101,7 @@ struct queue_env {
 	char *origin; /* NULL: none */
 	struct queue_rcpt *r;
 	size_t nr, capr;
-	int bounced; /* "B": the bounces owed are queued */
+	int bounced; /* a "B" line without IDX was read */
 	/* where things are in the file (queue_load) */
 	uint64_t size; /* the message's bytes */
 	off_t msg_off; /* where the message starts */

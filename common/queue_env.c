@@ -176,7 +176,8 @@ queue_journal_rcpt(const struct queue_env *e, size_t i, struct buf *b)
 	    buf_put_word(b, r->relay != NULL ? r->relay : "") == -1 ||
 	    buf_putc(b, ' ') == -1 ||
 	    buf_put_word(b, r->reply != NULL ? r->reply : "") == -1 ||
-	    (r->warned && buf_printf(b, "\nW %zu", i) == -1))
+	    (r->warned && buf_printf(b, "\nW %zu", i) == -1) ||
+	    (r->bounced && buf_printf(b, "\nB %zu", i) == -1))
 		return -1;
 	return buf_putc(b, '\n');
 }
@@ -380,6 +381,9 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 	if ((n = split(line, w)) < 1)
 		goto bad;
 	if (strcmp(w[0], "B") == 0 && n == 1) {
+		for (i = 0; i < (int64_t)e->nr; i++)
+			if (e->r[i].state == QUEUE_FAILED)
+				e->r[i].bounced = 1;
 		e->bounced = 1;
 		return 0;
 	}
@@ -388,6 +392,10 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 	r = &e->r[i];
 	if (strcmp(w[0], "W") == 0 && n == 2) {
 		r->warned = 1;
+		return 0;
+	}
+	if (strcmp(w[0], "B") == 0 && n == 2) {
+		r->bounced = 1;
 		return 0;
 	}
 	if (strcmp(w[0], "R") != 0 || n != 9 || w[2][1] != '\0' ||

@@ -468,15 +468,18 @@ out:
 	queue_env_free(&e);
 }
 
-/* A message with nothing waiting: its bounces, then away.  Messages
-   whose failures are owed a bounce stay until it is queued. */
+/*
+ * A message whose recipients failed for good gets its bounce at once,
+ * even while others still wait (one report for those failed so far);
+ * one with nothing waiting and nothing owed leaves the queue.
+ */
 static void
 finish(struct qrun *qr, const char *id)
 {
 	struct queue_env e;
 	char err[ERR_MAX];
 	struct buf b;
-	size_t i, failed = 0;
+	size_t i, k = 0, *idx = NULL;
 	int fd;
 
 	queue_env_init(&e);
@@ -484,41 +487,38 @@ finish(struct qrun *qr, const char *id)
 		queue_env_free(&e);
 		return;
 	}
+	if ((idx = calloc(e.nr, sizeof(*idx))) == NULL)
+		goto out;
+	for (i = 0; i < e.nr; i++)
+		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced)
+			idx[k++] = i;
+	/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to <>
+	   (qbounce_send sends none and says done). */
+	if (k > 0 && qbounce_send(qr, &e, fd, DSN_FAILURE, idx, k) == 0) {
+		buf_init(&b, QUEUE_JOURNAL_MAX);
+		for (i = 0; i < k; i++)
+			(void)buf_printf(&b, "B %zu\n", idx[i]);
+		if (queue_append(&e, fd, &b, err, sizeof(err)) == -1)
+			log_err(qr->log, "%s", err);
+		else
+			for (i = 0; i < k; i++)
+				e.r[idx[i]].bounced = 1;
+		buf_free(&b);
+		if (e.from[0] == '\0')
+			log_info(qr->log, "%s: from=<>: no bounce for a "
+			    "bounce", e.id);
+	}
 	if (queue_pending(&e) > 0)
 		goto out;
 	for (i = 0; i < e.nr; i++)
-		if (e.r[i].state == QUEUE_FAILED)
-			failed++;
-	if (failed > 0 && !e.bounced) {
-		size_t *idx = calloc(e.nr, sizeof(*idx)), k = 0;
-
-		for (i = 0; idx != NULL && i < e.nr; i++)
-			if (e.r[i].state == QUEUE_FAILED)
-				idx[k++] = i;
-		/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to
-		   <> (qbounce_send sends none and says done). */
-		if (idx != NULL &&
-		    qbounce_send(qr, &e, fd, DSN_FAILURE, idx, k) == 0) {
-			buf_init(&b, 16);
-			if (buf_puts(&b, "B\n") == 0 &&
-			    queue_append(&e, fd, &b, err, sizeof(err)) == 0)
-				e.bounced = 1;
-			else
-				log_err(qr->log, "%s", err);
-			buf_free(&b);
-			if (e.from[0] == '\0')
-				log_info(qr->log, "%s: from=<>: no bounce "
-				    "for a bounce", e.id);
-		}
-		free(idx);
-	}
-	if (failed > 0 && !e.bounced)
-		goto out; /* the bounce is owed (qbounce) */
+		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced)
+			goto out; /* owed: the next pass tries again */
 	if (queue_remove(qr->q, id, err, sizeof(err)) == -1)
 		log_err(qr->log, "%s", err);
 	else
 		log_info(qr->log, "%s: removed", id);
 out:
+	free(idx);
 	(void)close(fd);
 	queue_env_free(&e);
 }
@@ -569,8 +569,12 @@ pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
 		}
 		(void)close(fd);
 		qr->nmsgs++;
-		if (queue_pending(&e) == 0) {
+		for (j = 0; j < e.nr; j++)
+			if (e.r[j].state == QUEUE_FAILED && !e.r[j].bounced)
+				break;
+		if (j < e.nr || queue_pending(&e) == 0)
 			touch(ps, e.id);
+		if (queue_pending(&e) == 0) {
 			queue_env_free(&e);
 			continue;
 		}

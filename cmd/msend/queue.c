@@ -132,7 +132,7 @@ list_rcpt(FILE *out, const struct queue_env *e, size_t i, int64_t now)
 	case QUEUE_SENT: fputs("sent", out); break;
 	case QUEUE_FAILED:
 		fprintf(out, "failed, %s",
-		    e->bounced ? "bounce queued" : "bounce to send");
+		    r->bounced ? "bounce queued" : "bounce to send");
 		break;
 	case QUEUE_PENDING:
 		if (r->tries == 0 && r->next <= now) {

@@ -345,6 +345,23 @@ bounce_body()
 	done
 	grep -q '^Final-Recipient: rfc822; bob@example.net' dsn &&
 	    atf_fail "bob was delivered: $(cat dsn)"
+	# A 5xx bounces at once, while another recipient still waits.
+	stop_pidfile sink.pid
+	sink_start --reply 'carol@example.com=550 5.1.1 no such user' \
+	    --reply 'dave@example.com=451 4.3.0 later'
+	printf 'Subject: two ways\n\nx\n' | "$M" --queue "$PWD/qd" \
+	    -f alice@example.org carol@example.com dave@example.com ||
+	    atf_fail "enqueue"
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	grep -q 'bounce to <alice@example.org> queued' err ||
+	    atf_fail "no bounce while dave waits: $(cat err)"
+	"$M" --queue qd --list >list
+	grep -q '^    carol@example.com  failed, bounce queued$' list ||
+	    atf_fail "$(cat list)"
+	grep -q '^    dave@example.com  deferred' list || atf_fail "$(cat list)"
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	grep -q 'bounce to' err && atf_fail "bounced twice: $(cat err)"
+	rm -f qd/q/*
 	# From <>: failed, no bounce, gone.
 	printf 'Subject: from nobody\n\nx\n' | "$M" --queue "$PWD/qd" -f '<>' \
 	    carol@example.com || atf_fail "enqueue"
