@@ -801,6 +801,45 @@ tls_policies_cleanup()
 	return 0
 }
 
+atf_test_case postfix_sink cleanup
+postfix_sink_head()
+{
+	atf_set "descr" "enqueue + flush to Postfix's smtp-sink: each message byte-exact at its dump (dot lines, 8-bit), BODY=8BITMIME, one session"
+	atf_set "timeout" "60"
+}
+postfix_sink_body()
+{
+	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
+	M=$(yubin_prog msend)
+	mkqueue
+	for i in 1 2 3; do
+		printf 'Subject: pf%s\n\n.dot\n..two\n.\ncaf\303\251 %s\n\nlast line\n' \
+		    "$i" "$i" | "$M" --queue "$PWD/qd" -i -f alice@example.org \
+		    "bob$i@example.org" || atf_fail "enqueue $i"
+	done
+	for f in qd/q/*; do
+		n=$(sed -n 's/^rcpt bob\([0-9]\)@.*/\1/p' "$f")
+		sed '1,/^$/d' "$f" | tr -d '\r' >"sent.$n"
+	done
+	pfsink_start
+	"$M" --queue "$PWD/qd" --flush --host 127.0.0.1 --port "$PF_PORT" \
+	    --tls=off --timeout 10 >out 2>err || atf_fail "flush: $(cat err)"
+	[ "$(grep -c 'status=sent' err)" = 3 ] || atf_fail "$(cat err)"
+	set -- dump/*
+	[ $# = 3 ] || atf_fail "$# messages at smtp-sink: $*"
+	for d in dump/*; do
+		grep -q '^X-Mail-Args: <alice@example.org> .*BODY=8BITMIME' "$d" ||
+		    atf_fail "$(head -5 "$d")"
+		n=$(sed -n 's/^X-Rcpt-Args: <bob\([0-9]\)@.*/\1/p' "$d")
+		pf_msg_is "$d" "sent.$n"
+	done
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q)"
+}
+postfix_sink_cleanup()
+{
+	stop_pidfile pfsink.pid
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case enqueue
@@ -809,6 +848,7 @@ atf_init_test_cases()
 	atf_add_test_case write_fails
 	atf_add_test_case list_damaged
 	atf_add_test_case flush_sink
+	atf_add_test_case postfix_sink
 	atf_add_test_case greylist
 	atf_add_test_case site_down
 	atf_add_test_case bounce

@@ -1097,59 +1097,9 @@ PY
 }
 aiosmtpd_cleanup() { stop_pidfile aio.pid; }
 
-# Postfix's smtp-sink: installed, or the copy tests/lib/postfix.sh unpacks
-# from Debian's package into the build dir (./quickstart check fetches it;
-# a build dir without one, as make distcheck's, fetches it here).
-# pfsink_start [OPTIONS]: smtp-sink on a free port dumping each message
-# into ./dump; PF_PORT is its port.
-pfsink_start()
-{
-	. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
-	postfix_tools --fetch || atf_fail "$POSTFIX_WHY"
-	PF_PORT=$(free_port)
-	rm -rf dump
-	mkdir dump
-	# As root smtp-sink demands -u (the dump dir is ours, so root); as
-	# anyone else -u fails (initgroups).
-	[ "$(id -u)" -ne 0 ] || set -- -u root "$@"
-	"$SMTP_SINK" -d "dump/%M." "$@" "127.0.0.1:$PF_PORT" 10 \
-	    >pfsink.log 2>&1 &
-	echo $! >pfsink.pid
-	wait_port "$PF_PORT" ||
-	    atf_fail "smtp-sink did not start: $(cat pfsink.log)"
-}
-
-# pf_msg_is DUMPFILE MSGFILE: the dump is smtp-sink's X- fields and its
-# Received, then the message as received with CRLF turned into LF, then
-# one more LF (its end-of-data line).  Compares the message byte for byte.
-pf_msg_is()
-{
-	"$(pybin)" - "$1" "$2" <<'PY' || atf_fail "the message at smtp-sink differs"
-import sys
-got = open(sys.argv[1], "rb").read().split(b"\n")
-i = 0
-while got[i].startswith(b"X-"):
-    i += 1
-if got[i].startswith(b"Received:"):
-    i += 1
-    while got[i][:1] in (b" ", b"\t"):
-        i += 1
-rest = b"\n".join(got[i:])
-want = open(sys.argv[2], "rb").read() + b"\n"
-if rest != want:
-    sys.stderr.write("got %r\nwant %r\n" % (rest[:300], want[:300]))
-    sys.exit(1)
-PY
-}
-
-# pf_one_dump: the only file in ./dump (fails if there are more or none).
-pf_one_dump()
-{
-	set -- dump/*
-	[ $# -eq 1 ] && [ -f "$1" ] ||
-	    atf_fail "expected one message at smtp-sink, found: $*"
-	echo "$1"
-}
+# Postfix's smtp-sink: pfsink_start, pf_msg_is, pf_one_dump (tests/lib/
+# postfix.sh).
+. "$YUBIN_SRCDIR/tests/lib/postfix.sh"
 
 atf_test_case postfix_smtp_sink cleanup
 postfix_smtp_sink_head()
