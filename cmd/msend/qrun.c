@@ -646,6 +646,8 @@ pass_unresolved(struct pass *ps)
 		    sizeof(qr->site_name));
 		qsite_defer(qr, s, j < ps->ndoms && ps->doms[j].perm,
 		    j < ps->ndoms ? ps->doms[j].why : "unresolved");
+		for (j = 0; j < s->nitems; j++)
+			touch(ps, s->items[j].id); /* bounces, at once */
 		s->nitems = 0; /* nothing for the workers */
 	}
 }
