@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "log.h"
 #include "msend.h"
+#include "qrun.h"
 
 #define NAME "t.conf"
 
@@ -789,8 +790,143 @@ ATF_TC_BODY(merge_precedence, tc)
 	free(c);
 }
 
+/*
+ * The queue's policy (qpolicy.c): msend.conf's queue_* and site_* lines
+ * as account_merge leaves them (defaults first, the account's after),
+ * then the values qpolicy_parse makes of them, or its error.
+ */
+ATF_TC_WITHOUT_HEAD(qpolicy_table);
+ATF_TC_BODY(qpolicy_table, tc)
+{
+	static const struct {
+		const char *lines;
+		const char *want; /* "field=value" or "ERR:text" */
+	} t[] = {
+	    {"", "max_age=432000"},
+	    {"queue_max_age 3d\n", "max_age=259200"},
+	    {"queue_max_age 90\n", "max_age=90"},
+	    {"queue_max_age 1.5h\n", "max_age=5400"},
+	    {"queue_max_age 0\n", "ERR:queue_max_age 0: not a valid value"},
+	    {"queue_max_age 5w\n", "ERR:queue_max_age 5w: not a valid value"},
+	    {"queue_max_age 1000d\n", "ERR:not a valid value"},
+	    {"queue_delay_warn off\n", "delay_warn=0"},
+	    {"queue_delay_warn 30m\n", "delay_warn=1800"},
+	    {"queue_retry_factor 2.5\n", "retry_factor=2.50"},
+	    {"queue_retry_factor 0.5\n", "ERR:not a valid value"},
+	    {"queue_retry_first 1m\nqueue_retry_max 2h\n",
+		"retry_max=7200"},
+	    {"queue_jitter 0.25\n", "jitter=0.25"},
+	    {"queue_jitter 2\n", "ERR:not a valid value"},
+	    {"queue_connections 5\n", "total_conns=5"},
+	    {"site_connections 1\n", "site_conns=1"},
+	    {"site_rate 30/m\n", "site_rate=0.50"},
+	    {"site_rate 0.5/s\n", "site_rate=0.50"},
+	    {"site_rate 7200/h\n", "site_rate=2.00"},
+	    {"site_rate off\n", "site_rate=0.00"},
+	    {"site_rate 3/d\n", "ERR:not a valid value"},
+	    {"site_rate -1\n", "ERR:not a valid value"},
+	    {"site_messages_per_connection 20\n", "msgs_per_conn=20"},
+	    /* later lines win: the account's after the defaults' */
+	    {"site_connections 4\nsite_connections 2\n", "site_conns=2"},
+	    {"site google.com connections 2 rate 30/m\n",
+		"site0=google.com 2 0.50 0"},
+	    {"site example.net messages_per_connection 10\n",
+		"site0=example.net 0 -1.00 10"},
+	    {"site example.net\n", "ERR:site: expected"},
+	    {"site example.net rate\n", "ERR:site: expected"},
+	    {"site example.net speed 3\n", "ERR:site: expected"},
+	    {"queue_colour blue\n", "ERR:queue_colour: not a queue setting"},
+	};
+	char err[ERR_MAX], got[512];
+	struct qpolicy p;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p = qpolicy_default;
+		err[0] = '\0';
+		if (qpolicy_parse(&p, t[i].lines, err, sizeof(err)) == -1) {
+			ATF_CHECK_MSG(strncmp(t[i].want, "ERR:", 4) == 0 &&
+				strstr(err, t[i].want + 4) != NULL,
+			    "row %zu: error %s, want %s", i, err, t[i].want);
+			continue;
+		}
+		if (strncmp(t[i].want, "max_age=", 8) == 0)
+			(void)snprintf(got, sizeof(got), "max_age=%lld",
+			    (long long)p.max_age);
+		else if (strncmp(t[i].want, "delay_warn=", 11) == 0)
+			(void)snprintf(got, sizeof(got), "delay_warn=%lld",
+			    (long long)p.delay_warn);
+		else if (strncmp(t[i].want, "retry_factor=", 13) == 0)
+			(void)snprintf(got, sizeof(got), "retry_factor=%.2f",
+			    p.retry_factor);
+		else if (strncmp(t[i].want, "retry_max=", 10) == 0)
+			(void)snprintf(got, sizeof(got), "retry_max=%.0f",
+			    p.retry_max);
+		else if (strncmp(t[i].want, "jitter=", 7) == 0)
+			(void)snprintf(got, sizeof(got), "jitter=%.2f",
+			    p.jitter);
+		else if (strncmp(t[i].want, "total_conns=", 12) == 0)
+			(void)snprintf(got, sizeof(got), "total_conns=%d",
+			    p.total_conns);
+		else if (strncmp(t[i].want, "site_conns=", 11) == 0)
+			(void)snprintf(got, sizeof(got), "site_conns=%d",
+			    p.site_conns);
+		else if (strncmp(t[i].want, "site_rate=", 10) == 0)
+			(void)snprintf(got, sizeof(got), "site_rate=%.2f",
+			    p.site_rate);
+		else if (strncmp(t[i].want, "msgs_per_conn=", 14) == 0)
+			(void)snprintf(got, sizeof(got), "msgs_per_conn=%d",
+			    p.msgs_per_conn);
+		else if (p.nsites > 0)
+			(void)snprintf(got, sizeof(got), "site0=%s %d %.2f %d",
+			    p.sites[0].name, p.sites[0].conns,
+			    p.sites[0].rate, p.sites[0].mpc);
+		else
+			(void)snprintf(got, sizeof(got), "nothing");
+		ATF_CHECK_STREQ_MSG(got, t[i].want, "row %zu", i);
+	}
+}
+
+/* Backoff: each wait retry_factor times the last, capped, with jitter;
+   and a site entry found by domain or by MX host. */
+ATF_TC_WITHOUT_HEAD(qpolicy_backoff_site);
+ATF_TC_BODY(qpolicy_backoff_site, tc)
+{
+	struct qpolicy p = qpolicy_default;
+	struct dns_mx_result *mx = calloc(1, sizeof(*mx));
+	char err[ERR_MAX];
+	int64_t w;
+	int i;
+
+	p.jitter = 0;
+	ATF_CHECK_EQ(qrun_backoff(&p, 1), 300);
+	ATF_CHECK_EQ(qrun_backoff(&p, 2), 450);
+	ATF_CHECK_EQ(qrun_backoff(&p, 3), 675);
+	ATF_CHECK_EQ(qrun_backoff(&p, 50), 3600);
+	p.jitter = 0.1;
+	for (i = 0; i < 200; i++) {
+		w = qrun_backoff(&p, 2);
+		ATF_CHECK_MSG(w >= 405 && w <= 495, "jitter: %lld",
+		    (long long)w);
+	}
+	ATF_REQUIRE(qpolicy_parse(&p, "site google.com connections 1\n"
+				      "site example.net rate 1/m\n",
+			err, sizeof(err)) == 0);
+	ATF_REQUIRE(mx != NULL);
+	mx->nhost = 1;
+	(void)snprintf(mx->host[0].name, sizeof(mx->host[0].name),
+	    "aspmx.l.google.com.");
+	ATF_CHECK(qpolicy_site(&p, "gmail.com", mx) == &p.sites[0]);
+	ATF_CHECK(qpolicy_site(&p, "mail.example.net", NULL) == &p.sites[1]);
+	ATF_CHECK(qpolicy_site(&p, "notexample.net", NULL) == NULL);
+	ATF_CHECK(qpolicy_site(&p, "example.org", NULL) == NULL);
+	free(mx);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, qpolicy_table);
+	ATF_TP_ADD_TC(tp, qpolicy_backoff_site);
 	ATF_TP_ADD_TC(tp, conf_table);
 	ATF_TP_ADD_TC(tp, conf_nul);
 	ATF_TP_ADD_TC(tp, conf_bounds);
