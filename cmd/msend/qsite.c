@@ -145,6 +145,8 @@ outcome(struct qrun *qr, struct queue_env *e, size_t i, int ok, int perm,
 		qr->ndeferred++;
 		if (code >= 400 && code < 500)
 			qr->ntemp++;
+		if (code == 421) /* the server is overloaded (RFC 5321 §3.8) */
+			qr->n421++;
 	}
 	qrun_span(now - e->created, delay, sizeof(delay));
 	log_info(qr->log,

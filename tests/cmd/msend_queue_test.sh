@@ -541,6 +541,29 @@ limits_cleanup()
 	stop_pidfile sink.pid
 }
 
+atf_test_case back_pressure cleanup
+back_pressure_head()
+{
+	atf_set "descr" "a site that answers 421 is slowed down by itself (one connection, half the rate) and its messages wait"
+}
+back_pressure_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	enqueue 2
+	sink_start --mail-reply '421 4.7.0 too many messages, slow down'
+	flush >out 2>err || atf_fail "flush: $? $(cat err)"
+	grep -q 'site smarthost 127.0.0.1:[0-9]*: 421 (server busy); one connection and 5.00 messages/s for 10 minutes' err ||
+	    atf_fail "no slowing down: $(cat err)"
+	grep -q 'status=deferred (.*421 4.7.0 too many messages' err ||
+	    atf_fail "$(cat err)"
+	[ "$(ls qd/q | wc -l)" = 2 ] || atf_fail "$(ls qd/q)"
+}
+back_pressure_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_test_case run_daemon cleanup
 run_daemon_head()
 {
@@ -857,6 +880,7 @@ atf_init_test_cases()
 	atf_add_test_case direct_sites
 	atf_add_test_case tls_policies
 	atf_add_test_case limits
+	atf_add_test_case back_pressure
 	atf_add_test_case run_daemon
 	atf_add_test_case kill9
 }
