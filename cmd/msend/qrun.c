@@ -646,8 +646,10 @@ pass_unresolved(struct pass *ps)
 		    sizeof(qr->site_name));
 		qsite_defer(qr, s, j < ps->ndoms && ps->doms[j].perm,
 		    j < ps->ndoms ? ps->doms[j].why : "unresolved");
-		for (j = 0; j < s->nitems; j++)
+		for (j = 0; j < s->nitems; j++) {
 			touch(ps, s->items[j].id); /* bounces, at once */
+			free(s->items[j].r);
+		}
 		s->nitems = 0; /* nothing for the workers */
 	}
 }
