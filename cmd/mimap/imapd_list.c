@@ -135,6 +135,10 @@ lsub_parent(struct imapd *s, const struct folder_list *fl, size_t i,
  * Selection SUBSCRIBED, SPECIAL-USE; return SUBSCRIBED, CHILDREN,
  * SPECIAL-USE (children and special use are always given).
  */
+static int status_items_ok(const struct imap_value *);
+static int status_line(struct imapd *, const char *, const char *,
+    const struct imap_value *, char *, size_t);
+
 static int
 do_list(struct imapd *s, int lsub)
 {
@@ -142,6 +146,8 @@ do_list(struct imapd *s, int lsub)
 	struct folder_list fl, subs;
 	struct buf ref, pat, full;
 	char err[ERR_MAX];
+	const struct imap_value *ret_status = NULL;
+	char dir[PATH_MAX];
 	int sel_sub = lsub, sel_special = 0, ret_sub = 0, recursive = 0;
 	size_t i, j;
 
@@ -183,9 +189,17 @@ do_list(struct imapd *s, int lsub)
 		for (q = q->next->child; q != NULL; q = q->next)
 			if (imap_is(q, "SUBSCRIBED"))
 				ret_sub = 1;
-			else if (!imap_is(q, "CHILDREN") &&
-			    !imap_is(q, "SPECIAL-USE") &&
-			    !imap_is(q, "STATUS")) {
+			else if (imap_is(q, "STATUS")) {
+				/* RFC 5819: STATUS (items) after each
+				   selectable folder's LIST line. */
+				if (!status_items_ok(q->next)) {
+					imapd_bad(s, NULL, "RETURN (STATUS "
+					    "(items)): unknown STATUS item");
+					return 0;
+				}
+				ret_status = q = q->next;
+			} else if (!imap_is(q, "CHILDREN") &&
+			    !imap_is(q, "SPECIAL-USE")) {
 				imapd_bad(s, NULL, "unknown return option");
 				return 0;
 			}
@@ -260,6 +274,15 @@ do_list(struct imapd *s, int lsub)
 			    !(g.attrs & FOLDER_HASCHILDREN))
 				g.attrs &= ~FOLDER_NOSELECT;
 			list_line(s, "LIST", &g, 1, !(sel_sub || ret_sub), 0);
+			/* RFC 5819 §1: a folder that cannot be opened just
+			   has no STATUS. */
+			if (ret_status != NULL &&
+			    !(g.attrs & (FOLDER_NOSELECT |
+					    FOLDER_NONEXISTENT)) &&
+			    folder_path(s->root, g.name, dir, sizeof(dir), err,
+				sizeof(err)) == 0)
+				(void)status_line(s, g.name, dir, ret_status,
+				    err, sizeof(err));
 		}
 	}
 	(void)j;
@@ -298,45 +321,38 @@ imapd_namespace(struct imapd *s)
 	return 0;
 }
 
-int
-imapd_status(struct imapd *s)
+/* Are the STATUS items of list all known?  1 or 0. */
+static int
+status_items_ok(const struct imap_value *items)
 {
-	const struct imap_value *v = imapd_arg(s, 0), *items, *q;
-	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
-	struct mailbox mb;
-	size_t i, unseen = 0;
-	long long size = 0, one;
-	size_t before;
+	const struct imap_value *q;
 
-	if (v == NULL || (items = v->next) == NULL ||
-	    items->type != IMAP_LIST || items->next != NULL ||
-	    items->count == 0) {
-		imapd_bad(s, NULL, "STATUS takes a folder and a list of items");
+	if (items == NULL || items->type != IMAP_LIST || items->count == 0)
 		return 0;
-	}
 	for (q = items->child; q != NULL; q = q->next)
 		if (!imap_is(q, "MESSAGES") && !imap_is(q, "RECENT") &&
 		    !imap_is(q, "UIDNEXT") && !imap_is(q, "UIDVALIDITY") &&
 		    !imap_is(q, "UNSEEN") && !imap_is(q, "SIZE") &&
-		    !imap_is(q, "DELETED") && !imap_is(q, "HIGHESTMODSEQ")) {
-			imapd_bad(s, NULL, "unknown STATUS item");
+		    !imap_is(q, "DELETED") && !imap_is(q, "HIGHESTMODSEQ"))
 			return 0;
-		}
-	if (imapd_folder_dir(s, v, name, sizeof(name), dir, sizeof(dir)) ==
-	    -1)
-		return 0;
+	return 1;
+}
+
+/* "* STATUS name (items)" for the folder in dir, read as EXAMINE would
+   (nothing moves, nothing becomes un-recent).  0, or -1 (errno; err). */
+static int
+status_line(struct imapd *s, const char *name, const char *dir,
+    const struct imap_value *items, char *err, size_t errlen)
+{
+	const struct imap_value *q;
+	struct mailbox mb;
+	size_t i, unseen = 0, before;
+	long long size = 0, one;
+
 	memset(&mb, 0, sizeof(mb));
 	mb.lockfd = -1;
-	/* EXAMINE-like: nothing moves, nothing becomes un-recent. */
-	if (mailbox_open(&mb, dir, 0, err, sizeof(err)) == -1) {
-		if (errno == ENOENT)
-			imapd_no(s, "NONEXISTENT", "no such folder");
-		else {
-			log_err(s->c->log, "%s: %s", s->user, err);
-			imapd_no(s, "SERVERBUG", "cannot open the folder");
-		}
-		return 0;
-	}
+	if (mailbox_open(&mb, dir, 0, err, errlen) == -1)
+		return -1;
 	buf_reset(&s->out);
 	(void)buf_puts(&s->out, "* STATUS ");
 	(void)imap_put_mailbox(&s->out, name, strlen(name),
@@ -384,6 +400,37 @@ imapd_status(struct imapd *s)
 	(void)buf_puts(&s->out, ")\r\n");
 	imapd_send_out(s);
 	mailbox_close(&mb);
+	return 0;
+}
+
+int
+imapd_status(struct imapd *s)
+{
+	const struct imap_value *v = imapd_arg(s, 0), *items;
+	char name[FOLDER_NAME_MAX + 1], dir[PATH_MAX], err[ERR_MAX];
+
+	if (v == NULL || (items = v->next) == NULL ||
+	    items->type != IMAP_LIST || items->next != NULL ||
+	    items->count == 0) {
+		imapd_bad(s, NULL, "STATUS takes a folder and a list of items");
+		return 0;
+	}
+	if (!status_items_ok(items)) {
+		imapd_bad(s, NULL, "unknown STATUS item");
+		return 0;
+	}
+	if (imapd_folder_dir(s, v, name, sizeof(name), dir, sizeof(dir)) ==
+	    -1)
+		return 0;
+	if (status_line(s, name, dir, items, err, sizeof(err)) == -1) {
+		if (errno == ENOENT)
+			imapd_no(s, "NONEXISTENT", "no such folder");
+		else {
+			log_err(s->c->log, "%s: %s", s->user, err);
+			imapd_no(s, "SERVERBUG", "cannot open the folder");
+		}
+		return 0;
+	}
 	imapd_ok(s, NULL, "STATUS completed");
 	return 0;
 }

@@ -195,6 +195,38 @@ literal_stall_body()
 	    atf_fail "appended: $(ls md/new md/cur)"
 }
 
+atf_test_case list_status
+list_status_head()
+{
+	atf_set "descr" "LIST ... RETURN (STATUS (...)) (RFC 5819): a STATUS after each selectable folder's LIST line, none for \\Noselect, BAD for an unknown item"
+}
+list_status_body()
+{
+	setup
+	mkmd md/.Lists.yubin
+	: >md/.Lists.yubin/maildirfolder
+	[ -z "$IDS" ] || chown -R "$IDS" md
+	printf '%s\r\n' 'a1 CAPABILITY' \
+	    'a2 LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN))' \
+	    'a3 LIST "" "%" RETURN (SPECIAL-USE STATUS (SIZE))' \
+	    'a4 LIST "" "*" RETURN (STATUS (BOGUS))' 'a5 LOGOUT' >in
+	imap
+	grep -q '^\* CAPABILITY .* LIST-STATUS ' out.txt ||
+	    atf_fail "$(head -3 out.txt)"
+	has '* STATUS INBOX (MESSAGES 2 UNSEEN 1)' \
+	    '* STATUS Sent (MESSAGES 0 UNSEEN 0)' \
+	    '* STATUS Lists/yubin (MESSAGES 0 UNSEEN 0)' \
+	    'a4 BAD RETURN (STATUS (items)): unknown STATUS item'
+	# Each STATUS right after its folder's LIST; Lists is \Noselect
+	# (no Maildir of its own): no STATUS for it.
+	sed -n '/^a1 /,/^a2 /p' out.txt | grep -A1 '^\* LIST .* INBOX$' |
+	    grep -q '^\* STATUS INBOX' || atf_fail "$(cat out.txt)"
+	grep -q '^\* STATUS Lists (' out.txt && atf_fail "STATUS of \\Noselect"
+	sed -n '/^a2 /,/^a3 /p' out.txt | grep -q '^\* STATUS INBOX (SIZE [0-9]*)$' ||
+	    atf_fail "$(cat out.txt)"
+	return 0
+}
+
 atf_test_case folders
 folders_head()
 {
@@ -324,6 +356,7 @@ atf_init_test_cases()
 	atf_add_test_case literals
 	atf_add_test_case literal_nonsync_huge
 	atf_add_test_case literal_stall
+	atf_add_test_case list_status
 	atf_add_test_case folders
 	atf_add_test_case login_listen
 	atf_add_test_case logindisabled
