@@ -26,21 +26,6 @@
 static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-/* Days since 1970-01-01 of y-m-d (m 1-12), after H. Hinnant's
-   days_from_civil. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* The inverse: y-m-d of a day number. */
 static void
 civil_from_days(int64_t z, int64_t *y, int *m, int *d)
@@ -106,7 +91,7 @@ month_year(const char *s, int day, int64_t *days)
 	if (s[0] != '-' || s[4] != '-' || (m = month(s + 1)) == -1 ||
 	    digits(s + 5, 4, &y) == -1 || day < 1 || day > days_in_month(y, m))
 		return -1;
-	*days = days_from_civil(y, m, day);
+	*days = util_days_from_civil(y, m, day);
 	return 0;
 }
 
@@ -170,8 +155,8 @@ imap_datetime_format(int64_t t, int zone, char *out, size_t outlen)
 		return -1;
 	/* Far outside years 0-9999 (date-year = 4DIGIT): no arithmetic
 	   on it; near the edges the zone decides, below. */
-	if (t < days_from_civil(-1, 1, 1) * 86400 ||
-	    t > days_from_civil(10001, 1, 1) * 86400)
+	if (t < util_days_from_civil(-1, 1, 1) * 86400 ||
+	    t > util_days_from_civil(10001, 1, 1) * 86400)
 		return -1;
 	local = t + (int64_t)zone * 60;
 	days = local / 86400;

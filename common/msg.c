@@ -325,21 +325,6 @@ msg_date(time_t t, char *out, size_t outlen)
 /* ---------------------------------------------------------------- */
 /* Reading a Date field. */
 
-/* Days since 1970-01-01 of y-m-d (m 1-12), after H. Hinnant. */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 static const char *
 skip_cfws(const char *p, const char *e)
 {
@@ -415,7 +400,7 @@ msg_date_parse(const char *s, size_t n, int64_t *t, int64_t *day)
 		y += 2000;
 	else if (y < 1000)
 		y += 1900;
-	*day = days_from_civil(y, (unsigned)mon, (unsigned)d) * 86400;
+	*day = util_days_from_civil(y, mon, d) * 86400;
 	p = skip_cfws(p, e);
 	if (date_num(&p, e, 2, &hh) == 0 && p < e && *p == ':') {
 		p++;

@@ -33,6 +33,9 @@ void	util_lower(char *s);
 int	util_casecmp_n(const char *a, const char *b, size_t n);
 /* 1 when every byte of s is below 0x80 (no UTF-8), else 0. */
 int	util_is_ascii(const char *s);
+/* Days since 1970-01-01 of the proleptic Gregorian y-m-d (m 1-12), after
+   H. Hinnant's days_from_civil. */
+int64_t	util_days_from_civil(int64_t y, int m, int d);
 /* The value of a hex digit, or -1. */
 int	util_hexval(int c);
 /*

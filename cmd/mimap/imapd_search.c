@@ -408,20 +408,6 @@ parse_key(struct prog *g, const struct imap_value **vp, int depth)
 
 /* ---------------------------------------------------------------- dates */
 
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* ---------------------------------------------------------------- running */
 
 /* Message g->cur read and parsed: 0, or -1 (gone: matches nothing). */
@@ -489,8 +475,8 @@ internal_day(struct prog *g, int64_t *day)
 	    -1)
 		return -1;
 	(void)localtime_r(&ts.tv_sec, &tm);
-	*day = days_from_civil((int64_t)tm.tm_year + 1900,
-	    (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 86400;
+	*day = util_days_from_civil((int64_t)tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday) * 86400;
 	return 0;
 }
 
