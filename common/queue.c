@@ -289,14 +289,6 @@ bad:
 	return -1;
 }
 
-/* An ID that names a file in q/ and nothing else. */
-static int
-id_ok(const char *id)
-{
-	return id[0] != '\0' && id[0] != '.' && strchr(id, '/') == NULL &&
-	    strlen(id) <= QUEUE_ID_MAX;
-}
-
 /* Read the envelope and the journal of fd into e.  0 or -1. */
 static int
 load(struct queue *q, const char *id, int fd, struct queue_env *e, char *err,
@@ -408,7 +400,7 @@ queue_load(struct queue *q, const char *id, int lock, int wait,
 	int fd, i;
 
 	*fdp = -1;
-	if (!id_ok(id)) {
+	if (!queue_id_valid(id)) {
 		errno = EINVAL;
 		util_seterr(err, errlen, "%s: not a queue ID", id);
 		return -1;
@@ -584,7 +576,7 @@ out:
 int
 queue_remove(struct queue *q, const char *id, char *err, size_t errlen)
 {
-	if (!id_ok(id)) {
+	if (!queue_id_valid(id)) {
 		errno = EINVAL;
 		util_seterr(err, errlen, "%s: not a queue ID", id);
 		return -1;

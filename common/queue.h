@@ -108,6 +108,9 @@ struct queue_env {
 	off_t end; /* the end of the last whole journal line */
 };
 
+/* An ID names a file in q/ and is one word: letters, digits, ".", "_",
+   "-", not first ".", at most QUEUE_ID_MAX.  1 or 0. */
+int queue_id_valid(const char *id);
 void queue_env_init(struct queue_env *e);
 void queue_env_free(struct queue_env *e);
 /* Add a recipient (addr copied; orcpt may be NULL).  0 or -1 (ENOMEM,

@@ -16,6 +16,16 @@
 /* Words on one header or journal line, at most. */
 #define LINE_WORDS 12
 
+int
+queue_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n <= QUEUE_ID_MAX && id[0] != '.' &&
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		       "0123456789._-") == n;
+}
+
 void
 queue_env_init(struct queue_env *e)
 {
@@ -246,6 +256,20 @@ word(char *s, size_t max)
 	return max > 0 && strlen(s) > max ? -1 : 0;
 }
 
+/* The bit of a header line's key in seen (rcpt: 0, any number). */
+static unsigned
+key_bit(const char *k)
+{
+	static const char *const keys[] = {"id", "size", "from", "created",
+	    "envid", "ret", "body", "smtputf8", "origin"};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
 /* One header line into e.  0 or -1 (why in err). */
 static int
 header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
@@ -257,12 +281,18 @@ header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
 
 	if ((n = split(line, w)) < 2)
 		goto bad;
+	/* Every line but rcpt at most once. */
+	if (strcmp(w[0], "rcpt") != 0) {
+		unsigned bit = key_bit(w[0]);
+
+		if (bit == 0 || (*seen & bit))
+			goto bad;
+		*seen |= bit;
+	}
 	if (strcmp(w[0], "id") == 0 && n == 2) {
-		if (word(w[1], QUEUE_ID_MAX) == -1 || w[1][0] == '\0' ||
-		    strchr(w[1], '/') != NULL || w[1][0] == '.')
+		if (word(w[1], QUEUE_ID_MAX) == -1 || !queue_id_valid(w[1]))
 			goto bad;
 		(void)util_strlcpy(e->id, w[1], sizeof(e->id));
-		*seen |= 1;
 	} else if (strcmp(w[0], "created") == 0 && n == 2) {
 		if (num64(w[1], 0, INT64_MAX / 2, &e->created) == -1)
 			goto bad;
@@ -271,12 +301,10 @@ header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
 		    num64(w[1], 0, INT64_MAX / 2, &v) == -1)
 			goto bad;
 		e->size = (uint64_t)v;
-		*seen |= 2;
 	} else if (strcmp(w[0], "from") == 0 && n == 2) {
 		if (word(w[1], SMTP_PATH_MAX) == -1 ||
 		    (e->from = strdup(w[1])) == NULL)
 			goto bad;
-		*seen |= 4;
 	} else if (strcmp(w[0], "envid") == 0 && n == 2) {
 		if (word(w[1], SMTP_ENVID_MAX) == -1 ||
 		    set_str(&e->envid, w[1]) == -1)
@@ -351,7 +379,7 @@ queue_env_parse(
 			continue;
 		}
 		if (len == 0) {
-			if (seen != 7 || e->nr == 0) {
+			if ((seen & 7) != 7 || e->nr == 0) {
 				util_seterr(err, errlen, "an envelope without "
 				    "its id, size, from or a rcpt");
 				return -1;

@@ -50,6 +50,11 @@ ATF_TC_BODY(env_table, tc)
 	    {HDR "rcpt a%4 - -\n\n", -1, 0}, /* a bad escape */
 	    {HDR "rcpt a@b  - -\n\n", -1, 0}, /* two spaces */
 	    {HDR "unknown x\nrcpt a@b - -\n\n", -1, 0},
+	    {HDR "from b@example.org\nrcpt a@b - -\n\n", -1, 0}, /* twice */
+	    {"yubin-queue 1\nid Q%201\nfrom -\n"
+	     "size 00000000000000000000\nrcpt a@b - -\n\n",
+		-1, 0}, /* an ID with a space */
+	    {HDR "origin x\nrcpt a@b - -\n\n", -1, 0}, /* twice */
 	    {"yubin-queue 1\nid Q1\nsize 00000000000000000000\n"
 	     "rcpt a@b - -\n\n",
 		-1, 0}, /* no from */
