@@ -312,25 +312,27 @@ crash_head()
 crash_body()
 {
 	imapd_start
-	put 300
+	# Enough messages that a fetch (batches of 64, about 2000 a second)
+	# is still going when the kill comes.
+	put 1500
 	round=0
 	partial=0
 	while [ $round -lt 40 ]; do
 		round=$((round + 1))
 		./cli fetch "$URL" --maildir md --state st -q 2>>err &
 		pid=$!
-		sleep "0.$((round % 5 + 1))$((round % 7))"
+		sleep "0.$((round % 5))$((round % 7 + 1))"
 		kill -9 $pid 2>/dev/null
 		wait $pid 2>/dev/null
 		n=$(nmd md)
 		echo "round $round: $n"
-		[ "$n" -gt 0 ] && [ "$n" -lt 300 ] && partial=$((partial + 1))
-		[ "$n" = 300 ] && break
+		[ "$n" -gt 0 ] && [ "$n" -lt 1500 ] && partial=$((partial + 1))
+		[ "$n" = 1500 ] && break
 	done
 	[ $partial -ge 2 ] || atf_fail "no kill landed in the middle of a run"
 	./cli fetch "$URL" --maildir md --state st >out 2>>err ||
 	    atf_fail "last run: $(cat err)"
-	once md 300
+	once md 1500
 	# A run killed while a message was still in tmp/ (before its "P"
 	# record) leaves that file there, as any Maildir writer does.
 	ls md/tmp | wc -l | tr -d ' ' >tmpleft
