@@ -464,7 +464,9 @@ parse_args(struct run *rn, int argc, char **argv)
 static void
 become_queue_owner(const char *dir)
 {
+	const struct passwd *pw;
 	struct stat st;
+	gid_t gid;
 
 	if (geteuid() != 0)
 		return;
@@ -477,8 +479,16 @@ become_queue_owner(const char *dir)
 		die(EX_CONFIG, "%s: owned by root; msend works a queue as its "
 			       "owner, never as root (chown it to a user)",
 		    dir);
-	if (setgroups(1, &st.st_gid) != 0 || setgid(st.st_gid) != 0 ||
-	    setuid(st.st_uid) != 0 || getuid() == 0)
+	/* The owner's own group (its passwd entry), not the directory's:
+	   a queue made with "install -o user" is in root's group. */
+	pw = getpwuid(st.st_uid);
+	gid = pw != NULL ? pw->pw_gid : st.st_gid;
+	if (gid == 0)
+		die(EX_CONFIG, "%s: its owner's group is root's (gid 0); "
+			       "msend will not run with it",
+		    dir);
+	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+	    setuid(st.st_uid) != 0 || getuid() == 0 || getgid() == 0)
 		die(EX_OSERR, "%s: cannot become its owner: %s", dir,
 		    strerror(errno));
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,8 +174,13 @@ msmtpd_enqueue(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
 	}
 	if (pid == 0) {
 		(void)close(p[0]);
-		if (setgroups(1, &st.st_gid) != 0 || setgid(st.st_gid) != 0 ||
-		    setuid(st.st_uid) != 0 || getuid() == 0) {
+		/* The owner's own group, never root's. */
+		const struct passwd *pw = getpwuid(st.st_uid);
+		gid_t gid = pw != NULL ? pw->pw_gid : st.st_gid;
+
+		if (gid == 0 || setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
+		    setuid(st.st_uid) != 0 || getuid() == 0 ||
+		    getgid() == 0) {
 			(void)snprintf(cmd_err, MSMTPD_CMD_ERR_MAX + 1,
 			    "queue: cannot become its owner: %s",
 			    strerror(errno));
