@@ -114,33 +114,6 @@ fail(char *err, size_t errlen, const char *path)
 	return -1;
 }
 
-/* mkdir -p with mode 0700; *made is set when something was created. */
-static int
-mkdirs(const char *dir, int *made)
-{
-	char p[PATH_MAX];
-	size_t i, len;
-
-	len = util_strlcpy(p, dir, sizeof(p));
-	if (len >= sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (i = 1; i <= len; i++) {
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		if (p[i - 1] == '/')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) == 0)
-			*made = 1;
-		else if (errno != EEXIST)
-			return -1;
-		p[i] = i == len ? '\0' : '/';
-	}
-	return 0;
-}
-
 int
 maildir_create(const char *dir, char *err, size_t errlen)
 {
@@ -149,7 +122,7 @@ maildir_create(const char *dir, char *err, size_t errlen)
 	int made = 0;
 	size_t i;
 
-	if (mkdirs(dir, &made) != 0)
+	if (util_mkdirs(dir, &made) != 0)
 		return fail(err, errlen, dir);
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
 		if (join(p, sizeof(p), dir, sub[i]) != 0)

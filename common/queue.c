@@ -53,25 +53,6 @@ subdir(int dfd, const char *name, int create)
 		O_CLOEXEC);
 }
 
-/* mkdir -p, mode 0700 (path is changed and put back). */
-static int
-mkdirs(char *path)
-{
-	char *p;
-
-	for (p = path + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
-		*p = '/';
-	}
-	return mkdir(path, 0700) == -1 && errno != EEXIST ? -1 : 0;
-}
-
 int
 queue_open(struct queue *q, const char *dir, int create, char *err,
     size_t errlen)
@@ -82,7 +63,7 @@ queue_open(struct queue *q, const char *dir, int create, char *err,
 		errno = ENAMETOOLONG;
 		return fail(q, NULL, NULL, err, errlen);
 	}
-	if (create && mkdirs(q->dir) == -1)
+	if (create && util_mkdirs(q->dir, NULL) == -1)
 		return fail(q, NULL, NULL, err, errlen);
 	if ((q->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return fail(q, NULL, NULL, err, errlen);

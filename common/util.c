@@ -395,3 +395,46 @@ util_days_from_civil(int64_t y, int m, int d)
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + doe - 719468;
 }
+
+int
+util_mkdirs(const char *dir, int *made)
+{
+	char p[PATH_MAX];
+	size_t i, len;
+
+	len = util_strlcpy(p, dir, sizeof(p));
+	if (len >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (i = 1; i <= len; i++) {
+		if (p[i] != '/' && p[i] != '\0')
+			continue;
+		if (p[i - 1] == '/')
+			continue;
+		p[i] = '\0';
+		if (mkdir(p, 0700) == 0) {
+			if (made != NULL)
+				*made = 1;
+		} else if (errno != EEXIST)
+			return -1;
+		p[i] = i == len ? '\0' : '/';
+	}
+	return 0;
+}
+
+int
+util_mkparents(const char *path)
+{
+	char d[PATH_MAX];
+	char *slash;
+
+	if (util_strlcpy(d, path, sizeof(d)) >= sizeof(d)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((slash = strrchr(d, '/')) == NULL || slash == d)
+		return 0;
+	*slash = '\0';
+	return util_mkdirs(d, NULL);
+}

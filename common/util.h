@@ -49,6 +49,11 @@ int	util_word_decode(char *s);
 int	util_write_all(int fd, const void *p, size_t n);
 /* fsync(2) a directory by path.  0 or -1 (errno). */
 int	util_fsync_dir(const char *path);
+/* mkdir -p, mode 0700 for what it makes; *made (may
+   be NULL) set when something was created.  0 or -1 with errno. */
+int	util_mkdirs(const char *dir, int *made);
+/* The same for the directory part of a file's path ("a/b/f": a, a/b). */
+int	util_mkparents(const char *path);
 /* Monotonic milliseconds, for timeouts and timings. */
 int64_t	util_now_ms(void);
 /* The host name, for Maildir names and Received headers; never fails. */

@@ -301,24 +301,6 @@ out:
 	return rc;
 }
 
-static int
-mkdirs(char *path)
-{
-	char *s;
-
-	for (s = path + 1; *s != '\0'; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return 0;
-}
-
 /* Is a name with unique part uniq in dir/sub? */
 static int
 in_maildir(const char *dir, const char *sub, const char *uniq)
@@ -353,7 +335,7 @@ cst_load(struct run *r)
 	size_t i, lineno = 1;
 	int fd;
 
-	if (mkdirs(r->path) == -1) {
+	if (util_mkparents(r->path) == -1) {
 		util_seterr(r->err, sizeof(r->err), "%s: %s", r->path,
 		    strerror(errno));
 		return EX_CANTCREAT;

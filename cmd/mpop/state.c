@@ -277,28 +277,6 @@ state_parse(
 	return 0;
 }
 
-/* mkdir -p for the directory part of path. */
-static int
-mkparents(const char *path)
-{
-	char d[PATH_MAX];
-	size_t i;
-
-	if (util_strlcpy(d, path, sizeof(d)) >= sizeof(d)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (i = 1; d[i] != '\0'; i++) {
-		if (d[i] != '/')
-			continue;
-		d[i] = '\0';
-		if (mkdir(d, 0700) == -1 && errno != EEXIST)
-			return -1;
-		d[i] = '/';
-	}
-	return 0;
-}
-
 static int
 dir_of(const char *path, char *out, size_t outlen)
 {
@@ -329,7 +307,7 @@ state_open(struct state *st, const char *path, char *err, size_t errlen)
 		util_seterr(err, errlen, "%s: path too long", path);
 		return EX_USAGE;
 	}
-	if (mkparents(path) == -1) {
+	if (util_mkparents(path) == -1) {
 		util_seterr(err, errlen, "%s: %s", path, strerror(errno));
 		return EX_CANTCREAT;
 	}
