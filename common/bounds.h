@@ -244,6 +244,10 @@
    writer may be another host's (NFS). */
 #define MSGCACHE_TMP_STALE	3600
 
+/* msend --queue --batch: the files of a directory taken at most, and the
+   piece of an mbox line read at once (longer lines pass in pieces). */
+#define BATCH_FILES_MAX		1000000
+#define BATCH_LINE_MAX		4096
 /* The outbound queue (queue.h).  A queued message may have many
    recipients (a list's); each transaction still carries at most what
    the server takes (RFC 5321 §4.5.3.1.8: 100 at least).  A queue ID is

@@ -63,6 +63,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_NO_CHUNKING,
 	OPT_QUEUE,
+	OPT_BATCH,
 	OPT_LIST,
 	OPT_FLUSH,
 	OPT_RETRY_NOW,
@@ -99,6 +100,7 @@ static const struct option longopts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"no-chunking", no_argument, NULL, OPT_NO_CHUNKING},
     {"queue", required_argument, NULL, OPT_QUEUE},
+    {"batch", required_argument, NULL, OPT_BATCH},
     {"list", no_argument, NULL, OPT_LIST},
     {"flush", no_argument, NULL, OPT_FLUSH},
     {"retry-now", no_argument, NULL, OPT_RETRY_NOW},
@@ -159,6 +161,10 @@ usage(FILE *fp)
 	    "\"queue\" in msend.conf);\n"
 	    "                         with -odq it is only queued, exit 0 "
 	    "once on disk\n"
+	    "      --batch SOURCE     queue every message of SOURCE: a "
+	    "directory's files\n"
+	    "                         (a Maildir's), or an mbox (\"-\": "
+	    "stdin)\n"
 	    "      --list, -bp        what waits in the queue, and why "
 	    "(mailq)\n"
 	    "      --flush, -q        deliver what is due in the queue, "
@@ -196,6 +202,7 @@ struct run {
 	int retry_now; /* --retry-now: everything waiting is due */
 	int run; /* --run */
 	int poll; /* --poll S: scan every S s, no inotify */
+	const char *batch; /* --batch SOURCE: many messages into the queue */
 	struct rcpt *r;
 	int nr, capr;
 	int bad; /* recipients refused by us */
@@ -433,6 +440,10 @@ parse_args(struct run *rn, int argc, char **argv)
 			set(&rn->cl.queue, optarg);
 			rn->queue_only = 1;
 			break;
+		case OPT_BATCH:
+			rn->batch = optarg;
+			rn->queue_only = 1;
+			break;
 		case OPT_LIST: rn->list = 1; break;
 		case OPT_FLUSH: rn->flush = 1; break;
 		case OPT_RETRY_NOW: rn->retry_now = 1; break;
@@ -465,6 +476,7 @@ static void
 become_queue_owner(const char *dir)
 {
 	const struct passwd *pw;
+	char tmp[PATH_MAX];
 	struct stat st;
 	gid_t gid;
 
@@ -491,6 +503,11 @@ become_queue_owner(const char *dir)
 	    setuid(st.st_uid) != 0 || getuid() == 0 || getgid() == 0)
 		die(EX_OSERR, "%s: cannot become its owner: %s", dir,
 		    strerror(errno));
+	/* root's $TMPDIR may not be the owner's to write: a message too
+	   big for memory (or an mbox being split) is spooled in the
+	   queue's directory, unlinked at once. */
+	if (realpath(dir, tmp) != NULL && setenv("TMPDIR", tmp, 1) == -1)
+		die(EX_OSERR, "%s", strerror(errno));
 }
 
 /* ------------------------------------------------------------ config */
@@ -667,6 +684,124 @@ report(struct run *rn)
 		ex = yerr_exit_worst(ex, e);
 	}
 	return ex;
+}
+
+/* ----------------------------------------------------------------- batch */
+
+/* msend --queue DIR --batch SOURCE: each message queued as -odq would
+   queue it, with the command line's recipients or (-t) its own. */
+struct batch {
+	struct run *rn;
+	const char *from;
+	const char *ehlo;
+	int nr0; /* recipients from the command line */
+	unsigned long queued, refused;
+	int ex; /* the worst exit code so far */
+};
+
+static void
+batch_refused(struct batch *b, const char *name, const char *why, int ex)
+{
+	fprintf(stderr, "%s: %s: %s (not queued)\n", PROG, name, why);
+	b->refused++;
+	b->ex = yerr_exit_worst(b->ex, ex);
+}
+
+static int
+batch_one(void *arg, int fd, const char *name, const char *why)
+{
+	struct batch *b = arg;
+	struct run *rn = b->rn;
+	struct message m;
+	char id[QUEUE_ID_MAX + 1];
+	int ex, i, e;
+
+	if (fd == -1) {
+		batch_refused(b, name, why, EX_NOINPUT);
+		return 0;
+	}
+	rn->nr = b->nr0;
+	for (i = 0; i < rn->nr; i++)
+		if (rn->r[i].state == RS_OK) {
+			rn->r[i].state = RS_PENDING;
+			rn->r[i].why[0] = '\0';
+		}
+	message_init(&m);
+	ex = message_read(&m, fd, &rn->o, add_rcpt, rn, rn->err,
+	    sizeof(rn->err));
+	if (ex == 0 && rn->nr == 0) {
+		ex = EX_DATAERR;
+		util_strlcpy(rn->err, "no recipients (none given, and -t "
+		    "found none in To, Cc or Bcc)", sizeof(rn->err));
+	}
+	if (ex == 0)
+		ex = message_prepare(&m, b->from, rn->o.fullname, b->ehlo,
+		    rn->err, sizeof(rn->err));
+	if (ex != 0) {
+		batch_refused(b, name, rn->err, ex);
+		message_free(&m);
+		return 0;
+	}
+	struct qsubmit qs = {rn->a.queue, b->from, rn->r, rn->nr, &rn->o, &m};
+
+	id[0] = '\0';
+	if ((ex = queue_submit(&qs, id, sizeof(id), rn->err,
+		 sizeof(rn->err))) != 0) {
+		/* The queue itself failed (a full disk): what is queued
+		   stays, the rest waits for another run. */
+		fprintf(stderr, "%s: %s: %s (not queued, nor what follows "
+		    "it: exit %d)\n", PROG, name, rn->err, ex);
+		b->refused++;
+		b->ex = yerr_exit_worst(b->ex, ex);
+		message_free(&m);
+		return 1;
+	}
+	message_free(&m);
+	for (i = 0; i < rn->nr; i++) {
+		struct rcpt *r = &rn->r[i];
+
+		if (r->state == RS_OK)
+			continue;
+		e = yerr_exit(r->cls != YERR_OK ? r->cls : YERR_TEMP);
+		fprintf(stderr, "%s: %s: %s: %s (not queued for it)\n", PROG,
+		    name, r->addr, r->why[0] ? r->why : "refused");
+		b->ex = yerr_exit_worst(b->ex, e);
+	}
+	if (id[0] == '\0') {
+		b->refused++;
+		return 0;
+	}
+	b->queued++;
+	if (rn->o.verbose)
+		fprintf(stderr, "%s: %s: queued as %s\n", PROG, name, id);
+	return 0;
+}
+
+static int
+batch_run(struct run *rn, const char *from, const char *ehlo)
+{
+	struct batch b;
+	int rc;
+
+	memset(&b, 0, sizeof(b));
+	b.rn = rn;
+	b.from = from;
+	b.ehlo = ehlo;
+	b.nr0 = rn->nr;
+	/* A file is a whole message: a "." line is text. */
+	rn->o.dot_ends = 0;
+	rc = batch_each(rn->batch, batch_one, &b, rn->err, sizeof(rn->err));
+	if (rc == -1) {
+		fprintf(stderr, "%s: %s\n", PROG, rn->err);
+		b.ex = yerr_exit_worst(b.ex,
+		    errno == ENOENT ? EX_NOINPUT : EX_IOERR);
+	}
+	if (b.ex != 0 || rn->o.verbose)
+		fprintf(stderr, "%s: %s: %lu message%s queued, %lu not%s\n",
+		    PROG, strcmp(rn->batch, "-") == 0 ? "standard input" :
+		    rn->batch, b.queued, b.queued == 1 ? "" : "s", b.refused,
+		    rc == 1 || rc == -1 ? " (stopped there)" : "");
+	return b.ex;
 }
 
 static void
@@ -863,6 +998,14 @@ main(int argc, char **argv)
 	for (i = optind; i < argc; i++)
 		if (add_rcpt(&rn, argv[i], strlen(argv[i])) == -1)
 			die(EX_USAGE, "too many recipients");
+	if (rn.batch != NULL) {
+		if (rn.nr == 0 && !rn.o.read_rcpts)
+			die(EX_USAGE, "--batch: no recipients (give them as "
+			    "arguments, or use -t for each message's own)");
+		ex = batch_run(&rn, from, ehlo);
+		run_free(&rn);
+		return ex;
+	}
 	if (rn.nr == 0 && !rn.o.read_rcpts)
 		die(EX_USAGE,
 		    "no recipients (give them as arguments, or "

@@ -247,6 +247,23 @@ struct qsubmit {
  */
 int queue_submit(const struct qsubmit *q, char *id, size_t idlen, char *err,
     size_t errlen);
+/* batch.c: the messages of --batch SOURCE. */
+/*
+ * Called for each message: fd is open on it (an mbox's message with its
+ * separator and quoting undone), name says where it came from; fd is -1
+ * when the file could not be opened (why says why).  0 goes on; any
+ * other value stops batch_each, which returns it.
+ */
+typedef int (*batch_fn)(void *arg, int fd, const char *name, const char *why);
+/*
+ * Each message of path: a directory's files in name order (a Maildir's
+ * new/ then cur/), or an mbox file ("-": the standard input).  0, fn's
+ * value when it stopped, or -1 with err set when the source cannot be
+ * read.
+ */
+int batch_each(const char *path, batch_fn fn, void *arg, char *err,
+    size_t errlen);
+
 /* msend --list DIR (mailq): every message and recipient, why it waits.
    An exit code. */
 int queue_list(const char *dir, FILE *out);
@@ -275,6 +292,9 @@ struct routing {
 
 /* Parse "DOMAIN=HOST:PORT" into rt.  0 or -1 with err. */
 int route_add(struct routing *rt, const char *arg, char *err, size_t errlen);
+/* The route for a domain: exact, else the longest "*.PARENT" above it;
+   NULL: none. */
+const struct route *route_find(const struct routing *rt, const char *domain);
 /* Deliver to every recipient, by smarthost or direct. */
 void route_deliver(const struct routing *rt, const struct session *base,
     struct message *m, const char *from, struct rcpt *r, int n);

@@ -185,7 +185,8 @@ resolve(struct pass *ps, struct dom *d)
 	struct mtasts_result *sts = NULL;
 	struct qsite *s;
 	char name[512], err[ERR_MAX];
-	int k, self_ok = 0;
+	const struct route *rte;
+	int self_ok = 0;
 
 	d->site = (size_t)-1;
 	if (!rt->direct) {
@@ -206,13 +207,11 @@ resolve(struct pass *ps, struct dom *d)
 		    "user@domain", sizeof(d->why));
 		return;
 	}
-	for (k = 0; k < rt->nroutes; k++)
-		if (strcasecmp(rt->routes[k].domain, d->name) == 0)
-			break;
-	self_ok = k < rt->nroutes && rt->routes[k].self_ok;
-	if ((k < rt->nroutes && !self_ok) || d->name[0] == '[') {
-		const char *h = k < rt->nroutes ? rt->routes[k].host : d->name;
-		const char *p = k < rt->nroutes ? rt->routes[k].port : rt->port;
+	rte = route_find(rt, d->name);
+	self_ok = rte != NULL && rte->self_ok;
+	if ((rte != NULL && !self_ok) || d->name[0] == '[') {
+		const char *h = rte != NULL ? rte->host : d->name;
+		const char *p = rte != NULL ? rte->port : rt->port;
 		size_t hl = strlen(h);
 
 		(void)snprintf(name, sizeof(name), "route %s:%s", h, p);

@@ -62,6 +62,34 @@ route_add(struct routing *rt, const char *arg, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The route for domain: one naming it exactly, else the longest
+ * "*.PARENT" it is under (a subdomain, not PARENT itself).  NULL: none.
+ */
+const struct route *
+route_find(const struct routing *rt, const char *domain)
+{
+	const struct route *best = NULL;
+	size_t dl = strlen(domain), pl, bl = 0;
+	int k;
+
+	for (k = 0; k < rt->nroutes; k++) {
+		const char *rd = rt->routes[k].domain;
+
+		if (strcasecmp(rd, domain) == 0)
+			return &rt->routes[k];
+		if (rd[0] != '*' || rd[1] != '.')
+			continue;
+		pl = strlen(rd + 1); /* ".PARENT" */
+		if (dl > pl && strcasecmp(domain + dl - pl, rd + 1) == 0 &&
+		    pl > bl) {
+			best = &rt->routes[k];
+			bl = pl;
+		}
+	}
+	return best;
+}
+
 static const char *
 rcpt_domain(const struct rcpt *r)
 {
@@ -318,8 +346,9 @@ route_deliver(const struct routing *rt, const struct session *base,
 	struct dns_resolver *res = NULL;
 	struct session s = *base;
 	struct rcpt **grp;
+	const struct route *rte;
 	const char *d;
-	int i, j, k, ng, self_ok;
+	int i, j, ng, self_ok;
 
 	if ((grp = calloc((size_t)n, sizeof(*grp))) == NULL) {
 		for (i = 0; i < n; i++) {
@@ -358,13 +387,10 @@ route_deliver(const struct routing *rt, const struct session *base,
 			    "no domain: direct delivery needs user@domain");
 			continue;
 		}
-		for (k = 0; k < rt->nroutes; k++)
-			if (strcasecmp(rt->routes[k].domain, d) == 0)
-				break;
-		self_ok = k < rt->nroutes && rt->routes[k].self_ok;
-		if (k < rt->nroutes && !self_ok)
-			via_host(&s, rt->routes[k].host, rt->routes[k].port, m,
-			    from, grp, ng);
+		rte = route_find(rt, d);
+		self_ok = rte != NULL && rte->self_ok;
+		if (rte != NULL && !self_ok)
+			via_host(&s, rte->host, rte->port, m, from, grp, ng);
 		else if (d[0] == '[')
 			via_literal(&s, rt, d, m, from, grp, ng, self_ok);
 		else
