@@ -45,8 +45,9 @@
  *
  * Enqueue: tmp/ID (O_EXCL, 0600) -> envelope, message -> the size
  * patched in -> fsync -> link into q/ID -> fsync of q/ -> unlink of
- * tmp/ID.  A message is deleted (unlink, fsync of q/) once no
- * recipient is pending and its bounces are queued.
+ * tmp/ID.  A message is deleted (an unlink, not synced: the journal
+ * already says it is done) once no recipient is pending and its
+ * bounces are queued.
  *
  * A runner works on a message under an fcntl(2) lock of its file (not
  * across a rename: queue_lock checks that the file it locked is still

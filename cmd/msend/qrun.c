@@ -42,6 +42,8 @@
 #define QRUN_IDLE_S 300
 #define QRUN_POLL_S 5
 #define QRUN_SETTLE_MS 200
+/* A bounce that could not be queued is tried again after this. */
+#define QRUN_OWED_S 60
 /* Sites one pass keeps apart; domains whose MX it remembers. */
 #define QRUN_SITES_MAX 4096
 #define QRUN_DOMAINS_MAX 16384
@@ -116,7 +118,55 @@ struct pass {
 	size_t ndoms, capdoms;
 	char **touched;
 	size_t ntouched, captouched;
+	/* The messages this pass has looked at (a hash set): --run adds
+	   new ones to a pass it keeps, each once. */
+	char **seen;
+	size_t nseen, capseen;
 };
+
+static uint32_t
+id_hash(const char *id)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+/* Add id to the pass's set: 1 added, 0 there already, -1 no memory. */
+static int
+seen_add(struct pass *ps, const char *id)
+{
+	size_t i, mask;
+	char **ns, *c;
+
+	if ((ps->nseen + 1) * 2 > ps->capseen) {
+		size_t cap = ps->capseen ? ps->capseen * 2 : 1024, k;
+
+		if ((ns = calloc(cap, sizeof(*ns))) == NULL)
+			return -1;
+		for (k = 0; k < ps->capseen; k++) {
+			if ((c = ps->seen[k]) == NULL)
+				continue;
+			for (i = id_hash(c) & (cap - 1); ns[i] != NULL;
+			    i = (i + 1) & (cap - 1))
+				;
+			ns[i] = c;
+		}
+		free(ps->seen);
+		ps->seen = ns;
+		ps->capseen = cap;
+	}
+	mask = ps->capseen - 1;
+	for (i = id_hash(id) & mask; ps->seen[i] != NULL; i = (i + 1) & mask)
+		if (strcmp(ps->seen[i], id) == 0)
+			return 0;
+	if ((ps->seen[i] = strdup(id)) == NULL)
+		return -1;
+	ps->nseen++;
+	return 1;
+}
 
 static struct qsite *
 site_add(struct pass *ps, const char *name)
@@ -472,19 +522,20 @@ out:
  * even while others still wait (one report for those failed so far);
  * one with nothing waiting and nothing owed leaves the queue.
  */
-static void
+static int64_t
 finish(struct qrun *qr, const char *id)
 {
 	struct queue_env e;
 	char err[ERR_MAX];
 	struct buf b;
 	size_t i, k = 0, *idx = NULL;
+	int64_t due = 0;
 	int fd;
 
 	queue_env_init(&e);
 	if (queue_load(qr->q, id, 1, 0, &e, &fd, err, sizeof(err)) == -1) {
 		queue_env_free(&e);
-		return;
+		return 0;
 	}
 	if ((idx = calloc(e.nr, sizeof(*idx))) == NULL)
 		goto out;
@@ -507,11 +558,21 @@ finish(struct qrun *qr, const char *id)
 			log_info(qr->log, "%s: from=<>: no bounce for a "
 			    "bounce", e.id);
 	}
-	if (queue_pending(&e) > 0)
+	if (queue_pending(&e) > 0) {
+		/* The first next try, or the age limit if sooner. */
+		due = e.created + qr->p->max_age;
+		for (i = 0; i < e.nr; i++)
+			if (e.r[i].state == QUEUE_PENDING && e.r[i].next < due)
+				due = e.r[i].next;
+		if (due <= 0)
+			due = 1;
 		goto out;
+	}
 	for (i = 0; i < e.nr; i++)
-		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced)
+		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced) {
+			due = qrun_now() + QRUN_OWED_S;
 			goto out; /* owed: the next pass tries again */
+		}
 	if (queue_remove(qr->q, id, err, sizeof(err)) == -1)
 		log_err(qr->log, "%s", err);
 	else
@@ -520,6 +581,7 @@ out:
 	free(idx);
 	(void)close(fd);
 	queue_env_free(&e);
+	return due;
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -539,90 +601,103 @@ qsched_stop_requested(void)
 
 /* Read the queue into ps: what is due, by site; what is finished (or
    expires) into ps->touched.  Messages with a worker are left out. */
+/*
+ * Look at message id (unless the pass has, or a worker has it): its
+ * recipients due now go to their sites' items; *next_due (0: none yet)
+ * becomes the soonest other due time.
+ */
 static void
-pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
+pass_add(struct pass *ps, struct qsched *sc, const char *id, int now_all,
+    int64_t now, int64_t *next_due)
 {
 	struct qrun *qr = ps->qr;
 	struct queue_env e;
 	struct dom *d;
-	char err[ERR_MAX], **ids;
-	size_t n, i, j;
-	int64_t now = qrun_now();
+	char err[ERR_MAX];
+	size_t j;
 	int fd;
+
+	if (seen_add(ps, id) == 0 || qsched_busy(sc, id))
+		return;
+	queue_env_init(&e);
+	if (queue_load(qr->q, id, 0, 0, &e, &fd, err, sizeof(err)) == -1) {
+		if (errno != ENOENT)
+			log_err(qr->log, "%s", err);
+		queue_env_free(&e);
+		return;
+	}
+	(void)close(fd);
+	qr->nmsgs++;
+	for (j = 0; j < e.nr; j++)
+		if (e.r[j].state == QUEUE_FAILED && !e.r[j].bounced)
+			break;
+	if (j < e.nr || queue_pending(&e) == 0)
+		touch(ps, e.id);
+	if (queue_pending(&e) == 0) {
+		queue_env_free(&e);
+		return;
+	}
+	if (now - e.created >= qr->p->max_age) {
+		expire(ps, e.id);
+		queue_env_free(&e);
+		return;
+	}
+	if (qr->p->delay_warn > 0 && now - e.created >= qr->p->delay_warn)
+		for (j = 0; j < e.nr; j++)
+			if (e.r[j].state == QUEUE_PENDING && e.r[j].tries > 0 &&
+			    !e.r[j].warned) {
+				warn_delays(ps, e.id);
+				break;
+			}
+	for (j = 0; j < e.nr; j++) {
+		if (e.r[j].state != QUEUE_PENDING)
+			continue;
+		if (e.r[j].next > now && !now_all) {
+			if (*next_due == 0 || e.r[j].next < *next_due)
+				*next_due = e.r[j].next;
+			continue;
+		}
+		if ((d = domain_of(ps, e.r[j].addr)) == NULL) {
+			log_err(qr->log, "%s: out of memory", e.id);
+			continue;
+		}
+		qr->total++;
+		if (d->site == (size_t)-1) {
+			/* A site of its own, to defer or fail with the
+			   domain's reason. */
+			struct qsite *s;
+			char nm[600];
+
+			(void)snprintf(nm, sizeof(nm), "unresolved %s",
+			    d->name);
+			if ((s = site_add(ps, nm)) != NULL)
+				(void)item_add(s, &e, j);
+			continue;
+		}
+		if (item_add(&ps->sites[d->site], &e, j) == -1)
+			log_err(qr->log, "%s: out of memory", e.id);
+	}
+	/* The message's age limit is a due time too. */
+	if (*next_due == 0 || e.created + qr->p->max_age < *next_due)
+		*next_due = e.created + qr->p->max_age;
+	queue_env_free(&e);
+}
+
+static void
+pass_scan(struct pass *ps, struct qsched *sc, int now_all, int64_t *next_due)
+{
+	struct qrun *qr = ps->qr;
+	char err[ERR_MAX], **ids;
+	size_t n, i;
+	int64_t now = qrun_now();
 
 	*next_due = 0;
 	if (queue_ids(qr->q, &ids, &n, err, sizeof(err)) == -1) {
 		log_err(qr->log, "%s", err);
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (qsched_busy(sc, ids[i]))
-			continue;
-		queue_env_init(&e);
-		if (queue_load(qr->q, ids[i], 0, 0, &e, &fd, err,
-			sizeof(err)) == -1) {
-			if (errno != ENOENT)
-				log_err(qr->log, "%s", err);
-			queue_env_free(&e);
-			continue;
-		}
-		(void)close(fd);
-		qr->nmsgs++;
-		for (j = 0; j < e.nr; j++)
-			if (e.r[j].state == QUEUE_FAILED && !e.r[j].bounced)
-				break;
-		if (j < e.nr || queue_pending(&e) == 0)
-			touch(ps, e.id);
-		if (queue_pending(&e) == 0) {
-			queue_env_free(&e);
-			continue;
-		}
-		if (now - e.created >= qr->p->max_age) {
-			expire(ps, e.id);
-			queue_env_free(&e);
-			continue;
-		}
-		if (qr->p->delay_warn > 0 &&
-		    now - e.created >= qr->p->delay_warn)
-			for (j = 0; j < e.nr; j++)
-				if (e.r[j].state == QUEUE_PENDING &&
-				    e.r[j].tries > 0 && !e.r[j].warned) {
-					warn_delays(ps, e.id);
-					break;
-				}
-		for (j = 0; j < e.nr; j++) {
-			if (e.r[j].state != QUEUE_PENDING)
-				continue;
-			if (e.r[j].next > now && !now_all) {
-				if (*next_due == 0 || e.r[j].next < *next_due)
-					*next_due = e.r[j].next;
-				continue;
-			}
-			if ((d = domain_of(ps, e.r[j].addr)) == NULL) {
-				log_err(qr->log, "%s: out of memory", e.id);
-				continue;
-			}
-			qr->total++;
-			if (d->site == (size_t)-1) {
-				/* A site of its own, to defer or fail with
-				   the domain's reason. */
-				struct qsite *s;
-				char nm[600];
-
-				(void)snprintf(nm, sizeof(nm), "unresolved %s",
-				    d->name);
-				if ((s = site_add(ps, nm)) != NULL)
-					(void)item_add(s, &e, j);
-				continue;
-			}
-			if (item_add(&ps->sites[d->site], &e, j) == -1)
-				log_err(qr->log, "%s: out of memory", e.id);
-		}
-		/* The message's age limit is a due time too. */
-		if (*next_due == 0 || e.created + qr->p->max_age < *next_due)
-			*next_due = e.created + qr->p->max_age;
-		queue_env_free(&e);
-	}
+	for (i = 0; i < n; i++)
+		pass_add(ps, sc, ids[i], now_all, now, next_due);
 	queue_ids_free(ids, n);
 }
 
@@ -672,6 +747,9 @@ pass_free(struct pass *ps)
 	for (i = 0; i < ps->ntouched; i++)
 		free(ps->touched[i]);
 	free(ps->touched);
+	for (i = 0; i < ps->capseen; i++)
+		free(ps->seen[i]);
+	free(ps->seen);
 	if (ps->res != NULL) {
 		if (ps->qr->dns == ps->res)
 			ps->qr->dns = NULL;
@@ -708,6 +786,19 @@ stop_signals(void)
 	(void)sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+}
+
+/* The reaped workers' messages, forgotten. */
+static void
+done_free(struct qsched *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->ndone; i++)
+		free(sc->done[i]);
+	free(sc->done);
+	sc->done = NULL;
+	sc->ndone = sc->capdone = 0;
 }
 
 int
@@ -753,7 +844,8 @@ queue_flush(const char *dir, const struct routing *rt,
 	while (qsched_reap(&qr, sc, 1) > 0)
 		;
 	for (i = 0; i < ps.ntouched; i++)
-		finish(&qr, ps.touched[i]);
+		(void)finish(&qr, ps.touched[i]);
+	done_free(sc);
 	if (qr.progress)
 		fputc('\n', stderr);
 	log_info(log, "flush %s: %lu message%s, %lu sent, %lu deferred, "
@@ -805,6 +897,46 @@ watch_queue(const char *dir)
 #endif
 }
 
+/*
+ * The messages inotify says were linked into q/ since the last look:
+ * each added to the pass ps (when it has not seen it).  0, or -1 when
+ * the events overflowed (a scan must find what they lost).
+ */
+static int
+new_names(int fd, struct pass *ps, struct qsched *sc, int64_t now,
+    int64_t *next_due)
+{
+#ifdef __linux__
+	char b[64 * 1024]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	ssize_t n, off;
+	int rc = 0;
+
+	if (fd == -1)
+		return 0;
+	while ((n = read(fd, b, sizeof(b))) > 0) {
+		for (off = 0; off + (ssize_t)sizeof(*ev) <= n;
+		    off += (ssize_t)(sizeof(*ev) + ev->len)) {
+			ev = (const struct inotify_event *)(b + off);
+			if (ev->mask & IN_Q_OVERFLOW)
+				rc = -1;
+			else if (ev->len > 0 && ps->qr != NULL &&
+			    queue_id_valid(ev->name))
+				pass_add(ps, sc, ev->name, 0, now, next_due);
+		}
+	}
+	return rc;
+#else
+	(void)fd;
+	(void)ps;
+	(void)sc;
+	(void)now;
+	(void)next_due;
+	return 0;
+#endif
+}
+
 static void
 drain(int fd)
 {
@@ -827,9 +959,9 @@ queue_run(const char *dir, const struct routing *rt,
 	struct mtasts_fetch_opts stso;
 	struct pollfd pf[2];
 	char err[ERR_MAX];
-	int64_t next_due, wait_ms, now;
+	int64_t next_due, wait_ms, now, last_scan, due;
 	size_t i;
-	int wp[2], ino, npf;
+	int wp[2], ino, npf, rescan;
 
 	if (queue_open(&q, dir, 1, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", PROG, err);
@@ -863,23 +995,48 @@ queue_run(const char *dir, const struct routing *rt,
 	qr.base = base;
 	qr.log = log;
 	sts_setup(&qr, dir, &stso);
+	/*
+	 * A pass is kept between wake-ups: a worker that ends frees a slot
+	 * for the items the pass still holds, and a message linked in
+	 * (inotify names it) is added to it.  The whole queue is scanned
+	 * again only when something is due, when inotify lost count, and
+	 * every poll_s seconds.  So a wake-up costs what changed, not the
+	 * size of the queue.
+	 */
+	memset(&ps, 0, sizeof(ps));
+	rescan = 1;
+	last_scan = 0;
+	next_due = 0;
 	while (!qsched_stop_requested()) {
 		(void)qsched_reap(&qr, sc, 0);
 		drain(wp[0]);
-		drain(ino);
-		memset(&ps, 0, sizeof(ps));
-		ps.qr = &qr;
-		qr.total = 0;
-		pass_scan(&ps, sc, 0, &next_due);
-		pass_unresolved(&ps);
-		qsched_dispatch(&qr, sc, ps.sites, ps.nsites, 0);
-		for (i = 0; i < ps.ntouched; i++)
-			if (!qsched_busy(sc, ps.touched[i]))
-				finish(&qr, ps.touched[i]);
-		/* Items a site had no slot for: try again when one frees. */
-		pass_free(&ps);
 		now = qrun_now();
-		wait_ms = (int64_t)poll_s * 1000;
+		/* What the workers had: finished, or due again later. */
+		for (i = 0; i < sc->ndone; i++) {
+			due = finish(&qr, sc->done[i]);
+			if (due > 0 && (next_due == 0 || due < next_due))
+				next_due = due;
+		}
+		done_free(sc);
+		if (new_names(ino, &ps, sc, now, &next_due) == -1)
+			rescan = 1;
+		if (rescan || (next_due > 0 && next_due <= now) ||
+		    now - last_scan >= poll_s) {
+			pass_free(&ps);
+			ps.qr = &qr;
+			qr.total = 0;
+			pass_scan(&ps, sc, 0, &next_due);
+			last_scan = now;
+			rescan = 0;
+			for (i = 0; i < ps.ntouched; i++)
+				if (!qsched_busy(sc, ps.touched[i]))
+					(void)finish(&qr, ps.touched[i]);
+		}
+		pass_unresolved(&ps);
+		/* Items a site had no slot for wait in the pass. */
+		qsched_dispatch(&qr, sc, ps.sites, ps.nsites, 0);
+		now = qrun_now();
+		wait_ms = (int64_t)(last_scan + poll_s - now) * 1000;
 		if (next_due > 0 && (next_due - now) * 1000 < wait_ms)
 			wait_ms = next_due > now ? (next_due - now) * 1000 : 0;
 		if (wait_ms < 100)
@@ -897,6 +1054,7 @@ queue_run(const char *dir, const struct routing *rt,
 			(void)util_sleep_ms(QRUN_SETTLE_MS,
 			    qsched_stop_requested);
 	}
+	pass_free(&ps);
 	log_info(log, "run %s: stopping; %zu connection%s to finish", dir,
 	    sc->nw, sc->nw == 1 ? "" : "s");
 	while (sc->nw > 0)

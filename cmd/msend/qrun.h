@@ -68,6 +68,7 @@ struct qsite {
 	int64_t last_ms; /* when its last message started */
 	struct qitem *items;
 	size_t nitems, capitems;
+	size_t next; /* items[0..next) are handed to workers */
 	/* the last failure, for what is left */
 	char last_why[ERR_MAX + 512];
 	char last_relay[SMTP_DOMAIN_MAX + NET_ADDRSTR_MAX + 4];
@@ -143,9 +144,14 @@ struct qsched {
 	size_t nw;
 	struct qthrottle thr[QSCHED_THROTTLE_MAX];
 	size_t nthr;
+	/* The messages of workers reaped since the caller last looked:
+	   to finish (qrun.c frees them). */
+	char **done;
+	size_t ndone, capdone;
 };
-/* Start workers for the sites' items within the limits; with block,
-   wait for slots until every item is handed out. */
+/* Start workers for the sites' items (from each site's next on) within
+   the limits; with block, wait for slots until every item is handed
+   out. */
 void qsched_dispatch(struct qrun *qr, struct qsched *sc, struct qsite *sites,
     size_t nsites, int block);
 /* Reap finished workers (with block, at least one), add their counts.

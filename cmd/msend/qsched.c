@@ -171,6 +171,31 @@ qsched_free_worker(struct qworker *w)
 	w->fd = -1;
 }
 
+/* A reaped worker's messages go to sc->done (taken from w). */
+static void
+done_add(struct qsched *sc, struct qworker *w)
+{
+	size_t i;
+	void *np;
+
+	if (sc->ndone + w->nids > sc->capdone) {
+		size_t cap = sc->capdone ? sc->capdone : 64;
+
+		while (cap < sc->ndone + w->nids)
+			cap *= 2;
+		if ((np = reallocarray(sc->done, cap, sizeof(*sc->done))) ==
+		    NULL)
+			return; /* the next scan finds them */
+		sc->done = np;
+		sc->capdone = cap;
+	}
+	for (i = 0; i < w->nids; i++) {
+		sc->done[sc->ndone++] = w->ids[i];
+		w->ids[i] = NULL;
+	}
+	w->nids = 0;
+}
+
 /* Back-pressure: slow the site down. */
 static void
 throttle(struct qrun *qr, struct qsched *sc, const char *site, int why421)
@@ -239,6 +264,7 @@ qsched_reap(struct qrun *qr, struct qsched *sc, int block)
 			log_err(qr->log, "site %s: a connection's worker "
 			    "ended without a report (%s)", sc->w[i].site,
 			    WIFSIGNALED(st) ? "killed" : "exited");
+		done_add(sc, &sc->w[i]);
 		qsched_free_worker(&sc->w[i]);
 		sc->w[i] = sc->w[--sc->nw];
 		reaped++;
@@ -251,19 +277,17 @@ void
 qsched_dispatch(struct qrun *qr, struct qsched *sc, struct qsite *sites,
     size_t nsites, int block)
 {
-	size_t k, *next;
+	size_t k;
 	int rc, progress;
 
-	if ((next = calloc(nsites > 0 ? nsites : 1, sizeof(*next))) == NULL)
-		return;
 	do {
 		progress = 0;
 		for (k = 0; k < nsites; k++) {
 			if (qsched_stop_requested())
-				goto out;
+				return;
 			rc = 0;
-			while (next[k] < sites[k].nitems) {
-				rc = start(qr, sc, &sites[k], &next[k]);
+			while (sites[k].next < sites[k].nitems) {
+				rc = start(qr, sc, &sites[k], &sites[k].next);
 				if (rc != 0)
 					break;
 				progress = 1;
@@ -272,7 +296,7 @@ qsched_dispatch(struct qrun *qr, struct qsched *sc, struct qsite *sites,
 				log_err(qr->log, "fork: %s", strerror(errno));
 		}
 		for (k = 0; k < nsites; k++)
-			if (next[k] < sites[k].nitems)
+			if (sites[k].next < sites[k].nitems)
 				break;
 		if (k == nsites || !block)
 			break;
@@ -280,6 +304,4 @@ qsched_dispatch(struct qrun *qr, struct qsched *sc, struct qsite *sites,
 		if (qsched_reap(qr, sc, 1) == 0 && !progress)
 			break;
 	} while (1);
-out:
-	free(next);
 }

@@ -107,6 +107,10 @@ class Sink:
 
     async def serve(self, reader, writer):
         laddr = writer.get_extra_info("sockname")[0]
+        # Replies go out at once (no Nagle wait for the ACK of the last
+        # one: 40 ms a pipelined group otherwise).
+        writer.get_extra_info("socket").setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         site = self.sites.setdefault(laddr, Site())
         site.now += 1
         site.conns += 1
