@@ -91,14 +91,21 @@ enqueue_here(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
 
 	queue_env_init(&e);
 	if ((e.from = strdup(m->from)) == NULL ||
-	    (e.origin = strdup(m->origin)) == NULL)
+	    (e.origin = strdup(m->origin)) == NULL ||
+	    (m->envid != NULL && m->envid[0] != '\0' &&
+		(e.envid = strdup(m->envid)) == NULL))
 		goto nomem;
+	/* RFC 3461 §5.2.1: the DSN parameters go with it to the next hop
+	   (or, when it takes no DSN, the runner reports "relayed"). */
+	e.ret = m->ret;
 	e.eightbit = eightbit(m->spool);
 	e.smtputf8 = !util_is_ascii(m->from);
 	for (i = 0; i < m->nrcpt; i++) {
 		if (!util_is_ascii(m->rcpt[i]))
 			e.smtputf8 = 1;
-		if (queue_env_add(&e, m->rcpt[i], 0, NULL) == -1)
+		if (queue_env_add(&e, m->rcpt[i],
+			m->notify != NULL ? m->notify[i] : 0,
+			m->orcpt != NULL ? m->orcpt[i] : NULL) == -1)
 			goto nomem;
 	}
 	if (queue_open(&q, c->queue, 1, err, sizeof(err)) == -1) {
