@@ -197,6 +197,54 @@ out:
 }
 
 /*
+ * With --queue (DSN offered), a local delivery owes the sender a
+ * "delivered" report for the recipients whose NOTIFY has SUCCESS (RFC
+ * 3461 §5.2.3 (a)): queued for the runner.  The mail is delivered
+ * whatever becomes of it; a failure is logged.
+ */
+static void
+report_delivered(const struct msmtpd_conf *c, const struct deliv *d)
+{
+	struct msmtpd_qmsg m;
+	char err[MSMTPD_CMD_ERR_MAX + 1];
+	size_t i;
+
+	if (d->from[0] == '\0' || d->notify == NULL)
+		return;
+	for (i = 0; i < d->nrcpt; i++)
+		if (d->notify[i] & SMTP_NOTIFY_SUCCESS)
+			break;
+	if (i == d->nrcpt)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.id = d->id;
+	m.from = d->from;
+	m.rcpt = d->rcpt;
+	m.notify = d->notify;
+	m.orcpt = d->orcpt;
+	m.nrcpt = d->nrcpt;
+	m.ret = d->ret;
+	m.envid = d->envid;
+	m.origin = "msmtpd";
+	m.spool = d->spool;
+	m.delivered = 1;
+	(void)msmtpd_enqueue(c, &m, err);
+}
+
+static int run_delivery(const struct msmtpd_conf *, const struct deliv *,
+    char *);
+
+static int
+run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
+{
+	int rc = run_delivery(c, d, cmd_err);
+
+	if (rc == 0 && !d->relay && session_dsn_offered(c))
+		report_delivered(c, d);
+	return rc;
+}
+
+/*
  * Run the delivery (or relay) command for d with common/proc: the spool
  * as stdin, /dev/null as stdout, stderr kept for the log; its own
  * process group, killed as a whole after --command-timeout.  Returns
@@ -205,7 +253,7 @@ out:
  * again later); cmd_err gets its stderr, lines joined by " | ".
  */
 static int
-run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
+run_delivery(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 {
 	char *const *tmpl = d->relay ? c->relay : c->command;
 	char **argv, **envp = NULL, how[128], found[PATH_MAX];

@@ -231,11 +231,15 @@ struct msmtpd_qmsg {
 	const char *envid; /* ENVID=, xtext-decoded; NULL or "": none */
 	const char *origin; /* who sent it, for msend --list */
 	int spool; /* LF line ends, our Received first */
+	int delivered; /* not the message: the "delivered" report about
+			  it (RFC 3461 §5.2.3 (a)) to its sender, for the
+			  recipients whose NOTIFY has SUCCESS */
 };
 /* Is DIR a queue msmtpd may write (as root: not root's)?  0 or -1. */
 int msmtpd_queue_check(const char *dir, char *err, size_t errlen);
-/* Queue m in c->queue durably.  An exit code as a delivery command's
-   would be (0, 75); cmd_err says why not. */
+/* Queue m (or with m->delivered its report) in c->queue durably.  An
+   exit code as a delivery command's would be (0, 75); cmd_err says why
+   not. */
 int msmtpd_enqueue(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
     char *cmd_err);
 

@@ -337,6 +337,56 @@ notify_failure_cleanup()
 	stop_pidfile sink.pid
 }
 
+atf_test_case delivered
+delivered_head()
+{
+	atf_set "descr" "with --queue, a local delivery (in-process mdeliver engine, or a --command) queues a \"delivered\" report for the recipients with NOTIFY=SUCCESS (RFC 3461 §5.2.3), none for the others, none for <>"
+}
+delivered_body()
+{
+	mkpasswd
+	mkqueue
+	mkdir -p md/tmp md/new md/cur
+	give_maildir md
+	{
+		printf 'EHLO client.test\r\nMAIL FROM:<a@client.test> RET=FULL ENVID=d1\r\n'
+		printf 'RCPT TO:<u@mx.test> NOTIFY=SUCCESS ORCPT=rfc822;U+2B1@mx.test\r\n'
+		printf 'RCPT TO:<v@mx.test> NOTIFY=FAILURE\r\nRCPT TO:<w@mx.test>\r\n'
+		printf 'DATA\r\nSubject: local\r\n\r\nhello\r\n.\r\n'
+		printf 'MAIL FROM:<> ENVID=d2\r\nRCPT TO:<u@mx.test> NOTIFY=SUCCESS\r\n'
+		printf 'DATA\r\nSubject: from nobody\r\n\r\nhello\r\n.\r\nQUIT\r\n'
+	} >in
+	msmtpd_in --queue "$PWD/qd" --maildir "$PWD/md"
+	[ "$(grep -c '^250 2.0.0 Message accepted' out)" = 2 ] ||
+	    atf_fail "$(cat out) $(cat log)"
+	[ "$(ls md/new | wc -l)" = 2 ] || atf_fail "not delivered: $(cat log)"
+	grep -q 'delivered report to <a@client.test> queued as' log ||
+	    atf_fail "$(cat log)"
+	rep=$(qfiles)
+	[ "$(echo "$rep" | wc -l)" = 1 ] || atf_fail "not one report: $rep"
+	grep -q '^from -$' "$rep" || atf_fail "$(sed '/^$/q' "$rep")"
+	grep -q '^rcpt a@client.test N ' "$rep" || atf_fail "$(sed '/^$/q' "$rep")"
+	tr -d '\r' <"$rep" >report
+	grep '^Final-Recipient:' report >got
+	echo 'Final-Recipient: rfc822; u@mx.test' >want
+	diff -u want got || atf_fail "$(cat report)"
+	grep -q '^Action: delivered$' report || atf_fail "$(cat report)"
+	grep -q '^Original-Recipient: rfc822; U+1@mx.test$' report ||
+	    atf_fail "$(cat report)"
+	grep -q '^Original-Envelope-Id: d1$' report || atf_fail "$(cat report)"
+	grep -q '^Reporting-MTA: dns; mx.test$' report || atf_fail "$(cat report)"
+	grep -q '^Subject: local$' report || atf_fail "$(cat report)"
+	! grep -q '^hello$' report || atf_fail "the body: $(cat report)"
+
+	# The same through a delivery command.
+	rm -f qd/q/*
+	msmtpd_in --queue "$PWD/qd" --command true \;
+	[ "$(grep -c '^250 2.0.0 Message accepted' out)" = 2 ] ||
+	    atf_fail "$(cat out) $(cat log)"
+	[ "$(qfiles | wc -l)" = 1 ] || atf_fail "$(qfiles) $(cat log)"
+	grep -q '^Action: delivered' "$(qfiles)" || atf_fail "$(cat "$(qfiles)")"
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case offer
@@ -345,4 +395,5 @@ atf_init_test_cases()
 	atf_add_test_case journal_relayed
 	atf_add_test_case passed_on
 	atf_add_test_case notify_failure
+	atf_add_test_case delivered
 }
