@@ -269,6 +269,7 @@ run_delivery(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 		struct msmtpd_qmsg m;
 		char origin[SMTP_DOMAIN_MAX * 2 + NET_ADDRSTR_MAX + 64];
 
+		memset(&m, 0, sizeof(m));
 		(void)snprintf(origin, sizeof(origin),
 		    "msmtpd [%s]%s%s%s%s", d->addr, d->helo ? " helo=" : "",
 		    d->helo ? d->helo : "", d->auth_user ? " auth=" : "",

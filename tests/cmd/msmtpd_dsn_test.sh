@@ -387,6 +387,63 @@ delivered_body()
 	grep -q '^Action: delivered' "$(qfiles)" || atf_fail "$(cat "$(qfiles)")"
 }
 
+atf_test_case one_process cleanup
+one_process_head()
+{
+	atf_set "descr" "msmtpd as one process (not started as root, no privilege separation): a relayed message is queued with its DSN parameters, a local one delivered with its delivered report"
+}
+one_process_body()
+{
+	mkpasswd
+	# Started as root msmtpd always separates; run it as nobody, in a
+	# directory nobody can enter (kyua's work directory is not).
+	run=
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || atf_skip "no setpriv"
+		uid=$(id -u nobody) || atf_skip "no user nobody"
+		run="setpriv --reuid $uid --regid $(id -g nobody) --clear-groups"
+	fi
+	d=$(mktemp -d /tmp/msmtpd_dsn.XXXXXX) || atf_fail "mktemp"
+	echo "$d" >tmpdir
+	chmod 755 "$d"
+	mkdir "$d/qd" "$d/md" "$d/md/tmp" "$d/md/new" "$d/md/cur"
+	cp passwd "$d/passwd"
+	chmod 644 "$d/passwd"
+	[ -z "$run" ] || chown -R nobody "$d/qd" "$d/md"
+	{
+		printf 'EHLO client.test\r\nAUTH PLAIN %s\r\n' "$AUTH"
+		printf 'MAIL FROM:<a@client.test> RET=HDRS ENVID=R1\r\n'
+		printf 'RCPT TO:<x@far.test> NOTIFY=SUCCESS ORCPT=rfc822;X@far.test\r\n'
+		printf 'DATA\r\nSubject: relayed\r\n\r\nhello\r\n.\r\n'
+		printf 'MAIL FROM:<a@client.test> ENVID=L1\r\n'
+		printf 'RCPT TO:<u@mx.test> NOTIFY=SUCCESS,FAILURE\r\n'
+		printf 'DATA\r\nSubject: local\r\n\r\nhello\r\n.\r\nQUIT\r\n'
+	} >in
+	TMPDIR=/tmp $run "$(yubin_prog msmtpd)" --inetd --log stderr \
+	    --no-resolve --hostname mx.test --auth-delay 0 \
+	    --passwd-file "$d/passwd" --allow-plain-auth --domain mx.test \
+	    --queue "$d/qd" --maildir "$d/md" <in >out.raw 2>log ||
+	    atf_fail "msmtpd: $? $(cat log)"
+	tr -d '\r' <out.raw >out
+	[ "$(grep -c '^250 2.0.0 Message accepted' out)" = 2 ] ||
+	    atf_fail "$(cat out) $(cat log)"
+	[ "$(ls "$d/md/new" | wc -l)" = 1 ] || atf_fail "$(cat log)"
+	[ "$(ls "$d/qd/q" | wc -l)" = 2 ] || atf_fail "$(ls "$d/qd/q") $(cat log)"
+	msg=$(grep -l '^envid R1$' "$d"/qd/q/*) || atf_fail "$(cat log)"
+	grep -q '^ret hdrs$' "$msg" || atf_fail "$(cat "$msg")"
+	grep -q '^rcpt x@far.test S rfc822;X@far.test$' "$msg" ||
+	    atf_fail "$(cat "$msg")"
+	rep=$(grep -l '^Action: delivered' "$d"/qd/q/*) || atf_fail "$(cat log)"
+	grep -q '^Original-Envelope-Id: L1' "$rep" || atf_fail "$(cat "$rep")"
+	grep -q '^Final-Recipient: rfc822; u@mx.test' "$rep" ||
+	    atf_fail "$(cat "$rep")"
+}
+one_process_cleanup()
+{
+	[ -s tmpdir ] && rm -rf "$(cat tmpdir)"
+	return 0
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case offer
@@ -396,4 +453,5 @@ atf_init_test_cases()
 	atf_add_test_case passed_on
 	atf_add_test_case notify_failure
 	atf_add_test_case delivered
+	atf_add_test_case one_process
 }
