@@ -199,7 +199,11 @@ report_here(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
 	d.from = m->from;
 	d.ret = m->ret;
 	d.eightbit = eightbit(m->spool);
+	/* As enqueue_here would mark the original (RFC 6531). */
 	d.smtputf8 = !util_is_ascii(m->from);
+	for (i = 0; i < m->nrcpt; i++)
+		if (!util_is_ascii(m->rcpt[i]))
+			d.smtputf8 = 1;
 	d.kind = DSN_SUCCESS;
 	d.r = dr;
 	d.nr = n;
