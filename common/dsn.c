@@ -1087,7 +1087,9 @@ dsn_write(const struct dsn *d, int msgfd, off_t off, uint64_t size, int outfd,
 		     : (d->smtputf8 ? "message/global-headers"
 				    : "text/rfc822-headers"),
 		(full ? s->eight : s->h8) ? "8bit" : "7bit",
-		full ? "Undelivered Message" : "Undelivered Message Headers") ==
+		d->kind == DSN_SUCCESS ? "Message Headers"
+		: full		       ? "Undelivered Message"
+				       : "Undelivered Message Headers") ==
 	    -1)
 		goto nomem;
 	if (util_write_all(outfd, b.data, b.len) == -1)

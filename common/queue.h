@@ -28,12 +28,15 @@
  *	goes after DATA (or in BDAT), signed and altered at enqueue time
  *	R IDX STATE TRIES NEXT CODE STATUS RELAY REPLY
  *		recipient IDX (from 0): STATE P (deferred: try again at
- *		NEXT, seconds), S (sent: the server took it), F (failed
+ *		NEXT, seconds), S (sent: the server took it), T (sent to
+ *		a server that did not offer DSN, and NOTIFY has SUCCESS:
+ *		a "relayed" DSN is owed, RFC 3461 §5.2.2 (b)), F (failed
  *		for good: a bounce is owed); TRIES so far; the reply CODE
  *		and enhanced STATUS ("-"), the RELAY "host[addr]" ("-"),
  *		the REPLY text (all words as buf_put_word writes them)
  *	W IDX		a delay notice went out for recipient IDX
- *	B IDX		the bounce for recipient IDX (failed) is queued
+ *	B IDX		the report owed for recipient IDX is queued: its
+ *			bounce (F) or its "relayed" DSN (T)
  *	B		(the same for every recipient failed so far)
  *
  * WORDs are encoded as buf_put_word does.  Each journal line is
@@ -47,7 +50,7 @@
  * patched in -> fsync -> link into q/ID -> fsync of q/ -> unlink of
  * tmp/ID.  A message is deleted (an unlink, not synced: the journal
  * already says it is done) once no recipient is pending and its
- * bounces are queued.
+ * reports owed (F, T) are queued.
  *
  * A runner works on a message under an fcntl(2) lock of its file (not
  * across a rename: queue_lock checks that the file it locked is still
@@ -88,7 +91,10 @@ struct queue_rcpt {
 	char *relay; /* "host[addr]" of the last try, NULL: none */
 	char *reply; /* the last reply (lines joined), or our reason */
 	int warned; /* a delay notice went out */
-	int bounced; /* failed, and its bounce is queued */
+	int relayed; /* sent (QUEUE_SENT) to a server that did not offer
+			DSN, NOTIFY has SUCCESS: a "relayed" DSN is owed */
+	int bounced; /* its report owed (failed: a bounce; relayed: a
+			"relayed" DSN) is queued */
 };
 
 struct queue_env {

@@ -176,7 +176,7 @@ int
 queue_journal_rcpt(const struct queue_env *e, size_t i, struct buf *b)
 {
 	const struct queue_rcpt *r = &e->r[i];
-	char st = r->state == QUEUE_SENT ? 'S'
+	char st = r->state == QUEUE_SENT ? (r->relayed ? 'T' : 'S')
 	    : r->state == QUEUE_FAILED	 ? 'F'
 					 : 'P';
 
@@ -427,7 +427,7 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 		return 0;
 	}
 	if (strcmp(w[0], "R") != 0 || n != 9 || w[2][1] != '\0' ||
-	    strchr("PSF", w[2][0]) == NULL ||
+	    strchr("PSTF", w[2][0]) == NULL ||
 	    num64(w[3], 0, UINT32_MAX, &tries) == -1 ||
 	    num64(w[4], 0, INT64_MAX / 2, &next) == -1 ||
 	    num64(w[5], 0, 999, &code) == -1 ||
@@ -436,7 +436,7 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 	    word(w[8], QUEUE_REPLY_MAX) == -1)
 		goto bad;
 	if (queue_env_set(e, (size_t)i,
-		w[2][0] == 'S'	    ? QUEUE_SENT
+		w[2][0] == 'S' || w[2][0] == 'T' ? QUEUE_SENT
 		    : w[2][0] == 'F' ? QUEUE_FAILED
 				     : QUEUE_PENDING,
 		next, (int)code, w[6], w[7], w[8]) == -1) {
@@ -444,6 +444,7 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 		return -1;
 	}
 	r->tries = (unsigned)tries;
+	r->relayed = w[2][0] == 'T';
 	return 0;
 bad:
 	util_seterr(err, errlen, "a bad journal line (%s)", w[0]);

@@ -992,6 +992,21 @@ parse_notify(const char *v, size_t vl, int *out)
 	return 0;
 }
 
+int
+smtp_orcpt_valid(const char *v, size_t vl)
+{
+	size_t i;
+
+	/* RFC 3461 §4.2: addr-type ";" xtext, addr-type an atom; the
+	   whole at most SMTP_ORCPT_MAX. */
+	if (vl > SMTP_ORCPT_MAX)
+		return 0;
+	for (i = 0; i < vl && v[i] != ';'; i++)
+		if (!atext_c((unsigned char)v[i]))
+			return 0;
+	return i > 0 && i < vl && xtext_len(v + i + 1, vl - i - 1) > 0;
+}
+
 /* One parameter; seen tracks repeats.  Returns an smtp_parse_rc. */
 static int
 param_one(const char *kw, size_t kl, const char *v, size_t vl, int hasv,
@@ -1099,12 +1114,7 @@ param_one(const char *kw, size_t kl, const char *v, size_t vl, int hasv,
 			return SMTP_PARSE_VALUE;
 		break;
 	case P_ORCPT:
-		/* RFC 3461 §4.2: addr-type ";" xtext, addr-type an atom. */
-		for (i = 0; i < vl && v[i] != ';'; i++)
-			if (!atext_c((unsigned char)v[i]))
-				return SMTP_PARSE_VALUE;
-		if (i == 0 || i >= vl ||
-		    xtext_len(v + i + 1, vl - i - 1) <= 0 ||
+		if (!smtp_orcpt_valid(v, vl) ||
 		    copy_value(p->orcpt, sizeof(p->orcpt), v, vl) == -1)
 			return SMTP_PARSE_VALUE;
 		break;

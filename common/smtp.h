@@ -231,6 +231,13 @@ int	smtp_params_parse(const char *s, size_t len, enum smtp_verb verb,
 	    int utf8, struct smtp_params *p);
 
 /*
+ * An ORCPT value (RFC 3461 §4.2): addr-type ";" xtext, at most
+ * SMTP_ORCPT_MAX octets, as smtp_params_parse takes it (p->orcpt).
+ * 1 when valid, 0 when not.
+ */
+int	smtp_orcpt_valid(const char *s, size_t len);
+
+/*
  * The argument of MAIL FROM: or RCPT TO: (cmd->arg): a path, then
  * parameters.  For MAIL, UTF-8 in the path is allowed only with the
  * SMTPUTF8 parameter; for RCPT, utf8 says whether the transaction's

@@ -307,10 +307,15 @@ queue_rcpt(struct smtp_client *c, const struct smtp_client_rcpt *r)
 			    n & SMTP_NOTIFY_DELAY ? "DELAY," : "");
 		if (rc == 0 && b.data[b.len - 1] == ',')
 			buf_truncate(&b, b.len - 1);
-		if (util_is_ascii(orcpt)) {
+		if (r->orcpt_param == NULL && util_is_ascii(orcpt)) {
 			rc |= buf_puts(&b, " ORCPT=rfc822;");
 			rc |= put_xtext(&b, orcpt);
 		}
+	}
+	if (c->ehlo.dsn && r->orcpt_param != NULL &&
+	    r->orcpt_param[0] != '\0') {
+		rc |= buf_puts(&b, " ORCPT=");
+		rc |= buf_puts(&b, r->orcpt_param);
 	}
 	return queue_buf(c, &b, rc);
 }

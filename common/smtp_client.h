@@ -89,6 +89,10 @@ struct smtp_client_rcpt {
 	int		 notify;	/* in: SMTP_NOTIFY_* (RFC 3461), 0 */
 	const char	*orcpt;		/* in: the original recipient for
 					   ORCPT (RFC 3461 §4.2), NULL: addr */
+	const char	*orcpt_param;	/* in: ORCPT as received ("type;
+					   xtext"), passed on identical (RFC
+					   3461 §5.2.1 (d)), even without
+					   NOTIFY; NULL: orcpt */
 	/* Out: YERR_OK when accepted after the data, else the class; msg
 	   is the reply that decided ("550 5.1.1 ...") or our reason. */
 	struct yerr	 res;

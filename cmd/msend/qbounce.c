@@ -1,7 +1,9 @@
 /*
  * qbounce.c: the queue's reports to senders (common/dsn, RFC 3464): a
  * bounce for the recipients that failed for good, a delay notice for
- * those still waiting after queue_delay_warn.  A report is itself a
+ * those still waiting after queue_delay_warn, a "relayed" report for
+ * those that asked for one (NOTIFY=SUCCESS) and went to a server that
+ * does not offer DSN (RFC 3461 §5.2.2 (b)).  A report is itself a
  * queued message, from <> (RFC 3461 §6.1, RFC 5321 §4.5.5: so that it
  * can never bounce back), to the original's envelope sender.  Only when
  * it is on disk does the original's journal record it ("B", "W"): a
@@ -35,6 +37,14 @@ write_report(void *arg, int outfd, char *err, size_t errlen)
 	    errlen);
 }
 
+static const char *
+report_name(enum dsn_kind kind)
+{
+	return kind == DSN_DELAY ? "delay notice"
+	    : kind == DSN_SUCCESS ? "relayed report"
+				  : "bounce";
+}
+
 int
 qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,
     enum dsn_kind kind, const size_t *idx, size_t n)
@@ -58,8 +68,9 @@ qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,
 		dr[i].addr = r->addr;
 		dr[i].orcpt = r->orcpt;
 		dr[i].notify = r->notify;
-		dr[i].action =
-		    kind == DSN_DELAY ? DSN_ACT_DELAYED : DSN_ACT_FAILED;
+		dr[i].action = kind == DSN_DELAY ? DSN_ACT_DELAYED
+		    : kind == DSN_SUCCESS	 ? DSN_ACT_RELAYED
+						 : DSN_ACT_FAILED;
 		dr[i].status = r->status[0] ? r->status : NULL;
 		dr[i].relay = r->relay;
 		dr[i].code = r->code;
@@ -90,7 +101,7 @@ qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,
 	rp.size = e->size;
 	queue_env_init(&b);
 	(void)snprintf(origin, sizeof(origin), "msend %s for %s",
-	    kind == DSN_DELAY ? "delay notice" : "bounce", e->id);
+	    report_name(kind), e->id);
 	if ((b.from = strdup("")) == NULL ||
 	    (b.origin = strdup(origin)) == NULL ||
 	    queue_env_add(&b, e->from, SMTP_NOTIFY_NEVER, NULL) == -1) {
@@ -102,11 +113,11 @@ qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,
 	b.smtputf8 = e->smtputf8 || !util_is_ascii(e->from);
 	if (queue_add(qr->q, &b, write_report, &rp, err, sizeof(err)) == -1)
 		log_err(qr->log, "%s: the %s to <%s> cannot be queued: %s",
-		    e->id, kind == DSN_DELAY ? "delay notice" : "bounce",
+		    e->id, report_name(kind),
 		    log_esc(ea, sizeof(ea), e->from), err);
 	else {
 		log_info(qr->log, "%s: %s to <%s> queued as %s", e->id,
-		    kind == DSN_DELAY ? "delay notice" : "bounce",
+		    report_name(kind),
 		    log_esc(ea, sizeof(ea), e->from), b.id);
 		rc = 0;
 	}

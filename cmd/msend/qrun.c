@@ -517,18 +517,75 @@ out:
 	queue_env_free(&e);
 }
 
+/* Does recipient r owe its sender a report not yet queued: a bounce
+   (failed), or a "relayed" DSN (RFC 3461 §5.2.2 (b))? */
+static int
+report_owed(const struct queue_rcpt *r, enum dsn_kind kind)
+{
+	if (r->bounced)
+		return 0;
+	return kind == DSN_FAILURE ? r->state == QUEUE_FAILED
+				   : r->state == QUEUE_SENT && r->relayed;
+}
+
+static int
+any_owed(const struct queue_env *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nr; i++)
+		if (report_owed(&e->r[i], DSN_FAILURE) ||
+		    report_owed(&e->r[i], DSN_SUCCESS))
+			return 1;
+	return 0;
+}
+
+/* The reports of one kind owed for e: queued, then "B IDX" for each
+   in the journal (a crash between the two sends one twice, never not
+   at all). */
+static void
+reports(struct qrun *qr, struct queue_env *e, int fd, enum dsn_kind kind,
+    size_t *idx)
+{
+	char err[ERR_MAX];
+	struct buf b;
+	size_t i, k = 0;
+
+	for (i = 0; i < e->nr; i++)
+		if (report_owed(&e->r[i], kind))
+			idx[k++] = i;
+	/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a report to <>
+	   (qbounce_send sends none and says done). */
+	if (k == 0 || qbounce_send(qr, e, fd, kind, idx, k) == -1)
+		return;
+	buf_init(&b, QUEUE_JOURNAL_MAX);
+	for (i = 0; i < k; i++)
+		(void)buf_printf(&b, "B %zu\n", idx[i]);
+	if (queue_append(e, fd, &b, err, sizeof(err)) == -1)
+		log_err(qr->log, "%s", err);
+	else
+		for (i = 0; i < k; i++)
+			e->r[idx[i]].bounced = 1;
+	buf_free(&b);
+	if (e->from[0] == '\0')
+		log_info(qr->log, "%s: from=<>: %s", e->id,
+		    kind == DSN_FAILURE ? "no bounce for a bounce"
+					: "no report to <>");
+}
+
 /*
  * A message whose recipients failed for good gets its bounce at once,
- * even while others still wait (one report for those failed so far);
- * one with nothing waiting and nothing owed leaves the queue.
+ * even while others still wait (one report for those failed so far),
+ * and those relayed to a server without DSN that asked for it their
+ * "relayed" report; one with nothing waiting and nothing owed leaves
+ * the queue.
  */
 static int64_t
 finish(struct qrun *qr, const char *id)
 {
 	struct queue_env e;
 	char err[ERR_MAX];
-	struct buf b;
-	size_t i, k = 0, *idx = NULL;
+	size_t i, *idx = NULL;
 	int64_t due = 0;
 	int fd;
 
@@ -539,25 +596,8 @@ finish(struct qrun *qr, const char *id)
 	}
 	if ((idx = calloc(e.nr, sizeof(*idx))) == NULL)
 		goto out;
-	for (i = 0; i < e.nr; i++)
-		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced)
-			idx[k++] = i;
-	/* RFC 5321 §4.5.5 and RFC 3461 §6.1: never a bounce to <>
-	   (qbounce_send sends none and says done). */
-	if (k > 0 && qbounce_send(qr, &e, fd, DSN_FAILURE, idx, k) == 0) {
-		buf_init(&b, QUEUE_JOURNAL_MAX);
-		for (i = 0; i < k; i++)
-			(void)buf_printf(&b, "B %zu\n", idx[i]);
-		if (queue_append(&e, fd, &b, err, sizeof(err)) == -1)
-			log_err(qr->log, "%s", err);
-		else
-			for (i = 0; i < k; i++)
-				e.r[idx[i]].bounced = 1;
-		buf_free(&b);
-		if (e.from[0] == '\0')
-			log_info(qr->log, "%s: from=<>: no bounce for a "
-			    "bounce", e.id);
-	}
+	reports(qr, &e, fd, DSN_FAILURE, idx);
+	reports(qr, &e, fd, DSN_SUCCESS, idx);
 	if (queue_pending(&e) > 0) {
 		/* The first next try, or the age limit if sooner. */
 		due = e.created + qr->p->max_age;
@@ -568,11 +608,10 @@ finish(struct qrun *qr, const char *id)
 			due = 1;
 		goto out;
 	}
-	for (i = 0; i < e.nr; i++)
-		if (e.r[i].state == QUEUE_FAILED && !e.r[i].bounced) {
-			due = qrun_now() + QRUN_OWED_S;
-			goto out; /* owed: the next pass tries again */
-		}
+	if (any_owed(&e)) {
+		due = qrun_now() + QRUN_OWED_S;
+		goto out; /* owed: the next pass tries again */
+	}
 	if (queue_remove(qr->q, id, err, sizeof(err)) == -1)
 		log_err(qr->log, "%s", err);
 	else
@@ -628,10 +667,7 @@ pass_add(struct pass *ps, struct qsched *sc, const char *id, int now_all,
 	}
 	(void)close(fd);
 	qr->nmsgs++;
-	for (j = 0; j < e.nr; j++)
-		if (e.r[j].state == QUEUE_FAILED && !e.r[j].bounced)
-			break;
-	if (j < e.nr || queue_pending(&e) == 0)
+	if (any_owed(&e) || queue_pending(&e) == 0)
 		touch(ps, e.id);
 	if (queue_pending(&e) == 0) {
 		queue_env_free(&e);

@@ -163,8 +163,9 @@ void qsched_free_worker(struct qworker *w);
 /* SIGTERM or SIGINT came (qrun.c): start nothing new. */
 int qsched_stop_requested(void);
 
-/* qbounce.c: a report (kind DSN_FAILURE or DSN_DELAY) to e's sender
-   about its recipients idx[0..n), queued from <>; nothing for a message
+/* qbounce.c: a report (kind DSN_FAILURE, DSN_DELAY, or DSN_SUCCESS:
+   "relayed") to e's sender about its recipients idx[0..n), queued from
+   <>; nothing for a message
    from <> or when no recipient's NOTIFY asks for it.  0 (done), or -1
    (logged: try again later).  fd: e's file, for the original. */
 int qbounce_send(struct qrun *qr, const struct queue_env *e, int fd,

@@ -248,7 +248,13 @@ one_message(struct qrun *qr, struct csession *cs, struct qitem *it,
 			memset(&rc[i], 0, sizeof(rc[i]));
 			rc[i].addr = e.r[todo[i]].addr;
 			rc[i].notify = e.r[todo[i]].notify;
-			rc[i].orcpt = e.r[todo[i]].orcpt;
+			/* RFC 3461 §5.2.1 (d): an ORCPT as it came (a
+			   queue file is checked, not trusted, before
+			   it goes into a command). */
+			if (e.r[todo[i]].orcpt != NULL &&
+			    smtp_orcpt_valid(e.r[todo[i]].orcpt,
+				strlen(e.r[todo[i]].orcpt)))
+				rc[i].orcpt_param = e.r[todo[i]].orcpt;
 		}
 		if (smtp_client_txn(&cs->c, &t) == -1)
 			over = 1;
@@ -272,6 +278,13 @@ one_message(struct qrun *qr, struct csession *cs, struct qitem *it,
 			    !yerr_temporary(rc[i].res.cls) &&
 				rc[i].res.cls != YERR_OK,
 			    rc[i].code, relay, rc[i].res.msg);
+			/* RFC 3461 §5.2.2: a server without DSN got no
+			   NOTIFY; when it asked for SUCCESS, we report
+			   "relayed" (qrun.c finish), else it reports
+			   itself (§5.2.1). */
+			e.r[todo[i]].relayed = rc[i].res.cls == YERR_OK &&
+			    !cs->c.ehlo.dsn &&
+			    (e.r[todo[i]].notify & SMTP_NOTIFY_SUCCESS) != 0;
 			idx[k++] = todo[i];
 		}
 		if (k > 0 && journal(qr, &e, fd, idx, k) == -1) {

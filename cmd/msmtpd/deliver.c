@@ -82,7 +82,11 @@ struct deliv {
 	const char *id;
 	const char *from;
 	const char *const *rcpt;
+	const int *notify; /* each recipient's NOTIFY (RFC 3461) */
+	const char *const *orcpt; /* and ORCPT, "" none */
 	size_t nrcpt;
+	enum smtp_ret ret; /* RET= */
+	const char *envid; /* ENVID=, decoded, "" none */
 	int relay;
 	const char *addr, *host, *helo;
 	const char *auth_user; /* NULL: not authenticated */
@@ -193,6 +197,54 @@ out:
 }
 
 /*
+ * With --queue (DSN offered), a local delivery owes the sender a
+ * "delivered" report for the recipients whose NOTIFY has SUCCESS (RFC
+ * 3461 §5.2.3 (a)): queued for the runner.  The mail is delivered
+ * whatever becomes of it; a failure is logged.
+ */
+static void
+report_delivered(const struct msmtpd_conf *c, const struct deliv *d)
+{
+	struct msmtpd_qmsg m;
+	char err[MSMTPD_CMD_ERR_MAX + 1];
+	size_t i;
+
+	if (d->from[0] == '\0' || d->notify == NULL)
+		return;
+	for (i = 0; i < d->nrcpt; i++)
+		if (d->notify[i] & SMTP_NOTIFY_SUCCESS)
+			break;
+	if (i == d->nrcpt)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.id = d->id;
+	m.from = d->from;
+	m.rcpt = d->rcpt;
+	m.notify = d->notify;
+	m.orcpt = d->orcpt;
+	m.nrcpt = d->nrcpt;
+	m.ret = d->ret;
+	m.envid = d->envid;
+	m.origin = "msmtpd";
+	m.spool = d->spool;
+	m.delivered = 1;
+	(void)msmtpd_enqueue(c, &m, err);
+}
+
+static int run_delivery(const struct msmtpd_conf *, const struct deliv *,
+    char *);
+
+static int
+run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
+{
+	int rc = run_delivery(c, d, cmd_err);
+
+	if (rc == 0 && !d->relay && session_dsn_offered(c))
+		report_delivered(c, d);
+	return rc;
+}
+
+/*
  * Run the delivery (or relay) command for d with common/proc: the spool
  * as stdin, /dev/null as stdout, stderr kept for the log; its own
  * process group, killed as a whole after --command-timeout.  Returns
@@ -201,7 +253,7 @@ out:
  * again later); cmd_err gets its stderr, lines joined by " | ".
  */
 static int
-run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
+run_delivery(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 {
 	char *const *tmpl = d->relay ? c->relay : c->command;
 	char **argv, **envp = NULL, how[128], found[PATH_MAX];
@@ -217,6 +269,7 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 		struct msmtpd_qmsg m;
 		char origin[SMTP_DOMAIN_MAX * 2 + NET_ADDRSTR_MAX + 64];
 
+		memset(&m, 0, sizeof(m));
 		(void)snprintf(origin, sizeof(origin),
 		    "msmtpd [%s]%s%s%s%s", d->addr, d->helo ? " helo=" : "",
 		    d->helo ? d->helo : "", d->auth_user ? " auth=" : "",
@@ -224,7 +277,11 @@ run_command(const struct msmtpd_conf *c, const struct deliv *d, char *cmd_err)
 		m.id = d->id;
 		m.from = d->from;
 		m.rcpt = d->rcpt;
+		m.notify = d->notify;
+		m.orcpt = d->orcpt;
 		m.nrcpt = d->nrcpt;
+		m.ret = d->ret;
+		m.envid = d->envid;
 		m.origin = origin;
 		m.spool = d->spool;
 		return msmtpd_enqueue(c, &m, cmd_err);
@@ -292,7 +349,8 @@ out:
 
 /*
  * Requests of the session (unprivileged) to the parent (root).  A
- * delivery is DELIVER, one RCPT per recipient, then GO; the answer is
+ * delivery is DELIVER, one RCPT per recipient (address, NOTIFY bits,
+ * ORCPT), then GO; the answer is
  * RESULT (exit status, first stderr line).  AUTH (user, password) gets
  * AUTH_OK, AUTH_NO (after --auth-delay) or AUTH_TEMP.
  */
@@ -310,8 +368,11 @@ enum {
 };
 /* DELIVER: id, from, relay ("0" or "1"), addr, host, helo, auth user,
    TLS protocol, TLS cipher ("" when not authenticated or no TLS: never
-   a value then), the number of recipients; the spool descriptor. */
-#define PS_DELIVER_FIELDS 10
+   a value then), the number of recipients, RET ("", "full", "hdrs"),
+   ENVID (decoded, "" none); the spool descriptor. */
+#define PS_DELIVER_FIELDS 12
+/* RCPT: the address, NOTIFY (SMTP_NOTIFY_* bits in decimal), ORCPT. */
+#define PS_RCPT_FIELDS 3
 
 /* The session asks the parent: 0 and the answer, or -1 (logged). */
 static int
@@ -362,11 +423,18 @@ deliver_ask(struct session *s)
 	f[7] = s->tls ? s->tlsi.protocol : "";
 	f[8] = s->tls ? s->tlsi.cipher : "";
 	f[9] = nr;
+	f[10] = s->ret == SMTP_RET_FULL ? "full"
+	    : s->ret == SMTP_RET_HDRS	 ? "hdrs"
+					 : "";
+	f[11] = s->envid;
 	if (send_fields(c, PS_DELIVER, s->spool, PS_DELIVER_FIELDS, f) == -1)
 		return EX_TEMPFAIL;
 	for (i = 0; i < s->nrcpt; i++) {
+		(void)snprintf(nr, sizeof(nr), "%d", s->rdsn[i].notify);
 		f[0] = s->rcpt[i];
-		if (send_fields(c, PS_RCPT, -1, 1, f) == -1)
+		f[1] = nr;
+		f[2] = s->rdsn[i].orcpt;
+		if (send_fields(c, PS_RCPT, -1, PS_RCPT_FIELDS, f) == -1)
 			return EX_TEMPFAIL;
 	}
 	if (send_fields(c, PS_GO, -1, 0, NULL) == -1 || ask(c, &m) == -1)
@@ -387,9 +455,10 @@ int
 deliver_run(struct session *s)
 {
 	struct deliv d;
-	const char **rv;
+	const char **rv, **ov;
+	int *nv;
 	size_t i;
-	int rc;
+	int rc = EX_TEMPFAIL;
 
 	s->cmd_err[0] = '\0';
 	if (data_spool_flush(s) == -1 || lseek(s->spool, 0, SEEK_SET) == -1)
@@ -398,14 +467,24 @@ deliver_run(struct session *s)
 		return s->c->sink(s->c->sink_arg, s->spool);
 	if (s->c->privsep)
 		return deliver_ask(s);
-	if ((rv = calloc(s->nrcpt + 1, sizeof(*rv))) == NULL)
-		return EX_TEMPFAIL;
-	for (i = 0; i < s->nrcpt; i++)
+	rv = calloc(s->nrcpt + 1, sizeof(*rv));
+	ov = calloc(s->nrcpt + 1, sizeof(*ov));
+	nv = calloc(s->nrcpt + 1, sizeof(*nv));
+	if (rv == NULL || ov == NULL || nv == NULL)
+		goto out;
+	for (i = 0; i < s->nrcpt; i++) {
 		rv[i] = s->rcpt[i];
+		nv[i] = s->rdsn[i].notify;
+		ov[i] = s->rdsn[i].orcpt;
+	}
 	memset(&d, 0, sizeof(d));
 	d.id = s->id;
 	d.from = s->from;
 	d.rcpt = rv;
+	d.notify = nv;
+	d.orcpt = ov;
+	d.ret = s->ret;
+	d.envid = s->envid;
 	d.nrcpt = s->nrcpt;
 	d.relay = s->relay;
 	d.addr = s->addr;
@@ -416,7 +495,10 @@ deliver_run(struct session *s)
 	d.tls_cipher = s->tls ? s->tlsi.cipher : NULL;
 	d.spool = s->spool;
 	rc = run_command(s->c, &d, s->cmd_err);
+out:
 	free(rv);
+	free(ov);
+	free(nv);
 	return rc;
 }
 
@@ -489,6 +571,16 @@ path_ok(const char *a, int flags)
 	    used == n + 2 && strcmp(p.addr, a) == 0;
 }
 
+/* Printable US-ASCII and space only (ENVID, RFC 3461 §4.4). */
+static int
+printable(const char *f)
+{
+	for (; *f != '\0'; f++)
+		if ((unsigned char)*f < 0x20 || (unsigned char)*f > 0x7e)
+			return 0;
+	return 1;
+}
+
 /* "" is "none" for the optional ones. */
 static const char *
 opt(const char *f)
@@ -501,6 +593,9 @@ struct req {
 	struct privsep_msg head; /* DELIVER: its fields stay here */
 	char (*rcpt)[SMTP_PATH_MAX + 1];
 	const char **rv;
+	struct msmtpd_rdsn *rdsn;
+	int *nv;
+	const char **ov;
 	size_t nrcpt, want;
 };
 
@@ -512,8 +607,14 @@ req_free(struct req *r)
 	r->head.fd = -1;
 	free(r->rcpt);
 	free(r->rv);
+	free(r->rdsn);
+	free(r->nv);
+	free(r->ov);
 	r->rcpt = NULL;
 	r->rv = NULL;
+	r->rdsn = NULL;
+	r->nv = NULL;
+	r->ov = NULL;
 	r->nrcpt = r->want = 0;
 }
 
@@ -540,7 +641,15 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m,
 	    field(m, 7, sizeof(((struct tls_info *)0)->protocol) - 1) == NULL ||
 	    field(m, 8, sizeof(((struct tls_info *)0)->cipher) - 1) == NULL ||
 	    (nr = field(m, 9, 10)) == NULL ||
-	    util_parse_num(nr, 1, c->max_rcpt, 0, &n) == -1)
+	    util_parse_num(nr, 1, c->max_rcpt, 0, &n) == -1 ||
+	    field(m, 10, 4) == NULL ||
+	    (m->field[10][0] != '\0' && strcmp(m->field[10], "full") != 0 &&
+		strcmp(m->field[10], "hdrs") != 0) ||
+	    field(m, 11, SMTP_ENVID_MAX) == NULL || !printable(m->field[11]))
+		return -1;
+	/* DSN parameters only where DSN is offered (session.c). */
+	if ((m->field[10][0] != '\0' || m->field[11][0] != '\0') &&
+	    !session_dsn_offered(c))
 		return -1;
 	/* Relaying and the AUTH_USER the command sees need a login this
 	   process approved: a subverted session cannot claim one. */
@@ -554,23 +663,41 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m,
 	r->want = (size_t)n;
 	r->nrcpt = 0;
 	if ((r->rcpt = calloc(r->want, sizeof(*r->rcpt))) == NULL ||
-	    (r->rv = calloc(r->want + 1, sizeof(*r->rv))) == NULL)
+	    (r->rv = calloc(r->want + 1, sizeof(*r->rv))) == NULL ||
+	    (r->rdsn = calloc(r->want, sizeof(*r->rdsn))) == NULL ||
+	    (r->nv = calloc(r->want, sizeof(*r->nv))) == NULL ||
+	    (r->ov = calloc(r->want, sizeof(*r->ov))) == NULL)
 		return -1;
 	return 0;
 }
 
-/* RCPT: one recipient, a valid forward-path, not an option. */
+/* RCPT: one recipient, a valid forward-path, not an option; its
+   NOTIFY (NEVER alone, RFC 3461 §4.1) and ORCPT (§4.2), only where DSN
+   is offered. */
 static int
-req_rcpt(struct req *r, const struct privsep_msg *m)
+req_rcpt(const struct msmtpd_conf *c, struct req *r,
+    const struct privsep_msg *m)
 {
-	const char *a;
+	const char *a, *nf, *o;
+	long long n;
 
-	if (r->rcpt == NULL || r->nrcpt == r->want || m->n != 1 ||
-	    m->fd != -1 || (a = field(m, 0, SMTP_PATH_MAX)) == NULL ||
-	    a[0] == '\0' || !path_ok(a, SMTP_PATH_FORWARD))
+	if (r->rcpt == NULL || r->nrcpt == r->want ||
+	    m->n != PS_RCPT_FIELDS || m->fd != -1 ||
+	    (a = field(m, 0, SMTP_PATH_MAX)) == NULL || a[0] == '\0' ||
+	    !path_ok(a, SMTP_PATH_FORWARD) || (nf = field(m, 1, 2)) == NULL ||
+	    util_parse_num(nf, 0, SMTP_NOTIFY_NEVER | SMTP_NOTIFY_SUCCESS |
+		SMTP_NOTIFY_FAILURE | SMTP_NOTIFY_DELAY, 0, &n) == -1 ||
+	    ((n & SMTP_NOTIFY_NEVER) && n != SMTP_NOTIFY_NEVER) ||
+	    (o = field(m, 2, SMTP_ORCPT_MAX)) == NULL ||
+	    (o[0] != '\0' && !smtp_orcpt_valid(o, strlen(o))) ||
+	    ((n != 0 || o[0] != '\0') && !session_dsn_offered(c)))
 		return -1;
 	util_strlcpy(r->rcpt[r->nrcpt], a, sizeof(r->rcpt[0]));
 	r->rv[r->nrcpt] = r->rcpt[r->nrcpt];
+	r->rdsn[r->nrcpt].notify = (int)n;
+	util_strlcpy(r->rdsn[r->nrcpt].orcpt, o, sizeof(r->rdsn[0].orcpt));
+	r->nv[r->nrcpt] = (int)n;
+	r->ov[r->nrcpt] = r->rdsn[r->nrcpt].orcpt;
 	r->nrcpt++;
 	return 0;
 }
@@ -600,7 +727,13 @@ req_go(const struct msmtpd_conf *c, struct req *r, int ps)
 	if (d.tls_cipher == NULL)
 		d.tls_cipher = "";
 	d.rcpt = r->rv;
+	d.notify = r->nv;
+	d.orcpt = r->ov;
 	d.nrcpt = r->nrcpt;
+	d.ret = strcmp(h->field[10], "full") == 0 ? SMTP_RET_FULL
+	    : strcmp(h->field[10], "hdrs") == 0	  ? SMTP_RET_HDRS
+						  : SMTP_RET_NONE;
+	d.envid = h->field[11];
 	d.spool = h->fd;
 	if (lseek(d.spool, 0, SEEK_SET) == -1) {
 		log_err(c->log, "%s: spool: %s", d.id, strerror(errno));
@@ -710,7 +843,7 @@ parent_loop(const struct msmtpd_conf *c, int ps, pid_t pid, int *termed,
 			req_free(&k->r);
 			rc = req_begin(c, &k->r, &m, k->authed);
 			break;
-		case PS_RCPT: rc = req_rcpt(&k->r, &m); break;
+		case PS_RCPT: rc = req_rcpt(c, &k->r, &m); break;
 		case PS_GO: rc = req_go(c, &k->r, ps); break;
 		case PS_AUTH:
 			rc = auth_answer(c, &m, ps, &k->failures, k->authed,

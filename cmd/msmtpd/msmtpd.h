@@ -104,6 +104,13 @@ struct msmtpd_conf {
 	const struct privsep_id *ps_id;
 };
 
+/* A recipient's DSN parameters (RFC 3461 §4.1, §4.2), offered with
+   --queue. */
+struct msmtpd_rdsn {
+	int notify; /* SMTP_NOTIFY_* bits, 0: none given */
+	char orcpt[SMTP_ORCPT_MAX + 1]; /* "type;xtext" as sent, "" none */
+};
+
 struct session {
 	const struct msmtpd_conf *c;
 	struct io io;
@@ -129,7 +136,10 @@ struct session {
 	int smtputf8;
 	int binary; /* BODY=BINARYMIME */
 	char (*rcpt)[SMTP_PATH_MAX + 1];
+	struct msmtpd_rdsn *rdsn; /* each recipient's NOTIFY, ORCPT */
 	size_t nrcpt;
+	enum smtp_ret ret; /* RET= (RFC 3461 §4.3) */
+	char envid[SMTP_ENVID_MAX + 1]; /* ENVID=, xtext-decoded, "" none */
 	int relay; /* recipients are relayed */
 	int bdat; /* BDAT chunks under way */
 	/* The message being received. */
@@ -195,6 +205,10 @@ int deliver_parent(
 int deliver_parent_pool(
     const struct msmtpd_conf *c, const struct privsep_id *id, int chan);
 
+/* session.c: DSN (RFC 3461) is offered where it can be honoured: with
+   --queue, which relays through the queue runner (see msmtpd.8). */
+int session_dsn_offered(const struct msmtpd_conf *c);
+
 /* policy.c */
 int policy_local(const struct msmtpd_conf *c, const struct smtp_path *p);
 int policy_auth_offered(const struct session *s);
@@ -210,14 +224,22 @@ struct msmtpd_qmsg {
 	const char *id;
 	const char *from;
 	const char *const *rcpt;
+	const int *notify; /* each recipient's NOTIFY bits (RFC 3461) */
+	const char *const *orcpt; /* each one's ORCPT, NULL or "": none */
 	size_t nrcpt;
+	enum smtp_ret ret; /* RET= */
+	const char *envid; /* ENVID=, xtext-decoded; NULL or "": none */
 	const char *origin; /* who sent it, for msend --list */
 	int spool; /* LF line ends, our Received first */
+	int delivered; /* not the message: the "delivered" report about
+			  it (RFC 3461 §5.2.3 (a)) to its sender, for the
+			  recipients whose NOTIFY has SUCCESS */
 };
 /* Is DIR a queue msmtpd may write (as root: not root's)?  0 or -1. */
 int msmtpd_queue_check(const char *dir, char *err, size_t errlen);
-/* Queue m in c->queue durably.  An exit code as a delivery command's
-   would be (0, 75); cmd_err says why not. */
+/* Queue m (or with m->delivered its report) in c->queue durably.  An
+   exit code as a delivery command's would be (0, 75); cmd_err says why
+   not. */
 int msmtpd_enqueue(const struct msmtpd_conf *c, const struct msmtpd_qmsg *m,
     char *cmd_err);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dsn.h"
 #include "msmtpd.h"
 #include "server.h"
 #include "session.h"
@@ -62,6 +63,8 @@ txn_reset(struct session *s)
 	s->smtputf8 = 0;
 	s->binary = 0;
 	s->nrcpt = 0;
+	s->ret = SMTP_RET_NONE;
+	s->envid[0] = '\0';
 	s->relay = 0;
 	s->bdat = 0;
 	s->size = 0;
@@ -173,6 +176,8 @@ helo(struct session *s, const char *arg, size_t len, int esmtp)
 	buf_puts(&b,
 	    "8BITMIME\nSMTPUTF8\nENHANCEDSTATUSCODES\n"
 	    "CHUNKING\nBINARYMIME\n");
+	if (session_dsn_offered(s->c))
+		buf_puts(&b, "DSN\n");
 	if (s->c->tls != NULL && !s->tls)
 		buf_puts(&b, "STARTTLS\n");
 	if (policy_auth_offered(s))
@@ -195,6 +200,31 @@ cmd_helo(void *v, const char *arg, size_t len)
 	return helo(v, arg, len, 0);
 }
 
+int
+session_dsn_offered(const struct msmtpd_conf *c)
+{
+	return c->queue != NULL;
+}
+
+/*
+ * ENVID (RFC 3461 §4.4): xtext whose decoded form is printable US-ASCII
+ * (graphic characters and space), at most SMTP_ENVID_MAX.  0, or -1.
+ */
+static int
+envid_decode(const char *x, char *out, size_t outlen)
+{
+	size_t i;
+
+	if (dsn_xtext_decode(x, strlen(x), 0, out, outlen) == -1 ||
+	    out[0] == '\0' || strlen(out) > SMTP_ENVID_MAX)
+		return -1;
+	for (i = 0; out[i] != '\0'; i++)
+		if ((unsigned char)out[i] < 0x20 ||
+		    (unsigned char)out[i] > 0x7e)
+			return -1;
+	return 0;
+}
+
 static int
 cmd_mail(void *v, const char *arg, size_t len)
 {
@@ -214,9 +244,18 @@ cmd_mail(void *v, const char *arg, size_t len)
 		reply(s, 1, 555, "5.5.4", "MAIL parameters need EHLO");
 		return 0;
 	}
-	/* DSN (RFC 3461) is not offered, so its parameters are unknown. */
-	if (pa.ret != SMTP_RET_NONE || pa.envid[0] != '\0') {
+	/* Without --queue DSN (RFC 3461) is not offered, so its
+	   parameters are unknown. */
+	if ((pa.ret != SMTP_RET_NONE || pa.envid[0] != '\0') &&
+	    !session_dsn_offered(s->c)) {
 		reply(s, 1, 555, "5.5.4", "DSN parameters not supported");
+		return 0;
+	}
+	/* RFC 3461 §5.1 (a): a value not valid gets 501. */
+	if (pa.envid[0] != '\0' &&
+	    envid_decode(pa.envid, s->envid, sizeof(s->envid)) == -1) {
+		s->envid[0] = '\0';
+		reply(s, 1, 501, "5.5.4", "Syntax error in ENVID parameter");
 		return 0;
 	}
 	/* RFC 1870 §6.1: a declared size over the limit is refused now. */
@@ -236,6 +275,7 @@ cmd_mail(void *v, const char *arg, size_t len)
 	util_strlcpy(s->from, p.addr, sizeof(s->from));
 	s->smtputf8 = pa.smtputf8;
 	s->binary = pa.body == SMTP_BODY_BINARYMIME;
+	s->ret = pa.ret;
 	reply(s, 0, 250, "2.1.0", "Sender <%s> OK", s->from);
 	return 0;
 }
@@ -261,7 +301,8 @@ cmd_rcpt(void *v, const char *arg, size_t len)
 		reply(s, 1, 555, "5.5.4", "RCPT parameters need EHLO");
 		return 0;
 	}
-	if (pa.notify != 0 || pa.orcpt[0] != '\0') {
+	if ((pa.notify != 0 || pa.orcpt[0] != '\0') &&
+	    !session_dsn_offered(s->c)) {
 		reply(s, 1, 555, "5.5.4", "DSN parameters not supported");
 		return 0;
 	}
@@ -307,8 +348,13 @@ cmd_rcpt(void *v, const char *arg, size_t len)
 	for (i = 0; i < s->nrcpt; i++)
 		if (strcmp(s->rcpt[i], addr) == 0)
 			break;
-	if (i == s->nrcpt)
+	/* A repeated recipient keeps its first DSN parameters. */
+	if (i == s->nrcpt) {
+		s->rdsn[s->nrcpt].notify = pa.notify;
+		util_strlcpy(s->rdsn[s->nrcpt].orcpt, pa.orcpt,
+		    sizeof(s->rdsn[0].orcpt));
 		util_strlcpy(s->rcpt[s->nrcpt++], addr, sizeof(s->rcpt[0]));
+	}
 	s->relay = relay;
 	reply(s, 0, 250, "2.1.5", "Recipient <%s> OK", p.addr);
 	return 0;
@@ -659,8 +705,11 @@ session_run(const struct msmtpd_conf *c, int rfd, int wfd)
 	int rc;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->rcpt = calloc((size_t)c->max_rcpt, sizeof(*s->rcpt))) == NULL) {
+	    (s->rcpt = calloc((size_t)c->max_rcpt, sizeof(*s->rcpt))) == NULL ||
+	    (s->rdsn = calloc((size_t)c->max_rcpt, sizeof(*s->rdsn))) == NULL) {
 		log_err(c->log, "session: %s", strerror(errno));
+		if (s != NULL)
+			free(s->rcpt);
 		free(s);
 		return 1;
 	}
@@ -728,6 +777,7 @@ out:
 		close(s->spool);
 	buf_free(&s->sbuf);
 	free(s->rcpt);
+	free(s->rdsn);
 	free(s);
 	return rc;
 }

@@ -636,6 +636,9 @@ ATF_TC_BODY(success, tc)
 	    "Final-Recipient: rfc822; carol@example."
 	    "net\r\nAction: delivered\r\n"));
 	ATF_CHECK(!has(&rp, "dave@"));
+	/* Nothing was undelivered. */
+	ATF_CHECK(has(&rp, "\r\nContent-Description: Message Headers\r\n"));
+	ATF_CHECK(!has(&rp, "Undelivered"));
 	check_part3(&rp, "rfc822-headers", ORIG_HDR, strlen(ORIG_HDR));
 	report_free(&rp);
 }

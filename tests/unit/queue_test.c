@@ -115,6 +115,11 @@ ATF_TC_BODY(journal_table, tc)
 	    {"R 0 S 1 0 1000 - - -\n", -1}, /* code over 999 */
 	    {"R 0 S -1 0 250 - - -\n", -1},
 	    {"R 0 S 1 0 250 - -\n", -1}, /* a word short */
+	    /* T: sent to a server without DSN, a "relayed" report owed;
+	       B IDX: that report is queued. */
+	    {"R 1 T 1 0 250 2.0.0 mx[1] ok\nB 1\n", 33},
+	    {"R 1 TS 1 0 250 - - -\n", -1},
+	    {"R 1 t 1 0 250 - - -\n", -1},
 	    {"\n", -1},
 	    {"Z\n", -1},
 	};
@@ -147,7 +152,34 @@ ATF_TC_BODY(journal_table, tc)
 	ATF_CHECK_STREQ(e.r[0].reply, "queued as X");
 	ATF_CHECK_STREQ(e.r[0].relay, "mx[1]");
 	ATF_CHECK_EQ(queue_pending(&e), 1);
+	ATF_CHECK(!e.r[0].relayed);
 	queue_env_free(&e);
+
+	/* T is sent and relayed; it formats back as T, with its B; a
+	   later S (a compacted file rewritten) clears it. */
+	{
+		static const char jt[] = "R 1 T 1 0 250 2.0.0 mx[1] ok\n"
+					 "B 1\n";
+		struct buf b;
+
+		queue_env_init(&e);
+		ATF_REQUIRE(queue_env_parse(&e, env, strlen(env), err,
+				sizeof(err)) > 0);
+		ATF_REQUIRE(queue_journal_apply(&e, jt, strlen(jt), err,
+				sizeof(err)) == (ssize_t)strlen(jt));
+		ATF_CHECK_EQ(e.r[1].state, QUEUE_SENT);
+		ATF_CHECK(e.r[1].relayed);
+		ATF_CHECK(e.r[1].bounced);
+		ATF_CHECK(!e.r[0].relayed);
+		buf_init(&b, 0);
+		ATF_REQUIRE(queue_journal_rcpt(&e, 1, &b) == 0);
+		ATF_CHECK_STREQ(buf_cstr(&b), jt);
+		buf_free(&b);
+		ATF_REQUIRE(queue_journal_apply(&e, "R 1 S 1 0 250 - - -\n",
+				20, err, sizeof(err)) == 20);
+		ATF_CHECK(!e.r[1].relayed);
+		queue_env_free(&e);
+	}
 }
 
 /* A message as a writer for queue_add. */

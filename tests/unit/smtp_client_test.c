@@ -464,7 +464,11 @@ static const char *const s_params[] = {GREET, ">EHLO", "<250-fake",
     "<250 ok",
     ">RCPT TO:<ok@y.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig@y.test",
     "<250 ok", ">DATA", "<354 go", "=BODY", "<250 queued", ">RSET", "<250 ok",
-    ">RSET", "<250 ok", ">QUIT", "<221 bye", NULL};
+    ">RSET", "<250 ok", ">RSET", "<250 ok",
+    ">MAIL FROM:<a@x.test> SIZE=30 BODY=8BITMIME RET=HDRS ENVID=id+2B1",
+    "<250 ok", ">RCPT TO:<ok@y.test> ORCPT=rfc822;Orig+2Bx@y.test",
+    "<250 ok", ">DATA", "<354 go", "=BODY", "<250 queued",
+    ">QUIT", "<221 bye", NULL};
 
 ATF_TC_WITHOUT_HEAD(mail_params);
 ATF_TC_BODY(mail_params, tc)
@@ -516,6 +520,15 @@ ATF_TC_BODY(mail_params, tc)
 	ATF_CHECK_EQ(r.res.cls, YERR_PERM);
 	ATF_CHECK_MSG(
 	    strstr(r.res.msg, "at most 1000") != NULL, "%s", r.res.msg);
+	/* An ORCPT as received goes on as it is, without NOTIFY too (RFC
+	   3461 §5.2.1 (d)). */
+	ATF_REQUIRE_EQ(smtp_client_rset(&c), 0);
+	msg.size = BODY_SIZE;
+	r.notify = 0;
+	r.orcpt = NULL;
+	r.orcpt_param = "rfc822;Orig+2Bx@y.test";
+	ATF_CHECK_EQ(smtp_client_txn(&c, &t), 0);
+	ATF_CHECK_EQ_MSG(r.res.cls, YERR_OK, "%s", r.res.msg);
 	ATF_CHECK_EQ(smtp_client_quit(&c), 0);
 	smtp_client_close(&c);
 	(void)close(fd);

@@ -1093,6 +1093,45 @@ ATF_TC_BODY(reply_send, tc)
 	(void)close(fds[0]);
 }
 
+/* ORCPT values (RFC 3461 §4.2), as the parser and msmtpd's privileged
+   parent check them. */
+ATF_TC_WITHOUT_HEAD(orcpt_valid);
+ATF_TC_BODY(orcpt_valid, tc)
+{
+	static const struct {
+		const char *in;
+		int ok;
+	} t[] = {
+	    {"rfc822;a@b.example", 1},
+	    {"rfc822;a+2Bb@c.example", 1},
+	    {"utf-8;a+40b", 1},
+	    {"x-foo;z", 1},
+	    {"rfc822;", 0}, /* no address */
+	    {";a@b", 0}, /* no type */
+	    {"rfc822", 0}, /* no ";" */
+	    {"rfc 822;a@b", 0}, /* the type is an atom */
+	    {"rfc822;a b", 0}, /* xtext has no space */
+	    {"rfc822;a=b", 0}, /* nor "=" */
+	    {"rfc822;a+2", 0}, /* a cut "+XX" */
+	    {"rfc822;a+2g", 0}, /* "+XX" is hex */
+	    {"rfc822;a\xc3\xa9", 0}, /* 8-bit */
+	    {"", 0},
+	};
+	char big[SMTP_ORCPT_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ATF_CHECK_EQ_MSG(smtp_orcpt_valid(t[i].in, strlen(t[i].in)),
+		    t[i].ok, "row %zu: %s", i, t[i].in);
+	/* At most SMTP_ORCPT_MAX octets in all. */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "rfc822;", 7);
+	ATF_CHECK_EQ(smtp_orcpt_valid(big, SMTP_ORCPT_MAX), 1);
+	ATF_CHECK_EQ(smtp_orcpt_valid(big, SMTP_ORCPT_MAX + 1), 0);
+	/* The length given is the value: a NUL inside is not xtext. */
+	ATF_CHECK_EQ(smtp_orcpt_valid("rfc822;a\0b", 10), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, parse_line);
@@ -1115,6 +1154,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, domain_valid);
 	ATF_TP_ADD_TC(tp, params_parse);
 	ATF_TP_ADD_TC(tp, envid_bound);
+	ATF_TP_ADD_TC(tp, orcpt_valid);
 	ATF_TP_ADD_TC(tp, mail_parse);
 	ATF_TP_ADD_TC(tp, bdat_parse);
 	ATF_TP_ADD_TC(tp, parse_reply_codes);
