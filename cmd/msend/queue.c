@@ -129,7 +129,12 @@ list_rcpt(FILE *out, const struct queue_env *e, size_t i, int64_t now)
 
 	fprintf(out, "    %s  ", r->addr);
 	switch (r->state) {
-	case QUEUE_SENT: fputs("sent", out); break;
+	case QUEUE_SENT:
+		fputs("sent", out);
+		if (r->relayed) /* RFC 3461 §5.2.2: the next hop has no DSN */
+			fprintf(out, ", \"relayed\" report %s",
+			    r->bounced ? "queued" : "to send");
+		break;
 	case QUEUE_FAILED:
 		fprintf(out, "failed, %s",
 		    r->bounced ? "bounce queued" : "bounce to send");

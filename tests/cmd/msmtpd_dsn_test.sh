@@ -259,6 +259,8 @@ journal_relayed_body()
 	} >"$orig"
 	[ "$(id -u)" != 0 ] || chown nobody "$orig"
 	"$(yubin_prog msend)" --queue qd --list >list 2>&1 || atf_fail "$(cat list)"
+	grep -q '^    x@far.test  sent, "relayed" report to send$' list ||
+	    atf_fail "list: $(cat list)"
 	flush >fout 2>err || atf_fail "flush 2: $? $(cat err)"
 	grep -q 'relayed report to <a@client.test> queued as' err ||
 	    atf_fail "$(cat err)"
