@@ -13,7 +13,7 @@
 #                --batch' fills it from a directory of prepared messages
 #   postfix      a private Postfix (bench/postfix_private.sh; root only)
 #                relaying the same messages, injected over SMTP by
-#                4 sessions, a transport map naming each domain's host
+#                10 sessions, a transport map naming each domain's host
 #   msend-each   one `msend --direct' per message (the first -e of them)
 #
 # The figure is messages per second from the first enqueue to the last
@@ -339,7 +339,7 @@ def run(part):
         to = re.search(rb"(?m)^To: <([^>]*)>", data).group(1).decode()
         s.sendmail("alice@example.org", [to], data)
     s.quit()
-ts = [threading.Thread(target=run, args=(files[i::4],)) for i in range(4)]
+ts = [threading.Thread(target=run, args=(files[i::10],)) for i in range(10)]
 for t in ts: t.start()
 for t in ts: t.join()
 EOF
@@ -440,6 +440,6 @@ cat "$results"
 [ -z "${ENQ_BATCH:-}" ] ||
     echo "enqueue alone: --batch $ENQ_BATCH msgs/s; one msend -odq per message $ENQ_EACH msgs/s"
 [ -z "${PF_INJ:-}" ] ||
-    echo "postfix: SMTP injection (4 sessions) $PF_INJ msgs/s"
+    echo "postfix: SMTP injection (10 sessions) $PF_INJ msgs/s"
 [ -z "${KILLS:-}" ] ||
     echo "kill -9 of msend --run, $KILLS times: $KILL_DUPS duplicates, $KILL_LOST lost, $KILL_LEFT left queued"

@@ -256,6 +256,8 @@
    (a recipient line is at most ~2.3 KB encoded, a journal line ~2 KB,
    and compaction keeps about one line per recipient). */
 #define QUEUE_RCPT_MAX		10000
+/* Messages queue_hold keeps open before a commit (queue.h). */
+#define QUEUE_HOLD_MAX		64
 #define QUEUE_ID_MAX		40
 #define QUEUE_PATH_MAX		1024
 #define QUEUE_HEADER_MAX	(QUEUE_RCPT_MAX * 2400 + 64 * 1024)

@@ -85,11 +85,71 @@ bad:
 	return -1;
 }
 
+/* Forget the held messages: closed, their tmp/ files removed. */
+static void
+drop_held(struct queue *q, size_t linked)
+{
+	size_t i;
+
+	for (i = 0; i < q->nheld; i++) {
+		if (q->held[i].fd != -1)
+			(void)close(q->held[i].fd);
+		if (i < linked)
+			(void)unlinkat(q->qfd, q->held[i].id, 0);
+		(void)unlinkat(q->tfd, q->held[i].id, 0);
+	}
+	q->nheld = 0;
+}
+
+void
+queue_hold(struct queue *q)
+{
+	q->hold = 1;
+}
+
+int
+queue_commit(struct queue *q, char *err, size_t errlen)
+{
+	size_t i, linked = 0;
+	int e;
+
+	/* The first sync writes them all (one journal commit); the
+	   others find little left to do. */
+	for (i = 0; i < q->nheld; i++) {
+		if (fsync(q->held[i].fd) == -1 || close(q->held[i].fd) == -1) {
+			q->held[i].fd = -1;
+			(void)fail(q, "tmp", q->held[i].id, err, errlen);
+			goto bad;
+		}
+		q->held[i].fd = -1;
+	}
+	for (; linked < q->nheld; linked++)
+		if (linkat(q->tfd, q->held[linked].id, q->qfd,
+			q->held[linked].id, 0) == -1) {
+			(void)fail(q, "q", q->held[linked].id, err, errlen);
+			goto bad;
+		}
+	if (q->nheld > 0 && fsync(q->qfd) == -1) {
+		(void)fail(q, "q", NULL, err, errlen);
+		goto bad;
+	}
+	for (i = 0; i < q->nheld; i++)
+		(void)unlinkat(q->tfd, q->held[i].id, 0);
+	q->nheld = 0;
+	return 0;
+bad:
+	e = errno;
+	drop_held(q, linked);
+	errno = e;
+	return -1;
+}
+
 void
 queue_close(struct queue *q)
 {
 	int saved = errno;
 
+	drop_held(q, 0);
 	if (q->dfd != -1)
 		(void)close(q->dfd);
 	if (q->tfd != -1)
@@ -140,6 +200,12 @@ queue_add(struct queue *q, struct queue_env *e,
 	buf_init(&h, QUEUE_HEADER_MAX);
 	if (e->created == 0)
 		e->created = (int64_t)time(NULL);
+	if (q->hold && q->nheld == QUEUE_HOLD_MAX) {
+		errno = EAGAIN;
+		util_seterr(err, errlen, "%s: %d messages held: commit first",
+		    q->dir, QUEUE_HOLD_MAX);
+		goto out;
+	}
 	for (i = 0; i < QUEUE_NAME_TRIES; i++) {
 		new_id(q, e->id, sizeof(e->id));
 		fd = openat(q->tfd, e->id,
@@ -166,9 +232,17 @@ queue_add(struct queue *q, struct queue_env *e,
 	if ((end = lseek(fd, 0, SEEK_CUR)) == -1 ||
 	    patch_size(fd, (off_t)(sz - h.data) + 6,
 		(uint64_t)(end - (off_t)h.len)) == -1 ||
-	    fsync(fd) == -1) {
+	    (!q->hold && fsync(fd) == -1)) {
 		(void)fail(q, "tmp", e->id, err, errlen);
 		goto bad;
+	}
+	if (q->hold) {
+		/* queue_commit syncs and links it. */
+		(void)util_strlcpy(q->held[q->nheld].id, e->id,
+		    sizeof(q->held[q->nheld].id));
+		q->held[q->nheld++].fd = fd;
+		buf_free(&h);
+		return 0;
 	}
 	if (close(fd) == -1) {
 		fd = -1;

@@ -159,6 +159,13 @@ struct queue {
 	char dir[QUEUE_PATH_MAX];
 	int dfd, tfd, qfd; /* DIR, DIR/tmp, DIR/q */
 	unsigned long seq; /* the Q part of new IDs */
+	/* queue_hold: messages written in tmp/, not yet synced or linked */
+	int hold;
+	struct queue_held {
+		char id[QUEUE_ID_MAX + 1];
+		int fd;
+	} held[QUEUE_HOLD_MAX];
+	size_t nheld;
 };
 
 /*
@@ -179,6 +186,18 @@ void queue_close(struct queue *q);
 int queue_add(struct queue *q, struct queue_env *e,
     int (*write)(void *arg, int fd, char *err, size_t errlen), void *arg,
     char *err, size_t errlen);
+
+/*
+ * Group commit, for many messages from one process: after queue_hold,
+ * queue_add writes each message whole in tmp/ but neither syncs nor
+ * links it (at most QUEUE_HOLD_MAX: then it fails with EAGAIN);
+ * queue_commit syncs them all, links them into q/ and syncs q/ once.
+ * The same durability, with two syncs a batch instead of two a
+ * message.  All or nothing: 0, every held message queued; or -1 with
+ * err and errno, none of them queued.  queue_close drops what is held.
+ */
+void queue_hold(struct queue *q);
+int queue_commit(struct queue *q, char *err, size_t errlen);
 
 /*
  * The IDs in q/, sorted (oldest first: IDs begin with the time).  *ids

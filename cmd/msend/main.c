@@ -697,7 +697,46 @@ struct batch {
 	int nr0; /* recipients from the command line */
 	unsigned long queued, refused;
 	int ex; /* the worst exit code so far */
+	struct queue q; /* open, holding (queue_hold) */
+	/* the messages held, for the report once committed */
+	struct {
+		char id[QUEUE_ID_MAX + 1];
+		char *name;
+	} held[QUEUE_HOLD_MAX];
+	size_t nheld;
 };
+
+/* Commit the held messages (common/queue's group commit).  0, or -1
+   when none of them is queued (said here). */
+static int
+batch_commit(struct batch *b)
+{
+	struct run *rn = b->rn;
+	size_t i;
+	int rc = 0, ex;
+
+	if (b->nheld == 0)
+		return 0;
+	if (queue_commit(&b->q, rn->err, sizeof(rn->err)) == -1) {
+		ex = queue_errno_exit(errno);
+		fprintf(stderr, "%s: %s .. %s: %s (these %zu messages not "
+		    "queued, nor what follows: exit %d)\n", PROG,
+		    b->held[0].name, b->held[b->nheld - 1].name, rn->err,
+		    b->nheld, ex);
+		b->refused += b->nheld;
+		b->ex = yerr_exit_worst(b->ex, ex);
+		rc = -1;
+	} else
+		b->queued += b->nheld;
+	for (i = 0; i < b->nheld; i++) {
+		if (rc == 0 && rn->o.verbose)
+			fprintf(stderr, "%s: %s: queued as %s\n", PROG,
+			    b->held[i].name, b->held[i].id);
+		free(b->held[i].name);
+	}
+	b->nheld = 0;
+	return rc;
+}
 
 static void
 batch_refused(struct batch *b, const char *name, const char *why, int ex)
@@ -742,8 +781,13 @@ batch_one(void *arg, int fd, const char *name, const char *why)
 		message_free(&m);
 		return 0;
 	}
-	struct qsubmit qs = {rn->a.queue, b->from, rn->r, rn->nr, &rn->o, &m};
+	struct qsubmit qs = {
+	    rn->a.queue, &b->q, b->from, rn->r, rn->nr, &rn->o, &m};
 
+	if (b->nheld == QUEUE_HOLD_MAX && batch_commit(b) == -1) {
+		message_free(&m);
+		return 1;
+	}
 	id[0] = '\0';
 	if ((ex = queue_submit(&qs, id, sizeof(id), rn->err,
 		 sizeof(rn->err))) != 0) {
@@ -771,9 +815,14 @@ batch_one(void *arg, int fd, const char *name, const char *why)
 		b->refused++;
 		return 0;
 	}
-	b->queued++;
-	if (rn->o.verbose)
-		fprintf(stderr, "%s: %s: queued as %s\n", PROG, name, id);
+	(void)util_strlcpy(b->held[b->nheld].id, id,
+	    sizeof(b->held[b->nheld].id));
+	if ((b->held[b->nheld].name = strdup(name)) == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, strerror(errno));
+		b->ex = yerr_exit_worst(b->ex, EX_OSERR);
+		return 1;
+	}
+	b->nheld++;
 	return 0;
 }
 
@@ -790,12 +839,19 @@ batch_run(struct run *rn, const char *from, const char *ehlo)
 	b.nr0 = rn->nr;
 	/* A file is a whole message: a "." line is text. */
 	rn->o.dot_ends = 0;
+	if (queue_open(&b.q, rn->a.queue, 1, rn->err, sizeof(rn->err)) == -1)
+		die(queue_errno_exit(errno), "%s (nothing queued)", rn->err);
+	queue_hold(&b.q);
 	rc = batch_each(rn->batch, batch_one, &b, rn->err, sizeof(rn->err));
 	if (rc == -1) {
 		fprintf(stderr, "%s: %s\n", PROG, rn->err);
 		b.ex = yerr_exit_worst(b.ex,
 		    errno == ENOENT ? EX_NOINPUT : EX_IOERR);
 	}
+	/* What was read before a failure of the source is queued. */
+	if (batch_commit(&b) == -1 && rc == 0)
+		rc = 1;
+	queue_close(&b.q);
 	if (b.ex != 0 || rn->o.verbose)
 		fprintf(stderr, "%s: %s: %lu message%s queued, %lu not%s\n",
 		    PROG, strcmp(rn->batch, "-") == 0 ? "standard input" :
@@ -1023,7 +1079,8 @@ main(int argc, char **argv)
 	if (ex != 0)
 		die(ex, "%s", rn.err);
 	if (rn.queue_only) {
-		struct qsubmit qs = {rn.a.queue, from, rn.r, rn.nr, &rn.o, &m};
+		struct qsubmit qs = {
+		    rn.a.queue, NULL, from, rn.r, rn.nr, &rn.o, &m};
 		char id[QUEUE_ID_MAX + 1];
 
 		if ((ex = queue_submit(&qs, id, sizeof(id), rn.err,

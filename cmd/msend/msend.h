@@ -17,6 +17,7 @@
 #include "io.h"
 #include "log.h"
 #include "secret.h"
+#include "queue.h"
 #include "smtp.h"
 #include "smtp_client.h"
 
@@ -233,6 +234,7 @@ void rcpts_fail(struct rcpt **r, int n, enum yerr_class cls, const char *fmt,
 /* queue.c: msend's side of common/queue. */
 struct qsubmit {
 	const char *dir;
+	struct queue *q; /* open already (--batch), or NULL */
 	const char *from;
 	struct rcpt *r;
 	int nr;
@@ -264,6 +266,8 @@ typedef int (*batch_fn)(void *arg, int fd, const char *name, const char *why);
 int batch_each(const char *path, batch_fn fn, void *arg, char *err,
     size_t errlen);
 
+/* The exit code for an errno of the queue's (sysexits.h). */
+int queue_errno_exit(int e);
 /* msend --list DIR (mailq): every message and recipient, why it waits.
    An exit code. */
 int queue_list(const char *dir, FILE *out);

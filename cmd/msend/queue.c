@@ -55,6 +55,13 @@ write_message(void *arg, int fd, char *err, size_t errlen)
 	return rc;
 }
 
+/* The exit code for an errno of the queue's. */
+int
+queue_errno_exit(int e)
+{
+	return errno_exit(e);
+}
+
 int
 queue_submit(const struct qsubmit *qs, char *id, size_t idlen, char *err,
     size_t errlen)
@@ -92,13 +99,15 @@ queue_submit(const struct qsubmit *qs, char *id, size_t idlen, char *err,
 		queue_env_free(&e);
 		return 0; /* every recipient was refused already */
 	}
-	if (queue_open(&q, qs->dir, 1, err, errlen) == -1) {
+	if (qs->q == NULL && queue_open(&q, qs->dir, 1, err, errlen) == -1) {
 		ex = errno_exit(errno);
 		goto out;
 	}
-	if (queue_add(&q, &e, write_message, qs->m, err, errlen) == -1)
+	if (queue_add(qs->q != NULL ? qs->q : &q, &e, write_message, qs->m,
+		err, errlen) == -1)
 		ex = errno_exit(errno);
-	queue_close(&q);
+	if (qs->q == NULL)
+		queue_close(&q);
 	if (ex == 0) {
 		(void)util_strlcpy(id, e.id, idlen);
 		for (i = 0; i < qs->nr; i++)

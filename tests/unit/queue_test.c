@@ -357,6 +357,54 @@ ATF_TC_BODY(store, tc)
 	queue_close(&q);
 }
 
+/* Group commit: held messages are whole in tmp/ and not in q/ until
+   queue_commit; closing without a commit leaves nothing; more than
+   QUEUE_HOLD_MAX held is refused. */
+ATF_TC_WITHOUT_HEAD(hold);
+ATF_TC_BODY(hold, tc)
+{
+	static const char msg[] = "Subject: held\r\n\r\nbody\r\n";
+	struct queue q;
+	struct queue_env e;
+	char err[ERR_MAX], id[QUEUE_ID_MAX + 1];
+	int i, fd;
+
+	ATF_REQUIRE_MSG(queue_open(&q, "qd", 1, err, sizeof(err)) == 0, "%s",
+	    err);
+	queue_hold(&q);
+	for (i = 0; i < 3; i++)
+		enqueue(&q, id, sizeof(id), msg);
+	ATF_CHECK_EQ(count("qd/tmp"), 3);
+	ATF_CHECK_EQ(count("qd/q"), 0);
+	ATF_REQUIRE_MSG(queue_commit(&q, err, sizeof(err)) == 0, "%s", err);
+	ATF_CHECK_EQ(count("qd/tmp"), 0);
+	ATF_CHECK_EQ(count("qd/q"), 3);
+	queue_env_init(&e);
+	ATF_REQUIRE_MSG(queue_load(&q, id, 1, 0, &e, &fd, err, sizeof(err)) ==
+		0,
+	    "%s", err);
+	ATF_CHECK_EQ(e.size, strlen(msg));
+	(void)close(fd);
+	queue_env_free(&e);
+	/* A commit with nothing held is a no-op. */
+	ATF_CHECK(queue_commit(&q, err, sizeof(err)) == 0);
+	/* Up to the limit, then EAGAIN. */
+	for (i = 0; i < QUEUE_HOLD_MAX; i++)
+		enqueue(&q, id, sizeof(id), msg);
+	queue_env_init(&e);
+	e.from = strdup("");
+	ATF_REQUIRE(queue_env_add(&e, "x@example.org", 0, NULL) == 0);
+	ATF_CHECK(queue_add(&q, &e, write_fail, NULL, err, sizeof(err)) ==
+	    -1);
+	ATF_CHECK_EQ(errno, EAGAIN);
+	queue_env_free(&e);
+	ATF_CHECK_EQ(count("qd/tmp"), QUEUE_HOLD_MAX);
+	/* Closed without a commit: nothing of them stays. */
+	queue_close(&q);
+	ATF_CHECK_EQ(count("qd/tmp"), 0);
+	ATF_CHECK_EQ(count("qd/q"), 3);
+}
+
 ATF_TC_WITHOUT_HEAD(lock);
 ATF_TC_BODY(lock, tc)
 {
@@ -409,6 +457,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, env_table);
 	ATF_TP_ADD_TC(tp, journal_table);
 	ATF_TP_ADD_TC(tp, store);
+	ATF_TP_ADD_TC(tp, hold);
 	ATF_TP_ADD_TC(tp, lock);
 	return atf_no_error();
 }
