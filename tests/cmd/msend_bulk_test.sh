@@ -7,55 +7,12 @@
 LC_ALL=C
 export LC_ALL
 
-# mkqueue: an empty queue ./qd.  As root it belongs to nobody: msend
-# works a queue as its owner, never as root.
-mkqueue()
-{
-	mkdir -p qd
-	if [ "$(id -u)" = 0 ]; then
-		chmod 755 .
-		chown "$(id -u nobody):$(id -g nobody)" qd ||
-		    atf_skip "no user nobody"
-	fi
-}
+. "$YUBIN_SRCDIR/tests/lib/queue.sh"
 
 # nqueued: how many messages wait in ./qd.
 nqueued()
 {
 	ls qd/q | wc -l | tr -d ' '
-}
-
-# site_sink_start ADDRS [--keep]: tests/lib/site_sink.py on ADDRS
-# (127.0.1.1-100 style), one port for all: SINK_PORT.
-site_sink_start()
-{
-	addrs=$1
-	shift
-	rm -rf sink
-	mkdir sink
-	python3 "$YUBIN_SRCDIR/tests/lib/site_sink.py" --addrs "$addrs" \
-	    --port-file sink/port --dir sink "$@" >sink.out 2>&1 &
-	echo $! >sink.pid
-	i=0
-	while [ ! -s sink/port ] && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s sink/port ] ||
-	    atf_fail "the SMTP sink did not start: $(cat sink.out)"
-	SINK_PORT=$(cat sink/port)
-}
-
-# site_sink_stats: stop the sink; its figures are in sink/stats.
-site_sink_stats()
-{
-	kill "$(cat sink.pid)" 2>/dev/null
-	i=0
-	while [ ! -s sink/stats ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s sink/stats ] || atf_fail "no figures from the sink: $(cat sink.out)"
 }
 
 # stat EXPR: a figure from sink/stats (a Python expression over s).

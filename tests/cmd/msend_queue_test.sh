@@ -6,17 +6,7 @@
 LC_ALL=C
 export LC_ALL
 
-# mkqueue: an empty queue ./qd.  As root it belongs to nobody: msend
-# works a queue as its owner, never as root.
-mkqueue()
-{
-	mkdir -p qd
-	if [ "$(id -u)" = 0 ]; then
-		chmod 755 .
-		chown "$(id -u nobody):$(id -g nobody)" qd ||
-		    atf_skip "no user nobody"
-	fi
-}
+. "$YUBIN_SRCDIR/tests/lib/queue.sh"
 
 # qfile: the one queue file in ./qd/q (fails when there is not one).
 qfile()
@@ -170,23 +160,6 @@ list_damaged_body()
 	    atf_fail "$(cat list)"
 	rm -rf qd2
 	atf_check -s exit:78 -o empty -e match:'qd2' "$M" --queue qd2 --list
-}
-
-# sink_start [OPTIONS]: tests/lib/smtp_sink.py in ./sink; SINK_PORT.
-sink_start()
-{
-	rm -rf sink
-	mkdir sink
-	python3 "$YUBIN_SRCDIR/tests/lib/smtp_sink.py" --port-file sink/port \
-	    --dir sink --lifetime 60 "$@" >sink.out 2>&1 &
-	echo $! >sink.pid
-	i=0
-	while [ ! -s sink/port ] && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	[ -s sink/port ] || atf_fail "the SMTP sink did not start: $(cat sink.out)"
-	SINK_PORT=$(cat sink/port)
 }
 
 # enqueue N: messages 1..N from alice for bob and carol.
