@@ -50,6 +50,8 @@ atf_test_case mtasts
 mtasts_body() { replay mtasts; }
 atf_test_case dsn
 dsn_body() { replay dsn; }
+atf_test_case spf
+spf_body() { replay spf; }
 
 atf_init_test_cases()
 {
@@ -73,4 +75,5 @@ atf_init_test_cases()
 	atf_add_test_case queue
 	atf_add_test_case mtasts
 	atf_add_test_case dsn
+	atf_add_test_case spf
 }
