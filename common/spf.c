@@ -1492,6 +1492,13 @@ spf_check(struct dns_resolver *r, const struct spf_request *req,
 		c.local[n] = '\0';
 	}
 	util_strlcpy(out->domain, dom, sizeof(out->domain));
+	/* §4.3: an internationalized domain is looked up as A-labels. */
+	if (!util_is_ascii(dom) &&
+	    dns_to_ascii(dom, out->domain, sizeof(out->domain), why, ERR_MAX) !=
+		0)
+		util_strlcpy(out->domain, dom, sizeof(out->domain));
+	why[0] = '\0';
+	dom = out->domain;
 	n = strlen(out->domain);
 	if (n > 1 && out->domain[n - 1] == '.')
 		out->domain[n - 1] = '\0';

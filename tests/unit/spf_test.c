@@ -609,6 +609,11 @@ ATF_TC_BODY(check_no_dns, tc)
 	ATF_CHECK_EQ(out->queries, 1);
 	ATF_CHECK(out->why[0] != '\0');
 	ATF_CHECK_STREQ(out->exp, "");
+	/* §4.3: a UTF-8 domain is asked for as A-labels */
+	req.sender = "a@b\xc3\xbc"
+		     "cher.example";
+	ATF_CHECK_EQ(spf_check(r, &req, out), SPF_TEMPERROR);
+	ATF_CHECK_STREQ(out->domain, "xn--bcher-kva.example");
 	dns_free(r);
 	free(out);
 }
