@@ -1347,8 +1347,19 @@ find_record(
 			n++;
 		}
 	if (n == 0) {
-		util_seterr(why, whylen, "%s: no SPF record among %d TXT",
-		    lv->domain, c->ans->ntxt);
+		/* Records past DNS_TXT_MAX (or too long) are not kept: say
+		   so, the record may have been one of them. */
+		if (c->ans->dropped > 0)
+			util_seterr(why, whylen,
+			    "%s: no SPF record among the %d TXT records kept "
+			    "(%d more not kept: past %d, or over %d octets)",
+			    lv->domain, c->ans->ntxt, c->ans->dropped,
+			    DNS_TXT_MAX, DNS_TXT_LEN_MAX);
+		else
+			util_seterr(why, whylen,
+			    "%s: no SPF record among %d TXT record%s",
+			    lv->domain, c->ans->ntxt,
+			    c->ans->ntxt == 1 ? "" : "s");
 		return SPF_NONE;
 	}
 	if (n > 1) {

@@ -6,7 +6,7 @@
 # TCP on one port, python3-dnslib for the wire format); each test of the
 # scenario runs mxlookup against it and its result word (and, where the
 # suite gives one, its exp= explanation) is compared with the accepted
-# ones.  The zone is read as pyspf's own driver (testspf.py) reads it:
+# ones, and its exit status with the result's.  The zone is read as pyspf's own driver (testspf.py) reads it:
 #   - "SPF" records are served as TXT too, unless the name lists a TXT
 #     record (or "TXT: NONE", which stands for no TXT record at all);
 #   - "TIMEOUT" makes a query go unanswered, unless a record of the type
@@ -47,6 +47,9 @@ except ImportError as e:
     sys.exit(3)
 
 TTL = 300
+# mxlookup(1) EXIT STATUS for --spf: each result word has its own.
+EXIT = {"pass": 0, "fail": 1, "softfail": 2, "neutral": 3, "none": 4,
+        "permerror": 65, "temperror": 75}
 UDP_MAX = 512  # RFC 1035 section 4.2.1: glibc sends no EDNS
 TIMEOUT = "TIMEOUT"
 
@@ -247,6 +250,9 @@ def run_case(mxlookup, port, timeout, name, t):
     if got not in want:
         problems.append("result %s, want %s" % (got or "(nothing)",
                                                  "/".join(want)))
+    elif p.returncode != EXIT[got]:
+        problems.append("exit %d for %s, want %d" % (p.returncode, got,
+                                                     EXIT[got]))
     if "explanation" in t:
         wexp = str(t["explanation"])
         if wexp == "DEFAULT":
