@@ -83,6 +83,8 @@ toplabel_valid(const char *s, size_t len)
 	return alpha || dash;
 }
 
+static void printable(const char *s, size_t len, char *out, size_t outlen);
+
 /* ------------------------------------------------------------ macros */
 
 #define EXPAND_FAIL(...) \
@@ -315,10 +317,14 @@ expand(const char *in, size_t len, int exp, const struct spf_macro *m,
 					delims[nd++] = in[j];
 				j++;
 			}
-			if (j >= len || in[j] != '}')
-				EXPAND_FAIL("bad macro \"%.*s\"",
-				    (int)(j - i + 1 > 40 ? 40 : j - i + 1),
-				    in + i);
+			if (j >= len || in[j] != '}') {
+				char show[100];
+				size_t k = (j < len ? j + 1 : len) - i;
+
+				printable(in + i, k > 20 ? 20 : k, show,
+				    sizeof(show));
+				EXPAND_FAIL("bad macro \"%s\"", show);
+			}
 			if (m != NULL) {
 				macro_value(letter, m, v, sizeof(v));
 				if (transform(v, delims, nd, rev, n, upper, out,
