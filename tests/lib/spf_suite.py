@@ -30,7 +30,6 @@
 import argparse
 import concurrent.futures
 import os
-import socket
 import socketserver
 import struct
 import subprocess
