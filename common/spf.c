@@ -870,7 +870,9 @@ query(struct ctx *c, int depth, const char *domain, const char *name, int type,
 	if (st != DNS_OK) {
 		trace(c, SPF_EV_DNS, depth, domain, "  DNS %s %s: %s", name,
 		    type_name(type),
-		    st == DNS_NODATA ? "no records (NOERROR)" : err);
+		    st == DNS_NODATA	     ? "no records (NOERROR)"
+			: st == DNS_NXDOMAIN ? "no such domain (NXDOMAIN)"
+					     : err);
 		return st;
 	}
 	o = 0;
@@ -973,9 +975,10 @@ void_lookup(
 		util_seterr(err, errlen,
 		    "more than %d void lookups (RFC 7208 §4.6.4)",
 		    SPF_VOID_MAX);
-		trace(c, SPF_EV_NOTE, depth, domain, "%s", err);
 		return -1;
 	}
+	trace(c, SPF_EV_NOTE, depth, domain, "  void lookup %d of %d",
+	    c->out->voids, SPF_VOID_MAX);
 	return 0;
 }
 
@@ -1409,7 +1412,13 @@ check_host(
 	for (i = 0; i < lv->rec.nterms; i++) {
 		t = &lv->rec.term[i];
 		printable(t->text, t->textlen, show, sizeof(show));
-		trace(c, SPF_EV_TERM, depth, lv->domain, "%s", show);
+		if (t->mech == SPF_M_ALL || t->mech == SPF_M_IP4 ||
+		    t->mech == SPF_M_IP6)
+			trace(c, SPF_EV_TERM, depth, lv->domain, "%s", show);
+		else
+			trace(c, SPF_EV_TERM, depth, lv->domain,
+			    "%s (DNS lookup %d of %d)", show,
+			    c->out->lookups + 1, SPF_LOOKUPS_MAX);
 		res = mechanism(c, t, lv->domain, depth, why, whylen);
 		if (res == MATCH) {
 			trace(c, SPF_EV_TERM, depth, lv->domain, "  match: %s",
@@ -1448,7 +1457,9 @@ check_host(
 			res = SPF_PERMERROR;
 			goto out;
 		}
-		trace(c, SPF_EV_TERM, depth, lv->domain, "redirect=%s", raw);
+		trace(c, SPF_EV_TERM, depth, lv->domain,
+		    "redirect=%s (DNS lookup %d of %d)", raw, c->out->lookups,
+		    SPF_LOOKUPS_MAX);
 		res = check_host(c, raw, depth + 1, why, whylen);
 		if (res == SPF_NONE) {
 			/* §6.1: no record there is a permerror. */

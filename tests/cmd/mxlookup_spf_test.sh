@@ -59,6 +59,8 @@ zonedata:
     - A: 192.0.2.1
   inc.test:
     - TXT: "v=spf1 include:pass.test -all"
+  void.test:
+    - TXT: "v=spf1 a:gone.void.test ?all"
 EOF
 	"$PY" "$SUITE_PY" --serve --suite zone.yml --port-file dns.port &
 	echo $! >dns.pid
@@ -174,7 +176,7 @@ verbose_body()
 	for l in '^check_host(softfail.test, a@softfail.test)$' \
 	    '^  DNS softfail.test TXT: 1 record$' \
 	    '^record "v=spf1 mx ~all"$' \
-	    '^mx$' \
+	    '^mx (DNS lookup 1 of 10)$' \
 	    '^  DNS softfail.test MX: 10 mx.softfail.test$' \
 	    '^  DNS mx.softfail.test A: 198.51.100.7$' \
 	    '^  no match$' \
@@ -187,8 +189,16 @@ verbose_body()
 	done
 	# include: the included check indented under it.
 	atf_check -s exit:0 -o save:out $SPF -v 192.0.2.9 a@inc.test
-	for l in '^include:pass.test$' '^  check_host(pass.test, a@inc.test)$' \
+	for l in '^include:pass.test (DNS lookup 1 of 10)$' \
+	    '^  check_host(pass.test, a@inc.test)$' \
 	    '^    match: pass$' '^  match: pass$'; do
+		grep -q -- "$l" out || { cat out; atf_fail "no line $l"; }
+	done
+	# a lookup that finds nothing counts toward the limit of two
+	atf_check -s exit:3 -o save:out $SPF -v 192.0.2.9 a@void.test
+	for l in '^  DNS gone.void.test A: no such domain (NXDOMAIN)$' \
+	    '^  void lookup 1 of 2$' \
+	    '^(1 of 10 DNS-querying terms, 1 of 2 void lookups)$'; do
 		grep -q -- "$l" out || { cat out; atf_fail "no line $l"; }
 	done
 }
