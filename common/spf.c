@@ -1498,6 +1498,13 @@ spf_check(struct dns_resolver *r, const struct spf_request *req,
 	c.out = out;
 	c.family = req->family;
 	memcpy(c.ip, req->ip, 16);
+	/* §5: an IPv4-mapped IPv6 address is the IPv4 address. */
+	if (c.family == AF_INET6 &&
+	    memcmp(c.ip, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+		c.family = AF_INET;
+		memmove(c.ip, c.ip + 12, 4);
+		memset(c.ip + 4, 0, 12);
+	}
 	c.now = req->now != 0 ? req->now : (long long)time(NULL);
 	util_strlcpy(
 	    c.helo, req->helo != NULL ? req->helo : "unknown", sizeof(c.helo));

@@ -150,7 +150,7 @@ struct spf_event {
 
 /* One check (§4.1's arguments, and the context macros need). */
 struct spf_request {
-	int family; /* AF_INET or AF_INET6 (an IPv4-mapped one is IPv4) */
+	int family; /* AF_INET or AF_INET6 (IPv4-mapped is taken as IPv4) */
 	unsigned char ip[16];
 	const char *sender; /* MAIL FROM's address; "" for the null path */
 	const char *helo; /* HELO/EHLO domain; NULL: "unknown" */
