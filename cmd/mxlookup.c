@@ -356,33 +356,17 @@ spf_trace(void *arg, const struct spf_event *ev)
 		    ev->lookups, SPF_LOOKUPS_MAX, ev->voids, SPF_VOID_MAX);
 }
 
-/*
- * The client address: IPv4, or IPv6 with an IPv4-mapped one taken as
- * IPv4 (RFC 7208 §5: "IPv4-mapped IPv6 addresses ... MUST still be
- * considered an IPv4 address").  0, or -1.
- */
+/* The client address, IPv4 or IPv6 (spf_check takes an IPv4-mapped
+   one as IPv4).  0, or -1. */
 static int
 spf_parse_ip(const char *s, struct spf_request *req)
 {
-	static const unsigned char mapped[12] = {
-	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-	unsigned char a[16];
-
 	memset(req->ip, 0, sizeof(req->ip));
-	if (inet_pton(AF_INET, s, req->ip) == 1) {
-		req->family = AF_INET;
+	req->family = AF_INET;
+	if (inet_pton(AF_INET, s, req->ip) == 1)
 		return 0;
-	}
-	if (inet_pton(AF_INET6, s, a) != 1)
-		return -1;
-	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
-		req->family = AF_INET;
-		memcpy(req->ip, a + 12, 4);
-	} else {
-		req->family = AF_INET6;
-		memcpy(req->ip, a, 16);
-	}
-	return 0;
+	req->family = AF_INET6;
+	return inet_pton(AF_INET6, s, req->ip) == 1 ? 0 : -1;
 }
 
 static int
