@@ -833,6 +833,28 @@ printable(const char *s, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* Append to line[0..size) at *o, cut at its end (for traces). */
+static void append(char *line, size_t size, size_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+append(char *line, size_t size, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*o + 1 >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line + *o, size - *o, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	*o += (size_t)n;
+	if (*o >= size)
+		*o = size - 1;
+}
+
 static const char *
 type_name(int type)
 {
@@ -878,36 +900,35 @@ query(struct ctx *c, int depth, const char *domain, const char *name, int type,
 	o = 0;
 	line[0] = '\0';
 	for (i = 0; i < ans->ncname; i++)
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "CNAME %s, ",
-		    ans->cname[i].target);
+		append(
+		    line, sizeof(line), &o, "CNAME %s, ", ans->cname[i].target);
 	switch (type) {
 	case DNS_T_A:
 	case DNS_T_AAAA:
-		for (i = 0; i < ans->naddr && o < sizeof(line); i++) {
+		for (i = 0; i < ans->naddr; i++) {
 			dns_addr_str(&ans->addr[i], a, sizeof(a));
-			o += (size_t)snprintf(line + o, sizeof(line) - o,
-			    "%s%s", i > 0 ? " " : "", a);
+			append(line, sizeof(line), &o, "%s%s", i > 0 ? " " : "",
+			    a);
 		}
 		break;
 	case DNS_T_MX:
-		for (i = 0; i < ans->nmx && o < sizeof(line); i++)
-			o += (size_t)snprintf(line + o, sizeof(line) - o,
-			    "%s%u %s", i > 0 ? ", " : "", ans->mx[i].pref,
+		for (i = 0; i < ans->nmx; i++)
+			append(line, sizeof(line), &o, "%s%u %s",
+			    i > 0 ? ", " : "", ans->mx[i].pref,
 			    ans->mx[i].host);
 		break;
 	case DNS_T_PTR:
-		for (i = 0; i < ans->nptr && o < sizeof(line); i++)
-			o += (size_t)snprintf(line + o, sizeof(line) - o,
-			    "%s%s", i > 0 ? " " : "", ans->ptr[i]);
+		for (i = 0; i < ans->nptr; i++)
+			append(line, sizeof(line), &o, "%s%s", i > 0 ? " " : "",
+			    ans->ptr[i]);
 		break;
 	case DNS_T_TXT:
-		o += (size_t)snprintf(line + o, sizeof(line) - o, "%d record%s",
-		    ans->ntxt, ans->ntxt == 1 ? "" : "s");
+		append(line, sizeof(line), &o, "%d record%s", ans->ntxt,
+		    ans->ntxt == 1 ? "" : "s");
 		break;
 	}
-	if (ans->dropped > 0 && o < sizeof(line))
-		(void)snprintf(line + o, sizeof(line) - o, " (+%d not kept)",
-		    ans->dropped);
+	if (ans->dropped > 0)
+		append(line, sizeof(line), &o, " (+%d not kept)", ans->dropped);
 	trace(c, SPF_EV_DNS, depth, domain, "  DNS %s %s: %s", name,
 	    type_name(type), line);
 	return st;

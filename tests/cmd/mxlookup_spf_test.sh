@@ -82,7 +82,21 @@ zonedata:
     - TXT: "v=spf1 include:pass.test -all"
   void.test:
     - TXT: "v=spf1 a:gone.void.test ?all"
+  chain.test:
+    - TXT: "v=spf1 a:c0.chain.test -all"
 EOF
+	# seven CNAMEs of some 200 octets each, for -v to show
+	l63=$(printf '%063d' 0 | tr 0 x)
+	i=0
+	while [ $i -lt 7 ]; do
+		[ $i -eq 0 ] && from=c0.chain.test ||
+		    from=$l63.$l63.$l63.c$i.chain.test
+		printf '  %s:\n    - CNAME: %s.%s.%s.c%d.chain.test\n' \
+		    "$from" $l63 $l63 $l63 $((i + 1)) >>zone.yml
+		i=$((i + 1))
+	done
+	printf '  %s.%s.%s.c7.chain.test:\n    - A: 192.0.2.7\n' \
+	    $l63 $l63 $l63 >>zone.yml
 	"$PY" "$SUITE_PY" --serve --suite zone.yml --port-file dns.port &
 	echo $! >dns.pid
 	i=0
@@ -216,6 +230,10 @@ verbose_body()
 	    '^    match: pass$' '^  match: pass$'; do
 		grep -q -- "$l" out || { cat out; atf_fail "no line $l"; }
 	done
+	# a long CNAME chain: the trace line is cut, the check goes on
+	atf_check -s exit:0 -o save:out $SPF -v 192.0.2.7 a@chain.test
+	grep -q '^  DNS c0.chain.test A: CNAME x' out || { cat out;
+	    atf_fail "no CNAME chain shown"; }
 	# a lookup that finds nothing counts toward the limit of two
 	atf_check -s exit:3 -o save:out $SPF -v 192.0.2.9 a@void.test
 	for l in '^  DNS gone.void.test A: no such domain (NXDOMAIN)$' \
