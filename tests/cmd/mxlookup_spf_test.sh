@@ -137,6 +137,25 @@ rfc7208_suite_body()
 	[ "$n" -ge 203 ] || atf_fail "only $n cases ran (203 expected)"
 }
 
+atf_test_case rfc7208_suite_traced
+rfc7208_suite_traced_head()
+{
+	atf_set "descr" "The suite again with -v: the trace of every case" \
+	    "prints (sanitizers watching) and changes no result"
+	atf_set "timeout" "120"
+}
+rfc7208_suite_traced_body()
+{
+	spf_python
+	SUITE_YML=$(suite_yml)
+	[ -f "$SUITE_YML" ] || atf_fail "$SUITE_YML: not there (set SPF_SUITE)"
+	atf_check -s exit:0 -o save:suite.out -e ignore \
+	    "$PY" "$SUITE_PY" --mxlookup "$MXLOOKUP" --suite "$SUITE_YML" \
+	    --timeout 1 --jobs 8 --trace
+	grep -q '^\([0-9]*\) of \1 cases pass$' suite.out ||
+	    { cat suite.out; atf_fail "not every case passes with -v"; }
+}
+
 atf_test_case results cleanup
 results_head()
 {
@@ -270,6 +289,7 @@ verbose_cleanup() { stop_zone; }
 atf_init_test_cases()
 {
 	atf_add_test_case rfc7208_suite
+	atf_add_test_case rfc7208_suite_traced
 	atf_add_test_case results
 	atf_add_test_case explanation
 	atf_add_test_case helo
