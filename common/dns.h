@@ -290,9 +290,10 @@ int dns_query(struct dns_resolver *r, const char *name, int type,
 /*
  * A name of any octets (RFC 2181 §11: the DNS itself allows them; SPF
  * builds names from macros, RFC 7208 §7) into the text form libresolv
- * and dn_expand use: '.' separates labels, the characters ". ; \\ ( ) @
- * $ and \" are escaped with '\\', others outside 0x21-0x7e as \\DDD.
- * One trailing dot is dropped.  0, or -1 when a label is empty or
+ * and dn_expand use: '.' separates labels; the characters
+ *	" . ; \ ( ) @ $
+ * get a backslash before them, and octets outside 0x21-0x7e are written
+ * as a backslash and three decimal digits.  One trailing dot is dropped.  0, or -1 when a label is empty or
  * longer than 63 octets or the name longer than 253 (RFC 1035 §2.3.4).
  */
 int dns_name_escape(const char *raw, char *out, size_t outlen);
