@@ -293,8 +293,9 @@ int dns_query(struct dns_resolver *r, const char *name, int type,
  * and dn_expand use: '.' separates labels; the characters
  *	" . ; \ ( ) @ $
  * get a backslash before them, and octets outside 0x21-0x7e are written
- * as a backslash and three decimal digits.  One trailing dot is dropped.  0, or -1 when a label is empty or
- * longer than 63 octets or the name longer than 253 (RFC 1035 §2.3.4).
+ * as a backslash and three decimal digits.  One trailing dot is dropped.
+ * 0, or -1 when a label is empty or longer than 63 octets or the name
+ * longer than 253 (RFC 1035 §2.3.4).
  */
 int dns_name_escape(const char *raw, char *out, size_t outlen);
 
