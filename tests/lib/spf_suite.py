@@ -6,7 +6,8 @@
 # TCP on one port, python3-dnslib for the wire format); each test of the
 # scenario runs mxlookup against it and its result word (and, where the
 # suite gives one, its exp= explanation) is compared with the accepted
-# ones, and its exit status with the result's.  The zone is read as pyspf's own driver (testspf.py) reads it:
+# ones, and its exit status with the result's.  The zone is read as
+# pyspf's own driver (testspf.py) reads it:
 #   - "SPF" records are served as TXT too, unless the name lists a TXT
 #     record (or "TXT: NONE", which stands for no TXT record at all);
 #   - "TIMEOUT" makes a query go unanswered, unless a record of the type
