@@ -3,10 +3,13 @@
  * "mxlookup"): the MX hosts in RFC 5321 §5.1 order with their addresses
  * and TTLs, CNAMEs, implicit and null MX said in words; optionally a
  * probe of each address (greeting, EHLO, STARTTLS and its certificate).
+ * --spf: RFC 7208 check_host() for a client address and a sender, with
+ * the explanation a person needs (-v: every term, every DNS answer).
  */
 #include "config.h"
 
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <getopt.h>
 #include <stdio.h>
@@ -23,6 +26,7 @@
 #include "net.h"
 #include "smtp.h"
 #include "smtp_client.h"
+#include "spf.h"
 #include "tls.h"
 #include "util.h"
 
@@ -42,6 +46,8 @@ struct opts {
 	int verbose;
 	const char *cafile;
 	const char *ehlo;
+	int spf;
+	const char *helo; /* --spf's HELO identity */
 	char ehlo_buf[DNS_NAME_MAX + 1];
 	struct log log;
 };
@@ -54,7 +60,10 @@ usage(FILE *fp)
 	    "[--timeout SEC]\n"
 	    "       [--probe [--port N] [--cafile FILE] [--ehlo NAME]] "
 	    "DOMAIN|ADDRESS...\n"
-	    "Show where mail for each domain (or address) goes.\n"
+	    "       %s [-v] [--server ADDR[:PORT]] [--timeout SEC] --spf IP "
+	    "SENDER [--helo NAME]\n"
+	    "Show where mail for each domain (or address) goes, or whether "
+	    "IP may send\nmail from SENDER (SPF, RFC 7208).\n"
 	    "  -s, --short            one \"PREF HOST ADDR\" line per "
 	    "address\n"
 	    "      --no-shuffle       equal preferences sorted by name, "
@@ -69,12 +78,21 @@ usage(FILE *fp)
 	    "system store)\n"
 	    "      --ehlo NAME        name to send in EHLO (default: this "
 	    "host)\n"
+	    "      --spf IP SENDER    SPF check_host() for client IP and "
+	    "MAIL FROM SENDER\n"
+	    "                         (\"\" for the null sender: "
+	    "postmaster@HELO)\n"
+	    "      --helo NAME        the client's HELO/EHLO name, for "
+	    "--spf\n"
 	    "  -v, --verbose          say more (twice: SMTP trace)\n"
 	    "  -h, --help             this help\n"
 	    "      --version          version\n"
 	    "Exit: 0 found, 68 no such domain, 69 accepts no mail, "
-	    "75 try again later.\n",
-	    PROG);
+	    "75 try again later.\n"
+	    "--spf exit: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 none, "
+	    "65 permerror,\n"
+	    "            75 temperror, 64 usage.\n",
+	    PROG, PROG);
 }
 
 /* The domain of an argument: the part after the last '@', if any. */
@@ -293,6 +311,109 @@ out:
 	return ok;
 }
 
+/* ---------------------------------------------------------------- SPF */
+
+/*
+ * --spf: the exit code of each result, here and nowhere else (the
+ * manual's EXIT STATUS says the same).  A result is a verdict, not a
+ * failure of ours: the verdicts get small numbers, as grep(1) and
+ * diff(1) do; the two errors get their <sysexits.h> meaning: temperror
+ * is "try again later" (EX_TEMPFAIL), permerror is the domain's
+ * published policy being bad data (EX_DATAERR).
+ */
+static const struct {
+	int result;
+	int code;
+} spf_exits[] = {
+    {SPF_PASS, 0},
+    {SPF_FAIL, 1},
+    {SPF_SOFTFAIL, 2},
+    {SPF_NEUTRAL, 3},
+    {SPF_NONE, 4},
+    {SPF_PERMERROR, EX_DATAERR},
+    {SPF_TEMPERROR, EX_TEMPFAIL},
+};
+
+static int
+spf_exit(int result)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(spf_exits) / sizeof(spf_exits[0]); i++)
+		if (spf_exits[i].result == result)
+			return spf_exits[i].code;
+	return EX_SOFTWARE;
+}
+
+/* -v: one line of the trace, indented by include/redirect depth. */
+static void
+spf_trace(void *arg, const struct spf_event *ev)
+{
+	(void)arg;
+	printf("%*s%s\n", 2 * ev->depth, "", ev->text);
+	if (ev->kind == SPF_EV_RESULT && ev->depth == 0)
+		printf("(%d of %d DNS-querying terms, %d of %d void lookups)\n",
+		    ev->lookups, SPF_LOOKUPS_MAX, ev->voids, SPF_VOID_MAX);
+}
+
+/* The client address, IPv4 or IPv6 (spf_check takes an IPv4-mapped
+   one as IPv4).  0, or -1. */
+static int
+spf_parse_ip(const char *s, struct spf_request *req)
+{
+	memset(req->ip, 0, sizeof(req->ip));
+	req->family = AF_INET;
+	if (inet_pton(AF_INET, s, req->ip) == 1)
+		return 0;
+	req->family = AF_INET6;
+	return inet_pton(AF_INET6, s, req->ip) == 1 ? 0 : -1;
+}
+
+static int
+spf_main(struct dns_resolver *r, const char *ip, const char *sender,
+    const struct opts *o)
+{
+	struct spf_request req;
+	struct spf_outcome *out;
+	int ex;
+
+	memset(&req, 0, sizeof(req));
+	if (spf_parse_ip(ip, &req) != 0) {
+		fprintf(stderr, "%s: --spf %s: not an IPv4 or IPv6 address\n",
+		    PROG, ip);
+		return EX_USAGE;
+	}
+	req.sender = sender;
+	req.helo = o->helo;
+	if (o->verbose) {
+		req.trace = spf_trace;
+		printf("SPF check of %s%s from %s%s%s (DNS: %s)\n",
+		    sender[0] != '\0' ? sender : "<>",
+		    sender[0] != '\0' ? "" : " (null sender)", ip,
+		    o->helo != NULL ? ", HELO " : "",
+		    o->helo != NULL ? o->helo : "",
+		    o->server != NULL ? o->server : "resolv.conf");
+	}
+	if ((out = malloc(sizeof(*out))) == NULL) {
+		fprintf(stderr, "%s: out of memory\n", PROG);
+		return EX_OSERR;
+	}
+	(void)spf_check(r, &req, out);
+	if (o->verbose)
+		printf("(%d DNS quer%s; decided by %s)\n", out->queries,
+		    out->queries == 1 ? "y" : "ies",
+		    out->mech[0] != '\0' ? out->mech : "no term");
+	printf("%s\n", spf_result_str(out->result));
+	if (out->result == SPF_FAIL && out->exp[0] != '\0')
+		printf("explanation: %s\n", out->exp);
+	if (out->why[0] != '\0')
+		fprintf(stderr, "%s: %s: SPF %s: %s\n", PROG, out->sender,
+		    spf_result_str(out->result), out->why);
+	ex = spf_exit(out->result);
+	free(out);
+	return ex;
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void
@@ -432,6 +553,8 @@ main(int argc, char **argv)
 		O_TIMEOUT,
 		O_CAFILE,
 		O_EHLO,
+		O_SPF,
+		O_HELO,
 		O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -443,6 +566,8 @@ main(int argc, char **argv)
 	    {"timeout", required_argument, NULL, O_TIMEOUT},
 	    {"cafile", required_argument, NULL, O_CAFILE},
 	    {"ehlo", required_argument, NULL, O_EHLO},
+	    {"spf", no_argument, NULL, O_SPF},
+	    {"helo", required_argument, NULL, O_HELO},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0}};
@@ -485,6 +610,8 @@ main(int argc, char **argv)
 			break;
 		case O_CAFILE: o.cafile = optarg; break;
 		case O_EHLO: o.ehlo = optarg; break;
+		case O_SPF: o.spf = 1; break;
+		case O_HELO: o.helo = optarg; break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: return util_version(PROG);
@@ -495,6 +622,52 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc == 0) {
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (o.spf) {
+		if (o.probe || o.shortout || port_set || o.cafile != NULL ||
+		    o.ehlo != NULL || (o.flags & DNS_F_NO_SHUFFLE)) {
+			fprintf(stderr,
+			    "%s: --spf goes with -v, --server, --timeout "
+			    "and --helo only\n",
+			    PROG);
+			return EX_USAGE;
+		}
+		if (argc != 2) {
+			fprintf(stderr,
+			    "%s: --spf takes two operands: IP SENDER\n", PROG);
+			usage(stderr);
+			return EX_USAGE;
+		}
+		if (strlen(argv[1]) > ARG_MAX_LEN ||
+		    (o.helo != NULL && strlen(o.helo) > DNS_NAME_MAX)) {
+			fprintf(stderr, "%s: --spf: sender or HELO too long\n",
+			    PROG);
+			return EX_USAGE;
+		}
+		if (argv[1][0] == '\0' && o.helo == NULL) {
+			fprintf(stderr,
+			    "%s: --spf: the null sender is checked as "
+			    "postmaster@HELO: give --helo\n",
+			    PROG);
+			return EX_USAGE;
+		}
+		r = dns_new(o.server, (int)o.timeout, 0, err, sizeof(err));
+		if (r == NULL) {
+			fprintf(stderr, "%s: %s\n", PROG, err);
+			return o.server != NULL ? EX_USAGE : EX_OSERR;
+		}
+		ex = spf_main(r, argv[0], argv[1], &o);
+		dns_free(r);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(
+			    stderr, "%s: standard output: write error\n", PROG);
+			return EX_IOERR;
+		}
+		return ex;
+	}
+	if (o.helo != NULL) {
+		fprintf(stderr, "%s: --helo goes with --spf\n", PROG);
 		return EX_USAGE;
 	}
 	if ((port_set || o.cafile != NULL || o.ehlo != NULL) && !o.probe) {

@@ -107,6 +107,28 @@
    one past this bound is dropped as unusable (RFC 7672 §3.1.3). */
 #define DNS_TLSA_MAX		8
 #define DNS_TLSA_DATA_MAX	4096
+/* PTR names kept per answer (RFC 7208 §4.6.4 uses the first 10). */
+#define DNS_PTR_MAX		16
+
+/* SPF (RFC 7208, common/spf.h).  §4.6.4: at most 10 terms that cause
+   DNS lookups (include, a, mx, ptr, exists, redirect) per check; an
+   "mx" whose MX answer has more than 10 names is a permerror; a "ptr"
+   or %{p} looks at the first 10 PTR names only; more than 2 "void"
+   lookups (NXDOMAIN, or NOERROR with no answer) is a permerror. */
+#define SPF_LOOKUPS_MAX		10
+#define SPF_MX_NAMES_MAX	10
+#define SPF_PTR_NAMES_MAX	10
+#define SPF_VOID_MAX		2
+/* §4.6.4: "such a limit SHOULD allow at least 20 seconds" for the whole
+   of check_host(); past it, temperror. */
+#define SPF_TIME_MAX		20
+/* Terms kept from one record (the RFC sets no bound; a record is at
+   most DNS_TXT_LEN_MAX octets here); one macro expansion's output
+   (§7.3 sets no bound; a domain is cut to 253 after it, §7.3). */
+#define SPF_TERMS_MAX		1024
+#define SPF_EXPAND_MAX		8192
+/* §7.3: an expanded domain is cut from the left to 253 octets. */
+#define SPF_DOMAIN_MAX		253
 
 /* RFC 5322 §2.1.1: lines must be at most 998 characters plus CRLF. */
 #define MSG_LINE_MAX		998

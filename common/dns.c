@@ -43,6 +43,8 @@ struct dns_resolver {
 	int nqueries; /* since the last reset */
 	/* Every answer since the last reset had AD (see dns.h). */
 	int all_ad;
+	/* dns_query_any: names of any octets, already escaped. */
+	int any_name;
 };
 
 /* ------------------------------------------------------------ names */
@@ -461,6 +463,7 @@ dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
 	ans->dropped = 0;
 	ans->ntlsa = 0;
 	ans->tlsa_dropped = 0;
+	ans->nptr = 0;
 	if (len < NS_HFIXEDSZ)
 		PARSE_FAIL("short message (%zu bytes)", len);
 	if (len > DNS_MSG_MAX)
@@ -582,6 +585,17 @@ dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
 			}
 			ans->tlsa[ans->ntlsa++].ttl = ttl_of(&rr);
 			break;
+		case ns_t_ptr:
+			if (ans->nptr == DNS_PTR_MAX) {
+				ans->dropped++;
+				break;
+			}
+			n = expand(msg, eom, ns_rr_rdata(rr),
+			    ans->ptr[ans->nptr], sizeof(ans->ptr[0]));
+			if (n < 0 || (size_t)n != ns_rr_rdlen(rr))
+				PARSE_FAIL("malformed PTR record");
+			ans->nptr++;
+			break;
 		default: break;
 		}
 	}
@@ -678,6 +692,7 @@ type_str(int type)
 	case DNS_T_TXT: return "TXT";
 	case DNS_T_CNAME: return "CNAME";
 	case DNS_T_TLSA: return "TLSA";
+	case DNS_T_PTR: return "PTR";
 	}
 	return "?";
 }
@@ -691,6 +706,7 @@ have_records(const struct dns_answer *a)
 	case ns_t_aaaa: return a->naddr > 0;
 	case ns_t_txt: return a->ntxt > 0;
 	case ns_t_tlsa: return a->ntlsa > 0 || a->tlsa_dropped > 0;
+	case ns_t_ptr: return a->nptr > 0;
 	}
 	return 0;
 }
@@ -704,7 +720,7 @@ query_once(struct dns_resolver *r, const char *name, int type,
 	char why[ERR_MAX];
 	int n, m, e;
 
-	if (!dns_name_valid(name)) {
+	if (!r->any_name && !dns_name_valid(name)) {
 		util_seterr(err, errlen, "%s: not a valid domain name", name);
 		return DNS_BADNAME;
 	}
@@ -845,6 +861,72 @@ dns_query(struct dns_resolver *r, const char *name, int type,
 	r->nqueries = 0;
 	r->all_ad = 1;
 	return query_follow(r, name, type, ans, err, errlen);
+}
+
+int
+dns_query_any(struct dns_resolver *r, const char *name, int type,
+    struct dns_answer *ans, char *err, size_t errlen)
+{
+	int st;
+
+	if (name[0] == '\0' || strlen(name) > DNS_NAME_MAX) {
+		util_seterr(err, errlen, "not a valid domain name");
+		return DNS_BADNAME;
+	}
+	r->nqueries = 0;
+	r->all_ad = 1;
+	r->any_name = 1;
+	st = query_follow(r, name, type, ans, err, errlen);
+	r->any_name = 0;
+	return st;
+}
+
+int
+dns_name_escape(const char *raw, char *out, size_t outlen)
+{
+	size_t len, i, o = 0, label = 0;
+	unsigned char c;
+	char tmp[5];
+
+	len = strlen(raw);
+	if (len > 1 && raw[len - 1] == '.')
+		len--;
+	/* RFC 1035 §2.3.4: 255 octets on the wire is 253 in text. */
+	if (len == 0 || len > DNS_NAME_MAX - 2)
+		return -1;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)raw[i];
+		if (c == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+			tmp[0] = '.';
+			tmp[1] = '\0';
+		} else {
+			if (++label > DNS_LABEL_MAX)
+				return -1;
+			/* As ns_name_ntop writes them, so that the answer's
+			   question compares equal. */
+			if (strchr("\".;\\()@$", c) != NULL) {
+				tmp[0] = '\\';
+				tmp[1] = (char)c;
+				tmp[2] = '\0';
+			} else if (c <= 0x20 || c >= 0x7f)
+				(void)snprintf(tmp, sizeof(tmp), "\\%03u", c);
+			else {
+				tmp[0] = (char)c;
+				tmp[1] = '\0';
+			}
+		}
+		if (o + strlen(tmp) >= outlen)
+			return -1;
+		memcpy(out + o, tmp, strlen(tmp));
+		o += strlen(tmp);
+	}
+	if (label == 0)
+		return -1;
+	out[o] = '\0';
+	return 0;
 }
 
 /* ------------------------------------------------------------ MX */

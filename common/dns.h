@@ -29,6 +29,7 @@
 /* RR types we ask for (RFC 1035 §3.2.2, RFC 3596). */
 #define DNS_T_A 1
 #define DNS_T_CNAME 5
+#define DNS_T_PTR 12
 #define DNS_T_MX 15
 #define DNS_T_TXT 16
 #define DNS_T_AAAA 28
@@ -162,6 +163,11 @@ struct dns_answer {
 	/* TLSA records not kept (past the bounds, malformed): counted in
 	   dropped too; they still say that the name has TLSA records. */
 	int tlsa_dropped;
+	/* PTR names (RFC 1035 §3.3.12) in answer order, in the text form
+	   dn_expand gives (special characters escaped, as dns_name_escape
+	   does); those past DNS_PTR_MAX counted in dropped. */
+	int nptr;
+	char ptr[DNS_PTR_MAX][DNS_NAME_MAX + 1];
 };
 
 /* One MX host (or the implicit MX) with its addresses. */
@@ -279,6 +285,27 @@ int dns_parse(const unsigned char *msg, size_t len, struct dns_answer *ans,
  * says why for anything but DNS_OK.
  */
 int dns_query(struct dns_resolver *r, const char *name, int type,
+    struct dns_answer *ans, char *err, size_t errlen);
+
+/*
+ * A name of any octets (RFC 2181 §11: the DNS itself allows them; SPF
+ * builds names from macros, RFC 7208 §7) into the text form libresolv
+ * and dn_expand use: '.' separates labels; the characters
+ *	" . ; \ ( ) @ $
+ * get a backslash before them, and octets outside 0x21-0x7e are written
+ * as a backslash and three decimal digits.  One trailing dot is dropped.
+ * 0, or -1 when a label is empty or longer than 63 octets or the name
+ * longer than 253 (RFC 1035 §2.3.4).
+ */
+int dns_name_escape(const char *raw, char *out, size_t outlen);
+
+/*
+ * dns_query for a name already in that text form (dns_name_escape, or
+ * as an answer gave it: an MX host, a PTR name), whatever its octets:
+ * no host-name syntax check.  For SPF's A, AAAA, MX, TXT and PTR
+ * lookups (RFC 7208 §5).
+ */
+int dns_query_any(struct dns_resolver *r, const char *name, int type,
     struct dns_answer *ans, char *err, size_t errlen);
 
 /*

@@ -52,6 +52,8 @@ atf_test_case dsn
 dsn_body() { replay dsn; }
 atf_test_case msend_batch
 msend_batch_body() { replay msend_batch; }
+atf_test_case spf
+spf_body() { replay spf; }
 
 atf_init_test_cases()
 {
@@ -76,4 +78,5 @@ atf_init_test_cases()
 	atf_add_test_case mtasts
 	atf_add_test_case dsn
 	atf_add_test_case msend_batch
+	atf_add_test_case spf
 }
