@@ -342,7 +342,11 @@ header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
 		goto bad;
 	return 0;
 bad:
-	util_seterr(err, errlen, "a bad envelope line (%s)", w[0]);
+	/* w[0] is set only when split found a first word. */
+	if (n < 1)
+		util_seterr(err, errlen, "a bad envelope line");
+	else
+		util_seterr(err, errlen, "a bad envelope line (%s)", w[0]);
 	return -1;
 }
 
@@ -446,7 +450,10 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 	r->tries = (unsigned)tries;
 	return 0;
 bad:
-	util_seterr(err, errlen, "a bad journal line (%s)", w[0]);
+	if (n < 1)
+		util_seterr(err, errlen, "a bad journal line");
+	else
+		util_seterr(err, errlen, "a bad journal line (%s)", w[0]);
 	return -1;
 }
 

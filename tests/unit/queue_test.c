@@ -63,6 +63,7 @@ ATF_TC_BODY(env_table, tc)
 	    {"yubin-queue 1\nid ../x\nfrom -\n"
 	     "size 00000000000000000000\nrcpt a@b - -\n\n",
 		-1, 0}, /* an ID with a slash */
+	    {HDR " rcpt a@b - -\n\n", -1, 0}, /* a leading space */
 	};
 	struct queue_env e;
 	char err[ERR_MAX];
@@ -81,6 +82,11 @@ ATF_TC_BODY(env_table, tc)
 			    "row %zu: length %zd", i, h);
 		} else
 			ATF_CHECK_EQ_MSG(h, t[i].ok, "row %zu: %zd", i, h);
+		/* A refusal says why, never with a word it did not find. */
+		if (h == -1)
+			ATF_CHECK_MSG(err[0] != '\0' &&
+				strstr(err, "(null)") == NULL,
+			    "row %zu: %s", i, err);
 		queue_env_free(&e);
 	}
 	/* The fields of row 1. */
@@ -117,6 +123,7 @@ ATF_TC_BODY(journal_table, tc)
 	    {"R 0 S 1 0 250 - -\n", -1}, /* a word short */
 	    {"\n", -1},
 	    {"Z\n", -1},
+	    {" 0 W\n", -1}, /* a leading space */
 	};
 	static const char env[] = HDR "rcpt a@b - -\nrcpt c@d - -\n\n";
 	static const char j[] = "R 0 P 1 99 451 4.7.1 mx[1] grey\nW 0\n"
@@ -132,6 +139,10 @@ ATF_TC_BODY(journal_table, tc)
 		ATF_CHECK_EQ_MSG(queue_journal_apply(&e, t[i].in,
 				     strlen(t[i].in), err, sizeof(err)),
 		    t[i].taken, "row %zu: %s", i, err);
+		if (t[i].taken == -1)
+			ATF_CHECK_MSG(err[0] != '\0' &&
+				strstr(err, "(null)") == NULL,
+			    "row %zu: %s", i, err);
 		queue_env_free(&e);
 	}
 	/* The last line for a recipient wins. */
