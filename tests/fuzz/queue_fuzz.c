@@ -18,11 +18,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 static void
 check_same(const struct queue_env *a, const struct queue_env *b)
 {
 	size_t i;
 
+	if (!same_str(a->envid, b->envid) || !same_str(a->origin, b->origin))
+		abort();
 	if (a->nr != b->nr || strcmp(a->id, b->id) != 0 ||
 	    strcmp(a->from, b->from) != 0 || a->ret != b->ret ||
 	    a->eightbit != b->eightbit || a->smtputf8 != b->smtputf8 ||

@@ -89,6 +89,41 @@ ATF_TC_BODY(env_table, tc)
 			    "row %zu: %s", i, err);
 		queue_env_free(&e);
 	}
+	/* The origin: QUEUE_ORIGIN_MAX octets, all '-' (each written as
+	   %2D), parse and format back within a line; one more is refused. */
+	for (i = 0; i <= 1; i++) {
+		static const char head[] = "yubin-queue 1\nid Q1\nfrom -\n"
+					   "size 00000000000000000000\norigin ";
+		static const char tail[] = "\nrcpt a@b - -\n\n";
+		size_t olen = QUEUE_ORIGIN_MAX + i;
+		struct queue_env f;
+		struct buf in, out;
+
+		buf_init(&in, 0);
+		buf_init(&out, 0);
+		ATF_REQUIRE(buf_puts(&in, head) == 0);
+		while (olen-- > 0)
+			ATF_REQUIRE(buf_putc(&in, '-') == 0);
+		ATF_REQUIRE(buf_puts(&in, tail) == 0);
+		queue_env_init(&e);
+		queue_env_init(&f);
+		h = queue_env_parse(&e, in.data, in.len, err, sizeof(err));
+		if (i == 1)
+			ATF_CHECK_EQ_MSG(h, -1, "origin over the bound: %zd", h);
+		else {
+			ATF_CHECK_EQ_MSG(h, (ssize_t)in.len, "%s", err);
+			ATF_REQUIRE(queue_env_format(&e, 0, &out) == 0);
+			ATF_CHECK_EQ_MSG(queue_env_parse(&f, out.data, out.len,
+					     err, sizeof(err)),
+			    (ssize_t)out.len, "formatted back: %s", err);
+			ATF_CHECK(e.origin != NULL && f.origin != NULL &&
+			    strcmp(f.origin, e.origin) == 0);
+		}
+		queue_env_free(&e);
+		queue_env_free(&f);
+		buf_free(&in);
+		buf_free(&out);
+	}
 	/* The fields of row 1. */
 	queue_env_init(&e);
 	ATF_REQUIRE(queue_env_parse(&e, t[1].in, strlen(t[1].in), err,
