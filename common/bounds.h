@@ -290,6 +290,9 @@
 /* A header or journal line: the longest holds a reply and a relay,
    each octet perhaps written as %XX. */
 #define QUEUE_LINE_MAX		8192
+/* The origin line's word, decoded (msmtpd's, the longest written, is
+   under 640 octets): three times it, encoded, still fits a line. */
+#define QUEUE_ORIGIN_MAX	1024
 /* Past this many journal bytes per recipient, a runner compacts. */
 #define QUEUE_COMPACT_PER_RCPT	4096
 

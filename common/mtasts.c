@@ -404,11 +404,14 @@ mtasts_policy_parse(const char *text, size_t len, struct mtasts_policy *p,
 
 			if (have_age++)
 				goto next;
-			/* sts-policy-max-age-value = 1*10(DIGIT) */
+			/* sts-policy-max-age-value = 1*10(DIGIT); ten
+			   digits overflow a 32-bit long, so the sum stops
+			   growing once it is over the bound. */
 			for (j = v; j < end && j - v < 10 && text[j] >= '0' &&
 			     text[j] <= '9';
 			     j++)
-				age = age * 10 + (text[j] - '0');
+				if (age <= MTASTS_MAX_AGE_MAX)
+					age = age * 10 + (text[j] - '0');
 			if (j == v || j != end)
 				return policy_fail(p, err, errlen, line,
 				    "max_age is not 1 to 10 digits:", text + v,

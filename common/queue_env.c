@@ -141,7 +141,12 @@ put_notify(struct buf *b, int n)
 int
 queue_env_format(const struct queue_env *e, uint64_t size, struct buf *b)
 {
+	char origin[QUEUE_ORIGIN_MAX + 1];
 	size_t i;
+
+	/* The origin is for the listing: cut to what the parser takes. */
+	(void)util_strlcpy(
+	    origin, e->origin != NULL ? e->origin : "", sizeof(origin));
 
 	if (buf_printf(b, "%s\nid %s\ncreated %" PRId64 "\nsize %0*" PRIu64
 			  "\nfrom ",
@@ -156,7 +161,7 @@ queue_env_format(const struct queue_env *e, uint64_t size, struct buf *b)
 					      : "-",
 		e->eightbit ? "8bitmime" : "7bit", e->smtputf8 ? 1 : 0) ==
 		-1 ||
-	    buf_put_word(b, e->origin != NULL ? e->origin : "") == -1 ||
+	    buf_put_word(b, origin) == -1 ||
 	    buf_putc(b, '\n') == -1)
 		return -1;
 	for (i = 0; i < e->nr; i++)
@@ -330,7 +335,9 @@ header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
 			goto bad;
 		e->smtputf8 = w[1][0] == '1';
 	} else if (strcmp(w[0], "origin") == 0 && n == 2) {
-		if (word(w[1], 0) == -1 || set_str(&e->origin, w[1]) == -1)
+		/* Bounded so that it formats back within a line. */
+		if (word(w[1], QUEUE_ORIGIN_MAX) == -1 ||
+		    set_str(&e->origin, w[1]) == -1)
 			goto bad;
 	} else if (strcmp(w[0], "rcpt") == 0 && n == 4) {
 		if (word(w[1], SMTP_PATH_MAX) == -1 || w[1][0] == '\0' ||
@@ -342,7 +349,11 @@ header_line(struct queue_env *e, char *line, unsigned *seen, char *err,
 		goto bad;
 	return 0;
 bad:
-	util_seterr(err, errlen, "a bad envelope line (%s)", w[0]);
+	/* w[0] is set only when split found a first word. */
+	if (n < 1)
+		util_seterr(err, errlen, "a bad envelope line");
+	else
+		util_seterr(err, errlen, "a bad envelope line (%s)", w[0]);
 	return -1;
 }
 
@@ -447,7 +458,10 @@ journal_line(struct queue_env *e, char *line, char *err, size_t errlen)
 	r->relayed = w[2][0] == 'T';
 	return 0;
 bad:
-	util_seterr(err, errlen, "a bad journal line (%s)", w[0]);
+	if (n < 1)
+		util_seterr(err, errlen, "a bad journal line");
+	else
+		util_seterr(err, errlen, "a bad journal line (%s)", w[0]);
 	return -1;
 }
 

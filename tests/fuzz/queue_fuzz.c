@@ -18,11 +18,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
+static int
+same_str(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 static void
 check_same(const struct queue_env *a, const struct queue_env *b)
 {
 	size_t i;
 
+	if (!same_str(a->envid, b->envid) || !same_str(a->origin, b->origin))
+		abort();
 	if (a->nr != b->nr || strcmp(a->id, b->id) != 0 ||
 	    strcmp(a->from, b->from) != 0 || a->ret != b->ret ||
 	    a->eightbit != b->eightbit || a->smtputf8 != b->smtputf8 ||
@@ -37,6 +45,33 @@ check_same(const struct queue_env *a, const struct queue_env *b)
 			abort();
 }
 
+/* A refusal says why, and a word it quotes, "... (word)", is one it
+   read: some of the input. */
+static void
+check_err(const char *err, const uint8_t *d, size_t n)
+{
+	static const char *const pre[] = {
+	    "a bad envelope line (", "a bad journal line ("};
+	const char *o = NULL;
+	size_t len, i;
+
+	if (err[0] == '\0')
+		abort();
+	for (i = 0; i < 2 && o == NULL; i++)
+		if (strncmp(err, pre[i], strlen(pre[i])) == 0)
+			o = err + strlen(pre[i]);
+	if (o == NULL)
+		return;
+	len = strlen(o);
+	if (len > 0 && o[len - 1] == ')')
+		len--;
+	for (i = 0; len > 0 && i + len <= n; i++)
+		if (memcmp(d + i, o, len) == 0)
+			return;
+	if (len > 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -49,7 +84,10 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	queue_env_init(&e);
 	queue_env_init(&f);
 	buf_init(&b, QUEUE_HEADER_MAX + QUEUE_JOURNAL_MAX);
+	err[0] = '\0';
 	h = queue_env_parse(&e, (const char *)d, n, err, sizeof(err));
+	if (h < 0)
+		check_err(err, d, n);
 	if (h <= 0)
 		goto out;
 	if ((size_t)h > n || h < 2 || d[h - 1] != '\n' || d[h - 2] != '\n')
@@ -62,10 +100,13 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		abort();
 	check_same(&e, &f);
 	/* The journal. */
+	err[0] = '\0';
 	j = queue_journal_apply(&e, (const char *)d + h, n - (size_t)h, err,
 	    sizeof(err));
-	if (j < 0)
+	if (j < 0) {
+		check_err(err, d + h, n - (size_t)h);
 		goto out;
+	}
 	if ((size_t)j > n - (size_t)h || (j > 0 && d[h + j - 1] != '\n'))
 		abort();
 	buf_reset(&b);

@@ -179,6 +179,9 @@ ATF_TC_BODY(policy_table, tc)
 		"no max_age"},
 	    {P_HEAD "mode: enforce\nmx: a.example\nmax_age: 31557601\n", 0, 0,
 		0, 0, NULL, NULL, "over 31557600"},
+	    /* ten digits: over the bound, and over a 32-bit long */
+	    {P_HEAD "mode: enforce\nmx: a.example\nmax_age: 9999999999\n", 0,
+		0, 0, 0, NULL, NULL, "over 31557600"},
 	    {P_HEAD "mode: enforce\nmx: a.example\nmax_age: 12345678901\n", 0,
 		0, 0, 0, NULL, NULL, "1 to 10 digits"},
 	    {P_HEAD "mode: enforce\nmx: a.example\nmax_age: -1\n", 0, 0, 0, 0,

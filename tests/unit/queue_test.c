@@ -63,6 +63,7 @@ ATF_TC_BODY(env_table, tc)
 	    {"yubin-queue 1\nid ../x\nfrom -\n"
 	     "size 00000000000000000000\nrcpt a@b - -\n\n",
 		-1, 0}, /* an ID with a slash */
+	    {HDR " rcpt a@b - -\n\n", -1, 0}, /* a leading space */
 	};
 	struct queue_env e;
 	char err[ERR_MAX];
@@ -81,7 +82,47 @@ ATF_TC_BODY(env_table, tc)
 			    "row %zu: length %zd", i, h);
 		} else
 			ATF_CHECK_EQ_MSG(h, t[i].ok, "row %zu: %zd", i, h);
+		/* A refusal says why, never with a word it did not find. */
+		if (h == -1)
+			ATF_CHECK_MSG(err[0] != '\0' &&
+				strstr(err, "(null)") == NULL,
+			    "row %zu: %s", i, err);
 		queue_env_free(&e);
+	}
+	/* The origin: QUEUE_ORIGIN_MAX octets, all '-' (each written as
+	   %2D), parse and format back within a line; one more is refused. */
+	for (i = 0; i <= 1; i++) {
+		static const char head[] = "yubin-queue 1\nid Q1\nfrom -\n"
+					   "size 00000000000000000000\norigin ";
+		static const char tail[] = "\nrcpt a@b - -\n\n";
+		size_t olen = QUEUE_ORIGIN_MAX + i;
+		struct queue_env f;
+		struct buf in, out;
+
+		buf_init(&in, 0);
+		buf_init(&out, 0);
+		ATF_REQUIRE(buf_puts(&in, head) == 0);
+		while (olen-- > 0)
+			ATF_REQUIRE(buf_putc(&in, '-') == 0);
+		ATF_REQUIRE(buf_puts(&in, tail) == 0);
+		queue_env_init(&e);
+		queue_env_init(&f);
+		h = queue_env_parse(&e, in.data, in.len, err, sizeof(err));
+		if (i == 1)
+			ATF_CHECK_EQ_MSG(h, -1, "origin over the bound: %zd", h);
+		else {
+			ATF_CHECK_EQ_MSG(h, (ssize_t)in.len, "%s", err);
+			ATF_REQUIRE(queue_env_format(&e, 0, &out) == 0);
+			ATF_CHECK_EQ_MSG(queue_env_parse(&f, out.data, out.len,
+					     err, sizeof(err)),
+			    (ssize_t)out.len, "formatted back: %s", err);
+			ATF_CHECK(e.origin != NULL && f.origin != NULL &&
+			    strcmp(f.origin, e.origin) == 0);
+		}
+		queue_env_free(&e);
+		queue_env_free(&f);
+		buf_free(&in);
+		buf_free(&out);
 	}
 	/* The fields of row 1. */
 	queue_env_init(&e);
@@ -122,6 +163,7 @@ ATF_TC_BODY(journal_table, tc)
 	    {"R 1 t 1 0 250 - - -\n", -1},
 	    {"\n", -1},
 	    {"Z\n", -1},
+	    {" 0 W\n", -1}, /* a leading space */
 	};
 	static const char env[] = HDR "rcpt a@b - -\nrcpt c@d - -\n\n";
 	static const char j[] = "R 0 P 1 99 451 4.7.1 mx[1] grey\nW 0\n"
@@ -137,6 +179,10 @@ ATF_TC_BODY(journal_table, tc)
 		ATF_CHECK_EQ_MSG(queue_journal_apply(&e, t[i].in,
 				     strlen(t[i].in), err, sizeof(err)),
 		    t[i].taken, "row %zu: %s", i, err);
+		if (t[i].taken == -1)
+			ATF_CHECK_MSG(err[0] != '\0' &&
+				strstr(err, "(null)") == NULL,
+			    "row %zu: %s", i, err);
 		queue_env_free(&e);
 	}
 	/* The last line for a recipient wins. */
