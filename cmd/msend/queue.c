@@ -66,10 +66,10 @@ int
 queue_submit(const struct qsubmit *qs, char *id, size_t idlen, char *err,
     size_t errlen)
 {
-	const struct passwd *pw = getpwuid(getuid());
+	const struct passwd *pw;
 	struct queue q;
 	struct queue_env e;
-	char origin[128];
+	static char origin[128]; /* once a process: --batch asks often */
 	int i, ex = 0;
 
 	queue_env_init(&e);
@@ -81,9 +81,12 @@ queue_submit(const struct qsubmit *qs, char *id, size_t idlen, char *err,
 	e.ret = qs->o->dsn_ret;
 	e.eightbit = qs->m->eightbit;
 	e.smtputf8 = !util_is_ascii(qs->from);
-	(void)snprintf(origin, sizeof(origin), "msend uid %lu%s%s",
-	    (unsigned long)getuid(), pw != NULL ? " " : "",
-	    pw != NULL ? pw->pw_name : "");
+	if (origin[0] == '\0') {
+		pw = getpwuid(getuid());
+		(void)snprintf(origin, sizeof(origin), "msend uid %lu%s%s",
+		    (unsigned long)getuid(), pw != NULL ? " " : "",
+		    pw != NULL ? pw->pw_name : "");
+	}
 	if ((e.origin = strdup(origin)) == NULL)
 		goto nomem;
 	for (i = 0; i < qs->nr; i++) {
