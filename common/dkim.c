@@ -565,6 +565,10 @@ dkim_canon_header(int canon, const char *f, size_t len, struct buf *out)
 	for (start = 0; start < i; start++) {
 		char c = f[start];
 
+		/* RFC 5322 §2.2: a name is printable ASCII; what else a
+		   broken field holds before its colon goes. */
+		if (IS_FWS((unsigned char)c))
+			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
 		rc |= buf_putc(out, c);
