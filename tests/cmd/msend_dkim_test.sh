@@ -326,6 +326,129 @@ refused_body()
 	    --dkim-selector s bob@example.net <nodomain
 }
 
+# opendkim_check FILE...: opendkim-testmsg verifies each FILE, asking
+# DNS: in a mount and network namespace of its own (as root; else one of
+# a user namespace too), NSD answers for example.org on 127.0.0.1:53
+# with the records of rsa.pub and ed.pub (selectors r and e), and
+# /etc/resolv.conf is bound to one that names it.  One line "FILE
+# pass|fail" each into ./opendkim.out.
+opendkim_check()
+{
+	peer_require opendkim-testmsg unshare ip
+	nsd=$(for n in "${NSD:-}" /usr/sbin/nsd /usr/local/sbin/nsd; do
+		[ -n "$n" ] && [ -x "$n" ] && { echo "$n"; break; }
+	done)
+	[ -n "$nsd" ] ||
+	    atf_fail "nsd is not installed (./quickstart check installs it)"
+	mkdir -p ns
+	r=$(cat rsa.pub)
+	# A TXT string is at most 255 octets (RFC 1035 3.3.14): two, joined
+	# by the verifier (RFC 6376 3.6.2.2).
+	r1=$(printf %s "$r" | cut -c1-200)
+	r2=$(printf %s "$r" | cut -c201-)
+	cat >ns/example.org.zone <<EOF
+\$ORIGIN example.org.
+\$TTL 3600
+@		SOA	ns.example.org. hostmaster.example.org. 1 3600 600 86400 300
+@		NS	ns.example.org.
+ns		A	127.0.0.1
+r._domainkey	TXT	"v=DKIM1; k=rsa; p=$r1" "$r2"
+e._domainkey	TXT	"v=DKIM1; k=ed25519; p=$(cat ed.pub)"
+EOF
+	cat >ns/nsd.conf <<EOF
+server:
+	ip-address: 127.0.0.1
+	port: 53
+	username: ""
+	chroot: ""
+	zonesdir: "$PWD/ns"
+	pidfile: "$PWD/ns/nsd.pid.nsd"
+	database: ""
+	zonelistfile: "$PWD/ns/zone.list"
+	xfrdfile: "$PWD/ns/xfrd.state"
+	xfrdir: "$PWD/ns"
+	logfile: "$PWD/ns/nsd.log"
+	server-count: 1
+	reuseport: no
+remote-control:
+	control-enable: no
+zone:
+	name: "example.org"
+	zonefile: "example.org.zone"
+EOF
+	echo "nameserver 127.0.0.1" >ns/resolv.conf
+	cat >ns/run.sh <<'EOF'
+nsd=$1
+shift
+ip link set lo up || exit 1
+mount --bind "$PWD/ns/resolv.conf" /etc/resolv.conf || exit 1
+"$nsd" -d -c "$PWD/ns/nsd.conf" >"$PWD/ns/nsd.out" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] &&
+    ! grep -q 'nsd started' "$PWD/ns/nsd.log" 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+for f; do
+	if opendkim-testmsg <"$f" 2>>"$PWD/opendkim.err"; then
+		echo "$f pass"
+	else
+		echo "$f fail"
+	fi
+done >"$PWD/opendkim.out"
+kill $pid
+wait $pid 2>/dev/null
+exit 0
+EOF
+	if [ "$(id -u)" = 0 ]; then
+		unshare -m -n sh ns/run.sh "$nsd" "$@" >ns.out 2>&1
+	else
+		unshare -r -m -n sh ns/run.sh "$nsd" "$@" >ns.out 2>&1
+	fi || atf_fail "no namespace for OpenDKIM's DNS:" \
+	    "$(cat ns.out ns/nsd.out 2>/dev/null | tr '\n' ' ')"
+}
+
+atf_test_case opendkim cleanup
+opendkim_head()
+{
+	atf_set "descr" "OpenDKIM (opendkim-testmsg, keys from DNS) verifies what msend signs: RSA and Ed25519, relaxed and simple, LF and CRLF input, 8-bit body, folded header; a changed body fails"
+}
+opendkim_body()
+{
+	keys
+	sink_start
+	message | send --dkim-key rsa.pem --dkim-selector r bob@example.net ||
+	    atf_fail "msend 1"
+	message '\r\n' | send --dkim-key ed.pem --dkim-selector e \
+	    --dkim-canonicalization simple/simple bob@example.net ||
+	    atf_fail "msend 2"
+	message '\r\n' | send --dkim-key rsa.pem --dkim-selector r \
+	    --dkim-canonicalization simple/relaxed bob@example.net ||
+	    atf_fail "msend 3"
+	message | send --dkim-key ed.pem --dkim-selector e \
+	    --dkim-canonicalization relaxed/simple bob@example.net ||
+	    atf_fail "msend 4"
+	sed 's/Hello  Bob/Hello  Rob/' sink/msg.1 >changed.1
+	sed 's/Hello  Bob/Hello  Rob/' sink/msg.2 >changed.2
+	opendkim_check sink/msg.1 sink/msg.2 sink/msg.3 sink/msg.4 \
+	    changed.1 changed.2
+	cat >want <<EOF
+sink/msg.1 pass
+sink/msg.2 pass
+sink/msg.3 pass
+sink/msg.4 pass
+changed.1 fail
+changed.2 fail
+EOF
+	cmp -s want opendkim.out || atf_fail "opendkim-testmsg:" \
+	    "$(cat opendkim.out opendkim.err | tr '\n' ' ')"
+}
+opendkim_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case rsa_ed25519
@@ -333,4 +456,5 @@ atf_init_test_cases()
 	atf_add_test_case queue
 	atf_add_test_case config
 	atf_add_test_case refused
+	atf_add_test_case opendkim
 }
