@@ -623,6 +623,7 @@ static int
 from_domain(const struct dkim_hdr *f, int nf, char *out)
 {
 	struct buf v = BUF_INIT;
+	char ascii[SMTP_DOMAIN_MAX + 1], why[ERR_MAX];
 	const char *colon;
 	int i;
 
@@ -637,8 +638,16 @@ from_domain(const struct dkim_hdr *f, int nf, char *out)
 		break;
 	}
 	buf_free(&v);
+	/* d= is in A-labels (RFC 6376 §3.5, RFC 8616 §4); none when the
+	   domain is not one. */
+	if (out[0] == '\0' ||
+	    dns_to_ascii(out, ascii, sizeof(ascii), why, sizeof(why)) == -1) {
+		out[0] = '\0';
+		return -1;
+	}
+	util_strlcpy(out, ascii, SMTP_DOMAIN_MAX + 1);
 	util_lower(out);
-	return out[0] != '\0' && dns_name_valid(out) ? 0 : -1;
+	return 0;
 }
 
 struct bhs {

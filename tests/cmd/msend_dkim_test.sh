@@ -203,7 +203,7 @@ simple_crlf_cleanup()
 atf_test_case queue cleanup
 queue_head()
 {
-	atf_set "descr" "--queue signs at enqueue (the key read before msend becomes the queue's owner); --flush sends it as signed and dkimpy verifies"
+	atf_set "descr" "--queue and --batch sign at enqueue (the key read before msend becomes the queue's owner); --flush sends it as signed and dkimpy verifies; d= is the From: domain in A-labels"
 }
 queue_body()
 {
@@ -223,6 +223,23 @@ queue_body()
 	expect "pass " sink/msg.1 e:ed25519:ed.pub
 	[ "$(grep -c '^DKIM-Signature' sink/msg.1)" = 1 ] ||
 	    atf_fail "signed twice: $(cat sink/msg.1)"
+	# --batch signs each message, for its own From: domain (IDNA).
+	mkdir outbox
+	message >outbox/1
+	printf 'From: j@b\303\274cher.example\nTo: bob@example.net\n\nhi\n' \
+	    >outbox/2
+	"$M" --queue "$PWD/qd" --batch outbox -t -f joe@example.org \
+	    --dkim-key "$PWD/rsa.pem" --dkim-selector r 2>err ||
+	    atf_fail "batch: $? $(cat err)"
+	"$M" --queue "$PWD/qd" --flush --host 127.0.0.1 --port "$SINK_PORT" \
+	    --tls=off --timeout 10 2>err || atf_fail "flush: $? $(cat err)"
+	for n in 2 3; do
+		expect "pass " sink/msg.$n r:rsa:rsa.pub
+	done
+	cat sink/msg.2 sink/msg.3 | tr -d '\r\n\t ' >flat
+	grep -q 'd=example.org;s=r;' flat && \
+	    grep -q 'd=xn--bcher-kva.example;s=r;' flat ||
+	    atf_fail "d=: $(cat sink/msg.2 sink/msg.3)"
 }
 queue_cleanup()
 {
