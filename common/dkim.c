@@ -521,6 +521,27 @@ dkim_key_parse(
 				k->strict = 1;
 		}
 	}
+	if ((x = tag(t, nt, "s")) != NULL) {
+		/* §3.6.1: a key for other services than "email" ("*" is
+		   all) is not to be used for mail. */
+		int ok = 0;
+
+		for (p = x->val, end = x->val + x->vallen; p <= end; p = c + 1) {
+			const char *nm = p;
+
+			if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
+				c = end;
+			n = (size_t)(c - p);
+			trim(&nm, &n);
+			if ((n == 1 && nm[0] == '*') ||
+			    (n == 5 && util_casecmp_n(nm, "email", 5) == 0))
+				ok = 1;
+		}
+		if (!ok) {
+			util_seterr(err, errlen, "s=: not a key for email");
+			return -1;
+		}
+	}
 	if ((x = tag(t, nt, "p")) == NULL) {
 		util_seterr(err, errlen, "no p= tag");
 		return -1;

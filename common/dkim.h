@@ -210,6 +210,11 @@ struct dkim_sign_opts {
 	int hcanon, bcanon;
 	time_t t; /* t=; 0: none */
 	int64_t expire; /* x= is t + expire; 0: none */
+	/* l=: the body hash covers only this many canonical octets (bh
+	   made so).  RFC 6376 §8.2: it lets others append to the body;
+	   for tests only, msend never sets it. */
+	int use_l;
+	uint64_t l;
 	/* h=: NULL for dkim_default_headers */
 	const char (*names)[DKIM_HNAME_MAX + 1];
 	int nnames;

@@ -283,6 +283,12 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 				goto nomem;
 		}
 	}
+	if (o->use_l) {
+		buf_reset(&tmp);
+		if (buf_printf(&tmp, "l=%llu;", (unsigned long long)o->l) ==
+		    -1 || put_folded(&sig, &col, " ", tmp.data, tmp.len) == -1)
+			goto nomem;
+	}
 	for (r = 0; r < n; r++) {
 		buf_reset(&tmp);
 		if (buf_printf(&tmp, "%s%s%s", r == 0 ? "h=" : "", nm[r],

@@ -145,6 +145,7 @@ account_merge(struct account *dst, const struct account *src)
 				return -1;
 			dd->alg = sc->alg;
 			dd->canon = sc->canon;
+			dd->expire = sc->expire;
 			dst->ndkim++;
 		}
 	}
@@ -413,6 +414,12 @@ conf_dkim(struct pstate *ps, const char *key, const char *v)
 		d->alg = alg;
 		return 0;
 	}
+	if (strcmp(key, "dkim_expire") == 0) {
+		if ((d->expire = msend_dkim_expire(v)) == -1)
+			return perr(ps, "dkim_expire: %s is not a time from 1m "
+			    "to 3650d", v);
+		return 0;
+	}
 	if (strcmp(key, "dkim_canonicalization") == 0) {
 		if ((alg = msend_dkim_canon(v)) == -1)
 			return perr(ps, "dkim_canonicalization: %s is not "
@@ -422,6 +429,29 @@ conf_dkim(struct pstate *ps, const char *key, const char *v)
 		return 0;
 	}
 	return perr(ps, "unknown key \"%s\"", key);
+}
+
+long
+msend_dkim_expire(const char *v)
+{
+	long long n;
+	size_t len = strlen(v);
+	long unit = 1;
+	char num[32];
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len + 1);
+	switch (num[len - 1]) {
+	case 's': unit = 1; num[--len] = '\0'; break;
+	case 'm': unit = 60; num[--len] = '\0'; break;
+	case 'h': unit = 3600; num[--len] = '\0'; break;
+	case 'd': unit = 86400; num[--len] = '\0'; break;
+	}
+	if (util_parse_num(num, 1, 3650L * 86400, 0, &n) == -1 ||
+	    n * unit < 60 || n * unit > 3650LL * 86400)
+		return -1;
+	return (long)(n * unit);
 }
 
 int

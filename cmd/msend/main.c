@@ -79,6 +79,7 @@ enum {
 	OPT_DKIM_DOMAIN,
 	OPT_DKIM_ALG,
 	OPT_DKIM_CANON,
+	OPT_DKIM_EXPIRE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -121,6 +122,7 @@ static const struct option longopts[] = {
     {"dkim-domain", required_argument, NULL, OPT_DKIM_DOMAIN},
     {"dkim-algorithm", required_argument, NULL, OPT_DKIM_ALG},
     {"dkim-canonicalization", required_argument, NULL, OPT_DKIM_CANON},
+    {"dkim-expire", required_argument, NULL, OPT_DKIM_EXPIRE},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -203,6 +205,8 @@ usage(FILE *fp)
 	    "      --dkim-algorithm rsa|ed25519   what the key must be\n"
 	    "      --dkim-canonicalization relaxed/relaxed|simple/simple|..."
 	    "  (c=)\n"
+	    "      --dkim-expire N[smhd]  x=: the signature expires then "
+	    "(default: never)\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -493,6 +497,7 @@ parse_args(struct run *rn, int argc, char **argv)
 		case OPT_DKIM_SEL:
 		case OPT_DKIM_DOMAIN:
 		case OPT_DKIM_ALG:
+		case OPT_DKIM_EXPIRE:
 		case OPT_DKIM_CANON: {
 			struct dkim_conf *d;
 
@@ -502,6 +507,7 @@ parse_args(struct run *rn, int argc, char **argv)
 				    c == OPT_DKIM_SEL ? "dkim-selector" :
 				    c == OPT_DKIM_DOMAIN ? "dkim-domain" :
 				    c == OPT_DKIM_ALG ? "dkim-algorithm" :
+				    c == OPT_DKIM_EXPIRE ? "dkim-expire" :
 				    "dkim-canonicalization");
 			d = &rn->cl.dkim[rn->cl.ndkim - 1];
 			if (c == OPT_DKIM_SEL)
@@ -512,6 +518,11 @@ parse_args(struct run *rn, int argc, char **argv)
 			    (d->alg = msend_dkim_alg(optarg)) == -1)
 				die(EX_USAGE, "--dkim-algorithm %s: expected "
 				    "rsa or ed25519", optarg);
+			else if (c == OPT_DKIM_EXPIRE &&
+			    (d->expire = msend_dkim_expire(optarg)) == -1)
+				die(EX_USAGE, "--dkim-expire %s: expected a "
+				    "time from 1m to 3650d (N, Ns, Nm, Nh, Nd)",
+				    optarg);
 			else if (c == OPT_DKIM_CANON &&
 			    (d->canon = msend_dkim_canon(optarg)) == -1)
 				die(EX_USAGE, "--dkim-canonicalization %s: "
@@ -753,6 +764,7 @@ load_dkim(struct run *rn)
 		    (d->canon - 1) / 2;
 		rn->sign[i].bcanon = d->canon == 0 ? DKIM_RELAXED :
 		    (d->canon - 1) % 2;
+		rn->sign[i].expire = d->expire;
 		rn->nsign = i + 1;
 	}
 }

@@ -714,6 +714,7 @@ message_sign(struct message *m, const struct msend_signer *s, int n,
 		o.hcanon = s[i].hcanon;
 		o.bcanon = s[i].bcanon;
 		o.t = time(NULL);
+		o.expire = s[i].expire;
 		if (dkim_sign(s[i].k, &o, f, nf, hash[o.bcanon], &m->sig, why,
 			sizeof(why)) == -1) {
 			util_seterr(err, errlen, "DKIM (%s): %s", s[i].file,

@@ -60,6 +60,7 @@ struct dkim_conf {
 	/* c=: 0 relaxed/relaxed (the default), else 1 + hcanon * 2 +
 	   bcanon (enum dkim_canon) */
 	int canon;
+	long expire; /* x= is t= plus this many seconds; 0: no x= */
 };
 
 /*
@@ -129,6 +130,8 @@ int msend_dkim_alg(const char *v);
    6376 §3.5, B simple when left out): the dkim_conf.canon value, or
    -1. */
 int msend_dkim_canon(const char *v);
+/* --dkim-expire's "N[smhd]": seconds (1 minute to 10 years), or -1. */
+long msend_dkim_expire(const char *v);
 /* The account called name (NULL: the default one); NULL if none. */
 const struct account *conf_account(const struct conf *c, const char *name);
 /* A recipient and what became of it. */
@@ -205,6 +208,7 @@ struct msend_signer {
 	const char *domain; /* NULL: the From: domain */
 	const char *file; /* for messages */
 	int hcanon, bcanon; /* enum dkim_canon */
+	long expire; /* seconds to x=, 0: none */
 };
 /*
  * Sign m (after message_prepare) with s[0..n): the DKIM-Signature

@@ -249,7 +249,7 @@ queue_cleanup()
 atf_test_case config cleanup
 config_head()
 {
-	atf_set "descr" "dkim_key, dkim_selector, dkim_domain, dkim_algorithm in msend.conf (two signatures: key rotation); the command line's replace them"
+	atf_set "descr" "dkim_key, dkim_selector, dkim_domain, dkim_algorithm, dkim_canonicalization in msend.conf (two signatures: key rotation); the command line's replace them; --dkim-expire gives x="
 }
 config_body()
 {
@@ -282,12 +282,21 @@ EOF
 	    atf_fail "$(cat sink/msg.1)"
 	message | "$(yubin_prog msend)" -C msend.conf --dkim-key ed.pem \
 	    --dkim-selector cl --dkim-domain mail.example.org \
-	    bob@example.net 2>err || atf_fail "msend: $? $(cat err)"
+	    --dkim-expire 2h bob@example.net 2>err ||
+	    atf_fail "msend: $? $(cat err)"
+	# x= is t= + 2 hours
+	t=$(tr -d '\r\n\t ' <sink/msg.2 | sed -n 's/.*;t=\([0-9]*\);.*/\1/p')
+	x=$(tr -d '\r\n\t ' <sink/msg.2 | sed -n 's/.*;x=\([0-9]*\);.*/\1/p')
+	[ -n "$t" ] && [ -n "$x" ] && [ $((x - t)) = 7200 ] ||
+	    atf_fail "t=$t x=$x"
 	[ "$(grep -c '^DKIM-Signature' sink/msg.2)" = 1 ] ||
 	    atf_fail "$(cat sink/msg.2)"
 	tr -d '\r\n\t ' <sink/msg.2 | grep -q 'd=mail.example.org;s=cl;' ||
 	    atf_fail "$(cat sink/msg.2)"
 	expect "pass " sink/msg.2 cl:ed25519:ed.pub
+	atf_check -s exit:64 -o empty -e match:'--dkim-expire 10: expected' \
+	    "$(yubin_prog msend)" --dkim-key ed.pem --dkim-expire 10 \
+	    bob@example.net </dev/null
 	printf 'account x\ndkim_selector s\n' >bad.conf
 	atf_check -s exit:78 -o empty \
 	    -e match:'bad.conf:2: dkim_selector: comes after the dkim_key' \

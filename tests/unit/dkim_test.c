@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <atf-c.h>
 #include <gnutls/gnutls.h>
@@ -269,6 +270,10 @@ ATF_TC_BODY(key_parse, tc)
 	    {"v=DKIM1; k=rsa", -1, 0, 0, 0, 0, 0},
 	    {"v=DKIM1; p=@@@@", -1, 0, 0, 0, 0, 0},
 	    {"v=spf1 -all", -1, 0, 0, 0, 0, 0},
+	    {"v=DKIM1; s=email; p=AAAA", 0, DKIM_K_RSA, 0, 0, 0, 1},
+	    {"v=DKIM1; s=* ; p=AAAA", 0, DKIM_K_RSA, 0, 0, 0, 1},
+	    {"v=DKIM1; s=tlsrpt:email; p=AAAA", 0, DKIM_K_RSA, 0, 0, 0, 1},
+	    {"v=DKIM1; s=tlsrpt; p=AAAA", -1, 0, 0, 0, 0, 0},
 	};
 	struct dkim_key *k;
 	char err[ERR_MAX];
@@ -669,6 +674,76 @@ ATF_TC_BODY(sign_ed25519, tc)
 	round_trip(1);
 }
 
+ATF_TC_WITHOUT_HEAD(body_length);
+ATF_TC_BODY(body_length, tc)
+{
+	static const char msg[] = "From: joe@example.org\r\n"
+				  "Subject: l=\r\n\r\n"
+				  "signed part\r\n";
+	struct dkim_signer *k;
+	struct dkim_sign_opts o;
+	struct dkim_result res[1];
+	struct dkim_hdr f[4];
+	struct dkim_bh *bh;
+	struct buf m = BUF_INIT, rec = BUF_INIT;
+	struct keys keys;
+	unsigned char hash[32];
+	char err[ERR_MAX], *pem;
+	size_t len, body;
+	int nf, l;
+
+	pem = gen_key(1, &len);
+	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
+	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
+	memset(&keys, 0, sizeof(keys));
+	keys.name[0] = "sel._domainkey.example.org";
+	keys.rec[0] = rec.data;
+	nf = dkim_split(msg, sizeof(msg) - 1, f, 4, &body);
+	ATF_REQUIRE_EQ(nf, 2);
+	for (l = 0; l < 2; l++) {
+		/* l= the whole body ("signed part\r\n", 13), or 4 */
+		ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, l ? 4 : 13)) !=
+		    NULL);
+		ATF_REQUIRE(dkim_bh_update(bh, msg + body,
+		    sizeof(msg) - 1 - body) == 0);
+		ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
+		dkim_bh_free(bh);
+		memset(&o, 0, sizeof(o));
+		o.domain = "example.org";
+		o.selector = "sel";
+		o.hcanon = o.bcanon = DKIM_RELAXED;
+		o.use_l = 1;
+		o.l = l ? 4 : 13;
+		buf_reset(&m);
+		ATF_REQUIRE(dkim_sign(k, &o, f, nf, hash, &m, err,
+		    sizeof(err)) == 0);
+		ATF_REQUIRE(buf_append(&m, msg, sizeof(msg) - 1) == 0);
+		/* text appended after signing: still a pass, said so */
+		ATF_REQUIRE(buf_puts(&m, "appended by someone else\r\n") ==
+		    0);
+		ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn,
+		    &keys, res, 1), 1);
+		ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s",
+		    res[0].reason);
+		ATF_CHECK(res[0].has_l && res[0].l == (l ? 4u : 13u));
+		ATF_CHECK_EQ(res[0].body_len, 39);
+		ATF_CHECK(strstr(res[0].reason, "l=") != NULL);
+	}
+	/* l= longer than the body: fail */
+	buf_truncate(&m, m.len - strlen("appended by someone else\r\n") -
+	    strlen("signed part\r\n"));
+	ATF_REQUIRE(buf_puts(&m, "s\r\n") == 0); /* 3 < l=4 */
+	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
+	    res, 1), 1);
+	ATF_CHECK_EQ(res[0].status, DKIM_FAIL);
+	ATF_CHECK(strstr(res[0].reason, "longer than the body") != NULL);
+	dkim_signer_free(k);
+	util_wipe(pem, len);
+	free(pem);
+	buf_free(&m);
+	buf_free(&rec);
+}
+
 ATF_TC_WITHOUT_HEAD(signer_refuses);
 ATF_TC_BODY(signer_refuses, tc)
 {
@@ -704,6 +779,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rfc8463);
 	ATF_TP_ADD_TC(tp, sign_rsa);
 	ATF_TP_ADD_TC(tp, sign_ed25519);
+	ATF_TP_ADD_TC(tp, body_length);
 	ATF_TP_ADD_TC(tp, signer_refuses);
 	return atf_no_error();
 }
