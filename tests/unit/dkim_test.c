@@ -5,7 +5,9 @@
  * header selection (§5.4.2), b= removal (§3.7).  Then the crypto: the
  * RFC 8463 Appendix A message verifies (Ed25519 and RSA), and RSA-2048
  * and Ed25519 keys generated here (never committed) sign and verify,
- * with tampered, expired, revoked and missing-key cases.
+ * with tampered, expired, revoked and missing-key cases; l= is
+ * verified and reported; RSA under 1024 bits and rsa-sha1 are refused
+ * (RFC 8301).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include <atf-c.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
 #include <gnutls/x509.h>
 
 #include "buf.h"
@@ -744,6 +747,105 @@ ATF_TC_BODY(body_length, tc)
 	buf_free(&rec);
 }
 
+/*
+ * RFC 8301: a signature by an RSA key under 1024 bits, or with
+ * rsa-sha1, is refused by the verifier.  Made here by hand (dkim_sign
+ * refuses such keys): the From field and the signature field with b=
+ * empty, relaxed, signed with GnuTLS directly.
+ */
+static void
+sign_by_hand(const char *alg, int bits, struct buf *m, struct buf *rec)
+{
+	static const char from[] = "From: joe@example.org\r\n";
+	static const char body[] = "\r\nhi\r\n";
+	gnutls_x509_privkey_t xk;
+	gnutls_privkey_t k;
+	gnutls_pubkey_t pub;
+	gnutls_datum_t d, sig, spki;
+	struct buf data = BUF_INIT, f = BUF_INIT;
+	struct dkim_bh *bh;
+	unsigned char hash[32];
+
+	ATF_REQUIRE(gnutls_x509_privkey_init(&xk) >= 0);
+	ATF_REQUIRE(gnutls_x509_privkey_generate(xk, GNUTLS_PK_RSA,
+	    (unsigned)bits, 0) >= 0);
+	ATF_REQUIRE(gnutls_privkey_init(&k) >= 0);
+	ATF_REQUIRE(gnutls_privkey_import_x509(k, xk, 0) >= 0);
+	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
+	ATF_REQUIRE(dkim_bh_update(bh, body + 2, strlen(body) - 2) == 0);
+	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
+	dkim_bh_free(bh);
+	ATF_REQUIRE(buf_printf(&f, "DKIM-Signature: v=1; a=%s; "
+	    "c=relaxed/relaxed; d=example.org; s=sel; h=from; bh=", alg) == 0);
+	ATF_REQUIRE(dkim_base64_encode(hash, 32, &f) == 0);
+	ATF_REQUIRE(buf_puts(&f, "; b=") == 0);
+	ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, from, strlen(from),
+	    &data) == 0);
+	ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, f.data, f.len, &data) ==
+	    0);
+	buf_truncate(&data, data.len - 2);
+	d.data = (unsigned char *)data.data;
+	d.size = (unsigned)data.len;
+	ATF_REQUIRE(gnutls_privkey_sign_data2(k, strcmp(alg, "rsa-sha1") == 0 ?
+	    GNUTLS_SIGN_RSA_SHA1 : GNUTLS_SIGN_RSA_SHA256, 0, &d, &sig) >= 0);
+	ATF_REQUIRE(dkim_base64_encode(sig.data, sig.size, &f) == 0);
+	gnutls_free(sig.data);
+	buf_reset(m);
+	ATF_REQUIRE(buf_append(m, f.data, f.len) == 0);
+	ATF_REQUIRE(buf_puts(m, "\r\n") == 0);
+	ATF_REQUIRE(buf_puts(m, from) == 0);
+	ATF_REQUIRE(buf_puts(m, body) == 0);
+	ATF_REQUIRE(gnutls_pubkey_init(&pub) >= 0);
+	ATF_REQUIRE(gnutls_pubkey_import_privkey(pub, k, 0, 0) >= 0);
+	ATF_REQUIRE(gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) >=
+	    0);
+	buf_reset(rec);
+	ATF_REQUIRE(buf_puts(rec, "v=DKIM1; k=rsa; p=") == 0);
+	ATF_REQUIRE(dkim_base64_encode(spki.data, spki.size, rec) == 0);
+	gnutls_free(spki.data);
+	gnutls_pubkey_deinit(pub);
+	gnutls_privkey_deinit(k);
+	gnutls_x509_privkey_deinit(xk);
+	buf_free(&data);
+	buf_free(&f);
+}
+
+ATF_TC_WITHOUT_HEAD(rfc8301);
+ATF_TC_BODY(rfc8301, tc)
+{
+	struct buf m = BUF_INIT, rec = BUF_INIT;
+	struct dkim_result res[1];
+	struct keys keys;
+
+	memset(&keys, 0, sizeof(keys));
+	keys.name[0] = "sel._domainkey.example.org";
+	/* the hand-made signature is right: 1024 bits pass */
+	sign_by_hand("rsa-sha256", 1024, &m, &rec);
+	keys.rec[0] = rec.data;
+	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
+	    res, 1), 1);
+	ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
+	ATF_CHECK_EQ(res[0].bits, 1024);
+	/* 768 bits: refused */
+	sign_by_hand("rsa-sha256", 768, &m, &rec);
+	keys.rec[0] = rec.data;
+	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
+	    res, 1), 1);
+	ATF_CHECK_EQ(res[0].status, DKIM_PERMERROR);
+	ATF_CHECK_MSG(strstr(res[0].reason, "768 bits refused") != NULL, "%s",
+	    res[0].reason);
+	/* rsa-sha1: refused, whatever the key */
+	sign_by_hand("rsa-sha1", 1024, &m, &rec);
+	keys.rec[0] = rec.data;
+	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
+	    res, 1), 1);
+	ATF_CHECK_EQ(res[0].status, DKIM_PERMERROR);
+	ATF_CHECK_MSG(strstr(res[0].reason, "rsa-sha1") != NULL, "%s",
+	    res[0].reason);
+	buf_free(&m);
+	buf_free(&rec);
+}
+
 ATF_TC_WITHOUT_HEAD(signer_refuses);
 ATF_TC_BODY(signer_refuses, tc)
 {
@@ -780,6 +882,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sign_rsa);
 	ATF_TP_ADD_TC(tp, sign_ed25519);
 	ATF_TP_ADD_TC(tp, body_length);
+	ATF_TP_ADD_TC(tp, rfc8301);
 	ATF_TP_ADD_TC(tp, signer_refuses);
 	return atf_no_error();
 }
