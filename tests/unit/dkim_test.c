@@ -9,10 +9,18 @@
  * verified and reported; RSA under 1024 bits and rsa-sha1 are refused
  * (RFC 8301).
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atf-c.h>
 #include <gnutls/gnutls.h>
@@ -846,6 +854,140 @@ ATF_TC_BODY(rfc8301, tc)
 	buf_free(&rec);
 }
 
+/*
+ * Key records from DNS (dkim_dns_key over common/dns): a responder on
+ * a loopback UDP port answers TXT for NAME._domainkey.example.org:
+ * "split" with the record cut in strings of at most 200 octets (RFC
+ * 6376 §3.6.2.2: joined), "nx" with NXDOMAIN, anything else SERVFAIL.
+ */
+static const char *dns_record;
+
+static void
+dns_respond(int fd)
+{
+	unsigned char q[512], a[1024];
+	struct sockaddr_storage from;
+	socklen_t fl;
+	ssize_t n;
+	size_t qend, o, i, rl, len, chunk;
+	char name[256];
+
+	for (;;) {
+		fl = sizeof(from);
+		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from,
+		    &fl);
+		if (n < 12)
+			_exit(0);
+		/* the question's name, as text */
+		name[0] = '\0';
+		for (o = 12, i = 0; o < (size_t)n && q[o] != 0 &&
+		    i + q[o] + 2 < sizeof(name); o += q[o] + 1) {
+			memcpy(name + i, q + o + 1, q[o]);
+			i += q[o];
+			name[i++] = '.';
+			name[i] = '\0';
+		}
+		qend = o + 5; /* the root label, type, class */
+		if (qend > (size_t)n)
+			continue;
+		memcpy(a, q, qend);
+		a[2] = 0x84 | (q[2] & 0x01); /* QR, AA, RD as asked */
+		a[3] = 0x80;
+		a[6] = a[7] = a[8] = a[9] = a[10] = a[11] = 0;
+		o = qend;
+		if (strncmp(name, "split.", 6) == 0) {
+			a[7] = 1;
+			len = strlen(dns_record);
+			rl = len + (len + 199) / 200;
+			memcpy(a + o, "\xc0\x0c\x00\x10\x00\x01\x00\x00\x0e\x10",
+			    10);
+			o += 10;
+			a[o++] = (unsigned char)(rl >> 8);
+			a[o++] = (unsigned char)rl;
+			for (i = 0; i < len; i += chunk) {
+				chunk = len - i > 200 ? 200 : len - i;
+				a[o++] = (unsigned char)chunk;
+				memcpy(a + o, dns_record + i, chunk);
+				o += chunk;
+			}
+		} else if (strncmp(name, "nx.", 3) == 0)
+			a[3] |= 3;
+		else
+			a[3] |= 2;
+		(void)sendto(fd, a, o, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(dns_key);
+ATF_TC_BODY(dns_key, tc)
+{
+	static const char *const sel[] = {"split", "nx", "fail"};
+	static const int want[] = {DKIM_PASS, DKIM_PERMERROR, DKIM_TEMPERROR};
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	struct dkim_signer *k;
+	struct dkim_result res[1];
+	struct dkim_sign_opts o;
+	struct dkim_hdr f[16];
+	struct dkim_bh *bh;
+	struct dns_resolver *r;
+	struct buf rec = BUF_INIT, m = BUF_INIT;
+	unsigned char hash[32];
+	char server[64], err[ERR_MAX], *pem;
+	size_t len, body;
+	pid_t pid;
+	int fd, nf, i, status;
+
+	pem = gen_key(0, &len);
+	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
+	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
+	ATF_REQUIRE(rec.len > 255); /* needs more than one string */
+	dns_record = rec.data;
+	ATF_REQUIRE((fd = socket(AF_INET, SOCK_DGRAM, 0)) != -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ATF_REQUIRE(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0);
+	ATF_REQUIRE(getsockname(fd, (struct sockaddr *)&sin, &sl) == 0);
+	ATF_REQUIRE((pid = fork()) != -1);
+	if (pid == 0)
+		dns_respond(fd);
+	(void)close(fd);
+	(void)snprintf(server, sizeof(server), "127.0.0.1:%u",
+	    ntohs(sin.sin_port));
+	r = dns_new(server, 2, 1, err, sizeof(err));
+	ATF_REQUIRE_MSG(r != NULL, "%s", err);
+	nf = dkim_split(plain_msg, sizeof(plain_msg) - 1, f, 16, &body);
+	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
+	ATF_REQUIRE(dkim_bh_update(bh, plain_msg + body,
+	    sizeof(plain_msg) - 1 - body) == 0);
+	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
+	dkim_bh_free(bh);
+	for (i = 0; i < 3; i++) {
+		memset(&o, 0, sizeof(o));
+		o.domain = "example.org";
+		o.selector = sel[i];
+		o.hcanon = o.bcanon = DKIM_RELAXED;
+		buf_reset(&m);
+		ATF_REQUIRE(dkim_sign(k, &o, f, nf, hash, &m, err,
+		    sizeof(err)) == 0);
+		ATF_REQUIRE(buf_append(&m, plain_msg, sizeof(plain_msg) - 1) ==
+		    0);
+		ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL),
+		    dkim_dns_key, r, res, 1), 1);
+		ATF_CHECK_EQ_MSG(res[0].status, want[i], "%s: %s: %s", sel[i],
+		    dkim_status_str(res[0].status), res[0].reason);
+	}
+	dns_free(r);
+	(void)kill(pid, SIGTERM);
+	(void)waitpid(pid, &status, 0);
+	dkim_signer_free(k);
+	util_wipe(pem, len);
+	free(pem);
+	buf_free(&rec);
+	buf_free(&m);
+}
+
 ATF_TC_WITHOUT_HEAD(signer_refuses);
 ATF_TC_BODY(signer_refuses, tc)
 {
@@ -883,6 +1025,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, sign_ed25519);
 	ATF_TP_ADD_TC(tp, body_length);
 	ATF_TP_ADD_TC(tp, rfc8301);
+	ATF_TP_ADD_TC(tp, dns_key);
 	ATF_TP_ADD_TC(tp, signer_refuses);
 	return atf_no_error();
 }
