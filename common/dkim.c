@@ -63,8 +63,8 @@ dkim_tags_parse(const char *s, size_t len, struct dkim_tag *t, int max,
 			/* §3.2: the last tag may end with ";"; an empty
 			   list is allowed too. */
 			if (semi != end) {
-				for (v = semi + 1; v < end &&
-				    IS_FWS((unsigned char)*v); v++)
+				for (v = semi + 1;
+				     v < end && IS_FWS((unsigned char)*v); v++)
 					;
 				if (v != end) {
 					util_seterr(err, errlen,
@@ -94,7 +94,8 @@ dkim_tags_parse(const char *s, size_t len, struct dkim_tag *t, int max,
 				return -1;
 			}
 		for (j = 0; j < n; j++)
-			if (t[j].namelen == nl && memcmp(t[j].name, nm, nl) == 0) {
+			if (t[j].namelen == nl &&
+			    memcmp(t[j].name, nm, nl) == 0) {
 				util_seterr(err, errlen, "tag %.*s= twice",
 				    (int)(nl < 32 ? nl : 32), nm);
 				return -1;
@@ -128,7 +129,8 @@ tag(const struct dkim_tag *t, int n, const char *name)
 static int
 tag_is(const struct dkim_tag *t, const char *v)
 {
-	return t->vallen == strlen(v) && util_casecmp_n(t->val, v, t->vallen) == 0;
+	return t->vallen == strlen(v) &&
+	    util_casecmp_n(t->val, v, t->vallen) == 0;
 }
 
 /* ------------------------------------------------------------ base64 */
@@ -284,8 +286,8 @@ parse_h(const struct dkim_tag *t, struct dkim_sig *s, char *err, size_t errlen)
 		for (i = 0; i < nl; i++)
 			if ((unsigned char)nm[i] <= ' ' ||
 			    (unsigned char)nm[i] >= 0x7f || nm[i] == ':') {
-				util_seterr(err, errlen,
-				    "h=: a bad field name");
+				util_seterr(
+				    err, errlen, "h=: a bad field name");
 				return -1;
 			}
 		if (s->nh == DKIM_HEADERS_MAX) {
@@ -324,8 +326,8 @@ dkim_sig_parse(
 	    -1)
 		return -1;
 	if ((x = tag(t, nt, "v")) == NULL || !tag_is(x, "1")) {
-		util_seterr(err, errlen, x == NULL ? "no v= tag" :
-		    "v= is not 1");
+		util_seterr(
+		    err, errlen, x == NULL ? "no v= tag" : "v= is not 1");
 		return -1;
 	}
 	if ((x = tag(t, nt, "a")) == NULL) {
@@ -365,16 +367,15 @@ dkim_sig_parse(
 		}
 	}
 	if ((x = tag(t, nt, "d")) == NULL || x->vallen == 0 ||
-	    copy_val(x, s->d, sizeof(s->d), 1) == -1 ||
-	    !dns_name_valid(s->d)) {
-		util_seterr(err, errlen, "d=: %s", x == NULL ? "missing" :
-		    "not a domain name");
+	    copy_val(x, s->d, sizeof(s->d), 1) == -1 || !dns_name_valid(s->d)) {
+		util_seterr(err, errlen, "d=: %s",
+		    x == NULL ? "missing" : "not a domain name");
 		return -1;
 	}
 	if ((x = tag(t, nt, "s")) == NULL || x->vallen == 0 ||
 	    copy_val(x, s->s, sizeof(s->s), 0) == -1) {
-		util_seterr(err, errlen, "s=: %s", x == NULL ? "missing" :
-		    "not a selector");
+		util_seterr(err, errlen, "s=: %s",
+		    x == NULL ? "missing" : "not a selector");
 		return -1;
 	}
 	if ((x = tag(t, nt, "h")) == NULL) {
@@ -384,18 +385,20 @@ dkim_sig_parse(
 	if (parse_h(x, s, err, errlen) == -1)
 		return -1;
 	if ((x = tag(t, nt, "bh")) == NULL ||
-	    (n = dkim_base64_decode(x->val, x->vallen, s->bh,
-		sizeof(s->bh))) == -1) {
-		util_seterr(err, errlen, "bh=: %s", x == NULL ? "missing" :
-		    "not base64 of a SHA-256 hash");
+	    (n = dkim_base64_decode(x->val, x->vallen, s->bh, sizeof(s->bh))) ==
+		-1) {
+		util_seterr(err, errlen, "bh=: %s",
+		    x == NULL ? "missing" : "not base64 of a SHA-256 hash");
 		return -1;
 	}
 	s->bhlen = (size_t)n;
 	if ((x = tag(t, nt, "b")) == NULL ||
-	    (n = dkim_base64_decode(x->val, x->vallen, s->b,
-		sizeof(s->b))) == -1 || n == 0) {
-		util_seterr(err, errlen, "b=: %s", x == NULL ? "missing" :
-		    "not base64, or empty, or too long");
+	    (n = dkim_base64_decode(x->val, x->vallen, s->b, sizeof(s->b))) ==
+		-1 ||
+	    n == 0) {
+		util_seterr(err, errlen, "b=: %s",
+		    x == NULL ? "missing"
+			      : "not base64, or empty, or too long");
 		return -1;
 	}
 	s->blen = (size_t)n;
@@ -409,8 +412,8 @@ dkim_sig_parse(
 		}
 		/* §3.5: the AUID's domain is d= or a sub-domain of it. */
 		if (!domain_within(at + 1, s->d)) {
-			util_seterr(err, errlen, "i=%s is not within d=%s",
-			    s->i, s->d);
+			util_seterr(
+			    err, errlen, "i=%s is not within d=%s", s->i, s->d);
 			return -1;
 		}
 	} else
@@ -496,7 +499,8 @@ dkim_key_parse(
 	if ((x = tag(t, nt, "h")) != NULL) {
 		/* A colon-separated list of hash algorithms. */
 		k->sha256 = 0;
-		for (p = x->val, end = x->val + x->vallen; p <= end; p = c + 1) {
+		for (p = x->val, end = x->val + x->vallen; p <= end;
+		     p = c + 1) {
 			const char *nm = p;
 
 			if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
@@ -508,7 +512,8 @@ dkim_key_parse(
 		}
 	}
 	if ((x = tag(t, nt, "t")) != NULL) {
-		for (p = x->val, end = x->val + x->vallen; p <= end; p = c + 1) {
+		for (p = x->val, end = x->val + x->vallen; p <= end;
+		     p = c + 1) {
 			const char *nm = p;
 
 			if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
@@ -526,7 +531,8 @@ dkim_key_parse(
 		   all) is not to be used for mail. */
 		int ok = 0;
 
-		for (p = x->val, end = x->val + x->vallen; p <= end; p = c + 1) {
+		for (p = x->val, end = x->val + x->vallen; p <= end;
+		     p = c + 1) {
 			const char *nm = p;
 
 			if ((c = memchr(p, ':', (size_t)(end - p))) == NULL)
@@ -559,7 +565,8 @@ dkim_key_parse(
 	return 0;
 }
 
-/* ------------------------------------------------------------ canonicalization */
+/* ------------------------------------------------------------ canonicalization
+ */
 
 int
 dkim_canon_header(int canon, const char *f, size_t len, struct buf *out)
@@ -661,8 +668,8 @@ body_eol(struct dkim_body *b, dkim_out_fn fn, void *arg)
 }
 
 int
-dkim_body_update(struct dkim_body *b, const char *p, size_t n,
-    dkim_out_fn fn, void *arg)
+dkim_body_update(
+    struct dkim_body *b, const char *p, size_t n, dkim_out_fn fn, void *arg)
 {
 	size_t i;
 
@@ -712,8 +719,8 @@ dkim_body_final(struct dkim_body *b, dkim_out_fn fn, void *arg)
 /* ------------------------------------------------------------ header fields */
 
 int
-dkim_split(const char *msg, size_t len, struct dkim_hdr *f, int max,
-    size_t *body)
+dkim_split(
+    const char *msg, size_t len, struct dkim_hdr *f, int max, size_t *body)
 {
 	const char *nl;
 	size_t pos = 0, end;
@@ -724,7 +731,8 @@ dkim_split(const char *msg, size_t len, struct dkim_hdr *f, int max,
 		nl = memchr(msg + pos, '\n', len - pos);
 		end = nl == NULL ? len : (size_t)(nl - msg) + 1;
 		if (msg[pos] == '\n' ||
-		    (msg[pos] == '\r' && pos + 1 < len && msg[pos + 1] == '\n')) {
+		    (msg[pos] == '\r' && pos + 1 < len &&
+			msg[pos + 1] == '\n')) {
 			*body = end;
 			return n;
 		}
@@ -800,20 +808,20 @@ dkim_select(const struct dkim_hdr *f, int nf,
    that adds its own must not break the signature. */
 static const char *const default_names[] = {"from", "sender", "reply-to",
     "subject", "date", "to", "cc", "resent-date", "resent-from",
-    "resent-sender", "resent-to", "resent-cc", "in-reply-to",
-    "references", "message-id", "mime-version", "content-type",
-    "content-transfer-encoding", "content-id", "content-description"};
+    "resent-sender", "resent-to", "resent-cc", "in-reply-to", "references",
+    "message-id", "mime-version", "content-type", "content-transfer-encoding",
+    "content-id", "content-description"};
 
 int
-dkim_default_headers(const struct dkim_hdr *f, int nf,
-    char (*names)[DKIM_HNAME_MAX + 1])
+dkim_default_headers(
+    const struct dkim_hdr *f, int nf, char (*names)[DKIM_HNAME_MAX + 1])
 {
 	size_t i, nl;
 	int j, n = 0;
 
 	for (j = 0; j < nf && n < DKIM_HEADERS_MAX - 1; j++) {
 		for (i = 0; i < sizeof(default_names) / sizeof(*default_names);
-		    i++) {
+		     i++) {
 			nl = strlen(default_names[i]);
 			if (dkim_field_is(&f[j], default_names[i], nl)) {
 				util_strlcpy(names[n++], default_names[i],
@@ -865,8 +873,9 @@ dkim_canon_fields(int canon, const struct dkim_hdr *f, int nf,
 
 	dkim_select(f, nf, names, n, idx);
 	for (i = 0; i < n; i++)
-		if (idx[i] != -1 && dkim_canon_header(canon, f[idx[i]].p,
-			f[idx[i]].len, data) == -1)
+		if (idx[i] != -1 &&
+		    dkim_canon_header(
+			canon, f[idx[i]].p, f[idx[i]].len, data) == -1)
 			return -1;
 	return 0;
 }
@@ -880,4 +889,3 @@ dkim_canon_sig(int canon, const char *f, size_t len, struct buf *data)
 	buf_truncate(data, data->len - 2);
 	return 0;
 }
-

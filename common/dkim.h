@@ -26,12 +26,12 @@
 
 /* A signature's result (RFC 8601 §2.7.1). */
 enum dkim_status {
-	DKIM_NONE = 0,	/* not signed (no signature to check) */
+	DKIM_NONE = 0, /* not signed (no signature to check) */
 	DKIM_PASS,
-	DKIM_FAIL,	/* a hash or the signature did not verify */
+	DKIM_FAIL, /* a hash or the signature did not verify */
 	DKIM_NEUTRAL,
 	DKIM_TEMPERROR, /* the key could not be had now */
-	DKIM_PERMERROR	/* syntax, no key, revoked, refused, expired */
+	DKIM_PERMERROR /* syntax, no key, revoked, refused, expired */
 };
 
 enum dkim_canon { DKIM_SIMPLE = 0, DKIM_RELAXED };
@@ -128,8 +128,8 @@ struct dkim_body {
 };
 void dkim_body_init(struct dkim_body *b, int canon);
 /* Canonicalize p[0..n) into fn (which returns 0, or -1 to stop). */
-int dkim_body_update(struct dkim_body *b, const char *p, size_t n,
-    dkim_out_fn fn, void *arg);
+int dkim_body_update(
+    struct dkim_body *b, const char *p, size_t n, dkim_out_fn fn, void *arg);
 /* The end of the body: its last line, the empty body's CRLF (simple). */
 int dkim_body_final(struct dkim_body *b, dkim_out_fn fn, void *arg);
 
@@ -144,16 +144,16 @@ struct dkim_hdr {
  * max into f.  Their number; *body set to where the body starts (len
  * when there is none).  -1 when there are more than max.
  */
-int dkim_split(const char *msg, size_t len, struct dkim_hdr *f, int max,
-    size_t *body);
+int dkim_split(
+    const char *msg, size_t len, struct dkim_hdr *f, int max, size_t *body);
 
 /*
  * §5.4.2: for each name of names[0..n), the last field of f[0..nf) of
  * that name not taken by an earlier instance of the name (from the
  * bottom up); idx[i] is -1 when there is none (it then signs nothing).
  */
-void dkim_select(const struct dkim_hdr *f, int nf, const char (*names)[
-    DKIM_HNAME_MAX + 1], int n, int *idx);
+void dkim_select(const struct dkim_hdr *f, int nf,
+    const char (*names)[DKIM_HNAME_MAX + 1], int n, int *idx);
 
 /*
  * The default signed fields (§5.4.1, never List-*): names of f[0..nf)
@@ -161,8 +161,8 @@ void dkim_select(const struct dkim_hdr *f, int nf, const char (*names)[
  * From once more (oversigning: a From added later breaks the
  * signature).  Their number, at most DKIM_HEADERS_MAX.
  */
-int dkim_default_headers(const struct dkim_hdr *f, int nf,
-    char (*names)[DKIM_HNAME_MAX + 1]);
+int dkim_default_headers(
+    const struct dkim_hdr *f, int nf, char (*names)[DKIM_HNAME_MAX + 1]);
 
 /*
  * The DKIM-Signature field f with the value of its b= tag removed

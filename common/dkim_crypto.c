@@ -119,8 +119,8 @@ dkim_signer_new(const char *pem, size_t len, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
-	if ((rc = gnutls_privkey_import_x509_raw(s->k, &d, GNUTLS_X509_FMT_PEM,
-		 NULL, 0)) < 0) {
+	if ((rc = gnutls_privkey_import_x509_raw(
+		 s->k, &d, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
 		/* GnuTLS's words only: the key's text never in a message. */
 		util_seterr(err, errlen, "not a PEM private key (%s)",
 		    gnutls_strerror(rc));
@@ -129,17 +129,21 @@ dkim_signer_new(const char *pem, size_t len, char *err, size_t errlen)
 	pk = gnutls_privkey_get_pk_algorithm(s->k, &s->bits);
 	if (pk == GNUTLS_PK_RSA) {
 		s->alg = DKIM_RSA_SHA256;
-		if (s->bits < DKIM_RSA_BITS_MIN || s->bits > DKIM_RSA_BITS_MAX) {
-			util_seterr(err, errlen, "an RSA key of %u bits (RFC "
-			    "8301 §3.2: at least %d; 2048 is usual)", s->bits,
-			    DKIM_RSA_BITS_MIN);
+		if (s->bits < DKIM_RSA_BITS_MIN ||
+		    s->bits > DKIM_RSA_BITS_MAX) {
+			util_seterr(err, errlen,
+			    "an RSA key of %u bits (RFC "
+			    "8301 §3.2: at least %d; 2048 is usual)",
+			    s->bits, DKIM_RSA_BITS_MIN);
 			goto fail;
 		}
 	} else if (pk == GNUTLS_PK_EDDSA_ED25519) {
 		s->alg = DKIM_ED25519_SHA256;
 	} else {
-		util_seterr(err, errlen, "a %s key: DKIM signs with RSA or "
-		    "Ed25519", gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
+		util_seterr(err, errlen,
+		    "a %s key: DKIM signs with RSA or "
+		    "Ed25519",
+		    gnutls_pk_get_name((gnutls_pk_algorithm_t)pk));
 		goto fail;
 	}
 	return s;
@@ -202,8 +206,7 @@ out:
 /* Append s to the field, folding before it when the line would pass
    DKIM_FOLD_WIDTH; sep is put before s when there is no fold. */
 static int
-put_folded(struct buf *b, size_t *col, const char *sep, const char *s,
-    size_t n)
+put_folded(struct buf *b, size_t *col, const char *sep, const char *s, size_t n)
 {
 	size_t sl = strlen(sep);
 
@@ -229,7 +232,7 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
     struct buf *out, char *err, size_t errlen)
 {
 	char names[DKIM_HEADERS_MAX][DKIM_HNAME_MAX + 1];
-	const char (*nm)[DKIM_HNAME_MAX + 1];
+	const char(*nm)[DKIM_HNAME_MAX + 1];
 	struct buf sig = BUF_INIT, data = BUF_INIT, tmp = BUF_INIT;
 	unsigned char hash[32];
 	gnutls_datum_t d, sd = {NULL, 0};
@@ -241,7 +244,7 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 		n = o->nnames;
 	} else {
 		n = dkim_default_headers(f, nf, names);
-		nm = (const char (*)[DKIM_HNAME_MAX + 1])names;
+		nm = (const char(*)[DKIM_HNAME_MAX + 1]) names;
 	}
 	if (buf_puts(&sig, "DKIM-Signature: v=1;") == -1)
 		goto nomem;
@@ -279,14 +282,16 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 			buf_reset(&tmp);
 			if (buf_printf(&tmp, "x=%lld;",
 				(long long)o->t + (long long)o->expire) == -1 ||
-			    put_folded(&sig, &col, " ", tmp.data, tmp.len) == -1)
+			    put_folded(&sig, &col, " ", tmp.data, tmp.len) ==
+				-1)
 				goto nomem;
 		}
 	}
 	if (o->use_l) {
 		buf_reset(&tmp);
 		if (buf_printf(&tmp, "l=%llu;", (unsigned long long)o->l) ==
-		    -1 || put_folded(&sig, &col, " ", tmp.data, tmp.len) == -1)
+			-1 ||
+		    put_folded(&sig, &col, " ", tmp.data, tmp.len) == -1)
 			goto nomem;
 	}
 	for (r = 0; r < n; r++) {
@@ -309,18 +314,18 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 		goto nomem;
 	if (k->alg == DKIM_ED25519_SHA256) {
 		/* RFC 8463 §3: Ed25519 signs the SHA-256 of the data. */
-		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data, data.len,
-			hash) < 0)
+		if (gnutls_hash_fast(
+			GNUTLS_DIG_SHA256, data.data, data.len, hash) < 0)
 			goto crypto;
 		d.data = hash;
 		d.size = sizeof(hash);
-		r = gnutls_privkey_sign_data2(k->k, GNUTLS_SIGN_EDDSA_ED25519,
-		    0, &d, &sd);
+		r = gnutls_privkey_sign_data2(
+		    k->k, GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &sd);
 	} else {
 		d.data = (unsigned char *)data.data;
 		d.size = (unsigned int)data.len;
-		r = gnutls_privkey_sign_data2(k->k, GNUTLS_SIGN_RSA_SHA256, 0,
-		    &d, &sd);
+		r = gnutls_privkey_sign_data2(
+		    k->k, GNUTLS_SIGN_RSA_SHA256, 0, &d, &sd);
 	}
 	if (r < 0) {
 		util_seterr(err, errlen, "signing: %s", gnutls_strerror(r));
@@ -389,8 +394,8 @@ der_len(struct buf *b, size_t n)
 static int
 spki_wrap(const unsigned char *p, size_t n, struct buf *b)
 {
-	static const unsigned char alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a,
-	    0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+	static const unsigned char alg[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86,
+	    0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
 	size_t bits = n + 1, blen = 1 + (bits < 128 ? 1 : bits < 256 ? 2 : 3);
 	int rc = 0;
 
@@ -416,8 +421,8 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 	if (k->k == DKIM_K_ED25519) {
 		if (k->plen != 32)
 			return -1;
-		rc = gnutls_pubkey_import_ecc_raw(pub,
-		    GNUTLS_ECC_CURVE_ED25519, &d, NULL);
+		rc = gnutls_pubkey_import_ecc_raw(
+		    pub, GNUTLS_ECC_CURVE_ED25519, &d, NULL);
 	} else {
 		rc = gnutls_pubkey_import(pub, &d, GNUTLS_X509_FMT_DER);
 		if (rc < 0 && spki_wrap(k->p, k->plen, &w) == 0) {
@@ -426,8 +431,8 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 			rc = gnutls_pubkey_import(pub, &d, GNUTLS_X509_FMT_DER);
 		}
 		buf_free(&w);
-		if (rc >= 0 && gnutls_pubkey_get_pk_algorithm(pub, NULL) !=
-		    GNUTLS_PK_RSA)
+		if (rc >= 0 &&
+		    gnutls_pubkey_get_pk_algorithm(pub, NULL) != GNUTLS_PK_RSA)
 			return -1;
 	}
 	if (rc < 0)
@@ -437,10 +442,11 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 	return 0;
 }
 
-#define SETR(r, st, ...) do { \
-	(r)->status = (st); \
-	util_seterr((r)->reason, sizeof((r)->reason), __VA_ARGS__); \
-} while (0)
+#define SETR(r, st, ...) \
+	do { \
+		(r)->status = (st); \
+		util_seterr((r)->reason, sizeof((r)->reason), __VA_ARGS__); \
+	} while (0)
 
 struct vctx {
 	const struct dkim_hdr *f;
@@ -474,8 +480,9 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 
 	memset(r, 0, sizeof(*r));
 	colon = memchr(sf->p, ':', sf->len);
-	if (colon == NULL || dkim_sig_parse(colon + 1,
-	    sf->len - (size_t)(colon + 1 - sf->p), s, why, sizeof(why)) == -1) {
+	if (colon == NULL ||
+	    dkim_sig_parse(colon + 1, sf->len - (size_t)(colon + 1 - sf->p), s,
+		why, sizeof(why)) == -1) {
 		SETR(r, DKIM_PERMERROR, "bad signature: %s", why);
 		return;
 	}
@@ -531,8 +538,10 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 	}
 	at = strrchr(s->i, '@');
 	if (v->k.strict && at != NULL && strcasecmp(at + 1, s->d) != 0) {
-		SETR(r, DKIM_PERMERROR, "key %s has t=s: i= must be in d= "
-		    "itself", name);
+		SETR(r, DKIM_PERMERROR,
+		    "key %s has t=s: i= must be in d= "
+		    "itself",
+		    name);
 		return;
 	}
 	if (gnutls_pubkey_init(&pub) < 0) {
@@ -547,21 +556,23 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 	r->bits = (int)bits;
 	if (v->k.k == DKIM_K_RSA &&
 	    (bits < DKIM_RSA_BITS_MIN || bits > DKIM_RSA_BITS_MAX)) {
-		SETR(r, DKIM_PERMERROR, "key %s: RSA of %u bits refused (RFC "
-		    "8301 §3.2: at least %d)", name, bits, DKIM_RSA_BITS_MIN);
+		SETR(r, DKIM_PERMERROR,
+		    "key %s: RSA of %u bits refused (RFC "
+		    "8301 §3.2: at least %d)",
+		    name, bits, DKIM_RSA_BITS_MIN);
 		goto out;
 	}
 	/* The body (§3.7), up to l= when given. */
 	if ((bh = dkim_bh_new(s->bcanon, s->has_l ? (int64_t)s->l : -1)) ==
-	    NULL || dkim_bh_update(bh, v->body, v->bodylen) == -1 ||
+		NULL ||
+	    dkim_bh_update(bh, v->body, v->bodylen) == -1 ||
 	    dkim_bh_final(bh, hash, &r->body_len) == -1) {
 		SETR(r, DKIM_TEMPERROR, "body hash: out of memory");
 		goto out;
 	}
 	if (s->has_l && s->l > r->body_len) {
 		SETR(r, DKIM_FAIL, "l=%llu is longer than the body (%llu)",
-		    (unsigned long long)s->l,
-		    (unsigned long long)r->body_len);
+		    (unsigned long long)s->l, (unsigned long long)r->body_len);
 		goto out;
 	}
 	if (s->bhlen != 32 || memcmp(hash, s->bh, 32) != 0) {
@@ -569,26 +580,27 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 		goto out;
 	}
 	if (dkim_canon_fields(s->hcanon, v->f, v->nf,
-		(const char (*)[DKIM_HNAME_MAX + 1])s->h, s->nh, &data) == -1 ||
+		(const char(*)[DKIM_HNAME_MAX + 1]) s->h, s->nh, &data) == -1 ||
 	    dkim_strip_b(sf->p, sf->len, &stripped) == -1 ||
-	    dkim_canon_sig(s->hcanon, stripped.data, stripped.len, &data) == -1) {
+	    dkim_canon_sig(s->hcanon, stripped.data, stripped.len, &data) ==
+		-1) {
 		SETR(r, DKIM_TEMPERROR, "out of memory");
 		goto out;
 	}
 	sd.data = s->b;
 	sd.size = (unsigned int)s->blen;
 	if (s->alg == DKIM_ED25519_SHA256) {
-		(void)gnutls_hash_fast(GNUTLS_DIG_SHA256, data.data, data.len,
-		    hash);
+		(void)gnutls_hash_fast(
+		    GNUTLS_DIG_SHA256, data.data, data.len, hash);
 		d.data = hash;
 		d.size = sizeof(hash);
-		rc = gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_EDDSA_ED25519,
-		    0, &d, &sd);
+		rc = gnutls_pubkey_verify_data2(
+		    pub, GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &sd);
 	} else {
 		d.data = (unsigned char *)data.data;
 		d.size = (unsigned int)data.len;
-		rc = gnutls_pubkey_verify_data2(pub, GNUTLS_SIGN_RSA_SHA256, 0,
-		    &d, &sd);
+		rc = gnutls_pubkey_verify_data2(
+		    pub, GNUTLS_SIGN_RSA_SHA256, 0, &d, &sd);
 	}
 	if (rc < 0) {
 		SETR(r, DKIM_FAIL, "signature did not verify");
@@ -596,10 +608,10 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 	}
 	r->status = DKIM_PASS;
 	if (s->has_l)
-		util_seterr(r->reason, sizeof(r->reason), "only the first "
+		util_seterr(r->reason, sizeof(r->reason),
+		    "only the first "
 		    "%llu of %llu body octets are signed (l=)",
-		    (unsigned long long)s->l,
-		    (unsigned long long)r->body_len);
+		    (unsigned long long)s->l, (unsigned long long)r->body_len);
 	else if (r->testing)
 		util_seterr(r->reason, sizeof(r->reason),
 		    "the key is in testing mode (t=y)");
@@ -612,16 +624,16 @@ out:
 }
 
 int
-dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key,
-    void *arg, struct dkim_result *res, int max)
+dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key, void *arg,
+    struct dkim_result *res, int max)
 {
 	struct dkim_hdr *f;
 	struct vctx *v;
 	size_t body;
 	int nf, i, n = 0;
 
-	nf = dkim_split(msg, len, NULL, len > 0 ? (int)(len > INT32_MAX ?
-	    INT32_MAX : len) : 1, &body);
+	nf = dkim_split(msg, len, NULL,
+	    len > 0 ? (int)(len > INT32_MAX ? INT32_MAX : len) : 1, &body);
 	if (nf <= 0)
 		return 0;
 	if ((f = calloc((size_t)nf, sizeof(*f))) == NULL ||
@@ -652,8 +664,8 @@ dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key,
 }
 
 int
-dkim_dns_key(void *arg, const char *name, char *txt, size_t txtlen,
-    char *err, size_t errlen)
+dkim_dns_key(void *arg, const char *name, char *txt, size_t txtlen, char *err,
+    size_t errlen)
 {
 	struct dns_answer *ans;
 	int st, i, pick = 0;
@@ -662,8 +674,8 @@ dkim_dns_key(void *arg, const char *name, char *txt, size_t txtlen,
 		util_seterr(err, errlen, "%s", strerror(errno));
 		return DNS_TEMPFAIL;
 	}
-	st = dns_query((struct dns_resolver *)arg, name, DNS_T_TXT, ans, err,
-	    errlen);
+	st = dns_query(
+	    (struct dns_resolver *)arg, name, DNS_T_TXT, ans, err, errlen);
 	if (st == DNS_BADNAME)
 		st = DNS_NXDOMAIN;
 	if (st == DNS_OK && ans->ntxt == 0) {

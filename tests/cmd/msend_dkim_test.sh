@@ -106,8 +106,18 @@ send()
 # and empty lines at the end (what canonicalization changes).
 message()
 {
-	_eol=${1:-\\n}
-	printf "From: Joe Sixpack <joe@example.org>${_eol}To: Bob <bob@example.net>${_eol}Subject: a subject long enough that it had to be folded, as mail${_eol} clients do, onto a second line${_eol}\tand a third${_eol}MIME-Version: 1.0${_eol}Content-Type: text/plain; charset=utf-8${_eol}Content-Transfer-Encoding: 8bit${_eol}List-Id: <not.signed.example>${_eol}${_eol}Hello  Bob, \t${_eol}\346\227\245\346\234\254\350\252\236 text${_eol}.a line with a dot${_eol}${_eol}${_eol}"
+	_e=${1:-\\n}
+	printf "From: Joe Sixpack <joe@example.org>$_e"
+	printf "To: Bob <bob@example.net>$_e"
+	printf "Subject: a subject long enough that it had to be folded, as$_e"
+	printf " mail clients do, onto a second line$_e\tand a third$_e"
+	printf "MIME-Version: 1.0$_e"
+	printf "Content-Type: text/plain; charset=utf-8$_e"
+	printf "Content-Transfer-Encoding: 8bit$_e"
+	printf "List-Id: <not.signed.example>$_e$_e"
+	printf "Hello  Bob, \t$_e"
+	printf "\346\227\245\346\234\254\350\252\236 text$_e"
+	printf ".a line with a dot$_e$_e$_e"
 }
 
 atf_test_case rsa_ed25519 cleanup

@@ -83,8 +83,8 @@ canon(const char *s, size_t n)
 		if (a.len != b.len ||
 		    (a.len > 0 && memcmp(a.data, b.data, a.len) != 0))
 			abort();
-		if (a.len > 0 && (a.len < 2 ||
-		    memcmp(a.data + a.len - 2, "\r\n", 2) != 0))
+		if (a.len > 0 &&
+		    (a.len < 2 || memcmp(a.data + a.len - 2, "\r\n", 2) != 0))
 			abort();
 		if (c == DKIM_SIMPLE && a.len == 0)
 			abort();
@@ -110,14 +110,14 @@ parse(const char *s, size_t n)
 	for (i = 0; i < nt; i++)
 		if (t[i].name < s || t[i].name + t[i].namelen > s + n ||
 		    t[i].namelen == 0 ||
-		    (t[i].vallen > 0 && (t[i].val < s ||
-		    t[i].val + t[i].vallen > s + n)))
+		    (t[i].vallen > 0 &&
+			(t[i].val < s || t[i].val + t[i].vallen > s + n)))
 			abort();
 	if (dkim_sig_parse(s, n, &sig, err, sizeof(err)) == 0) {
-		if (sig.nh < 1 || sig.nh > DKIM_HEADERS_MAX ||
-		    sig.bhlen > 32 || sig.blen == 0 ||
-		    sig.blen > DKIM_SIG_BYTES_MAX || !dns_name_valid(sig.d) ||
-		    sig.s[0] == '\0' || strchr(sig.i, '@') == NULL)
+		if (sig.nh < 1 || sig.nh > DKIM_HEADERS_MAX || sig.bhlen > 32 ||
+		    sig.blen == 0 || sig.blen > DKIM_SIG_BYTES_MAX ||
+		    !dns_name_valid(sig.d) || sig.s[0] == '\0' ||
+		    strchr(sig.i, '@') == NULL)
 			abort();
 		for (i = 0; i < sig.nh; i++)
 			if (strcasecmp(sig.h[i], "from") == 0)
@@ -127,7 +127,7 @@ parse(const char *s, size_t n)
 	}
 	if (dkim_key_parse(s, n, &key, err, sizeof(err)) == 0 &&
 	    (key.plen > DKIM_KEY_BYTES_MAX || (key.revoked && key.plen != 0) ||
-	    (key.k != DKIM_K_RSA && key.k != DKIM_K_ED25519)))
+		(key.k != DKIM_K_RSA && key.k != DKIM_K_ED25519)))
 		abort();
 }
 
@@ -141,14 +141,18 @@ key_fn(void *arg, const char *name, char *txt, size_t txtlen, char *err,
 		return DNS_TEMPFAIL;
 	}
 	if (strncmp(name, "r", 1) == 0)
-		util_strlcpy(txt, "v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQ"
+		util_strlcpy(txt,
+		    "v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQ"
 		    "KBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J1"
 		    "6JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lH"
 		    "vqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4"
-		    "w3QIDAQAB", txtlen);
+		    "w3QIDAQAB",
+		    txtlen);
 	else
-		util_strlcpy(txt, "v=DKIM1; k=ed25519; "
-		    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", txtlen);
+		util_strlcpy(txt,
+		    "v=DKIM1; k=ed25519; "
+		    "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		    txtlen);
 	return DNS_OK;
 }
 
@@ -169,8 +173,8 @@ message(const char *s, size_t n)
 		nn = dkim_default_headers(f, nf, names);
 		if (nn < 1 || nn > DKIM_HEADERS_MAX)
 			abort();
-		dkim_select(f, nf, (const char (*)[DKIM_HNAME_MAX + 1])names,
-		    nn, idx);
+		dkim_select(
+		    f, nf, (const char(*)[DKIM_HNAME_MAX + 1]) names, nn, idx);
 		for (i = 0; i < nn; i++)
 			if (idx[i] < -1 || idx[i] >= nf)
 				abort();

@@ -60,8 +60,8 @@ ATF_TC_BODY(tags, tc)
 	int n;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		n = dkim_tags_parse(t[i].in, strlen(t[i].in), tg, 8, err,
-		    sizeof(err));
+		n = dkim_tags_parse(
+		    t[i].in, strlen(t[i].in), tg, 8, err, sizeof(err));
 		ATF_CHECK_EQ_MSG(n, t[i].n, "%zu \"%s\": %d %s", i, t[i].in, n,
 		    n == -1 ? err : "");
 		if (n > 0 && t[i].last != NULL) {
@@ -89,8 +89,8 @@ body_canon(int canon, const char *in, size_t len, struct buf *out, int split)
 	dkim_body_init(&b, canon);
 	if (split) /* a byte at a time: the state machine across calls */
 		for (i = 0; i < len; i++)
-			ATF_REQUIRE(dkim_body_update(&b, in + i, 1, collect,
-			    out) == 0);
+			ATF_REQUIRE(
+			    dkim_body_update(&b, in + i, 1, collect, out) == 0);
 	else
 		ATF_REQUIRE(dkim_body_update(&b, in, len, collect, out) == 0);
 	ATF_REQUIRE(dkim_body_final(&b, collect, out) == 0);
@@ -129,16 +129,17 @@ ATF_TC_BODY(canon_body, tc)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		for (split = 0; split < 2; split++) {
-			body_canon(DKIM_SIMPLE, t[i].in, strlen(t[i].in), &out,
-			    split);
+			body_canon(
+			    DKIM_SIMPLE, t[i].in, strlen(t[i].in), &out, split);
 			ATF_CHECK_MSG(out.len == strlen(t[i].simple) &&
-			    memcmp(out.data, t[i].simple, out.len) == 0,
+				memcmp(out.data, t[i].simple, out.len) == 0,
 			    "%zu simple split=%d", i, split);
 			body_canon(DKIM_RELAXED, t[i].in, strlen(t[i].in), &out,
 			    split);
 			ATF_CHECK_MSG(out.len == strlen(t[i].relaxed) &&
-			    (out.len == 0 ||
-			    memcmp(out.data, t[i].relaxed, out.len) == 0),
+				(out.len == 0 ||
+				    memcmp(out.data, t[i].relaxed, out.len) ==
+					0),
 			    "%zu relaxed split=%d", i, split);
 		}
 	buf_free(&out);
@@ -165,11 +166,11 @@ ATF_TC_BODY(canon_header, tc)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		buf_reset(&out);
 		ATF_REQUIRE(dkim_canon_header(DKIM_SIMPLE, t[i].in,
-		    strlen(t[i].in), &out) == 0);
+				strlen(t[i].in), &out) == 0);
 		ATF_CHECK_STREQ_MSG(buf_cstr(&out), t[i].simple, "%zu", i);
 		buf_reset(&out);
 		ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, t[i].in,
-		    strlen(t[i].in), &out) == 0);
+				strlen(t[i].in), &out) == 0);
 		ATF_CHECK_STREQ_MSG(buf_cstr(&out), t[i].relaxed, "%zu", i);
 	}
 	buf_free(&out);
@@ -193,33 +194,36 @@ ATF_TC_BODY(sig_parse, tc)
 		0, NULL},
 	    {"v=1; a=rsa-sha1; d=x.example; s=s; h=from; " SIG_OK_TAIL, 0,
 		NULL},
-	    {"a=rsa-sha256; d=x.example; s=s; h=from; " SIG_OK_TAIL, -1,
-		"v="},
+	    {"a=rsa-sha256; d=x.example; s=s; h=from; " SIG_OK_TAIL, -1, "v="},
 	    {"v=2; a=rsa-sha256; d=x.example; s=s; h=from; " SIG_OK_TAIL, -1,
 		"v="},
 	    {"v=1; a=rsa-md5; d=x.example; s=s; h=from; " SIG_OK_TAIL, -1,
 		"algorithm"},
-	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=to:subject; "
-	     SIG_OK_TAIL, -1, "From"},
+	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=to:subject; " SIG_OK_TAIL,
+		-1, "From"},
 	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; "
-	     "i=a@other.example; " SIG_OK_TAIL, -1, "i="},
+	     "i=a@other.example; " SIG_OK_TAIL,
+		-1, "i="},
 	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; "
-	     "i=a@badx.example; " SIG_OK_TAIL, -1, "i="},
-	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; t=200; x=100; "
-	     SIG_OK_TAIL, -1, "x="},
-	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; c=fancy; "
-	     SIG_OK_TAIL, -1, "c="},
-	    {"v=1; a=rsa-sha256; d=x.example; h=from; " SIG_OK_TAIL, -1,
-		"s="},
-	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; bh=!!; b=AAAA",
-		-1, "bh="},
+	     "i=a@badx.example; " SIG_OK_TAIL,
+		-1, "i="},
+	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; t=200; "
+	     "x=100; " SIG_OK_TAIL,
+		-1, "x="},
+	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; "
+	     "c=fancy; " SIG_OK_TAIL,
+		-1, "c="},
+	    {"v=1; a=rsa-sha256; d=x.example; h=from; " SIG_OK_TAIL, -1, "s="},
+	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; bh=!!; b=AAAA", -1,
+		"bh="},
 	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; "
 	     "bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8=; b=",
 		-1, "b="},
 	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; l=x; " SIG_OK_TAIL,
 		-1, "l="},
-	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; q=http; "
-	     SIG_OK_TAIL, -1, "q="},
+	    {"v=1; a=rsa-sha256; d=x.example; s=s; h=from; "
+	     "q=http; " SIG_OK_TAIL,
+		-1, "q="},
 	    {"v=1; v=1; a=rsa-sha256; d=x.example; s=s; h=from; " SIG_OK_TAIL,
 		-1, "twice"},
 	};
@@ -232,16 +236,16 @@ ATF_TC_BODY(sig_parse, tc)
 	ATF_REQUIRE(s != NULL);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		err[0] = '\0';
-		rc = dkim_sig_parse(t[i].in, strlen(t[i].in), s, err,
-		    sizeof(err));
+		rc = dkim_sig_parse(
+		    t[i].in, strlen(t[i].in), s, err, sizeof(err));
 		ATF_CHECK_EQ_MSG(rc, t[i].rc, "%zu: %s", i, err);
 		if (rc == -1 && t[i].err != NULL)
 			ATF_CHECK_MSG(strstr(err, t[i].err) != NULL,
 			    "%zu: \"%s\" lacks \"%s\"", i, err, t[i].err);
 	}
 	/* the second in detail */
-	ATF_REQUIRE(dkim_sig_parse(t[1].in, strlen(t[1].in), s, err,
-	    sizeof(err)) == 0);
+	ATF_REQUIRE(
+	    dkim_sig_parse(t[1].in, strlen(t[1].in), s, err, sizeof(err)) == 0);
 	ATF_CHECK_EQ(s->alg, DKIM_ED25519_SHA256);
 	ATF_CHECK_EQ(s->hcanon, DKIM_RELAXED);
 	ATF_CHECK_EQ(s->bcanon, DKIM_SIMPLE); /* c=relaxed: body simple */
@@ -253,8 +257,8 @@ ATF_TC_BODY(sig_parse, tc)
 	ATF_CHECK(s->has_t && s->t == 100 && s->has_x && s->x == 200);
 	ATF_CHECK_EQ(s->bhlen, 32);
 	ATF_CHECK_EQ(s->blen, 3);
-	ATF_REQUIRE(dkim_sig_parse(t[0].in, strlen(t[0].in), s, err,
-	    sizeof(err)) == 0);
+	ATF_REQUIRE(
+	    dkim_sig_parse(t[0].in, strlen(t[0].in), s, err, sizeof(err)) == 0);
 	ATF_CHECK_STREQ(s->d, "example.com");
 	ATF_CHECK_STREQ(s->i, "@example.com");
 	free(s);
@@ -269,7 +273,8 @@ ATF_TC_BODY(key_parse, tc)
 	} t[] = {
 	    {"v=DKIM1; k=rsa; p=AAAA", 0, DKIM_K_RSA, 0, 0, 0, 1},
 	    {"p=AAAA", 0, DKIM_K_RSA, 0, 0, 0, 1},
-	    {"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+	    {"v=DKIM1; k=ed25519; "
+	     "p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
 		0, DKIM_K_ED25519, 0, 0, 0, 1},
 	    {"v=DKIM1; p=", 0, DKIM_K_RSA, 1, 0, 0, 1},
 	    {"v=DKIM1; t=y:s; p=AAAA", 0, DKIM_K_RSA, 0, 1, 1, 1},
@@ -294,8 +299,8 @@ ATF_TC_BODY(key_parse, tc)
 	k = malloc(sizeof(*k));
 	ATF_REQUIRE(k != NULL);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		rc = dkim_key_parse(t[i].in, strlen(t[i].in), k, err,
-		    sizeof(err));
+		rc = dkim_key_parse(
+		    t[i].in, strlen(t[i].in), k, err, sizeof(err));
 		ATF_CHECK_EQ_MSG(rc, t[i].rc, "%zu \"%s\": %s", i, t[i].in,
 		    rc == -1 ? err : "");
 		if (rc != 0 || t[i].rc != 0)
@@ -326,7 +331,7 @@ ATF_TC_BODY(select, tc)
 	ATF_REQUIRE_EQ(n, 6);
 	ATF_CHECK_EQ(f[3].len, strlen("Subject: 1\r\n\tfolded\r\n"));
 	ATF_CHECK_STREQ(msg + body, "body\r\n");
-	dkim_select(f, n, (const char (*)[DKIM_HNAME_MAX + 1])names, 5, idx);
+	dkim_select(f, n, (const char(*)[DKIM_HNAME_MAX + 1]) names, 5, idx);
 	ATF_CHECK_EQ(idx[0], 1);
 	ATF_CHECK_EQ(idx[1], 4); /* bottom up */
 	ATF_CHECK_EQ(idx[2], 3);
@@ -374,16 +379,16 @@ ATF_TC_BODY(base64, tc)
 	struct buf b = BUF_INIT;
 
 	ATF_CHECK_EQ(dkim_base64_decode("Zm9v", 4, out, sizeof(out)), 3);
-	ATF_CHECK_EQ(dkim_base64_decode("Zm9 v\r\n\tYg==", 12, out,
-	    sizeof(out)), 4);
+	ATF_CHECK_EQ(
+	    dkim_base64_decode("Zm9 v\r\n\tYg==", 12, out, sizeof(out)), 4);
 	ATF_CHECK(memcmp(out, "foob", 4) == 0);
 	ATF_CHECK_EQ(dkim_base64_decode("Zm9vYmE=", 8, out, sizeof(out)), 5);
 	ATF_CHECK_EQ(dkim_base64_decode("Zm9vY", 5, out, sizeof(out)), -1);
 	ATF_CHECK_EQ(dkim_base64_decode("Zg=a", 4, out, sizeof(out)), -1);
 	ATF_CHECK_EQ(dkim_base64_decode("Zh==", 4, out, sizeof(out)), -1);
 	ATF_CHECK_EQ(dkim_base64_decode("Zm9vYmFy", 8, out, 5), -1);
-	ATF_REQUIRE(dkim_base64_encode((const unsigned char *)"fooba", 5,
-	    &b) == 0);
+	ATF_REQUIRE(
+	    dkim_base64_encode((const unsigned char *)"fooba", 5, &b) == 0);
 	ATF_CHECK_STREQ(buf_cstr(&b), "Zm9vYmE=");
 	buf_free(&b);
 }
@@ -467,8 +472,8 @@ ATF_TC_BODY(rfc8463, tc)
 	n = dkim_verify(rfc8463_msg, sizeof(rfc8463_msg) - 1, 1528637909 + 60,
 	    key_fn, &rfc8463_keys, res, 4);
 	ATF_REQUIRE_EQ(n, 2);
-	ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "ed25519: %s",
-	    res[0].reason);
+	ATF_CHECK_EQ_MSG(
+	    res[0].status, DKIM_PASS, "ed25519: %s", res[0].reason);
 	ATF_CHECK_EQ(res[0].alg, DKIM_ED25519_SHA256);
 	ATF_CHECK_STREQ(res[0].d, "football.example.com");
 	ATF_CHECK_STREQ(res[0].s, "brisbane");
@@ -504,12 +509,13 @@ gen_key(int ed25519, size_t *len)
 	char *pem;
 
 	ATF_REQUIRE(gnutls_x509_privkey_init(&k) >= 0);
-	ATF_REQUIRE(gnutls_x509_privkey_generate(k,
-	    ed25519 ? GNUTLS_PK_EDDSA_ED25519 : GNUTLS_PK_RSA,
-	    ed25519 ? GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519) : 2048,
-	    0) >= 0);
+	ATF_REQUIRE(
+	    gnutls_x509_privkey_generate(k,
+		ed25519 ? GNUTLS_PK_EDDSA_ED25519 : GNUTLS_PK_RSA,
+		ed25519 ? GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_ED25519) : 2048,
+		0) >= 0);
 	ATF_REQUIRE(gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM,
-	    NULL, GNUTLS_PKCS_PLAIN, &out) >= 0);
+			NULL, GNUTLS_PKCS_PLAIN, &out) >= 0);
 	pem = malloc(out.size + 1);
 	ATF_REQUIRE(pem != NULL);
 	memcpy(pem, out.data, out.size);
@@ -536,8 +542,8 @@ static const char plain_msg[] =
 /* Sign plain_msg (LF ends) with k; the signed message into out, with
    CRLF ends when crlf. */
 static void
-sign_msg(const struct dkim_signer *k, int hc, int bc, int64_t expire,
-    int crlf, struct buf *out)
+sign_msg(const struct dkim_signer *k, int hc, int bc, int64_t expire, int crlf,
+    struct buf *out)
 {
 	struct dkim_sign_opts o;
 	struct dkim_hdr f[16];
@@ -551,7 +557,7 @@ sign_msg(const struct dkim_signer *k, int hc, int bc, int64_t expire,
 	ATF_REQUIRE(nf == 6);
 	ATF_REQUIRE((bh = dkim_bh_new(bc, -1)) != NULL);
 	ATF_REQUIRE(dkim_bh_update(bh, plain_msg + body,
-	    sizeof(plain_msg) - 1 - body) == 0);
+			sizeof(plain_msg) - 1 - body) == 0);
 	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
 	dkim_bh_free(bh);
 	memset(&o, 0, sizeof(o));
@@ -562,8 +568,9 @@ sign_msg(const struct dkim_signer *k, int hc, int bc, int64_t expire,
 	o.t = 1700000000;
 	o.expire = expire;
 	buf_reset(out);
-	ATF_REQUIRE_MSG(dkim_sign(k, &o, f, nf, hash, out, err,
-	    sizeof(err)) == 0, "%s", err);
+	ATF_REQUIRE_MSG(
+	    dkim_sign(k, &o, f, nf, hash, out, err, sizeof(err)) == 0, "%s",
+	    err);
 	/* every line of the field at most 78 + CRLF */
 	for (i = 0; i < out->len;) {
 		const char *nl = memchr(out->data + i, '\n', out->len - i);
@@ -620,12 +627,11 @@ round_trip(int ed25519)
 	buf_reset(&rec2);
 	ATF_REQUIRE(buf_puts(&rec2, "From: x@evil\n") == 0);
 	ATF_REQUIRE(buf_append(&rec2, m.data, m.len) == 0);
-	n = dkim_verify(rec2.data, rec2.len, 1700000100, key_fn, &keys, res,
-	    2);
+	n = dkim_verify(rec2.data, rec2.len, 1700000100, key_fn, &keys, res, 2);
 	ATF_CHECK_EQ(res[0].status, DKIM_FAIL);
 	/* expired: x = t + 3600 */
-	n = dkim_verify(m.data, m.len, 1700000000 + 3601, key_fn, &keys, res,
-	    2);
+	n = dkim_verify(
+	    m.data, m.len, 1700000000 + 3601, key_fn, &keys, res, 2);
 	ATF_CHECK_EQ(res[0].status, DKIM_PERMERROR);
 	ATF_CHECK(strstr(res[0].reason, "expired") != NULL);
 	/* tampered header, tampered body */
@@ -660,7 +666,7 @@ round_trip(int ed25519)
 	/* a key with t=s and h=sha256 still verifies */
 	buf_reset(&rec2);
 	ATF_REQUIRE(buf_printf(&rec2, "v=DKIM1; h=sha256; t=s:y; %s",
-	    strstr(rec.data, "k=")) == 0);
+			strstr(rec.data, "k=")) == 0);
 	keys.rec[0] = rec2.data;
 	n = dkim_verify(m.data, m.len, 1700000100, key_fn, &keys, res, 2);
 	ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
@@ -713,10 +719,10 @@ ATF_TC_BODY(body_length, tc)
 	ATF_REQUIRE_EQ(nf, 2);
 	for (l = 0; l < 2; l++) {
 		/* l= the whole body ("signed part\r\n", 13), or 4 */
-		ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, l ? 4 : 13)) !=
-		    NULL);
-		ATF_REQUIRE(dkim_bh_update(bh, msg + body,
-		    sizeof(msg) - 1 - body) == 0);
+		ATF_REQUIRE(
+		    (bh = dkim_bh_new(DKIM_RELAXED, l ? 4 : 13)) != NULL);
+		ATF_REQUIRE(dkim_bh_update(
+				bh, msg + body, sizeof(msg) - 1 - body) == 0);
 		ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
 		dkim_bh_free(bh);
 		memset(&o, 0, sizeof(o));
@@ -726,26 +732,26 @@ ATF_TC_BODY(body_length, tc)
 		o.use_l = 1;
 		o.l = l ? 4 : 13;
 		buf_reset(&m);
-		ATF_REQUIRE(dkim_sign(k, &o, f, nf, hash, &m, err,
-		    sizeof(err)) == 0);
+		ATF_REQUIRE(
+		    dkim_sign(k, &o, f, nf, hash, &m, err, sizeof(err)) == 0);
 		ATF_REQUIRE(buf_append(&m, msg, sizeof(msg) - 1) == 0);
 		/* text appended after signing: still a pass, said so */
-		ATF_REQUIRE(buf_puts(&m, "appended by someone else\r\n") ==
-		    0);
+		ATF_REQUIRE(buf_puts(&m, "appended by someone else\r\n") == 0);
 		ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn,
-		    &keys, res, 1), 1);
-		ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s",
-		    res[0].reason);
+				   &keys, res, 1),
+		    1);
+		ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
 		ATF_CHECK(res[0].has_l && res[0].l == (l ? 4u : 13u));
 		ATF_CHECK_EQ(res[0].body_len, 39);
 		ATF_CHECK(strstr(res[0].reason, "l=") != NULL);
 	}
 	/* l= longer than the body: fail */
-	buf_truncate(&m, m.len - strlen("appended by someone else\r\n") -
-	    strlen("signed part\r\n"));
+	buf_truncate(&m,
+	    m.len - strlen("appended by someone else\r\n") -
+		strlen("signed part\r\n"));
 	ATF_REQUIRE(buf_puts(&m, "s\r\n") == 0); /* 3 < l=4 */
-	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
-	    res, 1), 1);
+	ATF_REQUIRE_EQ(
+	    dkim_verify(m.data, m.len, time(NULL), key_fn, &keys, res, 1), 1);
 	ATF_CHECK_EQ(res[0].status, DKIM_FAIL);
 	ATF_CHECK(strstr(res[0].reason, "longer than the body") != NULL);
 	dkim_signer_free(k);
@@ -775,27 +781,30 @@ sign_by_hand(const char *alg, int bits, struct buf *m, struct buf *rec)
 	unsigned char hash[32];
 
 	ATF_REQUIRE(gnutls_x509_privkey_init(&xk) >= 0);
-	ATF_REQUIRE(gnutls_x509_privkey_generate(xk, GNUTLS_PK_RSA,
-	    (unsigned)bits, 0) >= 0);
+	ATF_REQUIRE(gnutls_x509_privkey_generate(
+			xk, GNUTLS_PK_RSA, (unsigned)bits, 0) >= 0);
 	ATF_REQUIRE(gnutls_privkey_init(&k) >= 0);
 	ATF_REQUIRE(gnutls_privkey_import_x509(k, xk, 0) >= 0);
 	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
 	ATF_REQUIRE(dkim_bh_update(bh, body + 2, strlen(body) - 2) == 0);
 	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
 	dkim_bh_free(bh);
-	ATF_REQUIRE(buf_printf(&f, "DKIM-Signature: v=1; a=%s; "
-	    "c=relaxed/relaxed; d=example.org; s=sel; h=from; bh=", alg) == 0);
+	ATF_REQUIRE(buf_printf(&f,
+			"DKIM-Signature: v=1; a=%s; "
+			"c=relaxed/relaxed; d=example.org; s=sel; h=from; bh=",
+			alg) == 0);
 	ATF_REQUIRE(dkim_base64_encode(hash, 32, &f) == 0);
 	ATF_REQUIRE(buf_puts(&f, "; b=") == 0);
-	ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, from, strlen(from),
-	    &data) == 0);
-	ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, f.data, f.len, &data) ==
-	    0);
+	ATF_REQUIRE(
+	    dkim_canon_header(DKIM_RELAXED, from, strlen(from), &data) == 0);
+	ATF_REQUIRE(dkim_canon_header(DKIM_RELAXED, f.data, f.len, &data) == 0);
 	buf_truncate(&data, data.len - 2);
 	d.data = (unsigned char *)data.data;
 	d.size = (unsigned)data.len;
-	ATF_REQUIRE(gnutls_privkey_sign_data2(k, strcmp(alg, "rsa-sha1") == 0 ?
-	    GNUTLS_SIGN_RSA_SHA1 : GNUTLS_SIGN_RSA_SHA256, 0, &d, &sig) >= 0);
+	ATF_REQUIRE(gnutls_privkey_sign_data2(k,
+			strcmp(alg, "rsa-sha1") == 0 ? GNUTLS_SIGN_RSA_SHA1
+						     : GNUTLS_SIGN_RSA_SHA256,
+			0, &d, &sig) >= 0);
 	ATF_REQUIRE(dkim_base64_encode(sig.data, sig.size, &f) == 0);
 	gnutls_free(sig.data);
 	buf_reset(m);
@@ -805,8 +814,8 @@ sign_by_hand(const char *alg, int bits, struct buf *m, struct buf *rec)
 	ATF_REQUIRE(buf_puts(m, body) == 0);
 	ATF_REQUIRE(gnutls_pubkey_init(&pub) >= 0);
 	ATF_REQUIRE(gnutls_pubkey_import_privkey(pub, k, 0, 0) >= 0);
-	ATF_REQUIRE(gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) >=
-	    0);
+	ATF_REQUIRE(
+	    gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) >= 0);
 	buf_reset(rec);
 	ATF_REQUIRE(buf_puts(rec, "v=DKIM1; k=rsa; p=") == 0);
 	ATF_REQUIRE(dkim_base64_encode(spki.data, spki.size, rec) == 0);
@@ -830,26 +839,26 @@ ATF_TC_BODY(rfc8301, tc)
 	/* the hand-made signature is right: 1024 bits pass */
 	sign_by_hand("rsa-sha256", 1024, &m, &rec);
 	keys.rec[0] = rec.data;
-	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
-	    res, 1), 1);
+	ATF_REQUIRE_EQ(
+	    dkim_verify(m.data, m.len, time(NULL), key_fn, &keys, res, 1), 1);
 	ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
 	ATF_CHECK_EQ(res[0].bits, 1024);
 	/* 768 bits: refused */
 	sign_by_hand("rsa-sha256", 768, &m, &rec);
 	keys.rec[0] = rec.data;
-	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
-	    res, 1), 1);
+	ATF_REQUIRE_EQ(
+	    dkim_verify(m.data, m.len, time(NULL), key_fn, &keys, res, 1), 1);
 	ATF_CHECK_EQ(res[0].status, DKIM_PERMERROR);
 	ATF_CHECK_MSG(strstr(res[0].reason, "768 bits refused") != NULL, "%s",
 	    res[0].reason);
 	/* rsa-sha1: refused, whatever the key */
 	sign_by_hand("rsa-sha1", 1024, &m, &rec);
 	keys.rec[0] = rec.data;
-	ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn, &keys,
-	    res, 1), 1);
+	ATF_REQUIRE_EQ(
+	    dkim_verify(m.data, m.len, time(NULL), key_fn, &keys, res, 1), 1);
 	ATF_CHECK_EQ(res[0].status, DKIM_PERMERROR);
-	ATF_CHECK_MSG(strstr(res[0].reason, "rsa-sha1") != NULL, "%s",
-	    res[0].reason);
+	ATF_CHECK_MSG(
+	    strstr(res[0].reason, "rsa-sha1") != NULL, "%s", res[0].reason);
 	buf_free(&m);
 	buf_free(&rec);
 }
@@ -874,14 +883,15 @@ dns_respond(int fd)
 
 	for (;;) {
 		fl = sizeof(from);
-		n = recvfrom(fd, q, sizeof(q), 0, (struct sockaddr *)&from,
-		    &fl);
+		n = recvfrom(
+		    fd, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
 		if (n < 12)
 			_exit(0);
 		/* the question's name, as text */
 		name[0] = '\0';
-		for (o = 12, i = 0; o < (size_t)n && q[o] != 0 &&
-		    i + q[o] + 2 < sizeof(name); o += q[o] + 1) {
+		for (o = 12, i = 0;
+		     o < (size_t)n && q[o] != 0 && i + q[o] + 2 < sizeof(name);
+		     o += q[o] + 1) {
 			memcpy(name + i, q + o + 1, q[o]);
 			i += q[o];
 			name[i++] = '.';
@@ -899,8 +909,8 @@ dns_respond(int fd)
 			a[7] = 1;
 			len = strlen(dns_record);
 			rl = len + (len + 199) / 200;
-			memcpy(a + o, "\xc0\x0c\x00\x10\x00\x01\x00\x00\x0e\x10",
-			    10);
+			memcpy(a + o,
+			    "\xc0\x0c\x00\x10\x00\x01\x00\x00\x0e\x10", 10);
 			o += 10;
 			a[o++] = (unsigned char)(rl >> 8);
 			a[o++] = (unsigned char)rl;
@@ -953,14 +963,14 @@ ATF_TC_BODY(dns_key, tc)
 	if (pid == 0)
 		dns_respond(fd);
 	(void)close(fd);
-	(void)snprintf(server, sizeof(server), "127.0.0.1:%u",
-	    ntohs(sin.sin_port));
+	(void)snprintf(
+	    server, sizeof(server), "127.0.0.1:%u", ntohs(sin.sin_port));
 	r = dns_new(server, 2, 1, err, sizeof(err));
 	ATF_REQUIRE_MSG(r != NULL, "%s", err);
 	nf = dkim_split(plain_msg, sizeof(plain_msg) - 1, f, 16, &body);
 	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
 	ATF_REQUIRE(dkim_bh_update(bh, plain_msg + body,
-	    sizeof(plain_msg) - 1 - body) == 0);
+			sizeof(plain_msg) - 1 - body) == 0);
 	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
 	dkim_bh_free(bh);
 	for (i = 0; i < 3; i++) {
@@ -969,12 +979,13 @@ ATF_TC_BODY(dns_key, tc)
 		o.selector = sel[i];
 		o.hcanon = o.bcanon = DKIM_RELAXED;
 		buf_reset(&m);
-		ATF_REQUIRE(dkim_sign(k, &o, f, nf, hash, &m, err,
-		    sizeof(err)) == 0);
-		ATF_REQUIRE(buf_append(&m, plain_msg, sizeof(plain_msg) - 1) ==
-		    0);
+		ATF_REQUIRE(
+		    dkim_sign(k, &o, f, nf, hash, &m, err, sizeof(err)) == 0);
+		ATF_REQUIRE(
+		    buf_append(&m, plain_msg, sizeof(plain_msg) - 1) == 0);
 		ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL),
-		    dkim_dns_key, r, res, 1), 1);
+				   dkim_dns_key, r, res, 1),
+		    1);
 		ATF_CHECK_EQ_MSG(res[0].status, want[i], "%s: %s: %s", sel[i],
 		    dkim_status_str(res[0].status), res[0].reason);
 	}
@@ -1000,10 +1011,11 @@ ATF_TC_BODY(signer_refuses, tc)
 	/* RFC 8301 §3.2: RSA under 1024 bits */
 	ATF_REQUIRE(gnutls_x509_privkey_init(&k) >= 0);
 	if (gnutls_x509_privkey_generate(k, GNUTLS_PK_RSA, 768, 0) >= 0) {
-		ATF_REQUIRE(gnutls_x509_privkey_export2_pkcs8(k,
-		    GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN, &out) >= 0);
+		ATF_REQUIRE(
+		    gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM,
+			NULL, GNUTLS_PKCS_PLAIN, &out) >= 0);
 		ATF_CHECK(dkim_signer_new((char *)out.data, out.size, err,
-		    sizeof(err)) == NULL);
+			      sizeof(err)) == NULL);
 		ATF_CHECK(strstr(err, "1024") != NULL);
 		gnutls_free(out.data);
 	}
