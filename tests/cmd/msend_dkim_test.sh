@@ -420,6 +420,8 @@ ip link set lo up || exit 1
 mount --bind "$PWD/ns/resolv.conf" /etc/resolv.conf || exit 1
 "$nsd" -d -c "$PWD/ns/nsd.conf" >"$PWD/ns/nsd.out" 2>&1 &
 pid=$!
+# NSD lives in this namespace only as long as we do.
+trap 'kill $pid 2>/dev/null' EXIT INT TERM
 i=0
 while [ $i -lt 100 ] &&
     ! grep -q 'nsd started' "$PWD/ns/nsd.log" 2>/dev/null; do
