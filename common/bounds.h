@@ -321,6 +321,36 @@
 #define DSN_HEADER_MAX		(64 * 1024)
 #define DSN_TEXT_MAX		QUEUE_REPLY_MAX
 
+/* DKIM (RFC 6376, RFC 8463, RFC 8301). */
+/* §3.2: a tag-list; the tags one DKIM-Signature or key record may hold
+   (RFC 6376 defines 14, extensions a few more). */
+#define DKIM_TAGS_MAX		64
+/* §3.5 h=: the header field names one signature may list. */
+#define DKIM_HEADERS_MAX	64
+/* A header field name in h= (RFC 5322 §2.2 sets no limit below a line). */
+#define DKIM_HNAME_MAX		128
+/* §3.1: a selector is a sub-domain name; with "._domainkey." and d= the
+   whole key name is at most DNS_NAME_MAX. */
+#define DKIM_SELECTOR_MAX	63
+/* §3.5 i=: the AUID, a local part and a domain (RFC 5321 §4.5.3.1). */
+#define DKIM_AUID_MAX		(SMTP_LOCALPART_MAX + 1 + SMTP_DOMAIN_MAX)
+/* §3.3.3: verifiers must take keys of 512-2048 bits; we take up to 8192,
+   and RFC 8301 §3.2 forbids fewer than 1024 for signing and verifying. */
+#define DKIM_RSA_BITS_MIN	1024
+#define DKIM_RSA_BITS_MAX	8192
+/* The signature (b=) and a public key (p=) in octets: 8192-bit RSA. */
+#define DKIM_SIG_BYTES_MAX	(DKIM_RSA_BITS_MAX / 8)
+#define DKIM_KEY_BYTES_MAX	(DKIM_RSA_BITS_MAX / 8 + 64)
+/* §6.1: a verifier may limit the signatures it checks per message. */
+#define DKIM_SIGS_MAX		8
+/* msend: signatures one message may get (--dkim-key repeated). */
+#define DKIM_SIGNERS_MAX	8
+/* A private key file (PEM of an 8192-bit RSA key is under 7 KB). */
+#define DKIM_KEYFILE_MAX	(64 * 1024)
+/* RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; the fold
+   width of the DKIM-Signature field we write. */
+#define DKIM_FOLD_WIDTH		78
+
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)
 /* Network connect timeout per address, milliseconds. */

@@ -90,7 +90,22 @@ account_free(struct account *a)
 		}
 	}
 	free(a->qpolicy);
+	for (i = 0; i < (size_t)a->ndkim; i++) {
+		free(a->dkim[i].key);
+		free(a->dkim[i].selector);
+		free(a->dkim[i].domain);
+	}
 	account_init(a);
+}
+
+static int
+dup_or_null(char **dst, const char *src)
+{
+	if (src == NULL) {
+		*dst = NULL;
+		return 0;
+	}
+	return (*dst = strdup(src)) == NULL ? -1 : 0;
 }
 
 int
@@ -118,6 +133,22 @@ account_merge(struct account *dst, const struct account *src)
 		dst->timeout = src->timeout;
 	if (dst->chunking == -1)
 		dst->chunking = src->chunking;
+	if (dst->ndkim == 0) {
+		/* The signatures go as a whole: the first that has some. */
+		for (i = 0; i < (size_t)src->ndkim; i++) {
+			struct dkim_conf *dd = &dst->dkim[i];
+			const struct dkim_conf *sc = &src->dkim[i];
+
+			if (dup_or_null(&dd->key, sc->key) == -1 ||
+			    dup_or_null(&dd->selector, sc->selector) == -1 ||
+			    dup_or_null(&dd->domain, sc->domain) == -1)
+				return -1;
+			dd->alg = sc->alg;
+			dd->canon = sc->canon;
+			dd->expire = sc->expire;
+			dst->ndkim++;
+		}
+	}
 	if (src->qpolicy != NULL) {
 		/* src's lines first: dst's (the account's) come later and
 		   win. */
@@ -353,6 +384,109 @@ add_qpolicy(struct pstate *ps, const char *key, const char *v)
 	return 0;
 }
 
+/* "dkim_key FILE" starts a signature; dkim_selector, dkim_domain and
+   dkim_algorithm that follow are its. */
+static int
+conf_dkim(struct pstate *ps, const char *key, const char *v)
+{
+	struct account *a = ps->cur;
+	struct dkim_conf *d;
+	int alg;
+
+	if (strcmp(key, "dkim_key") == 0) {
+		if (a->ndkim == DKIM_SIGNERS_MAX)
+			return perr(ps, "dkim_key: at most %d signatures",
+			    DKIM_SIGNERS_MAX);
+		d = &a->dkim[a->ndkim++];
+		return set_str(ps, &d->key, v);
+	}
+	if (a->ndkim == 0)
+		return perr(ps, "%s: comes after the dkim_key it is for", key);
+	d = &a->dkim[a->ndkim - 1];
+	if (strcmp(key, "dkim_selector") == 0)
+		return set_str(ps, &d->selector, v);
+	if (strcmp(key, "dkim_domain") == 0)
+		return set_str(ps, &d->domain, v);
+	if (strcmp(key, "dkim_algorithm") == 0) {
+		if ((alg = msend_dkim_alg(v)) == -1)
+			return perr(ps, "dkim_algorithm: %s is not rsa or "
+			    "ed25519", v);
+		d->alg = alg;
+		return 0;
+	}
+	if (strcmp(key, "dkim_expire") == 0) {
+		if ((d->expire = msend_dkim_expire(v)) == -1)
+			return perr(ps, "dkim_expire: %s is not a time from 1m "
+			    "to 3650d", v);
+		return 0;
+	}
+	if (strcmp(key, "dkim_canonicalization") == 0) {
+		if ((alg = msend_dkim_canon(v)) == -1)
+			return perr(ps, "dkim_canonicalization: %s is not "
+			    "relaxed/relaxed, simple/simple, relaxed/simple "
+			    "or simple/relaxed", v);
+		d->canon = alg;
+		return 0;
+	}
+	return perr(ps, "unknown key \"%s\"", key);
+}
+
+long
+msend_dkim_expire(const char *v)
+{
+	long long n;
+	size_t len = strlen(v);
+	long unit = 1;
+	char num[32];
+
+	if (len == 0 || len >= sizeof(num))
+		return -1;
+	memcpy(num, v, len + 1);
+	switch (num[len - 1]) {
+	case 's': unit = 1; num[--len] = '\0'; break;
+	case 'm': unit = 60; num[--len] = '\0'; break;
+	case 'h': unit = 3600; num[--len] = '\0'; break;
+	case 'd': unit = 86400; num[--len] = '\0'; break;
+	}
+	if (util_parse_num(num, 1, 3650L * 86400, 0, &n) == -1 ||
+	    n * unit < 60 || n * unit > 3650LL * 86400)
+		return -1;
+	return (long)(n * unit);
+}
+
+int
+msend_dkim_canon(const char *v)
+{
+	const char *slash = strchr(v, '/');
+	size_t hl = slash != NULL ? (size_t)(slash - v) : strlen(v);
+	const char *b = slash != NULL ? slash + 1 : "simple";
+	int h, bc;
+
+	if (hl == 7 && strncmp(v, "relaxed", 7) == 0)
+		h = DKIM_RELAXED;
+	else if (hl == 6 && strncmp(v, "simple", 6) == 0)
+		h = DKIM_SIMPLE;
+	else
+		return -1;
+	if (strcmp(b, "relaxed") == 0)
+		bc = DKIM_RELAXED;
+	else if (strcmp(b, "simple") == 0)
+		bc = DKIM_SIMPLE;
+	else
+		return -1;
+	return 1 + h * 2 + bc;
+}
+
+int
+msend_dkim_alg(const char *v)
+{
+	if (strcmp(v, "rsa") == 0 || strcmp(v, "rsa-sha256") == 0)
+		return DKIM_RSA_SHA256;
+	if (strcmp(v, "ed25519") == 0 || strcmp(v, "ed25519-sha256") == 0)
+		return DKIM_ED25519_SHA256;
+	return -1;
+}
+
 static int
 key_value(struct pstate *ps, const char *key, const char *v)
 {
@@ -465,6 +599,8 @@ key_value(struct pstate *ps, const char *key, const char *v)
 		return set_str(ps, &a->dsn_return, v);
 	if (strcmp(key, "queue") == 0)
 		return set_str(ps, &a->queue, v);
+	if (strncmp(key, "dkim_", 5) == 0)
+		return conf_dkim(ps, key, v);
 	if (strncmp(key, "queue_", 6) == 0 || strncmp(key, "site_", 5) == 0 ||
 	    strcmp(key, "site") == 0)
 		return add_qpolicy(ps, key, v);

@@ -32,6 +32,8 @@
 #include <curl/curl.h>
 
 #include "msend.h"
+#include "dkim.h"
+#include "dns.h"
 #include "net.h"
 #include "qrun.h"
 #include "queue.h"
@@ -72,6 +74,12 @@ enum {
 	OPT_NO_STS,
 	OPT_STS_CA,
 	OPT_STS_CONNECT,
+	OPT_DKIM_KEY,
+	OPT_DKIM_SEL,
+	OPT_DKIM_DOMAIN,
+	OPT_DKIM_ALG,
+	OPT_DKIM_CANON,
+	OPT_DKIM_EXPIRE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -109,6 +117,12 @@ static const struct option longopts[] = {
     {"no-mta-sts", no_argument, NULL, OPT_NO_STS},
     {"mta-sts-trust-file", required_argument, NULL, OPT_STS_CA},
     {"mta-sts-connect-to", required_argument, NULL, OPT_STS_CONNECT},
+    {"dkim-key", required_argument, NULL, OPT_DKIM_KEY},
+    {"dkim-selector", required_argument, NULL, OPT_DKIM_SEL},
+    {"dkim-domain", required_argument, NULL, OPT_DKIM_DOMAIN},
+    {"dkim-algorithm", required_argument, NULL, OPT_DKIM_ALG},
+    {"dkim-canonicalization", required_argument, NULL, OPT_DKIM_CANON},
+    {"dkim-expire", required_argument, NULL, OPT_DKIM_EXPIRE},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -180,6 +194,19 @@ usage(FILE *fp)
 	    "HOST:443:ADDR:PORT\n"
 	    "                         how policies are fetched (tests, "
 	    "debugging)\n"
+	    "      --dkim-key FILE    DKIM-sign with this private key (PEM, "
+	    "RSA or Ed25519);\n"
+	    "                         repeatable: one signature each, the "
+	    "options below\n"
+	    "                         apply to the --dkim-key before them\n"
+	    "      --dkim-selector S  its selector (S._domainkey.DOMAIN)\n"
+	    "      --dkim-domain D    d= (default: the From: address's "
+	    "domain)\n"
+	    "      --dkim-algorithm rsa|ed25519   what the key must be\n"
+	    "      --dkim-canonicalization relaxed/relaxed|simple/simple|..."
+	    "  (c=)\n"
+	    "      --dkim-expire N[smhd]  x=: the signature expires then "
+	    "(default: never)\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -207,6 +234,8 @@ struct run {
 	int nr, capr;
 	int bad; /* recipients refused by us */
 	struct log log;
+	struct msend_signer sign[DKIM_SIGNERS_MAX];
+	int nsign;
 	char err[ERR_MAX];
 };
 
@@ -459,6 +488,48 @@ parse_args(struct run *rn, int argc, char **argv)
 				    optarg);
 			rn->poll = (int)n;
 			break;
+		case OPT_DKIM_KEY:
+			if (rn->cl.ndkim == DKIM_SIGNERS_MAX)
+				die(EX_USAGE, "--dkim-key: at most %d "
+				    "signatures", DKIM_SIGNERS_MAX);
+			set(&rn->cl.dkim[rn->cl.ndkim++].key, optarg);
+			break;
+		case OPT_DKIM_SEL:
+		case OPT_DKIM_DOMAIN:
+		case OPT_DKIM_ALG:
+		case OPT_DKIM_EXPIRE:
+		case OPT_DKIM_CANON: {
+			struct dkim_conf *d;
+
+			if (rn->cl.ndkim == 0)
+				die(EX_USAGE, "--%s: give it after the "
+				    "--dkim-key it is for",
+				    c == OPT_DKIM_SEL ? "dkim-selector" :
+				    c == OPT_DKIM_DOMAIN ? "dkim-domain" :
+				    c == OPT_DKIM_ALG ? "dkim-algorithm" :
+				    c == OPT_DKIM_EXPIRE ? "dkim-expire" :
+				    "dkim-canonicalization");
+			d = &rn->cl.dkim[rn->cl.ndkim - 1];
+			if (c == OPT_DKIM_SEL)
+				set(&d->selector, optarg);
+			else if (c == OPT_DKIM_DOMAIN)
+				set(&d->domain, optarg);
+			else if (c == OPT_DKIM_ALG &&
+			    (d->alg = msend_dkim_alg(optarg)) == -1)
+				die(EX_USAGE, "--dkim-algorithm %s: expected "
+				    "rsa or ed25519", optarg);
+			else if (c == OPT_DKIM_EXPIRE &&
+			    (d->expire = msend_dkim_expire(optarg)) == -1)
+				die(EX_USAGE, "--dkim-expire %s: expected a "
+				    "time from 1m to 3650d (N, Ns, Nm, Nh, Nd)",
+				    optarg);
+			else if (c == OPT_DKIM_CANON &&
+			    (d->canon = msend_dkim_canon(optarg)) == -1)
+				die(EX_USAGE, "--dkim-canonicalization %s: "
+				    "expected relaxed/relaxed, simple/simple, "
+				    "relaxed/simple or simple/relaxed", optarg);
+			break;
+		}
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -627,6 +698,77 @@ add_rcpt(void *arg, const char *addr, size_t len)
 	return 0;
 }
 
+/* ------------------------------------------------------------ DKIM */
+
+/*
+ * Load the DKIM keys of the merged account.  A key file others may
+ * read is refused (as ssh and opendkim refuse one): a DKIM key signs
+ * for the whole domain.  Messages name the file, never its contents.
+ */
+static void
+load_dkim(struct run *rn)
+{
+	struct dkim_conf *d;
+	struct stat st;
+	struct buf b;
+	int i, fd, alg;
+
+	for (i = 0; i < rn->a.ndkim; i++) {
+		d = &rn->a.dkim[i];
+		if (d->selector == NULL)
+			die(EX_USAGE, "--dkim-key %s: no --dkim-selector "
+			    "(dkim_selector) for it", d->key);
+		if (!dns_name_valid(d->selector) ||
+		    strlen(d->selector) > DKIM_SELECTOR_MAX)
+			die(EX_USAGE, "--dkim-selector %s: not a selector "
+			    "(letters, digits, '-', '_', dots)", d->selector);
+		if (d->domain != NULL) {
+			util_lower(d->domain);
+			if (!dns_name_valid(d->domain))
+				die(EX_USAGE, "--dkim-domain %s: not a domain "
+				    "name", d->domain);
+		}
+		if ((fd = open(d->key, O_RDONLY | O_CLOEXEC)) == -1)
+			die(errno == EACCES ? EX_NOPERM : EX_CONFIG,
+			    "--dkim-key %s: %s", d->key, strerror(errno));
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+			die(EX_CONFIG, "--dkim-key %s: not a file", d->key);
+		if ((st.st_mode & S_IRWXO) != 0)
+			die(EX_CONFIG, "--dkim-key %s: mode %04o lets others "
+			    "read the private key (chmod 600 %s, or 640 for a "
+			    "group)", d->key, (unsigned)(st.st_mode & 07777),
+			    d->key);
+		buf_init(&b, DKIM_KEYFILE_MAX);
+		if (buf_read_fd(&b, fd) == -1)
+			die(EX_CONFIG, "--dkim-key %s: %s", d->key,
+			    errno == EMSGSIZE ? "file too large" :
+			    strerror(errno));
+		(void)close(fd);
+		rn->sign[i].k = dkim_signer_new(b.data != NULL ? b.data : "",
+		    b.len, rn->err, sizeof(rn->err));
+		if (b.data != NULL)
+			util_wipe(b.data, b.cap);
+		buf_free(&b);
+		if (rn->sign[i].k == NULL)
+			die(EX_CONFIG, "--dkim-key %s: %s", d->key, rn->err);
+		alg = dkim_signer_alg(rn->sign[i].k);
+		if (d->alg > 0 && d->alg != alg)
+			die(EX_CONFIG, "--dkim-key %s: an %s key, not %s",
+			    d->key, alg == DKIM_RSA_SHA256 ? "RSA" :
+			    "Ed25519", d->alg == DKIM_RSA_SHA256 ? "rsa" :
+			    "ed25519");
+		rn->sign[i].selector = d->selector;
+		rn->sign[i].domain = d->domain;
+		rn->sign[i].file = d->key;
+		rn->sign[i].hcanon = d->canon == 0 ? DKIM_RELAXED :
+		    (d->canon - 1) / 2;
+		rn->sign[i].bcanon = d->canon == 0 ? DKIM_RELAXED :
+		    (d->canon - 1) % 2;
+		rn->sign[i].expire = d->expire;
+		rn->nsign = i + 1;
+	}
+}
+
 /* The default sender: login@host. */
 static void
 default_from(char *out, size_t outlen)
@@ -776,6 +918,9 @@ batch_one(void *arg, int fd, const char *name, const char *why)
 	if (ex == 0)
 		ex = message_prepare(&m, b->from, rn->o.fullname, b->ehlo,
 		    rn->err, sizeof(rn->err));
+	if (ex == 0)
+		ex = message_sign(&m, rn->sign, rn->nsign, rn->err,
+		    sizeof(rn->err));
 	if (ex != 0) {
 		batch_refused(b, name, rn->err, ex);
 		message_free(&m);
@@ -863,6 +1008,10 @@ batch_run(struct run *rn, const char *from, const char *ehlo)
 static void
 run_free(struct run *rn)
 {
+	int i;
+
+	for (i = 0; i < rn->nsign; i++)
+		dkim_signer_free(rn->sign[i].k);
 	free(rn->r);
 	account_free(&rn->a);
 	account_free(&rn->cl);
@@ -926,6 +1075,11 @@ main(int argc, char **argv)
 	}
 	if (rn.run)
 		rn.flush = 1;
+	/* The keys are read before msend becomes the queue's owner (a
+	   root-only key file stays root's); --flush and --run send what
+	   was signed when queued. */
+	if (!rn.list && !rn.flush)
+		load_dkim(&rn);
 	if (rn.list || rn.queue_only || rn.flush) {
 		if (rn.a.queue == NULL)
 			die(EX_USAGE, "%s: no queue (--queue DIR, or "
@@ -1078,6 +1232,11 @@ main(int argc, char **argv)
 	    &m, from, rn.o.fullname, ehlo, rn.err, sizeof(rn.err));
 	if (ex != 0)
 		die(ex, "%s", rn.err);
+	/* Signed once, here: the queue and the direct send carry the same
+	   signatures. */
+	ex = message_sign(&m, rn.sign, rn.nsign, rn.err, sizeof(rn.err));
+	if (ex != 0)
+		die(ex, "%s (nothing sent)", rn.err);
 	if (rn.queue_only) {
 		struct qsubmit qs = {
 		    rn.a.queue, NULL, from, rn.r, rn.nr, &rn.o, &m};

@@ -13,6 +13,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "dkim.h"
 #include "err.h"
 #include "io.h"
 #include "log.h"
@@ -50,6 +51,18 @@ enum auth_mode {
 	AUTHM_OAUTHBEARER
 };
 
+/* A DKIM signature to make (--dkim-key, "dkim_key" in msend.conf). */
+struct dkim_conf {
+	char *key; /* the private key file */
+	char *selector;
+	char *domain; /* NULL: the From: address's domain */
+	int alg; /* enum dkim_alg; DKIM_ALG_NONE: the key's own */
+	/* c=: 0 relaxed/relaxed (the default), else 1 + hcanon * 2 +
+	   bcanon (enum dkim_canon) */
+	int canon;
+	long expire; /* x= is t= plus this many seconds; 0: no x= */
+};
+
 /*
  * One account: strings are NULL and numbers -1 (or *_UNSET) when not
  * set, so that defaults < account < command line can be merged.
@@ -82,6 +95,10 @@ struct account {
 	   an account's after its defaults' (qpolicy_parse reads them in
 	   order, so the account's win). */
 	char *qpolicy;
+	/* DKIM signatures, in order; an account that has none takes its
+	   defaults' (the command line's replace the account's). */
+	struct dkim_conf dkim[DKIM_SIGNERS_MAX];
+	int ndkim;
 };
 
 struct conf {
@@ -106,6 +123,15 @@ void conf_free(struct conf *c);
  */
 int conf_parse(struct conf *c, const char *data, size_t len, const char *name,
     struct log *log, char *err, size_t errlen);
+/* --dkim-algorithm's word: DKIM_RSA_SHA256, DKIM_ED25519_SHA256, or
+   -1. */
+int msend_dkim_alg(const char *v);
+/* --dkim-canonicalization's "H[/B]" (simple or relaxed, as c= of RFC
+   6376 §3.5, B simple when left out): the dkim_conf.canon value, or
+   -1. */
+int msend_dkim_canon(const char *v);
+/* --dkim-expire's "N[smhd]": seconds (1 minute to 10 years), or -1. */
+long msend_dkim_expire(const char *v);
 /* The account called name (NULL: the default one); NULL if none. */
 const struct account *conf_account(const struct conf *c, const char *name);
 /* A recipient and what became of it. */
@@ -134,6 +160,7 @@ struct message {
 	struct hfield *f;
 	size_t nf, capf;
 	struct buf add; /* fields we add, CRLF-ended */
+	struct buf sig; /* DKIM-Signature fields, CRLF-ended, go first */
 	struct buf body; /* the body, when in memory */
 	int fd; /* the body in a temp file, or -1 */
 	uint64_t body_len;
@@ -174,6 +201,22 @@ int message_read(struct message *m, int fd, const struct msend_opts *o,
  */
 int message_prepare(struct message *m, const char *from, const char *fullname,
     const char *domain, char *err, size_t errlen);
+/* A loaded DKIM key and where it signs for. */
+struct msend_signer {
+	struct dkim_signer *k;
+	const char *selector;
+	const char *domain; /* NULL: the From: domain */
+	const char *file; /* for messages */
+	int hcanon, bcanon; /* enum dkim_canon */
+	long expire; /* seconds to x=, 0: none */
+};
+/*
+ * Sign m (after message_prepare) with s[0..n): the DKIM-Signature
+ * fields go on top, in order, for the direct send and the queue alike.
+ * 0, or an exit code with err set.
+ */
+int message_sign(struct message *m, const struct msend_signer *s, int n,
+    char *err, size_t errlen);
 /* Queue the message to io: CRLF line endings, dot-stuffed when dot. */
 int message_send(
     struct message *m, struct io *io, int dot, char *err, size_t errlen);
