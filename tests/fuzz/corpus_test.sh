@@ -54,6 +54,8 @@ atf_test_case msend_batch
 msend_batch_body() { replay msend_batch; }
 atf_test_case spf
 spf_body() { replay spf; }
+atf_test_case dmarc
+dmarc_body() { replay dmarc; }
 
 atf_init_test_cases()
 {
@@ -79,4 +81,5 @@ atf_init_test_cases()
 	atf_add_test_case dsn
 	atf_add_test_case msend_batch
 	atf_add_test_case spf
+	atf_add_test_case dmarc
 }
