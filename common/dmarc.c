@@ -67,8 +67,7 @@ show(const char *s, size_t n, char *out, size_t outlen)
 	out[j] = '\0';
 }
 
-static void
-warn(struct dmarc_record *rec, const char *fmt, ...)
+static void warn(struct dmarc_record *rec, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -318,13 +317,23 @@ parse_rf(const char *v, size_t n)
 
 /* The tags we know, for duplicate detection. */
 static const char *const known_tags[] = {
-    "v", "p", "sp", "adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri",
+    "v",
+    "p",
+    "sp",
+    "adkim",
+    "aspf",
+    "pct",
+    "rua",
+    "ruf",
+    "fo",
+    "rf",
+    "ri",
 };
 #define NKNOWN (sizeof(known_tags) / sizeof(known_tags[0]))
 
 int
-dmarc_parse(const char *txt, size_t len, struct dmarc_record *rec,
-    char *err, size_t errlen)
+dmarc_parse(const char *txt, size_t len, struct dmarc_record *rec, char *err,
+    size_t errlen)
 {
 	char s[80];
 	unsigned int seen = 0;
@@ -396,8 +405,9 @@ dmarc_parse(const char *txt, size_t len, struct dmarc_record *rec,
 		show(v, vlen, s, sizeof(s));
 		switch (k) {
 		case 0:
-			warn(rec, "v= must be the first tag only; remove the "
-				  "second");
+			warn(rec,
+			    "v= must be the first tag only; remove the "
+			    "second");
 			break;
 		case 1:
 			p_seen = 1;
@@ -475,9 +485,9 @@ dmarc_parse(const char *txt, size_t len, struct dmarc_record *rec,
 	}
 	if (!p_seen || p_bad || sp_bad) {
 		const char *what = !p_seen ? "there is no p= tag"
-		    : p_bad		  ? "p= is not none, quarantine or reject"
-					  : "sp= is not none, quarantine or "
-					    "reject";
+		    : p_bad ? "p= is not none, quarantine or reject"
+			    : "sp= is not none, quarantine or "
+			      "reject";
 
 		/* §6.6.3: with a valid rua=, act as if p=none */
 		if (rec->nrua == 0) {
@@ -546,8 +556,8 @@ lower_name(const char *domain, char *out, size_t outlen)
 }
 
 int
-dmarc_org_domain(const struct dmarc_psl *psl, const char *domain, char *out,
-    size_t outlen)
+dmarc_org_domain(
+    const struct dmarc_psl *psl, const char *domain, char *out, size_t outlen)
 {
 	char name[DNS_NAME_MAX + 1];
 	const psl_ctx_t *ctx;
@@ -634,8 +644,8 @@ dmarc_lookup(struct dns_resolver *r, const struct dmarc_psl *psl,
 
 	memset(f, 0, sizeof(*f));
 	f->result = DMARC_NONE;
-	if (dns_to_ascii(domain, f->domain, sizeof(f->domain), err,
-		sizeof(err)) != 0) {
+	if (dns_to_ascii(
+		domain, f->domain, sizeof(f->domain), err, sizeof(err)) != 0) {
 		util_seterr(f->why, sizeof(f->why), "%s", err);
 		return f->result;
 	}
@@ -669,8 +679,8 @@ dmarc_lookup(struct dns_resolver *r, const struct dmarc_psl *psl,
 			    "no DMARC record at _dmarc.%s", f->domain);
 		return f->result = DMARC_NONE;
 	}
-	if (dmarc_parse(f->text, strlen(f->text), &f->rec, err,
-		sizeof(err)) != 0) {
+	if (dmarc_parse(f->text, strlen(f->text), &f->rec, err, sizeof(err)) !=
+	    0) {
 		util_seterr(f->why, sizeof(f->why), "%s: %s", f->where, err);
 		return f->result = DMARC_PERMERROR;
 	}
@@ -699,8 +709,8 @@ dmarc_evaluate(const struct dmarc_psl *psl, const struct dmarc_found *f,
 	    dmarc_aligned(psl, a->spf_domain, f->domain, rec->aspf);
 	for (i = 0; i < a->ndkim && a->dkim != NULL; i++)
 		if (a->dkim[i].pass &&
-		    dmarc_aligned(psl, a->dkim[i].domain, f->domain,
-			rec->adkim)) {
+		    dmarc_aligned(
+			psl, a->dkim[i].domain, f->domain, rec->adkim)) {
 			v->dkim_aligned = 1;
 			dkim_d = a->dkim[i].domain;
 			break;

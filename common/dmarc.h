@@ -27,11 +27,7 @@ struct dns_resolver;
 struct dns_txt;
 
 /* §6.3 p= and sp= (and a disposition: the policy applied). */
-enum dmarc_policy {
-	DMARC_P_NONE = 0,
-	DMARC_P_QUARANTINE,
-	DMARC_P_REJECT
-};
+enum dmarc_policy { DMARC_P_NONE = 0, DMARC_P_QUARANTINE, DMARC_P_REJECT };
 
 /* The result (RFC 8601 §2.7.1's words). */
 enum dmarc_result {
@@ -86,8 +82,7 @@ int dmarc_is_record(const char *txt, size_t len);
  * one DMARC record.  Its index; -1 when there is none; -2 (err set)
  * when there are several: no DMARC processing.
  */
-int dmarc_select(const struct dns_txt *txt, int ntxt, char *err,
-    size_t errlen);
+int dmarc_select(const struct dns_txt *txt, int ntxt, char *err, size_t errlen);
 
 /*
  * Parse a record (§6.3, §6.4): "v=DMARC1" first, then tag=value pairs
@@ -118,15 +113,15 @@ void dmarc_psl_free(struct dmarc_psl *psl);
  * itself ("co.uk") is its own.  0, or -1 (not a domain name, too long,
  * no list).
  */
-int dmarc_org_domain(const struct dmarc_psl *psl, const char *domain,
-    char *out, size_t outlen);
+int dmarc_org_domain(
+    const struct dmarc_psl *psl, const char *domain, char *out, size_t outlen);
 
 /*
  * §3.1: are a and b aligned: relaxed ('r', the same organizational
  * domain) or strict ('s', the same name)?  Case-insensitive.  1 or 0.
  */
-int dmarc_aligned(const struct dmarc_psl *psl, const char *a, const char *b,
-    int mode);
+int dmarc_aligned(
+    const struct dmarc_psl *psl, const char *a, const char *b, int mode);
 
 /* A DMARC policy looked up for a domain (dmarc_lookup). */
 struct dmarc_found {

@@ -148,7 +148,8 @@ dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 		t = trim(t, &tlen);
 		if (word_is(t, tlen, "v")) {
 			/* §3.6.1: if present, first, and DKIM1 */
-			if (!first || !(vlen == 5 && memcmp(v, "DKIM1", 5) == 0))
+			if (!first ||
+			    !(vlen == 5 && memcmp(v, "DKIM1", 5) == 0))
 				k->version_bad = 1;
 		} else if (word_is(t, tlen, "k")) {
 			if (vlen >= sizeof(k->k))
@@ -158,7 +159,7 @@ dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 			util_lower(k->k);
 			k->algo = strcmp(k->k, "rsa") == 0 ? 1
 			    : strcmp(k->k, "ed25519") == 0 ? 2
-							  : 0;
+							   : 0;
 		} else if (word_is(t, tlen, "p")) {
 			k->has_p = 1;
 			p = v;

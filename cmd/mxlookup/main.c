@@ -580,14 +580,14 @@ policy_run(struct opts *o, int argc, char **argv, int port_set)
 		return EX_USAGE;
 	}
 	if (argc != 1) {
-		fprintf(stderr, "%s: --policy takes one operand: DOMAIN\n",
-		    PROG);
+		fprintf(
+		    stderr, "%s: --policy takes one operand: DOMAIN\n", PROG);
 		usage(stderr);
 		return EX_USAGE;
 	}
 	if (strlen(argv[0]) > DNS_NAME_MAX || strchr(argv[0], '@') != NULL) {
-		fprintf(stderr, "%s: --policy %.40s: not a domain name\n",
-		    PROG, argv[0]);
+		fprintf(stderr, "%s: --policy %.40s: not a domain name\n", PROG,
+		    argv[0]);
 		return EX_USAGE;
 	}
 	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));

@@ -35,8 +35,8 @@ struct policy_opts {
  * broken, EX_TEMPFAIL a lookup failed (and nothing is known broken),
  * EX_USAGE for a domain that is no domain name.
  */
-int policy_main(struct dns_resolver *r, const char *domain,
-    const struct policy_opts *o);
+int policy_main(
+    struct dns_resolver *r, const char *domain, const struct policy_opts *o);
 
 /* RFC 8301 §3.2: verifiers refuse RSA keys under 1024 bits; 2048 is
    what signers should use. */

@@ -59,8 +59,7 @@ static void say(struct ctx *c, const char *what, int level, const char *fmt,
 static void
 say(struct ctx *c, const char *what, int level, const char *fmt, ...)
 {
-	static const char *const words[] = {"ok", "note", "problem",
-	    "unknown"};
+	static const char *const words[] = {"ok", "note", "problem", "unknown"};
 	va_list ap;
 
 	switch (level) {
@@ -192,8 +191,7 @@ check_spf(struct ctx *c)
 		    "(softfail); -all has it refused once you are sure the "
 		    "record lists every sending host");
 	else if (all != NULL)
-		say(c, "SPF", L_OK,
-		    "-all: mail from hosts not listed fails");
+		say(c, "SPF", L_OK, "-all: mail from hosts not listed fails");
 	if (ptr)
 		say(c, "SPF", L_NOTE,
 		    "the ptr mechanism is slow and unreliable and should not "
@@ -217,8 +215,8 @@ check_spf(struct ctx *c)
 		    "checking it gives temperror: %s (try again later)",
 		    out->why);
 	else
-		say(c, "SPF", out->lookups > SPF_LOOKUPS_MAX - 2 ? L_NOTE
-								 : L_OK,
+		say(c, "SPF",
+		    out->lookups > SPF_LOOKUPS_MAX - 2 ? L_NOTE : L_OK,
 		    "%d of %d DNS-querying terms, %d of %d void lookups "
 		    "(includes and redirects counted)%s",
 		    out->lookups, SPF_LOOKUPS_MAX, out->voids, SPF_VOID_MAX,
@@ -286,8 +284,7 @@ check_dmarc(struct ctx *c)
 		    dmarc_policy_str(rec->sp));
 	for (i = 0; i < rec->nwarn; i++)
 		say(c, "DMARC", L_PROBLEM, "%s", rec->warn[i]);
-	if ((f->at_org ? rec->sp : rec->p) == DMARC_P_NONE &&
-	    !rec->p_fallback)
+	if ((f->at_org ? rec->sp : rec->p) == DMARC_P_NONE && !rec->p_fallback)
 		say(c, "DMARC", L_NOTE,
 		    "%s=none only monitors: failing mail is delivered as "
 		    "usual; once the reports show all your mail passes, "
@@ -479,8 +476,7 @@ check_tlsrpt(struct ctx *c)
 	if (st == DNS_TEMPFAIL || st == DNS_BADNAME)
 		return;
 	for (i = 0; st == DNS_OK && i < (size_t)c->ans->ntxt; i++)
-		if (tlsrpt_is_record(c->ans->txt[i].data,
-			c->ans->txt[i].len)) {
+		if (tlsrpt_is_record(c->ans->txt[i].data, c->ans->txt[i].len)) {
 			cnt++;
 			idx = (int)i;
 		}
@@ -515,7 +511,8 @@ check_tlsrpt(struct ctx *c)
 			i++;
 			tl--;
 		}
-		while (tl > 0 && (t[i + tl - 1] == ' ' || t[i + tl - 1] == '\t'))
+		while (
+		    tl > 0 && (t[i + tl - 1] == ' ' || t[i + tl - 1] == '\t'))
 			tl--;
 		if (!(tl == 3 && util_casecmp_n(t + i, "rua", 3) == 0))
 			continue;
@@ -523,12 +520,14 @@ check_tlsrpt(struct ctx *c)
 		for (v = t + k + 1; v < t + j; v += vl + 1) {
 			const char *e = memchr(v, ',', (size_t)(t + j - v));
 
-			vl = (e != NULL ? (size_t)(e - v) : (size_t)(t + j - v));
+			vl =
+			    (e != NULL ? (size_t)(e - v) : (size_t)(t + j - v));
 			while (vl > 0 && (*v == ' ' || *v == '\t')) {
 				v++;
 				vl--;
 			}
-			while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			while (
+			    vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
 				vl--;
 			if (tlsrpt_uri_ok(v, vl))
 				nuri++;
@@ -580,8 +579,7 @@ check_tlsa_host(struct ctx *c, const struct dns_mx_host *h)
 		say(c, "TLSA", L_OK,
 		    "%s: %d TLSA record%s, DNSSEC-validated: DANE applies "
 		    "to %s",
-		    tr->qname, tr->ntlsa, tr->ntlsa == 1 ? "" : "s",
-		    h->name);
+		    tr->qname, tr->ntlsa, tr->ntlsa == 1 ? "" : "s", h->name);
 		if (!c->mx->secure || !h->secure)
 			say(c, "TLSA", L_NOTE,
 			    "%s: but the %s answer was not DNSSEC-validated: "
@@ -621,8 +619,8 @@ check_tlsa_host(struct ctx *c, const struct dns_mx_host *h)
 			    tr->qname, h->name);
 		break;
 	case DNS_TLSA_TEMPFAIL:
-		say(c, "TLSA", h->secure ? L_PROBLEM : L_UNKNOWN,
-		    "%s: %s%s", tr->qname, tr->err,
+		say(c, "TLSA", h->secure ? L_PROBLEM : L_UNKNOWN, "%s: %s%s",
+		    tr->qname, tr->err,
 		    h->secure ? ": senders using DANE defer mail to this "
 				"host (RFC 7672 §2.1.1); the TLSA answer must "
 				"not fail"
@@ -652,8 +650,7 @@ check_tlsa(struct ctx *c)
 		    c->domain, c->mx->err);
 		return;
 	default:
-		say(c, "TLSA", L_NOTE, "MX of %s: %s", c->domain,
-		    c->mx->err);
+		say(c, "TLSA", L_NOTE, "MX of %s: %s", c->domain, c->mx->err);
 		return;
 	}
 	for (i = 0; i < c->mx->nhost; i++)
@@ -699,8 +696,7 @@ check_dkim(struct ctx *c, const char *sel)
 	}
 	say(c, what, L_OK, "record at %s: \"%s\"", name,
 	    show(c->ans->txt[0].data, c->ans->txt[0].len, s, sizeof(s)));
-	if (dkimkey_parse(c->ans->txt[0].data, c->ans->txt[0].len, &k) !=
-	    0) {
+	if (dkimkey_parse(c->ans->txt[0].data, c->ans->txt[0].len, &k) != 0) {
 		say(c, what, L_PROBLEM, "%s", k.err);
 		return;
 	}
@@ -720,16 +716,16 @@ check_dkim(struct ctx *c, const char *sel)
 		    "Ed25519 key (RFC 8463); verifiers that know only RSA "
 		    "ignore it: sign with an RSA key too");
 	else {
-		lvl = k.bits < DKIMKEY_RSA_MIN ? L_PROBLEM
+		lvl = k.bits < DKIMKEY_RSA_MIN	? L_PROBLEM
 		    : k.bits < DKIMKEY_RSA_GOOD ? L_NOTE
-						  : L_OK;
+						: L_OK;
 		say(c, what, lvl, "RSA key of %u bits%s", k.bits,
 		    lvl == L_PROBLEM
 			? ": verifiers refuse keys under 1024 bits (RFC "
 			  "8301 §3.2); make a 2048-bit key"
-		    : lvl == L_NOTE ? ": the minimum (RFC 8301 §3.2); "
-				      "2048 bits is usual now"
-				    : "");
+			: lvl == L_NOTE ? ": the minimum (RFC 8301 §3.2); "
+					  "2048 bits is usual now"
+					: "");
 	}
 	if (k.sha1_only)
 		say(c, what, L_PROBLEM,
@@ -749,8 +745,8 @@ check_dkim(struct ctx *c, const char *sel)
 /* ---------------------------------------------------------------- main */
 
 int
-policy_main(struct dns_resolver *r, const char *domain,
-    const struct policy_opts *o)
+policy_main(
+    struct dns_resolver *r, const char *domain, const struct policy_opts *o)
 {
 	struct ctx c;
 	char err[ERR_MAX];
@@ -759,8 +755,8 @@ policy_main(struct dns_resolver *r, const char *domain,
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.o = o;
-	if (dns_to_ascii(domain, c.domain, sizeof(c.domain), err,
-		sizeof(err)) != 0) {
+	if (dns_to_ascii(
+		domain, c.domain, sizeof(c.domain), err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: --policy %s: %s\n", PROG, domain, err);
 		return EX_USAGE;
 	}
@@ -779,8 +775,8 @@ policy_main(struct dns_resolver *r, const char *domain,
 	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
 	printf("%s: mail policies (DNS: %s)\n", c.domain,
 	    o->server != NULL ? o->server : "resolv.conf");
-	(void)dns_mx_lookup(r, c.domain, DNS_F_NO_SHUFFLE | DNS_F_NO_ADDITIONAL,
-	    c.mx);
+	(void)dns_mx_lookup(
+	    r, c.domain, DNS_F_NO_SHUFFLE | DNS_F_NO_ADDITIONAL, c.mx);
 	check_spf(&c);
 	check_dmarc(&c);
 	check_mtasts(&c);

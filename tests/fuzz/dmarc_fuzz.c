@@ -137,8 +137,8 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (f.rec.nwarn >= 0 && dmarc_is_record(s, n) &&
 	    dmarc_parse(s, n, &f.rec, err, sizeof(err)) == 0) {
 		f.result = DMARC_PASS;
-		(void)util_strlcpy(f.domain, "mail.example.com",
-		    sizeof(f.domain));
+		(void)util_strlcpy(
+		    f.domain, "mail.example.com", sizeof(f.domain));
 		(void)util_strlcpy(f.org, "example.com", sizeof(f.org));
 		f.at_org = c & 1;
 		memset(&a, 0, sizeof(a));

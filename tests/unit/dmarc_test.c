@@ -108,34 +108,34 @@ ATF_TC_BODY(parse_table, tc)
 		'r', 'r', 0, DMARC_FO_0, 86400, 0, 0, 0, 0, NULL},
 	    {"v=DMARC1; p=reject; adkim=x", 0, DMARC_P_REJECT, DMARC_P_REJECT,
 		'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "adkim=x"},
-	    {"v=DMARC1; p=reject; fo=2", 0, DMARC_P_REJECT, DMARC_P_REJECT,
-		'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "fo=2"},
+	    {"v=DMARC1; p=reject; fo=2", 0, DMARC_P_REJECT, DMARC_P_REJECT, 'r',
+		'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "fo=2"},
 	    {"v=DMARC1; p=reject; ri=99999999999", 0, DMARC_P_REJECT,
 		DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0,
 		"ri="},
 	    {"v=DMARC1; p=reject; rua=dmarc@example.com", 0, DMARC_P_REJECT,
 		DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0,
 		"not a valid URI"},
-	    {"v=DMARC1; p=reject; rua=mailto:x@example.com!", 0,
-		DMARC_P_REJECT, DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0,
-		86400, 0, 0, 1, 0, "not a valid URI"},
-	    {"v=DMARC1; p=reject; rua=https://example.com/r", 0,
-		DMARC_P_REJECT, DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0,
-		86400, 1, 0, 1, 0, "not mailto"},
+	    {"v=DMARC1; p=reject; rua=mailto:x@example.com!", 0, DMARC_P_REJECT,
+		DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0,
+		"not a valid URI"},
+	    {"v=DMARC1; p=reject; rua=https://example.com/r", 0, DMARC_P_REJECT,
+		DMARC_P_REJECT, 'r', 'r', 100, DMARC_FO_0, 86400, 1, 0, 1, 0,
+		"not mailto"},
 	    {"v=DMARC1; p=reject; p=none", 0, DMARC_P_REJECT, DMARC_P_REJECT,
 		'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "twice"},
-	    {"v=DMARC1; p=reject; junk", 0, DMARC_P_REJECT, DMARC_P_REJECT,
-		'r', 'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "no tag=value"},
+	    {"v=DMARC1; p=reject; junk", 0, DMARC_P_REJECT, DMARC_P_REJECT, 'r',
+		'r', 100, DMARC_FO_0, 86400, 0, 0, 1, 0, "no tag=value"},
 	    /* §6.6.3: no or bad p=, with a valid rua=: p=none */
 	    {"v=DMARC1; rua=mailto:d@example.com", 0, DMARC_P_NONE,
 		DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400, 1, 0, 1, 1,
 		"no p= tag"},
 	    {"v=DMARC1; p=block; sp=reject; rua=mailto:d@example.com", 0,
-		DMARC_P_NONE, DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400,
-		1, 0, 1, 1, "p= is not"},
+		DMARC_P_NONE, DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400, 1,
+		0, 1, 1, "p= is not"},
 	    {"v=DMARC1; p=reject; sp=drop; rua=mailto:d@example.com", 0,
-		DMARC_P_NONE, DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400,
-		1, 0, 1, 1, "sp= is not"},
+		DMARC_P_NONE, DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400, 1,
+		0, 1, 1, "sp= is not"},
 	    /* ... without: not usable */
 	    {"v=DMARC1", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "no p= tag"},
 	    {"v=DMARC1; p=block", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -154,10 +154,10 @@ ATF_TC_BODY(parse_table, tc)
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		err[0] = '\0';
-		rc = dmarc_parse(t[i].in, strlen(t[i].in), &rec, err,
-		    sizeof(err));
-		ATF_CHECK_EQ_MSG(rc, t[i].rc, "%zu \"%s\": %s", i, t[i].in,
-		    err);
+		rc = dmarc_parse(
+		    t[i].in, strlen(t[i].in), &rec, err, sizeof(err));
+		ATF_CHECK_EQ_MSG(
+		    rc, t[i].rc, "%zu \"%s\": %s", i, t[i].in, err);
 		if (rc != t[i].rc)
 			continue;
 		if (rc == -1) {
@@ -198,9 +198,8 @@ ATF_TC_BODY(parse_fields, tc)
 	ATF_CHECK_EQ(rec.sp_given, 0);
 	ATF_CHECK_EQ(rec.rf_afrf, 1);
 	/* a NUL inside: refused, not read past */
-	ATF_CHECK_EQ(dmarc_parse("v=DMARC1; p=none\0x", 18, &rec, err,
-			 sizeof(err)),
-	    -1);
+	ATF_CHECK_EQ(
+	    dmarc_parse("v=DMARC1; p=none\0x", 18, &rec, err, sizeof(err)), -1);
 }
 
 ATF_TC_WITHOUT_HEAD(org_domain);
@@ -232,16 +231,16 @@ ATF_TC_BODY(org_domain, tc)
 	ATF_REQUIRE(psl != NULL);
 	for (k = 0; k < 2; k++)
 		for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-			rc = dmarc_org_domain(k ? psl : NULL, t[i].in, out,
-			    sizeof(out));
+			rc = dmarc_org_domain(
+			    k ? psl : NULL, t[i].in, out, sizeof(out));
 			if (t[i].org == NULL) {
 				ATF_CHECK_EQ_MSG(rc, -1, "%zu %s", i, t[i].in);
 				continue;
 			}
 			ATF_CHECK_EQ_MSG(rc, 0, "%zu %s", i, t[i].in);
 			if (rc == 0)
-				ATF_CHECK_STREQ_MSG(out, t[i].org, "%zu %s", i,
-				    t[i].in);
+				ATF_CHECK_STREQ_MSG(
+				    out, t[i].org, "%zu %s", i, t[i].in);
 		}
 	/* too small a buffer */
 	ATF_CHECK_EQ(dmarc_org_domain(psl, "example.com", out, 5), -1);
@@ -306,8 +305,8 @@ ATF_TC_BODY(evaluate_table, tc)
 		DMARC_P_REJECT},
 	    /* SPF passes for another domain: not aligned */
 	    {"example.com", "v=DMARC1; p=quarantine", 0, SPF_PASS,
-		"esp.example.net", NULL, 0, 0, DMARC_FAIL,
-		DMARC_P_QUARANTINE, DMARC_P_QUARANTINE},
+		"esp.example.net", NULL, 0, 0, DMARC_FAIL, DMARC_P_QUARANTINE,
+		DMARC_P_QUARANTINE},
 	    /* SPF softfail for the right domain: no pass */
 	    {"example.com", "v=DMARC1; p=reject", 0, SPF_SOFTFAIL,
 		"example.com", NULL, 0, 0, DMARC_FAIL, DMARC_P_REJECT,
@@ -337,8 +336,7 @@ ATF_TC_BODY(evaluate_table, tc)
 		NULL, NULL, 0, 0, DMARC_FAIL, DMARC_P_REJECT, DMARC_P_REJECT},
 	    /* ... p= when sp= is absent */
 	    {"news.example.com", "v=DMARC1; p=quarantine", 1, SPF_NONE, NULL,
-		NULL, 0, 0, DMARC_FAIL, DMARC_P_QUARANTINE,
-		DMARC_P_QUARANTINE},
+		NULL, 0, 0, DMARC_FAIL, DMARC_P_QUARANTINE, DMARC_P_QUARANTINE},
 	    /* ... and not for a record of the subdomain itself */
 	    {"news.example.com", "v=DMARC1; p=none; sp=reject", 0, SPF_NONE,
 		NULL, NULL, 0, 0, DMARC_FAIL, DMARC_P_NONE, DMARC_P_NONE},
@@ -354,16 +352,14 @@ ATF_TC_BODY(evaluate_table, tc)
 		NULL, 0, 99, DMARC_FAIL, DMARC_P_REJECT, DMARC_P_REJECT},
 	    {"example.com", "v=DMARC1; p=reject; pct=0", 0, SPF_NONE, NULL,
 		NULL, 0, 0, DMARC_FAIL, DMARC_P_REJECT, DMARC_P_QUARANTINE},
-	    {"example.com", "v=DMARC1; p=quarantine; pct=0", 0, SPF_NONE,
-		NULL, NULL, 0, 0, DMARC_FAIL, DMARC_P_QUARANTINE,
-		DMARC_P_NONE},
+	    {"example.com", "v=DMARC1; p=quarantine; pct=0", 0, SPF_NONE, NULL,
+		NULL, 0, 0, DMARC_FAIL, DMARC_P_QUARANTINE, DMARC_P_NONE},
 	    {"example.com", "v=DMARC1; p=reject; pct=50", 0, SPF_NONE, NULL,
 		NULL, 0, 49, DMARC_FAIL, DMARC_P_REJECT, DMARC_P_REJECT},
 	    {"example.com", "v=DMARC1; p=reject; pct=50", 0, SPF_NONE, NULL,
 		NULL, 0, 50, DMARC_FAIL, DMARC_P_REJECT, DMARC_P_QUARANTINE},
-	    {"example.com", "v=DMARC1; p=quarantine; pct=50", 0, SPF_NONE,
-		NULL, NULL, 0, 50, DMARC_FAIL, DMARC_P_QUARANTINE,
-		DMARC_P_NONE},
+	    {"example.com", "v=DMARC1; p=quarantine; pct=50", 0, SPF_NONE, NULL,
+		NULL, 0, 50, DMARC_FAIL, DMARC_P_QUARANTINE, DMARC_P_NONE},
 	    /* pct does not touch a pass */
 	    {"example.com", "v=DMARC1; p=reject; pct=50", 0, SPF_PASS,
 		"example.com", NULL, 0, 50, DMARC_PASS, DMARC_P_REJECT,
@@ -395,15 +391,15 @@ ATF_TC_BODY(evaluate_table, tc)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		memset(f, 0, sizeof(*f));
 		(void)util_strlcpy(f->domain, t[i].from, sizeof(f->domain));
-		ATF_REQUIRE(dmarc_org_domain(psl, t[i].from, org,
-				sizeof(org)) == 0);
+		ATF_REQUIRE(
+		    dmarc_org_domain(psl, t[i].from, org, sizeof(org)) == 0);
 		(void)util_strlcpy(f->org, org, sizeof(f->org));
 		f->at_org = t[i].at_org;
 		f->result = DMARC_NONE;
 		if (t[i].record != NULL) {
-			ATF_REQUIRE_MSG(dmarc_parse(t[i].record,
-					    strlen(t[i].record), &f->rec, err,
-					    sizeof(err)) == 0,
+			ATF_REQUIRE_MSG(
+			    dmarc_parse(t[i].record, strlen(t[i].record),
+				&f->rec, err, sizeof(err)) == 0,
 			    "%zu: %s", i, err);
 			f->result = DMARC_PASS;
 		}
