@@ -3,6 +3,7 @@
  * MX lookup and --probe, --spf.  policy.c: --policy, a domain's
  * published mail policies checked and explained.  dkimkey.c: a DKIM
  * key record (RFC 6376 §3.6.1) parsed for --policy --selector.
+ * verdict.c: --dmarc, the DMARC result for a message.
  */
 #ifndef MXLOOKUP_H
 #define MXLOOKUP_H
@@ -37,6 +38,24 @@ struct policy_opts {
  */
 int policy_main(
     struct dns_resolver *r, const char *domain, const struct policy_opts *o);
+
+/* --dmarc: what authenticated the message (verdict.c). */
+struct verdict_opts {
+	const char *spf_pass; /* --spf-pass: SPF passed for this domain */
+	int ndkim;
+	const char *dkim_pass[POLICY_SELECTORS_MAX]; /* --dkim-pass d= */
+	int verbose;
+};
+
+/*
+ * --dmarc FROM: RFC 7489 for a message whose RFC5322.From domain is
+ * FROM's, given what SPF and DKIM found: the record discovered in the
+ * DNS, the result, the policy and what to do with the message.  Returns
+ * the exit code (0 pass, 1 fail, 4 none, EX_DATAERR permerror,
+ * EX_TEMPFAIL temperror).
+ */
+int verdict_main(
+    struct dns_resolver *r, const char *from, const struct verdict_opts *o);
 
 /* RFC 8301 §3.2: verifiers refuse RSA keys under 1024 bits; 2048 is
    what signers should use. */

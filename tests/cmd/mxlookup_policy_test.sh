@@ -2,7 +2,8 @@
 # loopback port (tests/lib/dns.sh) with good and broken SPF, DMARC,
 # MTA-STS, TLS-RPT and DKIM key records in test.extra, the MTA-STS
 # policy served by tests/lib/mtasts_https.py, TLSA records with and
-# without the AD bit (tests/lib/dns_ad.py).  Every finding is one line
+# without the AD bit (tests/lib/dns_ad.py).  `mxlookup --dmarc` runs the
+# DMARC table (discovery and verdict, RFC 7489) on the same zone.  Every finding is one line
 # "WHAT: ok|note|problem|unknown: text"; the exit code is 0 when nothing
 # is wrong, 65 when something published is missing or broken.
 
@@ -82,6 +83,11 @@ _smtp._tls.stsrec	TXT	"v=TLSRPTv1; rua=tlsrpt@stsrec.test"
 _smtp._tls.spf2	TXT	"v=TLSRPTv1;"
 _smtp._tls.spfplus	TXT	"v=TLSRPTv1; rua=mailto:a@spfplus.test"
 _smtp._tls.spfplus	TXT	"v=TLSRPTv1; rua=mailto:b@spfplus.test"
+_dmarc.strict	TXT	"v=DMARC1; p=quarantine; adkim=s; aspf=s"
+_dmarc.subpol	TXT	"v=DMARC1; p=none; sp=reject"
+_dmarc.own.subpol	TXT	"v=DMARC1; p=quarantine"
+_dmarc.pct0	TXT	"v=DMARC1; p=reject; pct=0"
+_dmarc.fallback	TXT	"v=DMARC1; p=drop; rua=mailto:d@fallback.test"
 EOF
 }
 
@@ -320,6 +326,75 @@ tlsa_cleanup()
 	stop_all
 }
 
+atf_test_case dmarc_table cleanup
+dmarc_table_head()
+{
+	atf_set "descr" "--dmarc: the DMARC table on the zone: aligned and" \
+	    "not, relaxed and strict, p and sp, subdomains, pct, no record," \
+	    "bad records, a DNS failure"
+}
+dmarc_table_body()
+{
+	start_all
+	# EXIT|FROM|OPTIONS|STDOUT (lines separated by ';')
+	while IFS='|' read -r ex from opts want; do
+		[ -n "$ex" ] || continue
+		printf '%s\n' "$want" | tr ';' '\n' >want
+		# shellcheck disable=SC2086
+		$MXLOOKUP --server "$SERVER" --dmarc $opts "$from" >out 2>err
+		got=$?
+		[ "$got" = "$ex" ] && cmp -s want out ||
+		    atf_fail "--dmarc $opts $from: exit $got (want $ex)
+--- stdout:
+$(cat out)
+--- want:
+$(cat want)
+--- stderr:
+$(cat err)"
+	done <<'TABLE'
+0|good.test|--spf-pass good.test|pass;policy: reject (p= of _dmarc.good.test)
+0|jane@good.test|--spf-pass good.test|pass;policy: reject (p= of _dmarc.good.test)
+0|good.test|--spf-pass bounce.good.test|pass;policy: reject (p= of _dmarc.good.test)
+1|good.test|--spf-pass other.test|fail;policy: reject (p= of _dmarc.good.test);disposition: reject
+0|good.test|--dkim-pass mail.good.test|pass;policy: reject (p= of _dmarc.good.test)
+0|good.test|--spf-pass other.test --dkim-pass other.test --dkim-pass GOOD.TEST|pass;policy: reject (p= of _dmarc.good.test)
+1|good.test||fail;policy: reject (p= of _dmarc.good.test);disposition: reject
+0|x.y.good.test|--spf-pass good.test|pass;policy: reject (sp= of _dmarc.good.test)
+1|x.y.good.test|--spf-pass good.test.other|fail;policy: reject (sp= of _dmarc.good.test);disposition: reject
+1|strict.test|--spf-pass bounce.strict.test|fail;policy: quarantine (p= of _dmarc.strict.test);disposition: quarantine
+0|strict.test|--spf-pass strict.test|pass;policy: quarantine (p= of _dmarc.strict.test)
+1|strict.test|--dkim-pass mail.strict.test|fail;policy: quarantine (p= of _dmarc.strict.test);disposition: quarantine
+0|strict.test|--dkim-pass strict.test|pass;policy: quarantine (p= of _dmarc.strict.test)
+1|a.subpol.test||fail;policy: reject (sp= of _dmarc.subpol.test);disposition: reject
+0|a.subpol.test|--dkim-pass subpol.test|pass;policy: reject (sp= of _dmarc.subpol.test)
+1|subpol.test||fail;policy: none (p= of _dmarc.subpol.test);disposition: none
+1|own.subpol.test||fail;policy: quarantine (p= of _dmarc.own.subpol.test);disposition: quarantine
+1|pct0.test||fail;policy: reject (p= of _dmarc.pct0.test);disposition: quarantine (not sampled by pct)
+1|fallback.test||fail;policy: none (p= of _dmarc.fallback.test);disposition: none
+4|nodmarc.test|--spf-pass nodmarc.test|none
+4|sub.nodmarc.test||none
+65|dmarcbad.test|--spf-pass dmarcbad.test|permerror
+65|dmarc2.test||permerror
+75|x.servfail||temperror
+TABLE
+	# The reason of none, permerror, temperror on stderr, one line.
+	atf_check -s exit:4 -o inline:'none\n' \
+	    -e inline:'mxlookup: sub.nodmarc.test: DMARC none: no DMARC record at _dmarc.sub.nodmarc.test nor at _dmarc.nodmarc.test\n' \
+	    $MXLOOKUP --server "$SERVER" --dmarc sub.nodmarc.test
+	atf_check -s exit:65 -o inline:'permerror\n' \
+	    -e match:'^mxlookup: dmarc2.test: DMARC permerror: _dmarc.dmarc2.test: 2 DMARC records' \
+	    $MXLOOKUP --server "$SERVER" --dmarc dmarc2.test
+	# -v: the organizational domain and why.
+	atf_check -s exit:1 -o save:out -e empty $MXLOOKUP --server "$SERVER" \
+	    -v --dmarc --spf-pass good.test.other x.y.good.test
+	has out 'organizational domain: good.test' \
+	    'why: x.y.good.test: no aligned SPF or DKIM pass (SPF pass for good.test.other not aligned, 0 DKIM signatures); sp=reject'
+}
+dmarc_table_cleanup()
+{
+	stop_all
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -342,6 +417,21 @@ usage_body()
 	atf_check -s exit:64 -o empty \
 	    -e match:'^mxlookup: --policy u@a.test: not a domain name$' \
 	    "$MXLOOKUP" --policy u@a.test
+	atf_check -s exit:64 -o empty \
+	    -e match:'^mxlookup: --dmarc takes one operand: the From domain or address$' \
+	    "$MXLOOKUP" --dmarc
+	atf_check -s exit:64 -o empty \
+	    -e match:'^mxlookup: --policy and --dmarc go apart$' \
+	    "$MXLOOKUP" --dmarc --policy a.test
+	atf_check -s exit:64 -o empty \
+	    -e match:'^mxlookup: --spf-pass and --dkim-pass go with --dmarc$' \
+	    "$MXLOOKUP" --spf-pass a.test a.test
+	atf_check -s exit:64 -o empty \
+	    -e match:'^mxlookup: --dmarc goes with -v, --server, --timeout, --spf-pass and --dkim-pass only$' \
+	    "$MXLOOKUP" --dmarc --selector s a.test
+	atf_check -s exit:64 -o empty \
+	    -e match:'^mxlookup: --dkim-pass b..cher.test: not a domain name \(give A-labels\)$' \
+	    "$MXLOOKUP" --dmarc --dkim-pass bücher.test a.test
 }
 
 atf_init_test_cases()
@@ -351,5 +441,6 @@ atf_init_test_cases()
 	atf_add_test_case mtasts_tlsrpt
 	atf_add_test_case dkim_keys
 	atf_add_test_case tlsa
+	atf_add_test_case dmarc_table
 	atf_add_test_case usage
 }
