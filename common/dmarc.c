@@ -385,6 +385,11 @@ dmarc_parse(const char *txt, size_t len, struct dmarc_record *rec, char *err,
 		if (first) {
 			first = 0; /* v=DMARC1, dmarc_is_record said */
 			seen |= 1;
+			if (vlen != 6)
+				warn(rec,
+				    "v=DMARC1 is not followed by ';': what "
+				    "follows it is ignored; separate tags "
+				    "with ';'");
 			continue;
 		}
 		for (k = 0; k < NKNOWN; k++)

@@ -144,6 +144,9 @@ ATF_TC_BODY(parse_table, tc)
 		0, 0, "sp= is not"},
 	    {"v=DMARC1 p=none", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		"no p= tag"},
+	    {"v=DMARC1 p=none; rua=mailto:d@example.com", 0, DMARC_P_NONE,
+		DMARC_P_NONE, 'r', 'r', 100, DMARC_FO_0, 86400, 1, 0, 2, 1,
+		"not followed by ';'"},
 	    {"v=dmarc1; p=none", -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		"not a DMARC record"},
 	};
