@@ -350,6 +350,18 @@
 /* RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; the fold
    width of the DKIM-Signature field we write. */
 #define DKIM_FOLD_WIDTH		78
+/* DMARC (RFC 7489, dmarc.h).  §6.3: pct= is a percentage (0 to 100),
+   ri= a 32-bit count of seconds (default 86400, a day).  §6.2: a
+   receiver may limit the report URIs it uses but must take two; rua=
+   and ruf= are kept for display up to DMARC_SHOW_MAX octets (a record
+   is at most DNS_TXT_LEN_MAX).  Warnings kept per record, each one line
+   a person reads. */
+#define DMARC_PCT_MAX		100
+#define DMARC_RI_DEFAULT	86400UL
+#define DMARC_RI_MAX		4294967295UL
+#define DMARC_SHOW_MAX		256
+#define DMARC_WARN_MAX		8
+#define DMARC_WARN_LEN		256
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)

@@ -56,6 +56,8 @@ atf_test_case spf
 spf_body() { replay spf; }
 atf_test_case dkim
 dkim_body() { replay dkim; }
+atf_test_case dmarc
+dmarc_body() { replay dmarc; }
 
 atf_init_test_cases()
 {
@@ -82,4 +84,5 @@ atf_init_test_cases()
 	atf_add_test_case msend_batch
 	atf_add_test_case spf
 	atf_add_test_case dkim
+	atf_add_test_case dmarc
 }

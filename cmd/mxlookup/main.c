@@ -5,6 +5,8 @@
  * probe of each address (greeting, EHLO, STARTTLS and its certificate).
  * --spf: RFC 7208 check_host() for a client address and a sender, with
  * the explanation a person needs (-v: every term, every DNS answer).
+ * --policy: a domain's published mail policies checked (policy.c).
+ * --dmarc: the DMARC result for a message (verdict.c).
  */
 #include "config.h"
 
@@ -30,7 +32,7 @@
 #include "tls.h"
 #include "util.h"
 
-#define PROG "mxlookup"
+#include "mxlookup.h"
 /* Longest argument we take: an address (RFC 5321 §4.5.3.1.3). */
 #define ARG_MAX_LEN (SMTP_PATH_MAX + 4)
 /* Seconds for each step of a probe unless --timeout says otherwise. */
@@ -48,6 +50,10 @@ struct opts {
 	const char *ehlo;
 	int spf;
 	const char *helo; /* --spf's HELO identity */
+	int policy;
+	struct policy_opts po; /* --policy's */
+	int dmarc;
+	struct verdict_opts vo; /* --dmarc's */
 	char ehlo_buf[DNS_NAME_MAX + 1];
 	struct log log;
 };
@@ -62,8 +68,17 @@ usage(FILE *fp)
 	    "DOMAIN|ADDRESS...\n"
 	    "       %s [-v] [--server ADDR[:PORT]] [--timeout SEC] --spf IP "
 	    "SENDER [--helo NAME]\n"
-	    "Show where mail for each domain (or address) goes, or whether "
-	    "IP may send\nmail from SENDER (SPF, RFC 7208).\n"
+	    "       %s [--server ADDR[:PORT]] [--timeout SEC] --policy "
+	    "[--selector S]...\n"
+	    "         [--mta-sts-trust-file FILE] [--mta-sts-connect-to "
+	    "H:P:H2:P2] DOMAIN\n"
+	    "       %s [-v] [--server ADDR[:PORT]] [--timeout SEC] --dmarc "
+	    "[--spf-pass DOMAIN]\n"
+	    "         [--dkim-pass DOMAIN]... FROM\n"
+	    "Show where mail for each domain (or address) goes, whether "
+	    "IP may send\nmail from SENDER (SPF, RFC 7208), what mail "
+	    "policies DOMAIN publishes, or\nthe DMARC result for a "
+	    "message (RFC 7489).\n"
 	    "  -s, --short            one \"PREF HOST ADDR\" line per "
 	    "address\n"
 	    "      --no-shuffle       equal preferences sorted by name, "
@@ -84,6 +99,20 @@ usage(FILE *fp)
 	    "postmaster@HELO)\n"
 	    "      --helo NAME        the client's HELO/EHLO name, for "
 	    "--spf\n"
+	    "      --policy           check DOMAIN's SPF, DMARC, MTA-STS, "
+	    "TLS-RPT, MX TLSA\n"
+	    "                         and DKIM keys, one finding a line\n"
+	    "      --selector S       a DKIM selector to check, for "
+	    "--policy (repeatable)\n"
+	    "      --mta-sts-trust-file FILE  CAs for the MTA-STS policy "
+	    "fetch (--policy)\n"
+	    "      --mta-sts-connect-to HOST:PORT:ADDR:PORT  fetch the "
+	    "MTA-STS policy there\n"
+	    "      --dmarc FROM       the DMARC result for mail From: FROM's "
+	    "domain\n"
+	    "      --spf-pass DOMAIN  SPF passed for this MAIL FROM domain\n"
+	    "      --dkim-pass DOMAIN a DKIM signature with this d= "
+	    "verified (repeatable)\n"
 	    "  -v, --verbose          say more (twice: SMTP trace)\n"
 	    "  -h, --help             this help\n"
 	    "      --version          version\n"
@@ -91,8 +120,13 @@ usage(FILE *fp)
 	    "75 try again later.\n"
 	    "--spf exit: 0 pass, 1 fail, 2 softfail, 3 neutral, 4 none, "
 	    "65 permerror,\n"
-	    "            75 temperror, 64 usage.\n",
-	    PROG, PROG);
+	    "            75 temperror, 64 usage.\n"
+	    "--policy exit: 0 nothing wrong, 65 a policy is missing or "
+	    "broken, 75 a lookup\n"
+	    "            failed, 64 usage.\n"
+	    "--dmarc exit: 0 pass, 1 fail, 4 none, 65 permerror, 75 "
+	    "temperror, 64 usage.\n",
+	    PROG, PROG, PROG, PROG);
 }
 
 /* The domain of an argument: the part after the last '@', if any. */
@@ -542,6 +576,118 @@ lookup(struct dns_resolver *r, const char *arg, struct dns_mx_result *res,
 	return ex;
 }
 
+/* --policy DOMAIN: the checks are policy.c's. */
+static int
+policy_run(struct opts *o, int argc, char **argv, int port_set)
+{
+	struct dns_resolver *r;
+	char err[ERR_MAX];
+	int ex;
+
+	if (o->spf || o->probe || o->shortout || port_set ||
+	    o->cafile != NULL || o->ehlo != NULL || o->helo != NULL ||
+	    (o->flags & DNS_F_NO_SHUFFLE) || o->vo.spf_pass != NULL ||
+	    o->vo.ndkim > 0) {
+		fprintf(stderr,
+		    "%s: --policy goes with --server, --timeout, --selector "
+		    "and --mta-sts-* only\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (argc != 1) {
+		fprintf(
+		    stderr, "%s: --policy takes one operand: DOMAIN\n", PROG);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strlen(argv[0]) > DNS_NAME_MAX || strchr(argv[0], '@') != NULL) {
+		fprintf(stderr, "%s: --policy %.40s: not a domain name\n", PROG,
+		    argv[0]);
+		return EX_USAGE;
+	}
+	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return o->server != NULL ? EX_USAGE : EX_OSERR;
+	}
+	o->po.server = o->server;
+	o->po.verbose = o->verbose;
+	o->po.timeout = (int)o->timeout;
+	ex = policy_main(r, argv[0], &o->po);
+	dns_free(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: write error\n", PROG);
+		return EX_IOERR;
+	}
+	return ex;
+}
+
+/* A domain given to --dmarc's options: ASCII and short enough. */
+static int
+verdict_domain_ok(const char *opt, const char *d)
+{
+	if (strlen(d) > DNS_NAME_MAX || !util_is_ascii(d) || d[0] == '\0') {
+		fprintf(stderr,
+		    "%s: %s %.40s: not a domain name (give "
+		    "A-labels)\n",
+		    PROG, opt, d);
+		return 0;
+	}
+	return 1;
+}
+
+/* --dmarc FROM: the evaluation is verdict.c's. */
+static int
+verdict_run(struct opts *o, int argc, char **argv, int port_set)
+{
+	struct dns_resolver *r;
+	char err[ERR_MAX];
+	int i, ex;
+
+	if (o->spf || o->probe || o->shortout || port_set ||
+	    o->cafile != NULL || o->ehlo != NULL || o->helo != NULL ||
+	    (o->flags & DNS_F_NO_SHUFFLE) || o->po.nselector > 0 ||
+	    o->po.sts_cafile != NULL || o->po.sts_connect_to != NULL) {
+		fprintf(stderr,
+		    "%s: --dmarc goes with -v, --server, --timeout, "
+		    "--spf-pass and --dkim-pass only\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (argc != 1) {
+		fprintf(stderr,
+		    "%s: --dmarc takes one operand: the From domain or "
+		    "address\n",
+		    PROG);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strlen(argv[0]) > ARG_MAX_LEN) {
+		fprintf(
+		    stderr, "%s: --dmarc %.40s...: too long\n", PROG, argv[0]);
+		return EX_USAGE;
+	}
+	if (o->vo.spf_pass != NULL &&
+	    !verdict_domain_ok("--spf-pass", o->vo.spf_pass))
+		return EX_USAGE;
+	for (i = 0; i < o->vo.ndkim; i++)
+		if (!verdict_domain_ok("--dkim-pass", o->vo.dkim_pass[i]))
+			return EX_USAGE;
+	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return o->server != NULL ? EX_USAGE : EX_OSERR;
+	}
+	o->vo.verbose = o->verbose;
+	ex = verdict_main(r, argv[0], &o->vo);
+	dns_free(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: write error\n", PROG);
+		return EX_IOERR;
+	}
+	return ex;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -555,6 +701,13 @@ main(int argc, char **argv)
 		O_EHLO,
 		O_SPF,
 		O_HELO,
+		O_POLICY,
+		O_SELECTOR,
+		O_STS_CA,
+		O_STS_CONNECT,
+		O_DMARC,
+		O_SPF_PASS,
+		O_DKIM_PASS,
 		O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -568,6 +721,13 @@ main(int argc, char **argv)
 	    {"ehlo", required_argument, NULL, O_EHLO},
 	    {"spf", no_argument, NULL, O_SPF},
 	    {"helo", required_argument, NULL, O_HELO},
+	    {"policy", no_argument, NULL, O_POLICY},
+	    {"selector", required_argument, NULL, O_SELECTOR},
+	    {"mta-sts-trust-file", required_argument, NULL, O_STS_CA},
+	    {"mta-sts-connect-to", required_argument, NULL, O_STS_CONNECT},
+	    {"dmarc", no_argument, NULL, O_DMARC},
+	    {"spf-pass", required_argument, NULL, O_SPF_PASS},
+	    {"dkim-pass", required_argument, NULL, O_DKIM_PASS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0}};
@@ -612,6 +772,29 @@ main(int argc, char **argv)
 		case O_EHLO: o.ehlo = optarg; break;
 		case O_SPF: o.spf = 1; break;
 		case O_HELO: o.helo = optarg; break;
+		case O_POLICY: o.policy = 1; break;
+		case O_SELECTOR:
+			if (o.po.nselector >= POLICY_SELECTORS_MAX) {
+				fprintf(stderr,
+				    "%s: --selector: at most %d selectors\n",
+				    PROG, POLICY_SELECTORS_MAX);
+				return EX_USAGE;
+			}
+			o.po.selector[o.po.nselector++] = optarg;
+			break;
+		case O_STS_CA: o.po.sts_cafile = optarg; break;
+		case O_STS_CONNECT: o.po.sts_connect_to = optarg; break;
+		case O_DMARC: o.dmarc = 1; break;
+		case O_SPF_PASS: o.vo.spf_pass = optarg; break;
+		case O_DKIM_PASS:
+			if (o.vo.ndkim >= POLICY_SELECTORS_MAX) {
+				fprintf(stderr,
+				    "%s: --dkim-pass: at most %d domains\n",
+				    PROG, POLICY_SELECTORS_MAX);
+				return EX_USAGE;
+			}
+			o.vo.dkim_pass[o.vo.ndkim++] = optarg;
+			break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: return util_version(PROG);
@@ -620,8 +803,27 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.policy && o.dmarc) {
+		fprintf(stderr, "%s: --policy and --dmarc go apart\n", PROG);
+		return EX_USAGE;
+	}
+	if (o.policy)
+		return policy_run(&o, argc, argv, port_set);
+	if (o.dmarc)
+		return verdict_run(&o, argc, argv, port_set);
+	if (o.vo.spf_pass != NULL || o.vo.ndkim > 0) {
+		fprintf(stderr,
+		    "%s: --spf-pass and --dkim-pass go with --dmarc\n", PROG);
+		return EX_USAGE;
+	}
 	if (argc == 0) {
 		usage(stderr);
+		return EX_USAGE;
+	}
+	if (o.po.nselector > 0 || o.po.sts_cafile != NULL ||
+	    o.po.sts_connect_to != NULL) {
+		fprintf(stderr,
+		    "%s: --selector and --mta-sts-* go with --policy\n", PROG);
 		return EX_USAGE;
 	}
 	if (o.spf) {

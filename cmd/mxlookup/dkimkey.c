@@ -1,0 +1,228 @@
+/*
+ * dkimkey.c: a DKIM key record (RFC 6376 §3.6.1) for --policy
+ * --selector: its tags, its key type and size.  Only what a person
+ * checking their DNS needs; signing and verifying are common/dkim's.
+ * GnuTLS's base64 and public-key import (utility functions, DESIGN.md)
+ * read the key.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#include "bounds.h"
+#include "mxlookup.h"
+#include "util.h"
+
+/* RFC 8463 §4.2: an Ed25519 key is 32 octets. */
+#define ED25519_KEY_LEN 32
+
+static int
+is_fws(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* p[0..*n) without the white space around it. */
+static const char *
+trim(const char *p, size_t *n)
+{
+	while (*n > 0 && is_fws((unsigned char)*p)) {
+		p++;
+		(*n)--;
+	}
+	while (*n > 0 && is_fws((unsigned char)p[*n - 1]))
+		(*n)--;
+	return p;
+}
+
+static int
+word_is(const char *s, size_t n, const char *w)
+{
+	return strlen(w) == n && util_casecmp_n(s, w, n) == 0;
+}
+
+/* Read the key p[0..n) (base64, white space allowed) of type k. */
+static void
+read_key(struct dkimkey *k, const char *p, size_t n)
+{
+	gnutls_datum_t b64, der = {NULL, 0};
+	gnutls_pubkey_t pub;
+	char *clean;
+	size_t i, j = 0;
+	const char *name;
+	unsigned int bits = 0;
+	int algo;
+
+	if ((clean = malloc(n + 1)) == NULL) {
+		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		if (!is_fws((unsigned char)p[i]))
+			clean[j++] = p[i];
+	clean[j] = '\0';
+	b64.data = (unsigned char *)clean;
+	b64.size = (unsigned int)j;
+	if (gnutls_base64_decode2(&b64, &der) != 0) {
+		free(clean);
+		(void)util_strlcpy(k->err,
+		    "p= is not valid base64: publish the key as base64 "
+		    "without quotes or line breaks inside",
+		    sizeof(k->err));
+		return;
+	}
+	free(clean);
+	if (k->algo == 2) {
+		if (der.size != ED25519_KEY_LEN)
+			(void)snprintf(k->err, sizeof(k->err),
+			    "p= holds %u octets, an Ed25519 key is 32 "
+			    "(RFC 8463 §4.2): publish the raw public key, "
+			    "not its SubjectPublicKeyInfo",
+			    der.size);
+		else
+			k->bits = 256;
+		gnutls_free(der.data);
+		return;
+	}
+	if (gnutls_pubkey_init(&pub) != 0) {
+		gnutls_free(der.data);
+		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
+		return;
+	}
+	if (gnutls_pubkey_import(pub, &der, GNUTLS_X509_FMT_DER) != 0)
+		(void)util_strlcpy(k->err,
+		    "p= is not an RSA public key (a DER SubjectPublicKeyInfo "
+		    "in base64): publish the output of "
+		    "\"openssl rsa -pubout -outform der | base64\"",
+		    sizeof(k->err));
+	else {
+		algo = gnutls_pubkey_get_pk_algorithm(pub, &bits);
+		name = gnutls_pk_get_name((gnutls_pk_algorithm_t)algo);
+		if (algo != GNUTLS_PK_RSA)
+			(void)snprintf(k->err, sizeof(k->err),
+			    "k=rsa but p= holds a%s %s key: make k= and the "
+			    "key agree",
+			    name != NULL ? "n" : "",
+			    name != NULL ? name : "different");
+		else
+			k->bits = bits;
+	}
+	gnutls_pubkey_deinit(pub);
+	gnutls_free(der.data);
+}
+
+int
+dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
+{
+	size_t i, j, tlen, vlen;
+	const char *t, *v, *eq, *p = NULL;
+	size_t plen = 0;
+	int first = 1;
+
+	memset(k, 0, sizeof(*k));
+	(void)util_strlcpy(k->k, "rsa", sizeof(k->k));
+	k->algo = 1;
+	for (i = 0; i <= len; i = j + 1) {
+		for (j = i; j < len && txt[j] != ';'; j++)
+			;
+		tlen = j - i;
+		t = trim(txt + i, &tlen);
+		if (tlen == 0)
+			continue;
+		if ((eq = memchr(t, '=', tlen)) == NULL) {
+			(void)util_strlcpy(k->err,
+			    "a part without '=' : the record is a list of "
+			    "tag=value separated by ';'",
+			    sizeof(k->err));
+			return -1;
+		}
+		vlen = tlen - (size_t)(eq + 1 - t);
+		v = trim(eq + 1, &vlen);
+		tlen = (size_t)(eq - t);
+		t = trim(t, &tlen);
+		if (word_is(t, tlen, "v")) {
+			/* §3.6.1: if present, first, and DKIM1 */
+			if (!first ||
+			    !(vlen == 5 && memcmp(v, "DKIM1", 5) == 0))
+				k->version_bad = 1;
+		} else if (word_is(t, tlen, "k")) {
+			if (vlen >= sizeof(k->k))
+				vlen = sizeof(k->k) - 1;
+			memcpy(k->k, v, vlen);
+			k->k[vlen] = '\0';
+			util_lower(k->k);
+			k->algo = strcmp(k->k, "rsa") == 0 ? 1
+			    : strcmp(k->k, "ed25519") == 0 ? 2
+							   : 0;
+		} else if (word_is(t, tlen, "p")) {
+			k->has_p = 1;
+			p = v;
+			plen = vlen;
+		} else if (word_is(t, tlen, "t")) {
+			size_t a, b;
+
+			if (vlen >= sizeof(k->flags))
+				vlen = sizeof(k->flags) - 1;
+			memcpy(k->flags, v, vlen);
+			k->flags[vlen] = '\0';
+			for (a = 0; a < vlen; a = b + 1) {
+				size_t wl;
+				const char *w;
+
+				for (b = a; b < vlen && v[b] != ':'; b++)
+					;
+				wl = b - a;
+				w = trim(v + a, &wl);
+				if (word_is(w, wl, "y"))
+					k->testing = 1;
+				else if (word_is(w, wl, "s"))
+					k->strict = 1;
+			}
+		} else if (word_is(t, tlen, "h")) {
+			int sha1 = 0, sha256 = 0;
+			size_t a, b;
+
+			for (a = 0; a < vlen; a = b + 1) {
+				size_t wl;
+				const char *w;
+
+				for (b = a; b < vlen && v[b] != ':'; b++)
+					;
+				wl = b - a;
+				w = trim(v + a, &wl);
+				if (word_is(w, wl, "sha1"))
+					sha1 = 1;
+				else if (word_is(w, wl, "sha256"))
+					sha256 = 1;
+			}
+			k->sha1_only = sha1 && !sha256;
+		}
+		first = 0;
+	}
+	if (!k->has_p) {
+		(void)util_strlcpy(k->err,
+		    "there is no p= tag (RFC 6376 §3.6.1 requires it): "
+		    "publish p=<the public key in base64>",
+		    sizeof(k->err));
+		return -1;
+	}
+	if (plen == 0) {
+		k->revoked = 1;
+		return 0;
+	}
+	if (k->algo == 0) {
+		(void)snprintf(k->err, sizeof(k->err),
+		    "k=%s is no key type verifiers know: use k=rsa or "
+		    "k=ed25519",
+		    k->k);
+		return 0;
+	}
+	read_key(k, p, plen);
+	return 0;
+}
