@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dkim.h"
+#include "sasl.h"
 #include "dkim_int.h"
 #include "dns.h"
 #include "util.h"
@@ -135,82 +136,31 @@ tag_is(const struct dkim_tag *t, const char *v)
 
 /* ------------------------------------------------------------ base64 */
 
-static int
-b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
+/* common/sasl's base64 (strict RFC 4648), with the FWS RFC 6376 §2.11
+   allows inside a value taken out first. */
 long
 dkim_base64_decode(
     const char *in, size_t len, unsigned char *out, size_t outlen)
 {
-	uint32_t acc = 0;
-	size_t i, o = 0;
-	int nbits = 0, pad = 0, v, nchar = 0;
+	char *s;
+	size_t i, n = 0, got;
+	long r = -1;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (IS_FWS(c))
-			continue;
-		if (c == '=') {
-			pad++;
-			nchar++;
-			continue;
-		}
-		if (pad > 0 || (v = b64val(c)) == -1)
-			return -1;
-		nchar++;
-		acc = (acc << 6) | (uint32_t)v;
-		nbits += 6;
-		if (nbits >= 8) {
-			nbits -= 8;
-			if (o == outlen)
-				return -1;
-			out[o++] = (unsigned char)(acc >> nbits);
-			acc &= (1u << nbits) - 1;
-		}
-	}
-	if (pad > 2 || (pad > 0 && nchar % 4 != 0) ||
-	    (pad == 0 && nchar % 4 == 1) || acc != 0)
+	if ((s = malloc(len > 0 ? len : 1)) == NULL)
 		return -1;
-	return (long)o;
+	for (i = 0; i < len; i++)
+		if (!IS_FWS((unsigned char)in[i]))
+			s[n++] = in[i];
+	if (sasl_b64_decode(s, n, out, outlen, &got) == 0)
+		r = (long)got;
+	free(s);
+	return r;
 }
 
 int
 dkim_base64_encode(const unsigned char *in, size_t len, struct buf *out)
 {
-	static const char a[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char q[4];
-	size_t i;
-	uint32_t v;
-
-	for (i = 0; i < len; i += 3) {
-		v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		q[0] = a[v >> 18];
-		q[1] = a[(v >> 12) & 63];
-		q[2] = i + 1 < len ? a[(v >> 6) & 63] : '=';
-		q[3] = i + 2 < len ? a[v & 63] : '=';
-		if (buf_append(out, q, 4) == -1)
-			return -1;
-	}
-	return 0;
+	return sasl_b64_encode(in, len, out);
 }
 
 /* ------------------------------------------------------------ the signature */
