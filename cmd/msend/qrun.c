@@ -44,6 +44,11 @@
 #define QRUN_SETTLE_MS 200
 /* A bounce that could not be queued is tried again after this. */
 #define QRUN_OWED_S 60
+/* --run: a kept pass forgets the items it handed out once a site has
+   this many, and is rebuilt from a scan once it has seen this many
+   messages (so a long stream of new mail does not grow it). */
+#define QRUN_HANDED_MAX 1024
+#define QRUN_SEEN_MAX 100000
 /* Sites one pass keeps apart; domains whose MX it remembers. */
 #define QRUN_SITES_MAX 4096
 #define QRUN_DOMAINS_MAX 16384
@@ -764,6 +769,26 @@ pass_unresolved(struct pass *ps)
 	}
 }
 
+/* The items workers have had since long: freed (their IDs stay seen). */
+static void
+pass_forget_handed(struct pass *ps)
+{
+	struct qsite *s;
+	size_t k, i;
+
+	for (k = 0; k < ps->nsites; k++) {
+		s = &ps->sites[k];
+		if (s->next < QRUN_HANDED_MAX)
+			continue;
+		for (i = 0; i < s->next; i++)
+			free(s->items[i].r);
+		memmove(s->items, s->items + s->next,
+		    (s->nitems - s->next) * sizeof(*s->items));
+		s->nitems -= s->next;
+		s->next = 0;
+	}
+}
+
 static void
 pass_free(struct pass *ps)
 {
@@ -1071,6 +1096,9 @@ queue_run(const char *dir, const struct routing *rt,
 		pass_unresolved(&ps);
 		/* Items a site had no slot for wait in the pass. */
 		qsched_dispatch(&qr, sc, ps.sites, ps.nsites, 0);
+		pass_forget_handed(&ps);
+		if (ps.nseen > QRUN_SEEN_MAX)
+			rescan = 1;
 		now = qrun_now();
 		wait_ms = (int64_t)(last_scan + poll_s - now) * 1000;
 		if (next_due > 0 && (next_due - now) * 1000 < wait_ms)
