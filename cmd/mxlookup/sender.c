@@ -119,10 +119,11 @@ dkim_key(
     struct policy_ctx *c, const char *sel, char *why, size_t whylen, int *lvl)
 {
 	struct dkimkey k;
-	char name[2 * DNS_NAME_MAX + 16];
+	char name[2 * DNS_NAME_MAX + 16], what[DNS_NAME_MAX + 8];
 	int st;
 
 	*lvl = L_OK;
+	(void)snprintf(what, sizeof(what), "DKIM %s", sel);
 	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", sel, c->domain);
 	if (strlen(name) > DNS_NAME_MAX - 2 || !dns_name_valid(name)) {
 		(void)snprintf(why, whylen,
@@ -131,7 +132,7 @@ dkim_key(
 		    name);
 		return 0;
 	}
-	st = policy_txt(c, "DKIM", name);
+	st = policy_txt(c, what, name);
 	if (st == DNS_TEMPFAIL || st == DNS_BADNAME) {
 		why[0] = '\0'; /* said */
 		return 0;
@@ -237,7 +238,10 @@ sender_dkim(struct policy_ctx *c, struct found *fd)
 			    fd->dkim_ok ? " (do not sign with this selector)"
 					: "");
 	}
-	if (!fd->dkim_ok)
+	/* Only lookups that failed: said as unknown already. */
+	for (i = 0; i < n && (ok[i] || why[i][0] == '\0'); i++)
+		;
+	if (!fd->dkim_ok && i < n)
 		policy_say(c, "DKIM", L_PROBLEM,
 		    "no usable DKIM key for %s: bulk mail must be signed; "
 		    "sign with a 2048-bit RSA key and publish it",
@@ -317,6 +321,9 @@ sender_align(struct policy_ctx *c, const struct addr *a, const struct found *fd)
 	else if (a->family == 0 && !fd->dkim_ok)
 		policy_say(c, "alignment", L_UNCHECKED,
 		    "cannot be checked without --ip or a usable --selector");
+	else if (c->unknown > 0)
+		policy_say(c, "alignment", L_UNKNOWN,
+		    "cannot be told: a lookup failed (try again later)");
 	else
 		policy_say(c, "alignment", L_PROBLEM,
 		    "neither SPF nor DKIM passes for %s, so DMARC fails for "
@@ -388,8 +395,7 @@ sender_ptr(struct policy_ctx *c, const struct addr *a)
 	reverse_name(a, rev, sizeof(rev));
 	st = dns_query_any(c->r, rev, DNS_T_PTR, c->ans, err, sizeof(err));
 	if (st == DNS_TEMPFAIL) {
-		policy_say(
-		    c, "PTR", L_UNKNOWN, "%s: %s (try again later)", rev, err);
+		policy_say(c, "PTR", L_UNKNOWN, "%s (try again later)", err);
 		return;
 	}
 	if (st != DNS_OK || c->ans->nptr == 0) {

@@ -270,6 +270,31 @@ unchecked_cleanup()
 	dns_stop dns
 }
 
+atf_test_case tempfail cleanup
+tempfail_head()
+{
+	atf_set "descr" "A DNS server that never answers: every line" \
+	    "unknown, no problem claimed, exit 75"
+}
+tempfail_body()
+{
+	mkdir dns
+	port=$(dns_silent_start dns)
+	atf_check -s exit:75 -o save:out -e empty "$MXLOOKUP" --server \
+	    "127.0.0.1:$port" --timeout 1 --check-sender --selector s1 \
+	    --ip 127.0.0.1 ok.test
+	has out \
+	    'alignment: unknown: cannot be told: a lookup failed (try again later)' \
+	    "PTR: unknown: 1.0.0.127.in-addr.arpa PTR: no answer from 127.0.0.1#$port (timed out) (try again later)" \
+	    'ok.test: no problem found, but some lookups failed (try again later)'
+	grep -q '^DKIM s1: unknown: ' out || atf_fail "no DKIM line: $(cat out)"
+	lacks out ': problem: '
+}
+tempfail_cleanup()
+{
+	stop_pidfile dns/silent.pid
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -305,5 +330,6 @@ atf_init_test_cases()
 	atf_add_test_case dmarc_align
 	atf_add_test_case ptr
 	atf_add_test_case unchecked
+	atf_add_test_case tempfail
 	atf_add_test_case usage
 }
