@@ -7,6 +7,7 @@
  * the explanation a person needs (-v: every term, every DNS answer).
  * --policy: a domain's published mail policies checked (policy.c).
  * --dmarc: the DMARC result for a message (verdict.c).
+ * --check-sender: a sender's check-up (sender.c).
  */
 #include "config.h"
 
@@ -54,6 +55,8 @@ struct opts {
 	struct policy_opts po; /* --policy's */
 	int dmarc;
 	struct verdict_opts vo; /* --dmarc's */
+	int check_sender;
+	const char *ip; /* --check-sender's --ip */
 	char ehlo_buf[DNS_NAME_MAX + 1];
 	struct log log;
 };
@@ -75,10 +78,13 @@ usage(FILE *fp)
 	    "       %s [-v] [--server ADDR[:PORT]] [--timeout SEC] --dmarc "
 	    "[--spf-pass DOMAIN]\n"
 	    "         [--dkim-pass DOMAIN]... FROM\n"
+	    "       %s [--server ADDR[:PORT]] [--timeout SEC] --check-sender"
+	    "\n         [--selector S]... [--ip ADDR] DOMAIN\n"
 	    "Show where mail for each domain (or address) goes, whether "
 	    "IP may send\nmail from SENDER (SPF, RFC 7208), what mail "
-	    "policies DOMAIN publishes, or\nthe DMARC result for a "
-	    "message (RFC 7489).\n"
+	    "policies DOMAIN publishes,\nthe DMARC result for a "
+	    "message (RFC 7489), or whether DOMAIN meets the\nbulk-sender "
+	    "requirements.\n"
 	    "  -s, --short            one \"PREF HOST ADDR\" line per "
 	    "address\n"
 	    "      --no-shuffle       equal preferences sorted by name, "
@@ -103,7 +109,8 @@ usage(FILE *fp)
 	    "TLS-RPT, MX TLSA\n"
 	    "                         and DKIM keys, one finding a line\n"
 	    "      --selector S       a DKIM selector to check, for "
-	    "--policy (repeatable)\n"
+	    "--policy and\n"
+	    "                         --check-sender (repeatable)\n"
 	    "      --mta-sts-trust-file FILE  CAs for the MTA-STS policy "
 	    "fetch (--policy)\n"
 	    "      --mta-sts-connect-to HOST:PORT:ADDR:PORT  fetch the "
@@ -113,6 +120,12 @@ usage(FILE *fp)
 	    "      --spf-pass DOMAIN  SPF passed for this MAIL FROM domain\n"
 	    "      --dkim-pass DOMAIN a DKIM signature with this d= "
 	    "verified (repeatable)\n"
+	    "      --check-sender     check DOMAIN against the bulk-sender "
+	    "requirements:\n"
+	    "                         SPF, DKIM key, DMARC, alignment, "
+	    "reverse DNS\n"
+	    "      --ip ADDR          the sending address, for "
+	    "--check-sender\n"
 	    "  -v, --verbose          say more (twice: SMTP trace)\n"
 	    "  -h, --help             this help\n"
 	    "      --version          version\n"
@@ -125,8 +138,12 @@ usage(FILE *fp)
 	    "broken, 75 a lookup\n"
 	    "            failed, 64 usage.\n"
 	    "--dmarc exit: 0 pass, 1 fail, 4 none, 65 permerror, 75 "
-	    "temperror, 64 usage.\n",
-	    PROG, PROG, PROG, PROG);
+	    "temperror, 64 usage.\n"
+	    "--check-sender exit: 0 all met, 1 not all checked (no --ip or "
+	    "--selector),\n"
+	    "            65 a requirement not met, 75 a lookup failed, 64 "
+	    "usage.\n",
+	    PROG, PROG, PROG, PROG, PROG);
 }
 
 /* The domain of an argument: the part after the last '@', if any. */
@@ -622,6 +639,53 @@ policy_run(struct opts *o, int argc, char **argv, int port_set)
 	return ex;
 }
 
+/* --check-sender DOMAIN: the checks are sender.c's. */
+static int
+sender_run(struct opts *o, int argc, char **argv, int port_set)
+{
+	struct dns_resolver *r;
+	char err[ERR_MAX];
+	int ex;
+
+	if (o->spf || o->probe || o->shortout || port_set ||
+	    o->cafile != NULL || o->ehlo != NULL || o->helo != NULL ||
+	    (o->flags & DNS_F_NO_SHUFFLE) || o->vo.spf_pass != NULL ||
+	    o->vo.ndkim > 0 || o->po.sts_cafile != NULL ||
+	    o->po.sts_connect_to != NULL) {
+		fprintf(stderr,
+		    "%s: --check-sender goes with --server, --timeout, "
+		    "--selector and --ip only\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (argc != 1) {
+		fprintf(stderr,
+		    "%s: --check-sender takes one operand: DOMAIN\n", PROG);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strlen(argv[0]) > DNS_NAME_MAX || strchr(argv[0], '@') != NULL) {
+		fprintf(stderr, "%s: --check-sender %.40s: not a domain name\n",
+		    PROG, argv[0]);
+		return EX_USAGE;
+	}
+	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return o->server != NULL ? EX_USAGE : EX_OSERR;
+	}
+	o->po.server = o->server;
+	o->po.verbose = o->verbose;
+	o->po.timeout = (int)o->timeout;
+	ex = sender_main(r, argv[0], o->ip, &o->po);
+	dns_free(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: write error\n", PROG);
+		return EX_IOERR;
+	}
+	return ex;
+}
+
 /* A domain given to --dmarc's options: ASCII and short enough. */
 static int
 verdict_domain_ok(const char *opt, const char *d)
@@ -708,6 +772,8 @@ main(int argc, char **argv)
 		O_DMARC,
 		O_SPF_PASS,
 		O_DKIM_PASS,
+		O_CHECK_SENDER,
+		O_IP,
 		O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -728,6 +794,8 @@ main(int argc, char **argv)
 	    {"dmarc", no_argument, NULL, O_DMARC},
 	    {"spf-pass", required_argument, NULL, O_SPF_PASS},
 	    {"dkim-pass", required_argument, NULL, O_DKIM_PASS},
+	    {"check-sender", no_argument, NULL, O_CHECK_SENDER},
+	    {"ip", required_argument, NULL, O_IP},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0}};
@@ -795,6 +863,8 @@ main(int argc, char **argv)
 			}
 			o.vo.dkim_pass[o.vo.ndkim++] = optarg;
 			break;
+		case O_CHECK_SENDER: o.check_sender = 1; break;
+		case O_IP: o.ip = optarg; break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: return util_version(PROG);
@@ -807,6 +877,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: --policy and --dmarc go apart\n", PROG);
 		return EX_USAGE;
 	}
+	if (o.check_sender && (o.policy || o.dmarc)) {
+		fprintf(stderr,
+		    "%s: --check-sender goes apart from --policy and "
+		    "--dmarc\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (o.ip != NULL && !o.check_sender) {
+		fprintf(stderr, "%s: --ip goes with --check-sender\n", PROG);
+		return EX_USAGE;
+	}
+	if (o.check_sender)
+		return sender_run(&o, argc, argv, port_set);
 	if (o.policy)
 		return policy_run(&o, argc, argv, port_set);
 	if (o.dmarc)

@@ -3,12 +3,15 @@
  * MX lookup and --probe, --spf.  policy.c: --policy, a domain's
  * published mail policies checked and explained.  dkimkey.c: a DKIM
  * key record (RFC 6376 §3.6.1) parsed for --policy --selector.
- * verdict.c: --dmarc, the DMARC result for a message.
+ * verdict.c: --dmarc, the DMARC result for a message.  sender.c:
+ * --check-sender, a sender's check-up against the bulk-sender rules.
  */
 #ifndef MXLOOKUP_H
 #define MXLOOKUP_H
 
 #include <stddef.h>
+
+#include "bounds.h"
 
 #define PROG "mxlookup"
 
@@ -16,6 +19,42 @@
 #define POLICY_SELECTORS_MAX 16
 
 struct dns_resolver;
+
+/* A record is shown up to this many octets (policy_show). */
+#define SHOW_MAX 512
+
+/* What a finding is: said as "ok", "note", "problem", "unknown". */
+enum policy_level { L_OK, L_NOTE, L_PROBLEM, L_UNKNOWN, L_UNCHECKED };
+
+struct dns_answer;
+struct dns_mx_result;
+struct dmarc_psl;
+
+/* The checks of --policy and --check-sender: the domain, scratch
+   space, and the findings counted. */
+struct policy_ctx {
+	struct dns_resolver *r;
+	const struct policy_opts *o;
+	char domain[DNS_NAME_MAX + 1]; /* ASCII, lower case */
+	struct dns_answer *ans;
+	struct dns_mx_result *mx;
+	struct dmarc_psl *psl;
+	/* L_UNCHECKED: said as "unknown", counted in unchecked (what
+	   could not be checked for want of an option). */
+	int problems, notes, unknown, unchecked;
+};
+
+/* One finding, one line: "WHAT: ok|note|problem|unknown: text". */
+void policy_say(struct policy_ctx *c, const char *what, int level,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* A record's text s[0..n) for one line: control characters as '?',
+   cut with "..." to fit out. */
+const char *policy_show(const char *s, size_t n, char *out, size_t outlen);
+
+/* TXT records of name into c->ans.  The dns_status; a temporary failure
+   is said as unknown, a bad name as a problem. */
+int policy_txt(struct policy_ctx *c, const char *what, const char *name);
 
 struct policy_opts {
 	const char *server; /* --server, for the heading */
@@ -38,6 +77,18 @@ struct policy_opts {
  */
 int policy_main(
     struct dns_resolver *r, const char *domain, const struct policy_opts *o);
+
+/*
+ * --check-sender DOMAIN [--ip ADDR] (sender.c): the bulk-sender
+ * requirements (SPF passing for ip, a usable DKIM key of a selector of
+ * o, DMARC of at least p=none, alignment possible, forward-confirmed
+ * reverse DNS of ip), one line each.  ip may be NULL: SPF and PTR are
+ * then said not checked.  Returns the exit code: 0 all met, EX_DATAERR
+ * one is not, EX_TEMPFAIL a lookup failed, 1 something could not be
+ * checked (no --ip, no --selector), EX_USAGE a bad domain or address.
+ */
+int sender_main(struct dns_resolver *r, const char *domain, const char *ip,
+    const struct policy_opts *o);
 
 /* --dmarc: what authenticated the message (verdict.c). */
 struct verdict_opts {

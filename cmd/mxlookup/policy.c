@@ -36,36 +36,22 @@
 #include "spf.h"
 #include "util.h"
 
-/* A record is shown up to this many octets. */
-#define SHOW_MAX 512
 /* RFC 8461 §3.2: max_age should be weeks; under a day we say so. */
 #define STS_MAX_AGE_LOW 86400L
 
-enum level { L_OK, L_NOTE, L_PROBLEM, L_UNKNOWN };
-
-struct ctx {
-	struct dns_resolver *r;
-	const struct policy_opts *o;
-	char domain[DNS_NAME_MAX + 1]; /* ASCII, lower case */
-	struct dns_answer *ans;
-	struct dns_mx_result *mx;
-	struct dmarc_psl *psl;
-	int problems, notes, unknown;
-};
-
-static void say(struct ctx *c, const char *what, int level, const char *fmt,
-    ...) __attribute__((format(printf, 4, 5)));
-
-static void
-say(struct ctx *c, const char *what, int level, const char *fmt, ...)
+void
+policy_say(
+    struct policy_ctx *c, const char *what, int level, const char *fmt, ...)
 {
-	static const char *const words[] = {"ok", "note", "problem", "unknown"};
+	static const char *const words[] = {
+	    "ok", "note", "problem", "unknown", "unknown"};
 	va_list ap;
 
 	switch (level) {
 	case L_NOTE: c->notes++; break;
 	case L_PROBLEM: c->problems++; break;
 	case L_UNKNOWN: c->unknown++; break;
+	case L_UNCHECKED: c->unchecked++; break;
 	default: break;
 	}
 	printf("%s: %s: ", what, words[level]);
@@ -75,9 +61,8 @@ say(struct ctx *c, const char *what, int level, const char *fmt, ...)
 	putchar('\n');
 }
 
-/* A record's text for one line: control characters as '?', cut. */
-static const char *
-show(const char *s, size_t n, char *out, size_t outlen)
+const char *
+policy_show(const char *s, size_t n, char *out, size_t outlen)
 {
 	size_t i, j = 0;
 
@@ -94,28 +79,25 @@ show(const char *s, size_t n, char *out, size_t outlen)
 	return out;
 }
 
-/*
- * TXT records of name into c->ans.  The dns_status; a temporary
- * failure is said as unknown.
- */
-static int
-txt(struct ctx *c, const char *what, const char *name)
+int
+policy_txt(struct policy_ctx *c, const char *what, const char *name)
 {
 	char err[ERR_MAX];
 	int st;
 
 	st = dns_query(c->r, name, DNS_T_TXT, c->ans, err, sizeof(err));
 	if (st == DNS_TEMPFAIL)
-		say(c, what, L_UNKNOWN, "%s: %s (try again later)", name, err);
+		policy_say(
+		    c, what, L_UNKNOWN, "%s: %s (try again later)", name, err);
 	else if (st == DNS_BADNAME)
-		say(c, what, L_PROBLEM, "%s: %s", name, err);
+		policy_say(c, what, L_PROBLEM, "%s: %s", name, err);
 	return st;
 }
 
 /* ---------------------------------------------------------------- SPF */
 
 static void
-check_spf(struct ctx *c)
+check_spf(struct policy_ctx *c)
 {
 	char s[SHOW_MAX], err[ERR_MAX];
 	struct spf_record *rec;
@@ -125,7 +107,7 @@ check_spf(struct ctx *c)
 	char sender[DNS_NAME_MAX + 16];
 	int i, n = 0, idx = -1, ptr = 0;
 
-	if (txt(c, "SPF", c->domain) == DNS_TEMPFAIL)
+	if (policy_txt(c, "SPF", c->domain) == DNS_TEMPFAIL)
 		return;
 	for (i = 0; i < c->ans->ntxt; i++)
 		if (spf_is_record(c->ans->txt[i].data, c->ans->txt[i].len)) {
@@ -133,7 +115,7 @@ check_spf(struct ctx *c)
 			idx = i;
 		}
 	if (n == 0) {
-		say(c, "SPF", L_PROBLEM,
+		policy_say(c, "SPF", L_PROBLEM,
 		    "no SPF record at %s: receivers cannot tell which hosts "
 		    "may send its mail; publish a TXT record such as "
 		    "\"v=spf1 mx -all\" listing your sending hosts",
@@ -141,23 +123,24 @@ check_spf(struct ctx *c)
 		return;
 	}
 	if (n > 1) {
-		say(c, "SPF", L_PROBLEM,
+		policy_say(c, "SPF", L_PROBLEM,
 		    "%d SPF records at %s: receivers give permerror (RFC 7208 "
 		    "§4.5); merge them into one",
 		    n, c->domain);
 		return;
 	}
-	say(c, "SPF", L_OK, "record at %s: \"%s\"", c->domain,
-	    show(c->ans->txt[idx].data, c->ans->txt[idx].len, s, sizeof(s)));
+	policy_say(c, "SPF", L_OK, "record at %s: \"%s\"", c->domain,
+	    policy_show(
+		c->ans->txt[idx].data, c->ans->txt[idx].len, s, sizeof(s)));
 	if ((rec = malloc(sizeof(*rec))) == NULL ||
 	    (out = malloc(sizeof(*out))) == NULL) {
 		free(rec);
-		say(c, "SPF", L_UNKNOWN, "out of memory");
+		policy_say(c, "SPF", L_UNKNOWN, "out of memory");
 		return;
 	}
 	if (spf_parse(c->ans->txt[idx].data, c->ans->txt[idx].len, rec, err,
 		sizeof(err)) != 0) {
-		say(c, "SPF", L_PROBLEM,
+		policy_say(c, "SPF", L_PROBLEM,
 		    "the record does not parse: %s; receivers give permerror "
 		    "for all its mail: fix the record",
 		    err);
@@ -172,28 +155,29 @@ check_spf(struct ctx *c)
 			ptr = 1;
 	}
 	if (all == NULL && rec->redirect == NULL)
-		say(c, "SPF", L_NOTE,
+		policy_say(c, "SPF", L_NOTE,
 		    "no \"all\" term: mail from hosts not listed gets "
 		    "neutral; end the record with -all (or ~all while "
 		    "testing)");
 	else if (all != NULL && all->qual == SPF_PASS)
-		say(c, "SPF", L_PROBLEM,
+		policy_say(c, "SPF", L_PROBLEM,
 		    "+all lets any host on the Internet send as %s: end the "
 		    "record with -all",
 		    c->domain);
 	else if (all != NULL && all->qual == SPF_NEUTRAL)
-		say(c, "SPF", L_NOTE,
+		policy_say(c, "SPF", L_NOTE,
 		    "?all: mail from hosts not listed gets neutral, which "
 		    "protects nothing; end the record with -all or ~all");
 	else if (all != NULL && all->qual == SPF_SOFTFAIL)
-		say(c, "SPF", L_NOTE,
+		policy_say(c, "SPF", L_NOTE,
 		    "~all: mail from hosts not listed is only marked "
 		    "(softfail); -all has it refused once you are sure the "
 		    "record lists every sending host");
 	else if (all != NULL)
-		say(c, "SPF", L_OK, "-all: mail from hosts not listed fails");
+		policy_say(
+		    c, "SPF", L_OK, "-all: mail from hosts not listed fails");
 	if (ptr)
-		say(c, "SPF", L_NOTE,
+		policy_say(c, "SPF", L_NOTE,
 		    "the ptr mechanism is slow and unreliable and should not "
 		    "be used (RFC 7208 §5.5): list ip4:, ip6:, a or mx "
 		    "instead");
@@ -206,16 +190,16 @@ check_spf(struct ctx *c)
 	req.helo = c->domain;
 	(void)spf_check(c->r, &req, out);
 	if (out->result == SPF_PERMERROR)
-		say(c, "SPF", L_PROBLEM,
+		policy_say(c, "SPF", L_PROBLEM,
 		    "checking it gives permerror: %s; receivers then treat "
 		    "its mail as having no valid SPF: fix the record",
 		    out->why);
 	else if (out->result == SPF_TEMPERROR)
-		say(c, "SPF", L_UNKNOWN,
+		policy_say(c, "SPF", L_UNKNOWN,
 		    "checking it gives temperror: %s (try again later)",
 		    out->why);
 	else
-		say(c, "SPF",
+		policy_say(c, "SPF",
 		    out->lookups > SPF_LOOKUPS_MAX - 2 ? L_NOTE : L_OK,
 		    "%d of %d DNS-querying terms, %d of %d void lookups "
 		    "(includes and redirects counted)%s",
@@ -231,7 +215,7 @@ check_spf(struct ctx *c)
 /* ---------------------------------------------------------------- DMARC */
 
 static void
-check_dmarc(struct ctx *c)
+check_dmarc(struct policy_ctx *c)
 {
 	struct dmarc_found *f;
 	const struct dmarc_record *rec;
@@ -239,13 +223,13 @@ check_dmarc(struct ctx *c)
 	int i;
 
 	if ((f = malloc(sizeof(*f))) == NULL) {
-		say(c, "DMARC", L_UNKNOWN, "out of memory");
+		policy_say(c, "DMARC", L_UNKNOWN, "out of memory");
 		return;
 	}
 	(void)dmarc_lookup(c->r, c->psl, c->domain, f);
 	switch (f->result) {
 	case DMARC_NONE:
-		say(c, "DMARC", L_PROBLEM,
+		policy_say(c, "DMARC", L_PROBLEM,
 		    "%s: receivers apply no policy and send no reports; "
 		    "publish TXT \"v=DMARC1; p=none; rua=mailto:dmarc@%s\" "
 		    "at _dmarc.%s, then move to p=quarantine or p=reject",
@@ -254,55 +238,56 @@ check_dmarc(struct ctx *c)
 		free(f);
 		return;
 	case DMARC_TEMPERROR:
-		say(c, "DMARC", L_UNKNOWN, "%s (try again later)", f->why);
+		policy_say(
+		    c, "DMARC", L_UNKNOWN, "%s (try again later)", f->why);
 		free(f);
 		return;
 	case DMARC_PERMERROR:
-		say(c, "DMARC", L_PROBLEM, "%s", f->why);
+		policy_say(c, "DMARC", L_PROBLEM, "%s", f->why);
 		free(f);
 		return;
 	default: break;
 	}
 	rec = &f->rec;
-	say(c, "DMARC", L_OK, "record at %s: \"%s\"", f->where,
-	    show(f->text, strlen(f->text), s, sizeof(s)));
+	policy_say(c, "DMARC", L_OK, "record at %s: \"%s\"", f->where,
+	    policy_show(f->text, strlen(f->text), s, sizeof(s)));
 	if (f->at_org)
-		say(c, "DMARC", L_OK,
+		policy_say(c, "DMARC", L_OK,
 		    "%s has no record of its own: the one of its "
 		    "organizational domain %s applies, with sp=%s",
 		    f->domain, f->org, dmarc_policy_str(rec->sp));
 	else if (strcmp(f->domain, f->org) != 0)
-		say(c, "DMARC", L_OK,
+		policy_say(c, "DMARC", L_OK,
 		    "the record is %s's own (its organizational domain is "
 		    "%s)",
 		    f->domain, f->org);
 	else
-		say(c, "DMARC", L_OK,
+		policy_say(c, "DMARC", L_OK,
 		    "%s is an organizational domain (Public Suffix List): "
 		    "p=%s for it, sp=%s for its subdomains",
 		    f->domain, dmarc_policy_str(rec->p),
 		    dmarc_policy_str(rec->sp));
 	for (i = 0; i < rec->nwarn; i++)
-		say(c, "DMARC", L_PROBLEM, "%s", rec->warn[i]);
+		policy_say(c, "DMARC", L_PROBLEM, "%s", rec->warn[i]);
 	if ((f->at_org ? rec->sp : rec->p) == DMARC_P_NONE && !rec->p_fallback)
-		say(c, "DMARC", L_NOTE,
+		policy_say(c, "DMARC", L_NOTE,
 		    "%s=none only monitors: failing mail is delivered as "
 		    "usual; once the reports show all your mail passes, "
 		    "move to quarantine, then reject",
 		    f->at_org ? "sp" : "p");
 	if (rec->pct < DMARC_PCT_MAX)
-		say(c, "DMARC", L_NOTE,
+		policy_say(c, "DMARC", L_NOTE,
 		    "pct=%d: the policy is applied to %d%% of failing mail, "
 		    "the rest gets the next milder one; raise it to 100 "
 		    "when ready",
 		    rec->pct, rec->pct);
 	if (rec->nrua == 0)
-		say(c, "DMARC", L_NOTE,
+		policy_say(c, "DMARC", L_NOTE,
 		    "no rua=: you get no aggregate reports and cannot see "
 		    "who sends as you; add rua=mailto:dmarc@%s",
 		    f->org);
 	if (rec->adkim == 's' || rec->aspf == 's')
-		say(c, "DMARC", L_NOTE,
+		policy_say(c, "DMARC", L_NOTE,
 		    "strict alignment (%s%s%s): a subdomain in MAIL FROM or "
 		    "DKIM d= does not align; relaxed is usual",
 		    rec->adkim == 's' ? "adkim=s" : "",
@@ -314,7 +299,7 @@ check_dmarc(struct ctx *c)
 /* ---------------------------------------------------------------- MTA-STS */
 
 static void
-check_mtasts(struct ctx *c)
+check_mtasts(struct policy_ctx *c)
 {
 	struct mtasts_fetch_opts fo;
 	struct mtasts_policy *pol;
@@ -324,23 +309,23 @@ check_mtasts(struct ctx *c)
 	int st, i, rc, shown = 0, bad = 0;
 
 	(void)snprintf(name, sizeof(name), "_mta-sts.%s", c->domain);
-	st = txt(c, "MTA-STS", name);
+	st = policy_txt(c, "MTA-STS", name);
 	if (st == DNS_TEMPFAIL || st == DNS_BADNAME)
 		return;
 	for (i = 0; st == DNS_OK && i < c->ans->ntxt; i++) {
 		rc = mtasts_txt_parse(c->ans->txt[i].data, c->ans->txt[i].len,
 		    id, sizeof(id), err, sizeof(err));
 		if (rc != 0) {
-			say(c, "MTA-STS", rc == 1 ? L_OK : L_PROBLEM,
+			policy_say(c, "MTA-STS", rc == 1 ? L_OK : L_PROBLEM,
 			    "record at %s: \"%s\"%s%s", name,
-			    show(c->ans->txt[i].data, c->ans->txt[i].len, s,
-				sizeof(s)),
+			    policy_show(c->ans->txt[i].data, c->ans->txt[i].len,
+				s, sizeof(s)),
 			    rc == 1 ? "" : ": ", rc == 1 ? "" : err);
 			shown++;
 		}
 	}
 	if (shown == 0) {
-		say(c, "MTA-STS", L_NOTE,
+		policy_say(c, "MTA-STS", L_NOTE,
 		    "no MTA-STS record at %s: senders use TLS only when it "
 		    "happens to work; to require it, publish a policy "
 		    "(RFC 8461)",
@@ -349,7 +334,7 @@ check_mtasts(struct ctx *c)
 	}
 	if (mtasts_txt_select(c->ans->txt, c->ans->ntxt, id, sizeof(id), err,
 		sizeof(err)) != 0) {
-		say(c, "MTA-STS", L_PROBLEM,
+		policy_say(c, "MTA-STS", L_PROBLEM,
 		    "%s: senders take it as no MTA-STS; keep one valid "
 		    "\"v=STSv1; id=...;\" record",
 		    err);
@@ -361,7 +346,7 @@ check_mtasts(struct ctx *c)
 	fo.timeout_s = c->o->timeout;
 	buf_init(&body, MTASTS_POLICY_MAX);
 	if (mtasts_fetch(c->domain, &fo, &body, err, sizeof(err)) != 0) {
-		say(c, "MTA-STS", L_PROBLEM,
+		policy_say(c, "MTA-STS", L_PROBLEM,
 		    "the policy https://mta-sts.%s/.well-known/mta-sts.txt "
 		    "cannot be fetched: %s; senders then apply no MTA-STS: "
 		    "serve it over HTTPS with a certificate for mta-sts.%s",
@@ -370,13 +355,13 @@ check_mtasts(struct ctx *c)
 		return;
 	}
 	if ((pol = malloc(sizeof(*pol))) == NULL) {
-		say(c, "MTA-STS", L_UNKNOWN, "out of memory");
+		policy_say(c, "MTA-STS", L_UNKNOWN, "out of memory");
 		buf_free(&body);
 		return;
 	}
 	if (mtasts_policy_parse(body.data, body.len, pol, err, sizeof(err)) !=
 	    0) {
-		say(c, "MTA-STS", L_PROBLEM,
+		policy_say(c, "MTA-STS", L_PROBLEM,
 		    "the policy at https://mta-sts.%s/.well-known/"
 		    "mta-sts.txt does not parse: %s; senders then apply no "
 		    "MTA-STS: fix it",
@@ -389,19 +374,19 @@ check_mtasts(struct ctx *c)
 			(void)util_strlcat(pats, " ", sizeof(pats));
 		(void)util_strlcat(pats, pol->mx[i], sizeof(pats));
 	}
-	say(c, "MTA-STS", L_OK, "policy: mode %s, max_age %ld, mx %s",
+	policy_say(c, "MTA-STS", L_OK, "policy: mode %s, max_age %ld, mx %s",
 	    mtasts_mode_str(pol->mode), pol->max_age,
 	    pol->nmx > 0 ? pats : "(none)");
 	if (pol->mode == MTASTS_NONE)
-		say(c, "MTA-STS", L_NOTE,
+		policy_say(c, "MTA-STS", L_NOTE,
 		    "mode none: the policy is withdrawn; senders stop "
 		    "applying it");
 	else if (pol->mode == MTASTS_TESTING)
-		say(c, "MTA-STS", L_NOTE,
+		policy_say(c, "MTA-STS", L_NOTE,
 		    "mode testing: failures are only reported; switch to "
 		    "enforce once the TLS-RPT reports are clean");
 	if (pol->max_age < STS_MAX_AGE_LOW)
-		say(c, "MTA-STS", L_NOTE,
+		policy_say(c, "MTA-STS", L_NOTE,
 		    "max_age %ld is under a day: RFC 8461 §3.2 suggests "
 		    "weeks (such as 1209600), so that an attacker cannot "
 		    "wait the policy out",
@@ -409,7 +394,7 @@ check_mtasts(struct ctx *c)
 	if (pol->mode == MTASTS_NONE)
 		goto out;
 	if (c->mx->status != DNS_MX_FOUND) {
-		say(c, "MTA-STS", L_PROBLEM,
+		policy_say(c, "MTA-STS", L_PROBLEM,
 		    "%s has no MX records: MTA-STS applies to MX hosts only "
 		    "(RFC 8461 §4)",
 		    c->domain);
@@ -418,7 +403,7 @@ check_mtasts(struct ctx *c)
 	for (i = 0; i < c->mx->nhost; i++)
 		if (!mtasts_policy_match(pol, c->mx->host[i].name)) {
 			bad++;
-			say(c, "MTA-STS",
+			policy_say(c, "MTA-STS",
 			    pol->mode == MTASTS_ENFORCE ? L_PROBLEM : L_NOTE,
 			    "MX host %s matches no mx pattern of the policy: "
 			    "senders %s; add \"mx: %s\" to the policy",
@@ -429,7 +414,8 @@ check_mtasts(struct ctx *c)
 			    c->mx->host[i].name);
 		}
 	if (bad == 0)
-		say(c, "MTA-STS", L_OK, "every MX host matches the policy");
+		policy_say(
+		    c, "MTA-STS", L_OK, "every MX host matches the policy");
 out:
 	free(pol);
 	buf_free(&body);
@@ -464,7 +450,7 @@ tlsrpt_uri_ok(const char *u, size_t n)
 }
 
 static void
-check_tlsrpt(struct ctx *c)
+check_tlsrpt(struct policy_ctx *c)
 {
 	char name[DNS_NAME_MAX + 16], s[SHOW_MAX];
 	const char *t, *v;
@@ -472,7 +458,7 @@ check_tlsrpt(struct ctx *c)
 	int st, idx = -1, cnt = 0, nuri = 0, rua = 0, bad = 0;
 
 	(void)snprintf(name, sizeof(name), "_smtp._tls.%s", c->domain);
-	st = txt(c, "TLS-RPT", name);
+	st = policy_txt(c, "TLS-RPT", name);
 	if (st == DNS_TEMPFAIL || st == DNS_BADNAME)
 		return;
 	for (i = 0; st == DNS_OK && i < (size_t)c->ans->ntxt; i++)
@@ -481,7 +467,7 @@ check_tlsrpt(struct ctx *c)
 			idx = (int)i;
 		}
 	if (cnt == 0) {
-		say(c, "TLS-RPT", L_NOTE,
+		policy_say(c, "TLS-RPT", L_NOTE,
 		    "no TLS-RPT record at %s: you get no reports of senders "
 		    "failing to reach you over TLS; publish "
 		    "\"v=TLSRPTv1; rua=mailto:tlsrpt@%s\" (RFC 8460)",
@@ -489,7 +475,7 @@ check_tlsrpt(struct ctx *c)
 		return;
 	}
 	if (cnt > 1) {
-		say(c, "TLS-RPT", L_PROBLEM,
+		policy_say(c, "TLS-RPT", L_PROBLEM,
 		    "%d TLS-RPT records at %s: senders take it as none (RFC "
 		    "8460 §3); keep one",
 		    cnt, name);
@@ -497,8 +483,8 @@ check_tlsrpt(struct ctx *c)
 	}
 	t = c->ans->txt[idx].data;
 	n = c->ans->txt[idx].len;
-	say(c, "TLS-RPT", L_OK, "record at %s: \"%s\"", name,
-	    show(t, n, s, sizeof(s)));
+	policy_say(c, "TLS-RPT", L_OK, "record at %s: \"%s\"", name,
+	    policy_show(t, n, s, sizeof(s)));
 	for (i = 0; i <= n; i = j + 1) {
 		for (j = i; j < n && t[j] != ';'; j++)
 			;
@@ -533,11 +519,11 @@ check_tlsrpt(struct ctx *c)
 				nuri++;
 			else {
 				bad++;
-				say(c, "TLS-RPT", L_PROBLEM,
+				policy_say(c, "TLS-RPT", L_PROBLEM,
 				    "rua= URI \"%s\" is neither mailto:ADDRESS "
 				    "nor https://...: reports cannot be sent "
 				    "there; fix it",
-				    show(v, vl, s, sizeof(s)));
+				    policy_show(v, vl, s, sizeof(s)));
 			}
 			if (e == NULL)
 				break;
@@ -545,29 +531,29 @@ check_tlsrpt(struct ctx *c)
 		break;
 	}
 	if (!rua)
-		say(c, "TLS-RPT", L_PROBLEM,
+		policy_say(c, "TLS-RPT", L_PROBLEM,
 		    "the record has no rua= (RFC 8460 §3 requires it): add "
 		    "rua=mailto:tlsrpt@%s",
 		    c->domain);
 	else if (nuri > 0 && bad == 0)
-		say(c, "TLS-RPT", L_OK, "reports go to %d address%s", nuri,
-		    nuri == 1 ? "" : "es");
+		policy_say(c, "TLS-RPT", L_OK, "reports go to %d address%s",
+		    nuri, nuri == 1 ? "" : "es");
 	else if (nuri == 0 && bad == 0)
-		say(c, "TLS-RPT", L_PROBLEM,
+		policy_say(c, "TLS-RPT", L_PROBLEM,
 		    "rua= is empty: add rua=mailto:tlsrpt@%s", c->domain);
 }
 
 /* ---------------------------------------------------------------- TLSA */
 
 static void
-check_tlsa_host(struct ctx *c, const struct dns_mx_host *h)
+check_tlsa_host(struct policy_ctx *c, const struct dns_mx_host *h)
 {
 	struct dns_tlsa_result *tr;
 	char q[DNS_NAME_MAX + 16], err[ERR_MAX];
 	int i, n, unusable = 0;
 
 	if ((tr = malloc(sizeof(*tr))) == NULL) {
-		say(c, "TLSA", L_UNKNOWN, "out of memory");
+		policy_say(c, "TLSA", L_UNKNOWN, "out of memory");
 		return;
 	}
 	(void)dns_tlsa_lookup(c->r, h->name, 25, tr);
@@ -576,25 +562,25 @@ check_tlsa_host(struct ctx *c, const struct dns_mx_host *h)
 		for (i = 0; i < tr->ntlsa; i++)
 			if (tr->tlsa[i].usage < 2)
 				unusable++;
-		say(c, "TLSA", L_OK,
+		policy_say(c, "TLSA", L_OK,
 		    "%s: %d TLSA record%s, DNSSEC-validated: DANE applies "
 		    "to %s",
 		    tr->qname, tr->ntlsa, tr->ntlsa == 1 ? "" : "s", h->name);
 		if (!c->mx->secure || !h->secure)
-			say(c, "TLSA", L_NOTE,
+			policy_say(c, "TLSA", L_NOTE,
 			    "%s: but the %s answer was not DNSSEC-validated: "
 			    "senders do not look for its TLSA records (RFC "
 			    "7672 §2.2); sign the zone",
 			    h->name, !c->mx->secure ? "MX" : "address");
 		if (unusable > 0)
-			say(c, "TLSA", L_PROBLEM,
+			policy_say(c, "TLSA", L_PROBLEM,
 			    "%s: %d record%s with usage 0 or 1 (PKIX), which "
 			    "SMTP senders take as unusable (RFC 7672 §3.1.3): "
 			    "publish usage 3 (DANE-EE) or 2 (DANE-TA)",
 			    tr->qname, unusable, unusable == 1 ? "" : "s");
 		break;
 	case DNS_TLSA_NONE:
-		say(c, "TLSA", L_NOTE,
+		policy_say(c, "TLSA", L_NOTE,
 		    "%s: no TLSA records (validated denial): no DANE for "
 		    "%s; senders use TLS only when it happens to work",
 		    tr->qname, h->name);
@@ -606,33 +592,35 @@ check_tlsa_host(struct ctx *c, const struct dns_mx_host *h)
 		    DNS_OK)
 			n = c->ans->ntlsa + c->ans->tlsa_dropped;
 		if (n > 0)
-			say(c, "TLSA", L_NOTE,
+			policy_say(c, "TLSA", L_NOTE,
 			    "%s: %d TLSA record%s, but the answer was not "
 			    "DNSSEC-validated: senders ignore them (RFC 7672 "
 			    "§2.1); sign the zone (or ask a validating "
 			    "resolver)",
 			    tr->qname, n, n == 1 ? "" : "s");
 		else
-			say(c, "TLSA", L_NOTE,
+			policy_say(c, "TLSA", L_NOTE,
 			    "%s: no TLSA records (the answer was not "
 			    "DNSSEC-validated): no DANE for %s",
 			    tr->qname, h->name);
 		break;
 	case DNS_TLSA_TEMPFAIL:
-		say(c, "TLSA", h->secure ? L_PROBLEM : L_UNKNOWN, "%s: %s%s",
-		    tr->qname, tr->err,
+		policy_say(c, "TLSA", h->secure ? L_PROBLEM : L_UNKNOWN,
+		    "%s: %s%s", tr->qname, tr->err,
 		    h->secure ? ": senders using DANE defer mail to this "
 				"host (RFC 7672 §2.1.1); the TLSA answer must "
 				"not fail"
 			      : " (try again later)");
 		break;
-	default: say(c, "TLSA", L_NOTE, "%s: %s", h->name, tr->err); break;
+	default:
+		policy_say(c, "TLSA", L_NOTE, "%s: %s", h->name, tr->err);
+		break;
 	}
 	free(tr);
 }
 
 static void
-check_tlsa(struct ctx *c)
+check_tlsa(struct policy_ctx *c)
 {
 	int i;
 
@@ -641,16 +629,17 @@ check_tlsa(struct ctx *c)
 	case DNS_MX_IMPLICIT:
 	case DNS_MX_NOADDR: break;
 	case DNS_MX_NULL:
-		say(c, "TLSA", L_OK,
+		policy_say(c, "TLSA", L_OK,
 		    "null MX: %s takes no mail; no MX host to check",
 		    c->domain);
 		return;
 	case DNS_MX_TEMPFAIL:
-		say(c, "TLSA", L_UNKNOWN, "MX of %s: %s (try again later)",
-		    c->domain, c->mx->err);
+		policy_say(c, "TLSA", L_UNKNOWN,
+		    "MX of %s: %s (try again later)", c->domain, c->mx->err);
 		return;
 	default:
-		say(c, "TLSA", L_NOTE, "MX of %s: %s", c->domain, c->mx->err);
+		policy_say(
+		    c, "TLSA", L_NOTE, "MX of %s: %s", c->domain, c->mx->err);
 		return;
 	}
 	for (i = 0; i < c->mx->nhost; i++)
@@ -660,7 +649,7 @@ check_tlsa(struct ctx *c)
 /* ---------------------------------------------------------------- DKIM */
 
 static void
-check_dkim(struct ctx *c, const char *sel)
+check_dkim(struct policy_ctx *c, const char *sel)
 {
 	struct dkimkey k;
 	char name[2 * DNS_NAME_MAX + 16], what[DNS_NAME_MAX + 8];
@@ -670,17 +659,17 @@ check_dkim(struct ctx *c, const char *sel)
 	(void)snprintf(what, sizeof(what), "DKIM %s", sel);
 	(void)snprintf(name, sizeof(name), "%s._domainkey.%s", sel, c->domain);
 	if (strlen(name) > DNS_NAME_MAX - 2 || !dns_name_valid(name)) {
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "%s: not a name that can be looked up: a selector is "
 		    "one or more labels of letters, digits and '-'",
 		    name);
 		return;
 	}
-	st = txt(c, what, name);
+	st = policy_txt(c, what, name);
 	if (st == DNS_TEMPFAIL || st == DNS_BADNAME)
 		return;
 	if (st != DNS_OK || c->ans->ntxt == 0) {
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "no key at %s: mail signed with s=%s fails DKIM; "
 		    "publish its public key there as TXT "
 		    "\"v=DKIM1; k=rsa; p=...\"",
@@ -688,38 +677,38 @@ check_dkim(struct ctx *c, const char *sel)
 		return;
 	}
 	if (c->ans->ntxt > 1) {
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "%d TXT records at %s: verifiers may take either "
 		    "(RFC 6376 §3.6.2.2); keep one",
 		    c->ans->ntxt, name);
 		return;
 	}
-	say(c, what, L_OK, "record at %s: \"%s\"", name,
-	    show(c->ans->txt[0].data, c->ans->txt[0].len, s, sizeof(s)));
+	policy_say(c, what, L_OK, "record at %s: \"%s\"", name,
+	    policy_show(c->ans->txt[0].data, c->ans->txt[0].len, s, sizeof(s)));
 	if (dkimkey_parse(c->ans->txt[0].data, c->ans->txt[0].len, &k) != 0) {
-		say(c, what, L_PROBLEM, "%s", k.err);
+		policy_say(c, what, L_PROBLEM, "%s", k.err);
 		return;
 	}
 	if (k.version_bad)
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "v= is not DKIM1 or not the first tag: verifiers ignore "
 		    "the record; write v=DKIM1 first, or leave v= out");
 	if (k.revoked)
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "p= is empty: the key is revoked and signatures with "
 		    "s=%s fail (fine only for a retired selector)",
 		    sel);
 	else if (k.err[0] != '\0')
-		say(c, what, L_PROBLEM, "%s", k.err);
+		policy_say(c, what, L_PROBLEM, "%s", k.err);
 	else if (k.algo == 2)
-		say(c, what, L_OK,
+		policy_say(c, what, L_OK,
 		    "Ed25519 key (RFC 8463); verifiers that know only RSA "
 		    "ignore it: sign with an RSA key too");
 	else {
 		lvl = k.bits < DKIMKEY_RSA_MIN	? L_PROBLEM
 		    : k.bits < DKIMKEY_RSA_GOOD ? L_NOTE
 						: L_OK;
-		say(c, what, lvl, "RSA key of %u bits%s", k.bits,
+		policy_say(c, what, lvl, "RSA key of %u bits%s", k.bits,
 		    lvl == L_PROBLEM
 			? ": verifiers refuse keys under 1024 bits (RFC "
 			  "8301 §3.2); make a 2048-bit key"
@@ -728,16 +717,16 @@ check_dkim(struct ctx *c, const char *sel)
 					: "");
 	}
 	if (k.sha1_only)
-		say(c, what, L_PROBLEM,
+		policy_say(c, what, L_PROBLEM,
 		    "h= allows only sha1, which verifiers refuse (RFC 8301 "
 		    "§3.1): write h=sha256 or leave h= out");
 	if (k.testing)
-		say(c, what, L_NOTE,
+		policy_say(c, what, L_NOTE,
 		    "t=y: testing mode: verifiers may treat failing "
 		    "signatures as no signature (RFC 6376 §3.6.1); remove "
 		    "t=y once signing works");
 	if (k.strict)
-		say(c, what, L_NOTE,
+		policy_say(c, what, L_NOTE,
 		    "t=s: the i= of a signature must be in d= itself, not a "
 		    "subdomain");
 }
@@ -748,7 +737,7 @@ int
 policy_main(
     struct dns_resolver *r, const char *domain, const struct policy_opts *o)
 {
-	struct ctx c;
+	struct policy_ctx c;
 	char err[ERR_MAX];
 	int i, ex;
 
@@ -785,7 +774,7 @@ policy_main(
 	for (i = 0; i < o->nselector; i++)
 		check_dkim(&c, o->selector[i]);
 	if (o->nselector == 0)
-		say(&c, "DKIM", L_NOTE,
+		policy_say(&c, "DKIM", L_NOTE,
 		    "no selector given: keys are at SELECTOR._domainkey.%s "
 		    "and cannot be listed; name them with --selector",
 		    c.domain);

@@ -13,6 +13,8 @@
 #      into a third Maildir, and mimap idle woken by a delivery;
 #   6. the queue: a message for a server that is down waits, msend --list
 #      says why, the server comes up (msmtpd), msend --flush sends it.
+#   7. mxlookup --check-sender: does a sending domain meet the bulk-sender
+#      requirements (SPF, DKIM, DMARC, alignment, reverse DNS)?
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -215,6 +217,29 @@ $q --list
 echo "--- carol's Maildir:"
 ls "$tmp"/carol/Maildir/new "$tmp"/carol/Maildir/cur
 stop_pidfile "$tmp/mx.pid"
+
+step "7. mxlookup --check-sender: would a sender's mail meet the bulk-sender rules?"
+# The test zone gets news.test (everything right: SPF for 127.0.0.1, an
+# Ed25519 DKIM key made now, DMARC p=none) and shop.test (SPF for another
+# address only), and a reverse zone names 127.0.0.1 mx.test, which
+# resolves back.
+ed=$(openssl genpkey -algorithm ed25519 2>/dev/null |
+    openssl pkey -pubout -outform DER 2>/dev/null | tail -c 32 | base64)
+cat >"$tmp/test.extra" <<EOF
+news		TXT	"v=spf1 ip4:127.0.0.1 -all"
+s1._domainkey.news	TXT	"v=DKIM1; k=ed25519; p=$ed"
+_dmarc.news	TXT	"v=DMARC1; p=none; rua=mailto:dmarc@news.test"
+shop		TXT	"v=spf1 ip4:192.0.2.1 -all"
+EOF
+echo "1.0.0		PTR	mx.test." >"$tmp/rev.extra"
+port=$(dns_start "$tmp") || atf_fail "could not start NSD"
+m="$BUILDDIR/mxlookup --server 127.0.0.1:$port"
+for d in news.test shop.test; do
+	printf '\n$ mxlookup --check-sender --selector s1 --ip 127.0.0.1 %s\n' "$d"
+	$m --check-sender --selector s1 --ip 127.0.0.1 "$d" ||
+	    echo "exit status $? (65: a requirement is not met)"
+done
+dns_stop "$tmp" || :
 
 echo
 echo "Next: ./quickstart check runs the test suite; man man/msend.1 man/mpop.1 man/mimap.1 man/msmtpd.8"

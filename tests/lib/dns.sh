@@ -105,6 +105,17 @@ ZONE
 	if [ -f "$(dirname "$1")/test.extra" ]; then
 		cat "$(dirname "$1")/test.extra" >>"$1"
 	fi
+	# The reverse zone 127.in-addr.arpa, only for a test that writes
+	# rev.extra (PTR lines, relative to it: "1.0.0 PTR mx.test.").
+	if [ -f "$(dirname "$1")/rev.extra" ]; then
+		cat >"$(dirname "$1")/rev.zone" <<'ZONE'
+$ORIGIN 127.in-addr.arpa.
+$TTL 3600
+@		SOA	ns.test. hostmaster.test. 1 3600 600 86400 300
+@		NS	ns.test.
+ZONE
+		cat "$(dirname "$1")/rev.extra" >>"$(dirname "$1")/rev.zone"
+	fi
 }
 
 # dns_tlsa CERT [USAGE]: the TLSA record data "USAGE 1 1 HEX" for the
@@ -196,6 +207,13 @@ zone:
 	name: "servfail"
 	zonefile: "missing.zone"
 CONF
+		if [ -f "$d/rev.extra" ]; then
+			cat >>"$d/nsd.conf" <<CONF
+zone:
+	name: "127.in-addr.arpa"
+	zonefile: "rev.zone"
+CONF
+		fi
 		"$nsd" -d -c "$d/nsd.conf" >>"$d/nsd.out" 2>&1 &
 		echo $! >"$d/nsd.pid"
 		if dns_ready "$addr" "$port"; then

@@ -1,0 +1,346 @@
+#!/bin/sh
+# bench/auth.sh: the cost of sender-domain authentication (issue 11).
+#
+#   sign     DKIM signing rate, messages per second, 4 KB messages,
+#            RSA-2048 and Ed25519, side by side in one run:
+#              msend           `msend --queue Q --batch SRC -t` from one
+#                              process, enqueued without and with
+#                              --dkim-key: the difference of the two
+#                              times is the signing cost, the rate with
+#                              signing what a sender sees
+#              dkimpy          python3-dkim, dkim.sign() in a loop in one
+#                              process, the messages read beforehand
+#              opendkim-testmsg  one process per message, as it works
+#                              (RSA only: it has no Ed25519 signing)
+#
+# TODO(receive half): msmtpd receive rate with --check-sender on vs off
+# (bench/smtp.sh's smtp-source, the zone answered by a local NSD) comes
+# with msmtpd's checking; this script measures signing only.
+#
+# See bench/README for how to run it and read the table.  Everything lives
+# in one temp dir, removed on exit.
+
+set -eu
+
+prog=auth.sh
+here=$(cd "$(dirname "$0")" && pwd)
+
+N=2000
+OD_N=300
+ROUNDS=1
+TOOLS="msend dkimpy opendkim"
+BUILD=$here/../build
+BASE=${TMPDIR:-/tmp}
+PY=/usr/bin/python3
+SIZE=4096
+
+usage() {
+	cat <<EOF
+usage: $prog [-n N] [-o N] [-r ROUNDS] [-t TOOL,...] [-d DIR] [BUILDDIR]
+
+  -n N       messages signed by msend and dkimpy (default $N)
+  -o N       messages signed by opendkim-testmsg, one process each
+             (default $OD_N)
+  -r ROUNDS  run everything ROUNDS times, interleaved; report the best
+             round of each (default 1)
+  -t TOOLS   comma-separated subset of: $TOOLS
+  -d DIR     make the temp dir (queues, messages) under DIR (default
+             \$TMPDIR or /tmp)
+  BUILDDIR   where msend is built (default ../build relative to this
+             script)
+EOF
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+note() {
+	echo "$prog: $*" >&2
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
+	-o) [ $# -ge 2 ] || die "-o needs a number"; OD_N=$2; shift ;;
+	-r) [ $# -ge 2 ] || die "-r needs a number"; ROUNDS=$2; shift ;;
+	-t) [ $# -ge 2 ] || die "-t needs a tool list"
+		TOOLS=$(echo "$2" | tr ',' ' '); shift ;;
+	-d) [ $# -ge 2 ] || die "-d needs a directory"; BASE=$2; shift ;;
+	-h|--help) usage; exit 0 ;;
+	-*) usage >&2; exit 64 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# -le 1 ] || { usage >&2; exit 64; }
+[ $# -eq 0 ] || BUILD=$1
+
+for v in "$N" "$OD_N" "$ROUNDS"; do
+	case $v in
+	''|*[!0-9]*|0) die "$v: not a positive number" ;;
+	esac
+done
+for t in $TOOLS; do
+	case $t in
+	msend|dkimpy|opendkim) ;;
+	*) die "-t: unknown tool $t" ;;
+	esac
+done
+[ -d "$BASE" ] || die "$BASE: no such directory"
+BASE=$(cd "$BASE" && pwd)
+command -v openssl >/dev/null 2>&1 || die "openssl: not found"
+
+has() {
+	case " $TOOLS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+if has msend; then
+	[ -x "$BUILD/msend" ] ||
+	    die "$BUILD/msend: not built (make -C build msend)"
+	BUILD=$(cd "$BUILD" && pwd)
+fi
+if has dkimpy && ! "$PY" -c 'import dkim, nacl' >/dev/null 2>&1; then
+	note "skipping dkimpy: $PY has no dkim and nacl" \
+	    "(apt-get install python3-dkim python3-nacl)"
+	TOOLS=$(echo " $TOOLS " | sed 's/ dkimpy / /')
+fi
+if has opendkim && ! command -v opendkim-testmsg >/dev/null 2>&1; then
+	note "skipping opendkim: no opendkim-testmsg (apt-get install" \
+	    "opendkim-tools)"
+	TOOLS=$(echo " $TOOLS " | sed 's/ opendkim / /')
+fi
+
+work=
+cleanup() {
+	if [ -n "$work" ] && [ -d "$work" ]; then
+		rm -rf -- "$work"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+work=$(mktemp -d "$BASE/auth-bench.XXXXXX")
+# Traversable by the queue's owner (nobody, when run as root).
+chmod 711 "$work"
+
+fstype=$(stat -f -c %T "$work" 2>/dev/null || echo unknown)
+case $fstype in
+tmpfs|ramfs)
+	note "note: $work is on $fstype: msend's enqueue times leave out" \
+	    "the disk, the signing cost (a difference) does not depend on it" ;;
+esac
+
+now() {
+	date +%s.%N
+}
+
+# rate COUNT T0 T1: COUNT / (T1 - T0), whole messages per second.
+rate() {
+	awk -v n="$1" -v a="$2" -v b="$3" \
+	    'BEGIN { d = b - a; if (d <= 0) print "-"; else printf "%.0f\n", n / d }'
+}
+
+# The largest of the numbers on stdin ("-" when none): the best round,
+# the one least disturbed by whatever else the machine was doing.
+best() {
+	sort -g | tail -1 | grep . || echo "-"
+}
+
+# The smallest ("-" when none).
+least() {
+	sort -g | head -1 | grep . || echo "-"
+}
+
+# ------------------------------------------------------------ the input
+
+# The messages: realistic headers (Date and Message-ID too:
+# opendkim-testmsg refuses a message without Date), a text body, LF line
+# ends, exactly $SIZE octets each.
+mkdir "$work/src"
+"$PY" - "$work/src" "$N" "$SIZE" <<'EOF'
+import os, sys
+d, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+words = ("the quick brown fox jumps over the lazy dog while a newsletter "
+         "about deliverability explains sender authentication ").split()
+for i in range(n):
+    h = ("From: News <news@example.org>\n"
+         "To: reader%d@example.net\n"
+         "Subject: Newsletter %d: what is new this week\n"
+         "Date: Wed, 02 Dec 2026 11:00:00 +0000\n"
+         "Message-ID: <%d.bench@example.org>\n"
+         "MIME-Version: 1.0\n"
+         "Content-Type: text/plain; charset=us-ascii\n\n" % (i, i, i))
+    body, line, k = [], [], i
+    while len(h) + sum(len(l) + 1 for l in body) < size - 80:
+        line.append(words[k % len(words)])
+        k += 7
+        if len(" ".join(line)) > 66:
+            body.append(" ".join(line))
+            line = []
+    text = h + "\n".join(body) + "\n"
+    pad = size - len(text.encode())
+    text = text[:-1] + "x" * pad + "\n" if pad > 0 else text
+    with open(os.path.join(d, "m%06d" % i), "w") as f:
+        f.write(text)
+EOF
+chmod 755 "$work/src"
+chmod 644 "$work/src"/*
+[ "$(wc -c <"$work/src/m000000")" -eq "$SIZE" ] ||
+    die "the messages are not $SIZE octets"
+
+# The keys: RSA-2048 and Ed25519, PEM (PKCS#8), mode 600.
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$work/rsa.pem" 2>/dev/null || die "openssl: no RSA key"
+openssl genpkey -algorithm ed25519 -out "$work/ed.pem" 2>/dev/null ||
+    die "openssl: no Ed25519 key"
+chmod 600 "$work/rsa.pem" "$work/ed.pem"
+printf 'defaults\n' >"$work/msend.conf"
+
+# ------------------------------------------------------------ the runs
+
+# A queue owned by nobody when run as root (msend works a queue as its
+# owner, never as root).
+mkqueue() {
+	rm -rf -- "$1"
+	mkdir -m 700 "$1"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody: "$1"
+	fi
+}
+
+# msend_run NAME [--dkim-key ...]: enqueue the N messages from one
+# process; prints the seconds it took.
+msend_run() {
+	name=$1
+	shift
+	mkqueue "$work/q.$name"
+	t0=$(now)
+	"$BUILD/msend" -C "$work/msend.conf" --queue "$work/q.$name" \
+	    --batch "$work/src" -t "$@" >"$work/msend.$name.err" 2>&1 ||
+	    die "msend --batch ($name) failed: $(tail -3 "$work/msend.$name.err")"
+	t1=$(now)
+	if [ "$name" != plain ]; then
+		s=$(grep -l '^DKIM-Signature:' "$work/q.$name/q"/* 2>/dev/null |
+		    wc -l)
+		[ "$s" -eq "$N" ] || die "msend ($name): $s of $N signed"
+	fi
+	rm -rf -- "$work/q.$name"
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+
+run_msend() {
+	tp=$(msend_run plain)
+	tr=$(msend_run rsa --dkim-key "$work/rsa.pem" --dkim-selector r)
+	te=$(msend_run ed --dkim-key "$work/ed.pem" --dkim-selector e)
+	echo "$tp" >>"$work/t.msend.plain"
+	echo "$tr" >>"$work/t.msend.rsa"
+	echo "$te" >>"$work/t.msend.ed"
+}
+
+run_dkimpy() {
+	"$PY" - "$work" <<'EOF' >>"$work/r.dkimpy.out"
+import base64, os, sys, time
+import dkim
+from cryptography.hazmat.primitives import serialization
+w = sys.argv[1]
+src = os.path.join(w, "src")
+msgs = [open(os.path.join(src, f), "rb").read().replace(b"\n", b"\r\n")
+        for f in sorted(os.listdir(src))]
+rsa = open(os.path.join(w, "rsa.pem"), "rb").read()
+k = serialization.load_pem_private_key(
+    open(os.path.join(w, "ed.pem"), "rb").read(), None)
+ed = base64.b64encode(k.private_bytes(
+    serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+    serialization.NoEncryption()))
+for name, key, sel, alg in ((b"rsa", rsa, b"r", b"rsa-sha256"),
+                            (b"ed", ed, b"e", b"ed25519-sha256")):
+    t0 = time.monotonic()
+    for m in msgs:
+        s = dkim.sign(m, sel, b"example.org", key,
+                      canonicalize=(b"relaxed", b"relaxed"),
+                      signature_algorithm=alg)
+    t = time.monotonic() - t0
+    assert s.startswith(b"DKIM-Signature:")
+    print("%s %.0f" % (name.decode(), len(msgs) / t))
+EOF
+	awk '$1 == "rsa" { print $2 }' "$work/r.dkimpy.out" |
+	    tail -1 >>"$work/r.dkimpy.rsa"
+	awk '$1 == "ed" { print $2 }' "$work/r.dkimpy.out" |
+	    tail -1 >>"$work/r.dkimpy.ed"
+}
+
+run_opendkim() {
+	i=0
+	t0=$(now)
+	for f in "$work/src"/*; do
+		[ $i -lt "$OD_N" ] || break
+		opendkim-testmsg -d example.org -k "$work/rsa.pem" -s r \
+		    <"$f" >"$work/od.out" 2>"$work/od.err" ||
+		    die "opendkim-testmsg failed: $(cat "$work/od.err")"
+		i=$((i + 1))
+	done
+	t1=$(now)
+	grep -q '^DKIM-Signature:' "$work/od.out" ||
+	    die "opendkim-testmsg: no signature"
+	rate "$i" "$t0" "$t1" >>"$work/r.opendkim.rsa"
+	# What it signs with: its library's default algorithm.
+	sed -n 's/.* a=\([a-z0-9-]*\);.*/\1/p' "$work/od.out" | head -1 \
+	    >"$work/od.alg"
+}
+
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	for t in $TOOLS; do
+		note "round $r: $t"
+		"run_$t"
+	done
+	r=$((r + 1))
+done
+
+# ------------------------------------------------------------ the table
+
+get() {
+	if [ -f "$work/r.$1" ]; then best <"$work/r.$1"; else echo "-"; fi
+}
+
+# msend: the best time of each run; signing alone is the difference of
+# the best times with and without --dkim-key.
+if has msend; then
+	tp=$(least <"$work/t.msend.plain")
+	tr=$(least <"$work/t.msend.rsa")
+	te=$(least <"$work/t.msend.ed")
+	rate "$N" 0 "$tp" >"$work/r.msend.plain"
+	rate "$N" 0 "$tr" >"$work/r.msend.rsa.all"
+	rate "$N" 0 "$te" >"$work/r.msend.ed.all"
+	rate "$N" "$tp" "$tr" >"$work/r.msend.rsa"
+	rate "$N" "$tp" "$te" >"$work/r.msend.ed"
+fi
+
+echo
+echo "DKIM signing, 4096-octet messages, msgs/s (best of $ROUNDS" \
+    "round$( [ "$ROUNDS" -eq 1 ] || echo s))"
+printf '%-34s %12s %12s\n' "" "RSA-2048" "Ed25519"
+if has msend; then
+	printf '%-34s %12s %12s\n' "msend, signing alone (n=$N)" \
+	    "$(get msend.rsa)" "$(get msend.ed)"
+	printf '%-34s %12s %12s\n' "msend --batch, enqueue + sign" \
+	    "$(get msend.rsa.all)" "$(get msend.ed.all)"
+	printf '%-34s %12s %12s\n' "msend --batch, enqueue, no signing" \
+	    "$(get msend.plain)" "$(get msend.plain)"
+fi
+if has dkimpy; then
+	printf '%-34s %12s %12s\n' "dkimpy, one process (n=$N)" \
+	    "$(get dkimpy.rsa)" "$(get dkimpy.ed)"
+fi
+if has opendkim; then
+	alg=$(cat "$work/od.alg" 2>/dev/null || echo "?")
+	printf '%-34s %12s %12s\n' "opendkim-testmsg, 1 proc/msg (n=$OD_N)" \
+	    "$(get opendkim.rsa)" "n/a"
+	echo "(opendkim-testmsg signs $alg, its library's default, and has" \
+	    "no Ed25519 signing)"
+fi
+echo "(msend signing alone: N / (time with --dkim-key - time without);" \
+    "relaxed/relaxed but for opendkim-testmsg)"
