@@ -28,7 +28,20 @@ struct dkim_bh {
 	gnutls_hash_hd_t h;
 	int64_t limit;
 	uint64_t len;
+	/* The canonical body comes a byte or a line at a time: it goes to
+	   the hash in blocks (a call per byte cost a quarter of the time). */
+	char pend[4096];
+	size_t npend;
 };
+
+static int
+bh_flush(struct dkim_bh *h)
+{
+	if (h->npend > 0 && gnutls_hash(h->h, h->pend, h->npend) < 0)
+		return -1;
+	h->npend = 0;
+	return 0;
+}
 
 static int
 bh_out(void *arg, const char *p, size_t n)
@@ -43,8 +56,14 @@ bh_out(void *arg, const char *p, size_t n)
 			take = (size_t)((uint64_t)h->limit - h->len);
 	}
 	h->len += n;
-	if (take > 0 && gnutls_hash(h->h, p, take) < 0)
+	if (take == 0)
+		return 0;
+	if (h->npend + take > sizeof(h->pend) && bh_flush(h) == -1)
 		return -1;
+	if (take > sizeof(h->pend))
+		return gnutls_hash(h->h, p, take) < 0 ? -1 : 0;
+	memcpy(h->pend + h->npend, p, take);
+	h->npend += take;
 	return 0;
 }
 
@@ -74,7 +93,7 @@ dkim_bh_update(struct dkim_bh *h, const char *p, size_t n)
 int
 dkim_bh_final(struct dkim_bh *h, unsigned char out[32], uint64_t *len)
 {
-	if (dkim_body_final(&h->b, bh_out, h) == -1)
+	if (dkim_body_final(&h->b, bh_out, h) == -1 || bh_flush(h) == -1)
 		return -1;
 	gnutls_hash_output(h->h, out);
 	if (len != NULL)
