@@ -1,0 +1,246 @@
+# msmtpd_auth_test: msmtpd --check-sender end to end.  NSD serves the
+# test zone with what 127.0.0.1 may send (SPF), a DMARC record and a
+# DKIM key record made at test time from the key msend signs with (no
+# key is in the tree); msend signs and sends to msmtpd --listen, which
+# delivers into a Maildir with one Authentication-Results field (RFC
+# 8601) on top.  A forged field claiming our authserv-id is removed, a
+# tampered body fails DKIM, and the policy options refuse.
+
+LC_ALL=C
+export LC_ALL
+
+. "$YUBIN_SRCDIR/tests/lib/dns.sh"
+. "$YUBIN_SRCDIR/tests/lib/queue.sh"
+
+MSMTPD=$(yubin_prog msmtpd)
+MSEND=$(yubin_prog msend)
+
+# zone: an Ed25519 key (ed.pem) and the records about it in test.extra;
+# NSD started, DNSPORT set.
+zone()
+{
+	dns_require
+	peer_require certtool
+	(umask 077
+	certtool --generate-privkey --key-type ed25519 \
+	    --outfile ed.pem 2>/dev/null) || atf_fail "certtool failed"
+	pub=$(certtool --load-privkey ed.pem --pubkey-info --outder \
+	    2>/dev/null | tail -c 32 | base64 -w0)
+	[ ${#pub} = 44 ] || atf_fail "public key: $pub"
+	cat >test.extra <<EOF
+; msmtpd_auth_test: 127.0.0.1 may send for good.test, nobody for bad.test
+good		TXT	"v=spf1 ip4:127.0.0.1 -all"
+_dmarc.good	TXT	"v=DMARC1; p=reject"
+sel._domainkey.good	TXT	"v=DKIM1; k=ed25519; p=$pub"
+bad		TXT	"v=spf1 -all"
+_dmarc.bad	TXT	"v=DMARC1; p=reject"
+EOF
+	DNSPORT=$(dns_start .) || atf_fail "could not start nsd"
+}
+
+mkmd()
+{
+	mkdir -p "$1/tmp" "$1/new" "$1/cur"
+	give_maildir "$1"
+}
+
+# start ARGS...: msmtpd --listen --check-sender on a free port, PORT.
+start()
+{
+	PORT=$(free_port)
+	"$MSMTPD" --listen "127.0.0.1:$PORT" --log stderr --no-resolve \
+	    --hostname mx.test --check-sender \
+	    --dns-server "127.0.0.1:$DNSPORT" --dns-timeout 3 "$@" \
+	    2>listen.log &
+	echo $! >msmtpd.pid
+	wait_port "$PORT" || atf_fail "msmtpd did not listen: $(cat listen.log)"
+}
+
+# message FROM: a message from FROM with a forged Authentication-Results
+# of ours and one of somebody else's.
+message()
+{
+	printf 'Authentication-Results: mx.test; dkim=pass header.d=forged.test\n'
+	printf 'Authentication-Results: elsewhere.test; spf=pass\n'
+	printf 'From: Joe <%s>\n' "$1"
+	printf 'To: u@mx.test\n'
+	printf 'Subject: checked\n\n'
+	printf 'Hello.\n'
+}
+
+# delivered: the one delivered file's header (unfolded), in ./hdr.
+delivered()
+{
+	n=$(ls md/new | wc -l)
+	[ "$n" = 1 ] || atf_fail "$n messages delivered: $(cat listen.log)"
+	sed '/^$/q' md/new/* | awk '/^[ \t]/ { sub(/^[ \t]+/, " "); \
+	    printf "%s", $0; next } { if (NR > 1) print ""; printf "%s", $0 } \
+	    END { print "" }' >hdr
+}
+
+atf_test_case pass cleanup
+pass_head()
+{
+	atf_set "descr" "msend signs (Ed25519) and sends from 127.0.0.1 for good.test: spf=pass dkim=pass dmarc=pass in one Authentication-Results at the top; the forged one of ours is removed, another's kept; the delivery command gets YUBIN_* variables"
+}
+pass_body()
+{
+	zone
+	mkmd md
+	start --maildir "$PWD/md"
+	message joe@good.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
+	    --tls=off --timeout 10 -f joe@good.test --dkim-key ed.pem \
+	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err) $(cat listen.log)"
+	delivered
+	grep -c '^Authentication-Results: mx.test;' hdr >n || true
+	[ "$(cat n)" = 1 ] || atf_fail "ours: $(cat hdr)"
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=pass header.from=good.test; iprev=[a-z]* policy.iprev=127.0.0.1$' hdr ||
+	    atf_fail "$(cat hdr)"
+	grep -q 'forged.test' hdr && atf_fail "forged kept: $(cat hdr)"
+	grep -q '^Authentication-Results: elsewhere.test; spf=pass$' hdr ||
+	    atf_fail "another's removed: $(cat hdr)"
+	# Ours is the first field of msmtpd's, folded: no line over 78.
+	sed -n '/^Authentication-Results: mx.test/,/^[^ \t]/p' md/new/* |
+	    awk 'length > 78 { bad = 1 } END { exit bad }' ||
+	    atf_fail "long line: $(cat md/new/*)"
+	sed -n 3p md/new/* | grep -q '^Authentication-Results: mx.test;' ||
+	    atf_fail "not at the top: $(cat md/new/*)"
+	stop_pidfile msmtpd.pid
+
+	# The same through a --command: the environment.
+	cat >deliver.sh <<EOF
+#!/bin/sh
+env >"$PWD/env.out"
+cat >/dev/null
+EOF
+	chmod +x deliver.sh
+	start --command "$PWD/deliver.sh"
+	message joe@good.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
+	    --tls=off --timeout 10 -f joe@good.test --dkim-key ed.pem \
+	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err) $(cat listen.log)"
+	for v in YUBIN_SPF=pass YUBIN_DKIM=pass YUBIN_DMARC=pass \
+	    YUBIN_DMARC_DISPOSITION=none \
+	    'YUBIN_AUTH_RESULTS=mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass'; do
+		grep -q "^$v" env.out || atf_fail "$v: $(grep YUBIN env.out)"
+	done
+}
+pass_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	dns_stop .
+}
+
+atf_test_case tampered cleanup
+tampered_head()
+{
+	atf_set "descr" "a signed message whose body was changed on the way: dkim=fail, and so dmarc=fail with p=reject; --reject-dmarc refuses it with 550 5.7.1"
+}
+tampered_body()
+{
+	zone
+	sink_start
+	message joe@good.test | "$MSEND" --host 127.0.0.1 \
+	    --port "$SINK_PORT" --tls=off --timeout 10 -f joe@other.test \
+	    --dkim-key ed.pem --dkim-selector sel --dkim-algorithm ed25519 \
+	    --dkim-domain good.test u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err)"
+	sed 's/^Hello\./Hello, changed./' sink/msg.1 >tampered
+	mkmd md
+	start --maildir "$PWD/md"
+	# The envelope sender's SPF is none: only DKIM could align.
+	cat >send.py <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.test")
+try:
+    s.sendmail("joe@other.test", ["u@mx.test"], open(sys.argv[2], "rb").read())
+    print("250")
+except smtplib.SMTPDataError as e:
+    print(e.smtp_code, e.smtp_error.decode())
+s.quit()
+PY
+	python3 send.py "$PORT" tampered >reply || atf_fail "smtplib failed"
+	atf_check -o inline:"250\n" cat reply
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=none smtp.mailfrom=joe@other.test; dkim=fail header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=fail (p=reject dis=reject) header.from=good.test;' hdr ||
+	    atf_fail "$(cat hdr)"
+	stop_pidfile msmtpd.pid
+	# The untouched one passes; the tampered one is refused.
+	rm -f md/new/*
+	start --maildir "$PWD/md" --reject-dmarc
+	python3 send.py "$PORT" sink/msg.1 >reply || atf_fail "smtplib failed"
+	atf_check -o inline:"250\n" cat reply
+	python3 send.py "$PORT" tampered >reply || atf_fail "smtplib failed"
+	atf_check -o match:'^550 5\.7\.1 DMARC policy of good\.test says reject' cat reply
+	n=$(ls md/new | wc -l)
+	[ "$n" = 1 ] || atf_fail "$n delivered"
+}
+tampered_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	stop_pidfile sink.pid
+	dns_stop .
+}
+
+atf_test_case spf_fail cleanup
+spf_fail_head()
+{
+	atf_set "descr" "--reject-spf-fail: a sender whose domain's SPF is -all gets 550 5.7.23 at MAIL FROM; without it the message is delivered and tagged spf=fail"
+}
+spf_fail_body()
+{
+	zone
+	mkmd md
+	start --maildir "$PWD/md" --reject-spf-fail
+	printf 'EHLO client.test\r\nMAIL FROM:<joe@bad.test>\r\nMAIL FROM:<joe@good.test>\r\nQUIT\r\n' >in
+	python3 - "$PORT" in >out.txt <<'PY' || atf_fail "client failed"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.sendall(open(sys.argv[2], "rb").read())
+out = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)
+PY
+	atf_check -o match:'^550 5\.7\.23 SPF of bad\.test does not allow 127\.0\.0\.1' \
+	    -o match:'^250 2\.1\.0 Sender <joe@good\.test> OK' -x "tr -d '\r' <out.txt"
+	stop_pidfile msmtpd.pid
+	start --maildir "$PWD/md"
+	message joe@bad.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
+	    --tls=off --timeout 10 -f joe@bad.test u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err) $(cat listen.log)"
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=fail smtp.mailfrom=joe@bad.test; dkim=none; dmarc=fail (p=reject dis=reject) header.from=bad.test;' hdr ||
+	    atf_fail "$(cat hdr)"
+}
+spf_fail_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	dns_stop .
+}
+
+atf_test_case usage
+usage_head()
+{
+	atf_set "descr" "the policy options need --check-sender; --dns-server is checked"
+}
+usage_body()
+{
+	atf_check -s exit:64 -e match:'^msmtpd: .*only with --check-sender' \
+	    "$MSMTPD" --inetd --reject-dmarc
+	atf_check -s exit:64 -e match:'^msmtpd: --dns-server nowhere: ' \
+	    "$MSMTPD" --inetd --check-sender --dns-server nowhere
+}
+
+atf_init_test_cases()
+{
+	atf_add_test_case pass
+	atf_add_test_case tampered
+	atf_add_test_case spf_fail
+	atf_add_test_case usage
+}
