@@ -303,6 +303,40 @@ put_clean(struct buf *b, const char *v)
 		buf_putc(b, (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v);
 }
 
+/*
+ * RFC 8601 §2.2 pvalue: local-part "@" domain, the local part as a
+ * dot-atom or else a quoted-string (RFC 5322 §3.2.4).
+ */
+static void
+put_mailbox(struct buf *b, const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *p;
+	int atom = at != NULL && at != addr && addr[0] != '"';
+
+	for (p = addr; atom && p < at; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || (unsigned char)*p >= 0x80 ||
+		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
+			atom = 0;
+	if (atom || at == NULL) {
+		put_clean(b, addr);
+		return;
+	}
+	/* Quoted already (as the path had it), or made so. */
+	if (addr[0] == '"') {
+		put_clean(b, addr);
+		return;
+	}
+	buf_putc(b, '"');
+	for (p = addr; p < at; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_putc(b, '\\');
+		buf_putc(b, (unsigned char)*p < 0x20 ? '?' : *p);
+	}
+	buf_putc(b, '"');
+	put_clean(b, at);
+}
+
 int
 auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
     char *text, size_t textlen)
@@ -426,7 +460,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		buf_printf(&ar, ";\n\tspf=%s ", spf_result_str(a->spf.result));
 		if (s->from[0] != '\0') {
 			buf_puts(&ar, "smtp.mailfrom=");
-			put_clean(&ar, s->from);
+			put_mailbox(&ar, s->from);
 		} else {
 			buf_puts(&ar, "smtp.helo=");
 			put_clean(&ar, s->helo);

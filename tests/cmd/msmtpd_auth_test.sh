@@ -68,6 +68,24 @@ message()
 	printf 'Hello.\n'
 }
 
+# session: the SMTP session in ./in, pipelined, to PORT; the replies in
+# ./out.txt.
+session()
+{
+	python3 - "$PORT" in >out.txt <<'PY' || atf_fail "client failed"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+s.sendall(open(sys.argv[2], "rb").read())
+out = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    out += b
+sys.stdout.buffer.write(out)
+PY
+}
+
 # delivered: the one delivered file's header (unfolded), in ./hdr.
 delivered()
 {
@@ -195,18 +213,7 @@ spf_fail_body()
 	mkmd md
 	start --maildir "$PWD/md" --reject-spf-fail
 	printf 'EHLO client.test\r\nMAIL FROM:<joe@bad.test>\r\nMAIL FROM:<joe@good.test>\r\nQUIT\r\n' >in
-	python3 - "$PORT" in >out.txt <<'PY' || atf_fail "client failed"
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
-s.sendall(open(sys.argv[2], "rb").read())
-out = b""
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    out += b
-sys.stdout.buffer.write(out)
-PY
+	session
 	atf_check -o match:'^550 5\.7\.23 SPF of bad\.test does not allow 127\.0\.0\.1' \
 	    -o match:'^250 2\.1\.0 Sender <joe@good\.test> OK' -x "tr -d '\r' <out.txt"
 	stop_pidfile msmtpd.pid
@@ -224,10 +231,44 @@ spf_fail_cleanup()
 	dns_stop .
 }
 
+atf_test_case null_sender cleanup
+null_sender_head()
+{
+	atf_set "descr" "MAIL FROM:<> is checked with the HELO identity (RFC 7208 2.4): smtp.helo in the field; a quoted local part is quoted there too"
+}
+null_sender_body()
+{
+	zone
+	mkmd md
+	start --maildir "$PWD/md"
+	printf 'EHLO good.test\r\nMAIL FROM:<>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nFrom: <MAILER-DAEMON@good.test>\r\nSubject: bounce\r\n\r\nx\r\n.\r\nQUIT\r\n' >in
+	session
+	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.helo=good.test; dkim=none; dmarc=pass header.from=good.test;' hdr ||
+	    atf_fail "$(cat hdr)"
+	stop_pidfile msmtpd.pid
+	rm -f md/new/*
+	# mdeliver takes no quoted sender: a command that keeps the message.
+	printf '#!/bin/sh\ncat >"%s/md/new/msg"\n' "$PWD" >save.sh
+	chmod +x save.sh
+	start --command "$PWD/save.sh"
+	printf 'EHLO c.test\r\nMAIL FROM:<"j o;e"@good.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nFrom: j@good.test\r\n\r\nx\r\n.\r\nQUIT\r\n' >in
+	session
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom="j o;e"@good.test; dkim=none; dmarc=pass header.from=good.test;' hdr ||
+	    atf_fail "$(cat hdr) $(cat out.txt)"
+}
+null_sender_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	dns_stop .
+}
+
 atf_test_case usage
 usage_head()
 {
-	atf_set "descr" "the policy options need --check-sender; --dns-server is checked"
+	atf_set "descr" "the policy options need --check-sender; --dns-server is checked; --max-size bounds what is held in memory"
 }
 usage_body()
 {
@@ -235,6 +276,8 @@ usage_body()
 	    "$MSMTPD" --inetd --reject-dmarc
 	atf_check -s exit:64 -e match:'^msmtpd: --dns-server nowhere: ' \
 	    "$MSMTPD" --inetd --check-sender --dns-server nowhere
+	atf_check -s exit:64 -e match:'^msmtpd: --check-sender: --max-size 0: ' \
+	    "$MSMTPD" --inetd --check-sender --max-size 0
 }
 
 atf_init_test_cases()
@@ -242,5 +285,6 @@ atf_init_test_cases()
 	atf_add_test_case pass
 	atf_add_test_case tampered
 	atf_add_test_case spf_fail
+	atf_add_test_case null_sender
 	atf_add_test_case usage
 }
