@@ -8,12 +8,17 @@
  * the top of the spooled message, where any such field already claiming
  * our authserv-id (--hostname) is removed (§5), and into the delivery
  * command's environment (deliver.c).  Results are kept for the session:
- * iprev once, SPF once per HELO and MAIL FROM.
+ * iprev once, SPF once per HELO and MAIL FROM.  The lookups that do not
+ * wait on each other run at once: iprev beside SPF, and the DMARC
+ * record beside the DKIM keys, the one in a child process with a
+ * resolver of its own that hands its result back over a pipe.
  */
 #include "config.h"
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
+
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -112,9 +117,72 @@ auth_free(struct session *s)
 	s->auth = NULL;
 }
 
+/* A lookup in a child process (par_start), its result back in out. */
+struct par {
+	pid_t pid;
+	int fd;
+};
+
+/*
+ * Start fn(c, arg, out) in a child with a resolver of its own (a
+ * resolver's sockets are not to be shared); the child writes out's
+ * outlen bytes to a pipe and exits.  0, or -1: then run it here.
+ */
+static int
+par_start(struct par *p, const struct msmtpd_conf *c,
+    void (*fn)(struct dns_resolver *, void *, void *), void *arg, void *out,
+    size_t outlen)
+{
+	struct dns_resolver *r;
+	char err[ERR_MAX];
+	int fds[2];
+
+	if (pipe(fds) == -1)
+		return -1;
+	if ((p->pid = fork()) == -1) {
+		(void)close(fds[0]);
+		(void)close(fds[1]);
+		return -1;
+	}
+	if (p->pid == 0) {
+		(void)close(fds[0]);
+		if ((r = dns_new(c->dns_server, c->dns_timeout, 0, err,
+			 sizeof(err))) == NULL)
+			_exit(1);
+		fn(r, arg, out);
+		(void)util_write_all(fds[1], out, outlen);
+		_exit(0);
+	}
+	(void)close(fds[1]);
+	p->fd = fds[0];
+	return 0;
+}
+
+/* The child's result into out: 0, or -1 (it failed: no result). */
+static int
+par_wait(struct par *p, void *out, size_t outlen)
+{
+	size_t got = 0;
+	ssize_t n;
+	int st;
+
+	while (got < outlen) {
+		n = read(p->fd, (char *)out + got, outlen - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	(void)close(p->fd);
+	while (waitpid(p->pid, &st, 0) == -1 && errno == EINTR)
+		;
+	return got == outlen ? 0 : -1;
+}
+
 /* RFC 8601 §2.7.3: forward-confirmed reverse DNS of the client. */
 static int
-iprev(struct auth_state *a)
+iprev(struct dns_resolver *res, const struct auth_state *a)
 {
 	struct dns_answer *ans;
 	char rev[80], err[ERR_MAX];
@@ -133,7 +201,7 @@ iprev(struct auth_state *a)
 	}
 	if ((ans = malloc(sizeof(*ans))) == NULL)
 		return AR_TEMPERROR;
-	st = dns_query(a->res, rev, DNS_T_PTR, ans, err, sizeof(err));
+	st = dns_query(res, rev, DNS_T_PTR, ans, err, sizeof(err));
 	if (st != DNS_OK) {
 		free(ans);
 		return st == DNS_TEMPFAIL ? AR_TEMPERROR : AR_FAIL;
@@ -142,7 +210,7 @@ iprev(struct auth_state *a)
 	for (i = 0; i < n; i++)
 		util_strlcpy(names[i], ans->ptr[i], sizeof(names[i]));
 	for (i = 0; i < n; i++) {
-		st = dns_query(a->res, names[i],
+		st = dns_query(res, names[i],
 		    a->family == AF_INET ? DNS_T_A : DNS_T_AAAA, ans, err,
 		    sizeof(err));
 		if (st == DNS_TEMPFAIL)
@@ -161,13 +229,21 @@ iprev(struct auth_state *a)
 	return temp ? AR_TEMPERROR : AR_FAIL;
 }
 
+static void
+iprev_par(struct dns_resolver *r, void *arg, void *out)
+{
+	*(int *)out = iprev(r, arg);
+}
+
 int
 auth_mail(struct session *s)
 {
 	const struct msmtpd_conf *c = s->c;
 	struct auth_state *a;
 	struct spf_request rq;
+	struct par par;
 	const char *w;
+	int ipar = 0;
 
 	if (!c->check_sender)
 		return 0;
@@ -181,10 +257,10 @@ auth_mail(struct session *s)
 	}
 	if (!a->have_ip)
 		return 0;
-	if (!a->iprev_done) {
-		a->iprev = iprev(a);
-		a->iprev_done = 1;
-	}
+	/* iprev beside SPF. */
+	if (!a->iprev_done)
+		ipar = par_start(&par, c, iprev_par, a, &a->iprev,
+		    sizeof(a->iprev)) == 0;
 	if (!a->spf_done || strcmp(a->spf_helo, s->helo) != 0 ||
 	    strcmp(a->spf_from, s->from) != 0) {
 		memset(&rq, 0, sizeof(rq));
@@ -197,6 +273,13 @@ auth_mail(struct session *s)
 		util_strlcpy(a->spf_helo, s->helo, sizeof(a->spf_helo));
 		util_strlcpy(a->spf_from, s->from, sizeof(a->spf_from));
 		a->spf_done = 1;
+	}
+	if (!a->iprev_done) {
+		if (!ipar || par_wait(&par, &a->iprev, sizeof(a->iprev)) == -1)
+			a->iprev = iprev(a->res, a);
+		if (a->iprev < AR_NONE || a->iprev > AR_PERMERROR)
+			a->iprev = AR_TEMPERROR;
+		a->iprev_done = 1;
 	}
 	w = spf_result_str(a->spf.result);
 	if (a->spf.result == SPF_FAIL && c->reject_spf_fail) {
@@ -337,6 +420,20 @@ put_mailbox(struct buf *b, const char *addr)
 	put_clean(b, at);
 }
 
+/* The DMARC record of a domain (in a child: par_start). */
+struct dmarc_job {
+	const struct dmarc_psl *psl;
+	const char *domain;
+};
+
+static void
+dmarc_par(struct dns_resolver *r, void *arg, void *out)
+{
+	const struct dmarc_job *j = arg;
+
+	(void)dmarc_lookup(r, j->psl, j->domain, out);
+}
+
 int
 auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
     char *text, size_t textlen)
@@ -350,12 +447,15 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	struct dmarc_auth da;
 	struct from_dom fd;
 	struct dkim_hdr *hs = NULL;
+	struct dmarc_job job;
+	struct par par;
 	struct buf ar, out;
 	char *msg = NULL;
 	const char *m;
 	off_t end;
 	size_t len, pos, mlen, body;
 	int i, nh, nd = 0, dmarc = AR_NONE, rc = 0, dkimtemp = 0, k;
+	int single, dpar = 0;
 
 	*code = 0;
 	s->auth_env[0] = s->auth_ar[0] = '\0';
@@ -378,31 +478,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	m = msg + rcvd_len;
 	mlen = len - rcvd_len;
 
-	/* DKIM: every signature, up to the bound. */
 	if ((dr = calloc(DKIM_SIGS_MAX, sizeof(*dr))) == NULL ||
 	    (df = calloc(1, sizeof(*df))) == NULL ||
 	    (hs = calloc(AUTH_FIELDS_MAX, sizeof(*hs))) == NULL)
 		goto local;
-	nd = dkim_verify(m, mlen, time(NULL), dkim_dns_key, a->res, dr,
-	    DKIM_SIGS_MAX);
-	if (nd < 0)
-		nd = 0;
-	for (i = 0; i < nd; i++) {
-		dd[i].domain = dr[i].d;
-		dd[i].pass = dr[i].status == DKIM_PASS;
-		if (dr[i].status == DKIM_TEMPERROR)
-			dkimtemp = 1;
-	}
-	util_strlcpy(a->dkim, "none", sizeof(a->dkim));
-	for (i = 0; i < nd; i++)
-		if (dr[i].status == DKIM_PASS)
-			break;
-	if (i < nd)
-		util_strlcpy(a->dkim, "pass", sizeof(a->dkim));
-	else if (nd > 0)
-		util_strlcpy(a->dkim, dkim_status_str(dr[0].status),
-		    sizeof(a->dkim));
-
 	/* DMARC: the From domain (exactly one From with one address). */
 	memset(&fd, 0, sizeof(fd));
 	k = 0;
@@ -424,16 +503,53 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 			(void)msg_addr_list(buf_cstr(&u), u.len, from_cb, &fd);
 		buf_free(&u);
 	}
-	memset(&dv, 0, sizeof(dv));
-	util_strlcpy(a->disposition, "none", sizeof(a->disposition));
-	if (k != 1 || fd.n != 1 || fd.dom[0] == '\0')
-		dmarc = AR_PERMERROR; /* §6.6.1: no single From domain */
-	else {
+	/* The DMARC record (§6.6.3) beside the DKIM keys. */
+	single = k == 1 && fd.n == 1 && fd.dom[0] != '\0';
+	if (single) {
 		if (!a->psl_tried) {
 			a->psl = dmarc_psl_load();
 			a->psl_tried = 1;
 		}
-		(void)dmarc_lookup(a->res, a->psl, fd.dom, df);
+		job.psl = a->psl;
+		job.domain = fd.dom;
+		dpar = par_start(&par, c, dmarc_par, &job, df, sizeof(*df)) ==
+		    0;
+	}
+
+	/* DKIM: every signature, up to the bound. */
+	nd = dkim_verify(m, mlen, time(NULL), dkim_dns_key, a->res, dr,
+	    DKIM_SIGS_MAX);
+	if (nd < 0)
+		nd = 0;
+	for (i = 0; i < nd; i++) {
+		dd[i].domain = dr[i].d;
+		dd[i].pass = dr[i].status == DKIM_PASS;
+		if (dr[i].status == DKIM_TEMPERROR)
+			dkimtemp = 1;
+	}
+	util_strlcpy(a->dkim, "none", sizeof(a->dkim));
+	for (i = 0; i < nd; i++)
+		if (dr[i].status == DKIM_PASS)
+			break;
+	if (i < nd)
+		util_strlcpy(a->dkim, "pass", sizeof(a->dkim));
+	else if (nd > 0)
+		util_strlcpy(a->dkim, dkim_status_str(dr[0].status),
+		    sizeof(a->dkim));
+
+	memset(&dv, 0, sizeof(dv));
+	util_strlcpy(a->disposition, "none", sizeof(a->disposition));
+	if (!single)
+		dmarc = AR_PERMERROR; /* §6.6.1: no single From domain */
+	else {
+		if (!dpar || par_wait(&par, df, sizeof(*df)) == -1)
+			(void)dmarc_lookup(a->res, a->psl, fd.dom, df);
+		/* What came over the pipe, made safe to print. */
+		df->domain[sizeof(df->domain) - 1] = '\0';
+		df->org[sizeof(df->org) - 1] = '\0';
+		df->where[sizeof(df->where) - 1] = '\0';
+		df->text[sizeof(df->text) - 1] = '\0';
+		df->why[sizeof(df->why) - 1] = '\0';
 		memset(&da, 0, sizeof(da));
 		da.spf_result = a->spf_done ? a->spf.result : SPF_NONE;
 		da.spf_domain = a->spf_done ? a->spf.domain : "";
