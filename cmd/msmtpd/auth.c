@@ -459,8 +459,11 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 
 	*code = 0;
 	s->auth_env[0] = s->auth_ar[0] = '\0';
-	if (!c->check_sender || (a = state(s)) == NULL)
+	if (!c->check_sender)
 		return 0;
+	/* Unchecked, a forged field of ours would go through: 451. */
+	if ((a = state(s)) == NULL)
+		goto local;
 	if (data_spool_flush(s) == -1 ||
 	    (end = lseek(s->spool, 0, SEEK_END)) == -1 ||
 	    (size_t)end < rcvd_len || (msg = malloc((size_t)end + 1)) == NULL)

@@ -265,6 +265,35 @@ null_sender_cleanup()
 	dns_stop .
 }
 
+atf_test_case temperror cleanup
+temperror_head()
+{
+	atf_set "descr" "a DNS server that never answers: spf=temperror, delivered and tagged; with --defer-temperror 451 4.7.24 at MAIL FROM"
+}
+temperror_body()
+{
+	DNSPORT=$(dns_silent_start .)
+	[ -n "$DNSPORT" ] || atf_fail "no silent DNS server"
+	mkmd md
+	start --maildir "$PWD/md" --dns-timeout 1
+	printf 'EHLO client.test\r\nMAIL FROM:<joe@good.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nFrom: joe@good.test\r\n\r\nx\r\n.\r\nQUIT\r\n' >in
+	session
+	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=temperror smtp.mailfrom=joe@good.test; dkim=none; dmarc=temperror header.from=good.test; iprev=temperror policy.iprev=127.0.0.1$' hdr ||
+	    atf_fail "$(cat hdr)"
+	stop_pidfile msmtpd.pid
+	start --maildir "$PWD/md" --dns-timeout 1 --defer-temperror
+	session
+	atf_check -o match:'^451 4\.7\.24 SPF of good\.test could not be checked now' \
+	    -o not-match:'^250 2\.0\.0' -x "tr -d '\r' <out.txt"
+}
+temperror_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	stop_pidfile silent.pid
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -286,5 +315,6 @@ atf_init_test_cases()
 	atf_add_test_case tampered
 	atf_add_test_case spf_fail
 	atf_add_test_case null_sender
+	atf_add_test_case temperror
 	atf_add_test_case usage
 }
