@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "authres.h"
 #include "dkim.h"
 #include "dmarc.h"
 #include "dns.h"
@@ -358,23 +359,11 @@ field_value(const char *h, size_t len, const char *name)
 static int
 ours(const struct dkim_hdr *h, const char *id)
 {
-	const char *v, *e = h->p + h->len;
-	size_t n, k = strlen(id);
+	const char *v;
 
 	if ((v = field_value(h->p, h->len, "Authentication-Results")) == NULL)
 		return 0;
-	while (v < e && (*v == ' ' || *v == '\t' || *v == '\r' ||
-	    *v == '\n'))
-		v++;
-	/* §2.2: authserv-id [ CFWS authres-version ] ";" */
-	for (n = 0; v + n < e && v[n] != ';' && v[n] != ' ' &&
-	     v[n] != '\t' && v[n] != '(' && v[n] != '\r' && v[n] != '\n';
-	     n++)
-		;
-	/* A trailing dot is the same name. */
-	if (n > 0 && v[n - 1] == '.')
-		n--;
-	return n == k && strncasecmp(v, id, n) == 0;
+	return authres_claims(v, h->len - (size_t)(v - h->p), id);
 }
 
 /* A header value: no CR, LF or other control characters from the
@@ -384,40 +373,6 @@ put_clean(struct buf *b, const char *v)
 {
 	for (; *v != '\0'; v++)
 		buf_putc(b, (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v);
-}
-
-/*
- * RFC 8601 §2.2 pvalue: local-part "@" domain, the local part as a
- * dot-atom or else a quoted-string (RFC 5322 §3.2.4).
- */
-static void
-put_mailbox(struct buf *b, const char *addr)
-{
-	const char *at = strrchr(addr, '@'), *p;
-	int atom = at != NULL && at != addr && addr[0] != '"';
-
-	for (p = addr; atom && p < at; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || (unsigned char)*p >= 0x80 ||
-		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
-			atom = 0;
-	if (atom || at == NULL) {
-		put_clean(b, addr);
-		return;
-	}
-	/* Quoted already (as the path had it), or made so. */
-	if (addr[0] == '"') {
-		put_clean(b, addr);
-		return;
-	}
-	buf_putc(b, '"');
-	for (p = addr; p < at; p++) {
-		if (*p == '"' || *p == '\\')
-			buf_putc(b, '\\');
-		buf_putc(b, (unsigned char)*p < 0x20 ? '?' : *p);
-	}
-	buf_putc(b, '"');
-	put_clean(b, at);
 }
 
 /* The DMARC record of a domain (in a child: par_start). */
@@ -579,7 +534,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		buf_printf(&ar, ";\n\tspf=%s ", spf_result_str(a->spf.result));
 		if (s->from[0] != '\0') {
 			buf_puts(&ar, "smtp.mailfrom=");
-			put_mailbox(&ar, s->from);
+			(void)authres_put_mailbox(&ar, s->from);
 		} else {
 			buf_puts(&ar, "smtp.helo=");
 			put_clean(&ar, s->helo);

@@ -56,11 +56,13 @@ start()
 	wait_port "$PORT" || atf_fail "msmtpd did not listen: $(cat listen.log)"
 }
 
-# message FROM: a message from FROM with a forged Authentication-Results
-# of ours and one of somebody else's.
+# message FROM: a message from FROM with two forged Authentication-Results
+# of ours (one behind a comment, quoted, folded) and one of somebody
+# else's.
 message()
 {
 	printf 'Authentication-Results: mx.test; dkim=pass header.d=forged.test\n'
+	printf 'Authentication-Results: (fake)\n "MX.TEST." 1;\n dkim=pass header.d=forged.test\n'
 	printf 'Authentication-Results: elsewhere.test; spf=pass\n'
 	printf 'From: Joe <%s>\n' "$1"
 	printf 'To: u@mx.test\n'
