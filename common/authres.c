@@ -116,3 +116,35 @@ authres_put_mailbox(struct buf *b, const char *addr)
 		    (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
 	return rc == 0 ? 0 : -1;
 }
+
+int
+authres_put_quoted(struct buf *b, const char *s, size_t max)
+{
+	size_t i;
+	int rc = 0;
+
+	rc |= buf_putc(b, '"');
+	for (i = 0; s[i] != '\0' && i < max; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			rc |= buf_putc(b, '\\');
+		rc |= buf_putc(b,
+		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
+	}
+	if (s[i] != '\0')
+		rc |= buf_puts(b, "...");
+	rc |= buf_putc(b, '"');
+	return rc == 0 ? 0 : -1;
+}
+
+int
+authres_plain(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}

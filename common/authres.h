@@ -35,4 +35,18 @@ int authres_claims(const char *val, size_t len, const char *id);
  */
 int authres_put_mailbox(struct buf *b, const char *addr);
 
+/*
+ * Append s as a quoted-string (RFC 5322 §3.2.4), '"' and '\\' escaped,
+ * control characters as '?', cut after max octets of s (then "...").
+ * For reason= (RFC 8601 §2.2).  0 or -1 (ENOMEM).
+ */
+int authres_put_quoted(struct buf *b, const char *s, size_t max);
+
+/*
+ * Is s a value that can stand as it is (a non-empty RFC 2045 token of
+ * letters, digits, '.', '-' and '_', as domain names and selectors
+ * are)?  1 or 0.
+ */
+int authres_plain(const char *s);
+
 #endif

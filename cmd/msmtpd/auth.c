@@ -39,6 +39,9 @@
 /* iprev: PTR names tried at most (as SPF's ptr, RFC 7208 §4.6.4). */
 #define IPREV_NAMES_MAX SPF_PTR_NAMES_MAX
 
+/* Octets of a reason= (RFC 8601 §2.2) kept: one folded line. */
+#define AR_REASON_MAX 120
+
 /* RFC 8601 §2.7: the result words. */
 enum { AR_NONE = 0, AR_PASS, AR_FAIL, AR_TEMPERROR, AR_PERMERROR };
 
@@ -531,7 +534,15 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	buf_init(&ar, 0);
 	buf_printf(&ar, "Authentication-Results: %s", c->hostname);
 	if (a->spf_done) {
-		buf_printf(&ar, ";\n\tspf=%s ", spf_result_str(a->spf.result));
+		buf_printf(&ar, ";\n\tspf=%s", spf_result_str(a->spf.result));
+		/* Our words about the DNS, not the domain's exp=. */
+		if ((a->spf.result == SPF_TEMPERROR ||
+			a->spf.result == SPF_PERMERROR) &&
+		    a->spf.why[0] != '\0') {
+			buf_puts(&ar, "\n\treason=");
+			(void)authres_put_quoted(&ar, a->spf.why, AR_REASON_MAX);
+		}
+		buf_putc(&ar, ' ');
 		if (s->from[0] != '\0') {
 			buf_puts(&ar, "smtp.mailfrom=");
 			(void)authres_put_mailbox(&ar, s->from);
@@ -544,9 +555,15 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		buf_puts(&ar, ";\n\tdkim=none");
 	for (i = 0; i < nd; i++) {
 		buf_printf(&ar, ";\n\tdkim=%s", dkim_status_str(dr[i].status));
-		if (dr[i].d[0] != '\0')
+		if (dr[i].status != DKIM_PASS && dr[i].reason[0] != '\0') {
+			buf_puts(&ar, "\n\treason=");
+			(void)authres_put_quoted(&ar, dr[i].reason,
+			    AR_REASON_MAX);
+		}
+		/* From the message: only what parsed as a name. */
+		if (authres_plain(dr[i].d))
 			buf_printf(&ar, " header.d=%s", dr[i].d);
-		if (dr[i].s[0] != '\0')
+		if (authres_plain(dr[i].s))
 			buf_printf(&ar, " header.s=%s", dr[i].s);
 		if (dr[i].alg != DKIM_ALG_NONE)
 			buf_printf(&ar, " header.a=%s",
@@ -556,6 +573,13 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	if (dmarc == AR_FAIL)
 		buf_printf(&ar, " (p=%s dis=%s)",
 		    dmarc_policy_str(dv.policy), a->disposition);
+	if ((dmarc == AR_FAIL && dv.why[0] != '\0') ||
+	    ((dmarc == AR_TEMPERROR || dmarc == AR_PERMERROR) && single &&
+		df->why[0] != '\0')) {
+		buf_puts(&ar, "\n\treason=");
+		(void)authres_put_quoted(&ar,
+		    dmarc == AR_FAIL ? dv.why : df->why, AR_REASON_MAX);
+	}
 	if (fd.dom[0] != '\0' && k == 1 && fd.n == 1) {
 		buf_puts(&ar, " header.from=");
 		put_clean(&ar, fd.dom);

@@ -155,7 +155,7 @@ pass_cleanup()
 atf_test_case tampered cleanup
 tampered_head()
 {
-	atf_set "descr" "a signed message whose body was changed on the way: dkim=fail, and so dmarc=fail with p=reject; --reject-dmarc refuses it with 550 5.7.1"
+	atf_set "descr" "a signed message whose body was changed on the way: dkim=fail with its reason, and so dmarc=fail with p=reject; --reject-dmarc refuses it with 550 5.7.1"
 }
 tampered_body()
 {
@@ -184,7 +184,7 @@ PY
 	python3 send.py "$PORT" tampered >reply || atf_fail "smtplib failed"
 	atf_check -o inline:"250\n" cat reply
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=none smtp.mailfrom=joe@other.test; dkim=fail header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=fail (p=reject dis=reject) header.from=good.test;' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=none smtp.mailfrom=joe@other.test; dkim=fail reason="body hash did not verify" header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=fail (p=reject dis=reject) reason="good.test: no aligned SPF or DKIM pass[^"]*" header.from=good.test;' hdr ||
 	    atf_fail "$(cat hdr)"
 	stop_pidfile msmtpd.pid
 	# The untouched one passes; the tampered one is refused.
@@ -224,7 +224,7 @@ spf_fail_body()
 	    --tls=off --timeout 10 -f joe@bad.test u@mx.test 2>err ||
 	    atf_fail "msend: $(cat err) $(cat listen.log)"
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=fail smtp.mailfrom=joe@bad.test; dkim=none; dmarc=fail (p=reject dis=reject) header.from=bad.test;' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=fail smtp.mailfrom=joe@bad.test; dkim=none; dmarc=fail (p=reject dis=reject) reason="[^"]*" header.from=bad.test;' hdr ||
 	    atf_fail "$(cat hdr)"
 }
 spf_fail_cleanup()
@@ -282,7 +282,7 @@ temperror_body()
 	session
 	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=temperror smtp.mailfrom=joe@good.test; dkim=none; dmarc=temperror header.from=good.test; iprev=temperror policy.iprev=127.0.0.1$' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=temperror reason="good.test TXT: no answer from [^"]*" smtp.mailfrom=joe@good.test; dkim=none; dmarc=temperror reason="[^"]*" header.from=good.test; iprev=temperror policy.iprev=127.0.0.1$' hdr ||
 	    atf_fail "$(cat hdr)"
 	stop_pidfile msmtpd.pid
 	start --maildir "$PWD/md" --dns-timeout 1 --defer-temperror

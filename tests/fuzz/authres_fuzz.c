@@ -3,7 +3,7 @@
  * field value: its authserv-id, when there is one, is non-empty, within
  * its bound and NUL-terminated, and the value claims it (as itself);
  * the input up to its first NUL as an address gives a pvalue without
- * control characters.
+ * control characters, and as a reason= one quoted-string without them.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +43,18 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 			    (unsigned char)b.data[i] == 0x7f)
 				abort();
 	buf_free(&b);
+	/* reason=: one quoted-string, no control characters. */
+	buf_init(&b, 0);
+	if (authres_put_quoted(&b, a, 120) == 0) {
+		if (b.len < 2 || b.data[0] != '"' || b.data[b.len - 1] != '"')
+			abort();
+		for (i = 0; i < b.len; i++)
+			if ((unsigned char)b.data[i] < 0x20 ||
+			    (unsigned char)b.data[i] == 0x7f)
+				abort();
+	}
+	buf_free(&b);
+	(void)authres_plain(a);
 	free(a);
 	return 0;
 }

@@ -109,8 +109,40 @@ ATF_TC_BODY(mailbox, tc)
 	}
 }
 
+ATF_TC_WITHOUT_HEAD(quoted);
+ATF_TC_BODY(quoted, tc)
+{
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *out;
+	} t[] = {
+	    {"body hash did not verify", 100, "\"body hash did not verify\""},
+	    {"a \"b\" \\c", 100, "\"a \\\"b\\\" \\\\c\""},
+	    {"line\r\nbreak", 100, "\"line??break\""},
+	    {"abcdef", 3, "\"abc...\""},
+	    {"abc", 3, "\"abc\""},
+	    {"", 3, "\"\""},
+	};
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_init(&b, 0);
+		ATF_CHECK_EQ(authres_put_quoted(&b, t[i].in, t[i].max), 0);
+		ATF_CHECK_STREQ_MSG(buf_cstr(&b), t[i].out, "%zu", i);
+		buf_free(&b);
+	}
+	ATF_CHECK_EQ(authres_plain("good.test"), 1);
+	ATF_CHECK_EQ(authres_plain("sel_1-a"), 1);
+	ATF_CHECK_EQ(authres_plain(""), 0);
+	ATF_CHECK_EQ(authres_plain("a; dkim=pass"), 0);
+	ATF_CHECK_EQ(authres_plain("a b"), 0);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
+	ATF_TP_ADD_TC(tp, quoted);
 	ATF_TP_ADD_TC(tp, servid);
 	ATF_TP_ADD_TC(tp, claims);
 	ATF_TP_ADD_TC(tp, mailbox);
