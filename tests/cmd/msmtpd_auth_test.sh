@@ -296,6 +296,77 @@ temperror_cleanup()
 	stop_pidfile silent.pid
 }
 
+# yaml_zone FILE: tests/lib/spf_suite.py serves the zone of FILE (the
+# suite's YAML form, python3-dnslib); DNSPORT set.
+yaml_zone()
+{
+	PY=
+	for _py in python3 /usr/bin/python3; do
+		if "$_py" -c 'import dnslib, yaml' >/dev/null 2>&1; then
+			PY=$_py
+			break
+		fi
+	done
+	[ -n "$PY" ] || atf_fail "test peer python3-dnslib is not installed" \
+	    "(./quickstart check installs it)"
+	"$PY" "$YUBIN_SRCDIR/tests/lib/spf_suite.py" --serve --suite "$1" \
+	    --port-file dns.port &
+	echo $! >dns.pid
+	i=0
+	while [ ! -s dns.port ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	[ -s dns.port ] || atf_fail "spf_suite.py --serve did not start"
+	DNSPORT=$(cat dns.port)
+}
+
+atf_test_case iprev cleanup
+iprev_head()
+{
+	atf_set "descr" "iprev (RFC 8601 2.7.3): 127.0.0.1 has a PTR name whose A record is 127.0.0.1 again: iprev=pass; a PTR name that does not lead back: iprev=fail"
+}
+iprev_body()
+{
+	cat >zone.yml <<'EOF'
+description: msmtpd_auth_test iprev
+tests: {}
+zonedata:
+  1.0.0.127.in-addr.arpa:
+    - PTR: elsewhere.test
+    - PTR: mx.good.test
+  mx.good.test:
+    - A: 127.0.0.1
+  elsewhere.test:
+    - A: 192.0.2.1
+  good.test:
+    - TXT: "v=spf1 a:mx.good.test -all"
+EOF
+	yaml_zone zone.yml
+	mkmd md
+	start --maildir "$PWD/md"
+	printf 'EHLO client.test\r\nMAIL FROM:<joe@good.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nFrom: joe@good.test\r\n\r\nx\r\n.\r\nQUIT\r\n' >in
+	session
+	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
+	delivered
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=none; dmarc=none header.from=good.test; iprev=pass policy.iprev=127.0.0.1$' hdr ||
+	    atf_fail "$(cat hdr)"
+	stop_pidfile msmtpd.pid
+	stop_pidfile dns.pid
+	rm -f dns.port md/new/*
+	sed -i '/PTR: mx.good.test/d' zone.yml
+	yaml_zone zone.yml
+	start --maildir "$PWD/md"
+	session
+	delivered
+	grep -q '; iprev=fail policy.iprev=127.0.0.1$' hdr || atf_fail "$(cat hdr)"
+}
+iprev_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	stop_pidfile dns.pid
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -318,5 +389,6 @@ atf_init_test_cases()
 	atf_add_test_case spf_fail
 	atf_add_test_case null_sender
 	atf_add_test_case temperror
+	atf_add_test_case iprev
 	atf_add_test_case usage
 }
