@@ -20,8 +20,8 @@ skip_cfws(const char *p, const char *e)
 	int depth = 0;
 
 	while (p < e) {
-		if (depth == 0 && (*p == ' ' || *p == '\t' || *p == '\r' ||
-		    *p == '\n')) {
+		if (depth == 0 &&
+		    (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
 			p++;
 			continue;
 		}
@@ -97,8 +97,8 @@ authres_put_mailbox(struct buf *b, const char *addr)
 
 	for (p = addr; atom && p < at; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || (unsigned char)*p >= 0x80 ||
-		    strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
+			(*p >= '0' && *p <= '9') || (unsigned char)*p >= 0x80 ||
+			strchr("!#$%&'*+-/=?^_`{|}~.", *p) != NULL))
 			atom = 0;
 	if (atom || at == NULL || addr[0] == '"')
 		at = addr; /* as it is */
@@ -112,8 +112,8 @@ authres_put_mailbox(struct buf *b, const char *addr)
 		rc |= buf_putc(b, '"');
 	}
 	for (p = at; *p != '\0'; p++)
-		rc |= buf_putc(b,
-		    (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
+		rc |= buf_putc(
+		    b, (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
 	return rc == 0 ? 0 : -1;
 }
 
@@ -127,8 +127,8 @@ authres_put_quoted(struct buf *b, const char *s, size_t max)
 	for (i = 0; s[i] != '\0' && i < max; i++) {
 		if (s[i] == '"' || s[i] == '\\')
 			rc |= buf_putc(b, '\\');
-		rc |= buf_putc(b,
-		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
+		rc |= buf_putc(
+		    b, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
 	}
 	if (s[i] != '\0')
 		rc |= buf_puts(b, "...");
@@ -143,8 +143,8 @@ authres_plain(const char *s)
 		return 0;
 	for (; *s != '\0'; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
-		    *s == '_'))
+			(*s >= '0' && *s <= '9') || *s == '.' || *s == '-' ||
+			*s == '_'))
 			return 0;
 	return 1;
 }

@@ -83,8 +83,8 @@ state(struct session *s)
 		return s->auth;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
-	a->res = dns_new(s->c->dns_server, s->c->dns_timeout, 0, err,
-	    sizeof(err));
+	a->res =
+	    dns_new(s->c->dns_server, s->c->dns_timeout, 0, err, sizeof(err));
 	if (a->res == NULL) {
 		log_err(s->c->log, "DNS: %s", err);
 		free(a);
@@ -253,8 +253,8 @@ auth_mail(struct session *s)
 		return 0;
 	if ((a = state(s)) == NULL) {
 		if (c->defer_temperror) {
-			reply(s, 0, 451, "4.3.0",
-			    "Local error, try again later");
+			reply(
+			    s, 0, 451, "4.3.0", "Local error, try again later");
 			return -1;
 		}
 		return 0;
@@ -264,7 +264,7 @@ auth_mail(struct session *s)
 	/* iprev beside SPF. */
 	if (!a->iprev_done)
 		ipar = par_start(&par, c, iprev_par, a, &a->iprev,
-		    sizeof(a->iprev)) == 0;
+			   sizeof(a->iprev)) == 0;
 	if (!a->spf_done || strcmp(a->spf_helo, s->helo) != 0 ||
 	    strcmp(a->spf_from, s->from) != 0) {
 		memset(&rq, 0, sizeof(rq));
@@ -306,7 +306,8 @@ auth_mail(struct session *s)
 		/* RFC 7372 §3.3: X.7.25 reverse DNS validation failed. */
 		reply(s, 0, 451, "4.7.25",
 		    "Reverse DNS of %s could not be checked now, try again "
-		    "later", s->addr);
+		    "later",
+		    s->addr);
 		return -1;
 	}
 	return 0;
@@ -376,6 +377,23 @@ put_clean(struct buf *b, const char *v)
 {
 	for (; *v != '\0'; v++)
 		buf_putc(b, (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v);
+}
+
+/* The value of the field f (ours, folded with LF TAB) on one line. */
+static void
+unfold_value(const char *f, char *out, size_t outlen)
+{
+	const char *p = strchr(f, ':');
+	size_t o = 0;
+
+	for (p = p != NULL ? p + 1 : f; *p == ' '; p++)
+		;
+	for (; *p != '\0' && o + 1 < outlen; p++) {
+		if (*p == '\n')
+			continue;
+		out[o++] = *p == '\t' ? ' ' : *p;
+	}
+	out[o] = '\0';
 }
 
 /* The DMARC record of a domain (in a child: par_start). */
@@ -473,13 +491,13 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		}
 		job.psl = a->psl;
 		job.domain = fd.dom;
-		dpar = par_start(&par, c, dmarc_par, &job, df, sizeof(*df)) ==
-		    0;
+		dpar =
+		    par_start(&par, c, dmarc_par, &job, df, sizeof(*df)) == 0;
 	}
 
 	/* DKIM: every signature, up to the bound. */
-	nd = dkim_verify(m, mlen, time(NULL), dkim_dns_key, a->res, dr,
-	    DKIM_SIGS_MAX);
+	nd = dkim_verify(
+	    m, mlen, time(NULL), dkim_dns_key, a->res, dr, DKIM_SIGS_MAX);
 	if (nd < 0)
 		nd = 0;
 	for (i = 0; i < nd; i++) {
@@ -495,8 +513,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	if (i < nd)
 		util_strlcpy(a->dkim, "pass", sizeof(a->dkim));
 	else if (nd > 0)
-		util_strlcpy(a->dkim, dkim_status_str(dr[0].status),
-		    sizeof(a->dkim));
+		util_strlcpy(
+		    a->dkim, dkim_status_str(dr[0].status), sizeof(a->dkim));
 
 	memset(&dv, 0, sizeof(dv));
 	util_strlcpy(a->disposition, "none", sizeof(a->disposition));
@@ -540,7 +558,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 			a->spf.result == SPF_PERMERROR) &&
 		    a->spf.why[0] != '\0') {
 			buf_puts(&ar, "\n\treason=");
-			(void)authres_put_quoted(&ar, a->spf.why, AR_REASON_MAX);
+			(void)authres_put_quoted(
+			    &ar, a->spf.why, AR_REASON_MAX);
 		}
 		buf_putc(&ar, ' ');
 		if (s->from[0] != '\0') {
@@ -557,8 +576,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		buf_printf(&ar, ";\n\tdkim=%s", dkim_status_str(dr[i].status));
 		if (dr[i].status != DKIM_PASS && dr[i].reason[0] != '\0') {
 			buf_puts(&ar, "\n\treason=");
-			(void)authres_put_quoted(&ar, dr[i].reason,
-			    AR_REASON_MAX);
+			(void)authres_put_quoted(
+			    &ar, dr[i].reason, AR_REASON_MAX);
 		}
 		/* From the message: only what parsed as a name. */
 		if (authres_plain(dr[i].d))
@@ -566,19 +585,19 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		if (authres_plain(dr[i].s))
 			buf_printf(&ar, " header.s=%s", dr[i].s);
 		if (dr[i].alg != DKIM_ALG_NONE)
-			buf_printf(&ar, " header.a=%s",
-			    dkim_alg_str(dr[i].alg));
+			buf_printf(
+			    &ar, " header.a=%s", dkim_alg_str(dr[i].alg));
 	}
 	buf_printf(&ar, ";\n\tdmarc=%s", a->dmarc);
 	if (dmarc == AR_FAIL)
-		buf_printf(&ar, " (p=%s dis=%s)",
-		    dmarc_policy_str(dv.policy), a->disposition);
+		buf_printf(&ar, " (p=%s dis=%s)", dmarc_policy_str(dv.policy),
+		    a->disposition);
 	if ((dmarc == AR_FAIL && dv.why[0] != '\0') ||
 	    ((dmarc == AR_TEMPERROR || dmarc == AR_PERMERROR) && single &&
 		df->why[0] != '\0')) {
 		buf_puts(&ar, "\n\treason=");
-		(void)authres_put_quoted(&ar,
-		    dmarc == AR_FAIL ? dv.why : df->why, AR_REASON_MAX);
+		(void)authres_put_quoted(
+		    &ar, dmarc == AR_FAIL ? dv.why : df->why, AR_REASON_MAX);
 	}
 	if (fd.dom[0] != '\0' && k == 1 && fd.n == 1) {
 		buf_puts(&ar, " header.from=");
@@ -594,20 +613,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	    a->spf_done ? spf_result_str(a->spf.result) : "none", a->dkim,
 	    a->dmarc, a->iprev_done ? ar_str(a->iprev) : "none",
 	    a->disposition);
-	{
-		const char *p = buf_cstr(&ar) + strlen("Authentication-Results: ");
-		size_t o = 0;
-
-		for (; *p != '\0' && o + 1 < sizeof(s->auth_ar); p++) {
-			if (*p == '\n' || *p == '\t') {
-				if (*p == '\t')
-					s->auth_ar[o++] = ' ';
-				continue;
-			}
-			s->auth_ar[o++] = *p;
-		}
-		s->auth_ar[o] = '\0';
-	}
+	unfold_value(buf_cstr(&ar), s->auth_ar, sizeof(s->auth_ar));
 
 	/* The spool again: our field, the Received, the message without
 	   the fields claiming our authserv-id. */
@@ -640,8 +646,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		(void)snprintf(text, textlen,
 		    "DMARC policy of %s says reject: %s", fd.dom, dv.why);
 		rc = 1;
-	} else if (c->defer_temperror &&
-	    (dmarc == AR_TEMPERROR || dkimtemp)) {
+	} else if (c->defer_temperror && (dmarc == AR_TEMPERROR || dkimtemp)) {
 		*code = 451;
 		*enh = "4.7.5";
 		(void)snprintf(text, textlen,

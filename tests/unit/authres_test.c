@@ -77,8 +77,8 @@ ATF_TC_BODY(claims, tc)
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		ATF_CHECK_EQ_MSG(authres_claims(t[i].in, strlen(t[i].in),
-				     t[i].id),
+		ATF_CHECK_EQ_MSG(
+		    authres_claims(t[i].in, strlen(t[i].in), t[i].id),
 		    t[i].ours, "%zu \"%s\"", i, t[i].in);
 }
 
