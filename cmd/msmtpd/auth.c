@@ -73,6 +73,21 @@ ar_str(int r)
 	return w[r];
 }
 
+/* in as one line for a reply: control characters as '?', cut to fit
+   (with "..."). */
+static void
+clean_copy(char *out, size_t outlen, const char *in)
+{
+	size_t i;
+
+	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++)
+		out[i] =
+		    (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+	out[i] = '\0';
+	if (in[i] != '\0' && i >= 3)
+		memcpy(out + i - 3, "...", 3);
+}
+
 static struct auth_state *
 state(struct session *s)
 {
@@ -247,17 +262,15 @@ auth_mail(struct session *s)
 	struct spf_request rq;
 	struct par par;
 	const char *w;
+	char exp[AR_REASON_MAX + 4];
 	int ipar = 0;
 
 	if (!c->check_sender)
 		return 0;
+	/* Unchecked mail is not taken (auth_data would refuse it). */
 	if ((a = state(s)) == NULL) {
-		if (c->defer_temperror) {
-			reply(
-			    s, 0, 451, "4.3.0", "Local error, try again later");
-			return -1;
-		}
-		return 0;
+		reply(s, 0, 451, "4.3.0", "Local error, try again later");
+		return -1;
 	}
 	if (!a->have_ip)
 		return 0;
@@ -288,9 +301,10 @@ auth_mail(struct session *s)
 	w = spf_result_str(a->spf.result);
 	if (a->spf.result == SPF_FAIL && c->reject_spf_fail) {
 		/* RFC 7372 §3.2: X.7.23 SPF validation failed. */
+		/* exp= is the domain's text: one line, bounded. */
+		clean_copy(exp, sizeof(exp), a->spf.exp);
 		reply(s, 1, 550, "5.7.23", "SPF of %s does not allow %s%s%s",
-		    a->spf.domain, s->addr, a->spf.exp[0] != '\0' ? ": " : "",
-		    a->spf.exp);
+		    a->spf.domain, s->addr, exp[0] != '\0' ? ": " : "", exp);
 		log_info(c->log, "refused <%s> from [%s]: spf=%s", s->from,
 		    s->addr, w);
 		return -1;
@@ -426,6 +440,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	struct dmarc_job job;
 	struct par par;
 	struct buf ar, out;
+	char rwhy[AR_REASON_MAX * 2];
 	char *msg = NULL;
 	const char *m;
 	off_t end;
@@ -643,8 +658,9 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	    dv.disposition == DMARC_P_REJECT) {
 		*code = 550;
 		*enh = "5.7.1";
+		clean_copy(rwhy, sizeof(rwhy), dv.why);
 		(void)snprintf(text, textlen,
-		    "DMARC policy of %s says reject: %s", fd.dom, dv.why);
+		    "DMARC policy of %s says reject: %s", fd.dom, rwhy);
 		rc = 1;
 	} else if (c->defer_temperror && (dmarc == AR_TEMPERROR || dkimtemp)) {
 		*code = 451;
