@@ -479,8 +479,21 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	/* DMARC: the From domain (exactly one From with one address). */
 	memset(&fd, 0, sizeof(fd));
 	k = 0;
-	if ((nh = dkim_split(m, mlen, hs, AUTH_FIELDS_MAX, &body)) < 0)
-		nh = 0;
+	/* Every field must be seen, or a forged field of ours could hide
+	   past the bound. */
+	if ((nh = dkim_split(m, mlen, hs, AUTH_FIELDS_MAX, &body)) < 0) {
+		free(msg);
+		free(dr);
+		free(df);
+		free(hs);
+		/* RFC 3463 X.6.0: other or undefined media error. */
+		*code = 554;
+		*enh = "5.6.0";
+		(void)snprintf(text, textlen,
+		    "Message refused: more than %d header fields",
+		    AUTH_FIELDS_MAX);
+		return 1;
+	}
 	for (i = 0; i < nh; i++) {
 		const char *v = field_value(hs[i].p, hs[i].len, "From");
 		struct buf u;
@@ -663,8 +676,9 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		    "DMARC policy of %s says reject: %s", fd.dom, rwhy);
 		rc = 1;
 	} else if (c->defer_temperror && (dmarc == AR_TEMPERROR || dkimtemp)) {
+		/* RFC 3463 X.7.0: other security status. */
 		*code = 451;
-		*enh = "4.7.5";
+		*enh = "4.7.0";
 		(void)snprintf(text, textlen,
 		    "%s could not be checked now, try again later",
 		    dkimtemp ? "DKIM" : "DMARC");

@@ -236,7 +236,7 @@ spf_fail_cleanup()
 atf_test_case null_sender cleanup
 null_sender_head()
 {
-	atf_set "descr" "MAIL FROM:<> is checked with the HELO identity (RFC 7208 2.4): smtp.helo in the field; a quoted local part is quoted there too"
+	atf_set "descr" "MAIL FROM:<> is checked with the HELO identity (RFC 7208 2.4): smtp.helo in the field; a quoted local part is quoted there too; more header fields than can be looked at (a forged one of ours could hide past them) get 554 5.6.0"
 }
 null_sender_body()
 {
@@ -249,6 +249,16 @@ null_sender_body()
 	delivered
 	grep -q '^Authentication-Results: mx.test; spf=pass smtp.helo=good.test; dkim=none; dmarc=pass header.from=good.test;' hdr ||
 	    atf_fail "$(cat hdr)"
+	# So many fields that not all could be looked at: refused.
+	{
+		printf 'EHLO good.test\r\nMAIL FROM:<>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\n'
+		printf 'Authentication-Results: mx.test; dkim=pass\r\n'
+		awk 'BEGIN { for (i = 0; i < 4100; i++) print "X-F: " i "\r" }'
+		printf 'From: j@good.test\r\n\r\nx\r\n.\r\nQUIT\r\n'
+	} >in
+	session
+	grep -q '^554 5.6.0 Message refused: more than 4096 header fields' out.txt ||
+	    atf_fail "$(cat out.txt)"
 	stop_pidfile msmtpd.pid
 	rm -f md/new/*
 	# mdeliver takes no quoted sender: a command that keeps the message.
