@@ -54,7 +54,10 @@ authres_servid(const char *val, size_t len, char *out, size_t outlen)
 		for (p++; p < e && *p != '"'; p++) {
 			if (*p == '\\' && p + 1 < e)
 				p++;
-			if (n + 1 >= outlen)
+			/* RFC 5322 §3.2.4: no NUL or other control
+			   character in an id (obsolete qtext aside). */
+			if ((unsigned char)*p < 0x20 || *p == 0x7f ||
+			    n + 1 >= outlen)
 				return -1;
 			out[n++] = *p;
 		}
@@ -107,7 +110,8 @@ authres_put_mailbox(struct buf *b, const char *addr)
 		for (p = addr; p < at; p++) {
 			if (*p == '"' || *p == '\\')
 				rc |= buf_putc(b, '\\');
-			rc |= buf_putc(b, (unsigned char)*p < 0x20 ? '?' : *p);
+			rc |= buf_putc(b,
+			    (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
 		}
 		rc |= buf_putc(b, '"');
 	}

@@ -34,6 +34,7 @@ ATF_TC_BODY(servid, tc)
 	    {"   ", NULL},
 	    {" (never closed mx.test; spf=pass", NULL},
 	    {" \"never closed; spf=pass", NULL},
+	    {" \"mx\001.test\"; none", NULL},
 	    {" ((((((((((((((((((deep)))))))))))))))))) mx.test;", NULL},
 	};
 	char out[256];
@@ -95,6 +96,7 @@ ATF_TC_BODY(mailbox, tc)
 	    {"j o;e@example.org", "\"j o;e\"@example.org"},
 	    {"a\"b@example.org", "\"a\\\"b\"@example.org"},
 	    {"x\ty@example.org", "\"x?y\"@example.org"},
+	    {"x\177y@example.org", "\"x?y\"@example.org"},
 	    {"postmaster", "postmaster"},
 	    {"\303\251@example.org", "\303\251@example.org"},
 	};
