@@ -15,8 +15,9 @@ export LC_ALL
 MSMTPD=$(yubin_prog msmtpd)
 MSEND=$(yubin_prog msend)
 
-# zone: an Ed25519 key (ed.pem) and the records about it in test.extra;
-# NSD started, DNSPORT set.
+# zone [rsa]: an Ed25519 key (ed.pem), with rsa an RSA key (rsa.pem)
+# too, and the records about them in test.extra; NSD started, DNSPORT
+# set.
 zone()
 {
 	dns_require
@@ -35,6 +36,19 @@ sel._domainkey.good	TXT	"v=DKIM1; k=ed25519; p=$pub"
 bad		TXT	"v=spf1 -all"
 _dmarc.bad	TXT	"v=DMARC1; p=reject"
 EOF
+	if [ "${1:-}" = rsa ]; then
+		# An RSA key too (rsa.pem, selector rsel): its record is
+		# longer than one string of 255 octets, so it is cut in
+		# several (RFC 6376 3.6.2.2: they are joined).
+		(umask 077
+		certtool --generate-privkey --key-type rsa --bits 2048 \
+		    --outfile rsa.pem 2>/dev/null) || atf_fail "certtool failed"
+		rpub=$(certtool --load-privkey rsa.pem --pubkey-info --outder \
+		    2>/dev/null | base64 -w0)
+		[ -n "$rpub" ] || atf_fail "RSA public key"
+		printf 'rsel._domainkey.good\tTXT\t"v=DKIM1; k=rsa; p=%s"\n' \
+		    "$(printf '%s' "$rpub" | sed 's/.\{200\}/&" "/g')" >>test.extra
+	fi
 	DNSPORT=$(dns_start .) || atf_fail "could not start nsd"
 }
 
@@ -101,22 +115,27 @@ delivered()
 atf_test_case pass cleanup
 pass_head()
 {
-	atf_set "descr" "msend signs (Ed25519) and sends from 127.0.0.1 for good.test: spf=pass dkim=pass dmarc=pass in one Authentication-Results at the top; the forged one of ours is removed, another's kept; the delivery command gets YUBIN_* variables"
+	atf_set "descr" "msend signs (RSA and Ed25519, one signature each) and sends from 127.0.0.1 for good.test: spf=pass dkim=pass dmarc=pass in one Authentication-Results at the top; the forged one of ours is removed, another's kept; the delivery command gets YUBIN_* variables"
 }
 pass_body()
 {
-	zone
+	zone rsa
 	mkmd md
 	start --maildir "$PWD/md"
 	message joe@good.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
-	    --tls=off --timeout 10 -f joe@good.test --dkim-key ed.pem \
-	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    --tls=off --timeout 10 -f joe@good.test --dkim-key rsa.pem \
+	    --dkim-selector rsel --dkim-key ed.pem --dkim-selector sel \
+	    --dkim-algorithm ed25519 u@mx.test 2>err ||
 	    atf_fail "msend: $(cat err) $(cat listen.log)"
 	delivered
 	grep -c '^Authentication-Results: mx.test;' hdr >n || true
 	[ "$(cat n)" = 1 ] || atf_fail "ours: $(cat hdr)"
-	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=pass header.from=good.test; iprev=[a-z]* policy.iprev=127.0.0.1$' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dmarc=pass header.from=good.test; iprev=[a-z]* policy.iprev=127.0.0.1$' hdr ||
 	    atf_fail "$(cat hdr)"
+	grep -q 'dkim=pass header.d=good.test header.s=rsel header.a=rsa-sha256;' hdr ||
+	    atf_fail "RSA: $(cat hdr)"
+	grep -q 'dkim=pass header.d=good.test header.s=sel header.a=ed25519-sha256;' hdr ||
+	    atf_fail "Ed25519: $(cat hdr)"
 	grep -q 'forged.test' hdr && atf_fail "forged kept: $(cat hdr)"
 	grep -q '^Authentication-Results: elsewhere.test; spf=pass$' hdr ||
 	    atf_fail "another's removed: $(cat hdr)"
