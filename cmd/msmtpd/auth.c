@@ -272,7 +272,9 @@ auth_mail(struct session *s)
 		reply(s, 0, 451, "4.3.0", "Local error, try again later");
 		return -1;
 	}
-	if (!a->have_ip)
+	/* An authenticated client sends our own users' mail: its
+	   address is not the sender domain's to vouch for. */
+	if (!a->have_ip || s->authed)
 		return 0;
 	/* iprev beside SPF. */
 	if (!a->iprev_done)
@@ -446,7 +448,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	off_t end;
 	size_t len, pos, mlen, body;
 	int i, nh, nd = 0, dmarc = AR_NONE, rc = 0, dkimtemp = 0, k;
-	int single, dpar = 0;
+	int single, dpar = 0, spf;
 
 	*code = 0;
 	s->auth_env[0] = s->auth_ar[0] = '\0';
@@ -455,6 +457,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	/* Unchecked, a forged field of ours would go through: 451. */
 	if ((a = state(s)) == NULL)
 		goto local;
+	/* SPF as checked at this transaction's MAIL FROM (none when
+	   authenticated or no address). */
+	spf = a->spf_done && !s->authed && strcmp(a->spf_helo, s->helo) == 0 &&
+	    strcmp(a->spf_from, s->from) == 0;
 	if (data_spool_flush(s) == -1 ||
 	    (end = lseek(s->spool, 0, SEEK_END)) == -1 ||
 	    (size_t)end < rcvd_len || (msg = malloc((size_t)end + 1)) == NULL)
@@ -558,8 +564,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		df->text[sizeof(df->text) - 1] = '\0';
 		df->why[sizeof(df->why) - 1] = '\0';
 		memset(&da, 0, sizeof(da));
-		da.spf_result = a->spf_done ? a->spf.result : SPF_NONE;
-		da.spf_domain = a->spf_done ? a->spf.domain : "";
+		da.spf_result = spf ? a->spf.result : SPF_NONE;
+		da.spf_domain = spf ? a->spf.domain : "";
 		da.ndkim = nd;
 		da.dkim = dd;
 		switch (dmarc_evaluate(a->psl, df, &da, &dv)) {
@@ -579,7 +585,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	/* The field, folded: one method a line (RFC 8601 §2.2). */
 	buf_init(&ar, 0);
 	buf_printf(&ar, "Authentication-Results: %s", c->hostname);
-	if (a->spf_done) {
+	if (spf) {
 		buf_printf(&ar, ";\n\tspf=%s", spf_result_str(a->spf.result));
 		/* Our words about the DNS, not the domain's exp=. */
 		if ((a->spf.result == SPF_TEMPERROR ||
@@ -634,13 +640,21 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	if (a->iprev_done)
 		buf_printf(&ar, ";\n\tiprev=%s policy.iprev=%s",
 		    ar_str(a->iprev), s->addr);
+	/* RFC 8601 §2.7.4: SMTP AUTH. */
+	if (s->authed) {
+		buf_puts(&ar, ";\n\tauth=pass smtp.auth=");
+		if (authres_plain(s->auth_user))
+			buf_puts(&ar, s->auth_user);
+		else
+			(void)authres_put_quoted(
+			    &ar, s->auth_user, SASL_FIELD_MAX);
+	}
 	buf_putc(&ar, '\n');
 
 	/* The environment's: the words and the field unfolded. */
 	(void)snprintf(s->auth_env, sizeof(s->auth_env), "%s %s %s %s %s",
-	    a->spf_done ? spf_result_str(a->spf.result) : "none", a->dkim,
-	    a->dmarc, a->iprev_done ? ar_str(a->iprev) : "none",
-	    a->disposition);
+	    spf ? spf_result_str(a->spf.result) : "none", a->dkim, a->dmarc,
+	    a->iprev_done ? ar_str(a->iprev) : "none", a->disposition);
 	unfold_value(buf_cstr(&ar), s->auth_ar, sizeof(s->auth_ar));
 
 	/* The spool again: our field, the Received, the message without
@@ -665,9 +679,11 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	buf_free(&out);
 
 	log_info(c->log, "%s: spf=%s dkim=%s dmarc=%s iprev=%s", s->id,
-	    a->spf_done ? spf_result_str(a->spf.result) : "none", a->dkim,
-	    a->dmarc, a->iprev_done ? ar_str(a->iprev) : "none");
-	if (dmarc == AR_FAIL && c->reject_dmarc &&
+	    spf ? spf_result_str(a->spf.result) : "none", a->dkim, a->dmarc,
+	    a->iprev_done ? ar_str(a->iprev) : "none");
+	if (s->authed)
+		; /* our own user's: no policy */
+	else if (dmarc == AR_FAIL && c->reject_dmarc &&
 	    dv.disposition == DMARC_P_REJECT) {
 		*code = 550;
 		*enh = "5.7.1";

@@ -396,6 +396,40 @@ iprev_cleanup()
 	stop_pidfile dns.pid
 }
 
+atf_test_case authenticated cleanup
+authenticated_head()
+{
+	atf_set "descr" "an authenticated client sends our own users' mail: no SPF or iprev check, no policy refuses it (a bad.test sender passes --reject-spf-fail and --reject-dmarc), and the field says auth=pass smtp.auth=USER (RFC 8601 2.7.4)"
+}
+authenticated_body()
+{
+	zone
+	mkmd md
+	hash=$(openssl passwd -6 -salt saltsalt s3cret)
+	echo "alice:$hash:::$PWD/md" >passwd
+	chmod 600 passwd
+	start --maildir "$PWD/md" --passwd-file passwd --allow-plain-auth \
+	    --reject-spf-fail --reject-dmarc
+	python3 - "$PORT" <<'PY' || atf_fail "smtplib: $(cat listen.log)"
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+s.ehlo("client.test")
+s.login("alice", "s3cret")
+r = s.sendmail("joe@bad.test", ["u@mx.test"],
+    b"From: joe@bad.test\r\nSubject: ours\r\n\r\nx\r\n")
+assert r == {}, r
+s.quit()
+PY
+	delivered
+	grep -q '^Authentication-Results: mx.test; dkim=none; dmarc=fail (p=reject dis=reject) reason="[^"]*" header.from=bad.test; auth=pass smtp.auth=alice$' hdr ||
+	    atf_fail "$(cat hdr)"
+}
+authenticated_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	dns_stop .
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -419,5 +453,6 @@ atf_init_test_cases()
 	atf_add_test_case null_sender
 	atf_add_test_case temperror
 	atf_add_test_case iprev
+	atf_add_test_case authenticated
 	atf_add_test_case usage
 }
