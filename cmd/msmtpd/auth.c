@@ -565,7 +565,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		df->why[sizeof(df->why) - 1] = '\0';
 		memset(&da, 0, sizeof(da));
 		da.spf_result = spf ? a->spf.result : SPF_NONE;
-		da.spf_domain = spf ? a->spf.domain : "";
+		da.spf_domain = spf ? a->spf.domain : NULL;
 		da.ndkim = nd;
 		da.dkim = dd;
 		switch (dmarc_evaluate(a->psl, df, &da, &dv)) {
