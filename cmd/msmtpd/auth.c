@@ -641,7 +641,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		buf_printf(&ar, ";\n\tiprev=%s policy.iprev=%s",
 		    ar_str(a->iprev), s->addr);
 	/* RFC 8601 §2.7.4: SMTP AUTH. */
-	if (s->authed) {
+	if (s->authed && s->relay)
+		/* Going out: the user's name stays here (RFC 8601 §7). */
+		buf_puts(&ar, ";\n\tauth=pass");
+	else if (s->authed) {
 		buf_puts(&ar, ";\n\tauth=pass smtp.auth=");
 		if (authres_plain(s->auth_user))
 			buf_puts(&ar, s->auth_user);

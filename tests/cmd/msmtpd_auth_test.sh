@@ -399,7 +399,7 @@ iprev_cleanup()
 atf_test_case authenticated cleanup
 authenticated_head()
 {
-	atf_set "descr" "an authenticated client sends our own users' mail: no SPF or iprev check, no policy refuses it (a bad.test sender passes --reject-spf-fail and --reject-dmarc), and the field says auth=pass smtp.auth=USER (RFC 8601 2.7.4)"
+	atf_set "descr" "an authenticated client sends our own users' mail: no SPF or iprev check, no policy refuses it (a bad.test sender passes --reject-spf-fail and --reject-dmarc), and the field says auth=pass smtp.auth=USER (RFC 8601 2.7.4), but only auth=pass on mail relayed out"
 }
 authenticated_body()
 {
@@ -408,18 +408,25 @@ authenticated_body()
 	hash=$(openssl passwd -6 -salt saltsalt s3cret)
 	echo "alice:$hash:::$PWD/md" >passwd
 	chmod 600 passwd
+	printf '#!/bin/sh\ncat >"%s/relayed"\n' "$PWD" >relay.sh
+	chmod +x relay.sh
 	start --maildir "$PWD/md" --passwd-file passwd --allow-plain-auth \
-	    --reject-spf-fail --reject-dmarc
+	    --reject-spf-fail --reject-dmarc --domain mx.test \
+	    --relay-command "$PWD/relay.sh"
 	python3 - "$PORT" <<'PY' || atf_fail "smtplib: $(cat listen.log)"
 import smtplib, sys
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
 s.ehlo("client.test")
 s.login("alice", "s3cret")
-r = s.sendmail("joe@bad.test", ["u@mx.test"],
-    b"From: joe@bad.test\r\nSubject: ours\r\n\r\nx\r\n")
-assert r == {}, r
+m = b"From: joe@bad.test\r\nSubject: ours\r\n\r\nx\r\n"
+assert s.sendmail("joe@bad.test", ["u@mx.test"], m) == {}
+assert s.sendmail("joe@bad.test", ["x@elsewhere.test"], m) == {}
 s.quit()
 PY
+	# Relayed: the user's name does not go out.
+	grep -q '^	dmarc=fail .*; auth=pass$\|^	auth=pass$' relayed ||
+	    atf_fail "relayed: $(cat relayed)"
+	grep -q alice relayed && atf_fail "the name goes out: $(cat relayed)"
 	delivered
 	grep -q '^Authentication-Results: mx.test; dkim=none; dmarc=fail (p=reject dis=reject) reason="[^"]*" header.from=bad.test; auth=pass smtp.auth=alice$' hdr ||
 	    atf_fail "$(cat hdr)"
