@@ -362,6 +362,12 @@
 #define DMARC_SHOW_MAX		256
 #define DMARC_WARN_MAX		8
 #define DMARC_WARN_LEN		256
+/* Authentication-Results (RFC 8601, authres.h).  §2.2: the authserv-id
+   is a host name as a rule (a value: token or quoted-string), so at most
+   DNS_NAME_MAX read; comments before it (RFC 5322 §3.2.2 CFWS) nested
+   at most this deep. */
+#define AUTHRES_ID_MAX		DNS_NAME_MAX
+#define AUTHRES_COMMENT_DEPTH	16
 
 /* TLS handshake and I/O idle timeout, milliseconds. */
 #define TLS_HANDSHAKE_TIMEOUT_MS	(60 * 1000)

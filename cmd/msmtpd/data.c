@@ -125,6 +125,7 @@ data_begin(struct session *s)
 		buf_reset(&s->sbuf);
 		return -1;
 	}
+	s->rcvd_len = s->sbuf.len;
 	return 0;
 }
 
@@ -281,6 +282,7 @@ data_finish(struct session *s)
 {
 	int code, st;
 	const char *enh, *text;
+	char why[SMTP_REPLY_LINE_MAX - 64];
 
 	(void)data_spool_flush(s);
 	if (s->toobig) {
@@ -302,6 +304,10 @@ data_finish(struct session *s)
 		code = 451;
 		enh = "4.3.0";
 		text = "Local error writing the message, try again later";
+	} else if (auth_data(s, s->rcvd_len, &code, &enh, why,
+		       sizeof(why)) == 1) {
+		/* --check-sender refused or deferred it. */
+		text = why;
 	} else if ((st = deliver_run(s)) == 0) {
 		code = 250;
 		enh = "2.0.0";

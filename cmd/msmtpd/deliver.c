@@ -44,7 +44,45 @@
 
 /* Names of the variables msmtpd sets for the command (DESIGN). */
 static const char *const env_ours[] = {"SENDER", "RECIPIENT", "REMOTE_ADDR",
-    "REMOTE_HOST", "HELO", "AUTH_USER", "TLS_PROTOCOL", "TLS_CIPHER", NULL};
+    "REMOTE_HOST", "HELO", "AUTH_USER", "TLS_PROTOCOL", "TLS_CIPHER",
+    "YUBIN_SPF", "YUBIN_DKIM", "YUBIN_DMARC", "YUBIN_IPREV",
+    "YUBIN_DMARC_DISPOSITION", "YUBIN_AUTH_RESULTS", NULL};
+/* --check-sender: the variables of the words of auth_env, in order. */
+#define AUTH_WORDS 5
+static const char *const env_auth[AUTH_WORDS] = {"YUBIN_SPF", "YUBIN_DKIM",
+    "YUBIN_DMARC", "YUBIN_IPREV", "YUBIN_DMARC_DISPOSITION"};
+/* The words each may be (RFC 8601 §2.7, RFC 7489 §6.3). */
+static const char *const auth_words[] = {"none", "pass", "fail", "softfail",
+    "neutral", "temperror", "permerror", "policy", "quarantine", "reject",
+    NULL};
+
+/*
+ * auth_env as the parent takes it from the session (hostile): exactly
+ * AUTH_WORDS known words.  0 and w[] pointing into buf, or -1.
+ */
+static int
+auth_split(const char *env, char *buf, size_t buflen, const char **w)
+{
+	char *p, *q;
+	size_t i, k;
+
+	if (util_strlcpy(buf, env, buflen) >= buflen)
+		return -1;
+	for (p = buf, i = 0; i < AUTH_WORDS; i++) {
+		if ((q = strchr(p, ' ')) != NULL)
+			*q = '\0';
+		for (k = 0; auth_words[k] != NULL; k++)
+			if (strcmp(p, auth_words[k]) == 0)
+				break;
+		if (auth_words[k] == NULL)
+			return -1;
+		w[i] = p;
+		if (q == NULL)
+			return i + 1 == AUTH_WORDS ? 0 : -1;
+		p = q + 1;
+	}
+	return -1;
+}
 
 static int
 env_is_ours(const char *kv)
@@ -91,6 +129,8 @@ struct deliv {
 	const char *addr, *host, *helo;
 	const char *auth_user; /* NULL: not authenticated */
 	const char *tls_protocol, *tls_cipher; /* NULL: no TLS */
+	const char *auth_env; /* --check-sender's words, "" none */
+	const char *auth_ar; /* and the Authentication-Results value */
 	int spool; /* positioned at 0 */
 };
 
@@ -109,7 +149,7 @@ make_env(const struct deliv *s, size_t *own)
 
 	for (i = 0; environ[i] != NULL; i++)
 		;
-	if ((envp = calloc(i + 9, sizeof(*envp))) == NULL)
+	if ((envp = calloc(i + 9 + AUTH_WORDS + 1, sizeof(*envp))) == NULL)
 		return NULL;
 	for (i = 0; environ[i] != NULL; i++)
 		if (!env_is_ours(environ[i]))
@@ -125,6 +165,18 @@ make_env(const struct deliv *s, size_t *own)
 	if (s->tls_protocol != NULL) {
 		rc |= env_add(envp, &n, "TLS_PROTOCOL", s->tls_protocol);
 		rc |= env_add(envp, &n, "TLS_CIPHER", s->tls_cipher);
+	}
+	if (s->auth_env != NULL && s->auth_env[0] != '\0') {
+		char wb[MSMTPD_AUTH_ENV_MAX + 1];
+		const char *w[AUTH_WORDS];
+		size_t k;
+
+		if (auth_split(s->auth_env, wb, sizeof(wb), w) == 0) {
+			for (k = 0; k < AUTH_WORDS; k++)
+				rc |= env_add(envp, &n, env_auth[k], w[k]);
+			rc |= env_add(envp, &n, "YUBIN_AUTH_RESULTS",
+			    s->auth_ar != NULL ? s->auth_ar : "");
+		}
 	}
 	if (rc != 0) {
 		for (i = *own; i < n; i++)
@@ -369,8 +421,9 @@ enum {
 /* DELIVER: id, from, relay ("0" or "1"), addr, host, helo, auth user,
    TLS protocol, TLS cipher ("" when not authenticated or no TLS: never
    a value then), the number of recipients, RET ("", "full", "hdrs"),
-   ENVID (decoded, "" none); the spool descriptor. */
-#define PS_DELIVER_FIELDS 12
+   ENVID (decoded, "" none), the --check-sender words and
+   Authentication-Results value ("" none); the spool descriptor. */
+#define PS_DELIVER_FIELDS 14
 /* RCPT: the address, NOTIFY (SMTP_NOTIFY_* bits in decimal), ORCPT. */
 #define PS_RCPT_FIELDS 3
 
@@ -427,6 +480,8 @@ deliver_ask(struct session *s)
 	    : s->ret == SMTP_RET_HDRS	 ? "hdrs"
 					 : "";
 	f[11] = s->envid;
+	f[12] = s->auth_env;
+	f[13] = s->auth_ar;
 	if (send_fields(c, PS_DELIVER, s->spool, PS_DELIVER_FIELDS, f) == -1)
 		return EX_TEMPFAIL;
 	for (i = 0; i < s->nrcpt; i++) {
@@ -493,6 +548,8 @@ deliver_run(struct session *s)
 	d.auth_user = s->authed ? s->auth_user : NULL;
 	d.tls_protocol = s->tls ? s->tlsi.protocol : NULL;
 	d.tls_cipher = s->tls ? s->tlsi.cipher : NULL;
+	d.auth_env = s->auth_env;
+	d.auth_ar = s->auth_ar;
 	d.spool = s->spool;
 	rc = run_command(s->c, &d, s->cmd_err);
 out:
@@ -581,6 +638,17 @@ printable(const char *f)
 	return 1;
 }
 
+/* No control characters (UTF-8 allowed): a value for the
+   environment. */
+static int
+no_controls(const char *f)
+{
+	for (; *f != '\0'; f++)
+		if ((unsigned char)*f < 0x20 || *f == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* "" is "none" for the optional ones. */
 static const char *
 opt(const char *f)
@@ -645,7 +713,10 @@ req_begin(const struct msmtpd_conf *c, struct req *r, struct privsep_msg *m,
 	    field(m, 10, 4) == NULL ||
 	    (m->field[10][0] != '\0' && strcmp(m->field[10], "full") != 0 &&
 		strcmp(m->field[10], "hdrs") != 0) ||
-	    field(m, 11, SMTP_ENVID_MAX) == NULL || !printable(m->field[11]))
+	    field(m, 11, SMTP_ENVID_MAX) == NULL || !printable(m->field[11]) ||
+	    field(m, 12, MSMTPD_AUTH_ENV_MAX) == NULL ||
+	    field(m, 13, MSMTPD_AUTH_AR_MAX) == NULL ||
+	    !no_controls(m->field[13]))
 		return -1;
 	/* DSN parameters only where DSN is offered (session.c). */
 	if ((m->field[10][0] != '\0' || m->field[11][0] != '\0') &&
@@ -734,6 +805,8 @@ req_go(const struct msmtpd_conf *c, struct req *r, int ps)
 	    : strcmp(h->field[10], "hdrs") == 0	  ? SMTP_RET_HDRS
 						  : SMTP_RET_NONE;
 	d.envid = h->field[11];
+	d.auth_env = h->field[12];
+	d.auth_ar = h->field[13];
 	d.spool = h->fd;
 	if (lseek(d.spool, 0, SEEK_SET) == -1) {
 		log_err(c->log, "%s: spool: %s", d.id, strerror(errno));

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <getopt.h>
 #include <limits.h>
@@ -21,6 +22,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "dns.h"
 #include "msmtpd.h"
 #include "passwd.h"
 #include "privsep.h"
@@ -42,7 +44,13 @@ enum {
 	OPT_DATATIMEOUT,
 	OPT_CMDTIMEOUT,
 	OPT_DATARATE,
-	OPT_MAXUSE
+	OPT_MAXUSE,
+	OPT_CHECK,
+	OPT_REJSPF,
+	OPT_REJDMARC,
+	OPT_DEFER,
+	OPT_DNS,
+	OPT_DNSTIMEOUT
 };
 
 static const struct option ownopts[] = {
@@ -58,6 +66,12 @@ static const struct option ownopts[] = {
     {"command-timeout", required_argument, NULL, OPT_CMDTIMEOUT},
     {"data-min-rate", required_argument, NULL, OPT_DATARATE},
     {"max-use", required_argument, NULL, OPT_MAXUSE},
+    {"check-sender", no_argument, NULL, OPT_CHECK},
+    {"reject-spf-fail", no_argument, NULL, OPT_REJSPF},
+    {"reject-dmarc", no_argument, NULL, OPT_REJDMARC},
+    {"defer-temperror", no_argument, NULL, OPT_DEFER},
+    {"dns-server", required_argument, NULL, OPT_DNS},
+    {"dns-timeout", required_argument, NULL, OPT_DNSTIMEOUT},
     {NULL, 0, NULL, 0}};
 
 static void
@@ -90,10 +104,19 @@ usage(FILE *fp, const struct srvopt *so)
 	    "  --max-use N            --listen: connections a session "
 	    "process serves\n"
 	    "                         before it is replaced (default %d)\n"
+	    "  --check-sender         SPF, iprev, DKIM, DMARC, said in an\n"
+	    "                         Authentication-Results header\n"
+	    "  --reject-spf-fail      SPF fail: 550 at MAIL FROM\n"
+	    "  --reject-dmarc         DMARC fail with p=reject: 550 after "
+	    "the data\n"
+	    "  --defer-temperror      a check the DNS could not answer: "
+	    "451\n"
+	    "  --dns-server ADDR[:PORT]  DNS server for the checks\n"
+	    "  --dns-timeout S        seconds a DNS query (default %d)\n"
 	    "Options every server takes:\n",
 	    PROG, MSG_SIZE_DEFAULT, SMTP_RCPT_MAX, MSMTPD_DATA_TIMEOUT,
 	    DATA_MIN_RATE_DEFAULT, MSMTPD_COMMAND_TIMEOUT,
-	    SERVER_MAX_USE_DEFAULT);
+	    SERVER_MAX_USE_DEFAULT, DNS_TIMEOUT);
 	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
 }
 
@@ -352,6 +375,8 @@ main(int argc, char **argv)
 	static char hmd[PATH_MAX];
 	const char *maildir = NULL;
 	int ch, have_cmd = 0, have_relay = 0, rc;
+	struct sockaddr_storage dss;
+	socklen_t dsslen;
 
 	(void)secret_no_core_dumps(); /* AUTH passwords pass through us */
 	srvopt_init(&so, MSMTPD_TIMEOUT, SRVOPT_MODE_REQUIRED);
@@ -415,6 +440,21 @@ main(int argc, char **argv)
 			c.max_use = (int)num("--max-use", optarg, 1,
 			    SERVER_MAX_USE_MAX, 0);
 			break;
+		case OPT_CHECK: c.check_sender = 1; break;
+		case OPT_REJSPF: c.reject_spf_fail = 1; break;
+		case OPT_REJDMARC: c.reject_dmarc = 1; break;
+		case OPT_DEFER: c.defer_temperror = 1; break;
+		case OPT_DNS:
+			if (dns_parse_server(optarg, &dss, &dsslen, err,
+				sizeof(err)) == -1)
+				die(EX_USAGE, "--dns-server %s: %s", optarg,
+				    err);
+			c.dns_server = optarg;
+			break;
+		case OPT_DNSTIMEOUT:
+			c.dns_timeout =
+			    (int)num("--dns-timeout", optarg, 1, 60, 0);
+			break;
 		case 'h': usage(stdout, &so); return 0;
 		case 'V': return util_version(PROG);
 		default: usage(stderr, &so); return EX_USAGE;
@@ -426,6 +466,17 @@ main(int argc, char **argv)
 		die(EX_USAGE,
 		    "--maildir is for the default command; with "
 		    "--command put it in the command");
+	if ((c.reject_spf_fail || c.reject_dmarc || c.defer_temperror ||
+		c.dns_server != NULL || c.dns_timeout != 0) &&
+	    !c.check_sender)
+		die(EX_USAGE, "--reject-spf-fail, --reject-dmarc, "
+		    "--defer-temperror and --dns-*: only with --check-sender");
+	if (c.check_sender &&
+	    (c.max_size == 0 || c.max_size > MSMTPD_CHECK_SIZE_MAX))
+		die(EX_USAGE,
+		    "--check-sender: --max-size %lld: checking holds the "
+		    "message in memory, at most %lld bytes",
+		    c.max_size, MSMTPD_CHECK_SIZE_MAX);
 	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
 		die(rc, "%s", err);
 	if (c.queue != NULL && have_relay)

@@ -49,6 +49,13 @@
 /* Milliseconds the last replies (221, 421) get to go out after the
    session's deadline. */
 #define MSMTPD_GOODBYE_MS 10000
+/* --check-sender: the results' words for the environment, and the
+   Authentication-Results value (one line), at most. */
+#define MSMTPD_AUTH_ENV_MAX 80
+/* --check-sender reads each message into memory (DKIM, the rewrite):
+   --max-size must be at most this. */
+#define MSMTPD_CHECK_SIZE_MAX (256LL * 1024 * 1024)
+#define MSMTPD_AUTH_AR_MAX 2048
 /* Bytes of a delivery command's stderr kept for the log line. */
 #define MSMTPD_CMD_ERR_MAX 400
 
@@ -82,6 +89,15 @@ struct msmtpd_conf {
 	long long data_rate; /* DATA/BDAT bytes a second, at least */
 	int auth_delay_ms;
 	int resolve; /* reverse DNS of the peer */
+	/* --check-sender (auth.c): SPF, iprev, DKIM, DMARC over the DNS
+	   (dns_server, NULL: resolv.conf), the results in an
+	   Authentication-Results field and the command's environment. */
+	int check_sender;
+	int reject_spf_fail; /* 550 5.7.23 at MAIL FROM */
+	int reject_dmarc; /* 550 5.7.1 for a DMARC reject */
+	int defer_temperror; /* 451 when a check could not be made */
+	const char *dns_server;
+	int dns_timeout; /* seconds a query, 0: DNS_TIMEOUT */
 	const char *user; /* --user: drop root to this user */
 	struct log *log;
 	/*
@@ -154,6 +170,13 @@ struct session {
 	int hops_done; /* the header has ended */
 	char id[24];
 	char cmd_err[MSMTPD_CMD_ERR_MAX + 1];
+	/* --check-sender (auth.c) */
+	struct auth_state *auth;
+	size_t rcvd_len; /* our Received field at the spool's start */
+	/* "SPF DKIM DMARC IPREV DISPOSITION", "" when not checked */
+	char auth_env[MSMTPD_AUTH_ENV_MAX + 1];
+	/* the Authentication-Results value, unfolded */
+	char auth_ar[MSMTPD_AUTH_AR_MAX + 1];
 };
 
 /* session.c: one SMTP session on rfd/wfd.  Returns what
@@ -204,6 +227,18 @@ int deliver_parent(
  */
 int deliver_parent_pool(
     const struct msmtpd_conf *c, const struct privsep_id *id, int chan);
+
+/* auth.c: --check-sender.  At MAIL FROM (after its checks): iprev and
+   SPF; 0, or -1 when the command got its refusal.  After the data,
+   before the delivery (rcvd_len: our Received field's bytes at the
+   spool's start): DKIM and DMARC, the Authentication-Results field
+   into the spool; 0, or 1 with the reply to give instead of
+   delivering. */
+struct auth_state;
+int auth_mail(struct session *s);
+int auth_data(struct session *s, size_t rcvd_len, int *code,
+    const char **enh, char *text, size_t textlen);
+void auth_free(struct session *s);
 
 /* session.c: DSN (RFC 3461) is offered where it can be honoured: with
    --queue, which relays through the queue runner (see msmtpd.8). */

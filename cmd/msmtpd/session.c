@@ -73,6 +73,7 @@ txn_reset(struct session *s)
 	s->spool_err = 0;
 	s->cr_pending = 0;
 	s->cmd_err[0] = '\0';
+	s->auth_env[0] = s->auth_ar[0] = '\0';
 	buf_reset(&s->sbuf);
 }
 
@@ -276,6 +277,11 @@ cmd_mail(void *v, const char *arg, size_t len)
 	s->smtputf8 = pa.smtputf8;
 	s->binary = pa.body == SMTP_BODY_BINARYMIME;
 	s->ret = pa.ret;
+	/* --check-sender: SPF and iprev, maybe a refusal. */
+	if (auth_mail(s) == -1) {
+		txn_reset(s);
+		return 0;
+	}
 	reply(s, 0, 250, "2.1.0", "Sender <%s> OK", s->from);
 	return 0;
 }
@@ -776,6 +782,7 @@ out:
 	if (s->spool != -1 && !c->privsep)
 		close(s->spool);
 	buf_free(&s->sbuf);
+	auth_free(s);
 	free(s->rcpt);
 	free(s->rdsn);
 	free(s);

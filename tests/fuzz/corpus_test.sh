@@ -58,6 +58,8 @@ atf_test_case dkim
 dkim_body() { replay dkim; }
 atf_test_case dmarc
 dmarc_body() { replay dmarc; }
+atf_test_case authres
+authres_body() { replay authres; }
 
 atf_init_test_cases()
 {
@@ -85,4 +87,5 @@ atf_init_test_cases()
 	atf_add_test_case spf
 	atf_add_test_case dkim
 	atf_add_test_case dmarc
+	atf_add_test_case authres
 }
