@@ -2,8 +2,8 @@
  * dkimkey.c: a DKIM key record (RFC 6376 §3.6.1) for --policy
  * --selector: its tags, its key type and size.  Only what a person
  * checking their DNS needs; signing and verifying are common/dkim's.
- * GnuTLS's base64 and public-key import (utility functions, DESIGN.md)
- * read the key.
+ * The tag list and the base64 are common/dkim's; GnuTLS's public-key
+ * import reads an RSA key's size.
  */
 #include "config.h"
 
@@ -16,6 +16,7 @@
 #include <gnutls/gnutls.h>
 
 #include "bounds.h"
+#include "dkim.h"
 #include "mxlookup.h"
 #include "util.h"
 
@@ -51,33 +52,24 @@ word_is(const char *s, size_t n, const char *w)
 static void
 read_key(struct dkimkey *k, const char *p, size_t n)
 {
-	gnutls_datum_t b64, der = {NULL, 0};
+	unsigned char raw[DKIM_KEY_BYTES_MAX];
+	gnutls_datum_t der;
 	gnutls_pubkey_t pub;
-	char *clean;
-	size_t i, j = 0;
 	const char *name;
 	unsigned int bits = 0;
+	long got;
 	int algo;
 
-	if ((clean = malloc(n + 1)) == NULL) {
-		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
-		return;
-	}
-	for (i = 0; i < n; i++)
-		if (!is_fws((unsigned char)p[i]))
-			clean[j++] = p[i];
-	clean[j] = '\0';
-	b64.data = (unsigned char *)clean;
-	b64.size = (unsigned int)j;
-	if (gnutls_base64_decode2(&b64, &der) != 0) {
-		free(clean);
+	/* common/dkim's base64: FWS inside allowed (RFC 6376 §2.11). */
+	if ((got = dkim_base64_decode(p, n, raw, sizeof(raw))) < 0) {
 		(void)util_strlcpy(k->err,
 		    "p= is not valid base64: publish the key as base64 "
 		    "without quotes or line breaks inside",
 		    sizeof(k->err));
 		return;
 	}
-	free(clean);
+	der.data = raw;
+	der.size = (unsigned int)got;
 	if (k->algo == 2) {
 		if (der.size != ED25519_KEY_LEN)
 			(void)snprintf(k->err, sizeof(k->err),
@@ -87,11 +79,9 @@ read_key(struct dkimkey *k, const char *p, size_t n)
 			    der.size);
 		else
 			k->bits = 256;
-		gnutls_free(der.data);
 		return;
 	}
 	if (gnutls_pubkey_init(&pub) != 0) {
-		gnutls_free(der.data);
 		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
 		return;
 	}
@@ -114,41 +104,36 @@ read_key(struct dkimkey *k, const char *p, size_t n)
 			k->bits = bits;
 	}
 	gnutls_pubkey_deinit(pub);
-	gnutls_free(der.data);
 }
 
 int
 dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 {
-	size_t i, j, tlen, vlen;
-	const char *t, *v, *eq, *p = NULL;
-	size_t plen = 0;
-	int first = 1;
+	struct dkim_tag tags[DKIM_TAGS_MAX];
+	const char *t, *v, *p = NULL;
+	size_t tlen, vlen, plen = 0, a, b, wl;
+	const char *w;
+	int n, i;
 
 	memset(k, 0, sizeof(*k));
 	(void)util_strlcpy(k->k, "rsa", sizeof(k->k));
 	k->algo = 1;
-	for (i = 0; i <= len; i = j + 1) {
-		for (j = i; j < len && txt[j] != ';'; j++)
-			;
-		tlen = j - i;
-		t = trim(txt + i, &tlen);
-		if (tlen == 0)
-			continue;
-		if ((eq = memchr(t, '=', tlen)) == NULL) {
-			(void)util_strlcpy(k->err,
-			    "a part without '=' : the record is a list of "
-			    "tag=value separated by ';'",
-			    sizeof(k->err));
-			return -1;
-		}
-		vlen = tlen - (size_t)(eq + 1 - t);
-		v = trim(eq + 1, &vlen);
-		tlen = (size_t)(eq - t);
-		t = trim(t, &tlen);
+	/* common/dkim's tag-list splitter (§3.2). */
+	if ((n = dkim_tags_parse(txt, len, tags, DKIM_TAGS_MAX, k->err,
+		 sizeof(k->err))) < 0) {
+		(void)util_strlcat(k->err, ": the record is a list of "
+		    "tag=value separated by ';', each tag once",
+		    sizeof(k->err));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		t = tags[i].name;
+		tlen = tags[i].namelen;
+		v = tags[i].val;
+		vlen = tags[i].vallen;
 		if (word_is(t, tlen, "v")) {
 			/* §3.6.1: if present, first, and DKIM1 */
-			if (!first ||
+			if (i != 0 ||
 			    !(vlen == 5 && memcmp(v, "DKIM1", 5) == 0))
 				k->version_bad = 1;
 		} else if (word_is(t, tlen, "k")) {
@@ -165,16 +150,11 @@ dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 			p = v;
 			plen = vlen;
 		} else if (word_is(t, tlen, "t")) {
-			size_t a, b;
-
 			if (vlen >= sizeof(k->flags))
 				vlen = sizeof(k->flags) - 1;
 			memcpy(k->flags, v, vlen);
 			k->flags[vlen] = '\0';
 			for (a = 0; a < vlen; a = b + 1) {
-				size_t wl;
-				const char *w;
-
 				for (b = a; b < vlen && v[b] != ':'; b++)
 					;
 				wl = b - a;
@@ -186,12 +166,8 @@ dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 			}
 		} else if (word_is(t, tlen, "h")) {
 			int sha1 = 0, sha256 = 0;
-			size_t a, b;
 
 			for (a = 0; a < vlen; a = b + 1) {
-				size_t wl;
-				const char *w;
-
 				for (b = a; b < vlen && v[b] != ':'; b++)
 					;
 				wl = b - a;
@@ -203,7 +179,6 @@ dkimkey_parse(const char *txt, size_t len, struct dkimkey *k)
 			}
 			k->sha1_only = sha1 && !sha256;
 		}
-		first = 0;
 	}
 	if (!k->has_p) {
 		(void)util_strlcpy(k->err,
