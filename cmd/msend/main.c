@@ -230,6 +230,7 @@ struct run {
 	int run; /* --run */
 	int poll; /* --poll S: scan every S s, no inotify */
 	const char *batch; /* --batch SOURCE: many messages into the queue */
+	const char *owner; /* root became this queue owner, or NULL */
 	struct rcpt *r;
 	int nr, capr;
 	int bad; /* recipients refused by us */
@@ -543,16 +544,16 @@ parse_args(struct run *rn, int argc, char **argv)
  * owner's (a root-owned file would lock the runner out of it).  A queue
  * root owns is refused.  Exits on failure.
  */
-static void
+static const char *
 become_queue_owner(const char *dir)
 {
 	const struct passwd *pw;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], *owner;
 	struct stat st;
 	gid_t gid;
 
 	if (geteuid() != 0)
-		return;
+		return NULL;
 	if (stat(dir, &st) == -1)
 		die(errno == ENOENT ? EX_CONFIG : EX_TEMPFAIL,
 		    "%s: %s (as root msend works a queue as its owner: make "
@@ -579,6 +580,8 @@ become_queue_owner(const char *dir)
 	   queue's directory, unlinked at once. */
 	if (realpath(dir, tmp) != NULL && setenv("TMPDIR", tmp, 1) == -1)
 		die(EX_OSERR, "%s", strerror(errno));
+	return pw != NULL && (owner = strdup(pw->pw_name)) != NULL ? owner
+								 : "its owner";
 }
 
 /* ------------------------------------------------------------ config */
@@ -898,7 +901,13 @@ batch_one(void *arg, int fd, const char *name, const char *why)
 	int ex, i, e;
 
 	if (fd == -1) {
-		batch_refused(b, name, why, EX_NOINPUT);
+		char w[ERR_MAX + 128];
+
+		(void)snprintf(w, sizeof(w), "%s%s%s%s", why,
+		    rn->owner != NULL ? " (read as the queue's owner, " : "",
+		    rn->owner != NULL ? rn->owner : "",
+		    rn->owner != NULL ? ")" : "");
+		batch_refused(b, name, w, EX_NOINPUT);
 		return 0;
 	}
 	rn->nr = b->nr0;
@@ -989,9 +998,15 @@ batch_run(struct run *rn, const char *from, const char *ehlo)
 	queue_hold(&b.q);
 	rc = batch_each(rn->batch, batch_one, &b, rn->err, sizeof(rn->err));
 	if (rc == -1) {
-		fprintf(stderr, "%s: %s\n", PROG, rn->err);
+		int e = errno;
+
+		/* As root msend reads the batch as the queue's owner. */
+		fprintf(stderr, "%s: %s%s%s%s\n", PROG, rn->err,
+		    rn->owner != NULL ? " (read as the queue's owner, " : "",
+		    rn->owner != NULL ? rn->owner : "",
+		    rn->owner != NULL ? ")" : "");
 		b.ex = yerr_exit_worst(b.ex,
-		    errno == ENOENT ? EX_NOINPUT : EX_IOERR);
+		    e == ENOENT ? EX_NOINPUT : EX_IOERR);
 	}
 	/* What was read before a failure of the source is queued. */
 	if (batch_commit(&b) == -1 && rc == 0)
@@ -1086,7 +1101,7 @@ main(int argc, char **argv)
 				      "\"queue DIR\" in msend.conf)",
 			    rn.run ? "--run" : rn.flush ? "--flush" : "-odq");
 		if (!rn.list)
-			become_queue_owner(rn.a.queue);
+			rn.owner = become_queue_owner(rn.a.queue);
 		if (rn.list) {
 			ex = queue_list(rn.a.queue, stdout);
 			run_free(&rn);
