@@ -548,7 +548,8 @@ static const char *
 become_queue_owner(const char *dir)
 {
 	const struct passwd *pw;
-	char tmp[PATH_MAX], *owner;
+	static char owner[64]; /* for messages: the name once */
+	char tmp[PATH_MAX];
 	struct stat st;
 	gid_t gid;
 
@@ -580,8 +581,10 @@ become_queue_owner(const char *dir)
 	   queue's directory, unlinked at once. */
 	if (realpath(dir, tmp) != NULL && setenv("TMPDIR", tmp, 1) == -1)
 		die(EX_OSERR, "%s", strerror(errno));
-	return pw != NULL && (owner = strdup(pw->pw_name)) != NULL ? owner
-								 : "its owner";
+	if (pw == NULL)
+		return "its owner";
+	(void)util_strlcpy(owner, pw->pw_name, sizeof(owner));
+	return owner;
 }
 
 /* ------------------------------------------------------------ config */
