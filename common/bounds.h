@@ -94,8 +94,10 @@
 #define DNS_TIMEOUT		5
 #define DNS_TRIES		2
 /* TXT records kept per answer and the bytes of one (RFC 7208 §3.3 joins
-   its strings; SPF and MTA-STS records are far shorter). */
-#define DNS_TXT_MAX		16
+   its strings; SPF and MTA-STS records are far shorter).  A busy apex
+   holds dozens of site-verification records beside its SPF record, in
+   any order: one past the bound would read as "no SPF record" (§4.5). */
+#define DNS_TXT_MAX		64
 #define DNS_TXT_LEN_MAX		4096
 /* Addresses taken from an additional section; queries for one MX lookup. */
 #define DNS_EXTRA_MAX		64

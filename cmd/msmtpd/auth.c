@@ -1,7 +1,8 @@
 /*
  * auth.c: --check-sender, who really sent the message, checked in the
  * unprivileged session over the DNS: SPF at MAIL FROM (RFC 7208; the
- * HELO identity for the null path, §2.4), iprev of the client (RFC 8601
+ * HELO identity for the null path, §2.4, and beside it the HELO name as
+ * an identity of its own, §2.3), iprev of the client (RFC 8601
  * §2.7.3: its PTR names, each confirmed by an A/AAAA holding the
  * address), and after the data DKIM (RFC 6376) and DMARC (RFC 7489).
  * The results go into one Authentication-Results field (RFC 8601) at
@@ -9,9 +10,10 @@
  * our authserv-id (--hostname) is removed (§5), and into the delivery
  * command's environment (deliver.c).  Results are kept for the session:
  * iprev once, SPF once per HELO and MAIL FROM.  The lookups that do not
- * wait on each other run at once: iprev beside SPF, and the DMARC
- * record beside the DKIM keys, the one in a child process with a
- * resolver of its own that hands its result back over a pipe.
+ * wait on each other run at once: iprev and the HELO name's SPF beside
+ * the sender's, and the DMARC record beside the DKIM keys, each in a
+ * child process with a resolver of its own that hands its result back
+ * over a pipe.
  */
 #include "config.h"
 
@@ -60,6 +62,11 @@ struct auth_state {
 	char spf_helo[SMTP_DOMAIN_MAX + 1];
 	char spf_from[SMTP_PATH_MAX + 1];
 	struct spf_outcome spf;
+	/* SPF of the HELO name as an identity of its own (RFC 7208 §2.3),
+	   once per HELO name */
+	int helo_done;
+	char helo_name[SMTP_DOMAIN_MAX + 1];
+	struct spf_outcome helo;
 	/* the message's */
 	char dkim[16], dmarc[16], disposition[16];
 };
@@ -254,16 +261,46 @@ iprev_par(struct dns_resolver *r, void *arg, void *out)
 	*(int *)out = iprev(r, arg);
 }
 
+static void
+spf_par(struct dns_resolver *r, void *arg, void *out)
+{
+	(void)spf_check(r, arg, out);
+}
+
+/* An outcome that came over a pipe, made safe to print. */
+static void
+spf_sane(struct spf_outcome *o)
+{
+	o->sender[sizeof(o->sender) - 1] = '\0';
+	o->domain[sizeof(o->domain) - 1] = '\0';
+	o->mech[sizeof(o->mech) - 1] = '\0';
+	o->exp[sizeof(o->exp) - 1] = '\0';
+	o->why[sizeof(o->why) - 1] = '\0';
+	if (o->result < SPF_NONE || o->result > SPF_PERMERROR)
+		o->result = SPF_TEMPERROR;
+}
+
+/*
+ * Is the HELO name checked as an identity of its own?  Not for the null
+ * sender (MAIL FROM's check is then the HELO name's, §2.4), nor for an
+ * address literal, which has no SPF record (§2.3).
+ */
+static int
+helo_checked(const struct session *s)
+{
+	return s->from[0] != '\0' && s->helo[0] != '\0' && s->helo[0] != '[';
+}
+
 int
 auth_mail(struct session *s)
 {
 	const struct msmtpd_conf *c = s->c;
 	struct auth_state *a;
-	struct spf_request rq;
-	struct par par;
+	struct spf_request rq, hrq;
+	struct par par, hpar;
 	const char *w;
 	char exp[AR_REASON_MAX + 4];
-	int ipar = 0;
+	int ipar = 0, hpar_on = 0, helo;
 
 	if (!c->check_sender)
 		return 0;
@@ -280,6 +317,19 @@ auth_mail(struct session *s)
 	if (!a->iprev_done)
 		ipar = par_start(&par, c, iprev_par, a, &a->iprev,
 			   sizeof(a->iprev)) == 0;
+	/* and the HELO name's SPF beside both */
+	helo = helo_checked(s) &&
+	    (!a->helo_done || strcmp(a->helo_name, s->helo) != 0);
+	if (helo) {
+		memset(&hrq, 0, sizeof(hrq));
+		hrq.family = a->family;
+		memcpy(hrq.ip, a->ip, sizeof(hrq.ip));
+		hrq.sender = "";
+		hrq.helo = s->helo;
+		hrq.receiver = c->hostname;
+		hpar_on = par_start(&hpar, c, spf_par, &hrq, &a->helo,
+			      sizeof(a->helo)) == 0;
+	}
 	if (!a->spf_done || strcmp(a->spf_helo, s->helo) != 0 ||
 	    strcmp(a->spf_from, s->from) != 0) {
 		memset(&rq, 0, sizeof(rq));
@@ -299,6 +349,26 @@ auth_mail(struct session *s)
 		if (a->iprev < AR_NONE || a->iprev > AR_PERMERROR)
 			a->iprev = AR_TEMPERROR;
 		a->iprev_done = 1;
+	}
+	if (helo) {
+		if (!hpar_on ||
+		    par_wait(&hpar, &a->helo, sizeof(a->helo)) == -1)
+			(void)spf_check(a->res, &hrq, &a->helo);
+		spf_sane(&a->helo);
+		util_strlcpy(a->helo_name, s->helo, sizeof(a->helo_name));
+		a->helo_done = 1;
+	}
+	if (helo_checked(s) && a->helo.result == SPF_FAIL &&
+	    c->reject_spf_fail) {
+		/* §2.3: a HELO name that fails may be refused; RFC 7372
+		   §3.2: X.7.23. */
+		clean_copy(exp, sizeof(exp), a->helo.exp);
+		reply(s, 1, 550, "5.7.23",
+		    "SPF of HELO name %s does not allow %s%s%s", s->helo,
+		    s->addr, exp[0] != '\0' ? ": " : "", exp);
+		log_info(c->log, "refused <%s> from [%s]: spf(helo %s)=fail",
+		    s->from, s->addr, s->helo);
+		return -1;
 	}
 	w = spf_result_str(a->spf.result);
 	if (a->spf.result == SPF_FAIL && c->reject_spf_fail) {
@@ -448,7 +518,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	off_t end;
 	size_t len, pos, mlen, body;
 	int i, nh, nd = 0, dmarc = AR_NONE, rc = 0, dkimtemp = 0, k;
-	int single, dpar = 0, spf;
+	int single, dpar = 0, spf, hspf;
 
 	*code = 0;
 	s->auth_env[0] = s->auth_ar[0] = '\0';
@@ -461,6 +531,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	   authenticated or no address). */
 	spf = a->spf_done && !s->authed && strcmp(a->spf_helo, s->helo) == 0 &&
 	    strcmp(a->spf_from, s->from) == 0;
+	hspf = !s->authed && helo_checked(s) && a->helo_done &&
+	    strcmp(a->helo_name, s->helo) == 0;
 	if (data_spool_flush(s) == -1 ||
 	    (end = lseek(s->spool, 0, SEEK_END)) == -1 ||
 	    (size_t)end < rcvd_len || (msg = malloc((size_t)end + 1)) == NULL)
@@ -604,6 +676,19 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 			put_clean(&ar, s->helo);
 		}
 	}
+	/* The HELO name's own (RFC 8601 §2.7.2: smtp.helo). */
+	if (hspf) {
+		buf_printf(&ar, ";\n\tspf=%s", spf_result_str(a->helo.result));
+		if ((a->helo.result == SPF_TEMPERROR ||
+			a->helo.result == SPF_PERMERROR) &&
+		    a->helo.why[0] != '\0') {
+			buf_puts(&ar, "\n\treason=");
+			(void)authres_put_quoted(
+			    &ar, a->helo.why, AR_REASON_MAX);
+		}
+		buf_puts(&ar, " smtp.helo=");
+		put_clean(&ar, s->helo);
+	}
 	if (nd == 0)
 		buf_puts(&ar, ";\n\tdkim=none");
 	for (i = 0; i < nd; i++) {
@@ -655,9 +740,13 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	buf_putc(&ar, '\n');
 
 	/* The environment's: the words and the field unfolded. */
-	(void)snprintf(s->auth_env, sizeof(s->auth_env), "%s %s %s %s %s",
-	    spf ? spf_result_str(a->spf.result) : "none", a->dkim, a->dmarc,
-	    a->iprev_done ? ar_str(a->iprev) : "none", a->disposition);
+	(void)snprintf(s->auth_env, sizeof(s->auth_env),
+	    "%s %s %s %s %s %s", spf ? spf_result_str(a->spf.result) : "none",
+	    a->dkim, a->dmarc, a->iprev_done ? ar_str(a->iprev) : "none",
+	    a->disposition,
+	    hspf ? spf_result_str(a->helo.result)
+		 : spf && s->from[0] == '\0' ? spf_result_str(a->spf.result)
+					    : "none");
 	unfold_value(buf_cstr(&ar), s->auth_ar, sizeof(s->auth_ar));
 
 	/* The spool again: our field, the Received, the message without
@@ -681,8 +770,9 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	}
 	buf_free(&out);
 
-	log_info(c->log, "%s: spf=%s dkim=%s dmarc=%s iprev=%s", s->id,
-	    spf ? spf_result_str(a->spf.result) : "none", a->dkim, a->dmarc,
+	log_info(c->log, "%s: spf=%s helo-spf=%s dkim=%s dmarc=%s iprev=%s",
+	    s->id, spf ? spf_result_str(a->spf.result) : "none",
+	    hspf ? spf_result_str(a->helo.result) : "none", a->dkim, a->dmarc,
 	    a->iprev_done ? ar_str(a->iprev) : "none");
 	if (s->authed)
 		; /* our own user's: no policy */

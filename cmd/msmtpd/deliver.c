@@ -46,11 +46,12 @@
 static const char *const env_ours[] = {"SENDER", "RECIPIENT", "REMOTE_ADDR",
     "REMOTE_HOST", "HELO", "AUTH_USER", "TLS_PROTOCOL", "TLS_CIPHER",
     "YUBIN_SPF", "YUBIN_DKIM", "YUBIN_DMARC", "YUBIN_IPREV",
-    "YUBIN_DMARC_DISPOSITION", "YUBIN_AUTH_RESULTS", NULL};
+    "YUBIN_DMARC_DISPOSITION", "YUBIN_SPF_HELO", "YUBIN_AUTH_RESULTS", NULL};
 /* --check-sender: the variables of the words of auth_env, in order. */
-#define AUTH_WORDS 5
+#define AUTH_WORDS 6
 static const char *const env_auth[AUTH_WORDS] = {"YUBIN_SPF", "YUBIN_DKIM",
-    "YUBIN_DMARC", "YUBIN_IPREV", "YUBIN_DMARC_DISPOSITION"};
+    "YUBIN_DMARC", "YUBIN_IPREV", "YUBIN_DMARC_DISPOSITION",
+    "YUBIN_SPF_HELO"};
 /* The words each may be (RFC 8601 §2.7, RFC 7489 §6.3). */
 static const char *const auth_words[] = {"none", "pass", "fail", "softfail",
     "neutral", "temperror", "permerror", "policy", "quarantine", "reject",

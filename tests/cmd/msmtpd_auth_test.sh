@@ -123,14 +123,14 @@ pass_body()
 	mkmd md
 	start --maildir "$PWD/md"
 	message joe@good.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
-	    --tls=off --timeout 10 -f joe@good.test --dkim-key rsa.pem \
-	    --dkim-selector rsel --dkim-key ed.pem --dkim-selector sel \
+	    --tls=off --timeout 10 --domain good.test -f joe@good.test \
+	    --dkim-key rsa.pem --dkim-selector rsel --dkim-key ed.pem --dkim-selector sel \
 	    --dkim-algorithm ed25519 u@mx.test 2>err ||
 	    atf_fail "msend: $(cat err) $(cat listen.log)"
 	delivered
 	grep -c '^Authentication-Results: mx.test;' hdr >n || true
 	[ "$(cat n)" = 1 ] || atf_fail "ours: $(cat hdr)"
-	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dmarc=pass header.from=good.test; iprev=[a-z]* policy.iprev=127.0.0.1$' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; spf=pass smtp.helo=good.test; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dkim=pass header.d=good.test header.s=[rsel]* header.a=[a-z0-9-]*; dmarc=pass header.from=good.test; iprev=[a-z]* policy.iprev=127.0.0.1$' hdr ||
 	    atf_fail "$(cat hdr)"
 	grep -q 'dkim=pass header.d=good.test header.s=rsel header.a=rsa-sha256;' hdr ||
 	    atf_fail "RSA: $(cat hdr)"
@@ -156,12 +156,13 @@ EOF
 	chmod +x deliver.sh
 	start --command "$PWD/deliver.sh"
 	message joe@good.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
-	    --tls=off --timeout 10 -f joe@good.test --dkim-key ed.pem \
-	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    --tls=off --timeout 10 --domain bad.test -f joe@good.test \
+	    --dkim-key ed.pem --dkim-selector sel --dkim-algorithm ed25519 \
+	    u@mx.test 2>err ||
 	    atf_fail "msend: $(cat err) $(cat listen.log)"
 	for v in YUBIN_SPF=pass YUBIN_DKIM=pass YUBIN_DMARC=pass \
-	    YUBIN_DMARC_DISPOSITION=none \
-	    'YUBIN_AUTH_RESULTS=mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=pass'; do
+	    YUBIN_DMARC_DISPOSITION=none YUBIN_SPF_HELO=fail \
+	    'YUBIN_AUTH_RESULTS=mx.test; spf=pass smtp.mailfrom=joe@good.test; spf=fail smtp.helo=bad.test; dkim=pass'; do
 		grep -q "^$v" env.out || atf_fail "$v: $(grep YUBIN env.out)"
 	done
 }
@@ -203,7 +204,7 @@ PY
 	python3 send.py "$PORT" tampered >reply || atf_fail "smtplib failed"
 	atf_check -o inline:"250\n" cat reply
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=none smtp.mailfrom=joe@other.test; dkim=fail reason="body hash did not verify" header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=fail (p=reject dis=reject) reason="good.test: no aligned SPF or DKIM pass[^"]*" header.from=good.test;' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=none smtp.mailfrom=joe@other.test; spf=none smtp.helo=client.test; dkim=fail reason="body hash did not verify" header.d=good.test header.s=sel header.a=ed25519-sha256; dmarc=fail (p=reject dis=reject) reason="good.test: no aligned SPF or DKIM pass[^"]*" header.from=good.test;' hdr ||
 	    atf_fail "$(cat hdr)"
 	stop_pidfile msmtpd.pid
 	# The untouched one passes; the tampered one is refused.
@@ -226,7 +227,7 @@ tampered_cleanup()
 atf_test_case spf_fail cleanup
 spf_fail_head()
 {
-	atf_set "descr" "--reject-spf-fail: a sender whose domain's SPF is -all gets 550 5.7.23 at MAIL FROM; without it the message is delivered and tagged spf=fail"
+	atf_set "descr" "--reject-spf-fail: a sender whose domain's SPF is -all gets 550 5.7.23 at MAIL FROM, and so does a HELO name whose SPF is -all; without it the message is delivered and tagged spf=fail"
 }
 spf_fail_body()
 {
@@ -237,13 +238,20 @@ spf_fail_body()
 	session
 	atf_check -o match:'^550 5\.7\.23 SPF of bad\.test does not allow 127\.0\.0\.1' \
 	    -o match:'^250 2\.1\.0 Sender <joe@good\.test> OK' -x "tr -d '\r' <out.txt"
+	# The HELO name is an identity of its own (RFC 7208 2.3): a HELO
+	# name whose SPF fails is refused even for a sender that passes.
+	printf 'EHLO bad.test\r\nMAIL FROM:<joe@good.test>\r\nQUIT\r\n' >in
+	session
+	atf_check -o match:'^550 5\.7\.23 SPF of HELO name bad\.test does not allow 127\.0\.0\.1' \
+	    -x "tr -d '\r' <out.txt"
 	stop_pidfile msmtpd.pid
 	start --maildir "$PWD/md"
 	message joe@bad.test | "$MSEND" --host 127.0.0.1 --port "$PORT" \
-	    --tls=off --timeout 10 -f joe@bad.test u@mx.test 2>err ||
+	    --tls=off --timeout 10 --domain client.test -f joe@bad.test \
+	    u@mx.test 2>err ||
 	    atf_fail "msend: $(cat err) $(cat listen.log)"
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=fail smtp.mailfrom=joe@bad.test; dkim=none; dmarc=fail (p=reject dis=reject) reason="[^"]*" header.from=bad.test;' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=fail smtp.mailfrom=joe@bad.test; spf=none smtp.helo=client.test; dkim=none; dmarc=fail (p=reject dis=reject) reason="[^"]*" header.from=bad.test;' hdr ||
 	    atf_fail "$(cat hdr)"
 }
 spf_fail_cleanup()
@@ -287,7 +295,7 @@ null_sender_body()
 	printf 'EHLO c.test\r\nMAIL FROM:<"j o;e"@good.test>\r\nRCPT TO:<u@mx.test>\r\nDATA\r\nFrom: j@good.test\r\n\r\nx\r\n.\r\nQUIT\r\n' >in
 	session
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom="j o;e"@good.test; dkim=none; dmarc=pass header.from=good.test;' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom="j o;e"@good.test; spf=none smtp.helo=c.test; dkim=none; dmarc=pass header.from=good.test;' hdr ||
 	    atf_fail "$(cat hdr) $(cat out.txt)"
 }
 null_sender_cleanup()
@@ -311,7 +319,7 @@ temperror_body()
 	session
 	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=temperror reason="good.test TXT: no answer from [^"]*" smtp.mailfrom=joe@good.test; dkim=none; dmarc=temperror reason="[^"]*" header.from=good.test; iprev=temperror policy.iprev=127.0.0.1$' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=temperror reason="good.test TXT: no answer from [^"]*" smtp.mailfrom=joe@good.test; spf=temperror reason="client.test TXT: no answer from [^"]*" smtp.helo=client.test; dkim=none; dmarc=temperror reason="[^"]*" header.from=good.test; iprev=temperror policy.iprev=127.0.0.1$' hdr ||
 	    atf_fail "$(cat hdr)"
 	stop_pidfile msmtpd.pid
 	start --maildir "$PWD/md" --dns-timeout 1 --defer-temperror
@@ -378,7 +386,7 @@ EOF
 	session
 	grep -q '^250 2.0.0 Message accepted' out.txt || atf_fail "$(cat out.txt)"
 	delivered
-	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; dkim=none; dmarc=none header.from=good.test; iprev=pass policy.iprev=127.0.0.1$' hdr ||
+	grep -q '^Authentication-Results: mx.test; spf=pass smtp.mailfrom=joe@good.test; spf=none smtp.helo=client.test; dkim=none; dmarc=none header.from=good.test; iprev=pass policy.iprev=127.0.0.1$' hdr ||
 	    atf_fail "$(cat hdr)"
 	stop_pidfile msmtpd.pid
 	stop_pidfile dns.pid
