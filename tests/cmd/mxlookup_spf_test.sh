@@ -86,6 +86,15 @@ EOF
 	done
 	printf '  %s.%s.%s.c7.chain.test:\n    - A: 192.0.2.7\n' \
 	    $l63 $l63 $l63 >>zone.yml
+	# a busy apex: forty site-verification records, the SPF record
+	# last (an answer over TCP)
+	printf '  busy.test:\n' >>zone.yml
+	i=0
+	while [ $i -lt 40 ]; do
+		printf '    - TXT: "site-verification=%032d"\n' $i >>zone.yml
+		i=$((i + 1))
+	done
+	printf '    - TXT: "v=spf1 ip4:192.0.2.0/24 -all"\n' >>zone.yml
 	"$PY" "$SUITE_PY" --serve --suite zone.yml --port-file dns.port &
 	echo $! >dns.pid
 	i=0
@@ -175,6 +184,7 @@ results_body()
 	    -e match:"^mxlookup: a@temperror.test: SPF temperror: .*timed out" \
 	    $SPF 192.0.2.1 a@temperror.test
 	atf_check -s exit:0 -o inline:"pass\n" $SPF 192.0.2.9 a@inc.test
+	atf_check -s exit:1 -o inline:"fail\n" $SPF 198.51.100.9 a@busy.test
 }
 
 atf_test_case explanation cleanup
