@@ -15,6 +15,8 @@
 #      says why, the server comes up (msmtpd), msend --flush sends it.
 #   7. mxlookup --check-sender: does a sending domain meet the bulk-sender
 #      requirements (SPF, DKIM, DMARC, alignment, reverse DNS)?
+#   8. a message msend signs with that domain's DKIM key arrives at
+#      msmtpd --check-sender: dkim=pass spf=pass dmarc=pass.
 set -eu
 : "${BUILDDIR:?BUILDDIR must name the build directory}"
 YUBIN_BUILDDIR=$BUILDDIR
@@ -223,8 +225,9 @@ step "7. mxlookup --check-sender: would a sender's mail meet the bulk-sender rul
 # Ed25519 DKIM key made now, DMARC p=none) and shop.test (SPF for another
 # address only), and a reverse zone names 127.0.0.1 mx.test, which
 # resolves back.
-ed=$(openssl genpkey -algorithm ed25519 2>/dev/null |
-    openssl pkey -pubout -outform DER 2>/dev/null | tail -c 32 | base64)
+(umask 077; openssl genpkey -algorithm ed25519 -out "$tmp/news.key" 2>/dev/null)
+ed=$(openssl pkey -in "$tmp/news.key" -pubout -outform DER 2>/dev/null |
+    tail -c 32 | base64)
 cat >"$tmp/test.extra" <<EOF
 news		TXT	"v=spf1 ip4:127.0.0.1 -all"
 s1._domainkey.news	TXT	"v=DKIM1; k=ed25519; p=$ed"
@@ -239,6 +242,38 @@ for d in news.test shop.test; do
 	$m --check-sender --selector s1 --ip 127.0.0.1 "$d" ||
 	    echo "exit status $? (65: a requirement is not met)"
 done
+
+step "8. a signed message arrives: msend signs (DKIM), msmtpd --check-sender verifies"
+# news.test's key is the one published above; msmtpd asks the same NSD
+# for SPF, the DKIM key, DMARC and the reverse name of 127.0.0.1.
+cat >"$tmp/news" <<'MSG'
+From: News <alice@news.test>
+To: Carol <carol@example.net>
+Subject: This week at news.test
+
+Signed by msend with news.test's Ed25519 key; checked by msmtpd.
+MSG
+aport=$(free_port)
+printf '$ msmtpd --listen 127.0.0.1:%s --check-sender --dns-server 127.0.0.1:%s --hostname mx.test --command mdeliver ...\n' "$aport" "$port"
+# shellcheck disable=SC2086
+PATH="$BUILDDIR:$PATH" "$BUILDDIR/msmtpd" --listen "127.0.0.1:$aport" \
+    --check-sender --dns-server "127.0.0.1:$port" --hostname mx.test \
+    --command mdeliver --create -f %F $pw \
+    --maildir-template "$tmp/%u/Maildir" -- %T \; \
+    --log stderr --no-resolve >"$tmp/auth.log" 2>&1 &
+echo $! >"$tmp/msmtpd.pid"
+wait_port "$aport" || atf_fail "msmtpd did not start: $(cat "$tmp/auth.log")"
+printf '$ msend --host localhost --port %s --tls=off --domain news.test --dkim-key news.key --dkim-selector s1 --dkim-algorithm ed25519 -f alice@news.test carol@example.net < news\n' "$aport"
+"$BUILDDIR/msend" --host localhost --port "$aport" --tls=off \
+    --domain news.test --dkim-key "$tmp/news.key" --dkim-selector s1 \
+    --dkim-algorithm ed25519 -f alice@news.test carol@example.net \
+    <"$tmp/news"
+echo "exit status $? (0: checked, tagged and delivered)"
+stop_pidfile "$tmp/msmtpd.pid"
+echo "--- msmtpd's log:"
+cat "$tmp/auth.log"
+echo "--- the delivered file's header:"
+sed '/^$/q' "$(grep -l '^Subject: This week' "$tmp"/carol/Maildir/new/*)"
 dns_stop "$tmp" || :
 
 echo
