@@ -13,9 +13,18 @@
 #              opendkim-testmsg  one process per message, as it works
 #                              (RSA only: it has no Ed25519 signing)
 #
-# TODO(receive half): msmtpd receive rate with --check-sender on vs off
-# (bench/smtp.sh's smtp-source, the zone answered by a local NSD) comes
-# with msmtpd's checking; this script measures signing only.
+#   receive  msmtpd's receive rate with --check-sender off and on, 4 KB
+#            messages signed once beforehand (RSA-2048, dkimpy), sent by
+#            Postfix's smtp-source (-F: the same signed file each time)
+#            in S parallel sessions, one connection per message and then
+#            each session's messages over one connection ("reuse": SPF
+#            and iprev are kept for the session); msmtpd delivers into a
+#            Maildir (--maildir, fsync) either way.  With checking, every
+#            message is looked up in a local NSD serving the sender's
+#            zone (SPF, the DKIM key, DMARC p=reject, a PTR for
+#            127.0.0.1): SPF of MAIL FROM and of HELO, iprev, the DKIM
+#            key, DMARC; every delivered message must say dkim=pass
+#            spf=pass dmarc=pass.
 #
 # See bench/README for how to run it and read the table.  Everything lives
 # in one temp dir, removed on exit.
@@ -27,7 +36,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 N=2000
 OD_N=300
+RECV_N=2000
+SESSIONS=10
 ROUNDS=1
+MODES="sign receive"
 TOOLS="msend dkimpy opendkim"
 BUILD=$here/../build
 BASE=${TMPDIR:-/tmp}
@@ -36,18 +48,23 @@ SIZE=4096
 
 usage() {
 	cat <<EOF
-usage: $prog [-n N] [-o N] [-r ROUNDS] [-t TOOL,...] [-d DIR] [BUILDDIR]
+usage: $prog [-c sign|receive|both] [-n N] [-o N] [-m N] [-s SESSIONS]
+       [-r ROUNDS] [-t TOOL,...] [-d DIR] [BUILDDIR]
 
+  -c MODE    signing rates, msmtpd's receive rate with and without
+             --check-sender, or both (default)
   -n N       messages signed by msend and dkimpy (default $N)
   -o N       messages signed by opendkim-testmsg, one process each
              (default $OD_N)
+  -m N       receive: messages per run (default $RECV_N)
+  -s S       receive: parallel smtp-source sessions (default $SESSIONS)
   -r ROUNDS  run everything ROUNDS times, interleaved; report the best
              round of each (default 1)
-  -t TOOLS   comma-separated subset of: $TOOLS
-  -d DIR     make the temp dir (queues, messages) under DIR (default
-             \$TMPDIR or /tmp)
-  BUILDDIR   where msend is built (default ../build relative to this
-             script)
+  -t TOOLS   sign: comma-separated subset of: $TOOLS
+  -d DIR     make the temp dir (queues, messages, Maildirs) under DIR
+             (default \$TMPDIR or /tmp)
+  BUILDDIR   where msend and msmtpd are built (default ../build relative
+             to this script)
 EOF
 }
 
@@ -64,6 +81,15 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
 	-o) [ $# -ge 2 ] || die "-o needs a number"; OD_N=$2; shift ;;
+	-m) [ $# -ge 2 ] || die "-m needs a number"; RECV_N=$2; shift ;;
+	-s) [ $# -ge 2 ] || die "-s needs a number"; SESSIONS=$2; shift ;;
+	-c) [ $# -ge 2 ] || die "-c needs sign, receive or both"
+		case $2 in
+		sign|receive) MODES=$2 ;;
+		both) MODES="sign receive" ;;
+		*) die "-c: sign, receive or both, not $2" ;;
+		esac
+		shift ;;
 	-r) [ $# -ge 2 ] || die "-r needs a number"; ROUNDS=$2; shift ;;
 	-t) [ $# -ge 2 ] || die "-t needs a tool list"
 		TOOLS=$(echo "$2" | tr ',' ' '); shift ;;
@@ -77,7 +103,7 @@ done
 [ $# -le 1 ] || { usage >&2; exit 64; }
 [ $# -eq 0 ] || BUILD=$1
 
-for v in "$N" "$OD_N" "$ROUNDS"; do
+for v in "$N" "$OD_N" "$RECV_N" "$SESSIONS" "$ROUNDS"; do
 	case $v in
 	''|*[!0-9]*|0) die "$v: not a positive number" ;;
 	esac
@@ -96,6 +122,13 @@ has() {
 	case " $TOOLS " in *" $1 "*) return 0 ;; esac
 	return 1
 }
+
+mode() {
+	case " $MODES " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+mode sign || TOOLS=
 
 if has msend; then
 	[ -x "$BUILD/msend" ] ||
@@ -116,6 +149,11 @@ fi
 work=
 cleanup() {
 	if [ -n "$work" ] && [ -d "$work" ]; then
+		for f in "$work"/recv-*/pid; do
+			[ ! -f "$f" ] || kill "$(cat "$f")" 2>/dev/null || :
+		done
+		[ ! -f "$work/dns/nsd.pid" ] ||
+		    kill "$(cat "$work/dns/nsd.pid")" 2>/dev/null || :
 		rm -rf -- "$work"
 	fi
 }
@@ -306,6 +344,8 @@ get() {
 	if [ -f "$work/r.$1" ]; then best <"$work/r.$1"; else echo "-"; fi
 }
 
+# sign_table: the signing rates.
+sign_table() {
 # msend: the best time of each run; signing alone is the difference of
 # the best times with and without --dkim-key.
 if has msend; then
@@ -344,3 +384,133 @@ if has opendkim; then
 fi
 echo "(msend signing alone: N / (time with --dkim-key - time without);" \
     "relaxed/relaxed but for opendkim-testmsg)"
+}
+
+if mode sign; then
+	sign_table
+fi
+
+# ------------------------------------------------------------ receive
+
+# recv_setup: NSD serving news.test (SPF for 127.0.0.1, the RSA key as
+# selector r, DMARC p=reject) and a PTR for 127.0.0.1 that resolves
+# back; the first message, From news.test, signed once by dkimpy, in
+# $work/signed; smtp-source in SMTP_SOURCE.
+recv_setup() {
+	[ -x "$BUILD/msmtpd" ] ||
+	    die "$BUILD/msmtpd: not built (make -C build msmtpd)"
+	BUILD=$(cd "$BUILD" && pwd)
+	"$PY" -c 'import dkim' >/dev/null 2>&1 ||
+	    die "receive: $PY has no dkim (apt-get install python3-dkim)"
+	# shellcheck disable=SC2034 # read by common.sh and postfix.sh
+	YUBIN_BUILDDIR=$BUILD
+	# shellcheck disable=SC2034
+	YUBIN_SRCDIR=$(cd "$here/.." && pwd)
+	atf_fail() { die "$*"; }
+	atf_skip() { die "$*"; }
+	# shellcheck source=tests/lib/common.sh
+	. "$here/../tests/lib/common.sh"
+	# shellcheck source=tests/lib/dns.sh
+	. "$here/../tests/lib/dns.sh"
+	# shellcheck source=tests/lib/postfix.sh
+	. "$here/../tests/lib/postfix.sh"
+	[ -n "$(dns_nsd)" ] || die "receive: no nsd (apt-get install nsd)"
+	postfix_tools --fetch || die "$POSTFIX_WHY"
+	mkdir "$work/dns"
+	pub=$(openssl pkey -in "$work/rsa.pem" -pubout -outform DER \
+	    2>/dev/null | base64 -w0)
+	{
+		printf 'news\tTXT\t"v=spf1 ip4:127.0.0.1 -all"\n'
+		printf '_dmarc.news\tTXT\t"v=DMARC1; p=reject"\n'
+		printf 'r._domainkey.news\tTXT\t"v=DKIM1; k=rsa; p=%s"\n' \
+		    "$(printf '%s' "$pub" | sed 's/.\{200\}/&" "/g')"
+	} >"$work/dns/test.extra"
+	printf '1.0.0\t\tPTR\tmx.test.\n' >"$work/dns/rev.extra"
+	DNSPORT=$(dns_start "$work/dns") || die "NSD did not start"
+	sed 's/example\.org/news.test/g' "$work/src/m000000" >"$work/unsigned"
+	"$PY" - "$work" <<'PY' || die "dkimpy could not sign"
+import sys
+import dkim
+w = sys.argv[1]
+m = open(w + "/unsigned", "rb").read().replace(b"\n", b"\r\n")
+key = open(w + "/rsa.pem", "rb").read()
+sig = dkim.sign(m, b"r", b"news.test", key,
+                canonicalize=(b"relaxed", b"relaxed"))
+open(w + "/signed", "wb").write((sig + m).replace(b"\r\n", b"\n"))
+PY
+}
+
+# recv_run off|on single|reuse ROUND: msmtpd (with --check-sender when
+# on) takes RECV_N messages from smtp-source; the rate into r.recv.*.
+recv_run() {
+	d=$work/recv-$1-$2-$3
+	MD=$d/Maildir
+	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
+	# As root msmtpd delivers as the Maildir's owner, never as root.
+	if [ "$(id -u)" = 0 ]; then
+		chmod 755 "$d"
+		chown -R nobody: "$MD"
+	fi
+	check=
+	[ "$1" = off ] || check="--check-sender --dns-server 127.0.0.1:$DNSPORT"
+	keep=
+	[ "$2" = single ] || keep=-d
+	port=$(free_port)
+	# shellcheck disable=SC2086
+	"$BUILD/msmtpd" --listen "127.0.0.1:$port" --maildir "$MD" \
+	    --hostname mx.test --no-resolve --log stderr \
+	    --max-clients "$((SESSIONS * 4))" $check 2>"$d/log" &
+	echo $! >"$d/pid"
+	wait_port "$port" || die "msmtpd did not start: $(tail -3 "$d/log")"
+	t0=$(now)
+	# shellcheck disable=SC2086
+	"$SMTP_SOURCE" $keep -s "$SESSIONS" -m "$RECV_N" -F "$work/signed" \
+	    -M news.test -f news@news.test -t bob@bench.test \
+	    "127.0.0.1:$port" >/dev/null 2>"$d/source.err" ||
+	    die "smtp-source: $(tail -3 "$d/source.err")"
+	t1=$(now)
+	stop_pidfile "$d/pid"
+	got=$(find "$MD/new" -type f | wc -l)
+	[ "$got" -eq "$RECV_N" ] ||
+	    die "$1 $2: $got of $RECV_N delivered: $(tail -3 "$d/log")"
+	if [ "$1" = on ]; then
+		bad=$(find "$MD/new" -type f -exec awk '
+		    /^Authentication-Results:/ { a = 1 }
+		    a && /^$/ { exit }
+		    a { s = s $0 }
+		    END { if (s !~ /spf=pass smtp.mailfrom/ ||
+			  s !~ /dkim=pass/ || s !~ /dmarc=pass/ ||
+			  s !~ /iprev=pass/) print FILENAME }' {} \; | wc -l)
+		[ "$bad" -eq 0 ] ||
+		    die "on $2: $bad messages not all pass: $(tail -3 "$d/log")"
+	fi
+	rate "$RECV_N" "$t0" "$t1" >>"$work/r.recv.$1.$2"
+	rm -rf -- "$d"
+}
+
+if mode receive; then
+	recv_setup
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		for kind in single reuse; do
+			for c in off on; do
+				note "round $r: receive, checking $c, $kind"
+				recv_run "$c" "$kind" "$r"
+			done
+		done
+		r=$((r + 1))
+	done
+	dns_stop "$work/dns" || :
+	echo
+	echo "msmtpd receiving, smtp-source -s $SESSIONS, $RECV_N signed" \
+	    "4 KB messages into a Maildir, msgs/s (best of $ROUNDS)"
+	printf '%-34s %12s %12s\n' "" "per message" "reuse"
+	printf '%-34s %12s %12s\n' "msmtpd, no checking" \
+	    "$(get recv.off.single)" "$(get recv.off.reuse)"
+	printf '%-34s %12s %12s\n' "msmtpd --check-sender" \
+	    "$(get recv.on.single)" "$(get recv.on.reuse)"
+	echo "(--check-sender: SPF of MAIL FROM and HELO, iprev, DKIM" \
+	    "RSA-2048, DMARC, about 7 DNS queries a message;"
+	echo " per message: a connection each, every check each time;" \
+	    "reuse: one connection a session, SPF and iprev once a session)"
+fi

@@ -35,6 +35,7 @@ cleanup()
 	stop_pidfile "$tmp/mimap.pid" 2>/dev/null || :
 	stop_pidfile "$tmp/idle.pid" 2>/dev/null || :
 	stop_pidfile "$tmp/mx.pid" 2>/dev/null || :
+	stop_pidfile "$tmp/auth.pid" 2>/dev/null || :
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -261,7 +262,7 @@ PATH="$BUILDDIR:$PATH" "$BUILDDIR/msmtpd" --listen "127.0.0.1:$aport" \
     --command mdeliver --create -f %F $pw \
     --maildir-template "$tmp/%u/Maildir" -- %T \; \
     --log stderr --no-resolve >"$tmp/auth.log" 2>&1 &
-echo $! >"$tmp/msmtpd.pid"
+echo $! >"$tmp/auth.pid"
 wait_port "$aport" || atf_fail "msmtpd did not start: $(cat "$tmp/auth.log")"
 printf '$ msend --host localhost --port %s --tls=off --domain news.test --dkim-key news.key --dkim-selector s1 --dkim-algorithm ed25519 -f alice@news.test carol@example.net < news\n' "$aport"
 "$BUILDDIR/msend" --host localhost --port "$aport" --tls=off \
@@ -269,7 +270,7 @@ printf '$ msend --host localhost --port %s --tls=off --domain news.test --dkim-k
     --dkim-algorithm ed25519 -f alice@news.test carol@example.net \
     <"$tmp/news"
 echo "exit status $? (0: checked, tagged and delivered)"
-stop_pidfile "$tmp/msmtpd.pid"
+stop_pidfile "$tmp/auth.pid"
 echo "--- msmtpd's log:"
 cat "$tmp/auth.log"
 echo "--- the delivered file's header:"
