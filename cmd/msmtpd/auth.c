@@ -9,9 +9,11 @@
  * the top of the spooled message, where any such field already claiming
  * our authserv-id (--hostname) is removed (§5), and into the delivery
  * command's environment (deliver.c).  Results are kept for the session:
- * iprev once, SPF once per HELO and MAIL FROM.  The lookups that do not
- * wait on each other run at once: iprev and the HELO name's SPF beside
- * the sender's, and the DMARC record beside the DKIM keys, each in a
+ * iprev once, SPF once per HELO and MAIL FROM, DKIM key records and the
+ * last From domain's DMARC record once (answers, not failures of the
+ * DNS).  The lookups that do not wait on each other run at once: iprev
+ * and the HELO name's SPF beside the sender's, the DMARC record beside
+ * the DKIM keys, and the keys of several signatures together, each in a
  * child process with a resolver of its own that hands its result back
  * over a pipe.
  */
@@ -44,6 +46,10 @@
 /* Octets of a reason= (RFC 8601 §2.2) kept: one folded line. */
 #define AR_REASON_MAX 120
 
+/* DKIM key records kept a session: a session's messages mostly come
+   from the same signers. */
+#define AUTH_KEYS_MAX DKIM_SIGS_MAX
+
 /* RFC 8601 §2.7: the result words. */
 enum { AR_NONE = 0, AR_PASS, AR_FAIL, AR_TEMPERROR, AR_PERMERROR };
 
@@ -69,6 +75,20 @@ struct auth_state {
 	struct spf_outcome helo;
 	/* the message's */
 	char dkim[16], dmarc[16], disposition[16];
+	/* kept for the session: DKIM key records (answers, not failures
+	   of the DNS), the last From domain's DMARC record */
+	struct key_rec *keys;
+	int nkeys, keynext;
+	int dmarc_kept;
+	struct dmarc_found *dmarc_rec;
+};
+
+/* A DKIM key record as dkim_dns_key found it. */
+struct key_rec {
+	char name[DNS_NAME_MAX + 1];
+	int st; /* enum dns_status */
+	char txt[DNS_TXT_LEN_MAX + 1];
+	char err[ERR_MAX];
 };
 
 static const char *
@@ -105,10 +125,18 @@ state(struct session *s)
 		return s->auth;
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
+	if ((a->keys = calloc(AUTH_KEYS_MAX, sizeof(*a->keys))) == NULL ||
+	    (a->dmarc_rec = calloc(1, sizeof(*a->dmarc_rec))) == NULL) {
+		free(a->keys);
+		free(a);
+		return NULL;
+	}
 	a->res =
 	    dns_new(s->c->dns_server, s->c->dns_timeout, 0, err, sizeof(err));
 	if (a->res == NULL) {
 		log_err(s->c->log, "DNS: %s", err);
+		free(a->keys);
+		free(a->dmarc_rec);
 		free(a);
 		return NULL;
 	}
@@ -139,6 +167,8 @@ auth_free(struct session *s)
 		dns_free(a->res);
 	if (a->psl != NULL)
 		dmarc_psl_free(a->psl);
+	free(a->keys);
+	free(a->dmarc_rec);
 	free(a);
 	s->auth = NULL;
 }
@@ -482,6 +512,134 @@ unfold_value(const char *f, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* ------------------------------------------------------ DKIM key records */
+
+static struct key_rec *
+key_find(struct auth_state *a, const char *name)
+{
+	int i;
+
+	for (i = 0; i < a->nkeys; i++)
+		if (strcasecmp(a->keys[i].name, name) == 0)
+			return &a->keys[i];
+	return NULL;
+}
+
+/* Keep k for the session (the oldest goes); a failure of the DNS is
+   asked again next time. */
+static void
+key_keep(struct auth_state *a, const struct key_rec *k)
+{
+	int slot;
+
+	if (k->st == DNS_TEMPFAIL || key_find(a, k->name) != NULL)
+		return;
+	if (a->nkeys < AUTH_KEYS_MAX)
+		slot = a->nkeys++;
+	else
+		slot = a->keynext++ % AUTH_KEYS_MAX;
+	a->keys[slot] = *k;
+}
+
+static void
+key_fetch(struct dns_resolver *r, const char *name, struct key_rec *k)
+{
+	memset(k, 0, sizeof(*k));
+	util_strlcpy(k->name, name, sizeof(k->name));
+	k->st = dkim_dns_key(
+	    r, name, k->txt, sizeof(k->txt), k->err, sizeof(k->err));
+}
+
+static void
+key_par(struct dns_resolver *r, void *arg, void *out)
+{
+	key_fetch(r, arg, out);
+}
+
+/* dkim_key_fn: the session's record, else asked (and kept). */
+static int
+session_key(void *arg, const char *name, char *txt, size_t txtlen, char *err,
+    size_t errlen)
+{
+	struct auth_state *a = arg;
+	struct key_rec *k, *got = NULL;
+	int st;
+
+	if ((k = key_find(a, name)) == NULL) {
+		if ((got = malloc(sizeof(*got))) == NULL)
+			return dkim_dns_key(a->res, name, txt, txtlen, err,
+			    errlen);
+		key_fetch(a->res, name, got);
+		key_keep(a, got);
+		k = got;
+	}
+	if ((st = k->st) == DNS_OK)
+		util_strlcpy(txt, k->txt, txtlen);
+	else
+		util_strlcpy(err, k->err, errlen);
+	free(got);
+	return st;
+}
+
+/*
+ * The key records of the message's signatures (its first DKIM_SIGS_MAX
+ * fields, as dkim_verify takes them) that the session does not hold,
+ * asked at once: each but the first in a child.  What does not come
+ * back dkim_verify asks itself, through session_key.
+ */
+static void
+keys_prefetch(struct session *s, struct auth_state *a,
+    const struct dkim_hdr *hs, int nh)
+{
+	char names[DKIM_SIGS_MAX][DNS_NAME_MAX + 1], err[ERR_MAX];
+	struct par par[DKIM_SIGS_MAX];
+	int on[DKIM_SIGS_MAX];
+	struct key_rec *got = NULL;
+	struct dkim_sig *sig;
+	const char *v;
+	int i, j, n = 0, seen = 0;
+
+	if ((sig = malloc(sizeof(*sig))) == NULL)
+		return;
+	for (i = 0; i < nh && seen < DKIM_SIGS_MAX; i++) {
+		if ((v = field_value(hs[i].p, hs[i].len, "DKIM-Signature")) ==
+		    NULL)
+			continue;
+		seen++;
+		if (dkim_sig_parse(v, hs[i].len - (size_t)(v - hs[i].p), sig,
+			err, sizeof(err)) == -1 ||
+		    (size_t)snprintf(names[n], sizeof(names[n]),
+			"%s._domainkey.%s", sig->s, sig->d) >= sizeof(names[n]) ||
+		    key_find(a, names[n]) != NULL)
+			continue;
+		for (j = 0; j < n; j++)
+			if (strcasecmp(names[j], names[n]) == 0)
+				break;
+		if (j == n)
+			n++;
+	}
+	free(sig);
+	/* One record: dkim_verify asks it, beside the DMARC child. */
+	if (n < 2 || (got = calloc((size_t)n, sizeof(*got))) == NULL)
+		return;
+	for (i = 1; i < n; i++)
+		on[i] = par_start(&par[i], s->c, key_par, names[i], &got[i],
+			    sizeof(got[i])) == 0;
+	key_fetch(a->res, names[0], &got[0]);
+	key_keep(a, &got[0]);
+	for (i = 1; i < n; i++) {
+		if (!on[i] || par_wait(&par[i], &got[i], sizeof(got[i])) == -1)
+			continue;
+		/* What came over the pipe, made safe. */
+		got[i].name[sizeof(got[i].name) - 1] = '\0';
+		got[i].txt[sizeof(got[i].txt) - 1] = '\0';
+		got[i].err[sizeof(got[i].err) - 1] = '\0';
+		if (strcmp(got[i].name, names[i]) == 0)
+			key_keep(a, &got[i]);
+	}
+	free(got);
+}
+
 /* The DMARC record of a domain (in a child: par_start). */
 struct dmarc_job {
 	const struct dmarc_psl *psl;
@@ -597,13 +755,20 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		}
 		job.psl = a->psl;
 		job.domain = fd.dom;
-		dpar =
-		    par_start(&par, c, dmarc_par, &job, df, sizeof(*df)) == 0;
+		/* The session's record for this domain, or asked. */
+		if (a->dmarc_kept &&
+		    strcasecmp(a->dmarc_rec->domain, fd.dom) == 0)
+			*df = *a->dmarc_rec;
+		else
+			dpar = par_start(&par, c, dmarc_par, &job, df,
+				   sizeof(*df)) == 0;
 	}
 
-	/* DKIM: every signature, up to the bound. */
+	/* DKIM: every signature, up to the bound, the keys asked at
+	   once. */
+	keys_prefetch(s, a, hs, nh);
 	nd = dkim_verify(
-	    m, mlen, time(NULL), dkim_dns_key, a->res, dr, DKIM_SIGS_MAX);
+	    m, mlen, time(NULL), session_key, a, dr, DKIM_SIGS_MAX);
 	if (nd < 0)
 		nd = 0;
 	for (i = 0; i < nd; i++) {
@@ -627,7 +792,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	if (!single)
 		dmarc = AR_PERMERROR; /* §6.6.1: no single From domain */
 	else {
-		if (!dpar || par_wait(&par, df, sizeof(*df)) == -1)
+		if (dpar && par_wait(&par, df, sizeof(*df)) == -1)
+			dpar = 0;
+		if (!dpar && !(a->dmarc_kept &&
+				 strcasecmp(a->dmarc_rec->domain, fd.dom) == 0))
 			(void)dmarc_lookup(a->res, a->psl, fd.dom, df);
 		/* What came over the pipe, made safe to print. */
 		df->domain[sizeof(df->domain) - 1] = '\0';
@@ -635,6 +803,12 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		df->where[sizeof(df->where) - 1] = '\0';
 		df->text[sizeof(df->text) - 1] = '\0';
 		df->why[sizeof(df->why) - 1] = '\0';
+		/* Kept unless the DNS failed. */
+		if (df->result != DMARC_TEMPERROR &&
+		    strcasecmp(df->domain, fd.dom) == 0) {
+			*a->dmarc_rec = *df;
+			a->dmarc_kept = 1;
+		}
 		memset(&da, 0, sizeof(da));
 		da.spf_result = spf ? a->spf.result : SPF_NONE;
 		da.spf_domain = spf ? a->spf.domain : NULL;

@@ -224,6 +224,71 @@ tampered_cleanup()
 	dns_stop .
 }
 
+atf_test_case session_cache cleanup
+session_cache_head()
+{
+	atf_set "descr" "what the checks found is kept for the session: two signed messages over one connection, the DNS server gone after the first, and the second still has spf, dkim and dmarc pass (HELO's SPF, iprev, the key records of both signatures, the DMARC record); a new session asks again and gets temperror"
+}
+session_cache_body()
+{
+	zone rsa
+	sink_start
+	message joe@good.test | "$MSEND" --host 127.0.0.1 \
+	    --port "$SINK_PORT" --tls=off --timeout 10 -f joe@good.test \
+	    --dkim-key rsa.pem --dkim-selector rsel --dkim-key ed.pem \
+	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err)"
+	mkmd md
+	start --maildir "$PWD/md" --dns-timeout 1
+	cat >send.py <<'PY'
+import os, signal, smtplib, sys, time
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("good.test")
+m = open(sys.argv[2], "rb").read()
+s.sendmail("joe@good.test", ["u@mx.test"], m)
+if len(sys.argv) > 3:
+    # The DNS server goes away.
+    pid = int(open(sys.argv[3]).read())
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+s.sendmail("joe@good.test", ["u@mx.test"], m)
+s.quit()
+PY
+	python3 send.py "$PORT" sink/msg.1 nsd.pid || atf_fail "smtplib"
+	n=0
+	for f in md/new/*; do
+		n=$((n + 1))
+		sed '/^$/q' "$f" | tr -d '\n' | tr '\t' ' ' >hdr
+		for w in 'spf=pass smtp.mailfrom=joe@good.test' \
+		    'spf=pass smtp.helo=good.test' \
+		    'dkim=pass header.d=good.test header.s=rsel' \
+		    'dkim=pass header.d=good.test header.s=sel' \
+		    'dmarc=pass header.from=good.test'; do
+			grep -qF "$w" hdr || atf_fail "message $n: no $w: $(cat hdr)"
+		done
+	done
+	[ "$n" = 2 ] || atf_fail "$n delivered"
+	# A new session: nothing kept, the DNS is gone.
+	rm -f md/new/*
+	python3 send.py "$PORT" sink/msg.1 || atf_fail "smtplib"
+	for f in md/new/*; do
+		sed '/^$/q' "$f" | tr -d '\n' | tr '\t' ' ' >hdr
+		grep -q 'spf=temperror .*dkim=temperror .*dmarc=temperror' hdr ||
+		    atf_fail "new session: $(cat hdr)"
+	done
+}
+session_cache_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	stop_pidfile sink.pid
+	dns_stop .
+}
+
 atf_test_case spf_fail cleanup
 spf_fail_head()
 {
@@ -464,6 +529,7 @@ atf_init_test_cases()
 {
 	atf_add_test_case pass
 	atf_add_test_case tampered
+	atf_add_test_case session_cache
 	atf_add_test_case spf_fail
 	atf_add_test_case null_sender
 	atf_add_test_case temperror
