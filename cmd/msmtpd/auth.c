@@ -495,6 +495,20 @@ put_clean(struct buf *b, const char *v)
 		buf_putc(b, (unsigned char)*v < 0x20 || *v == 0x7f ? '?' : *v);
 }
 
+/* ";spf=RESULT [reason=...] " of an SPF outcome, its property next. */
+static void
+ar_spf(struct buf *ar, const struct spf_outcome *o)
+{
+	buf_printf(ar, ";\n\tspf=%s", spf_result_str(o->result));
+	/* Our words about the DNS, not the domain's exp=. */
+	if ((o->result == SPF_TEMPERROR || o->result == SPF_PERMERROR) &&
+	    o->why[0] != '\0') {
+		buf_puts(ar, "\n\treason=");
+		(void)authres_put_quoted(ar, o->why, AR_REASON_MAX);
+	}
+	buf_putc(ar, ' ');
+}
+
 /* The value of the field f (ours, folded with LF TAB) on one line. */
 static void
 unfold_value(const char *f, char *out, size_t outlen)
@@ -832,16 +846,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	buf_init(&ar, 0);
 	buf_printf(&ar, "Authentication-Results: %s", c->hostname);
 	if (spf) {
-		buf_printf(&ar, ";\n\tspf=%s", spf_result_str(a->spf.result));
-		/* Our words about the DNS, not the domain's exp=. */
-		if ((a->spf.result == SPF_TEMPERROR ||
-			a->spf.result == SPF_PERMERROR) &&
-		    a->spf.why[0] != '\0') {
-			buf_puts(&ar, "\n\treason=");
-			(void)authres_put_quoted(
-			    &ar, a->spf.why, AR_REASON_MAX);
-		}
-		buf_putc(&ar, ' ');
+		ar_spf(&ar, &a->spf);
 		if (s->from[0] != '\0') {
 			buf_puts(&ar, "smtp.mailfrom=");
 			(void)authres_put_mailbox(&ar, s->from);
@@ -852,15 +857,8 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	}
 	/* The HELO name's own (RFC 8601 §2.7.2: smtp.helo). */
 	if (hspf) {
-		buf_printf(&ar, ";\n\tspf=%s", spf_result_str(a->helo.result));
-		if ((a->helo.result == SPF_TEMPERROR ||
-			a->helo.result == SPF_PERMERROR) &&
-		    a->helo.why[0] != '\0') {
-			buf_puts(&ar, "\n\treason=");
-			(void)authres_put_quoted(
-			    &ar, a->helo.why, AR_REASON_MAX);
-		}
-		buf_puts(&ar, " smtp.helo=");
+		ar_spf(&ar, &a->helo);
+		buf_puts(&ar, "smtp.helo=");
 		put_clean(&ar, s->helo);
 	}
 	if (nd == 0)
