@@ -347,6 +347,10 @@
 #define DKIM_SIGS_MAX		8
 /* msend: signatures one message may get (--dkim-key repeated). */
 #define DKIM_SIGNERS_MAX	8
+/* msend --list-unsubscribe: the URIs of one List-Unsubscribe field (RFC
+   2369 §3.2; RFC 8058 §3.1 wants one HTTPS URI, a mailto: may go
+   beside it), the field on one line of at most MSG_LINE_MAX. */
+#define LIST_UNSUB_MAX		2
 /* A private key file (PEM of an 8192-bit RSA key is under 7 KB). */
 #define DKIM_KEYFILE_MAX	(64 * 1024)
 /* RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; the fold

@@ -218,6 +218,12 @@ struct dkim_sign_opts {
 	/* h=: NULL for dkim_default_headers */
 	const char (*names)[DKIM_HNAME_MAX + 1];
 	int nnames;
+	/* With the default h=: these fields too, each as often as it
+	   occurs and once more (§8.15), so none can be added after
+	   signing: msend's List-Unsubscribe and List-Unsubscribe-Post,
+	   which RFC 8058 §4 wants signed. */
+	const char *const *oversign;
+	int noversign;
 };
 
 /*

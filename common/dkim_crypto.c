@@ -245,6 +245,23 @@ put_folded(struct buf *b, size_t *col, const char *sep, const char *s, size_t n)
 	return 0;
 }
 
+/* name into names[n..] as often as f holds it and once more (§8.15),
+   as far as DKIM_HEADERS_MAX allows; the new count. */
+static int
+oversign(const struct dkim_hdr *f, int nf, const char *name,
+    char (*names)[DKIM_HNAME_MAX + 1], int n)
+{
+	size_t nl = strlen(name);
+	int j, k = 1;
+
+	for (j = 0; j < nf; j++)
+		if (dkim_field_is(&f[j], name, nl))
+			k++;
+	while (k-- > 0 && n < DKIM_HEADERS_MAX)
+		util_strlcpy(names[n++], name, DKIM_HNAME_MAX + 1);
+	return n;
+}
+
 int
 dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
     const struct dkim_hdr *f, int nf, const unsigned char bh[32],
@@ -263,6 +280,8 @@ dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 		n = o->nnames;
 	} else {
 		n = dkim_default_headers(f, nf, names);
+		for (i = 0; i < (size_t)o->noversign; i++)
+			n = oversign(f, nf, o->oversign[i], names, n);
 		nm = (const char(*)[DKIM_HNAME_MAX + 1]) names;
 	}
 	if (buf_puts(&sig, "DKIM-Signature: v=1;") == -1)

@@ -80,6 +80,7 @@ enum {
 	OPT_DKIM_ALG,
 	OPT_DKIM_CANON,
 	OPT_DKIM_EXPIRE,
+	OPT_LIST_UNSUB,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -123,6 +124,7 @@ static const struct option longopts[] = {
     {"dkim-algorithm", required_argument, NULL, OPT_DKIM_ALG},
     {"dkim-canonicalization", required_argument, NULL, OPT_DKIM_CANON},
     {"dkim-expire", required_argument, NULL, OPT_DKIM_EXPIRE},
+    {"list-unsubscribe", required_argument, NULL, OPT_LIST_UNSUB},
     {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION}, {NULL, 0, NULL, 0}};
 
@@ -207,6 +209,10 @@ usage(FILE *fp)
 	    "  (c=)\n"
 	    "      --dkim-expire N[smhd]  x=: the signature expires then "
 	    "(default: never)\n"
+	    "      --list-unsubscribe URI   add List-Unsubscribe (https:, "
+	    "and a mailto: if\n"
+	    "                         repeated) with List-Unsubscribe-Post "
+	    "(RFC 8058), signed\n"
 	    "      --help, --version\n"
 	    "Exit: 0 all accepted, 75 try again later, 67 unknown user, 68 "
 	    "unknown host,\n69 refused for good, 76 protocol error, 64 usage, "
@@ -293,6 +299,35 @@ parse_notify(const char *v)
 	    ((bits & SMTP_NOTIFY_NEVER) && bits != SMTP_NOTIFY_NEVER))
 		return -1;
 	return bits;
+}
+
+/*
+ * --list-unsubscribe URI: at most one https: (the one-click one, RFC
+ * 8058 §3.1) and one mailto:, the field on one line (RFC 5322 §2.1.1).
+ */
+static void
+opt_unsub(struct run *rn, const char *v)
+{
+	char why[ERR_MAX];
+	size_t len = strlen("List-Unsubscribe: <>");
+	int i, kind;
+
+	if ((kind = message_unsub_uri(v, why, sizeof(why))) == 0)
+		die(EX_USAGE, "--list-unsubscribe %s: %s", v, why);
+	if (rn->o.nunsub == LIST_UNSUB_MAX)
+		die(EX_USAGE, "--list-unsubscribe: at most %d URIs (one "
+		    "https:, one mailto:)", LIST_UNSUB_MAX);
+	for (i = 0; i < rn->o.nunsub; i++) {
+		if (message_unsub_uri(rn->o.unsub[i], why, sizeof(why)) ==
+		    kind)
+			die(EX_USAGE, "--list-unsubscribe %s: one %s URI "
+			    "only", v, kind == 1 ? "https:" : "mailto:");
+		len += strlen(rn->o.unsub[i]) + strlen(", <>");
+	}
+	if (len + strlen(v) > MSG_LINE_MAX)
+		die(EX_USAGE, "--list-unsubscribe %s: too long (the field "
+		    "must fit in a line of %d octets)", v, MSG_LINE_MAX);
+	rn->o.unsub[rn->o.nunsub++] = v;
 }
 
 /* sendmail's -o options: what they ask is what msend does anyway. */
@@ -531,6 +566,7 @@ parse_args(struct run *rn, int argc, char **argv)
 				    "relaxed/simple or simple/relaxed", optarg);
 			break;
 		}
+		case OPT_LIST_UNSUB: opt_unsub(rn, optarg); break;
 		case OPT_HELP: usage(stdout); exit(0);
 		case OPT_VERSION: exit(util_version(PROG));
 		default: usage(stderr); exit(EX_USAGE);
@@ -1098,6 +1134,21 @@ main(int argc, char **argv)
 	   was signed when queued. */
 	if (!rn.list && !rn.flush)
 		load_dkim(&rn);
+	if (rn.o.nunsub > 0) {
+		for (i = 0; i < rn.o.nunsub; i++)
+			if (message_unsub_uri(rn.o.unsub[i], rn.err,
+				sizeof(rn.err)) == 1)
+				break;
+		if (i == rn.o.nunsub)
+			die(EX_USAGE, "--list-unsubscribe: one-click "
+			    "unsubscription needs an https: URI (RFC 8058 "
+			    "3.1); a mailto: goes beside it");
+		if (rn.nsign == 0 && !rn.list && !rn.flush)
+			fprintf(stderr, "%s: warning: --list-unsubscribe "
+			    "without --dkim-key: receivers offer one-click "
+			    "unsubscription only when a DKIM signature covers "
+			    "it (RFC 8058 4)\n", PROG);
+	}
 	if (rn.list || rn.queue_only || rn.flush) {
 		if (rn.a.queue == NULL)
 			die(EX_USAGE, "%s: no queue (--queue DIR, or "

@@ -189,6 +189,10 @@ field_done(struct reader *rd, const struct msg_field *f)
 		m->have_from = 1;
 	if (msg_field_is(f, "Bcc") || msg_field_is(f, "Resent-Bcc"))
 		h->drop = 1;
+	/* Ours replace the message's: one of each (RFC 8058 §3.1). */
+	if (rd->o->nunsub > 0 && (msg_field_is(f, "List-Unsubscribe") ||
+				     msg_field_is(f, "List-Unsubscribe-Post")))
+		h->drop = 1;
 	if (f->namelen > 7 && util_casecmp_n(f->name, "Resent-", 7) == 0)
 		m->have_resent = 1;
 	if (!rd->o->read_rcpts)
@@ -370,6 +374,8 @@ message_read(struct message *m, int fd, const struct msend_opts *o,
 	int rc = 0;
 
 	memset(&rd, 0, sizeof(rd));
+	m->unsub = o->unsub;
+	m->nunsub = o->nunsub;
 	rd.m = m;
 	rd.o = o;
 	rd.add = add;
@@ -528,6 +534,14 @@ message_prepare(struct message *m, const char *from, const char *fullname,
 		}
 		rc |= buf_printf(&m->add, "Message-ID: %s\r\n", id);
 	}
+	/* RFC 8058 §3.1: the URIs (on one line: sign_fields takes ours a
+	   line each), and the one-click key. */
+	for (i = 0; i < (size_t)m->nunsub; i++)
+		rc |= buf_printf(&m->add, "%s<%s>",
+		    i == 0 ? "List-Unsubscribe: " : ", ", m->unsub[i]);
+	if (m->nunsub > 0)
+		rc |= buf_puts(&m->add, "\r\nList-Unsubscribe-Post: "
+					"List-Unsubscribe=One-Click\r\n");
 	if (rc != 0) {
 		util_seterr(err, errlen, "header: %s", strerror(errno));
 		return EX_OSERR;
@@ -665,6 +679,10 @@ bh_fn(void *arg, const char *p, size_t n)
 	return 0;
 }
 
+/* The fields --list-unsubscribe adds, as h= names them. */
+static const char *const unsub_fields[] = {
+    "list-unsubscribe", "list-unsubscribe-post"};
+
 int
 message_sign(struct message *m, const struct msend_signer *s, int n,
     char *err, size_t errlen)
@@ -715,6 +733,11 @@ message_sign(struct message *m, const struct msend_signer *s, int n,
 		o.bcanon = s[i].bcanon;
 		o.t = time(NULL);
 		o.expire = s[i].expire;
+		/* RFC 8058 §4: the signature covers both fields. */
+		if (m->nunsub > 0) {
+			o.oversign = unsub_fields;
+			o.noversign = 2;
+		}
 		if (dkim_sign(s[i].k, &o, f, nf, hash[o.bcanon], &m->sig, why,
 			sizeof(why)) == -1) {
 			util_seterr(err, errlen, "DKIM (%s): %s", s[i].file,
@@ -731,6 +754,38 @@ out:
 	dkim_bh_free(b.h[1]);
 	free(f);
 	return rc;
+}
+
+int
+message_unsub_uri(const char *uri, char *err, size_t errlen)
+{
+	const char *p, *rest;
+	int kind;
+
+	if (util_casecmp_n(uri, "https://", 8) == 0) {
+		kind = 1;
+		rest = uri + 8;
+	} else if (util_casecmp_n(uri, "mailto:", 7) == 0) {
+		kind = 2;
+		rest = uri + 7;
+	} else {
+		util_seterr(err, errlen, "not an https: or mailto: URI");
+		return 0;
+	}
+	if (*rest == '\0' || *rest == '/' || *rest == '?') {
+		util_seterr(err, errlen, "no %s after the scheme",
+		    kind == 1 ? "host" : "address");
+		return 0;
+	}
+	for (p = uri; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '<' || *p == '>' || *p == '"') {
+			util_seterr(err, errlen,
+			    "holds a space, '<', '>', '\"' or a byte that is "
+			    "not printable ASCII (percent-encode it)");
+			return 0;
+		}
+	return kind;
 }
 
 /* ------------------------------------------------------------ sending */

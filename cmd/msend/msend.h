@@ -170,6 +170,10 @@ struct message {
 	int eightbit; /* a byte >= 0x80 anywhere */
 	uint64_t size; /* RFC 1870 size: CRLF, no stuffing */
 	int body_nl; /* body empty or ends with LF */
+	/* What message_prepare adds as List-Unsubscribe (message_read
+	   takes it from msend_opts): nunsub URIs, 0 for none. */
+	const char *const *unsub;
+	int nunsub;
 };
 
 struct msend_opts {
@@ -180,6 +184,11 @@ struct msend_opts {
 	int dsn_notify; /* SMTP_NOTIFY_* bits */
 	int dsn_ret; /* enum smtp_ret */
 	int verbose;
+	/* --list-unsubscribe: the URIs of the List-Unsubscribe field msend
+	   adds, with List-Unsubscribe-Post (RFC 8058), replacing the
+	   message's own */
+	const char *unsub[LIST_UNSUB_MAX];
+	int nunsub;
 };
 
 /* message.c */
@@ -196,8 +205,9 @@ int message_read(struct message *m, int fd, const struct msend_opts *o,
     size_t errlen);
 /*
  * Add Date, Message-ID (and From, when from is not empty) when missing
- * (RFC 6409 §8), then measure the message: size, 8-bit, line endings.
- * 0, or an exit code with err set (a bare CR: EX_DATAERR).
+ * (RFC 6409 §8), and List-Unsubscribe with List-Unsubscribe-Post when
+ * asked (RFC 8058 §3.1), then measure the message: size, 8-bit, line
+ * endings.  0, or an exit code with err set (a bare CR: EX_DATAERR).
  */
 int message_prepare(struct message *m, const char *from, const char *fullname,
     const char *domain, char *err, size_t errlen);
@@ -217,6 +227,12 @@ struct msend_signer {
  */
 int message_sign(struct message *m, const struct msend_signer *s, int n,
     char *err, size_t errlen);
+/*
+ * Is uri one for List-Unsubscribe (RFC 2369 §2): https://HOST... or
+ * mailto:..., printable ASCII without '<', '>', '"' or spaces?  1 for
+ * https, 2 for mailto, or 0 with err set.
+ */
+int message_unsub_uri(const char *uri, char *err, size_t errlen);
 /* Queue the message to io: CRLF line endings, dot-stuffed when dot. */
 int message_send(
     struct message *m, struct io *io, int dot, char *err, size_t errlen);

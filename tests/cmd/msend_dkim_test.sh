@@ -161,6 +161,79 @@ rsa_ed25519_cleanup()
 	stop_pidfile sink.pid
 }
 
+atf_test_case list_unsubscribe cleanup
+list_unsubscribe_head()
+{
+	atf_set "descr" "--list-unsubscribe: List-Unsubscribe with the https and mailto URIs and List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058), replacing the message's own, both signed and oversigned (RFC 8058 4): dkimpy verifies, and fails a changed URI or an added field; without it List-* is not signed"
+}
+list_unsubscribe_body()
+{
+	dkim_python
+	keys
+	sink_start
+	{
+		printf 'From: News <joe@example.org>\nTo: bob@example.net\n'
+		printf 'List-Unsubscribe: <https://old.example/u>\n'
+		printf 'List-Unsubscribe-Post: List-Unsubscribe=One-Click\n'
+		printf 'Subject: news\n\nthis week\n'
+	} >msg
+	send --dkim-key ed.pem --dkim-selector e \
+	    --list-unsubscribe 'https://example.org/u/Zm9v?l=news' \
+	    --list-unsubscribe 'mailto:unsub@example.org?subject=u-Zm9v' \
+	    bob@example.net <msg 2>err || atf_fail "msend: $? $(cat err)"
+	atf_check -o empty cat err
+	expect "pass " sink/msg.1 e:ed25519:ed.pub
+	tr -d '\r' <sink/msg.1 >got
+	atf_check -o inline:"List-Unsubscribe: <https://example.org/u/Zm9v?l=news>, <mailto:unsub@example.org?subject=u-Zm9v>\n" \
+	    grep '^List-Unsubscribe:' got
+	atf_check -o inline:"List-Unsubscribe-Post: List-Unsubscribe=One-Click\n" \
+	    grep '^List-Unsubscribe-Post:' got
+	tr -d '\r\n\t ' <sink/msg.1 >flat
+	grep -q 'h=from:to:subject:date:message-id:from:list-unsubscribe:list-unsubscribe:list-unsubscribe-post:list-unsubscribe-post;' flat ||
+	    atf_fail "h=: $(cat sink/msg.1)"
+	sed 's,u/Zm9v,u/QmFy,' sink/msg.1 >changed
+	expect "fail " changed e:ed25519:ed.pub
+	{ printf 'List-Unsubscribe: <https://evil.example/>\r\n'
+	  cat sink/msg.1; } >added
+	expect "fail " added e:ed25519:ed.pub
+	# Without the option the message's own fields go as they are,
+	# unsigned (a list may rewrite them).
+	send --dkim-key ed.pem --dkim-selector e bob@example.net <msg \
+	    2>err || atf_fail "msend: $? $(cat err)"
+	grep -q '^List-Unsubscribe: <https://old.example/u>' sink/msg.2 ||
+	    atf_fail "$(cat sink/msg.2)"
+	tr -d '\r\n\t ' <sink/msg.2 >flat
+	grep -q 'h=from:to:subject:date:message-id:from;' flat ||
+	    atf_fail "h=: $(cat sink/msg.2)"
+	# Without a key: sent, with a warning.
+	send --list-unsubscribe https://example.org/u bob@example.net \
+	    <msg 2>err || atf_fail "msend: $? $(cat err)"
+	atf_check -o match:'^msend: warning: --list-unsubscribe without --dkim-key' \
+	    cat err
+	M=$(yubin_prog msend)
+	atf_check -s exit:64 -o empty \
+	    -e match:'^msend: --list-unsubscribe: one-click unsubscription needs an https: URI' \
+	    "$M" --list-unsubscribe mailto:u@example.org bob@example.net \
+	    </dev/null
+	atf_check -s exit:64 -o empty \
+	    -e match:'^msend: --list-unsubscribe http://example.org/u: not an https: or mailto: URI$' \
+	    "$M" --list-unsubscribe http://example.org/u bob@example.net \
+	    </dev/null
+	atf_check -s exit:64 -o empty -e match:'one https: URI only' \
+	    "$M" --list-unsubscribe https://a.example/ \
+	    --list-unsubscribe https://b.example/ bob@example.net </dev/null
+	atf_check -s exit:64 -o empty -e match:"holds a space, '<'" \
+	    "$M" --list-unsubscribe 'https://a.example/>, <https://evil/' \
+	    bob@example.net </dev/null
+	atf_check -s exit:64 -o empty -e match:'too long' \
+	    "$M" --list-unsubscribe "https://a.example/$(printf '%0990d' 0)" \
+	    bob@example.net </dev/null
+}
+list_unsubscribe_cleanup()
+{
+	stop_pidfile sink.pid
+}
+
 atf_test_case simple_crlf cleanup
 simple_crlf_head()
 {
@@ -490,6 +563,7 @@ opendkim_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case rsa_ed25519
+	atf_add_test_case list_unsubscribe
 	atf_add_test_case simple_crlf
 	atf_add_test_case queue
 	atf_add_test_case config

@@ -827,6 +827,109 @@ sign_by_hand(const char *alg, int bits, struct buf *m, struct buf *rec)
 	buf_free(&f);
 }
 
+/* The h= of the signature field sig, unfolded, into out. */
+static void
+h_tag(const char *sig, char *out, size_t outlen)
+{
+	const char *p = strstr(sig, "h=");
+	size_t o = 0;
+
+	ATF_REQUIRE(p != NULL);
+	for (p += 2; *p != '\0' && *p != ';' && o + 1 < outlen; p++)
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			out[o++] = *p;
+	out[o] = '\0';
+}
+
+ATF_TC_WITHOUT_HEAD(oversign);
+ATF_TC_BODY(oversign, tc)
+{
+	static const char msg[] =
+	    "From: news@example.org\r\n"
+	    "Subject: news\r\n"
+	    "List-Unsubscribe: <https://example.org/u/1>\r\n"
+	    "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+	    "List-Id: <news.example.org>\r\n\r\n"
+	    "body\r\n";
+	static const char *const lu[] = {
+	    "list-unsubscribe", "list-unsubscribe-post"};
+	struct dkim_signer *k;
+	struct dkim_sign_opts o;
+	struct dkim_result res[1];
+	struct dkim_hdr f[8];
+	struct dkim_bh *bh;
+	struct buf m = BUF_INIT, rec = BUF_INIT, m2 = BUF_INIT;
+	struct keys keys;
+	unsigned char hash[32];
+	char err[ERR_MAX], h[512], *pem, *p;
+	size_t len, body;
+	int nf, with;
+
+	pem = gen_key(1, &len);
+	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
+	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
+	memset(&keys, 0, sizeof(keys));
+	keys.name[0] = "sel._domainkey.example.org";
+	keys.rec[0] = rec.data;
+	nf = dkim_split(msg, sizeof(msg) - 1, f, 8, &body);
+	ATF_REQUIRE_EQ(nf, 5);
+	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
+	ATF_REQUIRE(
+	    dkim_bh_update(bh, msg + body, sizeof(msg) - 1 - body) == 0);
+	ATF_REQUIRE(dkim_bh_final(bh, hash, NULL) == 0);
+	dkim_bh_free(bh);
+	for (with = 0; with < 2; with++) {
+		memset(&o, 0, sizeof(o));
+		o.domain = "example.org";
+		o.selector = "sel";
+		o.hcanon = o.bcanon = DKIM_RELAXED;
+		if (with) {
+			o.oversign = lu;
+			o.noversign = 2;
+		}
+		buf_reset(&m);
+		ATF_REQUIRE(
+		    dkim_sign(k, &o, f, nf, hash, &m, err, sizeof(err)) == 0);
+		h_tag(m.data, h, sizeof(h));
+		/* By default no List-* (a list may add its own); asked
+		   for, each as often as it is there and once more. */
+		ATF_CHECK_STREQ(h, with ? "from:subject:from:list-unsubscribe:"
+					  "list-unsubscribe:list-unsubscribe-"
+					  "post:list-unsubscribe-post"
+					: "from:subject:from");
+		ATF_REQUIRE(buf_append(&m, msg, sizeof(msg) - 1) == 0);
+		ATF_REQUIRE_EQ(dkim_verify(m.data, m.len, time(NULL), key_fn,
+				   &keys, res, 1),
+		    1);
+		ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
+		/* Another URL in the field, or a second field on top:
+		   a pass only where List-Unsubscribe is not signed. */
+		buf_reset(&m2);
+		ATF_REQUIRE(buf_append(&m2, m.data, m.len) == 0);
+		ATF_REQUIRE((p = strstr(m2.data, "/u/1")) != NULL);
+		p[3] = '2';
+		ATF_REQUIRE_EQ(dkim_verify(m2.data, m2.len, time(NULL), key_fn,
+				   &keys, res, 1),
+		    1);
+		ATF_CHECK_EQ(res[0].status, with ? DKIM_FAIL : DKIM_PASS);
+		buf_reset(&m2);
+		ATF_REQUIRE(buf_puts(&m2, "List-Unsubscribe-Post: "
+					  "List-Unsubscribe=One-Click\r\n") ==
+		    0);
+		ATF_REQUIRE(buf_append(&m2, m.data, m.len) == 0);
+		ATF_REQUIRE_EQ(dkim_verify(m2.data, m2.len, time(NULL), key_fn,
+				   &keys, res, 1),
+		    1);
+		ATF_CHECK_EQ(res[0].status, with ? DKIM_FAIL : DKIM_PASS);
+	}
+	dkim_signer_free(k);
+	util_wipe(pem, len);
+	free(pem);
+	buf_free(&m);
+	buf_free(&m2);
+	buf_free(&rec);
+}
+
 ATF_TC_WITHOUT_HEAD(rfc8301);
 ATF_TC_BODY(rfc8301, tc)
 {
@@ -1039,5 +1142,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rfc8301);
 	ATF_TP_ADD_TC(tp, dns_key);
 	ATF_TP_ADD_TC(tp, signer_refuses);
+	ATF_TP_ADD_TC(tp, oversign);
 	return atf_no_error();
 }
