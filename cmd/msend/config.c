@@ -22,6 +22,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -204,6 +205,34 @@ conf_account(const struct conf *c, const char *name)
 	if (c->default_name[0] == '\0' && strcmp(name, "default") == 0 &&
 	    c->nacct > 0)
 		return &c->acct[0];
+	return NULL;
+}
+
+/* A from that is a pattern (msmtp 1.8.16): for choosing, not sending. */
+int
+conf_from_is_pattern(const char *from)
+{
+	return strpbrk(from, "*?[") != NULL;
+}
+
+const struct account *
+conf_account_for_from(const struct conf *c, const char *from)
+{
+	char a[SMTP_PATH_MAX + 1], pat[SMTP_PATH_MAX + 1];
+	int i;
+
+	if (util_strlcpy(a, from, sizeof(a)) >= sizeof(a))
+		return NULL;
+	util_lower(a);
+	for (i = 0; i < c->nacct; i++) {
+		if (c->acct[i].from == NULL ||
+		    util_strlcpy(pat, c->acct[i].from, sizeof(pat)) >=
+			sizeof(pat))
+			continue;
+		util_lower(pat);
+		if (fnmatch(pat, a, 0) == 0)
+			return &c->acct[i];
+	}
 	return NULL;
 }
 

@@ -670,7 +670,13 @@ load_config(struct run *rn)
 		    "%s holds a password but others may read "
 		    "it (chmod 600 %s)",
 		    path, path);
-	acct = conf_account(&rn->conf, rn->account);
+	/* As msmtp: with -f and neither -a nor --host, the first account
+	   whose from is that address (or a pattern it matches). */
+	acct = NULL;
+	if (rn->account == NULL && rn->cl.host == NULL && rn->cl.from != NULL)
+		acct = conf_account_for_from(&rn->conf, rn->cl.from);
+	if (acct == NULL)
+		acct = conf_account(&rn->conf, rn->account);
 	if (acct == NULL && rn->account != NULL)
 		die(EX_CONFIG, "%s: no account %s", path, rn->account);
 	if (acct != NULL && account_merge(&rn->a, acct) == -1)
@@ -1265,6 +1271,10 @@ main(int argc, char **argv)
 	}
 
 	/* The sender: -f, the account's from, or login@host. */
+	if (rn.cl.from == NULL && rn.a.from != NULL &&
+	    conf_from_is_pattern(rn.a.from))
+		die(EX_USAGE, "the account's from %s is a pattern, for "
+		    "choosing the account by -f: give -f ADDRESS", rn.a.from);
 	if (rn.a.from != NULL)
 		util_strlcpy(from, rn.a.from, sizeof(from));
 	else

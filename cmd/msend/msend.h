@@ -134,6 +134,15 @@ int msend_dkim_canon(const char *v);
 long msend_dkim_expire(const char *v);
 /* The account called name (NULL: the default one); NULL if none. */
 const struct account *conf_account(const struct conf *c, const char *name);
+/*
+ * As msmtp's -f: the first account whose from is the address from, or a
+ * pattern (fnmatch, as "*@example.org") it matches, case aside; NULL if
+ * none.
+ */
+const struct account *conf_account_for_from(
+    const struct conf *c, const char *from);
+/* Is an account's from a pattern ('*', '?' or '[' in it)? */
+int conf_from_is_pattern(const char *from);
 /* A recipient and what became of it. */
 enum rcpt_state {
 	RS_PENDING = 0, /* not tried yet */

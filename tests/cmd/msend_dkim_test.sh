@@ -332,7 +332,7 @@ queue_cleanup()
 atf_test_case config cleanup
 config_head()
 {
-	atf_set "descr" "dkim_key, dkim_selector, dkim_domain, dkim_algorithm, dkim_canonicalization in msend.conf (two signatures: key rotation); the command line's replace them; --dkim-expire gives x="
+	atf_set "descr" "-f picks the account (and so the key) of its domain; dkim_key, dkim_selector, dkim_domain, dkim_algorithm, dkim_canonicalization in msend.conf (two signatures: key rotation); the command line's replace them; --dkim-expire gives x="
 }
 config_body()
 {
@@ -380,6 +380,41 @@ EOF
 	atf_check -s exit:64 -o empty -e match:'--dkim-expire 10: expected' \
 	    "$(yubin_prog msend)" --dkim-key ed.pem --dkim-expire 10 \
 	    bob@example.net </dev/null
+	# A key per sending domain: -f picks the account whose from
+	# matches (msmtp's rule; a pattern as msmtp 1.8.16's).
+	cat >domains.conf <<EOF
+defaults
+host 127.0.0.1
+port $SINK_PORT
+tls off
+account news
+from *@News.Example.org
+dkim_key $PWD/ed.pem
+dkim_selector news
+account shop
+from shop@example.org
+dkim_key $PWD/rsa.pem
+dkim_selector shop
+account plain
+from joe@example.org
+account default : plain
+EOF
+	for f in joe@news.example.org:news shop@example.org:shop \
+	    joe@example.org: nobody@elsewhere.example:; do
+		rm -f sink/msg.*
+		printf 'From: <%s>\nSubject: s\n\nx\n' "${f%%:*}" |
+		    "$(yubin_prog msend)" -C domains.conf -f "${f%%:*}" \
+		    bob@example.net 2>err ||
+		    atf_fail "msend -f ${f%%:*}: $? $(cat err)"
+		sel=$(tr -d '\r\n\t ' <sink/msg.1 |
+		    sed -n 's/.*DKIM-Signature:.*;s=\([a-z]*\);.*/\1/p')
+		[ "$sel" = "${f#*:}" ] ||
+		    atf_fail "-f ${f%%:*}: selector '$sel', want '${f#*:}'"
+	done
+	atf_check -s exit:64 -o empty \
+	    -e match:'^msend: the account.s from \*@News.Example.org is a pattern' \
+	    "$(yubin_prog msend)" -C domains.conf -a news bob@example.net \
+	    </dev/null
 	printf 'account x\ndkim_selector s\n' >bad.conf
 	atf_check -s exit:78 -o empty \
 	    -e match:'bad.conf:2: dkim_selector: comes after the dkim_key' \
