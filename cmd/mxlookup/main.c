@@ -593,10 +593,14 @@ lookup(struct dns_resolver *r, const char *arg, struct dns_mx_result *res,
 	return ex;
 }
 
-/* --policy DOMAIN: the checks are policy.c's. */
+/*
+ * --policy DOMAIN (the checks are policy.c's) or, with sender,
+ * --check-sender DOMAIN (sender.c's): one operand, one resolver.
+ */
 static int
-policy_run(struct opts *o, int argc, char **argv, int port_set)
+domain_run(struct opts *o, int argc, char **argv, int port_set, int sender)
 {
+	const char *opt = sender ? "--check-sender" : "--policy";
 	struct dns_resolver *r;
 	char err[ERR_MAX];
 	int ex;
@@ -604,21 +608,22 @@ policy_run(struct opts *o, int argc, char **argv, int port_set)
 	if (o->spf || o->probe || o->shortout || port_set ||
 	    o->cafile != NULL || o->ehlo != NULL || o->helo != NULL ||
 	    (o->flags & DNS_F_NO_SHUFFLE) || o->vo.spf_pass != NULL ||
-	    o->vo.ndkim > 0) {
-		fprintf(stderr,
-		    "%s: --policy goes with --server, --timeout, --selector "
-		    "and --mta-sts-* only\n",
-		    PROG);
+	    o->vo.ndkim > 0 ||
+	    (sender &&
+		(o->po.sts_cafile != NULL || o->po.sts_connect_to != NULL))) {
+		fprintf(stderr, "%s: %s goes with --server, --timeout, "
+				"--selector and %s only\n",
+		    PROG, opt, sender ? "--ip" : "--mta-sts-*");
 		return EX_USAGE;
 	}
 	if (argc != 1) {
-		fprintf(
-		    stderr, "%s: --policy takes one operand: DOMAIN\n", PROG);
+		fprintf(stderr, "%s: %s takes one operand: DOMAIN\n", PROG,
+		    opt);
 		usage(stderr);
 		return EX_USAGE;
 	}
 	if (strlen(argv[0]) > DNS_NAME_MAX || strchr(argv[0], '@') != NULL) {
-		fprintf(stderr, "%s: --policy %.40s: not a domain name\n", PROG,
+		fprintf(stderr, "%s: %s %.40s: not a domain name\n", PROG, opt,
 		    argv[0]);
 		return EX_USAGE;
 	}
@@ -630,54 +635,8 @@ policy_run(struct opts *o, int argc, char **argv, int port_set)
 	o->po.server = o->server;
 	o->po.verbose = o->verbose;
 	o->po.timeout = (int)o->timeout;
-	ex = policy_main(r, argv[0], &o->po);
-	dns_free(r);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "%s: standard output: write error\n", PROG);
-		return EX_IOERR;
-	}
-	return ex;
-}
-
-/* --check-sender DOMAIN: the checks are sender.c's. */
-static int
-sender_run(struct opts *o, int argc, char **argv, int port_set)
-{
-	struct dns_resolver *r;
-	char err[ERR_MAX];
-	int ex;
-
-	if (o->spf || o->probe || o->shortout || port_set ||
-	    o->cafile != NULL || o->ehlo != NULL || o->helo != NULL ||
-	    (o->flags & DNS_F_NO_SHUFFLE) || o->vo.spf_pass != NULL ||
-	    o->vo.ndkim > 0 || o->po.sts_cafile != NULL ||
-	    o->po.sts_connect_to != NULL) {
-		fprintf(stderr,
-		    "%s: --check-sender goes with --server, --timeout, "
-		    "--selector and --ip only\n",
-		    PROG);
-		return EX_USAGE;
-	}
-	if (argc != 1) {
-		fprintf(stderr,
-		    "%s: --check-sender takes one operand: DOMAIN\n", PROG);
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (strlen(argv[0]) > DNS_NAME_MAX || strchr(argv[0], '@') != NULL) {
-		fprintf(stderr, "%s: --check-sender %.40s: not a domain name\n",
-		    PROG, argv[0]);
-		return EX_USAGE;
-	}
-	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));
-	if (r == NULL) {
-		fprintf(stderr, "%s: %s\n", PROG, err);
-		return o->server != NULL ? EX_USAGE : EX_OSERR;
-	}
-	o->po.server = o->server;
-	o->po.verbose = o->verbose;
-	o->po.timeout = (int)o->timeout;
-	ex = sender_main(r, argv[0], o->ip, &o->po);
+	ex = sender ? sender_main(r, argv[0], o->ip, &o->po)
+		    : policy_main(r, argv[0], &o->po);
 	dns_free(r);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "%s: standard output: write error\n", PROG);
@@ -889,9 +848,9 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	if (o.check_sender)
-		return sender_run(&o, argc, argv, port_set);
+		return domain_run(&o, argc, argv, port_set, 1);
 	if (o.policy)
-		return policy_run(&o, argc, argv, port_set);
+		return domain_run(&o, argc, argv, port_set, 0);
 	if (o.dmarc)
 		return verdict_run(&o, argc, argv, port_set);
 	if (o.vo.spf_pass != NULL || o.vo.ndkim > 0) {
