@@ -129,10 +129,19 @@ authres_put_quoted(struct buf *b, const char *s, size_t max)
 
 	rc |= buf_putc(b, '"');
 	for (i = 0; s[i] != '\0' && i < max; i++) {
+		/* Our reasons cite "§N": ASCII in a header (RFC 5322 §3.2.4
+		   qtext; UTF-8 only under SMTPUTF8, RFC 6532). */
+		if (s[i] == '\xc2' && s[i + 1] == '\xa7') {
+			rc |= buf_puts(b, "section ");
+			i++;
+			continue;
+		}
 		if (s[i] == '"' || s[i] == '\\')
 			rc |= buf_putc(b, '\\');
-		rc |= buf_putc(
-		    b, (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i]);
+		rc |= buf_putc(b,
+		    (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ?
+			'?' :
+			s[i]);
 	}
 	if (s[i] != '\0')
 		rc |= buf_puts(b, "...");

@@ -37,7 +37,8 @@ int authres_put_mailbox(struct buf *b, const char *addr);
 
 /*
  * Append s as a quoted-string (RFC 5322 §3.2.4), '"' and '\\' escaped,
- * control characters as '?', cut after max octets of s (then "...").
+ * control characters and other octets that are not ASCII as '?' (but
+ * "§" as "section "), cut after max octets of s (then "...").
  * For reason= (RFC 8601 §2.2).  0 or -1 (ENOMEM).
  */
 int authres_put_quoted(struct buf *b, const char *s, size_t max);

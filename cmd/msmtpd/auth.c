@@ -98,16 +98,19 @@ ar_str(int r)
 	return w[r];
 }
 
-/* in as one line for a reply: control characters as '?', cut to fit
-   (with "..."). */
+/* in as one line of ASCII for a reply (RFC 5321 §4.2: text is
+   printable US-ASCII): control characters and 8-bit octets as '?', cut
+   to fit (with "..."). */
 static void
 clean_copy(char *out, size_t outlen, const char *in)
 {
 	size_t i;
 
 	for (i = 0; in[i] != '\0' && i + 1 < outlen; i++)
-		out[i] =
-		    (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
+		out[i] = (unsigned char)in[i] < 0x20 ||
+			(unsigned char)in[i] >= 0x7f ?
+		    '?' :
+		    in[i];
 	out[i] = '\0';
 	if (in[i] != '\0' && i >= 3)
 		memcpy(out + i - 3, "...", 3);

@@ -49,6 +49,7 @@ EOF
 		printf 'rsel._domainkey.good\tTXT\t"v=DKIM1; k=rsa; p=%s"\n' \
 		    "$(printf '%s' "$rpub" | sed 's/.\{200\}/&" "/g')" >>test.extra
 	fi
+	[ ! -f more.extra ] || cat more.extra >>test.extra
 	DNSPORT=$(dns_start .) || atf_fail "could not start nsd"
 }
 
@@ -221,6 +222,101 @@ tampered_cleanup()
 {
 	stop_pidfile msmtpd.pid
 	stop_pidfile sink.pid
+	dns_stop .
+}
+
+atf_test_case peers_sign cleanup
+peers_sign_head()
+{
+	atf_set "descr" "what peers nobody here wrote sign, msmtpd verifies: dkimpy with RSA (relaxed and simple) and Ed25519 pass; a tampered body, a tampered header, a revoked key and a missing key give fail and permerror with their reasons; OpenDKIM's opendkim-testmsg signs rsa-sha1, which RFC 8301 refuses"
+}
+peers_sign_body()
+{
+	PY=
+	for _py in python3 /usr/bin/python3; do
+		if "$_py" -c 'import dkim, nacl' >/dev/null 2>&1; then
+			PY=$_py
+			break
+		fi
+	done
+	[ -n "$PY" ] || atf_fail "test peer python3-dkim is not installed" \
+	    "(./quickstart check installs it)"
+	peer_require opendkim-testmsg
+	printf 'revoked._domainkey.good\tTXT\t"v=DKIM1; k=rsa; p="\n' \
+	    >more.extra
+	zone rsa
+	mkmd md
+	start --maildir "$PWD/md"
+	cat >peers.py <<'PY'
+import base64, smtplib, subprocess, sys
+import dkim
+from cryptography.hazmat.primitives import serialization
+
+def msg(n):
+    return ("From: Joe <joe@good.test>\r\nTo: u@mx.test\r\n"
+            "Subject: case %s\r\nDate: Wed, 02 Dec 2026 11:00:00 +0000\r\n"
+            "\r\nHello.\r\n" % n).encode()
+
+rsa = open("rsa.pem", "rb").read()
+k = serialization.load_pem_private_key(open("ed.pem", "rb").read(), None)
+ed = base64.b64encode(k.private_bytes(serialization.Encoding.Raw,
+    serialization.PrivateFormat.Raw, serialization.NoEncryption()))
+
+def sign(n, sel, key, canon=b"relaxed", alg=b"rsa-sha256"):
+    m = msg(n)
+    return dkim.sign(m, sel, b"good.test", key, canonicalize=(canon, canon),
+                     signature_algorithm=alg) + m
+
+out = {
+    "rsa-relaxed": sign("rsa-relaxed", b"rsel", rsa),
+    "rsa-simple": sign("rsa-simple", b"rsel", rsa, b"simple"),
+    "ed25519": sign("ed25519", b"sel", ed, alg=b"ed25519-sha256"),
+    "revoked": sign("revoked", b"revoked", rsa),
+    "missing": sign("missing", b"nosuch", rsa),
+}
+out["body"] = sign("body", b"rsel", rsa).replace(b"Hello", b"Jello")
+out["header"] = sign("header", b"rsel", rsa).replace(b"case header",
+                                                      b"case HEADER")
+# certtool puts a text dump before the PEM: OpenDKIM wants the PEM alone.
+r = serialization.load_pem_private_key(rsa, None)
+open("rsa-od.pem", "wb").write(r.private_bytes(serialization.Encoding.PEM,
+    serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+od = subprocess.run(["opendkim-testmsg", "-C", "-d", "good.test", "-k",
+                     "rsa-od.pem", "-s", "rsel"],
+                    input=msg("opendkim").replace(b"\r\n", b"\n"),
+                    capture_output=True, check=True).stdout
+out["opendkim"] = od.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=20)
+s.ehlo("good.test")
+for m in out.values():
+    s.sendmail("joe@good.test", ["u@mx.test"], m)
+s.quit()
+PY
+	"$PY" peers.py "$PORT" || atf_fail "peers.py failed"
+	n=$(ls md/new | wc -l)
+	[ "$n" = 8 ] || atf_fail "$n delivered: $(cat listen.log)"
+	for want in \
+	    'rsa-relaxed dkim=pass header.d=good.test header.s=rsel header.a=rsa-sha256' \
+	    'rsa-simple dkim=pass header.d=good.test header.s=rsel header.a=rsa-sha256' \
+	    'ed25519 dkim=pass header.d=good.test header.s=sel header.a=ed25519-sha256' \
+	    'body dkim=fail reason="body hash did not verify"' \
+	    'header dkim=fail reason="signature did not verify"' \
+	    'revoked dkim=permerror reason="[^"]*revoked[^"]*" header.d=good.test header.s=revoked' \
+	    'missing dkim=permerror reason="[^"]*no key[^"]*" header.d=good.test header.s=nosuch' \
+	    'opendkim dkim=permerror reason="rsa-sha1 is refused (RFC 8301 section 3.1)" header.d=good.test header.s=rsel header.a=rsa-sha1'; do
+		c=${want%% *}
+		f=$(grep -il "^Subject: case $c\$" md/new/*) ||
+		    atf_fail "no message for $c"
+		sed '/^$/q' "$f" | tr -d '\n' | tr '\t' ' ' >hdr
+		grep -q -- "; ${want#* }" hdr || atf_fail "$c: $(cat hdr)"
+		# Ours are ASCII (RFC 5322 3.2.4).
+		LC_ALL=C grep -q '[^ -~]' hdr && atf_fail "$c: 8-bit: $(cat hdr)"
+	done
+	:
+}
+peers_sign_cleanup()
+{
+	stop_pidfile msmtpd.pid
 	dns_stop .
 }
 
@@ -530,6 +626,7 @@ atf_init_test_cases()
 	atf_add_test_case pass
 	atf_add_test_case tampered
 	atf_add_test_case session_cache
+	atf_add_test_case peers_sign
 	atf_add_test_case spf_fail
 	atf_add_test_case null_sender
 	atf_add_test_case temperror

@@ -125,6 +125,10 @@ ATF_TC_BODY(quoted, tc)
 	    {"abcdef", 3, "\"abc...\""},
 	    {"abc", 3, "\"abc\""},
 	    {"", 3, "\"\""},
+	    /* ASCII only: "§" spelt out, other 8-bit octets as '?' */
+	    {"refused (RFC 8301 \xc2\xa7" "3.1)", 100,
+		"\"refused (RFC 8301 section 3.1)\""},
+	    {"b\xc3\xbc" "cher", 100, "\"b??cher\""},
 	};
 	struct buf b;
 	size_t i;
