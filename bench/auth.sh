@@ -33,6 +33,8 @@ set -eu
 
 prog=auth.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 N=2000
 OD_N=300
@@ -68,15 +70,6 @@ usage: $prog [-c sign|receive|both] [-n N] [-o N] [-m N] [-s SESSIONS]
 EOF
 }
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
-
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
@@ -103,11 +96,7 @@ done
 [ $# -le 1 ] || { usage >&2; exit 64; }
 [ $# -eq 0 ] || BUILD=$1
 
-for v in "$N" "$OD_N" "$RECV_N" "$SESSIONS" "$ROUNDS"; do
-	case $v in
-	''|*[!0-9]*|0) die "$v: not a positive number" ;;
-	esac
-done
+positive "$N" "$OD_N" "$RECV_N" "$SESSIONS" "$ROUNDS"
 for t in $TOOLS; do
 	case $t in
 	msend|dkimpy|opendkim) ;;
@@ -170,10 +159,6 @@ tmpfs|ramfs)
 	note "note: $work is on $fstype: msend's enqueue times leave out" \
 	    "the disk, the signing cost (a difference) does not depend on it" ;;
 esac
-
-now() {
-	date +%s.%N
-}
 
 # rate COUNT T0 T1: COUNT / (T1 - T0), whole messages per second.
 rate() {

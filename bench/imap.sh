@@ -29,6 +29,8 @@ set -eu
 
 prog=imap.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 N=10000
 ROUNDS=1
@@ -48,15 +50,6 @@ usage: $prog [-n N] [-r ROUNDS] [-d DIR] [BUILDDIR]
   -d DIR       make the temp dir under DIR (default \$TMPDIR or /tmp)
   BUILDDIR     where mimap is built (default ../build from this script)
 EOF
-}
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
 }
 
 while [ $# -gt 0 ]; do
@@ -102,26 +95,6 @@ trap 'exit 143' TERM
 
 work=$(mktemp -d "$BASE/imap-bench.XXXXXX")
 chmod 755 "$work"
-
-free_port() {
-	"$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-wait_port() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
 
 uid=$(id -u)
 if [ "$uid" -eq 0 ]; then
@@ -258,15 +231,6 @@ while [ "$r" -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-# ------------------------------------------------------------ fetch
-# Every message from the private Dovecot into a fresh Maildir, by each
-# client, fresh state each time: mimap fetch, mbsync (isync), getmail6,
-# fetchmail delivering through mdeliver.  The folder is Dovecot's warm
-# (its index built by the runs above).  As root, getmail and mdeliver
-# deliver as nobody.
-now() {
-	"$PY" -c 'import time; print("%.6f" % time.time())'
-}
 me=$(id -un)
 fetch_tool() {
 	t=$1

@@ -11,6 +11,8 @@ set -eu
 
 prog=mdeliver.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 N=2000
 SIZES=all
@@ -40,15 +42,6 @@ usage: $prog [-n N] [-s 4k|1m|all] [-r ROUNDS] [-t TOOL,...] [-d DIR]
                   relative to this script)
   --dovecot-lda PATH   (default /usr/lib/dovecot/dovecot-lda)
 EOF
-}
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
 }
 
 while [ $# -gt 0 ]; do
@@ -206,6 +199,12 @@ setup() {
 		CMD="$work/bin/floor
 $md" ;;
 	mdeliver)
+		# As root mdeliver writes as the Maildir's owner and refuses
+		# root's: the Maildir is nobody's, as a user's would be.
+		if [ "$uid" -eq 0 ]; then
+			chmod 755 "$dir"
+			chown -R nobody: "$md"
+		fi
 		CMD="$MDELIVER
 --maildir
 $md" ;;
@@ -305,23 +304,6 @@ verify() {
 	else
 		echo "$((smin - msize))-$((smax - msize))"
 	fi
-}
-
-# rotate K WORD...: the words, the first K moved to the end.  Each round
-# starts with another tool, so none is always the one that runs right
-# after the previous run's Maildir was removed.
-rotate() {
-	k=$1
-	shift
-	[ $# -gt 0 ] || return 0
-	k=$((k % $#))
-	while [ "$k" -gt 0 ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		k=$((k - 1))
-	done
-	echo "$@"
 }
 
 # Which tools can run at all.

@@ -20,6 +20,8 @@ set -eu
 
 prog=pop3.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 N=10000
 ROUNDS=1
@@ -56,15 +58,6 @@ usage: $prog [-n N] [-r ROUNDS] [-s sized|plain|all] [-t TOOL,...]
 EOF
 }
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
-
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
@@ -88,11 +81,7 @@ done
 [ $# -le 1 ] || { usage >&2; exit 64; }
 [ $# -eq 0 ] || BUILD=$1
 
-for v in "$N" "$ROUNDS"; do
-	case $v in
-	''|*[!0-9]*|0) die "$v: not a positive number" ;;
-	esac
-done
+positive "$N" "$ROUNDS"
 expanded=
 for t in $TOOLS; do
 	case $t in
@@ -157,47 +146,6 @@ tmpfs|ramfs)
 	note "WARNING: $work is on $fstype: fsync costs nothing there," \
 	    "the fetch figures say nothing about durability (use -d DIR)" ;;
 esac
-
-# A free TCP port on 127.0.0.1.
-free_port() {
-	"$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s).
-wait_port() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
-now() {
-	date +%s.%N
-}
-
-# rotate K WORD...: the words, the first K moved to the end.
-rotate() {
-	k=$1
-	shift
-	[ $# -gt 0 ] || return 0
-	k=$((k % $#))
-	while [ "$k" -gt 0 ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		k=$((k - 1))
-	done
-	echo "$@"
-}
 
 me=$(id -un)
 uid=$(id -u)

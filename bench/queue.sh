@@ -27,6 +27,8 @@ set -eu
 
 prog=queue.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 src=$(cd "$here/.." && pwd)
 
 N=10000
@@ -50,15 +52,6 @@ usage: $prog [-n N] [-e N] [-t TOOL,...] [-d DIR] [BUILDDIR]
 EOF
 }
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
-
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; N=$2; shift ;;
@@ -74,11 +67,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -le 1 ] || { usage >&2; exit 64; }
 [ $# -eq 0 ] || BUILD=$1
-for v in "$N" "$EACH"; do
-	case $v in
-	''|*[!0-9]*|0) die "$v: not a positive number" ;;
-	esac
-done
+positive "$N" "$EACH"
 [ "$EACH" -le "$N" ] || EACH=$N
 [ -x "$BUILD/msend" ] || die "$BUILD/msend: not built"
 BUILD=$(cd "$BUILD" && pwd)
@@ -122,10 +111,6 @@ chmod 711 "$work"
 case $(stat -f -c %T "$work" 2>/dev/null || echo unknown) in
 tmpfs|ramfs) note "WARNING: $work is on tmpfs: fsync costs nothing" ;;
 esac
-
-now() {
-	date +%s.%N
-}
 
 minus() {
 	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'

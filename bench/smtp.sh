@@ -21,6 +21,8 @@ set -eu
 
 prog=smtp.sh
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 SEND_N=1000
 RECV_N=5000
@@ -61,15 +63,6 @@ usage: $prog [-n N] [-m N] [-s SESSIONS] [-r ROUNDS] [-t TOOL,...]
 EOF
 }
 
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "$prog: $*" >&2
-}
-
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) [ $# -ge 2 ] || die "-n needs a number"; SEND_N=$2; shift ;;
@@ -96,11 +89,7 @@ done
 [ $# -le 1 ] || { usage >&2; exit 64; }
 [ $# -eq 0 ] || BUILD=$1
 
-for v in "$SEND_N" "$RECV_N" "$SESSIONS" "$ROUNDS"; do
-	case $v in
-	''|*[!0-9]*|0) die "$v: not a positive number" ;;
-	esac
-done
+positive "$SEND_N" "$RECV_N" "$SESSIONS" "$ROUNDS"
 expanded=
 for t in $TOOLS; do
 	case $t in
@@ -171,28 +160,6 @@ chmod 755 "$work/bin" "$work/bin/driver"
 uid=$(id -u)
 me=$(id -un)
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	"$PY" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until something accepts on 127.0.0.1:PORT (10 s).
-wait_port() {
-	"$PY" - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
 # stop PID: SIGTERM, wait up to 10 s, then SIGKILL.
 stop() {
 	kill "$1" 2>/dev/null || return 0
@@ -203,10 +170,6 @@ stop() {
 	done
 	kill -9 "$1" 2>/dev/null || :
 	pids=$(echo "$pids" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
-}
-
-now() {
-	date +%s.%N
 }
 
 # count DIR: regular files in DIR.
@@ -502,21 +465,6 @@ send_round() {
 	note "$(printf 'round %d send    %-12s %6d in %8.3f s' "$2" "$t" \
 	    "$SEND_N" "$secs")"
 	rm -rf -- "$d"
-}
-
-# rotate K WORD...: the words, the first K moved to the end.
-rotate() {
-	k=$1
-	shift
-	[ $# -gt 0 ] || return 0
-	k=$((k % $#))
-	while [ "$k" -gt 0 ]; do
-		first=$1
-		shift
-		set -- "$@" "$first"
-		k=$((k - 1))
-	done
-	echo "$@"
 }
 
 # Which tools can run at all.
