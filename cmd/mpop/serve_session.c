@@ -339,21 +339,13 @@ sess_new(const struct serve_conf *c, int rfd, int wfd)
 	s->mb.lockfd = -1;
 	s->handoff_fd = -1;
 	buf_init(&s->enc, 0);
-	io_init(&s->io, rfd, wfd, c->timeout * 1000);
-	s->io.stop = server_terminating;
-	s->end_ms = c->lifetime > 0
-	    ? util_now_ms() + (int64_t)c->lifetime * 1000
-	    : 0;
-	s->io.deadline = s->end_ms;
+	s->end_ms = session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime,
+	    c->log);
 	/* RFC 5034 §4: "+ " and the base64 challenge; privsep: the
 	   parent waits after a wrong password. */
 	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",
 	    c->timeout * 1000, s->end_ms, c->auth_delay_ms, c->privsep,
 	    server_terminating);
-	if (c->log != NULL && c->log->trace) {
-		s->io.log = c->log;
-		s->io.from_peer_is_client = 1;
-	}
 	return s;
 }
 
