@@ -1,6 +1,7 @@
 /*
- * loginsrv.c: the privileged parent of a login server and the login
- * process's request (see loginsrv.h).  Every request from the login
+ * loginsrv.c: the privileged parent of a login server, the login
+ * process's request and handoff, and the post-login process's take of
+ * the session (see loginsrv.h).  Every request from the login
  * process is read as hostile: fixed shape, every field bounded.
  */
 #include "config.h"
@@ -253,4 +254,38 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	util_seterr(err, errlen, "privsep: unexpected answer %u", m.type);
 	*gone = 1;
 	return -1;
+}
+
+void
+loginsrv_handoff(struct io *io, int fd, int pass, int timeout,
+    struct log *log, const char *addr)
+{
+	int rc;
+
+	if (pass)
+		rc = privsep_pass_client(io, fd);
+	else
+		rc = privsep_proxy(io, fd, (timeout + 60) * 1000);
+	if (rc == -1)
+		log_info(log, "%s: %s", addr[0] != '\0' ? addr : "local",
+		    io->err);
+	(void)close(fd);
+}
+
+int
+loginsrv_peer_take(const struct loginsrv_peer *peer,
+    char addr[NET_ADDRSTR_MAX], char host[DNS_NAME_MAX + 1],
+    struct tls_info *ti, int *authfail, int64_t *end_ms, struct io *io)
+{
+	util_strlcpy(addr, peer->addr, NET_ADDRSTR_MAX);
+	util_strlcpy(host, peer->host, DNS_NAME_MAX + 1);
+	*authfail = peer->authfail;
+	if (peer->end_ms > 0 && (*end_ms == 0 || peer->end_ms < *end_ms)) {
+		*end_ms = peer->end_ms;
+		io->deadline = *end_ms;
+	}
+	if (peer->tls[0] == '\0')
+		return 0;
+	util_strlcpy(ti->protocol, peer->tls, sizeof(ti->protocol));
+	return 1;
 }
