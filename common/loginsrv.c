@@ -203,8 +203,8 @@ loginsrv_parent(const struct loginsrv *ls, const struct privsep_id *id,
 
 int
 loginsrv_ask(int ps, const char *user, const char *pass,
-    const struct loginsrv_peer *peer, int *handoff, int *gone, char *err,
-    size_t errlen)
+    const struct loginsrv_peer *peer, int *handoff, const char **result,
+    char *err, size_t errlen)
 {
 	struct privsep_msg m;
 	char nfail[16];
@@ -212,7 +212,6 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	int rc;
 
 	*handoff = -1;
-	*gone = 0;
 	(void)snprintf(nfail, sizeof(nfail), "%d", peer->authfail);
 	f[0] = user;
 	f[1] = pass;
@@ -224,7 +223,7 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	if (privsep_send(ps, LOGINSRV_LOGIN, -1, LOGINSRV_LOGIN_FIELDS, f) ==
 	    -1) {
 		util_seterr(err, errlen, "privsep: send: %s", strerror(errno));
-		*gone = 1;
+		*result = "privsep-error";
 		return -1;
 	}
 	do
@@ -233,13 +232,14 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	if (rc != 1) {
 		util_seterr(err, errlen, "privsep: %s",
 		    rc == 0 ? "the parent went away" : strerror(errno));
-		*gone = 1;
+		*result = "privsep-error";
 		return -1;
 	}
 	/* The parent's answers are checked too: only the expected
 	   shapes. */
 	if (m.type == LOGINSRV_OK && m.fd != -1) {
 		*handoff = m.fd;
+		*result = "logged-in";
 		return 1;
 	}
 	if (m.fd != -1)
@@ -252,7 +252,7 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 		return -1;
 	}
 	util_seterr(err, errlen, "privsep: unexpected answer %u", m.type);
-	*gone = 1;
+	*result = "privsep-error";
 	return -1;
 }
 

@@ -86,14 +86,16 @@ int	loginsrv_parent(const struct loginsrv *ls, const struct privsep_id *id,
 /*
  * In the login process: one login attempt of user with pass, for the
  * parent to check.  1: good, *handoff is the post-login process's end
- * (proxy to it, then close it); 0: wrong (the parent has waited the
- * delay); -1: could not be checked, err says why, and *gone tells
- * whether the parent is unreachable (the session must end) or only
- * could not read the passwd-file (a temporary failure).
+ * (loginsrv_handoff) and *result, how the session ends for its log,
+ * "logged-in"; 0: wrong (the parent has waited the delay); -1: could
+ * not be checked, err says why: *result is "privsep-error" when the
+ * parent is unreachable (the session must end), and left alone when
+ * the parent only could not read the passwd-file (a temporary
+ * failure).
  */
 int	loginsrv_ask(int ps, const char *user, const char *pass,
-	    const struct loginsrv_peer *peer, int *handoff, int *gone,
-	    char *err, size_t errlen);
+	    const struct loginsrv_peer *peer, int *handoff,
+	    const char **result, char *err, size_t errlen);
 
 /*
  * In the login process after a good login (loginsrv_ask's *handoff,

@@ -72,7 +72,6 @@ check_pass(void *arg, const char *user, const char *pass, char *err,
 	struct check *k = arg;
 	struct imapd *s = k->s;
 	struct loginsrv_peer peer;
-	int rc, gone;
 
 	if (!s->c->privsep)
 		return passwd_check(
@@ -86,13 +85,8 @@ check_pass(void *arg, const char *user, const char *pass, char *err,
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
 	peer.tag = s->tag != NULL ? s->tag : "*";
-	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
-	    &gone, err, errlen);
-	if (rc == 1)
-		s->result = "logged-in";
-	else if (rc == -1 && gone)
-		s->result = "privsep-error";
-	return rc;
+	return loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
+	    &s->result, err, errlen);
 }
 
 static void

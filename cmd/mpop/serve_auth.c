@@ -75,7 +75,6 @@ check_privsep(struct sess *s, const char *user, const char *pass, char *err,
     size_t errlen)
 {
 	struct loginsrv_peer peer;
-	int rc, gone;
 
 	peer.addr = s->addr;
 	peer.host = s->host;
@@ -83,13 +82,8 @@ check_privsep(struct sess *s, const char *user, const char *pass, char *err,
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
 	peer.tag = "";
-	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
-	    &gone, err, errlen);
-	if (rc == 1)
-		s->result = "logged-in";
-	else if (rc == -1 && gone)
-		s->result = "privsep-error";
-	return rc;
+	return loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
+	    &s->result, err, errlen);
 }
 
 static int
