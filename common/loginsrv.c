@@ -257,8 +257,8 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 }
 
 void
-loginsrv_handoff(struct io *io, int fd, int pass, int timeout,
-    struct log *log, const char *addr)
+loginsrv_handoff(struct io *io, int fd, int pass, int timeout, struct log *log,
+    const char *addr)
 {
 	int rc;
 
@@ -267,15 +267,15 @@ loginsrv_handoff(struct io *io, int fd, int pass, int timeout,
 	else
 		rc = privsep_proxy(io, fd, (timeout + 60) * 1000);
 	if (rc == -1)
-		log_info(log, "%s: %s", addr[0] != '\0' ? addr : "local",
-		    io->err);
+		log_info(
+		    log, "%s: %s", addr[0] != '\0' ? addr : "local", io->err);
 	(void)close(fd);
 }
 
 int
-loginsrv_peer_take(const struct loginsrv_peer *peer,
-    char addr[NET_ADDRSTR_MAX], char host[DNS_NAME_MAX + 1],
-    struct tls_info *ti, int *authfail, int64_t *end_ms, struct io *io)
+loginsrv_peer_take(const struct loginsrv_peer *peer, char addr[NET_ADDRSTR_MAX],
+    char host[DNS_NAME_MAX + 1], struct tls_info *ti, int *authfail,
+    int64_t *end_ms, struct io *io)
 {
 	util_strlcpy(addr, peer->addr, NET_ADDRSTR_MAX);
 	util_strlcpy(host, peer->host, DNS_NAME_MAX + 1);

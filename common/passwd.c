@@ -344,8 +344,8 @@ passwd_become(const struct passwd_entry *e, char *err, size_t errlen)
 }
 
 int
-passwd_maildir(const struct passwd_entry *e, const char *dflt, char *out,
-    size_t outlen)
+passwd_maildir(
+    const struct passwd_entry *e, const char *dflt, char *out, size_t outlen)
 {
 	const char *t = e->maildir[0] != '\0' ? e->maildir : dflt;
 	struct buf b;

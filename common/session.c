@@ -91,14 +91,13 @@ session_run_loop(const struct session_loop *l)
 }
 
 int64_t
-session_io_init(struct io *io, int rfd, int wfd, int timeout, int lifetime,
-    struct log *log)
+session_io_init(
+    struct io *io, int rfd, int wfd, int timeout, int lifetime, struct log *log)
 {
 	io_init(io, rfd, wfd, timeout * 1000);
 	io->stop = server_terminating;
-	io->deadline = lifetime > 0
-	    ? util_now_ms() + (int64_t)lifetime * 1000
-	    : 0;
+	io->deadline =
+	    lifetime > 0 ? util_now_ms() + (int64_t)lifetime * 1000 : 0;
 	if (log != NULL && log->trace) {
 		io->log = log;
 		io->from_peer_is_client = 1;

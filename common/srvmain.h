@@ -10,10 +10,11 @@
  *
  * The program keeps its own options (srvmain.own, srvmain.option), its
  * usage text (srvmain.usage, mostly srvmain_usage's), its protocol's
- * "too many" lines and its session callbacks.  The library never prints or exits: the usage goes
- * out through the program's usage callback, -V through util_version as
- * in every program, and errors come back as one line for the program's
- * "PROG: " prefix.  In the program:
+ * "too many" lines and its session callbacks.  The library never
+ * prints or exits: the usage goes out through the program's usage
+ * callback, -V through util_version as in every program, and errors
+ * come back as one line for the program's "PROG: " prefix.  In the
+ * program:
  *
  *	srvmain_init(&m, PROG, timeout);	m.own = ...; m.session = ...
  *	if (srvmain_start(&m, argc, argv, &code, err, sizeof(err)) == -1)

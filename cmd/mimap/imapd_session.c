@@ -827,8 +827,8 @@ sess_new(const struct imapd_conf *c, int rfd, int wfd)
 	buf_init(&s->cmd, 0);
 	buf_init(&s->out, 0);
 	imap_parser_init(&s->p, IMAP_MODE_COMMAND);
-	s->end_ms = session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime,
-	    c->log);
+	s->end_ms =
+	    session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime, c->log);
 	/* RFC 3501 §7.5: "+ " and the base64 challenge; privsep: the
 	   parent waits after a wrong password. */
 	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",
@@ -866,8 +866,8 @@ sess_end(struct imapd *s)
 		/* The login process: the post-login process takes the
 		   client itself (without TLS), or we pass bytes until it
 		   ends (with TLS); it logs the session. */
-		loginsrv_handoff(&s->io, s->handoff_fd, !s->tls,
-		    s->c->timeout, s->c->log, s->addr);
+		loginsrv_handoff(&s->io, s->handoff_fd, !s->tls, s->c->timeout,
+		    s->c->log, s->addr);
 		quit = 1;
 	} else
 		log_info(s->c->log,

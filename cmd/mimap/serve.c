@@ -31,16 +31,17 @@ static const struct option ownopts[] = {
 static void
 usage(FILE *fp, const struct srvopt *so)
 {
-	char buf[SRVMAIN_USAGE_MAX];
-
-	fputs(srvmain_usage(so, PROG,
+	static const char what[] =
 	    "IMAP server over a Maildir++ tree, on stdin/stdout (inetd, "
-	    "systemd, ssh) or --listen.",
+	    "systemd, ssh) or --listen.";
+	static const char own[] =
 	    "  --idle-poll S          IDLE and NOTIFY look at the folders "
 	    "every S seconds,\n"
 	    "                         never with inotify (NFS); 0: inotify "
-	    "(default)\n",
-	    buf, sizeof(buf)), fp);
+	    "(default)\n";
+	char buf[SRVMAIN_USAGE_MAX];
+
+	fputs(srvmain_usage(so, PROG, what, own, buf, sizeof(buf)), fp);
 }
 
 static int

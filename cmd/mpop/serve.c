@@ -29,14 +29,15 @@ static const struct option ownopts[] = {
 static void
 usage(FILE *fp, const struct srvopt *so)
 {
+	static const char what[] =
+	    "POP3 server over a Maildir, on stdin/stdout (inetd, systemd, "
+	    "ssh) or --listen.";
+	static const char own[] =
+	    "  --no-seen              RETR moves to cur/ without adding the "
+	    "S flag\n";
 	char buf[SRVMAIN_USAGE_MAX];
 
-	fputs(srvmain_usage(so, PROG,
-	    "POP3 server over a Maildir, on stdin/stdout (inetd, systemd, "
-	    "ssh) or --listen.",
-	    "  --no-seen              RETR moves to cur/ without adding the "
-	    "S flag\n",
-	    buf, sizeof(buf)), fp);
+	fputs(srvmain_usage(so, PROG, what, own, buf, sizeof(buf)), fp);
 }
 
 static int

@@ -339,8 +339,8 @@ sess_new(const struct serve_conf *c, int rfd, int wfd)
 	s->mb.lockfd = -1;
 	s->handoff_fd = -1;
 	buf_init(&s->enc, 0);
-	s->end_ms = session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime,
-	    c->log);
+	s->end_ms =
+	    session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime, c->log);
 	/* RFC 5034 §4: "+ " and the base64 challenge; privsep: the
 	   parent waits after a wrong password. */
 	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",

@@ -419,8 +419,9 @@ ATF_TC_BODY(maildir, tc)
 		memcpy(e.maildir, t[i].field, strlen(t[i].field) + 1);
 		memset(out, 'x', sizeof(out));
 		out[sizeof(out) - 1] = '\0';
-		ATF_CHECK_EQ_MSG(passwd_maildir(&e, t[i].dflt, out,
-		    t[i].outlen), t[i].rc, "case %zu", i);
+		ATF_CHECK_EQ_MSG(
+		    passwd_maildir(&e, t[i].dflt, out, t[i].outlen), t[i].rc,
+		    "case %zu", i);
 		if (t[i].want != NULL)
 			ATF_CHECK_STREQ_MSG(out, t[i].want, "case %zu", i);
 	}

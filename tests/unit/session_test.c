@@ -275,20 +275,20 @@ ATF_TC_BODY(io_init, tc)
 		    t[i].lifetime, t[i].log ? &lg : NULL);
 		ATF_CHECK_EQ_MSG(io.rfd, p[0], "case %zu", i);
 		ATF_CHECK_EQ_MSG(io.wfd, p[1], "case %zu", i);
-		ATF_CHECK_EQ_MSG(io.timeout_ms, t[i].timeout * 1000,
-		    "case %zu", i);
+		ATF_CHECK_EQ_MSG(
+		    io.timeout_ms, t[i].timeout * 1000, "case %zu", i);
 		ATF_CHECK_MSG(io.stop == server_terminating, "case %zu", i);
 		ATF_CHECK_EQ_MSG(io.deadline, end, "case %zu", i);
 		if (t[i].lifetime == 0)
 			ATF_CHECK_EQ_MSG(end, 0, "case %zu", i);
 		else
 			ATF_CHECK_MSG(end >= t0 + t[i].lifetime * 1000 &&
-			    end <= util_now_ms() + t[i].lifetime * 1000,
+				end <= util_now_ms() + t[i].lifetime * 1000,
 			    "case %zu", i);
 		ATF_CHECK_MSG(io.log == (t[i].log && t[i].trace ? &lg : NULL),
 		    "case %zu", i);
-		ATF_CHECK_EQ_MSG(io.from_peer_is_client,
-		    t[i].log && t[i].trace, "case %zu", i);
+		ATF_CHECK_EQ_MSG(io.from_peer_is_client, t[i].log && t[i].trace,
+		    "case %zu", i);
 		io_close(&io);
 	}
 	(void)close(p[0]);

@@ -140,6 +140,23 @@ ATF_TC_BODY(usage_text, tc)
 			     "argument");
 }
 
+/* srvmain_usage's lines around the server's own. */
+#define USAGE_HEAD \
+	"usage: srvmain_test serve --passwd-file FILE [options]\n" \
+	"       srvmain_test serve --preauth --maildir DIR [options]\n"
+#define USAGE_MAIN \
+	"  --preauth              no login: serve --maildir as the " \
+	"invoking user\n" \
+	"  --maildir DIR          the Maildir (--preauth), or the " \
+	"default for\n" \
+	"                         passwd lines without one (%u: the " \
+	"user)\n"
+#define USAGE_OWN "  --x                    x\n  --y   y\n"
+#define USAGE_TAIL \
+	"  -v                     protocol trace on stderr (passwords " \
+	"hidden)\n" \
+	"Options every server takes:\n"
+
 ATF_TC_WITHOUT_HEAD(usage_lines);
 ATF_TC_BODY(usage_lines, tc)
 {
@@ -147,35 +164,9 @@ ATF_TC_BODY(usage_lines, tc)
 		const char *what, *own;
 		const char *want; /* what comes before srvopt's lines */
 	} t[] = {
-	    {"A server.", "",
-		"usage: srvmain_test serve --passwd-file FILE [options]\n"
-		"       srvmain_test serve --preauth --maildir DIR "
-		"[options]\n"
-		"A server.\n"
-		"  --preauth              no login: serve --maildir as the "
-		"invoking user\n"
-		"  --maildir DIR          the Maildir (--preauth), or the "
-		"default for\n"
-		"                         passwd lines without one (%u: the "
-		"user)\n"
-		"  -v                     protocol trace on stderr "
-		"(passwords hidden)\n"
-		"Options every server takes:\n"},
-	    {"IMAP, 100%.", "  --x                    x\n  --y   y\n",
-		"usage: srvmain_test serve --passwd-file FILE [options]\n"
-		"       srvmain_test serve --preauth --maildir DIR "
-		"[options]\n"
-		"IMAP, 100%.\n"
-		"  --preauth              no login: serve --maildir as the "
-		"invoking user\n"
-		"  --maildir DIR          the Maildir (--preauth), or the "
-		"default for\n"
-		"                         passwd lines without one (%u: the "
-		"user)\n"
-		"  --x                    x\n  --y   y\n"
-		"  -v                     protocol trace on stderr "
-		"(passwords hidden)\n"
-		"Options every server takes:\n"},
+	    {"A server.", "", USAGE_HEAD "A server.\n" USAGE_MAIN USAGE_TAIL},
+	    {"IMAP, 100%.", USAGE_OWN,
+		USAGE_HEAD "IMAP, 100%.\n" USAGE_MAIN USAGE_OWN USAGE_TAIL},
 	};
 	char buf[SRVMAIN_USAGE_MAX], so_usage[SRVOPT_USAGE_MAX];
 	struct srvopt so;
@@ -185,10 +176,10 @@ ATF_TC_BODY(usage_lines, tc)
 	(void)srvopt_usage(&so, so_usage, sizeof(so_usage));
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		ATF_CHECK(srvmain_usage(&so, "srvmain_test", t[i].what,
-		    t[i].own, buf, sizeof(buf)) == buf);
+			      t[i].own, buf, sizeof(buf)) == buf);
 		n = strlen(t[i].want);
-		ATF_CHECK_MSG(strncmp(buf, t[i].want, n) == 0,
-		    "case %zu: %s", i, buf);
+		ATF_CHECK_MSG(
+		    strncmp(buf, t[i].want, n) == 0, "case %zu: %s", i, buf);
 		ATF_CHECK_STREQ_MSG(buf + n, so_usage, "case %zu", i);
 	}
 }
