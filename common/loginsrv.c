@@ -1,6 +1,7 @@
 /*
- * loginsrv.c: the privileged parent of a login server and the login
- * process's request (see loginsrv.h).  Every request from the login
+ * loginsrv.c: the privileged parent of a login server, the login
+ * process's request and handoff, and the post-login process's take of
+ * the session (see loginsrv.h).  Every request from the login
  * process is read as hostile: fixed shape, every field bounded.
  */
 #include "config.h"
@@ -202,8 +203,8 @@ loginsrv_parent(const struct loginsrv *ls, const struct privsep_id *id,
 
 int
 loginsrv_ask(int ps, const char *user, const char *pass,
-    const struct loginsrv_peer *peer, int *handoff, int *gone, char *err,
-    size_t errlen)
+    const struct loginsrv_peer *peer, int *handoff, const char **result,
+    char *err, size_t errlen)
 {
 	struct privsep_msg m;
 	char nfail[16];
@@ -211,7 +212,6 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	int rc;
 
 	*handoff = -1;
-	*gone = 0;
 	(void)snprintf(nfail, sizeof(nfail), "%d", peer->authfail);
 	f[0] = user;
 	f[1] = pass;
@@ -223,7 +223,7 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	if (privsep_send(ps, LOGINSRV_LOGIN, -1, LOGINSRV_LOGIN_FIELDS, f) ==
 	    -1) {
 		util_seterr(err, errlen, "privsep: send: %s", strerror(errno));
-		*gone = 1;
+		*result = "privsep-error";
 		return -1;
 	}
 	do
@@ -232,13 +232,14 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 	if (rc != 1) {
 		util_seterr(err, errlen, "privsep: %s",
 		    rc == 0 ? "the parent went away" : strerror(errno));
-		*gone = 1;
+		*result = "privsep-error";
 		return -1;
 	}
 	/* The parent's answers are checked too: only the expected
 	   shapes. */
 	if (m.type == LOGINSRV_OK && m.fd != -1) {
 		*handoff = m.fd;
+		*result = "logged-in";
 		return 1;
 	}
 	if (m.fd != -1)
@@ -251,6 +252,40 @@ loginsrv_ask(int ps, const char *user, const char *pass,
 		return -1;
 	}
 	util_seterr(err, errlen, "privsep: unexpected answer %u", m.type);
-	*gone = 1;
+	*result = "privsep-error";
 	return -1;
+}
+
+void
+loginsrv_handoff(struct io *io, int fd, int pass, int timeout, struct log *log,
+    const char *addr)
+{
+	int rc;
+
+	if (pass)
+		rc = privsep_pass_client(io, fd);
+	else
+		rc = privsep_proxy(io, fd, (timeout + 60) * 1000);
+	if (rc == -1)
+		log_info(
+		    log, "%s: %s", addr[0] != '\0' ? addr : "local", io->err);
+	(void)close(fd);
+}
+
+int
+loginsrv_peer_take(const struct loginsrv_peer *peer, char addr[NET_ADDRSTR_MAX],
+    char host[DNS_NAME_MAX + 1], struct tls_info *ti, int *authfail,
+    int64_t *end_ms, struct io *io)
+{
+	util_strlcpy(addr, peer->addr, NET_ADDRSTR_MAX);
+	util_strlcpy(host, peer->host, DNS_NAME_MAX + 1);
+	*authfail = peer->authfail;
+	if (peer->end_ms > 0 && (*end_ms == 0 || peer->end_ms < *end_ms)) {
+		*end_ms = peer->end_ms;
+		io->deadline = *end_ms;
+	}
+	if (peer->tls[0] == '\0')
+		return 0;
+	util_strlcpy(ti->protocol, peer->tls, sizeof(ti->protocol));
+	return 1;
 }

@@ -32,9 +32,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bounds.h"
+#include "io.h"
 #include "log.h"
+#include "net.h"
 #include "passwd.h"
 #include "privsep.h"
+#include "tls.h"
 
 /* What the post-login process learns of the session, for its log and
    its deadline. */
@@ -82,13 +86,39 @@ int	loginsrv_parent(const struct loginsrv *ls, const struct privsep_id *id,
 /*
  * In the login process: one login attempt of user with pass, for the
  * parent to check.  1: good, *handoff is the post-login process's end
- * (proxy to it, then close it); 0: wrong (the parent has waited the
- * delay); -1: could not be checked, err says why, and *gone tells
- * whether the parent is unreachable (the session must end) or only
- * could not read the passwd-file (a temporary failure).
+ * (loginsrv_handoff) and *result, how the session ends for its log,
+ * "logged-in"; 0: wrong (the parent has waited the delay); -1: could
+ * not be checked, err says why: *result is "privsep-error" when the
+ * parent is unreachable (the session must end), and left alone when
+ * the parent only could not read the passwd-file (a temporary
+ * failure).
  */
 int	loginsrv_ask(int ps, const char *user, const char *pass,
-	    const struct loginsrv_peer *peer, int *handoff, int *gone,
-	    char *err, size_t errlen);
+	    const struct loginsrv_peer *peer, int *handoff,
+	    const char **result, char *err, size_t errlen);
+
+/*
+ * In the login process after a good login (loginsrv_ask's *handoff,
+ * fd): the session goes on in the post-login process, which logs it.
+ * With pass (no TLS) the client itself goes over to it
+ * (privsep_pass_client); else the bytes are proxied both ways until it
+ * ends (privsep_proxy, idle for at most timeout seconds and a minute).
+ * fd is closed; a failure is logged as "ADDR: why" (addr, or "local"
+ * when "").
+ */
+void	loginsrv_handoff(struct io *io, int fd, int pass, int timeout,
+	    struct log *log, const char *addr);
+
+/*
+ * In the post-login process: what the login process knew of the session
+ * into the session's own: the client's address and name into addr and
+ * host, the TLS protocol into ti, the failed logins so far into
+ * *authfail; the session's deadline *end_ms, and io's, become the
+ * login's when that is sooner.  1 when the client talks TLS, else 0.
+ */
+int	loginsrv_peer_take(const struct loginsrv_peer *peer,
+	    char addr[NET_ADDRSTR_MAX], char host[DNS_NAME_MAX + 1],
+	    struct tls_info *ti, int *authfail, int64_t *end_ms,
+	    struct io *io);
 
 #endif

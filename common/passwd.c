@@ -1,7 +1,7 @@
 /*
  * passwd.c: the passwd-file, password checks with crypt(3) (libxcrypt's
- * crypt_rn: no static state), and the privilege drop servers do before
- * they touch a mailbox.
+ * crypt_rn: no static state), the privilege drop servers do before
+ * they touch a mailbox, and the Maildir of a user.
  */
 #include "config.h"
 
@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "passwd.h"
 #include "util.h"
 
@@ -340,4 +341,28 @@ passwd_become(const struct passwd_entry *e, char *err, size_t errlen)
 	}
 	return passwd_drop_privileges(
 	    (uid_t)e->uid, (gid_t)e->gid, err, errlen);
+}
+
+int
+passwd_maildir(
+    const struct passwd_entry *e, const char *dflt, char *out, size_t outlen)
+{
+	const char *t = e->maildir[0] != '\0' ? e->maildir : dflt;
+	struct buf b;
+	int rc = 0;
+
+	if (t == NULL || t[0] == '\0')
+		return -1;
+	buf_init(&b, outlen - 1);
+	for (; *t != '\0' && rc == 0; t++) {
+		if (t[0] == '%' && t[1] == 'u' && e->maildir[0] == '\0') {
+			rc = buf_puts(&b, e->user);
+			t++;
+		} else
+			rc = buf_putc(&b, *t);
+	}
+	if (rc == 0)
+		util_strlcpy(out, buf_cstr(&b), outlen);
+	buf_free(&b);
+	return rc;
 }

@@ -61,4 +61,13 @@ int	passwd_drop_privileges(uid_t uid, gid_t gid, char *err, size_t errlen);
  */
 int	passwd_become(const struct passwd_entry *e, char *err, size_t errlen);
 
+/*
+ * The Maildir of an entry into out[outlen]: its maildir field, else the
+ * template dflt (a server's --maildir, NULL: none) with each "%u"
+ * replaced by the user name.  0, or -1 when there is none or it does
+ * not fit.
+ */
+int	passwd_maildir(const struct passwd_entry *e, const char *dflt,
+	    char *out, size_t outlen);
+
 #endif

@@ -90,6 +90,21 @@ session_run_loop(const struct session_loop *l)
 	io_deadline_in(l->io, -1, l->end_ms);
 }
 
+int64_t
+session_io_init(
+    struct io *io, int rfd, int wfd, int timeout, int lifetime, struct log *log)
+{
+	io_init(io, rfd, wfd, timeout * 1000);
+	io->stop = server_terminating;
+	io->deadline =
+	    lifetime > 0 ? util_now_ms() + (int64_t)lifetime * 1000 : 0;
+	if (log != NULL && log->trace) {
+		io->log = log;
+		io->from_peer_is_client = 1;
+	}
+	return io->deadline;
+}
+
 int
 session_accept(struct io *io, int rfd, int resolve, struct tls_server *tls,
     struct log *log, char addr[NET_ADDRSTR_MAX], char host[DNS_NAME_MAX + 1],

@@ -13,8 +13,10 @@
  * deadline each (a client that trickles a byte at a time holds nothing
  * for long), holds the replies back while the client pipelines, and
  * ends the session on SIGTERM, a read error, or when the protocol says.
- * Before the greeting, session_accept learns who the client is and
- * runs the TLS handshake of TLS on connect (mpop serve, mimap serve).
+ * For mpop serve and mimap serve, session_io_init sets up the
+ * client's io with its deadlines, and before the greeting
+ * session_accept learns who the client is and runs the TLS handshake
+ * of TLS on connect.
  *
  * Nothing here is global; the protocol owns its session struct.
  */
@@ -99,6 +101,18 @@ struct session_loop {
 
 /* Serve commands until the session ends.  The line buffer is wiped. */
 void session_run_loop(const struct session_loop *l);
+
+/*
+ * A server session's io on rfd/wfd (io_init), first of all: a read
+ * waits timeout seconds, SIGTERM stops it (server_terminating), the
+ * whole session may take lifetime seconds from now (0: no limit), and
+ * when log traces (log may be NULL) the protocol goes to it, the
+ * client's lines marked as the peer's.  Returns the session's deadline
+ * (util_now_ms, 0: none), already io->deadline, for the protocol's
+ * session_loop.end_ms and login.
+ */
+int64_t session_io_init(struct io *io, int rfd, int wfd, int timeout,
+    int lifetime, struct log *log);
 
 /*
  * A session's start on io (read side rfd): the client's address and

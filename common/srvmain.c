@@ -37,6 +37,32 @@ srvmain_init(struct srvmain *m, const char *prog, int timeout)
 	srvopt_init(&m->so, timeout, 0);
 }
 
+const char *
+srvmain_usage(const struct srvopt *so, const char *prog, const char *what,
+    const char *own, char *buf, size_t len)
+{
+	char so_usage[SRVOPT_USAGE_MAX];
+
+	(void)snprintf(buf, len,
+	    "usage: %s serve --passwd-file FILE [options]\n"
+	    "       %s serve --preauth --maildir DIR [options]\n"
+	    "%s\n"
+	    "  --preauth              no login: serve --maildir as the "
+	    "invoking user\n"
+	    "  --maildir DIR          the Maildir (--preauth), or the "
+	    "default for\n"
+	    "                         passwd lines without one (%%u: the "
+	    "user)\n"
+	    "%s"
+	    "  -v                     protocol trace on stderr (passwords "
+	    "hidden)\n"
+	    "Options every server takes:\n"
+	    "%s",
+	    prog, prog, what, own,
+	    srvopt_usage(so, so_usage, sizeof(so_usage)));
+	return buf;
+}
+
 /* mainopts, then the program's, then the terminator, into out[cap]. */
 static int
 own_table(const struct srvmain *m, struct option *out, size_t cap)

@@ -9,11 +9,12 @@
  * behind loginsrv's privileged parent.
  *
  * The program keeps its own options (srvmain.own, srvmain.option), its
- * usage text (srvmain.usage), its protocol's "too many" lines and its
- * session callbacks.  The library never prints or exits: the usage goes
- * out through the program's usage callback, -V through util_version as
- * in every program, and errors come back as one line for the program's
- * "PROG: " prefix.  In the program:
+ * usage text (srvmain.usage, mostly srvmain_usage's), its protocol's
+ * "too many" lines and its session callbacks.  The library never
+ * prints or exits: the usage goes out through the program's usage
+ * callback, -V through util_version as in every program, and errors
+ * come back as one line for the program's "PROG: " prefix.  In the
+ * program:
  *
  *	srvmain_init(&m, PROG, timeout);	m.own = ...; m.session = ...
  *	if (srvmain_start(&m, argc, argv, &code, err, sizeof(err)) == -1)
@@ -74,6 +75,9 @@ struct srvmain {
 	char host[DNS_NAME_MAX + 1];
 };
 
+/* Room for srvmain_usage's text. */
+#define SRVMAIN_USAGE_MAX	(SRVOPT_USAGE_MAX + 1024)
+
 /* Clear m; timeout is the protocol's idle timeout (srvopt_init). */
 void	srvmain_init(struct srvmain *m, const char *prog, int timeout);
 
@@ -88,6 +92,17 @@ void	srvmain_init(struct srvmain *m, const char *prog, int timeout);
  */
 int	srvmain_start(struct srvmain *m, int argc, char **argv, int *code,
 	    char *err, size_t errlen);
+
+/*
+ * The usage text of "PROG serve" into buf[len] (SRVMAIN_USAGE_MAX is
+ * room for it), for the program's usage callback: the two synopses,
+ * what (one line saying what the server is, without its newline),
+ * srvmain's options with own (the program's own options' lines, each
+ * ending in a newline; "" for none) before -v, then srvopt_usage's
+ * lines of the options every server takes.  Returns buf.
+ */
+const char *srvmain_usage(const struct srvopt *so, const char *prog,
+	    const char *what, const char *own, char *buf, size_t len);
 
 /*
  * Serve: one session on fd 0/1 (its status is not the exit code: 0),

@@ -23,32 +23,6 @@
 #include "server.h"
 #include "util.h"
 
-/* The Maildir of an entry: its maildir field, else the --maildir
-   template with "%u" replaced by the user.  0 or -1. */
-static int
-maildir_of(const struct imapd *s, const struct passwd_entry *e, char *out,
-    size_t outlen)
-{
-	const char *t = e->maildir[0] != '\0' ? e->maildir : s->c->maildir;
-	struct buf b;
-	int rc = 0;
-
-	if (t == NULL || t[0] == '\0')
-		return -1;
-	buf_init(&b, outlen - 1);
-	for (; *t != '\0' && rc == 0; t++) {
-		if (t[0] == '%' && t[1] == 'u' && e->maildir[0] == '\0') {
-			rc = buf_puts(&b, e->user);
-			t++;
-		} else
-			rc = buf_putc(&b, *t);
-	}
-	if (rc == 0)
-		util_strlcpy(out, buf_cstr(&b), outlen);
-	buf_free(&b);
-	return rc;
-}
-
 int
 imapd_enter(struct imapd *s, const struct passwd_entry *e)
 {
@@ -64,7 +38,7 @@ imapd_enter(struct imapd *s, const struct passwd_entry *e)
 		s->result = "privilege-error";
 		return -1;
 	}
-	if (maildir_of(s, e, dir, sizeof(dir)) == -1 ||
+	if (passwd_maildir(e, s->c->maildir, dir, sizeof(dir)) == -1 ||
 	    stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
 		log_err(s->c->log, "%s: no Maildir (passwd-file or --maildir)",
 		    e->user);
@@ -98,7 +72,6 @@ check_pass(void *arg, const char *user, const char *pass, char *err,
 	struct check *k = arg;
 	struct imapd *s = k->s;
 	struct loginsrv_peer peer;
-	int rc, gone;
 
 	if (!s->c->privsep)
 		return passwd_check(
@@ -112,13 +85,8 @@ check_pass(void *arg, const char *user, const char *pass, char *err,
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
 	peer.tag = s->tag != NULL ? s->tag : "*";
-	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
-	    &gone, err, errlen);
-	if (rc == 1)
-		s->result = "logged-in";
-	else if (rc == -1 && gone)
-		s->result = "privsep-error";
-	return rc;
+	return loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
+	    &s->result, err, errlen);
 }
 
 static void

@@ -827,21 +827,13 @@ sess_new(const struct imapd_conf *c, int rfd, int wfd)
 	buf_init(&s->cmd, 0);
 	buf_init(&s->out, 0);
 	imap_parser_init(&s->p, IMAP_MODE_COMMAND);
-	io_init(&s->io, rfd, wfd, c->timeout * 1000);
-	s->io.stop = server_terminating;
-	s->end_ms = c->lifetime > 0
-	    ? util_now_ms() + (int64_t)c->lifetime * 1000
-	    : 0;
-	s->io.deadline = s->end_ms;
+	s->end_ms =
+	    session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime, c->log);
 	/* RFC 3501 §7.5: "+ " and the base64 challenge; privsep: the
 	   parent waits after a wrong password. */
 	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",
 	    c->timeout * 1000, s->end_ms, c->auth_delay_ms, c->privsep,
 	    server_terminating);
-	if (c->log != NULL && c->log->trace) {
-		s->io.log = c->log;
-		s->io.from_peer_is_client = 1;
-	}
 	return s;
 }
 
@@ -870,23 +862,12 @@ sess_end(struct imapd *s)
 	int quit = s->quit, fails = s->login.fails;
 
 	(void)io_flush(&s->io);
-	if (s->handoff_fd != -1 && !s->tls) {
-		/* The login process without TLS: the post-login process
-		   takes the client itself and logs the session; we end. */
-		if (privsep_pass_client(&s->io, s->handoff_fd) == -1)
-			log_info(s->c->log, "%s: %s",
-			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
-		(void)close(s->handoff_fd);
-		quit = 1;
-	} else if (s->handoff_fd != -1) {
-		/* The login process with TLS: the session goes on in the
-		   post-login process, which logs it; we pass bytes until
-		   it ends. */
-		if (privsep_proxy(&s->io, s->handoff_fd,
-			(s->c->timeout + 60) * 1000) == -1)
-			log_info(s->c->log, "%s: %s",
-			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
-		(void)close(s->handoff_fd);
+	if (s->handoff_fd != -1) {
+		/* The login process: the post-login process takes the
+		   client itself (without TLS), or we pass bytes until it
+		   ends (with TLS); it logs the session. */
+		loginsrv_handoff(&s->io, s->handoff_fd, !s->tls, s->c->timeout,
+		    s->c->log, s->addr);
 		quit = 1;
 	} else
 		log_info(s->c->log,
@@ -990,18 +971,8 @@ imapd_post_login(const struct imapd_conf *c, const struct passwd_entry *e,
 		s->io.rpos = 0;
 		s->io.rlen = npre;
 	}
-	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
-	util_strlcpy(s->host, peer->host, sizeof(s->host));
-	if (peer->tls[0] != '\0') {
-		s->tls = 1;
-		util_strlcpy(
-		    s->tlsi.protocol, peer->tls, sizeof(s->tlsi.protocol));
-	}
-	s->login.fails = peer->authfail;
-	if (peer->end_ms > 0 && (s->end_ms == 0 || peer->end_ms < s->end_ms)) {
-		s->end_ms = peer->end_ms;
-		s->io.deadline = s->end_ms;
-	}
+	s->tls = loginsrv_peer_take(peer, s->addr, s->host, &s->tlsi,
+	    &s->login.fails, &s->end_ms, &s->io);
 	/* The LOGIN's tagged answer is ours to give. */
 	util_strlcpy(s->tagbuf, peer->tag, sizeof(s->tagbuf));
 	s->tag = s->tagbuf;

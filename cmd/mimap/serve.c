@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sysexits.h>
 
@@ -32,45 +31,17 @@ static const struct option ownopts[] = {
 static void
 usage(FILE *fp, const struct srvopt *so)
 {
-	char so_usage[SRVOPT_USAGE_MAX];
-
-	fprintf(fp,
-	    "usage: %s serve --passwd-file FILE [options]\n"
-	    "       %s serve --preauth --maildir DIR [options]\n"
+	static const char what[] =
 	    "IMAP server over a Maildir++ tree, on stdin/stdout (inetd, "
-	    "systemd, ssh) or --listen.\n"
-	    "  --preauth              no login: serve --maildir as the "
-	    "invoking user\n"
-	    "  --maildir DIR          the Maildir (--preauth), or the "
-	    "default for\n"
-	    "                         passwd lines without one (%%u: the "
-	    "user)\n"
+	    "systemd, ssh) or --listen.";
+	static const char own[] =
 	    "  --idle-poll S          IDLE and NOTIFY look at the folders "
 	    "every S seconds,\n"
 	    "                         never with inotify (NFS); 0: inotify "
-	    "(default)\n"
-	    "  -v                     protocol trace on stderr (passwords "
-	    "hidden)\n"
-	    "Options every server takes:\n",
-	    PROG, PROG);
-	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
-}
+	    "(default)\n";
+	char buf[SRVMAIN_USAGE_MAX];
 
-static int die(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Print "mimap: ..." and return code (main returns it). */
-static int
-die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
+	fputs(srvmain_usage(so, PROG, what, own, buf, sizeof(buf)), fp);
 }
 
 static int
@@ -135,8 +106,11 @@ serve_main(int argc, char **argv)
 	m.post = post_proc;
 	m.pass_max = SASL_FIELD_MAX;
 	m.arg = &c;
-	if (srvmain_start(&m, argc, argv, &rc, err, sizeof(err)) == -1)
-		return err[0] != '\0' ? die(rc, "%s", err) : rc;
+	if (srvmain_start(&m, argc, argv, &rc, err, sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			fprintf(stderr, "%s: %s\n", PROG, err);
+		return rc;
+	}
 	SRVMAIN_CONF_SET(&c, &m);
 	return srvmain_serve(&m);
 }

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <sysexits.h>
 
@@ -30,43 +29,15 @@ static const struct option ownopts[] = {
 static void
 usage(FILE *fp, const struct srvopt *so)
 {
-	char so_usage[SRVOPT_USAGE_MAX];
-
-	fprintf(fp,
-	    "usage: %s serve --passwd-file FILE [options]\n"
-	    "       %s serve --preauth --maildir DIR [options]\n"
+	static const char what[] =
 	    "POP3 server over a Maildir, on stdin/stdout (inetd, systemd, "
-	    "ssh) or --listen.\n"
-	    "  --preauth              no login: serve --maildir as the "
-	    "invoking user\n"
-	    "  --maildir DIR          the Maildir (--preauth), or the "
-	    "default for\n"
-	    "                         passwd lines without one (%%u: the "
-	    "user)\n"
+	    "ssh) or --listen.";
+	static const char own[] =
 	    "  --no-seen              RETR moves to cur/ without adding the "
-	    "S flag\n"
-	    "  -v                     protocol trace on stderr (passwords "
-	    "hidden)\n"
-	    "Options every server takes:\n",
-	    PROG, PROG);
-	fputs(srvopt_usage(so, so_usage, sizeof(so_usage)), fp);
-}
+	    "S flag\n";
+	char buf[SRVMAIN_USAGE_MAX];
 
-static int die(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/* Print "mpop: ..." and return code (main returns it). */
-static int
-die(int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", PROG);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return code;
+	fputs(srvmain_usage(so, PROG, what, own, buf, sizeof(buf)), fp);
 }
 
 static int
@@ -111,8 +82,11 @@ serve_main(int argc, char **argv)
 	m.session = session_proc;
 	serve_privsep_init(&m);
 	m.arg = &c;
-	if (srvmain_start(&m, argc, argv, &rc, err, sizeof(err)) == -1)
-		return err[0] != '\0' ? die(rc, "%s", err) : rc;
+	if (srvmain_start(&m, argc, argv, &rc, err, sizeof(err)) == -1) {
+		if (err[0] != '\0')
+			fprintf(stderr, "%s: %s\n", PROG, err);
+		return rc;
+	}
 	SRVMAIN_CONF_SET(&c, &m);
 	return srvmain_serve(&m);
 }

@@ -23,34 +23,6 @@
 #include "server.h"
 #include "util.h"
 
-/*
- * The Maildir of an entry: its maildir field, else --maildir with "%u"
- * replaced by the user name.  0 or -1.
- */
-static int
-maildir_of(const struct sess *s, const struct passwd_entry *e, char *out,
-    size_t outlen)
-{
-	const char *t = e->maildir[0] != '\0' ? e->maildir : s->c->maildir;
-	struct buf b;
-	int rc = 0;
-
-	if (t == NULL || t[0] == '\0')
-		return -1;
-	buf_init(&b, outlen - 1);
-	for (; *t != '\0' && rc == 0; t++) {
-		if (t[0] == '%' && t[1] == 'u' && e->maildir[0] == '\0') {
-			rc = buf_puts(&b, e->user);
-			t++;
-		} else
-			rc = buf_putc(&b, *t);
-	}
-	if (rc == 0)
-		util_strlcpy(out, buf_cstr(&b), outlen);
-	buf_free(&b);
-	return rc;
-}
-
 /* ---------------------------------------------------------------- login */
 
 int
@@ -68,7 +40,7 @@ auth_enter(struct sess *s, const struct passwd_entry *e)
 		s->result = "privilege-error";
 		return -1;
 	}
-	if (maildir_of(s, e, dir, sizeof(dir)) == -1) {
+	if (passwd_maildir(e, s->c->maildir, dir, sizeof(dir)) == -1) {
 		log_err(s->c->log,
 		    "%s: no maildir in the passwd-file and no --maildir",
 		    e->user);
@@ -103,7 +75,6 @@ check_privsep(struct sess *s, const char *user, const char *pass, char *err,
     size_t errlen)
 {
 	struct loginsrv_peer peer;
-	int rc, gone;
 
 	peer.addr = s->addr;
 	peer.host = s->host;
@@ -111,13 +82,8 @@ check_privsep(struct sess *s, const char *user, const char *pass, char *err,
 	peer.authfail = s->login.fails;
 	peer.end_ms = 0;
 	peer.tag = "";
-	rc = loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
-	    &gone, err, errlen);
-	if (rc == 1)
-		s->result = "logged-in";
-	else if (rc == -1 && gone)
-		s->result = "privsep-error";
-	return rc;
+	return loginsrv_ask(s->c->ps_fd, user, pass, &peer, &s->handoff_fd,
+	    &s->result, err, errlen);
 }
 
 static int

@@ -339,21 +339,13 @@ sess_new(const struct serve_conf *c, int rfd, int wfd)
 	s->mb.lockfd = -1;
 	s->handoff_fd = -1;
 	buf_init(&s->enc, 0);
-	io_init(&s->io, rfd, wfd, c->timeout * 1000);
-	s->io.stop = server_terminating;
-	s->end_ms = c->lifetime > 0
-	    ? util_now_ms() + (int64_t)c->lifetime * 1000
-	    : 0;
-	s->io.deadline = s->end_ms;
+	s->end_ms =
+	    session_io_init(&s->io, rfd, wfd, c->timeout, c->lifetime, c->log);
 	/* RFC 5034 §4: "+ " and the base64 challenge; privsep: the
 	   parent waits after a wrong password. */
 	login_init_server(&s->login, &s->io, c->log, s->host, s->addr, "+ ",
 	    c->timeout * 1000, s->end_ms, c->auth_delay_ms, c->privsep,
 	    server_terminating);
-	if (c->log != NULL && c->log->trace) {
-		s->io.log = c->log;
-		s->io.from_peer_is_client = 1;
-	}
 	return s;
 }
 
@@ -368,11 +360,8 @@ sess_end(struct sess *s)
 	if (s->handoff_fd != -1) {
 		/* The login process: the session goes on in the post-login
 		   process, which logs it; we pass bytes until it ends. */
-		if (privsep_proxy(&s->io, s->handoff_fd,
-			(s->c->timeout + 60) * 1000) == -1)
-			log_info(s->c->log, "%s: %s",
-			    s->addr[0] != '\0' ? s->addr : "local", s->io.err);
-		(void)close(s->handoff_fd);
+		loginsrv_handoff(&s->io, s->handoff_fd, 0, s->c->timeout,
+		    s->c->log, s->addr);
 		quit = 1;
 	} else
 		log_session(s);
@@ -400,18 +389,8 @@ serve_post_login(const struct serve_conf *c, const struct passwd_entry *e,
 
 	if ((s = sess_new(c, fd, fd)) == NULL)
 		return 1;
-	util_strlcpy(s->addr, peer->addr, sizeof(s->addr));
-	util_strlcpy(s->host, peer->host, sizeof(s->host));
-	if (peer->tls[0] != '\0') {
-		s->tls = 1;
-		util_strlcpy(
-		    s->tlsi.protocol, peer->tls, sizeof(s->tlsi.protocol));
-	}
-	s->login.fails = peer->authfail;
-	if (peer->end_ms > 0 && (s->end_ms == 0 || peer->end_ms < s->end_ms)) {
-		s->end_ms = peer->end_ms;
-		s->io.deadline = s->end_ms;
-	}
+	s->tls = loginsrv_peer_take(peer, s->addr, s->host, &s->tlsi,
+	    &s->login.fails, &s->end_ms, &s->io);
 	if (auth_enter(s, e) == 0)
 		session_loop(s);
 	else if (s->result == NULL)

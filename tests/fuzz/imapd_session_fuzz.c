@@ -19,8 +19,6 @@
 
 #include <sys/stat.h>
 
-#include <crypt.h>
-#include <fcntl.h>
 #include <ftw.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +28,7 @@
 #include <unistd.h>
 
 #include "imapd.h"
+#include "sessfuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -137,18 +136,11 @@ cleanup(void)
 static void
 setup(void)
 {
-	const char *h;
-
 	snprintf(dir, sizeof(dir), "/tmp/imapd_fuzz.XXXXXX");
 	if (mkdtemp(dir) == NULL)
 		abort();
-	h = crypt("secret", "$5$rounds=1000$fuzzsalt$");
-	if (h == NULL || h[0] == '*')
-		abort();
 	snprintf(pwfile, sizeof(pwfile), "%s/passwd", dir);
-	if ((size_t)snprintf(pwline, sizeof(pwline), "fuzz:%s:::\n", h) >=
-	    sizeof(pwline))
-		abort();
+	sessfuzz_pwline(pwline, sizeof(pwline), "");
 	atexit(cleanup);
 	log_open(&lg, "imapd_session_fuzz", 0, 0);
 	lg.level = -1; /* quiet */
@@ -178,13 +170,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		setup();
 		ready = 1;
 	}
-	if ((in = mkstemp(path)) == -1)
-		abort();
-	unlink(path);
-	if (n > 0 && write(in, d, n) != (ssize_t)n)
-		abort();
-	if ((out = open("/dev/null", O_WRONLY)) == -1)
-		abort();
+	sessfuzz_fds(d, n, path, &in, &out);
 	for (k = 0; k < 2; k++) {
 		fill();
 		lseek(in, 0, SEEK_SET);

@@ -14,9 +14,7 @@
 
 #include <sys/stat.h>
 
-#include <crypt.h>
 #include <dirent.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,6 +24,7 @@
 
 #include "mpop.h"
 #include "serve.h"
+#include "sessfuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -120,7 +119,7 @@ setup(void)
 {
 	char path[128];
 	const char *sub[] = {"tmp", "new", "cur"};
-	const char *h;
+	char line[256];
 	FILE *fp;
 	size_t i;
 
@@ -151,10 +150,8 @@ setup(void)
 	snprintf(pwfile, sizeof(pwfile), "%s/passwd", dir);
 	if ((fp = fopen(pwfile, "w")) == NULL)
 		abort();
-	h = crypt("secret", "$5$rounds=1000$fuzzsalt$");
-	if (h == NULL || h[0] == '*')
-		abort();
-	fprintf(fp, "fuzz:%s:::%s\n", h, dir);
+	sessfuzz_pwline(line, sizeof(line), dir);
+	fputs(line, fp);
 	fclose(fp);
 	pwconf.passwd_file = pwfile;
 }
@@ -170,13 +167,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		setup();
 		ready = 1;
 	}
-	if ((in = mkstemp(path)) == -1)
-		abort();
-	unlink(path);
-	if (n > 0 && write(in, d, n) != (ssize_t)n)
-		abort();
-	if ((out = open("/dev/null", O_WRONLY)) == -1)
-		abort();
+	sessfuzz_fds(d, n, path, &in, &out);
 	for (k = 0; k < 2; k++) {
 		if (count("new") + count("cur") < 2)
 			fill();

@@ -9,8 +9,6 @@
  */
 #include "config.h"
 
-#include <crypt.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +17,7 @@
 #include <unistd.h>
 
 #include "msmtpd.h"
+#include "sessfuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -42,7 +41,7 @@ static char pwfile[64];
 static void
 setup(void)
 {
-	const char *h;
+	char line[256];
 	FILE *fp;
 	int fd;
 
@@ -67,10 +66,8 @@ setup(void)
 	snprintf(pwfile, sizeof(pwfile), "/tmp/smtpd_fuzz_pw.XXXXXX");
 	if ((fd = mkstemp(pwfile)) == -1 || (fp = fdopen(fd, "w")) == NULL)
 		abort();
-	h = crypt("secret", "$5$rounds=1000$fuzzsalt$");
-	if (h == NULL || h[0] == '*')
-		abort();
-	fprintf(fp, "fuzz:%s:::/nonexistent\n", h);
+	sessfuzz_pwline(line, sizeof(line), "/nonexistent");
+	fputs(line, fp);
 	fclose(fp);
 	conf.passwd_file = pwfile;
 }
@@ -86,14 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		setup();
 		ready = 1;
 	}
-	if ((in = mkstemp(path)) == -1)
-		abort();
-	unlink(path);
-	if (n > 0 && write(in, d, n) != (ssize_t)n)
-		abort();
-	lseek(in, 0, SEEK_SET);
-	if ((out = open("/dev/null", O_WRONLY)) == -1)
-		abort();
+	sessfuzz_fds(d, n, path, &in, &out);
 	(void)session_run(&conf, in, out);
 	close(in);
 	close(out);

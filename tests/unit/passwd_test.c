@@ -2,7 +2,8 @@
  * passwd_test: the passwd-file (lookup, malformed and over-long lines,
  * comments, empty uid/gid, duplicates, missing file), password checks
  * with hashes made here by crypt_gensalt_rn + crypt_rn (yescrypt,
- * SHA-512-crypt, bcrypt), and the privilege drop (as root, in a child).
+ * SHA-512-crypt, bcrypt), the privilege drop (as root, in a child),
+ * and the Maildir of an entry (its field, or the "%u" template).
  */
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -387,6 +388,45 @@ ATF_TC_BODY(drop_privileges, tc)
 	    "child exit %d", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+ATF_TC_WITHOUT_HEAD(maildir);
+ATF_TC_BODY(maildir, tc)
+{
+	static const struct {
+		const char *field, *dflt; /* the entry's maildir, --maildir */
+		size_t outlen;
+		int rc;
+		const char *want;
+	} t[] = {
+	    {"/srv/mail/bob", "/home/%u/Maildir", 64, 0, "/srv/mail/bob"},
+	    {"/srv/%u/mail", NULL, 64, 0, "/srv/%u/mail"},
+	    {"", "/home/%u/Maildir", 64, 0, "/home/bob/Maildir"},
+	    {"", "/m/%u/%u", 64, 0, "/m/bob/bob"},
+	    {"", "/m/%x%", 64, 0, "/m/%x%"},
+	    {"", "/var/mail", 64, 0, "/var/mail"},
+	    {"", NULL, 64, -1, NULL},
+	    {"", "", 64, -1, NULL},
+	    {"", "/home/%u", 10, 0, "/home/bob"},
+	    {"", "/home/%u", 9, -1, NULL},
+	    {"/srv/mail/bob", NULL, 13, -1, NULL},
+	};
+	struct passwd_entry e;
+	char out[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		memcpy(e.user, "bob", 4);
+		memcpy(e.maildir, t[i].field, strlen(t[i].field) + 1);
+		memset(out, 'x', sizeof(out));
+		out[sizeof(out) - 1] = '\0';
+		ATF_CHECK_EQ_MSG(
+		    passwd_maildir(&e, t[i].dflt, out, t[i].outlen), t[i].rc,
+		    "case %zu", i);
+		if (t[i].want != NULL)
+			ATF_CHECK_STREQ_MSG(out, t[i].want, "case %zu", i);
+	}
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, lookup);
@@ -399,5 +439,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, check_locked);
 	ATF_TP_ADD_TC(tp, timing_unknown_user);
 	ATF_TP_ADD_TC(tp, drop_privileges);
+	ATF_TP_ADD_TC(tp, maildir);
 	return atf_no_error();
 }

@@ -1,7 +1,8 @@
 /*
  * session_test: the command table (verbs, states, arguments), the
  * command loop (bounded lines, deadlines, pipelined replies held back)
- * and a session's start (the peer, TLS on connect).
+ * and a session's start (its io and deadline, the peer, TLS on
+ * connect).
  */
 #include <sys/socket.h>
 
@@ -16,6 +17,7 @@
 #include <atf-c.h>
 
 #include "certs.h"
+#include "server.h"
 #include "session.h"
 #include "util.h"
 
@@ -247,6 +249,52 @@ ATF_TC_BODY(loop_deadline, tc)
 	(void)close(sv[1]);
 }
 
+ATF_TC_WITHOUT_HEAD(io_init);
+ATF_TC_BODY(io_init, tc)
+{
+	static const struct {
+		int timeout, lifetime, log, trace;
+	} t[] = {
+	    {600, 0, 0, 0},
+	    {1800, 0, 1, 0},
+	    {60, 3600, 1, 1},
+	    {5, 10, 0, 1},
+	};
+	struct log lg;
+	struct io io;
+	int64_t t0, end;
+	size_t i;
+	int p[2];
+
+	ATF_REQUIRE(pipe(p) == 0);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		log_open(&lg, "session_test", 0, LOG_MAIL);
+		lg.trace = t[i].trace;
+		t0 = util_now_ms();
+		end = session_io_init(&io, p[0], p[1], t[i].timeout,
+		    t[i].lifetime, t[i].log ? &lg : NULL);
+		ATF_CHECK_EQ_MSG(io.rfd, p[0], "case %zu", i);
+		ATF_CHECK_EQ_MSG(io.wfd, p[1], "case %zu", i);
+		ATF_CHECK_EQ_MSG(
+		    io.timeout_ms, t[i].timeout * 1000, "case %zu", i);
+		ATF_CHECK_MSG(io.stop == server_terminating, "case %zu", i);
+		ATF_CHECK_EQ_MSG(io.deadline, end, "case %zu", i);
+		if (t[i].lifetime == 0)
+			ATF_CHECK_EQ_MSG(end, 0, "case %zu", i);
+		else
+			ATF_CHECK_MSG(end >= t0 + t[i].lifetime * 1000 &&
+				end <= util_now_ms() + t[i].lifetime * 1000,
+			    "case %zu", i);
+		ATF_CHECK_MSG(io.log == (t[i].log && t[i].trace ? &lg : NULL),
+		    "case %zu", i);
+		ATF_CHECK_EQ_MSG(io.from_peer_is_client, t[i].log && t[i].trace,
+		    "case %zu", i);
+		io_close(&io);
+	}
+	(void)close(p[0]);
+	(void)close(p[1]);
+}
+
 ATF_TC_WITHOUT_HEAD(accept_plain);
 ATF_TC_BODY(accept_plain, tc)
 {
@@ -321,6 +369,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, dispatch);
 	ATF_TP_ADD_TC(tp, loop);
 	ATF_TP_ADD_TC(tp, loop_deadline);
+	ATF_TP_ADD_TC(tp, io_init);
 	ATF_TP_ADD_TC(tp, accept_plain);
 	ATF_TP_ADD_TC(tp, accept_tls_failed);
 	return atf_no_error();

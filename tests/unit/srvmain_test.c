@@ -1,8 +1,9 @@
 /*
  * srvmain_test: the options and checks mpop serve and mimap serve
  * share: srvmain's own options next to srvopt's and a program's, the
- * usage callback for -h and a bad option, each refusal's text and exit
- * code, and a good --preauth set-up.
+ * usage callback for -h and a bad option, the usage text's lines
+ * (srvmain_usage), each refusal's text and exit code, and a good
+ * --preauth set-up.
  */
 #include <sys/stat.h>
 
@@ -139,6 +140,50 @@ ATF_TC_BODY(usage_text, tc)
 			     "argument");
 }
 
+/* srvmain_usage's lines around the server's own. */
+#define USAGE_HEAD \
+	"usage: srvmain_test serve --passwd-file FILE [options]\n" \
+	"       srvmain_test serve --preauth --maildir DIR [options]\n"
+#define USAGE_MAIN \
+	"  --preauth              no login: serve --maildir as the " \
+	"invoking user\n" \
+	"  --maildir DIR          the Maildir (--preauth), or the " \
+	"default for\n" \
+	"                         passwd lines without one (%u: the " \
+	"user)\n"
+#define USAGE_OWN "  --x                    x\n  --y   y\n"
+#define USAGE_TAIL \
+	"  -v                     protocol trace on stderr (passwords " \
+	"hidden)\n" \
+	"Options every server takes:\n"
+
+ATF_TC_WITHOUT_HEAD(usage_lines);
+ATF_TC_BODY(usage_lines, tc)
+{
+	static const struct {
+		const char *what, *own;
+		const char *want; /* what comes before srvopt's lines */
+	} t[] = {
+	    {"A server.", "", USAGE_HEAD "A server.\n" USAGE_MAIN USAGE_TAIL},
+	    {"IMAP, 100%.", USAGE_OWN,
+		USAGE_HEAD "IMAP, 100%.\n" USAGE_MAIN USAGE_OWN USAGE_TAIL},
+	};
+	char buf[SRVMAIN_USAGE_MAX], so_usage[SRVOPT_USAGE_MAX];
+	struct srvopt so;
+	size_t i, n;
+
+	srvopt_init(&so, 600, 0);
+	(void)srvopt_usage(&so, so_usage, sizeof(so_usage));
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ATF_CHECK(srvmain_usage(&so, "srvmain_test", t[i].what,
+			      t[i].own, buf, sizeof(buf)) == buf);
+		n = strlen(t[i].want);
+		ATF_CHECK_MSG(
+		    strncmp(buf, t[i].want, n) == 0, "case %zu: %s", i, buf);
+		ATF_CHECK_STREQ_MSG(buf + n, so_usage, "case %zu", i);
+	}
+}
+
 ATF_TC_WITHOUT_HEAD(preauth_setup);
 ATF_TC_BODY(preauth_setup, tc)
 {
@@ -176,6 +221,7 @@ ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, refusals);
 	ATF_TP_ADD_TC(tp, usage_text);
+	ATF_TP_ADD_TC(tp, usage_lines);
 	ATF_TP_ADD_TC(tp, preauth_setup);
 	return atf_no_error();
 }
