@@ -409,6 +409,15 @@ fetch() {
 	md=$d/Maildir
 	mkdir -p "$d" "$md/tmp" "$md/new" "$md/cur"
 	url=pop3://$USER_@127.0.0.1:$DOVECOT_PORT
+	# As root mdeliver writes as the Maildir's owner and refuses
+	# root's: for it the Maildir is nobody's, as a user's would be.
+	case $t in
+	*-mdeliver|mpop-mda)
+		if [ "$uid" -eq 0 ]; then
+			chmod 755 "$d"
+			chown -R nobody: "$md"
+		fi ;;
+	esac
 	case $t in
 	fetchmail-*)
 		case $t in
