@@ -12,19 +12,10 @@ export LC_ALL
 
 . "$YUBIN_SRCDIR/tests/lib/queue.sh"
 
-# A python3 that has dkimpy: the one on PATH, or the system's (a python3
-# of pyenv or a venv does not see Debian's python3-dkim).  A test peer:
-# missing is a failure, never a skip.
+# dkimpy is a test peer (tests/lib/common.sh, peer_python).
 dkim_python()
 {
-	for _py in python3 /usr/bin/python3; do
-		if "$_py" -c 'import dkim, nacl' >/dev/null 2>&1; then
-			PY=$_py
-			return 0
-		fi
-	done
-	atf_fail "test peer python3-dkim is not installed (./quickstart" \
-	    "check installs it)"
+	peer_python python3-dkim dkim nacl
 }
 
 # keys: rsa.pem (2048 bits) and ed.pem, mode 600, and their records'

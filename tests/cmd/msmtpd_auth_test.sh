@@ -232,15 +232,7 @@ peers_sign_head()
 }
 peers_sign_body()
 {
-	PY=
-	for _py in python3 /usr/bin/python3; do
-		if "$_py" -c 'import dkim, nacl' >/dev/null 2>&1; then
-			PY=$_py
-			break
-		fi
-	done
-	[ -n "$PY" ] || atf_fail "test peer python3-dkim is not installed" \
-	    "(./quickstart check installs it)"
+	peer_python python3-dkim dkim nacl
 	peer_require opendkim-testmsg
 	printf 'revoked._domainkey.good\tTXT\t"v=DKIM1; k=rsa; p="\n' \
 	    >more.extra
@@ -498,15 +490,7 @@ temperror_cleanup()
 # suite's YAML form, python3-dnslib); DNSPORT set.
 yaml_zone()
 {
-	PY=
-	for _py in python3 /usr/bin/python3; do
-		if "$_py" -c 'import dnslib, yaml' >/dev/null 2>&1; then
-			PY=$_py
-			break
-		fi
-	done
-	[ -n "$PY" ] || atf_fail "test peer python3-dnslib is not installed" \
-	    "(./quickstart check installs it)"
+	peer_python python3-dnslib dnslib yaml
 	"$PY" "$YUBIN_SRCDIR/tests/lib/spf_suite.py" --serve --suite "$1" \
 	    --port-file dns.port &
 	echo $! >dns.pid

@@ -19,20 +19,10 @@ suite_yml()
 	echo "$YUBIN_SRCDIR/tests/lib/spf/rfc7208-tests.yml"
 }
 
-# A python3 that has dnslib and yaml: the one on PATH, or the system's
-# (a python3 of pyenv or a venv does not see Debian's python3-dnslib).
-# dnslib is a test peer: ./quickstart check installs it, and a missing
-# peer is a failure, never a skip (tests/lib/common.sh, peer_require).
+# dnslib and yaml are test peers (tests/lib/common.sh, peer_python).
 spf_python()
 {
-	for _py in python3 /usr/bin/python3; do
-		if "$_py" -c 'import dnslib, yaml' >/dev/null 2>&1; then
-			PY=$_py
-			return 0
-		fi
-	done
-	atf_fail "test peer python3-dnslib (with python3-yaml) is not" \
-	    "installed (./quickstart check installs it)"
+	peer_python "python3-dnslib (with python3-yaml)" dnslib yaml
 }
 
 # The zone of our own tests, served on a loopback port; sets SERVER.

@@ -13,6 +13,25 @@ peer_require()
 	done
 }
 
+# peer_python PACKAGE MODULE...: PY is a python3 that imports every
+# MODULE: the one on PATH, or the system's (a python3 of pyenv or a venv
+# does not see Debian's python3-* packages).  The modules are test peers:
+# missing is a failure (PACKAGE says what to install), never a skip.
+peer_python()
+{
+	_pkg=$1
+	shift
+	_imp=$(echo "$@" | sed 's/ /, /g')
+	for _py in python3 /usr/bin/python3; do
+		if "$_py" -c "import $_imp" >/dev/null 2>&1; then
+			PY=$_py
+			return 0
+		fi
+	done
+	atf_fail "test peer $_pkg is not installed (./quickstart check" \
+	    "installs it)"
+}
+
 # looping_message N [EOL]: a message with N Received fields (a mail
 # loop at 100, RFC 5321 §6.3), lines ended by EOL (default "\n"), and a
 # "Received:" line in its body that must not count.
