@@ -40,6 +40,7 @@ N=2000
 OD_N=300
 RECV_N=2000
 SESSIONS=10
+DELAY=0
 ROUNDS=1
 MODES="sign receive"
 TOOLS="msend dkimpy opendkim"
@@ -60,6 +61,9 @@ usage: $prog [-c sign|receive|both] [-n N] [-o N] [-m N] [-s SESSIONS]
              (default $OD_N)
   -m N       receive: messages per run (default $RECV_N)
   -s S       receive: parallel smtp-source sessions (default $SESSIONS)
+  -l MS      receive: every DNS answer MS milliseconds late, as from a
+             resolver across a network (bench/dns_delay.py; default 0:
+             NSD on 127.0.0.1 answers at once)
   -r ROUNDS  run everything ROUNDS times, interleaved; report the best
              round of each (default 1)
   -t TOOLS   sign: comma-separated subset of: $TOOLS
@@ -76,6 +80,7 @@ while [ $# -gt 0 ]; do
 	-o) [ $# -ge 2 ] || die "-o needs a number"; OD_N=$2; shift ;;
 	-m) [ $# -ge 2 ] || die "-m needs a number"; RECV_N=$2; shift ;;
 	-s) [ $# -ge 2 ] || die "-s needs a number"; SESSIONS=$2; shift ;;
+	-l) [ $# -ge 2 ] || die "-l needs milliseconds"; DELAY=$2; shift ;;
 	-c) [ $# -ge 2 ] || die "-c needs sign, receive or both"
 		case $2 in
 		sign|receive) MODES=$2 ;;
@@ -97,6 +102,9 @@ done
 [ $# -eq 0 ] || BUILD=$1
 
 positive "$N" "$OD_N" "$RECV_N" "$SESSIONS" "$ROUNDS"
+case $DELAY in
+''|*[!0-9]*) die "-l $DELAY: milliseconds, 0 or more" ;;
+esac
 for t in $TOOLS; do
 	case $t in
 	msend|dkimpy|opendkim) ;;
@@ -141,8 +149,9 @@ cleanup() {
 		for f in "$work"/recv-*/pid; do
 			[ ! -f "$f" ] || kill "$(cat "$f")" 2>/dev/null || :
 		done
-		[ ! -f "$work/dns/nsd.pid" ] ||
-		    kill "$(cat "$work/dns/nsd.pid")" 2>/dev/null || :
+		for f in "$work/dns/nsd.pid" "$work/dns/delay.pid"; do
+			[ ! -f "$f" ] || kill "$(cat "$f")" 2>/dev/null || :
+		done
 		rm -rf -- "$work"
 	fi
 }
@@ -412,6 +421,21 @@ recv_setup() {
 	} >"$work/dns/test.extra"
 	printf '1.0.0\t\tPTR\tmx.test.\n' >"$work/dns/rev.extra"
 	DNSPORT=$(dns_start "$work/dns") || die "NSD did not start"
+	if [ "$DELAY" -gt 0 ]; then
+		# msmtpd asks the late proxy, which asks NSD.
+		"$PY" "$here/dns_delay.py" --upstream "127.0.0.1:$DNSPORT" \
+		    --delay "$DELAY" --port-file "$work/dns/delay.port" \
+		    2>"$work/dns/delay.log" &
+		echo $! >"$work/dns/delay.pid"
+		i=0
+		while [ ! -s "$work/dns/delay.port" ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		[ -s "$work/dns/delay.port" ] ||
+		    die "dns_delay.py did not start: $(cat "$work/dns/delay.log")"
+		DNSPORT=$(cat "$work/dns/delay.port")
+	fi
 	sed 's/example\.org/news.test/g' "$work/src/m000000" >"$work/unsigned"
 	"$PY" - "$work" <<'PY' || die "dkimpy could not sign"
 import sys
@@ -486,9 +510,11 @@ if mode receive; then
 		r=$((r + 1))
 	done
 	dns_stop "$work/dns" || :
+	stop_pidfile "$work/dns/delay.pid"
 	echo
 	echo "msmtpd receiving, smtp-source -s $SESSIONS, $RECV_N signed" \
-	    "4 KB messages into a Maildir, msgs/s (best of $ROUNDS)"
+	    "4 KB messages into a Maildir, msgs/s (best of $ROUNDS)$(
+	    [ "$DELAY" -eq 0 ] || echo ", DNS answers $DELAY ms late")"
 	printf '%-34s %12s %12s\n' "" "per message" "reuse"
 	printf '%-34s %12s %12s\n' "msmtpd, no checking" \
 	    "$(get recv.off.single)" "$(get recv.off.reuse)"
