@@ -62,7 +62,7 @@ usage: $prog [-c sign|receive|both] [-n N] [-o N] [-m N] [-s SESSIONS]
   -m N       receive: messages per run (default $RECV_N)
   -s S       receive: parallel smtp-source sessions (default $SESSIONS)
   -l MS      receive: every DNS answer MS milliseconds late, as from a
-             resolver across a network (bench/dns_delay.py; default 0:
+             resolver across a network (tests/lib/dns_ad.py --delay; default 0:
              NSD on 127.0.0.1 answers at once)
   -r ROUNDS  run everything ROUNDS times, interleaved; report the best
              round of each (default 1)
@@ -423,8 +423,9 @@ recv_setup() {
 	DNSPORT=$(dns_start "$work/dns") || die "NSD did not start"
 	if [ "$DELAY" -gt 0 ]; then
 		# msmtpd asks the late proxy, which asks NSD.
-		"$PY" "$here/dns_delay.py" --upstream "127.0.0.1:$DNSPORT" \
-		    --delay "$DELAY" --port-file "$work/dns/delay.port" \
+		"$PY" "$here/../tests/lib/dns_ad.py" \
+		    --upstream "127.0.0.1:$DNSPORT" --delay "$DELAY" \
+		    --lifetime 86400 --port-file "$work/dns/delay.port" \
 		    2>"$work/dns/delay.log" &
 		echo $! >"$work/dns/delay.pid"
 		i=0
@@ -433,7 +434,7 @@ recv_setup() {
 			i=$((i + 1))
 		done
 		[ -s "$work/dns/delay.port" ] ||
-		    die "dns_delay.py did not start: $(cat "$work/dns/delay.log")"
+		    die "dns_ad.py did not start: $(cat "$work/dns/delay.log")"
 		DNSPORT=$(cat "$work/dns/delay.port")
 	fi
 	sed 's/example\.org/news.test/g' "$work/src/m000000" >"$work/unsigned"

@@ -9,10 +9,12 @@
 # query of that type (a TLSA lookup that fails: RFC 7672 section 2.1.1).
 #
 # It validates nothing: it exists to test what the client does with the
-# bit.  Python standard library only.
+# bit.  With --delay MS every answer comes MS milliseconds late, each
+# query in a thread of its own, as from a resolver across a network
+# (bench/auth.sh -l).  Python standard library only.
 #
 #   dns_ad.py --upstream 127.0.0.1:PORT --port-file FILE [--no-ad]
-#             [--servfail TLSA] [--lifetime SECONDS]
+#             [--servfail TLSA] [--delay MS] [--lifetime SECONDS]
 
 import argparse
 import os
@@ -82,6 +84,15 @@ def fix(q, r, opts):
 
 
 def answer(q, opts, tcp):
+    t0 = time.monotonic()
+    r = ask(q, opts, tcp)
+    left = opts.delay - (time.monotonic() - t0)
+    if left > 0:
+        time.sleep(left)
+    return r
+
+
+def ask(q, opts, tcp):
     if opts.servfail is not None and qtype(q) == opts.servfail:
         return servfail(q)
     fam = socket.AF_INET6 if ":" in opts.up[0] else socket.AF_INET
@@ -114,6 +125,13 @@ def recv_all(s, n):
     return b
 
 
+def serve_udp(u, q, peer, opts):
+    try:
+        u.sendto(answer(q, opts, False), peer)
+    except OSError:
+        pass
+
+
 def serve_tcp(c, opts):
     try:
         c.settimeout(10)
@@ -134,8 +152,11 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--no-ad", action="store_true")
     ap.add_argument("--servfail", choices=sorted(TYPES))
+    ap.add_argument("--delay", type=float, default=0,
+                    help="milliseconds each answer is held back")
     ap.add_argument("--lifetime", type=float, default=120)
     opts = ap.parse_args()
+    opts.delay /= 1000.0
     host, _, port = opts.upstream.rpartition(":")
     opts.up = (host.strip("[]"), int(port))
     if opts.servfail is not None:
@@ -156,7 +177,7 @@ def main():
             t.close()
     else:
         sys.exit("dns_ad.py: no free port for UDP and TCP")
-    t.listen(8)
+    t.listen(64)
     tmp = opts.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % u.getsockname()[1])
@@ -168,10 +189,13 @@ def main():
         for s in ready:
             if s is u:
                 q, peer = u.recvfrom(65535)
-                try:
-                    u.sendto(answer(q, opts, False), peer)
-                except OSError:
-                    pass
+                if opts.delay > 0:
+                    # Late answers must not hold up the next query.
+                    threading.Thread(target=serve_udp,
+                                     args=(u, q, peer, opts),
+                                     daemon=True).start()
+                else:
+                    serve_udp(u, q, peer, opts)
             else:
                 c, _ = t.accept()
                 threading.Thread(target=serve_tcp, args=(c, opts),
