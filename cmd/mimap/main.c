@@ -18,15 +18,15 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: %s serve [options]      IMAP server over a Maildir++ "
-	    "tree (inetd, or --listen)\n"
+	    "tree\n"
 	    "       %s list URL                 folders, special use, "
 	    "STATUS counts\n"
 	    "       %s fetch URL [--folder F]... (--maildir DIR | --mda "
 	    "ARGV... ';')\n"
 	    "             [--delete | --mark-seen] [--state FILE]\n"
 	    "       %s append URL --folder F [--flags 'F...'] < message\n"
-	    "       %s idle URL [--folder F] [--timeout S]   exit 0: new "
-	    "mail, 75: timeout\n"
+	    "       %s idle URL [--folder F] [--timeout S]  exit 0: new "
+	    "mail, 75: none\n"
 	    "       %s --help | --version\n"
 	    "URL: imap[s]://[USER@]HOST[:PORT].  `%s CMD --help' lists "
 	    "the options;\nsee mimap(1).\n",

@@ -33,7 +33,7 @@ usage(FILE *fp, const struct srvopt *so)
 {
 	static const char what[] =
 	    "IMAP server over a Maildir++ tree, on stdin/stdout (inetd, "
-	    "systemd, ssh) or --listen.";
+	    "systemd, ssh)\nor --listen.";
 	static const char own[] =
 	    "  --idle-poll S          IDLE and NOTIFY look at the folders "
 	    "every S seconds,\n"

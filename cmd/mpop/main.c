@@ -17,7 +17,7 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: %s serve [options]      POP3 server over a Maildir "
-	    "(inetd, or --listen)\n"
+	    "(inetd, --listen)\n"
 	    "       %s fetch [options] URL  pull a POP3 mailbox into a "
 	    "Maildir or an MDA\n"
 	    "       %s --help | --version\n"
