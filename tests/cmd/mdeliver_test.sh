@@ -506,12 +506,15 @@ concurrency_head()
 concurrency_body()
 {
 	mkmd M
+	# Once, before the subshells: they share $$, and two first calls
+	# at once would write the same temp wrapper (ETXTBSY as root).
+	md=$(mdeliver_prog)
 	for p in 1 2; do
 		(
 			i=0
 			while [ $i -lt 1000 ]; do
 				printf 'Subject: %s-%s\n\nbody %s-%s\n' \
-				    $p $i $p $i | "$(mdeliver_prog)" \
+				    $p $i $p $i | "$md" \
 				    --maildir M || echo "$p-$i" >>failed
 				i=$((i + 1))
 			done
