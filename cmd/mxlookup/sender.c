@@ -486,6 +486,12 @@ sender_main(struct dns_resolver *r, const char *domain, const char *ip,
 	sender_dmarc(&c, &fd);
 	sender_align(&c, &a, &fd);
 	sender_ptr(&c, &a);
+	/* The one requirement the DNS cannot show: said, not counted. */
+	printf("List-Unsubscribe: in each message, not the DNS: bulk mail "
+	       "needs one-click unsubscription (List-Unsubscribe with an "
+	       "https: URI and List-Unsubscribe-Post, both covered by the "
+	       "DKIM signature, RFC 8058); msend --list-unsubscribe adds "
+	       "them\n");
 	if (c.problems > 0)
 		printf("%s: %d problem%s: fix %s before sending bulk mail\n",
 		    c.domain, c.problems, c.problems == 1 ? "" : "s",

@@ -121,6 +121,7 @@ pass_body()
 	    'DMARC: ok: record at _dmarc.ok.test: "v=DMARC1; p=none"' \
 	    'alignment: ok: SPF (MAIL FROM at ok.test) and DKIM (d= of the selector'"'"'s key) align with From: ok.test' \
 	    'PTR: ok: 127.0.0.1 is mx.test, which resolves back to 127.0.0.1' \
+	    'List-Unsubscribe: in each message, not the DNS: bulk mail needs one-click unsubscription (List-Unsubscribe with an https: URI and List-Unsubscribe-Post, both covered by the DKIM signature, RFC 8058); msend --list-unsubscribe adds them' \
 	    'ok.test: meets the bulk-sender requirements'
 	lacks out ': (problem|unknown|note): '
 	# No DMARC record of its own: its organizational domain's applies.
