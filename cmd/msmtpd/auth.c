@@ -596,7 +596,8 @@ keys_prefetch(struct session *s, struct auth_state *a,
 		if (dkim_sig_parse(v, hs[i].len - (size_t)(v - hs[i].p), sig,
 			err, sizeof(err)) == -1 ||
 		    (size_t)snprintf(names[n], sizeof(names[n]),
-			"%s._domainkey.%s", sig->s, sig->d) >= sizeof(names[n]) ||
+			"%s._domainkey.%s", sig->s, sig->d) >=
+			sizeof(names[n]) ||
 		    key_find(a, names[n]) != NULL)
 			continue;
 		for (j = 0; j < n; j++)
