@@ -658,7 +658,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	off_t end;
 	size_t len, pos, mlen, body;
 	int i, nh, nd = 0, dmarc = AR_NONE, rc = 0, dkimtemp = 0, k;
-	int single, dpar = 0, spf, hspf;
+	int single, dpar = 0, dkept = 0, spf, hspf;
 
 	*code = 0;
 	s->auth_env[0] = s->auth_ar[0] = '\0';
@@ -739,9 +739,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		job.domain = fd.dom;
 		/* The session's record for this domain, or asked. */
 		if (a->dmarc_kept &&
-		    strcasecmp(a->dmarc_rec->domain, fd.dom) == 0)
+		    strcasecmp(a->dmarc_rec->domain, fd.dom) == 0) {
 			*df = *a->dmarc_rec;
-		else
+			dkept = 1;
+		} else
 			dpar = par_start(&par, c, dmarc_par, &job, df) == 0;
 	}
 
@@ -773,13 +774,10 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	if (!single)
 		dmarc = AR_PERMERROR; /* §6.6.1: no single From domain */
 	else {
-		if (dpar && par_wait(&par) == -1)
-			dpar = 0;
-		if (!dpar && !(a->dmarc_kept &&
-				 strcasecmp(a->dmarc_rec->domain, fd.dom) == 0))
+		if (!dkept && !(dpar && par_wait(&par) == 0))
 			(void)dmarc_lookup(a->res, a->psl, fd.dom, df);
 		/* Kept unless the DNS failed. */
-		if (df->result != DMARC_TEMPERROR &&
+		if (!dkept && df->result != DMARC_TEMPERROR &&
 		    strcasecmp(df->domain, fd.dom) == 0) {
 			*a->dmarc_rec = *df;
 			a->dmarc_kept = 1;
