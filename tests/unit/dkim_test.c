@@ -691,6 +691,25 @@ ATF_TC_BODY(sign_ed25519, tc)
 	round_trip(1);
 }
 
+/* An Ed25519 signer made now (its PEM in *pem), its record in rec,
+   keys answering for sel._domainkey.example.org with it. */
+static struct dkim_signer *
+ed_signer(char **pem, size_t *len, struct buf *rec, struct keys *keys)
+{
+	struct dkim_signer *k;
+	char err[ERR_MAX];
+
+	*pem = gen_key(1, len);
+	ATF_REQUIRE_MSG((k = dkim_signer_new(*pem, *len, err, sizeof(err))) !=
+		NULL,
+	    "%s", err);
+	ATF_REQUIRE(dkim_signer_record(k, rec) == 0);
+	memset(keys, 0, sizeof(*keys));
+	keys->name[0] = "sel._domainkey.example.org";
+	keys->rec[0] = rec->data;
+	return k;
+}
+
 ATF_TC_WITHOUT_HEAD(body_length);
 ATF_TC_BODY(body_length, tc)
 {
@@ -709,12 +728,7 @@ ATF_TC_BODY(body_length, tc)
 	size_t len, body;
 	int nf, l;
 
-	pem = gen_key(1, &len);
-	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
-	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
-	memset(&keys, 0, sizeof(keys));
-	keys.name[0] = "sel._domainkey.example.org";
-	keys.rec[0] = rec.data;
+	k = ed_signer(&pem, &len, &rec, &keys);
 	nf = dkim_split(msg, sizeof(msg) - 1, f, 4, &body);
 	ATF_REQUIRE_EQ(nf, 2);
 	for (l = 0; l < 2; l++) {
@@ -865,12 +879,7 @@ ATF_TC_BODY(oversign, tc)
 	size_t len, body;
 	int nf, with;
 
-	pem = gen_key(1, &len);
-	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
-	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
-	memset(&keys, 0, sizeof(keys));
-	keys.name[0] = "sel._domainkey.example.org";
-	keys.rec[0] = rec.data;
+	k = ed_signer(&pem, &len, &rec, &keys);
 	nf = dkim_split(msg, sizeof(msg) - 1, f, 8, &body);
 	ATF_REQUIRE_EQ(nf, 5);
 	ATF_REQUIRE((bh = dkim_bh_new(DKIM_RELAXED, -1)) != NULL);
