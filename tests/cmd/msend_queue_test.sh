@@ -491,7 +491,8 @@ limits_body()
 	# At most 2 connections at any time; about 5 messages each.
 	awk '$1 == "open" { n++; if (n > max) max = n }
 	    $1 == "close" { n-- } END { print max + 0 }' sink/conns >max
-	[ "$(cat max)" -le 2 ] || atf_fail "$(cat max) connections at once"
+	[ "$(cat max)" -le 2 ] ||
+	    atf_fail "$(cat max) connections at once: $(tr '\n' ' ' <sink/conns)"
 	[ "$(cat max)" = 2 ] || atf_fail "never 2 connections: $(cat sink/conns)"
 	[ "$(grep -c '^open' sink/conns)" -ge 5 ] ||
 	    atf_fail "not 5 messages a connection: $(grep -c '^open' sink/conns) connections"

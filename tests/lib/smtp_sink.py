@@ -58,6 +58,7 @@ class Conn:
         self.args = args
         self.buf = b""
         self.pos = 0
+        self.quit_noted = False
         self.tls = False
         self.authed = False
         self.batch = []
@@ -294,6 +295,11 @@ def serve(c, args):
         elif verb == "NOOP":
             c.send("250 2.0.0 Ok")
         elif verb == "QUIT":
+            # The client's session ends here: note it before the 221,
+            # which the client may wait for before it connects again
+            # (noted after, the new "open" could come first).
+            note(args, "close")
+            c.quit_noted = True
             c.send("221 2.0.0 Bye")
             c.flush_batch()
             return
@@ -339,7 +345,8 @@ def one(conn, args):
         c.sock.close()
     except OSError:
         pass
-    note(args, "close")
+    if not c.quit_noted:
+        note(args, "close")
 
 
 def main():
