@@ -275,6 +275,22 @@ struct dkim_result {
 int dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key,
     void *arg, struct dkim_result *res, int max);
 
+/*
+ * The same, streaming, for a message too big to hold: the header
+ * section (the fields and the empty line, or all of hdr when there is
+ * none; copied), then the body in pieces of any size, then the
+ * results (keys asked here).  dkim_verifier_new is NULL only when out
+ * of memory; signatures that are refused before the body (syntax,
+ * rsa-sha1, expired) hash nothing.  dkim_verify is these three.
+ */
+struct dkim_verifier;
+struct dkim_verifier *dkim_verifier_new(const char *hdr, size_t len,
+    time_t now, dkim_key_fn key, void *arg, int max);
+void dkim_verifier_body(struct dkim_verifier *v, const char *p, size_t n);
+int dkim_verifier_end(struct dkim_verifier *v, struct dkim_result *res,
+    int max);
+void dkim_verifier_free(struct dkim_verifier *v);
+
 /* "pass", "fail", ... (RFC 8601 §2.7.1). */
 const char *dkim_status_str(int status);
 /* "rsa-sha256", ... */

@@ -486,37 +486,40 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 		util_seterr((r)->reason, sizeof((r)->reason), __VA_ARGS__); \
 	} while (0)
 
-struct vctx {
-	const struct dkim_hdr *f;
+/* One signature being verified. */
+struct vsig {
+	int fi; /* its field in v->f */
+	int decided; /* res already says (before the body) */
+	struct dkim_sig sig;
+	struct dkim_bh *bh;
+	struct dkim_result res;
+};
+
+struct dkim_verifier {
+	char *hdr; /* the header section, copied */
+	struct dkim_hdr *f;
 	int nf;
-	const char *body;
-	size_t bodylen;
 	time_t now;
 	dkim_key_fn key;
 	void *arg;
+	int n;
+	struct vsig *s;
 	/* big things off the stack */
-	struct dkim_sig sig;
 	struct dkim_key k;
 	char txt[DNS_TXT_LEN_MAX + 1];
 };
 
+/* Before the body: parse the signature and refuse what needs no key. */
 static void
-verify_one(struct vctx *v, int fi, struct dkim_result *r)
+sig_start(struct dkim_verifier *v, struct vsig *vs)
 {
-	const struct dkim_hdr *sf = &v->f[fi];
-	struct dkim_sig *s = &v->sig;
-	struct dkim_bh *bh = NULL;
-	struct buf data = BUF_INIT, stripped = BUF_INIT;
-	char name[DNS_NAME_MAX + 2], why[ERR_MAX];
-	const char *at;
-	unsigned char hash[32];
-	unsigned int bits = 0;
-	gnutls_pubkey_t pub = NULL;
-	gnutls_datum_t d, sd;
+	const struct dkim_hdr *sf = &v->f[vs->fi];
+	struct dkim_sig *s = &vs->sig;
+	struct dkim_result *r = &vs->res;
+	char why[ERR_MAX];
 	const char *colon;
-	int st, rc;
 
-	memset(r, 0, sizeof(*r));
+	vs->decided = 1;
 	colon = memchr(sf->p, ':', sf->len);
 	if (colon == NULL ||
 	    dkim_sig_parse(colon + 1, sf->len - (size_t)(colon + 1 - sf->p), s,
@@ -537,6 +540,35 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 	if (s->has_x && (int64_t)v->now > s->x) {
 		SETR(r, DKIM_PERMERROR, "signature expired (x=%lld)",
 		    (long long)s->x);
+		return;
+	}
+	/* The body (§3.7), up to l= when given, as it comes. */
+	if ((vs->bh = dkim_bh_new(s->bcanon, s->has_l ? (int64_t)s->l : -1)) ==
+	    NULL) {
+		SETR(r, DKIM_TEMPERROR, "body hash: out of memory");
+		return;
+	}
+	vs->decided = 0;
+}
+
+/* After the body: the key, the body hash, the header hash. */
+static void
+sig_finish(struct dkim_verifier *v, struct vsig *vs)
+{
+	const struct dkim_hdr *sf = &v->f[vs->fi];
+	struct dkim_sig *s = &vs->sig;
+	struct dkim_result *r = &vs->res;
+	struct buf data = BUF_INIT, stripped = BUF_INIT;
+	char name[DNS_NAME_MAX + 2], why[ERR_MAX];
+	const char *at;
+	unsigned char hash[32], bh[32];
+	unsigned int bits = 0;
+	gnutls_pubkey_t pub = NULL;
+	gnutls_datum_t d, sd;
+	int st, rc;
+
+	if (dkim_bh_final(vs->bh, bh, &r->body_len) == -1) {
+		SETR(r, DKIM_TEMPERROR, "body hash: out of memory");
 		return;
 	}
 	if (snprintf(name, sizeof(name), "%s._domainkey.%s", s->s, s->d) >=
@@ -600,20 +632,12 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 		    name, bits, DKIM_RSA_BITS_MIN);
 		goto out;
 	}
-	/* The body (§3.7), up to l= when given. */
-	if ((bh = dkim_bh_new(s->bcanon, s->has_l ? (int64_t)s->l : -1)) ==
-		NULL ||
-	    dkim_bh_update(bh, v->body, v->bodylen) == -1 ||
-	    dkim_bh_final(bh, hash, &r->body_len) == -1) {
-		SETR(r, DKIM_TEMPERROR, "body hash: out of memory");
-		goto out;
-	}
 	if (s->has_l && s->l > r->body_len) {
 		SETR(r, DKIM_FAIL, "l=%llu is longer than the body (%llu)",
 		    (unsigned long long)s->l, (unsigned long long)r->body_len);
 		goto out;
 	}
-	if (s->bhlen != 32 || memcmp(hash, s->bh, 32) != 0) {
+	if (s->bhlen != 32 || memcmp(bh, s->bh, 32) != 0) {
 		SETR(r, DKIM_FAIL, "body hash did not verify");
 		goto out;
 	}
@@ -654,29 +678,109 @@ verify_one(struct vctx *v, int fi, struct dkim_result *r)
 		util_seterr(r->reason, sizeof(r->reason),
 		    "the key is in testing mode (t=y)");
 out:
-	dkim_bh_free(bh);
 	buf_free(&data);
 	buf_free(&stripped);
 	if (pub != NULL)
 		gnutls_pubkey_deinit(pub);
 }
 
+struct dkim_verifier *
+dkim_verifier_new(const char *hdr, size_t len, time_t now, dkim_key_fn key,
+    void *arg, int max)
+{
+	struct dkim_verifier *v;
+	size_t body;
+	int nf, i, n = 0;
+
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	v->now = now;
+	v->key = key;
+	v->arg = arg;
+	nf = dkim_split(hdr, len, NULL,
+	    len > 0 ? (int)(len > INT32_MAX ? INT32_MAX : len) : 1, &body);
+	if (nf <= 0 || max <= 0)
+		return v; /* not signed */
+	if ((v->hdr = malloc(body)) == NULL ||
+	    (v->f = calloc((size_t)nf, sizeof(*v->f))) == NULL)
+		goto nomem;
+	memcpy(v->hdr, hdr, body);
+	(void)dkim_split(v->hdr, body, v->f, nf, &body);
+	v->nf = nf;
+	for (i = 0; i < nf; i++)
+		if (dkim_field_is(&v->f[i], "DKIM-Signature", 14))
+			n++;
+	if (n == 0)
+		return v;
+	if ((v->s = calloc((size_t)(n < max ? n : max), sizeof(*v->s))) ==
+	    NULL)
+		goto nomem;
+	for (i = 0; i < nf && v->n < max; i++)
+		if (dkim_field_is(&v->f[i], "DKIM-Signature", 14)) {
+			v->s[v->n].fi = i;
+			sig_start(v, &v->s[v->n++]);
+		}
+	return v;
+nomem:
+	dkim_verifier_free(v);
+	return NULL;
+}
+
+void
+dkim_verifier_body(struct dkim_verifier *v, const char *p, size_t n)
+{
+	int i;
+
+	for (i = 0; i < v->n; i++)
+		if (!v->s[i].decided &&
+		    dkim_bh_update(v->s[i].bh, p, n) == -1) {
+			SETR(&v->s[i].res, DKIM_TEMPERROR,
+			    "body hash: out of memory");
+			v->s[i].decided = 1;
+		}
+}
+
+int
+dkim_verifier_end(struct dkim_verifier *v, struct dkim_result *res, int max)
+{
+	int i;
+
+	for (i = 0; i < v->n && i < max; i++) {
+		if (!v->s[i].decided) {
+			sig_finish(v, &v->s[i]);
+			v->s[i].decided = 1;
+		}
+		res[i] = v->s[i].res;
+	}
+	return i;
+}
+
+void
+dkim_verifier_free(struct dkim_verifier *v)
+{
+	int i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->n; i++)
+		dkim_bh_free(v->s[i].bh);
+	free(v->s);
+	free(v->f);
+	free(v->hdr);
+	free(v);
+}
+
 int
 dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key, void *arg,
     struct dkim_result *res, int max)
 {
-	struct dkim_hdr *f;
-	struct vctx *v;
+	struct dkim_verifier *v;
 	size_t body;
-	int nf, i, n = 0;
+	int i, n;
 
-	nf = dkim_split(msg, len, NULL,
+	(void)dkim_split(msg, len, NULL,
 	    len > 0 ? (int)(len > INT32_MAX ? INT32_MAX : len) : 1, &body);
-	if (nf <= 0)
-		return 0;
-	if ((f = calloc((size_t)nf, sizeof(*f))) == NULL ||
-	    (v = calloc(1, sizeof(*v))) == NULL) {
-		free(f);
+	if ((v = dkim_verifier_new(msg, len, now, key, arg, max)) == NULL) {
 		for (i = 0; i < max; i++)
 			memset(&res[i], 0, sizeof(res[i]));
 		if (max > 0) {
@@ -685,19 +789,9 @@ dkim_verify(const char *msg, size_t len, time_t now, dkim_key_fn key, void *arg,
 		}
 		return 0;
 	}
-	(void)dkim_split(msg, len, f, nf, &body);
-	v->f = f;
-	v->nf = nf;
-	v->body = msg + body;
-	v->bodylen = len - body;
-	v->now = now;
-	v->key = key;
-	v->arg = arg;
-	for (i = 0; i < nf && n < max; i++)
-		if (dkim_field_is(&f[i], "DKIM-Signature", 14))
-			verify_one(v, i, &res[n++]);
-	free(v);
-	free(f);
+	dkim_verifier_body(v, msg + body, len - body);
+	n = dkim_verifier_end(v, res, max);
+	dkim_verifier_free(v);
 	return n;
 }
 

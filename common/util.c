@@ -135,6 +135,63 @@ util_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+ssize_t
+util_pread_all(int fd, void *p, size_t n, off_t off)
+{
+	char *c = p;
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n) {
+		r = pread(fd, c + got, n - got, off + (off_t)got);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/* util_file_move's piece. */
+#define FILE_MOVE_CHUNK (64 * 1024)
+
+int
+util_file_move(int fd, off_t from, off_t to, off_t n)
+{
+	char *b;
+	off_t done = 0, k, at;
+	ssize_t r;
+	int rc = -1;
+
+	if (from == to || n <= 0)
+		return 0;
+	if ((b = malloc(FILE_MOVE_CHUNK)) == NULL)
+		return -1;
+	/* Forward when moving down, backward when moving up: no piece is
+	   overwritten before it is read. */
+	while (done < n) {
+		k = n - done < FILE_MOVE_CHUNK ? n - done : FILE_MOVE_CHUNK;
+		at = to < from ? done : n - done - k;
+		if ((r = util_pread_all(fd, b, (size_t)k, from + at)) == -1)
+			goto out;
+		if (r != k) {
+			errno = EIO;
+			goto out;
+		}
+		if (lseek(fd, to + at, SEEK_SET) == -1 ||
+		    util_write_all(fd, b, (size_t)k) == -1)
+			goto out;
+		done += k;
+	}
+	rc = 0;
+out:
+	free(b);
+	return rc;
+}
+
 int
 util_fsync_dir(const char *path)
 {

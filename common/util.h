@@ -47,6 +47,13 @@ int	util_word_decode(char *s);
 
 /* write(2) until done; retries EINTR and short writes.  0 or -1 (errno). */
 int	util_write_all(int fd, const void *p, size_t n);
+/* pread(2) n octets from off until done or the end; retries EINTR and
+   short reads.  The number read (short only at the end) or -1. */
+ssize_t	util_pread_all(int fd, void *p, size_t n, off_t off);
+/* Move the n octets at from to to within the file fd (as memmove: the
+   ranges may overlap), in pieces, without holding them.  0 or -1
+   (errno; EIO when the file is shorter than from + n). */
+int	util_file_move(int fd, off_t from, off_t to, off_t n);
 /* fsync(2) a directory by path.  0 or -1 (errno). */
 int	util_fsync_dir(const char *path);
 /* mkdir -p, mode 0700 for what it makes; *made (may

@@ -622,6 +622,32 @@ keys_prefetch(struct session *s, struct auth_state *a,
 	free(got);
 }
 
+/* The body is read (for DKIM) in pieces of this many octets. */
+#define AUTH_CHUNK (64 * 1024)
+
+/*
+ * The length of the header section at the top of m[0..len): the fields
+ * and the empty line after them (LF or CRLF ended).  (size_t)-1 when
+ * there is no empty line in m.
+ */
+static size_t
+header_end(const char *m, size_t len)
+{
+	const char *nl;
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (m[pos] == '\n')
+			return pos + 1;
+		if (m[pos] == '\r' && pos + 1 < len && m[pos + 1] == '\n')
+			return pos + 2;
+		if ((nl = memchr(m + pos, '\n', len - pos)) == NULL)
+			break;
+		pos = (size_t)(nl - m) + 1;
+	}
+	return (size_t)-1;
+}
+
 /* The DMARC record of a domain (in a thread: par_start). */
 struct dmarc_job {
 	const struct dmarc_psl *psl;
@@ -651,12 +677,14 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	struct dkim_hdr *hs = NULL;
 	struct dmarc_job job;
 	struct par par;
+	struct dkim_verifier *dv_ctx;
 	struct buf ar, out;
 	char rwhy[AR_REASON_MAX * 2];
-	char *msg = NULL;
+	char *msg = NULL, *chunk = NULL;
 	const char *m;
-	off_t end;
-	size_t len, pos, mlen, body;
+	off_t end, at;
+	ssize_t got = 0;
+	size_t len, pos, mlen, body, want;
 	int i, nh, nd = 0, dmarc = AR_NONE, rc = 0, dkimtemp = 0, k;
 	int single, dpar = 0, dkept = 0, spf, hspf;
 
@@ -673,22 +701,31 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	    strcmp(a->spf_from, s->from) == 0;
 	hspf = !s->authed && helo_checked(s) && a->helo_done &&
 	    strcmp(a->helo_name, s->helo) == 0;
+	/* In memory: our Received and the header section, at most
+	   MSG_HEADER_MAX octets of it (the body is read in pieces). */
 	if (data_spool_flush(s) == -1 ||
 	    (end = lseek(s->spool, 0, SEEK_END)) == -1 ||
-	    (size_t)end < rcvd_len || (msg = malloc((size_t)end + 1)) == NULL)
+	    (uint64_t)end < rcvd_len)
 		goto local;
 	len = (size_t)end;
-	for (pos = 0; pos < len;) {
-		ssize_t r = pread(s->spool, msg + pos, len - pos, (off_t)pos);
-
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			goto local;
-		pos += (size_t)r;
-	}
+	want = len - rcvd_len > MSG_HEADER_MAX ? rcvd_len + MSG_HEADER_MAX
+					       : len;
+	if ((msg = malloc(want + 1)) == NULL ||
+	    util_pread_all(s->spool, msg, want, 0) != (ssize_t)want)
+		goto local;
 	m = msg + rcvd_len;
-	mlen = len - rcvd_len;
+	mlen = header_end(m, want - rcvd_len);
+	if (mlen == (size_t)-1 && want == len)
+		mlen = len - rcvd_len; /* no body */
+	if (mlen == (size_t)-1) {
+		free(msg);
+		*code = 554;
+		*enh = "5.6.0";
+		(void)snprintf(text, textlen,
+		    "Message refused: header section over %d octets",
+		    MSG_HEADER_MAX);
+		return 1;
+	}
 
 	if ((dr = calloc(DKIM_SIGS_MAX, sizeof(*dr))) == NULL ||
 	    (df = calloc(1, sizeof(*df))) == NULL ||
@@ -749,10 +786,25 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	/* DKIM: every signature, up to the bound, the keys asked at
 	   once. */
 	keys_prefetch(s, a, hs, nh);
-	nd = dkim_verify(
-	    m, mlen, time(NULL), session_key, a, dr, DKIM_SIGS_MAX);
-	if (nd < 0)
-		nd = 0;
+	if ((dv_ctx = dkim_verifier_new(m, mlen, time(NULL), session_key, a,
+		 DKIM_SIGS_MAX)) == NULL)
+		goto local;
+	/* The body: what was read with the header, then the spool's. */
+	dkim_verifier_body(dv_ctx, m + mlen, want - rcvd_len - mlen);
+	for (at = (off_t)want; at < end; at += got) {
+		if (chunk == NULL && (chunk = malloc(AUTH_CHUNK)) == NULL)
+			break;
+		if ((got = util_pread_all(s->spool, chunk, AUTH_CHUNK, at)) <=
+		    0)
+			break;
+		dkim_verifier_body(dv_ctx, chunk, (size_t)got);
+	}
+	if (at < end) {
+		dkim_verifier_free(dv_ctx);
+		goto local;
+	}
+	nd = dkim_verifier_end(dv_ctx, dr, DKIM_SIGS_MAX);
+	dkim_verifier_free(dv_ctx);
 	for (i = 0; i < nd; i++) {
 		dd[i].domain = dr[i].d;
 		dd[i].pass = dr[i].status == DKIM_PASS;
@@ -880,9 +932,11 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 					    : "none");
 	unfold_value(buf_cstr(&ar), s->auth_ar, sizeof(s->auth_ar));
 
-	/* The spool again: our field, the Received, the message without
-	   the fields claiming our authserv-id. */
-	buf_init(&out, len + ar.len);
+	/* The spool again, in place (privsep's parent holds the file
+	   too): our field, the Received, the header section without the
+	   fields claiming our authserv-id, then the body moved to follow
+	   it. */
+	buf_init(&out, rcvd_len + mlen + ar.len);
 	buf_append(&out, ar.data, ar.len);
 	buf_append(&out, msg, rcvd_len);
 	pos = 0;
@@ -893,9 +947,14 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		}
 	buf_append(&out, m + pos, mlen - pos);
 	buf_free(&ar);
-	if (out.len == 0 || ftruncate(s->spool, 0) == -1 ||
+	if (out.len == 0 ||
+	    util_file_move(s->spool, (off_t)(rcvd_len + mlen), (off_t)out.len,
+		end - (off_t)(rcvd_len + mlen)) == -1 ||
 	    lseek(s->spool, 0, SEEK_SET) == -1 ||
-	    util_write_all(s->spool, out.data, out.len) == -1) {
+	    util_write_all(s->spool, out.data, out.len) == -1 ||
+	    ftruncate(s->spool,
+		end - (off_t)(rcvd_len + mlen) + (off_t)out.len) == -1 ||
+	    lseek(s->spool, 0, SEEK_END) == -1) {
 		buf_free(&out);
 		goto local;
 	}
@@ -925,12 +984,14 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 		rc = 1;
 	}
 	free(msg);
+	free(chunk);
 	free(dr);
 	free(df);
 	free(hs);
 	return rc;
 local:
 	free(msg);
+	free(chunk);
 	free(dr);
 	free(df);
 	free(hs);

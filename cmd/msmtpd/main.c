@@ -472,12 +472,6 @@ main(int argc, char **argv)
 	    !c.check_sender)
 		die(EX_USAGE, "--reject-spf-fail, --reject-dmarc, "
 		    "--defer-temperror and --dns-*: only with --check-sender");
-	if (c.check_sender &&
-	    (c.max_size == 0 || c.max_size > MSMTPD_CHECK_SIZE_MAX))
-		die(EX_USAGE,
-		    "--check-sender: --max-size %lld: checking holds the "
-		    "message in memory, at most %lld bytes",
-		    c.max_size, MSMTPD_CHECK_SIZE_MAX);
 	if ((rc = srvopt_check(&so, err, sizeof(err))) != 0)
 		die(rc, "%s", err);
 	if (c.queue != NULL && have_relay)

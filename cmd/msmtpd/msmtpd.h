@@ -52,9 +52,6 @@
 /* --check-sender: the results' words for the environment, and the
    Authentication-Results value (one line), at most. */
 #define MSMTPD_AUTH_ENV_MAX 80
-/* --check-sender reads each message into memory (DKIM, the rewrite):
-   --max-size must be at most this. */
-#define MSMTPD_CHECK_SIZE_MAX (256LL * 1024 * 1024)
 #define MSMTPD_AUTH_AR_MAX 2048
 /* Bytes of a delivery command's stderr kept for the log line. */
 #define MSMTPD_CMD_ERR_MAX 400

@@ -4,7 +4,8 @@
  * through header and body canonicalization (simple and relaxed; the
  * body whole and in two pieces), through the header split, the
  * default field list and the selection, through b= removal, and as a
- * whole message through dkim_verify (keys from a fixed table: no DNS).
+ * whole message through dkim_verify (keys from a fixed table: no DNS)
+ * and through the streaming verifier, its body in pieces.
  * Checks the promises, not only the absence of crashes: tags lie
  * inside the input; a parsed signature has From in h=, a valid d= and
  * hashes of the right size; canonical forms end in CRLF, relaxed ones
@@ -156,6 +157,33 @@ key_fn(void *arg, const char *name, char *txt, size_t txtlen, char *err,
 	return DNS_OK;
 }
 
+/* The streaming verifier, the body in pieces of a size the input
+   picks, says what dkim_verify said. */
+static void
+streamed(const char *s, size_t n, const struct dkim_result *whole, int nw)
+{
+	struct dkim_result res[DKIM_SIGS_MAX];
+	struct dkim_verifier *v;
+	size_t bodyoff, step = n % 13 + 1, pos;
+	int nf, i;
+
+	(void)dkim_split(s, n, NULL, n > 0 ? (int)n : 1, &bodyoff);
+	if ((v = dkim_verifier_new(s, bodyoff, 1528637909, key_fn, NULL,
+		 DKIM_SIGS_MAX)) == NULL)
+		return;
+	for (pos = bodyoff; pos < n; pos += step)
+		dkim_verifier_body(v, s + pos, n - pos < step ? n - pos : step);
+	nf = dkim_verifier_end(v, res, DKIM_SIGS_MAX);
+	dkim_verifier_free(v);
+	if (nf != nw)
+		abort();
+	for (i = 0; i < nf; i++)
+		if (res[i].status != whole[i].status ||
+		    strcmp(res[i].reason, whole[i].reason) != 0 ||
+		    res[i].body_len != whole[i].body_len)
+			abort();
+}
+
 static void
 message(const char *s, size_t n)
 {
@@ -195,6 +223,7 @@ message(const char *s, size_t n)
 		    res[i].status > DKIM_PERMERROR ||
 		    (res[i].status != DKIM_PASS && res[i].reason[0] == '\0'))
 			abort();
+	streamed(s, n, res, nf);
 }
 
 int

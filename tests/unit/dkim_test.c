@@ -500,6 +500,75 @@ ATF_TC_BODY(rfc8463, tc)
 	free(tampered);
 }
 
+/*
+ * The streaming verifier: the RFC 8463 message (LF and CRLF) with its
+ * body given in pieces of every size from 1 (a CR and its LF apart) to
+ * all of it, and the header section given without the empty line too,
+ * verifies as it does whole; its last character changed, it fails.
+ */
+ATF_TC_WITHOUT_HEAD(streaming);
+ATF_TC_BODY(streaming, tc)
+{
+	struct dkim_verifier *v;
+	struct dkim_result res[4];
+	struct buf m = BUF_INIT;
+	const char *body;
+	size_t i, hlen, blen, step, pos;
+	int crlf, tamper, n;
+
+	for (crlf = 0; crlf < 2; crlf++) {
+		buf_reset(&m);
+		for (i = 0; i < sizeof(rfc8463_msg) - 1; i++) {
+			if (rfc8463_msg[i] == '\n' && crlf)
+				ATF_REQUIRE(buf_putc(&m, '\r') == 0);
+			ATF_REQUIRE(buf_putc(&m, rfc8463_msg[i]) == 0);
+		}
+		body = strstr(m.data, crlf ? "\r\n\r\n" : "\n\n");
+		ATF_REQUIRE(body != NULL);
+		hlen = (size_t)(body - m.data) + (crlf ? 4 : 2);
+		body = m.data + hlen;
+		blen = m.len - hlen;
+		for (tamper = 0; tamper < 2; tamper++)
+			for (step = 1; step <= blen; step++) {
+				/* without the empty line when step is odd */
+				v = dkim_verifier_new(m.data,
+				    step % 2 ? hlen - (crlf ? 2 : 1) : hlen,
+				    1528637909 + 60, key_fn, &rfc8463_keys, 4);
+				ATF_REQUIRE(v != NULL);
+				/* the body's last character */
+				m.data[m.len - (crlf ? 3 : 2)] ^= tamper;
+				for (pos = 0; pos < blen; pos += step)
+					dkim_verifier_body(v, body + pos,
+					    blen - pos < step ? blen - pos
+							      : step);
+				m.data[m.len - (crlf ? 3 : 2)] ^= tamper;
+				n = dkim_verifier_end(v, res, 4);
+				dkim_verifier_free(v);
+				ATF_REQUIRE_EQ(n, 2);
+				ATF_CHECK_EQ_MSG(res[0].status,
+				    tamper ? DKIM_FAIL : DKIM_PASS,
+				    "crlf=%d step=%zu: %s", crlf, step,
+				    res[0].reason);
+				ATF_CHECK_EQ_MSG(res[1].status,
+				    tamper ? DKIM_FAIL : DKIM_PASS,
+				    "crlf=%d step=%zu: %s", crlf, step,
+				    res[1].reason);
+			}
+	}
+	/* Unsigned, or no header at all: nothing to say. */
+	v = dkim_verifier_new("Subject: x\n\n", 12, 0, key_fn,
+	    &rfc8463_keys, 4);
+	ATF_REQUIRE(v != NULL);
+	dkim_verifier_body(v, "hi\n", 3);
+	ATF_CHECK_EQ(dkim_verifier_end(v, res, 4), 0);
+	dkim_verifier_free(v);
+	v = dkim_verifier_new("", 0, 0, key_fn, &rfc8463_keys, 4);
+	ATF_REQUIRE(v != NULL);
+	ATF_CHECK_EQ(dkim_verifier_end(v, res, 4), 0);
+	dkim_verifier_free(v);
+	buf_free(&m);
+}
+
 /* A new key (RSA-2048 or Ed25519) in PEM: made here, never stored. */
 static char *
 gen_key(int ed25519, size_t *len)
@@ -1145,6 +1214,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, strip_b);
 	ATF_TP_ADD_TC(tp, base64);
 	ATF_TP_ADD_TC(tp, rfc8463);
+	ATF_TP_ADD_TC(tp, streaming);
 	ATF_TP_ADD_TC(tp, sign_rsa);
 	ATF_TP_ADD_TC(tp, sign_ed25519);
 	ATF_TP_ADD_TC(tp, body_length);

@@ -4,6 +4,7 @@
  */
 #include <sys/time.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -301,6 +302,60 @@ ATF_TC_BODY(spool_open, tc)
 	ATF_CHECK_MSG(strstr(err, "/nonexistent/dir/t.") != NULL, "%s", err);
 }
 
+/*
+ * util_file_move as memmove: up and down by less and more than its
+ * piece (64 KiB), over a range of several pieces and one not a
+ * multiple of it, checked against memmove on a copy; a range past the
+ * end is EIO.
+ */
+ATF_TC_WITHOUT_HEAD(file_move);
+ATF_TC_BODY(file_move, tc)
+{
+	static const struct {
+		off_t from, to, n;
+	} t[] = {
+	    {0, 1, 200000}, {0, 100, 200000}, {0, 70000, 150000},
+	    {1, 0, 200000}, {5000, 3, 190000}, {90000, 0, 100000},
+	    {10, 10, 5000}, {0, 7, 0}, {100, 50, 65536}, {0, 65536, 65537},
+	};
+	enum { SIZE = 300000 };
+	char err[256], dir[PATH_MAX];
+	unsigned char *want, *got;
+	size_t i, j;
+	int fd;
+
+	ATF_REQUIRE(getcwd(dir, sizeof(dir)) != NULL);
+	ATF_REQUIRE(setenv("TMPDIR", dir, 1) == 0);
+	ATF_REQUIRE((want = malloc(SIZE)) != NULL);
+	ATF_REQUIRE((got = malloc(SIZE)) != NULL);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		ATF_REQUIRE((fd = util_spool_open("t", err, sizeof(err))) !=
+		    -1);
+		for (j = 0; j < SIZE; j++)
+			want[j] = (unsigned char)(j * 7 + j / 251);
+		ATF_REQUIRE(util_write_all(fd, want, SIZE) == 0);
+		ATF_REQUIRE(util_file_move(fd, t[i].from, t[i].to, t[i].n) ==
+		    0);
+		memmove(want + t[i].to, want + t[i].from, (size_t)t[i].n);
+		ATF_REQUIRE_EQ(util_pread_all(fd, got, SIZE, 0), SIZE);
+		ATF_CHECK_MSG(memcmp(got, want, SIZE) == 0,
+		    "from %lld to %lld, %lld octets", (long long)t[i].from,
+		    (long long)t[i].to, (long long)t[i].n);
+		/* util_pread_all: short at the end only */
+		ATF_CHECK_EQ(util_pread_all(fd, got, 100, SIZE - 10), 10);
+		ATF_CHECK_EQ(util_pread_all(fd, got, 100, SIZE + 10), 0);
+		(void)close(fd);
+	}
+	ATF_REQUIRE((fd = util_spool_open("t", err, sizeof(err))) != -1);
+	ATF_REQUIRE(util_write_all(fd, want, 1000) == 0);
+	errno = 0;
+	ATF_CHECK_EQ(util_file_move(fd, 500, 600, 501), -1);
+	ATF_CHECK_EQ(errno, EIO);
+	(void)close(fd);
+	free(want);
+	free(got);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, strlcpy_truncates);
@@ -312,5 +367,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, find_prog);
 	ATF_TP_ADD_TC(tp, argv_take);
 	ATF_TP_ADD_TC(tp, spool_open);
+	ATF_TP_ADD_TC(tp, file_move);
 	return atf_no_error();
 }
