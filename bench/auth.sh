@@ -25,6 +25,10 @@
 #            127.0.0.1): SPF of MAIL FROM and of HELO, iprev, the DKIM
 #            key, DMARC; every delivered message must say dkim=pass
 #            spf=pass dmarc=pass.
+#            Then one big message (-b MB, signed by dkimpy), checking off
+#            and on: the time it takes and msmtpd's peak memory (the
+#            largest of its processes, GNU time's %M), beside dkimpy
+#            verifying the same file (dkim.verify, the key given).
 #
 # See bench/README for how to run it and read the table.  Everything lives
 # in one temp dir, removed on exit.
@@ -48,6 +52,7 @@ BUILD=$here/../build
 BASE=${TMPDIR:-/tmp}
 PY=/usr/bin/python3
 SIZE=4096
+BIG=50
 
 usage() {
 	cat <<EOF
@@ -61,6 +66,7 @@ usage: $prog [-c sign|receive|both] [-n N] [-o N] [-m N] [-s SESSIONS]
              (default $OD_N)
   -m N       receive: messages per run (default $RECV_N)
   -s S       receive: parallel smtp-source sessions (default $SESSIONS)
+  -b MB      receive: the big message's size in MB (default $BIG; 0: none)
   -l MS      receive: every DNS answer MS milliseconds late, as from a
              resolver across a network (tests/lib/dns_ad.py --delay; default 0:
              NSD on 127.0.0.1 answers at once)
@@ -81,6 +87,7 @@ while [ $# -gt 0 ]; do
 	-m) [ $# -ge 2 ] || die "-m needs a number"; RECV_N=$2; shift ;;
 	-s) [ $# -ge 2 ] || die "-s needs a number"; SESSIONS=$2; shift ;;
 	-l) [ $# -ge 2 ] || die "-l needs milliseconds"; DELAY=$2; shift ;;
+	-b) [ $# -ge 2 ] || die "-b needs megabytes"; BIG=$2; shift ;;
 	-c) [ $# -ge 2 ] || die "-c needs sign, receive or both"
 		case $2 in
 		sign|receive) MODES=$2 ;;
@@ -104,6 +111,9 @@ done
 positive "$N" "$OD_N" "$RECV_N" "$SESSIONS" "$ROUNDS"
 case $DELAY in
 ''|*[!0-9]*) die "-l $DELAY: milliseconds, 0 or more" ;;
+esac
+case $BIG in
+''|*[!0-9]*) die "-b $BIG: megabytes, 0 or more" ;;
 esac
 for t in $TOOLS; do
 	case $t in
@@ -498,6 +508,84 @@ recv_run() {
 	rm -rf -- "$d"
 }
 
+# big_setup: $work/big, BIG MB, signed by dkimpy (From news.test).
+big_setup() {
+	"$PY" - "$work" "$BIG" <<'PY' || die "dkimpy could not sign"
+import sys
+import dkim
+w, mb = sys.argv[1], int(sys.argv[2])
+m = open(w + "/unsigned", "rb").read()
+head, _, body = m.partition(b"\n\n")
+line = body.split(b"\n")[0][:76] + b"\n"
+m = head + b"\n\n" + line * (mb * 1024 * 1024 // len(line))
+m = m.replace(b"\n", b"\r\n")
+key = open(w + "/rsa.pem", "rb").read()
+sig = dkim.sign(m, b"r", b"news.test", key,
+                canonicalize=(b"relaxed", b"relaxed"))
+open(w + "/big", "wb").write((sig + m).replace(b"\r\n", b"\n"))
+PY
+}
+
+# big_run off|on ROUND: the big message through msmtpd; the seconds
+# and the peak memory (MB) into r.big.*.
+big_run() {
+	d=$work/big-$1-$2
+	MD=$d/Maildir
+	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
+	if [ "$(id -u)" = 0 ]; then
+		chmod 755 "$d"
+		chown -R nobody: "$MD"
+	fi
+	check=
+	[ "$1" = off ] || check="--check-sender --dns-server 127.0.0.1:$DNSPORT"
+	port=$(free_port)
+	# shellcheck disable=SC2086
+	/usr/bin/time -f %M -o "$d/rss" "$BUILD/msmtpd" \
+	    --listen "127.0.0.1:$port" --maildir "$MD" --hostname mx.test \
+	    --no-resolve --log stderr --max-size "$(((BIG + 1) * 2097152))" \
+	    $check 2>"$d/log" &
+	tpid=$!
+	wait_port "$port" || die "msmtpd did not start: $(tail -3 "$d/log")"
+	t0=$(now)
+	"$SMTP_SOURCE" -s 1 -m 1 -F "$work/big" -M news.test \
+	    -f news@news.test -t bob@bench.test "127.0.0.1:$port" \
+	    >/dev/null 2>"$d/source.err" ||
+	    die "smtp-source: $(tail -3 "$d/source.err")"
+	t1=$(now)
+	pkill -TERM -P "$tpid" msmtpd || :
+	wait "$tpid" || :
+	[ "$(find "$MD/new" -type f | wc -l)" -eq 1 ] ||
+	    die "big $1: not delivered: $(tail -3 "$d/log")"
+	if [ "$1" = on ]; then
+		sed '/^$/q' "$MD"/new/* | grep -q 'dkim=pass' ||
+		    die "big on: no dkim=pass: $(sed '/^$/q' "$MD"/new/*)"
+	fi
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' \
+	    >>"$work/r.big.$1.s"
+	awk '{ printf "%.0f\n", $1 / 1024 }' "$d/rss" >>"$work/r.big.$1.mb"
+	rm -rf -- "$d"
+}
+
+# big_dkimpy ROUND: dkimpy verifying the big message, seconds and MB.
+big_dkimpy() {
+	pub=$(openssl pkey -in "$work/rsa.pem" -pubout -outform DER \
+	    2>/dev/null | base64 -w0)
+	t0=$(now)
+	/usr/bin/time -f %M -o "$work/dkimpy.rss" "$PY" - "$work/big" \
+	    "$pub" <<'PY' || die "dkimpy did not verify the big message"
+import sys
+import dkim
+rec = b"v=DKIM1; k=rsa; p=" + sys.argv[2].encode()
+m = open(sys.argv[1], "rb").read().replace(b"\n", b"\r\n")
+sys.exit(0 if dkim.verify(m, dnsfunc=lambda name, timeout=5: rec) else 1)
+PY
+	t1=$(now)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f\n", b - a }' \
+	    >>"$work/r.big.dkimpy.s"
+	awk '{ printf "%.0f\n", $1 / 1024 }' "$work/dkimpy.rss" \
+	    >>"$work/r.big.dkimpy.mb"
+}
+
 if mode receive; then
 	recv_setup
 	r=1
@@ -510,6 +598,22 @@ if mode receive; then
 		done
 		r=$((r + 1))
 	done
+	if [ "$BIG" -gt 0 ]; then
+		[ -x /usr/bin/time ] || die "-b: no /usr/bin/time (apt-get" \
+		    "install time), or -b 0"
+		note "the big message: $BIG MB, signed by dkimpy"
+		big_setup
+		r=1
+		while [ "$r" -le "$ROUNDS" ]; do
+			for c in off on; do
+				note "round $r: one $BIG MB message, checking $c"
+				big_run "$c" "$r"
+			done
+			note "round $r: dkimpy verifies the $BIG MB message"
+			big_dkimpy
+			r=$((r + 1))
+		done
+	fi
 	dns_stop "$work/dns" || :
 	stop_pidfile "$work/dns/delay.pid"
 	echo
@@ -525,4 +629,21 @@ if mode receive; then
 	    "RSA-2048, DMARC, about 7 DNS queries a message;"
 	echo " per message: a connection each, every check each time;" \
 	    "reuse: one connection a session, SPF and iprev once a session)"
+	if [ "$BIG" -gt 0 ]; then
+		echo
+		echo "one $BIG MB signed message (best of $ROUNDS)"
+		printf '%-34s %12s %12s\n' "" "seconds" "peak MB"
+		for t in off on dkimpy; do
+			case $t in
+			off) l="msmtpd, no checking" ;;
+			on) l="msmtpd --check-sender" ;;
+			dkimpy) l="dkimpy, dkim.verify" ;;
+			esac
+			printf '%-34s %12s %12s\n' "$l" \
+			    "$(least <"$work/r.big.$t.s")" \
+			    "$(least <"$work/r.big.$t.mb")"
+		done
+		echo "(msmtpd: smtp-source to delivered in the Maildir, the" \
+		    "largest of its processes; dkimpy: the file read and verified)"
+	fi
 fi
