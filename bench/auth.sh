@@ -460,10 +460,10 @@ open(w + "/signed", "wb").write((sig + m).replace(b"\r\n", b"\n"))
 PY
 }
 
-# recv_run off|on single|reuse ROUND: msmtpd (with --check-sender when
-# on) takes RECV_N messages from smtp-source; the rate into r.recv.*.
-recv_run() {
-	d=$work/recv-$1-$2-$3
+# recv_dir DIR off|on: d=DIR with the Maildir MD in it, and msmtpd's
+# checking options in check.
+recv_dir() {
+	d=$1
 	MD=$d/Maildir
 	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
 	# As root msmtpd delivers as the Maildir's owner, never as root.
@@ -472,7 +472,13 @@ recv_run() {
 		chown -R nobody: "$MD"
 	fi
 	check=
-	[ "$1" = off ] || check="--check-sender --dns-server 127.0.0.1:$DNSPORT"
+	[ "$2" = off ] || check="--check-sender --dns-server 127.0.0.1:$DNSPORT"
+}
+
+# recv_run off|on single|reuse ROUND: msmtpd (with --check-sender when
+# on) takes RECV_N messages from smtp-source; the rate into r.recv.*.
+recv_run() {
+	recv_dir "$work/recv-$1-$2-$3" "$1"
 	keep=
 	[ "$2" = single ] || keep=-d
 	port=$(free_port)
@@ -529,15 +535,7 @@ PY
 # big_run off|on ROUND: the big message through msmtpd; the seconds
 # and the peak memory (MB) into r.big.*.
 big_run() {
-	d=$work/big-$1-$2
-	MD=$d/Maildir
-	mkdir -p "$MD/tmp" "$MD/new" "$MD/cur"
-	if [ "$(id -u)" = 0 ]; then
-		chmod 755 "$d"
-		chown -R nobody: "$MD"
-	fi
-	check=
-	[ "$1" = off ] || check="--check-sender --dns-server 127.0.0.1:$DNSPORT"
+	recv_dir "$work/big-$1-$2" "$1"
 	port=$(free_port)
 	# shellcheck disable=SC2086
 	/usr/bin/time -f %M -o "$d/rss" "$BUILD/msmtpd" \
