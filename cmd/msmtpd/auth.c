@@ -786,25 +786,30 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	/* DKIM: every signature, up to the bound, the keys asked at
 	   once. */
 	keys_prefetch(s, a, hs, nh);
-	if ((dv_ctx = dkim_verifier_new(m, mlen, time(NULL), session_key, a,
-		 DKIM_SIGS_MAX)) == NULL)
-		goto local;
 	/* The body: what was read with the header, then the spool's. */
-	dkim_verifier_body(dv_ctx, m + mlen, want - rcvd_len - mlen);
-	for (at = (off_t)want; at < end; at += got) {
-		if (chunk == NULL && (chunk = malloc(AUTH_CHUNK)) == NULL)
-			break;
-		if ((got = util_pread_all(s->spool, chunk, AUTH_CHUNK, at)) <=
-		    0)
-			break;
-		dkim_verifier_body(dv_ctx, chunk, (size_t)got);
-	}
-	if (at < end) {
+	at = (off_t)want;
+	if ((dv_ctx = dkim_verifier_new(m, mlen, time(NULL), session_key, a,
+		 DKIM_SIGS_MAX)) != NULL) {
+		dkim_verifier_body(dv_ctx, m + mlen, want - rcvd_len - mlen);
+		for (; at < end; at += got) {
+			if (chunk == NULL &&
+			    (chunk = malloc(AUTH_CHUNK)) == NULL)
+				break;
+			if ((got = util_pread_all(
+				 s->spool, chunk, AUTH_CHUNK, at)) <= 0)
+				break;
+			dkim_verifier_body(dv_ctx, chunk, (size_t)got);
+		}
+		if (at == end)
+			nd = dkim_verifier_end(dv_ctx, dr, DKIM_SIGS_MAX);
 		dkim_verifier_free(dv_ctx);
+	}
+	if (dv_ctx == NULL || at < end) {
+		/* The DMARC thread writes into df: done before it goes. */
+		if (dpar)
+			(void)par_wait(&par);
 		goto local;
 	}
-	nd = dkim_verifier_end(dv_ctx, dr, DKIM_SIGS_MAX);
-	dkim_verifier_free(dv_ctx);
 	for (i = 0; i < nd; i++) {
 		dd[i].domain = dr[i].d;
 		dd[i].pass = dr[i].status == DKIM_PASS;
