@@ -666,6 +666,69 @@ big_cleanup()
 	dns_stop .
 }
 
+atf_test_case queue cleanup
+queue_head()
+{
+	atf_set "descr" "--check-sender with --queue (privsep as root): an authenticated user's 2 MB message signed by msend goes into the queue with our field on top and comes out of msend --flush byte for byte, its signature still passing"
+	atf_set "timeout" "60"
+}
+queue_body()
+{
+	zone
+	mkqueue
+	hash=$(openssl passwd -6 -salt saltsalt s3cret)
+	echo "alice:$hash:::/nonexistent" >passwd
+	chmod 600 passwd
+	start --queue "$PWD/qd" --passwd-file passwd --allow-plain-auth \
+	    --domain mx.test
+	{
+		printf 'From: Joe <joe@good.test>\nTo: x@elsewhere.test\n'
+		printf 'Subject: queued\n\n'
+		awk 'BEGIN { for (i = 0; i < 25000; i++)
+		    printf "%05d the quick brown fox jumps over the lazy dog" \
+		    " and on and on and on and on\n", i }'
+	} >msg
+	sed '1,/^$/d' msg >body
+	printf 'account alice\nhost 127.0.0.1\nport %s\ntls off\n' "$PORT" \
+	    >msend.conf
+	printf 'auth plain\nuser alice\npassword s3cret\ntimeout 30\n' \
+	    >>msend.conf
+	printf 'from joe@good.test\ndomain good.test\nallow_plain_auth on\n' \
+	    >>msend.conf
+	chmod 600 msend.conf
+	"$MSEND" -C msend.conf -a alice --dkim-key ed.pem \
+	    --dkim-selector sel --dkim-algorithm ed25519 x@elsewhere.test \
+	    <msg 2>err || atf_fail "msend: $(cat err) $(cat listen.log)"
+	[ "$(ls qd/q | wc -l)" = 1 ] || atf_fail "queued: $(ls qd/q) $(cat listen.log)"
+	sink_start
+	"$MSEND" --queue "$PWD/qd" --flush --host 127.0.0.1 \
+	    --port "$SINK_PORT" --tls=off --timeout 30 2>err ||
+	    atf_fail "flush: $(cat err)"
+	[ -f sink/msg.1 ] || atf_fail "not sent: $(cat err)"
+	tr -d '\r' <sink/msg.1 >got
+	sed -n 1p got | grep -q '^Authentication-Results: mx.test;' ||
+	    atf_fail "not on top: $(sed '/^$/q' got)"
+	sed '/^$/q' got | grep -q '^	auth=pass$' ||
+	    atf_fail "auth: $(sed '/^$/q' got)"
+	sed '1,/^$/d' got | cmp -s - body || atf_fail "the body changed"
+	# What the sink got verifies (dkimpy, the key from the zone file).
+	peer_python python3-dkim dkim nacl
+	"$PY" - sink/msg.1 "$(sed -n 's/.*sel._domainkey.good.*p=\(.*\)"$/\1/p' test.extra)" <<'PY' ||
+import sys
+import dkim
+rec = b"v=DKIM1; k=ed25519; p=" + sys.argv[2].encode()
+m = open(sys.argv[1], "rb").read()
+sys.exit(0 if dkim.verify(m, dnsfunc=lambda name, timeout=5: rec) else 1)
+PY
+	    atf_fail "dkimpy does not verify what came out of the queue"
+}
+queue_cleanup()
+{
+	stop_pidfile msmtpd.pid
+	stop_pidfile sink.pid
+	dns_stop .
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -691,5 +754,6 @@ atf_init_test_cases()
 	atf_add_test_case iprev
 	atf_add_test_case authenticated
 	atf_add_test_case big
+	atf_add_test_case queue
 	atf_add_test_case usage
 }
