@@ -239,6 +239,15 @@ int dkim_sign(const struct dkim_signer *k, const struct dkim_sign_opts *o,
 /* ------------------------------------------------------------ verifying */
 
 /*
+ * The key of the parsed record k: its size in bits (the RSA modulus,
+ * 256 for Ed25519) into *bits.  0; 1 when an RSA p= is a bare
+ * RSAPublicKey (PKCS#1) where §3.6.1 asks for a SubjectPublicKeyInfo
+ * (verifiers take it, dkim_verify too); -1 when p= is no key of k's
+ * type.
+ */
+int dkim_key_bits(const struct dkim_key *k, unsigned int *bits);
+
+/*
  * Find the key record name (a TXT lookup): into txt (NUL-terminated,
  * the strings joined), at most txtlen - 1 octets.  Returns an enum
  * dns_status (DNS_OK with the record; DNS_NXDOMAIN/DNS_NODATA: no key;

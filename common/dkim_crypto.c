@@ -447,12 +447,17 @@ spki_wrap(const unsigned char *p, size_t n, struct buf *b)
 	return rc ? -1 : 0;
 }
 
+/* k's p= into pub; *pkcs1 (may be NULL) set when it took the wrap. */
 static int
-import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
+import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits,
+    int *pkcs1)
 {
 	gnutls_datum_t d;
 	struct buf w = BUF_INIT;
 	int rc;
+
+	if (pkcs1 != NULL)
+		*pkcs1 = 0;
 
 	d.data = (unsigned char *)(uintptr_t)k->p;
 	d.size = (unsigned int)k->plen;
@@ -467,6 +472,8 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 			d.data = (unsigned char *)w.data;
 			d.size = (unsigned int)w.len;
 			rc = gnutls_pubkey_import(pub, &d, GNUTLS_X509_FMT_DER);
+			if (rc >= 0 && pkcs1 != NULL)
+				*pkcs1 = 1;
 		}
 		buf_free(&w);
 		if (rc >= 0 &&
@@ -478,6 +485,20 @@ import_key(const struct dkim_key *k, gnutls_pubkey_t pub, unsigned int *bits)
 	*bits = 0;
 	(void)gnutls_pubkey_get_pk_algorithm(pub, bits);
 	return 0;
+}
+
+int
+dkim_key_bits(const struct dkim_key *k, unsigned int *bits)
+{
+	gnutls_pubkey_t pub;
+	int rc, pkcs1 = 0;
+
+	*bits = 0;
+	if (gnutls_pubkey_init(&pub) < 0)
+		return -1;
+	rc = import_key(k, pub, bits, &pkcs1);
+	gnutls_pubkey_deinit(pub);
+	return rc == -1 ? -1 : pkcs1;
 }
 
 #define SETR(r, st, ...) \
@@ -618,7 +639,7 @@ sig_finish(struct dkim_verifier *v, struct vsig *vs)
 		SETR(r, DKIM_TEMPERROR, "out of memory");
 		return;
 	}
-	if (import_key(&v->k, pub, &bits) == -1) {
+	if (import_key(&v->k, pub, &bits, NULL) == -1) {
 		SETR(r, DKIM_PERMERROR, "key %s: p= is not a %s public key",
 		    name, v->k.k == DKIM_K_ED25519 ? "Ed25519" : "RSA");
 		goto out;

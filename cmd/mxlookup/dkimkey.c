@@ -2,8 +2,8 @@
  * dkimkey.c: a DKIM key record (RFC 6376 §3.6.1) for --policy
  * --selector: its tags, its key type and size.  Only what a person
  * checking their DNS needs; signing and verifying are common/dkim's.
- * The tag list and the base64 are common/dkim's; GnuTLS's public-key
- * import reads an RSA key's size.
+ * The tag list, the base64 and the key's reading (its size, and
+ * whether the verifier takes it) are common/dkim's.
  */
 #include "config.h"
 
@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <gnutls/abstract.h>
-#include <gnutls/gnutls.h>
 
 #include "bounds.h"
 #include "dkim.h"
@@ -48,62 +45,49 @@ word_is(const char *s, size_t n, const char *w)
 	return strlen(w) == n && util_casecmp_n(s, w, n) == 0;
 }
 
-/* Read the key p[0..n) (base64, white space allowed) of type k. */
+/* Read the key p[0..n) (base64, white space allowed) of type k:
+   common/dkim's reading, the one the verifier uses. */
 static void
 read_key(struct dkimkey *k, const char *p, size_t n)
 {
-	unsigned char raw[DKIM_KEY_BYTES_MAX];
-	gnutls_datum_t der;
-	gnutls_pubkey_t pub;
-	const char *name;
-	unsigned int bits = 0;
+	struct dkim_key *dk;
 	long got;
-	int algo;
+	int rc;
 
+	if ((dk = calloc(1, sizeof(*dk))) == NULL) {
+		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
+		return;
+	}
 	/* common/dkim's base64: FWS inside allowed (RFC 6376 §2.11). */
-	if ((got = dkim_base64_decode(p, n, raw, sizeof(raw))) < 0) {
+	if ((got = dkim_base64_decode(p, n, dk->p, sizeof(dk->p))) < 0) {
 		(void)util_strlcpy(k->err,
 		    "p= is not valid base64: publish the key as base64 "
 		    "without quotes or line breaks inside",
 		    sizeof(k->err));
-		return;
+		goto out;
 	}
-	der.data = raw;
-	der.size = (unsigned int)got;
-	if (k->algo == 2) {
-		if (der.size != ED25519_KEY_LEN)
-			(void)snprintf(k->err, sizeof(k->err),
-			    "p= holds %u octets, an Ed25519 key is 32 "
-			    "(RFC 8463 §4.2): publish the raw public key, "
-			    "not its SubjectPublicKeyInfo",
-			    der.size);
-		else
-			k->bits = 256;
-		return;
+	dk->plen = (size_t)got;
+	dk->k = k->algo == 2 ? DKIM_K_ED25519 : DKIM_K_RSA;
+	if (k->algo == 2 && dk->plen != ED25519_KEY_LEN) {
+		(void)snprintf(k->err, sizeof(k->err),
+		    "p= holds %zu octets, an Ed25519 key is 32 "
+		    "(RFC 8463 §4.2): publish the raw public key, "
+		    "not its SubjectPublicKeyInfo",
+		    dk->plen);
+		goto out;
 	}
-	if (gnutls_pubkey_init(&pub) != 0) {
-		(void)util_strlcpy(k->err, "out of memory", sizeof(k->err));
-		return;
-	}
-	if (gnutls_pubkey_import(pub, &der, GNUTLS_X509_FMT_DER) != 0)
+	if ((rc = dkim_key_bits(dk, &k->bits)) == -1)
 		(void)util_strlcpy(k->err,
-		    "p= is not an RSA public key (a DER SubjectPublicKeyInfo "
-		    "in base64): publish the output of "
-		    "\"openssl rsa -pubout -outform der | base64\"",
+		    k->algo == 2
+			? "p= is not an Ed25519 public key"
+			: "p= is not an RSA public key (a DER "
+			  "SubjectPublicKeyInfo in base64): publish the "
+			  "output of \"openssl rsa -pubout -outform der | "
+			  "base64\"",
 		    sizeof(k->err));
-	else {
-		algo = gnutls_pubkey_get_pk_algorithm(pub, &bits);
-		name = gnutls_pk_get_name((gnutls_pk_algorithm_t)algo);
-		if (algo != GNUTLS_PK_RSA)
-			(void)snprintf(k->err, sizeof(k->err),
-			    "k=rsa but p= holds a%s %s key: make k= and the "
-			    "key agree",
-			    name != NULL ? "n" : "",
-			    name != NULL ? name : "different");
-		else
-			k->bits = bits;
-	}
-	gnutls_pubkey_deinit(pub);
+	k->pkcs1 = rc == 1;
+out:
+	free(dk);
 }
 
 int

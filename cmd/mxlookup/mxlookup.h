@@ -121,6 +121,7 @@ struct dkimkey {
 	int has_p; /* p= present */
 	int algo; /* 0 unknown, 1 RSA, 2 Ed25519 */
 	unsigned int bits; /* key size: RSA modulus, 256 for Ed25519 */
+	int pkcs1; /* RSA p= a bare RSAPublicKey, not SubjectPublicKeyInfo */
 	int testing; /* t=y */
 	int strict; /* t=s */
 	int sha1_only; /* h= lists sha1 and not sha256 */
@@ -130,8 +131,9 @@ struct dkimkey {
 
 /*
  * Parse one key record txt[0..len) (tags of RFC 6376 §3.6.1) and its
- * key: RSA keys as SubjectPublicKeyInfo through GnuTLS for their size,
- * Ed25519 keys as 32 octets (RFC 8463 §4.2).  0 when the record parses
+ * key as the verifier reads it (dkim_key_bits): RSA keys as
+ * SubjectPublicKeyInfo or bare PKCS#1, Ed25519 keys as 32 octets (RFC
+ * 8463 §4.2).  0 when the record parses
  * (the key may still be unusable: err), -1 with err when it does not.
  */
 int dkimkey_parse(const char *txt, size_t len, struct dkimkey *k);

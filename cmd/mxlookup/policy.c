@@ -716,6 +716,13 @@ check_dkim(struct policy_ctx *c, const char *sel)
 					  "2048 bits is usual now"
 					: "");
 	}
+	if (k.pkcs1)
+		policy_say(c, what, L_NOTE,
+		    "p= is a bare RSAPublicKey (PKCS#1), not the "
+		    "SubjectPublicKeyInfo RFC 6376 §3.6.1 asks for: most "
+		    "verifiers take it, a strict one may not; publish the "
+		    "output of \"openssl rsa -pubout -outform der | "
+		    "base64\"");
 	if (k.sha1_only)
 		policy_say(c, what, L_PROBLEM,
 		    "h= allows only sha1, which verifiers refuse (RFC 8301 "

@@ -191,8 +191,11 @@ dkim_key(
 			    name, k.bits,
 			    k.bits < DKIMKEY_RSA_GOOD
 				? ": enough, but 2048 bits is recommended"
-				: "");
-			if (k.bits < DKIMKEY_RSA_GOOD)
+			    : k.pkcs1 ? ", bare PKCS#1: most verifiers take "
+					"it, RFC 6376 asks for "
+					"SubjectPublicKeyInfo"
+				      : "");
+			if (k.bits < DKIMKEY_RSA_GOOD || k.pkcs1)
 				*lvl = L_NOTE;
 		}
 		return 1;

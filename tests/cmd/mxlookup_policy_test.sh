@@ -12,10 +12,18 @@
 MXLOOKUP=$(yubin_prog mxlookup)
 
 # b64key KIND: a public key for a DKIM record, base64 on one line:
-# rsa2048, rsa512 (SubjectPublicKeyInfo), ed25519 (the raw 32 octets).
+# rsa2048, rsa512 (SubjectPublicKeyInfo), pkcs1 (RSA-2048, bare
+# RSAPublicKey), ed25519 (the raw 32 octets).
 b64key()
 {
 	case $1 in
+	pkcs1)
+		# The bare RSAPublicKey some tools publish.
+		openssl genpkey -algorithm RSA \
+		    -pkeyopt rsa_keygen_bits:2048 2>/dev/null |
+		    openssl rsa -RSAPublicKey_out -outform DER 2>/dev/null |
+		    base64 | tr -d '\n'
+		;;
 	rsa*)
 		openssl genpkey -algorithm RSA \
 		    -pkeyopt "rsa_keygen_bits:${1#rsa}" 2>/dev/null |
@@ -43,8 +51,10 @@ zone_extra()
 {
 	rsa=$(b64key rsa2048)
 	weak=$(b64key rsa512)
+	pkcs1=$(b64key pkcs1)
 	ed=$(b64key ed25519)
-	[ ${#rsa} -gt 300 ] && [ ${#ed} -eq 44 ] || atf_fail "no test keys"
+	[ ${#rsa} -gt 300 ] && [ ${#pkcs1} -gt 300 ] && [ ${#ed} -eq 44 ] ||
+	    atf_fail "no test keys"
 	cat <<EOF
 good		MX	10 mx.test.
 good		TXT	"v=spf1 ip4:192.0.2.1 -all"
@@ -60,6 +70,7 @@ gone._domainkey.good	TXT	"v=DKIM1; k=rsa; p="
 junk._domainkey.good	TXT	"v=DKIM1; k=rsa; p=bm90IGEga2V5"
 sha1._domainkey.good	TXT	$(txt "v=DKIM1; h=sha1; p=$rsa")
 nop._domainkey.good	TXT	"v=DKIM1; k=rsa"
+pkcs1._domainkey.good	TXT	$(txt "v=DKIM1; k=rsa; p=$pkcs1")
 spf2		TXT	"v=spf1 -all"
 spf2		TXT	"v=spf1 mx -all"
 spfplus		TXT	"v=spf1 +all"
@@ -263,14 +274,14 @@ atf_test_case dkim_keys cleanup
 dkim_keys_head()
 {
 	atf_set "descr" "DKIM key records: weak, revoked, garbage, sha1" \
-	    "only, no p=, missing"
+	    "only, no p=, missing, a bare PKCS#1 RSA key (a note)"
 }
 dkim_keys_body()
 {
 	start_all
 	atf_check -s exit:65 -o save:out -e empty $MX --selector weak \
 	    --selector gone --selector junk --selector sha1 --selector nop \
-	    --selector missing --selector s1 good.test
+	    --selector missing --selector s1 --selector pkcs1 good.test
 	has out \
 	    'DKIM weak: problem: RSA key of 512 bits: verifiers refuse keys under 1024 bits (RFC 8301 §3.2); make a 2048-bit key' \
 	    'DKIM weak: note: t=y: testing mode: verifiers may treat failing signatures as no signature (RFC 6376 §3.6.1); remove t=y once signing works' \
@@ -280,7 +291,10 @@ dkim_keys_body()
 	    'DKIM sha1: problem: h= allows only sha1, which verifiers refuse (RFC 8301 §3.1): write h=sha256 or leave h= out' \
 	    'DKIM nop: problem: there is no p= tag (RFC 6376 §3.6.1 requires it): publish p=<the public key in base64>' \
 	    'DKIM missing: problem: no key at missing._domainkey.good.test: mail signed with s=missing fails DKIM; publish its public key there as TXT "v=DKIM1; k=rsa; p=..."' \
-	    'DKIM s1: ok: RSA key of 2048 bits'
+	    'DKIM s1: ok: RSA key of 2048 bits' \
+	    'DKIM pkcs1: ok: RSA key of 2048 bits' \
+	    'DKIM pkcs1: note: p= is a bare RSAPublicKey (PKCS#1), not the SubjectPublicKeyInfo RFC 6376 §3.6.1 asks for: most verifiers take it, a strict one may not; publish the output of "openssl rsa -pubout -outform der | base64"'
+	grep -q '^DKIM s1: note' out && atf_fail "s1: $(cat out)"
 	# A selector that is no DNS label.
 	atf_check -s exit:65 -o match:'^DKIM a b: problem: a b._domainkey.good.test: not a name' \
 	    -e empty $MX --selector 'a b' good.test

@@ -1203,6 +1203,74 @@ ATF_TC_BODY(signer_refuses, tc)
 	gnutls_x509_privkey_deinit(k);
 }
 
+/*
+ * dkim_key_bits: an RSA key as SubjectPublicKeyInfo (0) and as the
+ * bare RSAPublicKey inside it (PKCS#1: 1, and a signature verifies
+ * with that record too), an Ed25519 key, and keys that are none.
+ */
+ATF_TC_WITHOUT_HEAD(key_bits);
+ATF_TC_BODY(key_bits, tc)
+{
+	struct dkim_signer *k;
+	struct dkim_result res[1];
+	struct dkim_key *key, *bare;
+	struct buf rec = BUF_INIT, rec1 = BUF_INIT, m = BUF_INIT;
+	struct keys keys;
+	char err[ERR_MAX], *pem;
+	unsigned int bits;
+	size_t len;
+
+	ATF_REQUIRE((key = calloc(1, sizeof(*key))) != NULL);
+	ATF_REQUIRE((bare = calloc(1, sizeof(*bare))) != NULL);
+	pem = gen_key(0, &len);
+	ATF_REQUIRE((k = dkim_signer_new(pem, len, err, sizeof(err))) != NULL);
+	ATF_REQUIRE(dkim_signer_record(k, &rec) == 0);
+	ATF_REQUIRE_MSG(dkim_key_parse(rec.data, rec.len, key, err,
+			    sizeof(err)) == 0,
+	    "%s", err);
+	ATF_CHECK_EQ(dkim_key_bits(key, &bits), 0);
+	ATF_CHECK_EQ(bits, 2048);
+	/* SPKI of RSA-2048: SEQUENCE (4), the algorithm (15), BIT
+	   STRING (4) and its 0 (1), then the RSAPublicKey. */
+	ATF_REQUIRE(key->plen > 24 && key->p[19] == 0x03 && key->p[23] == 0);
+	*bare = *key;
+	memmove(bare->p, key->p + 24, key->plen - 24);
+	bare->plen = key->plen - 24;
+	ATF_CHECK_EQ(dkim_key_bits(bare, &bits), 1);
+	ATF_CHECK_EQ(bits, 2048);
+	ATF_REQUIRE(buf_puts(&rec1, "v=DKIM1; k=rsa; p=") == 0);
+	ATF_REQUIRE(dkim_base64_encode(bare->p, bare->plen, &rec1) == 0);
+	memset(&keys, 0, sizeof(keys));
+	keys.name[0] = "sel._domainkey.example.org";
+	keys.rec[0] = buf_cstr(&rec1);
+	sign_msg(k, DKIM_RELAXED, DKIM_RELAXED, 0, 0, &m);
+	ATF_CHECK_EQ(dkim_verify(m.data, m.len, 1700000100, key_fn, &keys,
+			 res, 1),
+	    1);
+	ATF_CHECK_EQ_MSG(res[0].status, DKIM_PASS, "%s", res[0].reason);
+	/* Not a key; an Ed25519 key said to be RSA; Ed25519. */
+	bare->plen = 40;
+	memset(bare->p, 'x', bare->plen);
+	ATF_CHECK_EQ(dkim_key_bits(bare, &bits), -1);
+	dkim_signer_free(k);
+	free(pem);
+	buf_reset(&rec);
+	k = ed_signer(&pem, &len, &rec, &keys);
+	ATF_REQUIRE(dkim_key_parse(rec.data, rec.len, key, err,
+			sizeof(err)) == 0);
+	ATF_CHECK_EQ(dkim_key_bits(key, &bits), 0);
+	ATF_CHECK_EQ(bits, 256);
+	key->k = DKIM_K_RSA;
+	ATF_CHECK_EQ(dkim_key_bits(key, &bits), -1);
+	dkim_signer_free(k);
+	free(pem);
+	free(key);
+	free(bare);
+	buf_free(&rec);
+	buf_free(&rec1);
+	buf_free(&m);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, tags);
@@ -1221,6 +1289,7 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, rfc8301);
 	ATF_TP_ADD_TC(tp, dns_key);
 	ATF_TP_ADD_TC(tp, signer_refuses);
+	ATF_TP_ADD_TC(tp, key_bits);
 	ATF_TP_ADD_TC(tp, oversign);
 	return atf_no_error();
 }
