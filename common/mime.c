@@ -13,6 +13,7 @@
 #include "mime.h"
 #include "mime_priv.h"
 #include "msg.h"
+#include "util.h"
 
 /* ---------------------------------------------------------------- arena */
 
@@ -207,18 +208,6 @@ is_attr_char(int c)
 	return mime_is_token(c) && c != '*' && c != '\'' && c != '%';
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append value %-decoded (RFC 2231 §4). */
 static int
 pct_decode(struct buf *b, const char *v)
@@ -226,8 +215,8 @@ pct_decode(struct buf *b, const char *v)
 	int hi, lo;
 
 	for (; *v != '\0'; v++) {
-		if (*v == '%' && (hi = hexval((unsigned char)v[1])) >= 0 &&
-		    (lo = hexval((unsigned char)v[2])) >= 0) {
+		if (*v == '%' && (hi = util_hexval((unsigned char)v[1])) >= 0 &&
+		    (lo = util_hexval((unsigned char)v[2])) >= 0) {
 			if (buf_putc(b, hi * 16 + lo) != 0)
 				return -1;
 			v += 2;

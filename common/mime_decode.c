@@ -347,18 +347,6 @@ mime_b64_feed(struct mime_b64 *st, const char *in, size_t n, struct buf *out)
 	return out_end(&o);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 enum { QP_TEXT, QP_CR, QP_EQ, QP_EQ1, QP_EQWS, QP_EQCR };
 
 void
@@ -418,7 +406,7 @@ qp_feed(struct mime_qp *st, const char *in, size_t n, struct out *o)
 			out_put(o, '\r');
 			goto again;
 		case QP_EQ:
-			if (hexval(c) >= 0) {
+			if (util_hexval(c) >= 0) {
 				st->hex = (char)c;
 				st->state = QP_EQ1;
 			} else if (c == '\r')
@@ -438,9 +426,9 @@ qp_feed(struct mime_qp *st, const char *in, size_t n, struct out *o)
 			break;
 		case QP_EQ1:
 			st->state = QP_TEXT;
-			if ((h = hexval(c)) >= 0) {
+			if ((h = util_hexval(c)) >= 0) {
 				out_put(
-				    o, hexval((unsigned char)st->hex) * 16 + h);
+				    o, util_hexval((unsigned char)st->hex) * 16 + h);
 				break;
 			}
 			out_put(o, '=');
@@ -602,8 +590,8 @@ eword_bytes(const struct eword *w, struct out *o)
 		if (w->text[i] == '_')
 			out_put(o, ' ');
 		else if (w->text[i] == '=' && i + 2 < w->tn &&
-		    (hi = hexval((unsigned char)w->text[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)w->text[i + 2])) >= 0) {
+		    (hi = util_hexval((unsigned char)w->text[i + 1])) >= 0 &&
+		    (lo = util_hexval((unsigned char)w->text[i + 2])) >= 0) {
 			out_put(o, hi * 16 + lo);
 			i += 2;
 		} else
@@ -716,8 +704,8 @@ mime_param_utf8(const struct mime_param *params, size_t n, const char *name,
 		buf_init(&raw, 0);
 		for (v = q2 != NULL ? q2 + 1 : v; *v != '\0'; v++) {
 			if (*v == '%' &&
-			    (hi = hexval((unsigned char)v[1])) >= 0 &&
-			    (lo = hexval((unsigned char)v[2])) >= 0) {
+			    (hi = util_hexval((unsigned char)v[1])) >= 0 &&
+			    (lo = util_hexval((unsigned char)v[2])) >= 0) {
 				if (buf_putc(&raw, hi * 16 + lo) != 0)
 					goto fail;
 				v += 2;

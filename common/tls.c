@@ -130,18 +130,6 @@ wait_fd(int fd, short events, int timeout_ms, int (*stop)(void))
 	}
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "AB:CD:.." or "abcd..": 32 bytes.  0 or -1. */
 static int
 parse_fingerprint(const char *s, unsigned char *out)
@@ -154,8 +142,8 @@ parse_fingerprint(const char *s, unsigned char *out)
 			s++;
 			continue;
 		}
-		if ((hi = hexval((unsigned char)s[0])) == -1 ||
-		    (lo = hexval((unsigned char)s[1])) == -1 ||
+		if ((hi = util_hexval((unsigned char)s[0])) == -1 ||
+		    (lo = util_hexval((unsigned char)s[1])) == -1 ||
 		    n == TLS_SHA256_LEN)
 			return -1;
 		out[n++] = (unsigned char)(hi << 4 | lo);

@@ -65,18 +65,6 @@ client_str(const struct imap_value *v, char *out, size_t outlen)
 
 /* ---------------------------------------------------------------- URL */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 client_url(struct copts *o, const char *url, char *err, size_t errlen)
 {
@@ -118,10 +106,10 @@ client_url(struct copts *o, const char *url, char *err, size_t errlen)
 				return -1;
 			}
 			if (hp[i] == '%' && i + 2 < n &&
-			    hexval(hp[i + 1]) >= 0 && hexval(hp[i + 2]) >= 0) {
+			    util_hexval(hp[i + 1]) >= 0 && util_hexval(hp[i + 2]) >= 0) {
 				o->urluser[j++] =
-				    (char)(hexval(hp[i + 1]) * 16 +
-					hexval(hp[i + 2]));
+				    (char)(util_hexval(hp[i + 1]) * 16 +
+					util_hexval(hp[i + 2]));
 				i += 2;
 			} else
 				o->urluser[j++] = hp[i];
