@@ -133,36 +133,6 @@ dsn_xtext_decode(const char *s, size_t n, int utf8, char *out, size_t outlen)
 	return 0;
 }
 
-/* The length of a valid UTF-8 sequence at p[0..n), or 0. */
-static size_t
-utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /*
  * Append s (at most max octets of it) cleaned for one line of a header
  * or of text: control characters and runs of white space become one
@@ -187,7 +157,9 @@ put_clean(struct buf *b, const char *s, size_t max, int ascii)
 			return -1;
 		space = 0;
 		any = 1;
-		len = ascii && p[i] >= 0x80 ? 0 : utf8_len(p + i, n - i);
+		len = ascii && p[i] >= 0x80
+		    ? 0
+		    : util_utf8_char((const char *)p + i, n - i, NULL);
 		if (len == 0) {
 			if (buf_putc(b, '?') == -1)
 				return -1;
@@ -406,7 +378,7 @@ orcpt_value(const char *orcpt, char *out, size_t outlen)
 	for (i = 0; addr[i] != '\0'; i++)
 		if ((unsigned char)addr[i] < 0x21 || addr[i] == 0x7f)
 			return 0;
-	if (utf8_len((const unsigned char *)addr, strlen(addr)) == 0)
+	if (!util_utf8_valid(addr, strlen(addr)))
 		return 0;
 	(void)snprintf(out, outlen, "%.*s; %s", (int)tlen, orcpt, addr);
 	return 1;
@@ -951,7 +923,7 @@ from_ok(const char *from)
 		if ((unsigned char)from[i] < 0x21 || from[i] == 0x7f ||
 		    from[i] == '<' || from[i] == '>')
 			return 0;
-	return utf8_len((const unsigned char *)from, strlen(from)) != 0;
+	return util_utf8_valid(from, strlen(from));
 }
 
 int

@@ -73,30 +73,11 @@ static size_t
 utf8_char(const unsigned char *p, size_t n)
 {
 	uint32_t c;
-	size_t len, i;
+	size_t len;
 
 	if (p[0] < 0x80)
 		return p[0] >= 0x20 && p[0] != 0x7f ? 1 : 0;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		len = 2;
-		c = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		c = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		c = p[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff ||
+	if ((len = util_utf8_char((const char *)p, n, &c)) == 0 ||
 	    (c >= 0x80 && c <= 0x9f))
 		return 0;
 	return len;

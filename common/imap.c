@@ -513,7 +513,7 @@ tok_quoted(struct imap_parser *p, const char *b, size_t *i, size_t end,
 			if (p->flags & IMAP_PF_8BIT)
 				continue;
 			if (!(p->flags & IMAP_PF_UTF8) ||
-			    (n = imap_utf8_char(b + k, end - k, &cp)) == 0)
+			    (n = util_utf8_char(b + k, end - k, &cp)) == 0)
 				return IMAP_PARSE_8BIT;
 			k += n - 1;
 		}

@@ -555,14 +555,7 @@ void	imap_seqset_free(struct imap_seqset *set);
  */
 int	imap_utf7_decode(const char *s, size_t len, struct buf *out);
 int	imap_utf7_encode(const char *s, size_t len, struct buf *out);
-/* Is s[0..len) well-formed UTF-8 (RFC 3629)?  1 or 0. */
-int	imap_utf8_valid(const char *s, size_t len);
-/*
- * The UTF-8 character at s[0..len): its length (1-4) with *cp its code
- * point, or 0 when ill-formed (overlong, a surrogate, above U+10FFFF,
- * cut short).
- */
-size_t	imap_utf8_char(const char *s, size_t len, uint32_t *cp);
+/* UTF-8 itself is checked with util_utf8_char and util_utf8_valid. */
 
 /* ---------------------------------------------------------------- dates */
 

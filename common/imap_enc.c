@@ -32,7 +32,7 @@ quotable(const char *s, size_t len, unsigned flags)
 		if (c < 0x80)
 			continue;
 		if (!(flags & IMAP_ENC_UTF8) ||
-		    (n = imap_utf8_char(s + i, len - i, &cp)) == 0)
+		    (n = util_utf8_char(s + i, len - i, &cp)) == 0)
 			return 0;
 		i += n - 1;
 	}
@@ -133,7 +133,7 @@ imap_put_mailbox(struct buf *b, const char *s, size_t len, unsigned flags)
 
 	if (flags & IMAP_ENC_UTF8) {
 		/* RFC 9051 §5.1, RFC 6855 §3: names go as UTF-8. */
-		if (!imap_utf8_valid(s, len) || memchr(s, '\0', len) != NULL) {
+		if (!util_utf8_valid(s, len) || memchr(s, '\0', len) != NULL) {
 			errno = EILSEQ;
 			return -1;
 		}

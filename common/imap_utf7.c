@@ -1,6 +1,6 @@
 /*
- * imap_utf7.c: modified UTF-7 mailbox names (RFC 3501 §5.1.3) and the
- * UTF-8 checks they and the quoted strings of IMAP4rev2 need.
+ * imap_utf7.c: modified UTF-7 mailbox names (RFC 3501 §5.1.3); UTF-8
+ * itself is checked by util_utf8_char.
  *
  * RFC 3501 §5.1.3 in short: printable US-ASCII (0x20-0x7e) stands for
  * itself, but "&", which is written "&-"; every other character is
@@ -16,68 +16,7 @@
 #include <string.h>
 
 #include "imap.h"
-
-size_t
-imap_utf8_char(const char *s, size_t len, uint32_t *cp)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n, i;
-	uint32_t c;
-
-	if (len == 0)
-		return 0;
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return 1;
-	}
-	/* RFC 3629 §4: C0, C1 and F5-FF never appear; the second octet's
-	   range rules out overlong forms, surrogates and > U+10FFFF. */
-	if (u[0] < 0xc2)
-		return 0;
-	if (u[0] < 0xe0) {
-		n = 2;
-		c = u[0] & 0x1f;
-	} else if (u[0] < 0xf0) {
-		n = 3;
-		c = u[0] & 0x0f;
-		if (u[0] == 0xe0)
-			lo = 0xa0;
-		else if (u[0] == 0xed)
-			hi = 0x9f;
-	} else if (u[0] < 0xf5) {
-		n = 4;
-		c = u[0] & 0x07;
-		if (u[0] == 0xf0)
-			lo = 0x90;
-		else if (u[0] == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (len < n || u[1] < lo || u[1] > hi)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (u[i] & 0x3f);
-	}
-	*cp = c;
-	return n;
-}
-
-int
-imap_utf8_valid(const char *s, size_t len)
-{
-	size_t i = 0, n;
-	uint32_t cp;
-
-	while (i < len) {
-		if ((n = imap_utf8_char(s + i, len - i, &cp)) == 0)
-			return 0;
-		i += n;
-	}
-	return 1;
-}
+#include "util.h"
 
 /* Append code point cp (valid, not a surrogate) as UTF-8. */
 static int
@@ -243,7 +182,7 @@ imap_utf7_encode(const char *s, size_t len, struct buf *out)
 	int nbits = 0, in_run = 0, nu, k;
 
 	while (i < len) {
-		if ((n = imap_utf8_char(s + i, len - i, &cp)) == 0 || cp == 0)
+		if ((n = util_utf8_char(s + i, len - i, &cp)) == 0 || cp == 0)
 			return fail(out, start, EILSEQ);
 		i += n;
 		if (cp >= 0x20 && cp <= 0x7e) {

@@ -54,47 +54,6 @@ out_end(struct out *o)
 
 /* ----------------------------------------------------------------- UTF-8 */
 
-/* One UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, no
- * more than U+10FFFF): its length and *cp, or 0 when invalid. */
-static size_t
-utf8_dec(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t len, i;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c < 0xf0) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c < 0xf5) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
 static void
 utf8_put(struct out *o, uint32_t c)
 {
@@ -121,12 +80,11 @@ utf8_put(struct out *o, uint32_t c)
 static void
 sanitize(struct out *o, const char *s, size_t n, int nolf)
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, l;
 	uint32_t c;
 
 	while (i < n) {
-		if ((l = utf8_dec(u + i, n - i, &c)) == 0) {
+		if ((l = util_utf8_char(s + i, n - i, &c)) == 0) {
 			utf8_put(o, REPLACEMENT);
 			i++;
 			continue;
@@ -816,7 +774,7 @@ fold(struct out *o, const char *s, size_t n)
 			out_put(
 			    o, u[i] >= 'A' && u[i] <= 'Z' ? u[i] + 32 : u[i]);
 			i++;
-		} else if ((l = utf8_dec(u + i, n - i, &c)) == 0) {
+		} else if ((l = util_utf8_char(s + i, n - i, &c)) == 0) {
 			out_put(o, u[i]);
 			i++;
 		} else {

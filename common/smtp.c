@@ -497,47 +497,6 @@ tolower_c(int c)
 	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
 }
 
-/*
- * Length of the UTF-8 sequence at s (n bytes available), 0 when it is
- * not well-formed (RFC 3629 §4: no overlongs, no surrogates, at most
- * U+10FFFF).  ASCII counts as 1.
- */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	unsigned int cp, min;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		len = 3;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 int
 smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd)
 {
@@ -629,7 +588,8 @@ domain_name_valid(const char *s, size_t len, int utf8)
 		while (i < len && s[i] != '.') {
 			if (u[i] >= 0x80) {
 				if (!utf8 ||
-				    (k = utf8_seq(u + i, len - i)) == 0)
+				    (k = util_utf8_char(s + i, len - i, NULL)) ==
+					0)
 					return 0;
 				i += k;
 				continue;
@@ -698,7 +658,8 @@ dot_string_valid(const unsigned char *s, size_t len, int utf8, int *hi)
 		}
 		if (s[i] >= 0x80) {
 			/* RFC 6531 §3.3: atext =/ UTF8-non-ascii. */
-			if (!utf8 || (k = utf8_seq(s + i, len - i)) == 0)
+			if (!utf8 || (k = util_utf8_char((const char *)s + i,
+					  len - i, NULL)) == 0)
 				return 0;
 			*hi = 1;
 			i += k;
@@ -750,7 +711,8 @@ parse_local(const char *s, size_t len, int flags, struct smtp_path *p, int *rc)
 					return 0;
 				k = 1;
 			} else if (u[i] >= 0x80) {
-				if ((k = utf8_seq(u + i, len - i)) == 0)
+				if ((k = util_utf8_char(s + i, len - i, NULL)) ==
+				    0)
 					return 0;
 				if (!(flags & SMTP_PATH_UTF8)) {
 					*rc = SMTP_PARSE_UTF8;
@@ -1161,7 +1123,8 @@ smtp_params_parse(const char *s, size_t len, enum smtp_verb verb, int utf8,
 			while (i < len && s[i] != ' ') {
 				if (u[i] >= 0x80) {
 					if (!utf8 ||
-					    (k = utf8_seq(u + i, len - i)) == 0)
+					    (k = util_utf8_char(s + i, len - i,
+						 NULL)) == 0)
 						return SMTP_PARSE_SYNTAX;
 					i += k;
 					continue;

@@ -135,6 +135,69 @@ util_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+size_t
+util_utf8_char(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+	uint32_t c;
+
+	if (len == 0)
+		return 0;
+	if (u[0] < 0x80) {
+		if (cp != NULL)
+			*cp = u[0];
+		return 1;
+	}
+	/* RFC 3629 §4: C0, C1 and F5-FF never appear; the second octet's
+	   range rules out overlong forms, surrogates and > U+10FFFF. */
+	if (u[0] < 0xc2)
+		return 0;
+	if (u[0] < 0xe0) {
+		n = 2;
+		c = u[0] & 0x1f;
+	} else if (u[0] < 0xf0) {
+		n = 3;
+		c = u[0] & 0x0f;
+		if (u[0] == 0xe0)
+			lo = 0xa0;
+		else if (u[0] == 0xed)
+			hi = 0x9f;
+	} else if (u[0] < 0xf5) {
+		n = 4;
+		c = u[0] & 0x07;
+		if (u[0] == 0xf0)
+			lo = 0x90;
+		else if (u[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (len < n || u[1] < lo || u[1] > hi)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	if (cp != NULL)
+		*cp = c;
+	return n;
+}
+
+int
+util_utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	while (i < len) {
+		if ((n = util_utf8_char(s + i, len - i, NULL)) == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
 ssize_t
 util_pread_all(int fd, void *p, size_t n, off_t off)
 {

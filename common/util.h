@@ -45,6 +45,15 @@ int	util_hexval(int c);
  */
 int	util_word_decode(char *s);
 
+/*
+ * The UTF-8 character at s[0..len): its length (1-4) with *cp (may be
+ * NULL) its code point, or 0 when ill-formed (RFC 3629 §4: an overlong
+ * form, a surrogate, above U+10FFFF, cut short) or len is 0.
+ */
+size_t	util_utf8_char(const char *s, size_t len, uint32_t *cp);
+/* Is s[0..len) well-formed UTF-8 (RFC 3629) all through?  1 or 0. */
+int	util_utf8_valid(const char *s, size_t len);
+
 /* write(2) until done; retries EINTR and short writes.  0 or -1 (errno). */
 int	util_write_all(int fd, const void *p, size_t n);
 /* pread(2) n octets from off until done or the end; retries EINTR and

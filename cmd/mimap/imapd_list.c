@@ -75,7 +75,7 @@ pattern(struct imapd *s, const struct imap_value *v, struct buf *b)
 	if (imap_list_mailbox(v, &p, &len) == -1)
 		return -1;
 	if (s->utf8)
-		return imap_utf8_valid(p, len) ? buf_append(b, p, len) : -1;
+		return util_utf8_valid(p, len) ? buf_append(b, p, len) : -1;
 	return imap_utf7_decode(p, len, b);
 }
 

@@ -36,7 +36,7 @@ imapd_folder_dir(struct imapd *s, const struct imap_value *v, char *name,
 	/* On the wire modified UTF-7, unless the client took UTF-8
 	   (RFC 9051 §5.1, RFC 6855). */
 	buf_init(&b, FOLDER_NAME_MAX);
-	if ((s->utf8 ? (imap_utf8_valid(p, len) ? buf_append(&b, p, len) : -1)
+	if ((s->utf8 ? (util_utf8_valid(p, len) ? buf_append(&b, p, len) : -1)
 		     : imap_utf7_decode(p, len, &b)) == -1 ||
 	    memchr(buf_cstr(&b), '\0', b.len) != NULL) {
 		buf_free(&b);

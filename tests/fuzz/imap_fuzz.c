@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "imap.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -365,7 +366,7 @@ utf7(const char *s, size_t n)
 
 	/* One spelling: decoded and encoded back, the same octets. */
 	if (imap_utf7_decode(s, n, &a) == 0) {
-		if (!imap_utf8_valid(a.data != NULL ? a.data : "", a.len) ||
+		if (!util_utf8_valid(a.data != NULL ? a.data : "", a.len) ||
 		    imap_utf7_encode(a.data != NULL ? a.data : "", a.len, &b) !=
 			0 ||
 		    b.len != n || (n > 0 && memcmp(b.data, s, n) != 0))
@@ -379,7 +380,7 @@ utf7(const char *s, size_t n)
 			0 ||
 		    b.len != n || (n > 0 && memcmp(b.data, s, n) != 0))
 			abort();
-	} else if (imap_utf8_valid(s, n) && memchr(s, '\0', n) == NULL)
+	} else if (util_utf8_valid(s, n) && memchr(s, '\0', n) == NULL)
 		abort();
 	buf_free(&a);
 	buf_free(&b);

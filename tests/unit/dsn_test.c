@@ -792,6 +792,21 @@ ATF_TC_BODY(utf8, tc)
 	ATF_CHECK(has(&rp, "To: <\xc3\xa4lice@example.org>\r\n"));
 	ATF_CHECK_EQ(rp.needs, DSN_NEED_8BITMIME | DSN_NEED_SMTPUTF8);
 	report_free(&rp);
+
+	/* Ill-formed UTF-8 past the first character: no Original-Recipient
+	   (the whole address is checked, not its first character), and
+	   no report to such a sender. */
+	r.orcpt = "utf-8;b\xc3\xb6"
+		  "b\xff@example.net";
+	run(&rp, &d, orig8, strlen(orig8));
+	ATF_REQUIRE_EQ_MSG(rp.rc, 0, "%s", rp.err);
+	ATF_CHECK(strstr(rp.status, "Original-Recipient") == NULL);
+	report_free(&rp);
+	d.from = "al\xc3ice@example.org";
+	run(&rp, &d, orig8, strlen(orig8));
+	ATF_CHECK_EQ(rp.rc, -1);
+	ATF_CHECK_MSG(strstr(rp.err, "no address") != NULL, "%s", rp.err);
+	report_free(&rp);
 }
 
 /* The original is read where it lies: a file shorter than its size is

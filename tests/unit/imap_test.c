@@ -16,6 +16,7 @@
 #include "bounds.h"
 #include "buf.h"
 #include "imap.h"
+#include "util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 /* A string literal and its length (NULs inside count). */
@@ -1111,12 +1112,12 @@ ATF_TC_BODY(utf7, tc)
 		    imap_utf7_encode(utf8_bad[i], strlen(utf8_bad[i]), &b), -1,
 		    "case %zu", i);
 		ATF_CHECK_EQ(b.len, 0);
-		ATF_CHECK(!imap_utf8_valid(utf8_bad[i], strlen(utf8_bad[i])));
+		ATF_CHECK(!util_utf8_valid(utf8_bad[i], strlen(utf8_bad[i])));
 	}
 	buf_reset(&b);
 	ATF_CHECK_EQ(imap_utf7_encode(S("a\0b"), &b), -1);
 	ATF_CHECK_EQ(imap_utf7_decode(S("a\0b"), &b), -1);
-	ATF_CHECK(imap_utf8_valid(S("a\0b")));
+	ATF_CHECK(util_utf8_valid(S("a\0b")));
 	/* A bounded buffer: the encoder stops, and leaves nothing. */
 	buf_free(&b);
 	buf_init(&b, 8);

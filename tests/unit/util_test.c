@@ -356,6 +356,63 @@ ATF_TC_BODY(file_move, tc)
 	free(got);
 }
 
+/* util_utf8_char: RFC 3629 §4's table, its edges and what it rules
+   out; util_utf8_valid over whole strings. */
+ATF_TC_WITHOUT_HEAD(utf8);
+ATF_TC_BODY(utf8, tc)
+{
+	static const struct {
+		const char *s;
+		size_t len; /* 0: ill-formed */
+		uint32_t cp;
+	} t[] = {
+	    {"A", 1, 0x41},
+	    {"\x7f", 1, 0x7f},
+	    {"\xc2\x80", 2, 0x80},
+	    {"\xdf\xbf", 2, 0x7ff},
+	    {"\xe0\xa0\x80", 3, 0x800},
+	    {"\xed\x9f\xbf", 3, 0xd7ff},
+	    {"\xee\x80\x80", 3, 0xe000},
+	    {"\xef\xbf\xbf", 3, 0xffff},
+	    {"\xf0\x90\x80\x80", 4, 0x10000},
+	    {"\xf4\x8f\xbf\xbf", 4, 0x10ffff},
+	    {"\x80", 0, 0},		    /* a continuation alone */
+	    {"\xc0\x80", 0, 0},	    /* overlong NUL */
+	    {"\xc1\xbf", 0, 0},	    /* overlong */
+	    {"\xe0\x9f\xbf", 0, 0},	    /* overlong */
+	    {"\xf0\x8f\xbf\xbf", 0, 0}, /* overlong */
+	    {"\xed\xa0\x80", 0, 0},	    /* a surrogate */
+	    {"\xed\xbf\xbf", 0, 0},	    /* a surrogate */
+	    {"\xf4\x90\x80\x80", 0, 0}, /* above U+10FFFF */
+	    {"\xf5\x80\x80\x80", 0, 0},
+	    {"\xff", 0, 0},
+	    {"\xc3", 0, 0},		    /* cut */
+	    {"\xe2\x82", 0, 0},	    /* cut */
+	    {"\xc3\x28", 0, 0},	    /* not a continuation */
+	    {"\xe2\x28\xa1", 0, 0},
+	};
+	uint32_t cp;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		cp = 0xdead;
+		ATF_CHECK_EQ_MSG(util_utf8_char(t[i].s, strlen(t[i].s), &cp),
+		    t[i].len, "case %zu", i);
+		if (t[i].len > 0)
+			ATF_CHECK_EQ_MSG(cp, t[i].cp, "case %zu", i);
+		ATF_CHECK_EQ(util_utf8_char(t[i].s, strlen(t[i].s), NULL),
+		    t[i].len);
+		ATF_CHECK_EQ(
+		    util_utf8_valid(t[i].s, strlen(t[i].s)), t[i].len > 0);
+	}
+	ATF_CHECK_EQ(util_utf8_char("", 0, &cp), 0);
+	ATF_CHECK_EQ(util_utf8_char("\xc3\xa9", 1, &cp), 0); /* len cuts */
+	ATF_CHECK(util_utf8_valid("", 0));
+	ATF_CHECK(util_utf8_valid("caf\xc3\xa9 \xe2\x82\xac", 9));
+	ATF_CHECK(!util_utf8_valid("caf\xc3\xa9 \xe2\x82", 8));
+	ATF_CHECK(!util_utf8_valid("ab\xff" "cd", 5));
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, strlcpy_truncates);
@@ -368,5 +425,6 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, argv_take);
 	ATF_TP_ADD_TC(tp, spool_open);
 	ATF_TP_ADD_TC(tp, file_move);
+	ATF_TP_ADD_TC(tp, utf8);
 	return atf_no_error();
 }
