@@ -30,6 +30,15 @@ rsakey()
 	    base64 | tr -d '\n'
 }
 
+# pkcs1key: a fresh RSA-2048 public key as the bare RSAPublicKey
+# (PKCS#1) some tools publish, base64 on one line.
+pkcs1key()
+{
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+	    2>/dev/null | openssl rsa -RSAPublicKey_out -outform DER \
+	    2>/dev/null | base64 | tr -d '\n'
+}
+
 # txt STRING: STRING as TXT rdata of quoted pieces of at most 200 octets.
 txt()
 {
@@ -41,7 +50,9 @@ zone_extra()
 	ed=$(ed25519key)
 	weak=$(rsakey 512)
 	rsa=$(rsakey 1024)
-	[ ${#ed} -eq 44 ] && [ ${#weak} -gt 80 ] || atf_fail "no test keys"
+	pkcs1=$(pkcs1key)
+	[ ${#ed} -eq 44 ] && [ ${#weak} -gt 80 ] && [ ${#pkcs1} -gt 300 ] ||
+	    atf_fail "no test keys"
 	cat <<ZONE
 ok		TXT	"v=spf1 ip4:127.0.0.1 -all"
 s1._domainkey.ok	TXT	$(txt "v=DKIM1; k=ed25519; p=$ed")
@@ -63,6 +74,7 @@ testing._domainkey.keys	TXT	$(txt "v=DKIM1; k=ed25519; t=y; p=$ed")
 gone._domainkey.keys	TXT	"v=DKIM1; k=rsa; p="
 weak._domainkey.keys	TXT	$(txt "v=DKIM1; k=rsa; p=$weak")
 r1024._domainkey.keys	TXT	$(txt "v=DKIM1; k=rsa; p=$rsa")
+pkcs1._domainkey.keys	TXT	$(txt "v=DKIM1; k=rsa; p=$pkcs1")
 nodmarc		TXT	"v=spf1 ip4:127.0.0.1 -all"
 s1._domainkey.nodmarc	TXT	$(txt "v=DKIM1; k=ed25519; p=$ed")
 noauth		TXT	"v=spf1 -all"
@@ -166,7 +178,7 @@ dkim_head()
 {
 	atf_set "descr" "DKIM keys: missing, testing, revoked, too short" \
 	    "are problems unless another selector is usable; 1024 bits is" \
-	    "enough, with a note"
+	    "enough, with a note, and so is a bare PKCS#1 RSA key"
 }
 dkim_body()
 {
@@ -184,10 +196,11 @@ dkim_body()
 	    'keys.test: 5 problems: fix them before sending bulk mail'
 	# One usable key is enough: the others become notes.
 	atf_check -s exit:0 -o save:out -e empty $CS --selector gone \
-	    --selector r1024 --ip 127.0.0.1 keys.test
+	    --selector r1024 --selector pkcs1 --ip 127.0.0.1 keys.test
 	has out \
 	    'DKIM gone: note: gone._domainkey.keys.test: p= is empty: the key is revoked; publish a new key (do not sign with this selector)' \
 	    'DKIM r1024: note: usable key at r1024._domainkey.keys.test: RSA key of 1024 bits: enough, but 2048 bits is recommended' \
+	    'DKIM pkcs1: note: usable key at pkcs1._domainkey.keys.test: RSA key of 2048 bits, bare PKCS#1: most verifiers take it, RFC 6376 asks for SubjectPublicKeyInfo' \
 	    'keys.test: meets the bulk-sender requirements'
 }
 dkim_cleanup()
