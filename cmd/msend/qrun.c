@@ -1123,6 +1123,11 @@ queue_run(const char *dir, const struct routing *rt,
 	    sc->nw, sc->nw == 1 ? "" : "s");
 	while (sc->nw > 0)
 		(void)qsched_reap(&qr, sc, 1);
+	/* What the last workers had (reaped here, or in the pass the stop
+	   cut short): finished now, not at the next start. */
+	for (i = 0; i < sc->ndone; i++)
+		(void)finish(&qr, sc->done[i]);
+	done_free(sc);
 	log_info(log, "run %s: stopped: %lu sent, %lu deferred, %lu bounced",
 	    dir, qr.nsent, qr.ndeferred, qr.nbounced);
 	wake_fd = -1;

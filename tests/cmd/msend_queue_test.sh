@@ -573,11 +573,54 @@ run_daemon_body()
 		rc=0
 		wait "$(cat run.pid)" || rc=$?
 		rm -f run.pid
-		[ $rc = 0 ] || atf_fail "$mode: SIGTERM: exit $rc"
+		[ $rc = 0 ] ||
+		    atf_fail "$mode: SIGTERM: exit $rc: $(tr '\n' ' ' <run.log)"
 		grep -q 'stopped: 1 sent' run.log || atf_fail "$(cat run.log)"
 	done
 }
 run_daemon_cleanup()
+{
+	stop_pidfile run.pid
+	stop_pidfile sink.pid
+}
+
+atf_test_case stop_midway cleanup
+stop_midway_head()
+{
+	atf_set "descr" "SIGTERM while a connection is sending: --run lets it finish, and the message it sent is off the queue when --run exits 0"
+	atf_set "timeout" "60"
+}
+stop_midway_body()
+{
+	M=$(yubin_prog msend)
+	mkqueue
+	sink_start --threads --data-delay 2
+	conf
+	"$M" -C conf --run 2>run.log &
+	echo $! >run.pid
+	sleep 1
+	printf 'Subject: n1\n\nx\n' | "$M" -C conf -odq \
+	    -f alice@example.org r1@example.net || atf_fail "queue"
+	# The connection is open and in its DATA (2 s) when the stop comes.
+	i=0
+	while ! grep -q '^open' sink/conns 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ $i -lt 50 ] || atf_fail "no connection: $(cat run.log)"
+	sleep 0.5
+	kill -TERM "$(cat run.pid)"
+	rc=0
+	wait "$(cat run.pid)" || rc=$?
+	rm -f run.pid
+	[ $rc = 0 ] || atf_fail "exit $rc: $(tr '\n' ' ' <run.log)"
+	grep -q 'stopping; 1 connection to finish' run.log ||
+	    atf_fail "$(cat run.log)"
+	grep -q 'stopped: 1 sent' run.log || atf_fail "$(cat run.log)"
+	ls sink/msg.* >/dev/null 2>&1 || atf_fail "not sent"
+	[ -z "$(ls qd/q)" ] || atf_fail "left in the queue: $(ls qd/q) $(cat run.log)"
+}
+stop_midway_cleanup()
 {
 	stop_pidfile run.pid
 	stop_pidfile sink.pid
@@ -856,5 +899,6 @@ atf_init_test_cases()
 	atf_add_test_case limits
 	atf_add_test_case back_pressure
 	atf_add_test_case run_daemon
+	atf_add_test_case stop_midway
 	atf_add_test_case kill9
 }
