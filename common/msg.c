@@ -263,6 +263,24 @@ msg_hops_feed(struct msg_hops *h, const char *p, size_t n)
 	return h->state == HOPS_DONE;
 }
 
+size_t
+msg_header_len(const char *m, size_t len)
+{
+	const char *nl;
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (m[pos] == '\n')
+			return pos + 1;
+		if (m[pos] == '\r' && pos + 1 < len && m[pos + 1] == '\n')
+			return pos + 2;
+		if ((nl = memchr(m + pos, '\n', len - pos)) == NULL)
+			break;
+		pos = (size_t)(nl - m) + 1;
+	}
+	return (size_t)-1;
+}
+
 int
 msg_unfold(const char *in, size_t len, struct buf *out)
 {

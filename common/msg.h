@@ -107,6 +107,14 @@ void msg_iter_init(struct msg_iter *it, const char *p, size_t len);
 int msg_iter_next(struct msg_iter *it, struct msg_field *f);
 void msg_iter_free(struct msg_iter *it);
 
+/*
+ * The length of the header section at the top of m[0..len): the lines
+ * up to and with the first empty one (LF or CRLF ended), whatever they
+ * hold.  (size_t)-1 when m has no empty line (a reader with more to
+ * come should read on; at the end, all of it is header).
+ */
+size_t msg_header_len(const char *m, size_t len);
+
 /* 1 when the field's name is name (ASCII case-insensitive). */
 int msg_field_is(const struct msg_field *f, const char *name);
 

@@ -34,6 +34,7 @@
 #include "dkim.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "msg.h"
 #include "msmtpd.h"
 #include "spf.h"
 #include "util.h"
@@ -625,29 +626,6 @@ keys_prefetch(struct session *s, struct auth_state *a,
 /* The body is read (for DKIM) in pieces of this many octets. */
 #define AUTH_CHUNK (64 * 1024)
 
-/*
- * The length of the header section at the top of m[0..len): the fields
- * and the empty line after them (LF or CRLF ended).  (size_t)-1 when
- * there is no empty line in m.
- */
-static size_t
-header_end(const char *m, size_t len)
-{
-	const char *nl;
-	size_t pos = 0;
-
-	while (pos < len) {
-		if (m[pos] == '\n')
-			return pos + 1;
-		if (m[pos] == '\r' && pos + 1 < len && m[pos + 1] == '\n')
-			return pos + 2;
-		if ((nl = memchr(m + pos, '\n', len - pos)) == NULL)
-			break;
-		pos = (size_t)(nl - m) + 1;
-	}
-	return (size_t)-1;
-}
-
 /* The DMARC record of a domain (in a thread: par_start). */
 struct dmarc_job {
 	const struct dmarc_psl *psl;
@@ -714,7 +692,7 @@ auth_data(struct session *s, size_t rcvd_len, int *code, const char **enh,
 	    util_pread_all(s->spool, msg, want, 0) != (ssize_t)want)
 		goto local;
 	m = msg + rcvd_len;
-	mlen = header_end(m, want - rcvd_len);
+	mlen = msg_header_len(m, want - rcvd_len);
 	if (mlen == (size_t)-1 && want == len)
 		mlen = len - rcvd_len; /* no body */
 	if (mlen == (size_t)-1) {

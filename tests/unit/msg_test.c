@@ -404,9 +404,38 @@ ATF_TC_BODY(hops_bounds, tc)
 	free(big);
 }
 
+/* msg_header_len: LF and CRLF, no header, a line of WSP is no empty
+   line, a lone CR is no line end, none found. */
+ATF_TC_WITHOUT_HEAD(header_len);
+ATF_TC_BODY(header_len, tc)
+{
+	static const struct {
+		const char *m;
+		size_t want;
+	} t[] = {
+	    {"A: 1\nB: 2\n\nbody\n", 11},
+	    {"A: 1\r\n\r\nbody", 8},
+	    {"A: 1\n folded\n\n", 14},
+	    {"\nbody", 1},
+	    {"\r\n", 2},
+	    {"A: 1\n \nB: 2\n\n", 13},
+	    {"A: 1\r\r\nx", (size_t)-1},
+	    {"A: 1\nB: 2\n", (size_t)-1},
+	    {"A: 1", (size_t)-1},
+	    {"", (size_t)-1},
+	    {"A: 1\n\r", (size_t)-1},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ATF_CHECK_EQ_MSG(msg_header_len(t[i].m, strlen(t[i].m)),
+		    t[i].want, "case %zu", i);
+}
+
 ATF_TP_ADD_TCS(tp)
 {
 	ATF_TP_ADD_TC(tp, iter_basic);
+	ATF_TP_ADD_TC(tp, header_len);
 	ATF_TP_ADD_TC(tp, iter_lf_and_obs);
 	ATF_TP_ADD_TC(tp, iter_non_header_line);
 	ATF_TP_ADD_TC(tp, scan_lines);
