@@ -8,6 +8,7 @@
  * --policy: a domain's published mail policies checked (policy.c).
  * --dmarc: the DMARC result for a message (verdict.c).
  * --check-sender: a sender's check-up (sender.c).
+ * --dkim: a message's DKIM signatures verified (msgcheck.c).
  */
 #include "config.h"
 
@@ -57,6 +58,7 @@ struct opts {
 	struct verdict_opts vo; /* --dmarc's */
 	int check_sender;
 	const char *ip; /* --check-sender's --ip */
+	int dkim; /* --dkim [FILE] */
 	char ehlo_buf[DNS_NAME_MAX + 1];
 	struct log log;
 };
@@ -80,11 +82,14 @@ usage(FILE *fp)
 	    "         [--spf-pass DOMAIN] [--dkim-pass DOMAIN]... FROM\n"
 	    "       %s [--server ADDR[:PORT]] [--timeout SEC] --check-sender"
 	    "\n         [--selector S]... [--ip ADDR] DOMAIN\n"
+	    "       %s [-v] [--server ADDR[:PORT]] [--timeout SEC] --dkim "
+	    "[FILE]\n"
 	    "Show where mail for each domain (or address) goes, whether "
 	    "IP may send\nmail from SENDER (SPF, RFC 7208), what mail "
 	    "policies DOMAIN publishes,\nthe DMARC result for a "
-	    "message (RFC 7489), or whether DOMAIN meets the\nbulk-sender "
-	    "requirements.\n"
+	    "message (RFC 7489), whether DOMAIN meets the\nbulk-sender "
+	    "requirements, or whether a message's DKIM signatures "
+	    "verify.\n"
 	    "  -s, --short            one \"PREF HOST ADDR\" line per "
 	    "address\n"
 	    "      --no-shuffle       equal preferences sorted by name, "
@@ -126,6 +131,9 @@ usage(FILE *fp)
 	    "reverse DNS\n"
 	    "      --ip ADDR          the sending address, for "
 	    "--check-sender\n"
+	    "      --dkim [FILE]      verify the DKIM signatures of the "
+	    "message in FILE\n"
+	    "                         (default: standard input)\n"
 	    "  -v, --verbose          say more (twice: SMTP trace)\n"
 	    "  -h, --help             this help\n"
 	    "      --version          version\n"
@@ -142,8 +150,11 @@ usage(FILE *fp)
 	    "--check-sender exit: 0 all met, 1 not all checked (no --ip or "
 	    "--selector),\n"
 	    "            65 a requirement not met, 75 a lookup failed, 64 "
-	    "usage.\n",
-	    PROG, PROG, PROG, PROG, PROG);
+	    "usage.\n"
+	    "--dkim exit: 0 a signature passes, 1 none does, 4 not signed, "
+	    "75 a key\n"
+	    "            could not be had, 66 no such file, 64 usage.\n",
+	    PROG, PROG, PROG, PROG, PROG, PROG);
 }
 
 /* The domain of an argument: the part after the last '@', if any. */
@@ -711,6 +722,47 @@ verdict_run(struct opts *o, int argc, char **argv, int port_set)
 	return ex;
 }
 
+/* --dkim [FILE]: the checking is msgcheck.c's. */
+static int
+msgcheck_run(struct opts *o, int argc, char **argv, int port_set)
+{
+	struct dns_resolver *r;
+	char err[ERR_MAX];
+	int ex;
+
+	if (o->spf || o->probe || o->shortout || port_set || o->policy ||
+	    o->dmarc || o->check_sender || o->cafile != NULL ||
+	    o->ehlo != NULL || o->helo != NULL || o->ip != NULL ||
+	    (o->flags & DNS_F_NO_SHUFFLE) || o->po.nselector > 0 ||
+	    o->po.sts_cafile != NULL || o->po.sts_connect_to != NULL ||
+	    o->vo.spf_pass != NULL || o->vo.ndkim > 0) {
+		fprintf(stderr,
+		    "%s: --dkim goes with -v, --server and --timeout only\n",
+		    PROG);
+		return EX_USAGE;
+	}
+	if (argc > 1) {
+		fprintf(stderr,
+		    "%s: --dkim takes one message: a file, or none for "
+		    "standard input\n",
+		    PROG);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	r = dns_new(o->server, (int)o->timeout, 0, err, sizeof(err));
+	if (r == NULL) {
+		fprintf(stderr, "%s: %s\n", PROG, err);
+		return o->server != NULL ? EX_USAGE : EX_OSERR;
+	}
+	ex = msgcheck_main(r, argc == 1 ? argv[0] : NULL, o->verbose);
+	dns_free(r);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: standard output: write error\n", PROG);
+		return EX_IOERR;
+	}
+	return ex;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -733,6 +785,7 @@ main(int argc, char **argv)
 		O_DKIM_PASS,
 		O_CHECK_SENDER,
 		O_IP,
+		O_DKIM,
 		O_VERSION
 	};
 	static const struct option longopts[] = {
@@ -755,6 +808,7 @@ main(int argc, char **argv)
 	    {"dkim-pass", required_argument, NULL, O_DKIM_PASS},
 	    {"check-sender", no_argument, NULL, O_CHECK_SENDER},
 	    {"ip", required_argument, NULL, O_IP},
+	    {"dkim", no_argument, NULL, O_DKIM},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0}};
@@ -824,6 +878,7 @@ main(int argc, char **argv)
 			break;
 		case O_CHECK_SENDER: o.check_sender = 1; break;
 		case O_IP: o.ip = optarg; break;
+		case O_DKIM: o.dkim = 1; break;
 		case 'v': o.verbose++; break;
 		case 'h': usage(stdout); return 0;
 		case O_VERSION: return util_version(PROG);
@@ -847,6 +902,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: --ip goes with --check-sender\n", PROG);
 		return EX_USAGE;
 	}
+	if (o.dkim)
+		return msgcheck_run(&o, argc, argv, port_set);
 	if (o.check_sender)
 		return domain_run(&o, argc, argv, port_set, 1);
 	if (o.policy)

@@ -108,6 +108,15 @@ struct verdict_opts {
 int verdict_main(
     struct dns_resolver *r, const char *from, const struct verdict_opts *o);
 
+/*
+ * --dkim [FILE]: verify the DKIM signatures of the message in FILE (or
+ * on standard input), keys from the DNS through r; one line for the
+ * message's result, one for each signature.  The exit code: 0 a
+ * signature passed, 1 none did, 4 not signed, 75 none passed and a key
+ * could not be had; 66, 65, 74 for a file that cannot be read.
+ */
+int msgcheck_main(struct dns_resolver *r, const char *path, int verbose);
+
 /* RFC 8301 §3.2: verifiers refuse RSA keys under 1024 bits; 2048 is
    what signers should use. */
 #define DKIMKEY_RSA_MIN 1024

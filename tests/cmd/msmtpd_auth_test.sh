@@ -4,7 +4,8 @@
 # key is in the tree); msend signs and sends to msmtpd --listen, which
 # delivers into a Maildir with one Authentication-Results field (RFC
 # 8601) on top.  A forged field claiming our authserv-id is removed, a
-# tampered body fails DKIM, and the policy options refuse.
+# tampered body fails DKIM, and the policy options refuse.  mxlookup
+# --dkim reads the same signed messages.
 
 LC_ALL=C
 export LC_ALL
@@ -729,6 +730,57 @@ queue_cleanup()
 	dns_stop .
 }
 
+atf_test_case mxlookup_dkim cleanup
+mxlookup_dkim_head()
+{
+	atf_set "descr" "mxlookup --dkim verifies what msend signs (RSA and Ed25519, from a file and from stdin) with the zone's keys, and says why a tampered body fails, an unknown selector has no key, an unsigned message is none and an unreachable DNS server is temperror, each with its exit code"
+	atf_set "timeout" "60"
+}
+mxlookup_dkim_body()
+{
+	zone rsa
+	sink_start
+	MX="$(yubin_prog mxlookup) --server 127.0.0.1:$DNSPORT --timeout 3"
+	message joe@good.test | "$MSEND" --host 127.0.0.1 \
+	    --port "$SINK_PORT" --tls=off --timeout 10 -f joe@good.test \
+	    --dkim-key rsa.pem --dkim-selector rsel --dkim-key ed.pem \
+	    --dkim-selector sel --dkim-algorithm ed25519 u@mx.test 2>err ||
+	    atf_fail "msend: $(cat err)"
+	atf_check -s exit:0 -o save:out -e empty $MX --dkim sink/msg.1
+	atf_check -o inline:"d=good.test s=rsel a=rsa-sha256: pass\nd=good.test s=sel a=ed25519-sha256: pass\npass\n" \
+	    sort out
+	[ "$(sed -n 1p out)" = pass ] || atf_fail "first line: $(cat out)"
+	atf_check -s exit:0 -o save:out2 -e empty $MX -v --dkim <sink/msg.1
+	grep -q '^  key: 2048 bits$' out2 || atf_fail "-v: $(cat out2)"
+	# The body changed on the way.
+	sed 's/^Hello\./Hello, changed./' sink/msg.1 >tampered
+	atf_check -s exit:1 -o save:out -e empty $MX --dkim tampered
+	grep -qx 'fail' out || atf_fail "$(cat out)"
+	grep -qx 'd=good.test s=sel a=ed25519-sha256: fail: body hash did not verify' out ||
+	    atf_fail "$(cat out)"
+	# A selector the zone does not have.
+	sed 's/s=sel;/s=gone;/' sink/msg.1 >nokey
+	atf_check -s exit:0 -o save:out -e empty $MX --dkim nokey
+	grep -q '^d=good.test s=gone a=ed25519-sha256: permerror: no key for the signature (gone._domainkey.good.test: ' out ||
+	    atf_fail "$(cat out)"
+	# Not signed; no DNS server; no file.
+	message joe@good.test >plain
+	atf_check -s exit:4 -o inline:"none\nno DKIM-Signature field: the message is not signed\n" \
+	    -e empty $MX --dkim plain
+	atf_check -s exit:75 -o match:'^temperror$' -e empty \
+	    "$(yubin_prog mxlookup)" --server 127.0.0.1:9 --timeout 1 \
+	    --dkim sink/msg.1
+	atf_check -s exit:66 -e match:'^mxlookup: nothing: No such file' \
+	    $MX --dkim nothing
+	atf_check -s exit:64 -e match:'^mxlookup: --dkim goes with' \
+	    $MX --dkim --policy sink/msg.1
+}
+mxlookup_dkim_cleanup()
+{
+	stop_pidfile sink.pid
+	dns_stop .
+}
+
 atf_test_case usage
 usage_head()
 {
@@ -755,5 +807,6 @@ atf_init_test_cases()
 	atf_add_test_case authenticated
 	atf_add_test_case big
 	atf_add_test_case queue
+	atf_add_test_case mxlookup_dkim
 	atf_add_test_case usage
 }
