@@ -1,7 +1,8 @@
 /*
  * msg_fuzz: the RFC 5322 header scanner (in memory and line by line must
  * agree), unfolding, the address-list parser, and the Received counter
- * (in one piece and byte by byte must agree; at most one a line).
+ * (in one piece and byte by byte must agree; at most one a line), and
+ * the header section's length.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +38,27 @@ check_hops(const char *p, size_t n)
 	if (done1 &&
 	    (msg_hops_feed(&whole, "Received: x\n", 12) != 1 ||
 		whole.count != bytes.count))
+		abort();
+}
+
+/* msg_header_len: the section ends with an empty line and holds no
+   other; a prefix that holds it gives the same length. */
+static void
+check_header_len(const char *p, size_t n)
+{
+	size_t hl = msg_header_len(p, n), i;
+
+	if (hl == (size_t)-1) {
+		for (i = 0; i < n; i++)
+			if (p[i] == '\n' && (i == 0 || p[i - 1] == '\n' ||
+				(p[i - 1] == '\r' && (i == 1 || p[i - 2] == '\n'))))
+				abort();
+		return;
+	}
+	if (hl == 0 || hl > n || p[hl - 1] != '\n' ||
+	    !(hl == 1 || p[hl - 2] == '\n' ||
+		(p[hl - 2] == '\r' && (hl == 2 || p[hl - 3] == '\n'))) ||
+	    msg_header_len(p, hl) != hl)
 		abort();
 }
 
@@ -113,5 +135,6 @@ LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	(void)msg_addr_list(p, n, count_addr, &total);
 
 	check_hops(p, n);
+	check_header_len(p, n);
 	return 0;
 }
